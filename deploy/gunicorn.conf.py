@@ -1,0 +1,29 @@
+"""gunicorn settings of the gateway; values from the environment (services/common/config.py)."""
+import os
+import shutil
+import tempfile
+
+from services.common import config as crm_config
+
+bind = "0.0.0.0:%s" % crm_config.get("GATEWAY_PORT")
+workers = crm_config.get_int("GATEWAY_WORKERS")
+threads = crm_config.get_int("GATEWAY_THREADS")
+worker_class = "gthread"
+timeout = 60
+graceful_timeout = 10
+accesslog = "-"
+preload_app = False
+
+_metrics_dir = os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="crm-metrics-"))
+
+
+def on_starting(server):
+    shutil.rmtree(_metrics_dir, ignore_errors=True)
+    os.makedirs(_metrics_dir, exist_ok=True)
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+control_socket_disable = True

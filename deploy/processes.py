@@ -1,0 +1,36 @@
+"""The processes of a running system: one place for `make run`, the tests and docker compose."""
+import sys
+
+SERVICES = {
+    "accounts": "services.accounts.service:AccountsService",
+    "customers": "services.customers.service:CustomersService",
+    "feedback": "services.feedback.service:FeedbackService",
+    "notifications": "services.notifications.service:NotificationsService",
+}
+
+
+# eventlet announces its own deprecation on import; nameko 2.x depends on it (DESIGN §7).
+QUIET_WARNINGS = "ignore::Warning:nameko.containers,ignore::Warning:nameko.cli.commands"
+
+
+def process_env(base):
+    """The environment every process of the system runs with."""
+    env = dict(base)
+    env.setdefault("PYTHONWARNINGS", QUIET_WARNINGS)
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    return env
+
+
+def service_command(name, python=sys.executable):
+    return [python, "-m", "nameko", "run", "--config", "deploy/nameko.yml", SERVICES[name]]
+
+
+def gateway_command(python=sys.executable):
+    return [python, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "gateway.wsgi:app"]
+
+
+def embedded_mongo_command(port, storage_path, python=sys.executable):
+    return [
+        python, "-m", "secantus", "--host", "127.0.0.1", "--port", str(port),
+        "--storage-path", storage_path, "--standalone",
+    ]

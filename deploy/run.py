@@ -1,0 +1,94 @@
+"""`make run`: start the whole system on this machine under honcho; Ctrl-C stops all of it.
+
+Starts the embedded MongoDB-wire server when MONGO_URI is unset (data under ./var/db), makes
+sure RabbitMQ answers (starting a local rabbitmq-server if one is installed), runs the four
+services and the gateway, and prints the URL once /readyz is green.
+"""
+import os
+import shlex
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from urllib.parse import urlparse
+
+from honcho.manager import Manager
+
+from deploy import processes
+from services.common import config
+
+READY_TIMEOUT = 90
+
+
+def broker_reachable(uri, timeout=2.0):
+    parsed = urlparse(uri)
+    try:
+        with socket.create_connection((parsed.hostname or "localhost", parsed.port or 5672), timeout):
+            return True
+    except OSError:
+        return False
+
+
+def ensure_broker(uri):
+    if broker_reachable(uri):
+        return
+    server = shutil.which("rabbitmq-server")
+    host = urlparse(uri).hostname or "localhost"
+    if server and host in ("localhost", "127.0.0.1", "::1"):
+        print("RabbitMQ is not answering at %s; starting the local rabbitmq-server..." % uri, flush=True)
+        subprocess.run([server, "-detached"], check=False)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if broker_reachable(uri):
+                return
+            time.sleep(1)
+    sys.exit(
+        "RabbitMQ is not reachable at %s.\n"
+        "Install and start it (Debian/Ubuntu: `apt-get install rabbitmq-server && rabbitmq-server -detached`),\n"
+        "or point AMQP_URI at a running broker." % uri
+    )
+
+
+def wait_until_ready(url, manager):
+    deadline = time.monotonic() + READY_TIMEOUT
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url + "/readyz", timeout=5) as response:
+                if response.status == 200:
+                    print("\n  Factory CRM is ready: %s  (API docs: %s/docs)\n" % (url, url), flush=True)
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(1)
+    print("\n  The system did not become ready within %d s; see the log above.\n" % READY_TIMEOUT, flush=True)
+
+
+def main():
+    var_dir = os.path.abspath(config.get("CRM_VAR_DIR"))
+    os.makedirs(var_dir, exist_ok=True)
+    ensure_broker(config.get("AMQP_URI"))
+
+    env = processes.process_env(os.environ)
+    env.setdefault("WEBHOOK_ALLOW_PRIVATE", "true")
+    manager = Manager()
+    if not config.get("MONGO_URI"):
+        port = config.get("CRM_EMBEDDED_MONGO_PORT")
+        env["MONGO_URI"] = "mongodb://127.0.0.1:%s/" % port
+        command = processes.embedded_mongo_command(port, os.path.join(var_dir, "db"))
+        manager.add_process("mongo", shlex.join(command), env=env)
+    for name in processes.SERVICES:
+        manager.add_process(name, shlex.join(processes.service_command(name)), env=env)
+    manager.add_process("gateway", shlex.join(processes.gateway_command()), env=env)
+
+    url = "http://localhost:%s" % config.get("GATEWAY_PORT")
+    threading.Thread(target=wait_until_ready, args=(url, manager), daemon=True).start()
+    manager.loop()
+    sys.exit(manager.returncode)
+
+
+if __name__ == "__main__":
+    main()

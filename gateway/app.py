@@ -1,0 +1,62 @@
+"""The gateway's app factory."""
+import logging
+import time
+import uuid
+
+from flask import Flask, g, request
+
+from gateway import errors, metrics
+from gateway.extensions import api, rpc
+from services.common import config
+
+
+def settings():
+    return {
+        "AMQP_URI": config.get("AMQP_URI"),
+        "RPC_TIMEOUT": config.get_float("RPC_TIMEOUT"),
+        "RPC_POOL_SIZE": config.get_int("RPC_POOL_SIZE"),
+        "MAX_CONTENT_LENGTH": config.get_int("MAX_BODY_BYTES"),
+        "API_TITLE": "Factory CRM",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "JSON_SORT_KEYS": False,
+    }
+
+
+def create_app(overrides=None):
+    app = Flask(__name__)
+    app.config.update(settings())
+    app.config.update(overrides or {})
+    logging.basicConfig(level=config.get("LOG_LEVEL"))
+
+    api.init_app(app)
+    rpc.init_app(app)
+    errors.init_app(app)
+    _register_blueprints(app)
+    _observe_requests(app)
+    return app
+
+
+def _register_blueprints(app):
+    from gateway.docs import blp as docs_blp
+    from gateway.health import blp as health_blp
+
+    api.register_blueprint(health_blp)
+    app.register_blueprint(docs_blp)
+
+
+def _observe_requests(app):
+    @app.before_request
+    def start_timer():
+        g.started = time.perf_counter()
+        g.request_id = request.headers.get("X-Request-ID") or uuid.uuid4().hex
+
+    @app.after_request
+    def record(response):
+        route = request.url_rule.rule if request.url_rule else "unmatched"
+        elapsed = time.perf_counter() - g.get("started", time.perf_counter())
+        metrics.REQUEST_LATENCY.labels(request.method, route, str(response.status_code)).observe(elapsed)
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        return response

@@ -1,0 +1,1 @@
+"""The small kit every service shares: config, Mongo access, events, errors, caller context."""

@@ -1,0 +1,118 @@
+"""Access-token verification and the permission and site checks every service applies.
+
+Only ``accounts`` holds the private key; every other process verifies with the public key
+(DESIGN §2). A service re-verifies the token the gateway forwards and then asks the resulting
+``Caller`` what it may do.
+"""
+import os
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+from services.common import config
+from services.common.errors import Forbidden, NotFound, Unauthorized
+
+ALGORITHM = "EdDSA"
+ACCESS_TYPE = "access"
+REQUIRED_CLAIMS = ("sub", "exp", "iat", "jti")
+ALL_SITES = "sites:all"
+
+
+class Caller:
+    """Who is calling, on which sites, with which permissions."""
+
+    def __init__(self, user_id, sites=(), perms=(), token=None, is_service=False):
+        self.user_id = user_id
+        self.sites = list(sites)
+        self.perms = frozenset(perms)
+        self.token = token
+        self.is_service = is_service
+
+    @classmethod
+    def service(cls, name):
+        """A caller for work a service starts itself (timers, event handlers): allowed everything."""
+        return cls("service:%s" % name, is_service=True)
+
+    def __repr__(self):
+        return "Caller(%r, sites=%r, perms=%r)" % (self.user_id, self.sites, sorted(self.perms))
+
+    def can(self, perm):
+        return self.is_service or perm in self.perms
+
+    def require(self, perm):
+        if not self.can(perm):
+            raise Forbidden("You do not have the %s permission." % perm, extra={"permission": perm})
+
+    @property
+    def all_sites(self):
+        return self.can(ALL_SITES)
+
+    def has_site(self, site_id):
+        return self.all_sites or site_id in self.sites
+
+    def site_filter(self, field="site_id"):
+        """A Mongo filter restricting a query to this caller's sites (empty for all-sites holders)."""
+        if self.all_sites:
+            return {}
+        return {field: {"$in": list(self.sites)}}
+
+    def check_site(self, site_id):
+        """Raise NotFound (not Forbidden, so ids don't leak) when ``site_id`` is outside the caller's sites."""
+        if not self.has_site(site_id):
+            raise NotFound()
+
+
+def load_public_key(path):
+    """The PEM bytes of the public key file at ``path``."""
+    with open(path, "rb") as f:
+        return f.read()
+
+
+class TokenVerifier:
+    """Checks an access token's signature, expiry and claims and turns it into a ``Caller``."""
+
+    def __init__(self, public_key_pem, leeway=10):
+        if isinstance(public_key_pem, str):
+            public_key_pem = public_key_pem.encode()
+        key = load_pem_public_key(public_key_pem)
+        if not isinstance(key, Ed25519PublicKey):
+            raise ValueError("The token public key must be an Ed25519 key.")
+        self._key = key
+        self._leeway = leeway
+
+    def verify(self, token):
+        if not token or not isinstance(token, str):
+            raise Unauthorized("A valid token is required.")
+        try:
+            claims = jwt.decode(
+                token, self._key, algorithms=[ALGORITHM], leeway=self._leeway,
+                options={"require": list(REQUIRED_CLAIMS)},
+            )
+        except jwt.ExpiredSignatureError:
+            raise Unauthorized("The token has expired.")
+        except jwt.PyJWTError:
+            raise Unauthorized("The token is not valid.")
+        if claims.get("typ") != ACCESS_TYPE:
+            raise Unauthorized("The token is not an access token.")
+        sub, sites, perms = claims["sub"], claims.get("sites", []), claims.get("perms", [])
+        if not (_is_str(sub) and _is_str_list(sites) and _is_str_list(perms)):
+            raise Unauthorized("The token is not valid.")
+        return Caller(sub, sites, perms, token=token)
+
+
+def _is_str(value):
+    return isinstance(value, str) and value != ""
+
+
+def _is_str_list(value):
+    return isinstance(value, list) and all(_is_str(v) for v in value)
+
+
+def public_key_path():
+    """JWT_PUBLIC_KEY_FILE, or ``<CRM_VAR_DIR>/keys/jwt_public.pem`` when unset."""
+    return config.get("JWT_PUBLIC_KEY_FILE") or os.path.join(config.get("CRM_VAR_DIR"), "keys", "jwt_public.pem")
+
+
+def verifier_from_config():
+    return TokenVerifier(load_public_key(public_key_path()))

@@ -1,0 +1,60 @@
+"""Configuration from environment variables, with defaults that work on a developer machine.
+
+Every variable the code reads is listed in ``VARIABLES``; the README's table and the
+docker compose test are checked against it.
+"""
+import os
+
+VARIABLES = {
+    "AMQP_URI": ("amqp://guest:guest@localhost:5672/", "RabbitMQ connection URI."),
+    "MONGO_URI": ("", "MongoDB URI. Unset: `make run` starts the embedded server under ./var/."),
+    "CRM_DB_PREFIX": ("crm", "Prefix of database names (`<prefix>_accounts`, ...)."),
+    "CRM_EMBEDDED_MONGO_PORT": ("27117", "Port of the embedded MongoDB-wire server started when MONGO_URI is unset."),
+    "CRM_VAR_DIR": ("./var", "Where local runs keep data, keys and mail."),
+    "GATEWAY_PORT": ("8000", "Port the gateway listens on."),
+    "GATEWAY_WORKERS": ("3", "gunicorn worker processes of the gateway."),
+    "GATEWAY_THREADS": ("8", "Threads per gunicorn worker."),
+    "RPC_TIMEOUT": ("5", "Seconds the gateway (and a service calling another) waits for an RPC reply."),
+    "RPC_POOL_SIZE": ("8", "Started RPC proxies kept per gateway process."),
+    "MAX_BODY_BYTES": ("10485760", "Largest request body the gateway accepts (413 above)."),
+    "OUTBOX_INTERVAL": ("0.5", "Seconds between outbox relay runs in each service."),
+    "SMTP_HOST": ("localhost", "SMTP server for outgoing mail."),
+    "SMTP_PORT": ("8025", "SMTP port."),
+    "CRM_PUBLIC_URL": ("http://localhost:8000", "Public base URL, used for links in mail."),
+    "CRM_ADMIN_EMAIL": ("admin@example.com", "E-mail of the first admin, created once if no user exists."),
+    "CRM_ADMIN_PASSWORD": ("", "Password of the first admin; unset: one is generated and printed once."),
+    "JWT_PRIVATE_KEY_FILE": ("", "PEM private key accounts signs access tokens with (generated under CRM_VAR_DIR/keys if unset)."),
+    "JWT_PUBLIC_KEY_FILE": ("", "PEM public key every service verifies tokens with."),
+    "LOG_LEVEL": ("INFO", "Log level of every process."),
+}
+
+
+def get(name):
+    """The value of a configuration variable, or its default."""
+    default = VARIABLES[name][0]
+    value = os.environ.get(name, "")
+    return value if value != "" else default
+
+
+def get_int(name):
+    return int(get(name))
+
+
+def get_float(name):
+    return float(get(name))
+
+
+def mongo_uri():
+    uri = get("MONGO_URI")
+    if uri:
+        return uri
+    return "mongodb://127.0.0.1:%s/" % get("CRM_EMBEDDED_MONGO_PORT")
+
+
+def database_name(service):
+    return "%s_%s" % (get("CRM_DB_PREFIX"), service)
+
+
+def nameko_config():
+    """The nameko config dict for a standalone proxy or a test container."""
+    return {"AMQP_URI": get("AMQP_URI"), "serializer": "json"}

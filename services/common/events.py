@@ -1,0 +1,204 @@
+"""Events: the envelope, the transactional outbox, its relay, and idempotent consumption.
+
+A change and the events it causes are written in one document write: the events ride in the
+changed document's ``_outbox`` array (``pending_update`` / ``pending_insert``). Events that
+belong to no document (an export, a login failure) are inserted as their own document in the
+``outbox`` collection. The relay publishes each pending event with publisher confirms and only
+then pulls it from the document; a crash in between means a re-send, never a loss, and
+consumers drop the re-send by ``event_id``.
+"""
+import datetime
+import functools
+import logging
+import uuid
+
+from nameko.events import SERVICE_POOL, event_handler
+from pymongo import ASCENDING, ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+log = logging.getLogger(__name__)
+
+OUTBOX = "_outbox"
+PENDING = "_pending"
+CLAIM = "_outbox_claim"
+CLAIM_SECONDS = 30
+ENVELOPE_VERSION = 1
+
+
+def utcnow():
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+def isoformat(moment):
+    return moment.astimezone(datetime.timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def make_event(event_type, data, site_id=None, actor=None):
+    """The envelope of DESIGN §3. ``event_type`` is the full name, e.g. ``customers.customer_created``."""
+    return {
+        "event_id": str(uuid.uuid4()),
+        "type": event_type,
+        "occurred_at": isoformat(utcnow()),
+        "site_id": site_id,
+        "actor": actor,
+        "data": data,
+        "version": ENVELOPE_VERSION,
+    }
+
+
+def source_service(event_type):
+    """The service whose exchange carries ``event_type`` (the part before the first dot)."""
+    return event_type.split(".", 1)[0]
+
+
+def pending_insert(document, *events):
+    """``document`` with ``events`` to publish once it is written."""
+    document = dict(document)
+    if events:
+        document[OUTBOX] = list(events)
+        document[PENDING] = True
+    return document
+
+
+def pending_update(update, *events):
+    """An update document that also queues ``events`` in the same write."""
+    update = {key: dict(value) for key, value in update.items()}
+    if events:
+        update.setdefault("$push", {})[OUTBOX] = {"$each": list(events)}
+        update.setdefault("$set", {})[PENDING] = True
+    return update
+
+
+def record_events(db, *events):
+    """Queue events that belong to no other document."""
+    if events:
+        db.outbox.insert_one(pending_insert({"created_at": utcnow()}, *events))
+
+
+def ensure_indexes(db):
+    db.outbox.create_index([(PENDING, ASCENDING)], sparse=True)
+    db.processed_events.create_index([("processed_at", ASCENDING)])
+    db.failed_events.create_index([("next_attempt_at", ASCENDING)])
+
+
+class OutboxRelay:
+    """Publishes pending events of ``collections`` (plus ``outbox``) through ``publish(event)``.
+
+    ``publish`` must raise when the broker did not confirm; the event then stays pending and
+    is tried again on the next run.
+    """
+
+    def __init__(self, db, collections, publish):
+        self.db = db
+        self.collections = list(collections) + ["outbox"]
+        self.publish = publish
+
+    def run_once(self, batch=200):
+        published = 0
+        for name in self.collections:
+            collection = self.db[name]
+            for _ in range(batch):
+                document = self._claim(collection)
+                if document is None:
+                    break
+                try:
+                    published += self._drain(collection, document)
+                except Exception:
+                    log.exception("outbox relay: publish failed; the event stays pending")
+                    return published
+        return published
+
+    def pending_count(self):
+        return sum(self.db[name].count_documents({PENDING: True}) for name in self.collections)
+
+    def _claim(self, collection):
+        now = utcnow()
+        return collection.find_one_and_update(
+            {PENDING: True, "$or": [{CLAIM: {"$exists": False}}, {CLAIM: {"$lt": now}}]},
+            {"$set": {CLAIM: now + datetime.timedelta(seconds=CLAIM_SECONDS)}},
+            projection={OUTBOX: True},
+            return_document=ReturnDocument.AFTER,
+        )
+
+    def _drain(self, collection, document):
+        sent = 0
+        try:
+            for event in document.get(OUTBOX) or []:
+                self.publish(event)
+                collection.update_one(
+                    {"_id": document["_id"]}, {"$pull": {OUTBOX: {"event_id": event["event_id"]}}}
+                )
+                sent += 1
+        finally:
+            collection.update_one({"_id": document["_id"]}, {"$unset": {CLAIM: ""}})
+        collection.update_one(
+            {"_id": document["_id"], OUTBOX: {"$size": 0}}, {"$unset": {PENDING: "", OUTBOX: ""}}
+        )
+        if collection.name == "outbox":
+            collection.delete_one({"_id": document["_id"], PENDING: {"$exists": False}})
+        return sent
+
+
+def handle_once(db, consumer, event, handler):
+    """Run ``handler(event)`` unless ``consumer`` already handled this ``event_id``.
+
+    A failure is recorded in ``failed_events`` (retried later by ``retry_failed``), never lost,
+    and the message is still acknowledged so one bad event cannot block the queue.
+    Returns True when the handler ran to completion.
+    """
+    marker = "%s/%s" % (consumer, event.get("event_id"))
+    try:
+        db.processed_events.insert_one({"_id": marker, "type": event.get("type"), "processed_at": utcnow()})
+    except DuplicateKeyError:
+        log.info("event %s already handled by %s", event.get("event_id"), consumer)
+        return False
+    try:
+        handler(event)
+    except Exception as exc:
+        db.processed_events.delete_one({"_id": marker})
+        _record_failure(db, marker, consumer, event, exc)
+        return False
+    db.failed_events.delete_one({"_id": marker})
+    return True
+
+
+RETRY_DELAYS = (5, 30, 120, 600, 1800, 3600)
+
+
+def _record_failure(db, marker, consumer, event, exc):
+    log.exception("handler %s failed on event %s", consumer, event.get("event_id"))
+    previous = db.failed_events.find_one({"_id": marker}, {"attempts": 1}) or {}
+    attempts = previous.get("attempts", 0) + 1
+    delay = RETRY_DELAYS[min(attempts - 1, len(RETRY_DELAYS) - 1)]
+    db.failed_events.update_one(
+        {"_id": marker},
+        {"$set": {
+            "consumer": consumer, "event": event, "error": "%s: %s" % (type(exc).__name__, exc),
+            "attempts": attempts, "failed_at": utcnow(),
+            "next_attempt_at": utcnow() + datetime.timedelta(seconds=delay),
+        }},
+        upsert=True,
+    )
+
+
+def retry_failed(db, service, limit=50):
+    """Hand due failed events back to their consumer methods on ``service``."""
+    due = list(db.failed_events.find({"next_attempt_at": {"$lte": utcnow()}}).limit(limit))
+    for failure in due:
+        getattr(service, failure["consumer"])(failure["event"])
+    return len(due)
+
+
+def subscribe(event_type):
+    """Declare a SERVICE_POOL handler for ``event_type`` that runs once per ``event_id``.
+
+    The decorated method receives the envelope; the service must have a ``db`` dependency.
+    """
+    def decorator(method):
+        @functools.wraps(method)
+        def handler(self, event):
+            return handle_once(self.db, method.__name__, event, lambda ev: method(self, ev))
+
+        return event_handler(source_service(event_type), event_type, handler_type=SERVICE_POOL)(handler)
+
+    return decorator

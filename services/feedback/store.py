@@ -1,0 +1,5 @@
+"""The only module that touches the feedback service's collections."""
+
+
+def ensure_indexes(db):
+    """Create this service's indexes (idempotent)."""

@@ -1,0 +1,28 @@
+import datetime
+import uuid
+
+from services.common import events
+
+
+def test_envelope_has_every_field_of_the_contract():
+    event = events.make_event("customers.customer_created", {"id": "c1"}, site_id="s1", actor="u1")
+    assert set(event) == {"event_id", "type", "occurred_at", "site_id", "actor", "data", "version"}
+    assert uuid.UUID(event["event_id"]).version == 4
+    assert event["occurred_at"].endswith("Z")
+    assert datetime.datetime.fromisoformat(event["occurred_at"].replace("Z", "+00:00")).tzinfo
+    assert event["version"] == 1 and event["data"] == {"id": "c1"}
+
+
+def test_pending_update_adds_the_events_to_the_same_write():
+    event = events.make_event("customers.customer_updated", {})
+    update = events.pending_update({"$set": {"name": "A"}}, event)
+    assert update["$set"] == {"name": "A", events.PENDING: True}
+    assert update["$push"] == {events.OUTBOX: {"$each": [event]}}
+
+
+def test_pending_update_without_events_changes_nothing():
+    assert events.pending_update({"$set": {"name": "A"}}) == {"$set": {"name": "A"}}
+
+
+def test_source_service_is_the_exchange_owner():
+    assert events.source_service("feedback.sla_breached") == "feedback"

@@ -1,0 +1,80 @@
+"""Root fixtures: a real RabbitMQ vhost and a real MongoDB-wire server per test run."""
+import warnings
+
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+
+import eventlet  # noqa: E402
+
+eventlet.monkey_patch()  # nameko's pytest plugin no longer does it
+
+import os  # noqa: E402
+import uuid  # noqa: E402
+
+import pytest  # noqa: E402
+
+from tests.support import servers  # noqa: E402
+
+RUN_ID = uuid.uuid4().hex[:8]
+
+
+@pytest.fixture(scope="session")
+def mongo_server(tmp_path_factory):
+    server = servers.EmbeddedMongo(tmp_path_factory.mktemp("db"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def amqp_uri():
+    vhost = "crm_test_%s" % RUN_ID
+    servers.add_vhost(vhost)
+    yield servers.amqp_uri_for(vhost)
+    servers.delete_vhost(vhost)
+
+
+@pytest.fixture(scope="session")
+def test_env(mongo_server, amqp_uri, tmp_path_factory):
+    """The environment of this run, also exported to the test process itself."""
+    env = {
+        "MONGO_URI": mongo_server.uri,
+        "AMQP_URI": amqp_uri,
+        "CRM_DB_PREFIX": "test_%s" % RUN_ID,
+        "CRM_VAR_DIR": str(tmp_path_factory.mktemp("var")),
+        "RPC_TIMEOUT": "3",
+        "WEBHOOK_ALLOW_PRIVATE": "true",
+    }
+    os.environ.update(env)
+    return env
+
+
+@pytest.fixture
+def db_factory(test_env):
+    """A fresh database per test: ``db_factory("accounts")``."""
+    from services.common.mongo import connect
+
+    client = connect(test_env["MONGO_URI"])
+    names = []
+
+    def make(service):
+        name = "t%s_%s_%s" % (RUN_ID, service, uuid.uuid4().hex[:6])
+        names.append(name)
+        return client[name]
+
+    yield make
+    for name in names:
+        client.drop_database(name)
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def stack(test_env, tmp_path_factory):
+    """The four services and the gateway running as processes against this run's broker and DB."""
+    from tests.support.stack import Stack
+
+    system = Stack(test_env, tmp_path_factory.mktemp("logs"))
+    try:
+        system.start_all()
+        yield system
+    finally:
+        system.stop_all()

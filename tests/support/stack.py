@@ -1,0 +1,74 @@
+"""The whole system as real processes (four services and the gateway), for end-to-end tests."""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import requests
+
+from deploy import processes
+from tests.support.servers import free_port
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+class Stack:
+    def __init__(self, env, log_dir):
+        self.port = free_port()
+        self.env = processes.process_env({**os.environ, **env, "GATEWAY_PORT": str(self.port),
+                                          "GATEWAY_WORKERS": "2", "GATEWAY_THREADS": "4"})
+        self.log_dir = str(log_dir)
+        self.procs = {}
+
+    @property
+    def url(self):
+        return "http://127.0.0.1:%d" % self.port
+
+    def command(self, name):
+        if name == "gateway":
+            return processes.gateway_command(sys.executable)
+        return processes.service_command(name.split("#")[0], sys.executable)
+
+    def start(self, name):
+        """Start a process; ``customers#2`` is a second replica of customers."""
+        log = open(os.path.join(self.log_dir, "%s.log" % name.replace("#", "-")), "ab")
+        self.procs[name] = subprocess.Popen(
+            self.command(name), cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def start_all(self):
+        for name in processes.SERVICES:
+            self.start(name)
+        self.start("gateway")
+        self.wait_ready()
+
+    def kill(self, name, sig=signal.SIGKILL):
+        proc = self.procs.pop(name)
+        os.killpg(proc.pid, sig)
+        proc.wait(30)
+
+    def stop_all(self):
+        for name in list(self.procs):
+            try:
+                self.kill(name, signal.SIGTERM)
+            except (subprocess.TimeoutExpired, ProcessLookupError):
+                pass
+
+    def get(self, path, **kwargs):
+        kwargs.setdefault("timeout", 15)
+        return requests.get(self.url + path, **kwargs)
+
+    def wait_ready(self, timeout=60):
+        deadline = time.monotonic() + timeout
+        last = None
+        while time.monotonic() < deadline:
+            try:
+                last = self.get("/readyz", timeout=10)
+                if last.status_code == 200:
+                    return last
+            except requests.RequestException as exc:
+                last = exc
+            time.sleep(0.5)
+        raise AssertionError("the system is not ready after %d s: %r" % (timeout, getattr(last, "text", last)))
