@@ -1,0 +1,30 @@
+# One image for every process of Factory CRM: the four nameko services and the gateway.
+# The process is chosen by the command (see docker-compose.yml and deploy/processes.py);
+# the default is the gateway.
+FROM python:3.11-slim
+
+ENV PYTHONUNBUFFERED=1 \
+    PYTHONWARNINGS=ignore::Warning:nameko.containers,ignore::Warning:nameko.cli.commands
+
+RUN groupadd --system --gid 10001 crm \
+    && useradd --system --uid 10001 --gid crm --home-dir /app --shell /usr/sbin/nologin crm
+
+WORKDIR /app
+
+COPY requirements.txt ./
+RUN pip install --no-cache-dir --disable-pip-version-check -r requirements.txt
+
+COPY . .
+
+# The code stays owned by root (read-only for the process); only var/ is writable.
+# var/keys is where the keys volume is mounted; created here so a new named volume
+# starts owned by the non-root user.
+RUN mkdir -p /app/var/keys /app/var/signing \
+    && chown -R crm:crm /app/var \
+    && chmod 0700 /app/var/signing
+
+USER crm
+
+EXPOSE 8000
+
+CMD ["python", "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "gateway.wsgi:app"]

@@ -1,0 +1,273 @@
+"""The deployment files agree with the code: docker-compose.yml, Dockerfile, requirements, README.
+
+Plain parsing; no broker, database or Docker engine needed. The process commands come from
+deploy/processes.py and the environment variables from services/common/config.py.
+"""
+import importlib
+import inspect
+import json
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+import yaml
+
+from deploy import processes
+from services.common import config
+
+ROOT = Path(__file__).resolve().parent.parent
+APP_SERVICES = sorted(processes.SERVICES)
+GATEWAY = "gateway"
+INFRA_SERVICES = ("rabbitmq", "mongo")
+# Variables read by the Python runtime or libraries rather than by services/common/config.py.
+STANDARD_VARIABLES = {"PYTHONUNBUFFERED", "PYTHONWARNINGS", "PROMETHEUS_MULTIPROC_DIR", "WEBHOOK_ALLOW_PRIVATE"}
+ALLOWED_VARIABLES = set(config.VARIABLES) | STANDARD_VARIABLES
+
+
+@pytest.fixture(scope="module")
+def compose():
+    with open(ROOT / "docker-compose.yml", encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
+@pytest.fixture(scope="module")
+def services(compose):
+    return compose["services"]
+
+
+@pytest.fixture(scope="module")
+def dockerfile():
+    return parse_dockerfile((ROOT / "Dockerfile").read_text(encoding="utf-8"))
+
+
+def parse_dockerfile(text):
+    """[(INSTRUCTION, arguments)] with line continuations joined and comments dropped."""
+    instructions, current = [], ""
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not current and (not line or line.startswith("#")):
+            continue
+        if current and line.startswith("#"):
+            continue
+        if line.endswith("\\"):
+            current += line[:-1] + " "
+            continue
+        current += line
+        keyword, _, rest = current.partition(" ")
+        instructions.append((keyword.upper(), rest.strip()))
+        current = ""
+    assert not current, "Dockerfile ends inside a continued line"
+    return instructions
+
+
+def environment_of(service):
+    env = service.get("environment") or {}
+    if isinstance(env, list):
+        return dict(item.split("=", 1) if "=" in item else (item, None) for item in env)
+    return env
+
+
+def as_argv(command):
+    return shlex.split(command) if isinstance(command, str) else list(command)
+
+
+# --- docker-compose.yml ----------------------------------------------------------------------
+
+
+def test_compose_has_every_process(services):
+    assert set(services) >= set(INFRA_SERVICES) | set(APP_SERVICES) | {GATEWAY}
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_service_command_is_the_one_from_processes(services, name):
+    assert as_argv(services[name]["command"]) == processes.service_command(name, python="python")
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_service_command_names_an_importable_service_class(services, name):
+    target = as_argv(services[name]["command"])[-1]
+    module_name, _, class_name = target.partition(":")
+    assert module_name == "services.%s.service" % name
+    module = importlib.import_module(module_name)
+    assert inspect.isclass(getattr(module, class_name, None)), target
+
+
+def test_gateway_command_is_the_one_from_processes(services):
+    argv = as_argv(services[GATEWAY]["command"])
+    assert argv == processes.gateway_command(python="python")
+    module_name, _, attribute = argv[-1].partition(":")
+    assert attribute == "app"
+    # Importing it would build the whole app; the module existing is what the command needs.
+    assert (ROOT / (module_name.replace(".", "/") + ".py")).is_file()
+    config_file = argv[argv.index("-c") + 1]
+    assert (ROOT / config_file).is_file()
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_service_config_file_exists(services, name):
+    argv = as_argv(services[name]["command"])
+    assert (ROOT / argv[argv.index("--config") + 1]).is_file()
+
+
+def test_every_environment_variable_is_known(services):
+    unknown = {
+        (service_name, variable)
+        for service_name, service in services.items()
+        for variable in environment_of(service)
+        if variable not in ALLOWED_VARIABLES
+    }
+    assert not unknown, "not in services/common/config.py VARIABLES: %s" % sorted(unknown)
+
+
+def test_interpolation_defaults_match_config_defaults(services):
+    """`NAME: ${NAME:-x}` falls back to the same default the code has."""
+    for service_name, service in services.items():
+        for variable, value in environment_of(service).items():
+            match = re.fullmatch(r"\$\{(\w+):?-(.*)\}", str(value or ""))
+            if match and match.group(1) == variable and variable in config.VARIABLES:
+                assert match.group(2) == config.VARIABLES[variable][0], (service_name, variable)
+
+
+def test_application_environment(services):
+    for name in APP_SERVICES + [GATEWAY]:
+        env = environment_of(services[name])
+        assert env["AMQP_URI"] == "amqp://guest:guest@rabbitmq:5672/", name
+        assert env["MONGO_URI"] == "mongodb://mongo:27017/?replicaSet=rs0", name
+        assert "${CRM_ADMIN_PASSWORD:?" in env["CRM_ADMIN_PASSWORD"], name
+        assert env["JWT_PUBLIC_KEY_FILE"].startswith("/app/var/keys/"), name
+    # Only accounts signs tokens, so only accounts is told where the private key is.
+    for name in APP_SERVICES + [GATEWAY]:
+        assert ("JWT_PRIVATE_KEY_FILE" in environment_of(services[name])) == (name == "accounts"), name
+
+
+@pytest.mark.parametrize("name", APP_SERVICES + [GATEWAY])
+def test_application_service_shape(services, name):
+    service = services[name]
+    assert service.get("build") in (".", {"context": "."}), name
+    assert service.get("restart") == "unless-stopped", name
+    assert "container_name" not in service, "a fixed name prevents --scale"
+    ports = service.get("ports") or []
+    if name == GATEWAY:
+        assert ports == ["${GATEWAY_PORT:-8000}:8000"]
+    else:
+        assert not ports, "a fixed host port prevents --scale"
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_service_waits_for_healthy_broker_and_database(services, name):
+    depends_on = services[name]["depends_on"]
+    assert depends_on["rabbitmq"]["condition"] == "service_healthy"
+    assert depends_on["mongo"]["condition"] == "service_healthy"
+
+
+def test_gateway_waits_for_broker_and_checks_readiness(services):
+    gateway = services[GATEWAY]
+    assert gateway["depends_on"]["rabbitmq"]["condition"] == "service_healthy"
+    assert set(APP_SERVICES) <= set(gateway["depends_on"])
+    test = gateway["healthcheck"]["test"]
+    assert test[0] == "CMD" and test[1] == "python"
+    assert "/readyz" in " ".join(test) and "curl" not in " ".join(test)
+
+
+def test_infrastructure(services):
+    rabbitmq, mongo = services["rabbitmq"], services["mongo"]
+    assert rabbitmq["image"] == "rabbitmq:3.13-management"
+    assert rabbitmq["healthcheck"]["test"] == ["CMD", "rabbitmq-diagnostics", "-q", "ping"]
+    assert mongo["image"] == "mongo:7"
+    command = as_argv(mongo["command"])
+    assert command[command.index("--replSet") + 1] == "rs0"
+    check = " ".join(mongo["healthcheck"]["test"])
+    assert "rs.initiate" in check and "mongo:27017" in check
+
+
+def test_volumes(compose, services):
+    volumes = compose["volumes"]
+    assert "crm-keys" in volumes
+    assert any(v.split(":")[0] in volumes and v.split(":")[1] == "/data/db" for v in services["mongo"]["volumes"])
+    assert "crm-keys:/app/var/keys" in services["accounts"]["volumes"]
+    for name in APP_SERVICES + [GATEWAY]:
+        if name != "accounts":
+            assert "crm-keys:/app/var/keys:ro" in services[name]["volumes"], name
+    # The signing key's volume is mounted in accounts only.
+    signing = [v for v in services["accounts"]["volumes"] if not v.startswith("crm-keys:")]
+    private_dir = str(Path(environment_of(services["accounts"])["JWT_PRIVATE_KEY_FILE"]).parent)
+    assert any(v.split(":")[1] == private_dir for v in signing)
+    for name in set(services) - {"accounts"}:
+        for volume in services[name].get("volumes") or []:
+            assert volume.split(":")[0] not in {v.split(":")[0] for v in signing}, name
+
+
+def test_shared_environment_is_an_extension(compose):
+    assert "x-crm-env" in compose
+
+
+# --- Dockerfile ------------------------------------------------------------------------------
+
+
+def test_dockerfile_base_user_and_port(dockerfile):
+    assert dockerfile[0] == ("FROM", "python:3.11-slim")
+    users = [args for keyword, args in dockerfile if keyword == "USER"]
+    assert users and users[-1] not in ("root", "0")
+    assert ("EXPOSE", "8000") in dockerfile
+
+
+def test_dockerfile_installs_the_pinned_requirements(dockerfile):
+    copies = [args for keyword, args in dockerfile if keyword == "COPY"]
+    assert any("requirements.txt" in args.split() for args in copies)
+    installs = [args for keyword, args in dockerfile if keyword == "RUN" and "pip install" in args]
+    assert any("--no-cache-dir" in args and "-r requirements.txt" in args for args in installs)
+
+
+def test_dockerfile_environment(dockerfile):
+    env = {}
+    for keyword, args in dockerfile:
+        if keyword == "ENV":
+            env.update(item.split("=", 1) for item in shlex.split(args))
+    assert env["PYTHONUNBUFFERED"] == "1"
+    assert env["PYTHONWARNINGS"] == processes.QUIET_WARNINGS
+    assert set(env) <= ALLOWED_VARIABLES
+
+
+def test_dockerfile_default_command_is_the_gateway(dockerfile):
+    commands = [args for keyword, args in dockerfile if keyword == "CMD"]
+    assert commands, "no CMD"
+    assert json.loads(commands[-1]) == processes.gateway_command(python="python")
+
+
+def test_dockerignore():
+    entries = set((ROOT / ".dockerignore").read_text(encoding="utf-8").split())
+    assert {".venv", "var", ".git", "node_modules", "tests/e2e/artifacts", "__pycache__"} <= entries
+
+
+# --- requirements ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("filename", ["requirements.txt", "requirements-dev.txt"])
+def test_requirements_are_pinned(filename):
+    for line in (ROOT / filename).read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line or line.startswith("-r "):
+            continue
+        assert re.fullmatch(r"[A-Za-z0-9._\-\[\],]+==[A-Za-z0-9.!+\-]+", line), "not pinned with ==: %r" % line
+
+
+# --- README ----------------------------------------------------------------------------------
+
+
+def readme_configuration_rows():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    rows = {}
+    for match in re.finditer(r"^\|\s*`([A-Z][A-Z0-9_]*)`\s*\|(.*)\|\s*$", section, re.MULTILINE):
+        assert match.group(1) not in rows, "listed twice: %s" % match.group(1)
+        rows[match.group(1)] = [cell.strip() for cell in match.group(2).split("|")]
+    return rows
+
+
+def test_readme_configuration_table_matches_config():
+    rows = readme_configuration_rows()
+    assert set(rows) - set(config.VARIABLES) == set(), "README names variables the code does not read"
+    assert set(config.VARIABLES) - set(rows) == set(), "README leaves out variables"
+    for name, (default, _meaning) in config.VARIABLES.items():
+        assert rows[name][0] == ("`%s`" % default if default else "(unset)"), name
