@@ -1,15 +1,179 @@
-"""The accounts service.
+"""The accounts service: users, factory sites, roles and permissions, tokens, login history,
+password reset and the audit trail.
+
+Every method but the public ones (``login``, ``refresh``, ``logout``, ``request_password_reset``,
+``confirm_password_reset``, ``health``) needs a valid access token in the nameko context data
+key ``authorization``; permissions and site scope are checked here, not only at the gateway.
+Lists return ``{"items": [...], "next_cursor": str|None, "total": int}`` and take
+``limit`` (1-500, default 50) and ``cursor``. Times are UTC ISO 8601 strings.
 
 RPC methods (called as ``accounts.<method>``):
 
 - ``health() -> {service, version, db}``
+- ``login(identifier, password, client_addr=None, user_agent=None) -> session``
+  ``session = {access_token, refresh_token, token_type: "Bearer", expires_in, user}``;
+  Unauthorized ``invalid_credentials`` for an unknown user, a wrong password or a disabled
+  account; TooManyAttempts (``extra.retry_after`` seconds) while the account or the address is locked.
+- ``refresh(refresh_token) -> session``: rotates the token; a spent one revokes its family
+  (Unauthorized ``invalid_refresh_token``); permissions and sites are read afresh.
+- ``logout(refresh_token) -> {}``: revokes the token's family.
+- ``request_password_reset(email) -> {}``: always succeeds; mails a link only to a known address.
+- ``confirm_password_reset(token, new_password) -> {}``: BadRequest ``reset_token_invalid``,
+  ``reset_token_expired`` or ``reset_token_used``; ValidationFailed on ``new_password``.
+- ``me() -> user``; ``change_password(current_password, new_password) -> {}``.
+- ``list_users(filters={site_id, role, status, q}, limit, cursor) -> page`` (users:admin)
+- ``create_user(data) -> user`` (users:admin); data: username, email, password, display_name,
+  phone, position, language, sites, roles.
+- ``get_user(user_id) -> user``; ``update_user(user_id, data) -> user`` (``data.version``
+  required; own contact details, or users:admin for everything).
+- ``delete_user(user_id, confirm) -> {}`` (users:admin; ``confirm`` must equal the username).
+- ``unlock_user(user_id) -> user`` (users:admin)
+- ``list_logins(user_id, limit, cursor) -> page`` (the user themself or users:admin)
+- ``get_permissions(user_id) -> permissions``; ``set_permissions(user_id, data) -> permissions``
+  (users:admin); ``permissions = {user_id, roles, grants, revocations, effective, version}``.
+- ``list_roles() -> {roles: [{name, permissions}], permissions: [{name, description}]}``
+- ``list_sites() -> {items}``; ``create_site(data) -> site`` (users:admin); site: code, name,
+  address, timezone.
+- ``list_audit(filters={actor, entity_type, entity_id, site_id, action, since, until}, limit, cursor)
+  -> page`` (audit:read)
 """
+import logging
+
+from nameko.rpc import rpc
+from nameko.timer import timer
+
+from services.accounts import audit, events, management, schemas, sessions, store
+from services.accounts.keys import TokenSigner
+from services.common import config
 from services.common.base import ServiceBase
+from services.common.context import CallerContext
+from services.common.errors import CrmError
+from services.common.events import subscribe
 from services.common.mongo import MongoDatabase
-from services.accounts import store
+from services.common.schemas import load
+
+log = logging.getLogger(__name__)
+LOGIN_RECORD = schemas.LoginRecordSchema()
+AUDIT_ENTRY = schemas.AuditEntrySchema()
 
 
 class AccountsService(ServiceBase):
     name = "accounts"
+    outbox_collections = store.OUTBOX_COLLECTIONS
 
     db = MongoDatabase(name, store.ensure_indexes)
+    context = CallerContext()
+    signer = TokenSigner()
+
+    def _sessions(self):
+        return sessions.Sessions(self.db, self.signer, store, events)
+
+    @timer(interval=60, eager=True)
+    def bootstrap(self):
+        try:
+            management.ensure_first_admin(self.db, config.get("CRM_ADMIN_EMAIL"), config.get("CRM_ADMIN_PASSWORD"))
+        except CrmError as exc:
+            log.error("cannot create the first admin: %s %s", exc.message, exc.fields)
+
+    @rpc
+    def login(self, identifier, password, client_addr=None, user_agent=None):
+        return self._sessions().login(identifier, password, client_addr, user_agent)
+
+    @rpc
+    def refresh(self, refresh_token):
+        return self._sessions().refresh(refresh_token)
+
+    @rpc
+    def logout(self, refresh_token):
+        return self._sessions().logout(refresh_token)
+
+    @rpc
+    def request_password_reset(self, email):
+        return self._sessions().request_reset(email, config.get("CRM_PUBLIC_URL"))
+
+    @rpc
+    def confirm_password_reset(self, token, new_password):
+        return self._sessions().confirm_reset(token, new_password)
+
+    @rpc
+    def me(self):
+        return management.get_user(self.db, self.context.caller, self.context.caller.user_id)
+
+    @rpc
+    def change_password(self, current_password, new_password):
+        return self._sessions().change_password(self.context.caller.user_id, current_password, new_password)
+
+    @rpc
+    def list_users(self, filters=None, limit=None, cursor=None):
+        return management.list_users(self.db, self.context.caller, filters, limit, cursor)
+
+    @rpc
+    def create_user(self, data):
+        return management.create_user(self.db, self.context.caller, data)
+
+    @rpc
+    def get_user(self, user_id):
+        return management.get_user(self.db, self.context.caller, user_id)
+
+    @rpc
+    def update_user(self, user_id, data):
+        return management.update_user(self.db, self.context.caller, user_id, data)
+
+    @rpc
+    def delete_user(self, user_id, confirm):
+        return management.delete_user(self.db, self.context.caller, user_id, confirm)
+
+    @rpc
+    def unlock_user(self, user_id):
+        return management.unlock_user(self.db, self.context.caller, user_id)
+
+    @rpc
+    def list_logins(self, user_id, limit=None, cursor=None):
+        management.get_user(self.db, self.context.caller, user_id)
+        documents, next_cursor, total = store.list_logins(self.db, user_id, limit, cursor)
+        return {"items": LOGIN_RECORD.dump(documents, many=True), "next_cursor": next_cursor, "total": total}
+
+    @rpc
+    def get_permissions(self, user_id):
+        return management.get_permissions(self.db, self.context.caller, user_id)
+
+    @rpc
+    def set_permissions(self, user_id, data):
+        return management.set_permissions(self.db, self.context.caller, user_id, data)
+
+    @rpc
+    def list_roles(self):
+        self.context.caller  # raises Unauthorized without a valid token
+        return management.list_roles()
+
+    @rpc
+    def list_sites(self):
+        return management.list_sites(self.db, self.context.caller)
+
+    @rpc
+    def create_site(self, data):
+        return management.create_site(self.db, self.context.caller, data)
+
+    @rpc
+    def list_audit(self, filters=None, limit=None, cursor=None):
+        caller = self.context.caller
+        caller.require("audit:read")
+        query = audit.query(load(schemas.AuditFilterSchema(), filters or {}), caller)
+        documents, next_cursor, total = store.list_audit(self.db, query, limit, cursor)
+        return {"items": AUDIT_ENTRY.dump(documents, many=True), "next_cursor": next_cursor, "total": total}
+
+    @subscribe("accounts.audit")
+    def record_accounts_audit(self, event):
+        store.insert_audit(self.db, audit.entry_from_event(event))
+
+    @subscribe("customers.audit")
+    def record_customers_audit(self, event):
+        store.insert_audit(self.db, audit.entry_from_event(event))
+
+    @subscribe("feedback.audit")
+    def record_feedback_audit(self, event):
+        store.insert_audit(self.db, audit.entry_from_event(event))
+
+    @subscribe("notifications.audit")
+    def record_notifications_audit(self, event):
+        store.insert_audit(self.db, audit.entry_from_event(event))

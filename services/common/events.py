@@ -46,6 +46,49 @@ def make_event(event_type, data, site_id=None, actor=None):
     }
 
 
+class Catalogue:
+    """The events one service publishes, each with its ``data`` fields (``docs/events.md``)."""
+
+    def __init__(self, service, types):
+        self.service = service
+        self.types = {"%s.%s" % (service, name): tuple(fields) for name, fields in types.items()}
+
+    def event(self, name, data, site_id=None, actor=None):
+        event_type = "%s.%s" % (self.service, name)
+        fields = self.types.get(event_type)
+        if fields is None:
+            raise ValueError("%s is not in the %s catalogue" % (event_type, self.service))
+        if set(data) != set(fields):
+            raise ValueError("%s carries %s, the catalogue says %s" % (event_type, sorted(data), sorted(fields)))
+        return make_event(event_type, data, site_id=site_id, actor=actor)
+
+
+AUDIT_FIELDS = ("entity_type", "entity_id", "action", "changes")
+
+
+def changes_between(before, after, secret=()):
+    """``{field: {"before", "after"}}`` for fields that differ; ``secret`` fields are never included."""
+    changes = {}
+    for field in sorted(set(before) | set(after)):
+        if field in secret or field.startswith("_"):
+            continue
+        old, new = before.get(field), after.get(field)
+        if old != new:
+            changes[field] = {"before": jsonable(old), "after": jsonable(new)}
+    return changes
+
+
+def jsonable(value):
+    """``value`` with datetimes as ISO strings, so it can travel in a message."""
+    if isinstance(value, datetime.datetime):
+        return isoformat(value if value.tzinfo else value.replace(tzinfo=datetime.timezone.utc))
+    if isinstance(value, dict):
+        return {key: jsonable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(item) for item in value]
+    return value
+
+
 def source_service(event_type):
     """The service whose exchange carries ``event_type`` (the part before the first dot)."""
     return event_type.split(".", 1)[0]

@@ -1,0 +1,37 @@
+"""The audit trail: entries from every service's ``*.audit`` events, and their filters."""
+import datetime
+
+AUDITED_SERVICES = ("accounts", "customers", "feedback", "notifications")
+
+
+def entry_from_event(event):
+    data = event["data"]
+    return {
+        "_id": event["event_id"],
+        "event_id": event["event_id"],
+        "at": datetime.datetime.fromisoformat(event["occurred_at"].replace("Z", "+00:00")),
+        "actor": event.get("actor"),
+        "site_id": event.get("site_id"),
+        "source": event["type"].split(".", 1)[0],
+        "entity_type": data["entity_type"],
+        "entity_id": data.get("entity_id"),
+        "action": data["action"],
+        "changes": data.get("changes") or {},
+    }
+
+
+def query(filters, caller):
+    """A Mongo query from validated filters, limited to the caller's sites."""
+    found = {key: filters[key] for key in ("actor", "entity_type", "entity_id", "action") if filters.get(key)}
+    if filters.get("site_id"):
+        found["site_id"] = filters["site_id"]
+    if filters.get("since") or filters.get("until"):
+        found["at"] = {}
+        if filters.get("since"):
+            found["at"]["$gte"] = filters["since"]
+        if filters.get("until"):
+            found["at"]["$lte"] = filters["until"]
+    if not caller.all_sites:
+        scope = {"site_id": {"$in": list(caller.sites) + [None]}}
+        found = {"$and": [found, scope]} if found else scope
+    return found

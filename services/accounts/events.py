@@ -1,0 +1,27 @@
+"""What accounts publishes (exchange ``accounts.events``); documented in docs/events.md."""
+from services.common.events import AUDIT_FIELDS, Catalogue
+
+USER = ("user_id", "username", "sites", "roles")
+
+CATALOGUE = Catalogue("accounts", {
+    "user_created": USER,
+    "user_updated": USER + ("changed_fields",),
+    "user_deleted": ("user_id",),
+    "permissions_changed": ("user_id", "roles", "grants", "revocations", "effective"),
+    "account_locked": ("user_id", "locked_until", "client_addr"),
+    "password_changed": ("user_id", "email", "display_name", "language"),
+    "password_reset_requested": ("user_id", "email", "display_name", "language", "reset_url", "expires_at"),
+    "site_created": ("site_id", "code", "name", "timezone"),
+    "audit": AUDIT_FIELDS,
+})
+
+event = CATALOGUE.event
+
+
+def user_data(user):
+    return {"user_id": user["_id"], "username": user["username"], "sites": user["sites"], "roles": user["roles"]}
+
+
+def audit(entity_type, entity_id, action, changes, site_id=None, actor=None):
+    data = {"entity_type": entity_type, "entity_id": entity_id, "action": action, "changes": changes}
+    return event("audit", data, site_id=site_id, actor=actor)

@@ -1,0 +1,192 @@
+"""Use cases of user, permission and site administration, and the first admin."""
+import logging
+import re
+import secrets
+import uuid
+
+from services.accounts import events, permissions, schemas, store, users
+from services.common.errors import Conflict, NotFound, ValidationFailed
+from services.common.events import changes_between, utcnow
+from services.common.schemas import load
+
+log = logging.getLogger(__name__)
+
+HQ_SITE = {"code": "HQ", "name": "Headquarters", "address": None, "timezone": "Asia/Shanghai"}
+
+
+def _site_of(user):
+    return (user.get("sites") or [None])[0]
+
+
+SITE = schemas.SiteSchema()
+user_out = users.user_out
+
+
+def create_user(db, caller, data):
+    caller.require("users:admin")
+    data = load(schemas.UserCreateSchema(), data)
+    if not caller.all_sites:
+        outside = sorted(set(data["sites"]) - set(caller.sites))
+        if outside:
+            raise ValidationFailed(fields={"sites": ["You cannot add users to sites you do not belong to."]})
+    user = users.new_user(data, store.site_ids(db, data["sites"]))
+    after = users.public_view(user)
+    store.insert_user(db, user, events.event("user_created", events.user_data(user), _site_of(user), caller.user_id),
+                      events.audit("user", user["_id"], "created", changes_between({}, after, users.SECRET_FIELDS),
+                                   _site_of(user), caller.user_id))
+    return user_out(user)
+
+
+def get_user(db, caller, user_id):
+    return user_out(users.get_visible(caller, store.find_user(db, user_id)))
+
+
+def list_users(db, caller, filters, limit, cursor):
+    caller.require("users:admin")
+    filters = load(schemas.UserFilterSchema(), filters or {})
+    query = {}
+    if filters.get("site_id"):
+        query["sites"] = filters["site_id"]
+    if filters.get("role"):
+        query["roles"] = filters["role"]
+    query["status"] = filters.get("status") or {"$ne": "deleted"}
+    if filters.get("q"):
+        prefix = users.key(filters["q"])
+        pattern = "^" + re.escape(prefix)
+        query["$or"] = [{"username_key": {"$regex": pattern}}, {"email_key": {"$regex": pattern}}]
+    if not caller.all_sites:
+        query = {"$and": [query, {"sites": {"$in": list(caller.sites)}}]}
+    documents, next_cursor, total = store.list_users(db, query, limit, cursor)
+    return {"items": [user_out(u) for u in documents], "next_cursor": next_cursor, "total": total}
+
+
+def update_user(db, caller, user_id, data):
+    user = users.get_visible(caller, store.find_user(db, user_id))
+    if user["status"] == "deleted":
+        raise NotFound("No such user.")
+    data = load(schemas.UserUpdateSchema(), data)
+    changes = users.allowed_changes(caller, user, data, store.site_ids(db, data.get("sites", ())))
+    before = users.public_view(user)
+    after = users.public_view(dict(user, **changes))
+    diff = changes_between(before, after, users.SECRET_FIELDS + ("updated_at", "version"))
+    emitted = []
+    if diff:
+        data_out = dict(events.user_data(dict(user, **changes)), changed_fields=sorted(diff))
+        emitted = [events.event("user_updated", data_out, _site_of(user), caller.user_id),
+                   events.audit("user", user_id, "updated", diff, _site_of(user), caller.user_id)]
+    updated = store.update_user(db, user_id, data["version"], changes, *emitted)
+    if updated is None:
+        raise Conflict("The user was changed by someone else; reload and try again.",
+                       {"version": ["Stale version."]}, code="stale_version")
+    if changes.get("status") == "disabled":
+        store.revoke_user_sessions(db, user_id)
+    return user_out(updated)
+
+
+def delete_user(db, caller, user_id, confirm):
+    caller.require("users:admin")
+    user = users.get_visible(caller, store.find_user(db, user_id))
+    if user["status"] == "deleted":
+        raise NotFound("No such user.")
+    if confirm != user["username"]:
+        raise ValidationFailed("Type the username to confirm the deletion.",
+                               {"confirm": ["Must equal the username."]})
+    site = _site_of(user)
+    store.update_user(db, user_id, None, users.erased_fields(user),
+                      events.event("user_deleted", {"user_id": user_id}, site, caller.user_id),
+                      events.audit("user", user_id, "deleted", {}, site, caller.user_id),
+                      unset=("password_hash", "email_key"))
+    store.revoke_user_sessions(db, user_id)
+    return {}
+
+
+def unlock_user(db, caller, user_id):
+    caller.require("users:admin")
+    user = users.get_visible(caller, store.find_user(db, user_id))
+    updated = store.update_user(db, user_id, None, {"locked_until": None, "failed_logins": []},
+                                events.audit("user", user_id, "unlocked", {}, _site_of(user), caller.user_id))
+    return user_out(updated)
+
+
+def permissions_view(user):
+    return {"user_id": user["_id"], "roles": user["roles"], "grants": user.get("grants", []),
+            "revocations": user.get("revocations", []), "effective": user["permissions"],
+            "version": user["version"]}
+
+
+def get_permissions(db, caller, user_id):
+    return permissions_view(users.get_visible(caller, store.find_user(db, user_id)))
+
+
+def set_permissions(db, caller, user_id, data):
+    caller.require("users:admin")
+    user = users.get_visible(caller, store.find_user(db, user_id))
+    data = load(schemas.PermissionsSchema(), data)
+    roles = data.get("roles", user["roles"])
+    grants, revocations = sorted(set(data["grants"])), sorted(set(data["revocations"]))
+    changes = {"roles": roles, "grants": grants, "revocations": revocations,
+               "permissions": permissions.effective_permissions(roles, grants, revocations)}
+    diff = changes_between({k: user.get(k) for k in changes}, changes)
+    site = _site_of(user)
+    updated = store.update_user(
+        db, user_id, data.get("version"), changes,
+        events.event("permissions_changed", {"user_id": user_id, "roles": roles, "grants": grants,
+                                             "revocations": revocations, "effective": changes["permissions"]},
+                     site, caller.user_id),
+        events.audit("permissions", user_id, "changed", diff, site, caller.user_id))
+    if updated is None:
+        raise Conflict("The user was changed by someone else; reload and try again.",
+                       {"version": ["Stale version."]}, code="stale_version")
+    return permissions_view(updated)
+
+
+def list_roles():
+    return {"roles": [{"name": name, "permissions": sorted(perms)} for name, perms in permissions.ROLES.items()],
+            "permissions": [{"name": name, "description": text} for name, text in permissions.CATALOGUE.items()]}
+
+
+def new_site(data):
+    now = utcnow()
+    return dict(data, _id=uuid.uuid4().hex, code_key=data["code"].lower(), created_at=now, updated_at=now, version=1)
+
+
+def create_site(db, caller, data):
+    caller.require("users:admin")
+    if not caller.all_sites:
+        caller.require("sites:all")
+    site = new_site(load(schemas.SiteCreateSchema(), data))
+    store.insert_site(db, site, events.event("site_created", {
+        "site_id": site["_id"], "code": site["code"], "name": site["name"], "timezone": site["timezone"],
+    }, site["_id"], caller.user_id), events.audit("site", site["_id"], "created", changes_between(
+        {}, {k: site[k] for k in ("code", "name", "address", "timezone")}), site["_id"], caller.user_id))
+    return SITE.dump(site)
+
+
+def list_sites(db, caller):
+    query = {} if caller.all_sites else {"_id": {"$in": list(caller.sites)}}
+    return {"items": [SITE.dump(site) for site in store.list_sites(db, query)]}
+
+
+def ensure_first_admin(db, email, password):
+    """Create the HQ site and the first admin when no user exists; -> True when it did."""
+    if store.count_users(db):
+        return False
+    site = store.list_sites(db, {"code_key": "hq"})
+    site = site[0] if site else None
+    if site is None:
+        site = new_site(HQ_SITE)
+        try:
+            store.insert_site(db, site)
+        except Conflict:
+            site = store.list_sites(db, {"code_key": "hq"})[0]
+    generated = not password
+    password = password or secrets.token_urlsafe(18)
+    user = users.new_user({"username": "admin", "email": email, "password": password, "display_name": "Administrator",
+                           "sites": [site["_id"]], "roles": ["admin"]}, [site["_id"]])
+    try:
+        store.insert_user(db, user, events.audit("user", user["_id"], "created", {}, site["_id"], "service:accounts"))
+    except Conflict:
+        return False
+    if generated:
+        log.warning("created the first admin %s with the generated password %s (shown once)", email, password)
+    return True

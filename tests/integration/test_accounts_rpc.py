@@ -1,0 +1,77 @@
+"""The accounts service called directly over RPC: it trusts only tokens signed by its own key."""
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from services.accounts.service import AccountsService
+from services.accounts.tokens import TokenIssuer
+from services.common.errors import Forbidden, Unauthorized
+from tests.integration.test_outbox_and_consumers import wait_for
+
+ADMIN_PASSWORD = "Bootstrap-admin-passphrase-42"
+
+
+@pytest.fixture
+def accounts(run_service, monkeypatch):
+    monkeypatch.setenv("CRM_ADMIN_PASSWORD", ADMIN_PASSWORD)
+    monkeypatch.setenv("CRM_ADMIN_EMAIL", "hq-admin@example.com")
+    return run_service(AccountsService)
+
+
+def rpc(nameko_config, token=None):
+    return ClusterRpcProxy(nameko_config, context_data={"authorization": token} if token else {}, timeout=10)
+
+
+def admin_session(nameko_config):
+    with rpc(nameko_config) as cluster:
+        return wait_for(lambda: _try_login(cluster), timeout=15)
+
+
+def _try_login(cluster):
+    try:
+        return cluster.accounts.login("admin", ADMIN_PASSWORD, "127.0.0.1", "pytest")
+    except Unauthorized:
+        return None
+
+
+def test_first_admin_is_bootstrapped_and_can_list_users(accounts, nameko_config):
+    session = admin_session(nameko_config)
+    assert session["user"]["username"] == "admin" and "users:admin" in session["user"]["permissions"]
+    with rpc(nameko_config, session["access_token"]) as cluster:
+        page = cluster.accounts.list_users()
+    assert [u["username"] for u in page["items"]] == ["admin"] and page["total"] == 1
+
+
+def test_a_call_without_a_token_is_refused(accounts, nameko_config):
+    admin_session(nameko_config)
+    with rpc(nameko_config) as cluster, pytest.raises(Unauthorized):
+        cluster.accounts.list_users()
+
+
+def test_a_token_signed_by_another_key_is_refused(accounts, nameko_config):
+    session = admin_session(nameko_config)
+    other_key = Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    forged, _ = TokenIssuer(other_key).issue(session["user"]["id"], ["any"], ["users:admin", "sites:all"])
+    with rpc(nameko_config, forged) as cluster, pytest.raises(Unauthorized):
+        cluster.accounts.list_users()
+
+
+def test_a_bare_user_id_header_grants_nothing(accounts, nameko_config):
+    session = admin_session(nameko_config)
+    context = {"user_id": session["user"]["id"], "perms": ["users:admin"]}
+    with ClusterRpcProxy(nameko_config, context_data=context, timeout=10) as cluster, pytest.raises(Unauthorized):
+        cluster.accounts.create_user({"username": "x"})
+
+
+def test_permission_is_checked_inside_the_service(accounts, nameko_config):
+    session = admin_session(nameko_config)
+    with rpc(nameko_config, session["access_token"]) as cluster:
+        site = cluster.accounts.list_sites()["items"][0]
+        cluster.accounts.create_user({
+            "username": "viewer1", "email": "viewer1@example.com", "password": "Quiet-harbour-lantern-91",
+            "display_name": "Vera Viewer", "sites": [site["id"]], "roles": ["viewer"]})
+        viewer = cluster.accounts.login("viewer1", "Quiet-harbour-lantern-91")
+    with rpc(nameko_config, viewer["access_token"]) as cluster, pytest.raises(Forbidden):
+        cluster.accounts.create_user({"username": "x"})
