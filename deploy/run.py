@@ -5,6 +5,7 @@ sure RabbitMQ answers (starting a local rabbitmq-server if one is installed), ru
 services and the gateway, and prints the URL once /readyz is green.
 """
 import os
+import secrets
 import shlex
 import shutil
 import socket
@@ -53,13 +54,27 @@ def ensure_broker(uri):
     )
 
 
-def wait_until_ready(url, manager):
+def first_admin_password(var_dir):
+    """A generated first-admin password when none is configured, once per ./var (None after)."""
+    marker = os.path.join(var_dir, "first-admin-created")
+    if config.get("CRM_ADMIN_PASSWORD") or os.path.exists(marker):
+        return None
+    with open(marker, "w") as handle:
+        handle.write("The first admin's password was generated and printed once by `make run`.\n")
+    return secrets.token_urlsafe(15)
+
+
+def wait_until_ready(url, manager, admin_password=None):
     deadline = time.monotonic() + READY_TIMEOUT
     while time.monotonic() < deadline:
         try:
             with urllib.request.urlopen(url + "/readyz", timeout=5) as response:
                 if response.status == 200:
                     print("\n  Factory CRM is ready: %s  (API docs: %s/docs)\n" % (url, url), flush=True)
+                    if admin_password:
+                        print("  First admin: user 'admin' (%s), password %s\n  This password is shown only "
+                              "once; change it after signing in.\n" % (config.get("CRM_ADMIN_EMAIL"), admin_password),
+                              flush=True)
                     return
         except (urllib.error.URLError, OSError):
             pass
@@ -74,6 +89,9 @@ def main():
 
     env = processes.process_env(os.environ)
     env.setdefault("WEBHOOK_ALLOW_PRIVATE", "true")
+    admin_password = first_admin_password(var_dir)
+    if admin_password:
+        env["CRM_ADMIN_PASSWORD"] = admin_password
     manager = Manager()
     if not config.get("MONGO_URI"):
         port = config.get("CRM_EMBEDDED_MONGO_PORT")
@@ -85,7 +103,7 @@ def main():
     manager.add_process("gateway", shlex.join(processes.gateway_command()), env=env)
 
     url = "http://localhost:%s" % config.get("GATEWAY_PORT")
-    threading.Thread(target=wait_until_ready, args=(url, manager), daemon=True).start()
+    threading.Thread(target=wait_until_ready, args=(url, manager, admin_password), daemon=True).start()
     manager.loop()
     sys.exit(manager.returncode)
 
