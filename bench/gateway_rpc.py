@@ -1,6 +1,7 @@
 """Throughput and latency of an RPC round trip through the gateway, against a running system."""
 import argparse
 import statistics
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -11,8 +12,6 @@ def measure(url, total, concurrency):
     session_per_thread = {}
 
     def one(_):
-        import threading
-
         session = session_per_thread.setdefault(threading.get_ident(), requests.Session())
         started = time.perf_counter()
         response = session.get(url, timeout=30)

@@ -40,10 +40,14 @@ def create_app(overrides=None):
 
 
 def _register_blueprints(app):
+    from gateway import audit_routes, auth_routes, security, sites_routes, users_routes
     from gateway.docs import blp as docs_blp
     from gateway.health import blp as health_blp
 
+    security.register_scheme(api.spec)
     api.register_blueprint(health_blp)
+    for module in (auth_routes, users_routes, sites_routes, audit_routes):
+        api.register_blueprint(module.blp)
     app.register_blueprint(docs_blp)
 
 

@@ -15,6 +15,8 @@ import pytest  # noqa: E402
 from tests.support import servers  # noqa: E402
 
 RUN_ID = uuid.uuid4().hex[:8]
+ADMIN_EMAIL = "admin@factory.test"
+ADMIN_PASSWORD = "Copper-kettle-morning-2026"
 
 
 @pytest.fixture(scope="session")
@@ -43,6 +45,9 @@ def test_env(mongo_server, amqp_uri, tmp_path_factory):
         "CRM_VAR_DIR": str(tmp_path_factory.mktemp("var")),
         "RPC_TIMEOUT": "3",
         "WEBHOOK_ALLOW_PRIVATE": "true",
+        "CRM_ADMIN_EMAIL": ADMIN_EMAIL,
+        "CRM_ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "CRM_PUBLIC_URL": "http://crm.test",
     }
     os.environ.update(env)
     return env
@@ -78,3 +83,14 @@ def stack(test_env, tmp_path_factory):
         yield system
     finally:
         system.stop_all()
+
+
+@pytest.fixture(scope="session")
+def admin_api(stack):
+    """The bootstrapped first admin, signed in through the gateway."""
+    from tests.support.api import Api, eventually
+
+    api = Api(stack.url)
+    eventually(lambda: api.post("/auth/login", {"identifier": "admin", "password": ADMIN_PASSWORD}),
+               lambda r: r.status_code == 200, timeout=20)
+    return api.login("admin", ADMIN_PASSWORD)

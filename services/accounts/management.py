@@ -32,7 +32,7 @@ def create_user(db, caller, data):
     user = users.new_user(data, store.site_ids(db, data["sites"]))
     after = users.public_view(user)
     store.insert_user(db, user, events.event("user_created", events.user_data(user), _site_of(user), caller.user_id),
-                      events.audit("user", user["_id"], "created", changes_between({}, after, users.SECRET_FIELDS),
+                      events.audit("user", user["_id"], "created", changes_between({}, after, users.UNAUDITED_FIELDS),
                                    _site_of(user), caller.user_id))
     return user_out(user)
 
@@ -68,7 +68,7 @@ def update_user(db, caller, user_id, data):
     changes = users.allowed_changes(caller, user, data, store.site_ids(db, data.get("sites", ())))
     before = users.public_view(user)
     after = users.public_view(dict(user, **changes))
-    diff = changes_between(before, after, users.SECRET_FIELDS + ("updated_at", "version"))
+    diff = changes_between(before, after, users.UNAUDITED_FIELDS)
     emitted = []
     if diff:
         data_out = dict(events.user_data(dict(user, **changes)), changed_fields=sorted(diff))
@@ -97,6 +97,7 @@ def delete_user(db, caller, user_id, confirm):
                       events.audit("user", user_id, "deleted", {}, site, caller.user_id),
                       unset=("password_hash", "email_key"))
     store.revoke_user_sessions(db, user_id)
+    store.anonymise_audit(db, user_id, users.PERSONAL_FIELDS)
     return {}
 
 
@@ -106,6 +107,15 @@ def unlock_user(db, caller, user_id):
     updated = store.update_user(db, user_id, None, {"locked_until": None, "failed_logins": []},
                                 events.audit("user", user_id, "unlocked", {}, _site_of(user), caller.user_id))
     return user_out(updated)
+
+
+def record_own_audit(db, entry):
+    """Keep an accounts audit entry; one that arrives after its user was deleted is anonymised too."""
+    store.insert_audit(db, entry)
+    if entry["entity_type"] == "user":
+        user = store.find_user(db, entry["entity_id"])
+        if user is not None and user["status"] == "deleted":
+            store.anonymise_audit(db, user["_id"], users.PERSONAL_FIELDS)
 
 
 def permissions_view(user):

@@ -164,7 +164,7 @@ class AccountsService(ServiceBase):
 
     @subscribe("accounts.audit")
     def record_accounts_audit(self, event):
-        store.insert_audit(self.db, audit.entry_from_event(event))
+        management.record_own_audit(self.db, audit.entry_from_event(event))
 
     @subscribe("customers.audit")
     def record_customers_audit(self, event):

@@ -184,5 +184,13 @@ def insert_audit(db, entry):
         pass
 
 
+def anonymise_audit(db, entity_id, fields, placeholder="[erased]"):
+    """Blank the before/after values of personal ``fields`` in the trail of ``entity_id``."""
+    for field in fields:
+        for side in ("before", "after"):
+            path = "changes.%s.%s" % (field, side)
+            db.audit.update_many({"entity_id": entity_id, path: {"$ne": None}}, {"$set": {path: placeholder}})
+
+
 def list_audit(db, query, limit, cursor):
     return paging.page(db.audit, query, "at", True, limit, cursor)

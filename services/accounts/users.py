@@ -6,7 +6,9 @@ from services.common.errors import Forbidden, NotFound, ValidationFailed
 from services.common.events import utcnow
 
 CONTACT_FIELDS = ("display_name", "email", "phone", "position", "language")
+PERSONAL_FIELDS = ("username", "display_name", "email", "phone", "position")
 SECRET_FIELDS = ("password_hash", "failed_logins", "username_key", "email_key")
+UNAUDITED_FIELDS = SECRET_FIELDS + ("created_at", "updated_at", "version", "last_login_at")
 
 
 def key(text):

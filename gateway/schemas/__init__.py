@@ -1,0 +1,1 @@
+"""marshmallow schemas of the gateway's requests and responses (they make the OpenAPI document)."""

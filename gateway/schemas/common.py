@@ -1,0 +1,118 @@
+"""Building blocks shared by every area: strict input, times, list pages and error responses."""
+import re
+from datetime import datetime, timezone
+
+from marshmallow import RAISE, Schema, fields, pre_dump, validate
+
+from gateway.extensions import ErrorSchema
+
+MAX_LIMIT = 500
+DEFAULT_LIMIT = 50
+
+ERROR_DESCRIPTIONS = {
+    400: "The request is malformed",
+    401: "No token, or an invalid or expired one",
+    403: "The caller lacks the permission",
+    404: "Unknown, or outside the caller's sites",
+    409: "Duplicate, or a stale version",
+    422: "The input is not valid",
+    429: "Too many attempts; retry after Retry-After seconds",
+    503: "A service or the broker is unavailable",
+}
+RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}}
+
+
+class StrictSchema(Schema):
+    """Input schema: an unknown field is a 422 naming it."""
+
+    class Meta:
+        unknown = RAISE
+
+
+class QueryInteger(fields.Integer):
+    """An integer in a query string: ASCII digits only, so ``1.5``, ``1e2`` or ``1_0`` are invalid."""
+
+    _DIGITS = re.compile(r"-?[0-9]{1,18}")
+
+    def __init__(self, **kwargs):
+        super().__init__(strict=True, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str):
+            if not self._DIGITS.fullmatch(value):
+                raise self.make_error("invalid")
+            value = int(value)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class Timestamp(fields.DateTime):
+    """A UTC ISO 8601 time in a response; text the service already formatted passes through."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None or isinstance(value, str):
+            return value
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
+def Text(max_length, min_length=0, **kwargs):
+    return fields.String(validate=validate.Length(min=min_length or None, max=max_length), **kwargs)
+
+
+class PageQuerySchema(StrictSchema):
+    limit = QueryInteger(
+        load_default=DEFAULT_LIMIT, validate=validate.Range(min=1, max=MAX_LIMIT),
+        metadata={"description": "Items per page (1-500)"})
+    cursor = Text(200, metadata={"description": "next_cursor of the previous page"})
+
+
+class PageSchema(Schema):
+    """``{items, next_cursor, total}``; subclasses made by ``page_schema`` set the item type."""
+
+    next_cursor = fields.String(allow_none=True, metadata={"description": "null on the last page"})
+    total = fields.Integer(metadata={"description": "items matching the filters"})
+
+    @pre_dump
+    def with_items(self, page, **kwargs):
+        # A dict without "items" would otherwise serialise its own ``items`` method.
+        return {"items": [], **page}
+
+
+_pages = {}
+
+
+def page_schema(item_schema):
+    """The ``{items, next_cursor, total}`` schema of a list of ``item_schema`` (one class per item)."""
+    name = item_schema.__name__.removesuffix("Schema") + "PageSchema"
+    if name not in _pages:
+        _pages[name] = type(name, (PageSchema,), {
+            "items": fields.List(fields.Nested(item_schema), required=True),
+        })
+    return _pages[name]
+
+
+def split_page(args):
+    """Parsed list query -> (filters without unset values, limit, cursor); times as UTC ISO text."""
+    args = dict(args)
+    limit = args.pop("limit", DEFAULT_LIMIT)
+    cursor = args.pop("cursor", None)
+    filters = {key: _plain(value) for key, value in args.items() if value is not None}
+    return filters, limit, cursor
+
+
+def _plain(value):
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).isoformat()
+    return value
+
+
+def error_responses(blp, *statuses):
+    """Decorator documenting the error responses ``statuses`` of a view of ``blp``."""
+
+    def decorator(func):
+        for status in statuses:
+            func = blp.alt_response(
+                status, schema=ErrorSchema, description=ERROR_DESCRIPTIONS[status],
+                headers=RETRY_AFTER if status == 429 else None)(func)
+        return func
+
+    return decorator

@@ -1,0 +1,37 @@
+"""Factory sites and the role catalogue."""
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from gateway.extensions import rpc
+from gateway.schemas import accounts as s
+from gateway.schemas.common import error_responses, page_schema
+from gateway.security import authenticated, rpc_context
+
+blp = Blueprint("sites", __name__, url_prefix="/api/v1", description="Factory sites and roles")
+
+
+@blp.route("/sites")
+class Sites(MethodView):
+    @authenticated(blp)
+    @blp.response(200, page_schema(s.SiteSchema))
+    def get(self):
+        """Every factory site (a short list, in one page)."""
+        page = rpc.call("accounts", "list_sites", context=rpc_context())
+        items = page.get("items", [])
+        return {"items": items, "next_cursor": page.get("next_cursor"), "total": page.get("total", len(items))}
+
+    @authenticated(blp)
+    @blp.arguments(s.SiteCreateSchema)
+    @blp.response(201, s.SiteSchema)
+    @error_responses(blp, 403, 409)
+    def post(self, body):
+        """Create a factory site (users:admin)."""
+        return rpc.call("accounts", "create_site", body, context=rpc_context())
+
+
+@blp.route("/roles")
+@authenticated(blp)
+@blp.response(200, s.RolesSchema)
+def list_roles():
+    """The built-in roles and the permission catalogue."""
+    return rpc.call("accounts", "list_roles", context=rpc_context())

@@ -1,0 +1,61 @@
+"""A small client of the HTTP API for end-to-end tests."""
+import time
+
+import requests
+
+
+class Api:
+    def __init__(self, base_url, token=None, user_agent="crm-e2e-tests/1.0"):
+        self.base = base_url.rstrip("/") + "/api/v1"
+        self.http = requests.Session()
+        self.http.headers["User-Agent"] = user_agent
+        self.token = token
+        self.session = None
+
+    def request(self, method, path, **kwargs):
+        headers = kwargs.pop("headers", {})
+        if self.token:
+            headers.setdefault("Authorization", "Bearer %s" % self.token)
+        kwargs.setdefault("timeout", 20)
+        return self.http.request(method, self.base + path, headers=headers, **kwargs)
+
+    def get(self, path, **kwargs):
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path, json=None, **kwargs):
+        return self.request("POST", path, json=json, **kwargs)
+
+    def patch(self, path, json=None, **kwargs):
+        return self.request("PATCH", path, json=json, **kwargs)
+
+    def put(self, path, json=None, **kwargs):
+        return self.request("PUT", path, json=json, **kwargs)
+
+    def delete(self, path, **kwargs):
+        return self.request("DELETE", path, **kwargs)
+
+    def login(self, identifier, password):
+        response = self.post("/auth/login", {"identifier": identifier, "password": password})
+        assert response.status_code == 200, response.text
+        self.session = response.json()
+        self.token = self.session["access_token"]
+        return self
+
+    def refresh(self):
+        response = self.post("/auth/refresh", {"refresh_token": self.session["refresh_token"]})
+        assert response.status_code == 200, response.text
+        self.session = response.json()
+        self.token = self.session["access_token"]
+        return self
+
+
+def eventually(fetch, predicate, timeout=10.0, interval=0.2):
+    """Poll ``fetch()`` until ``predicate(result)``; the last result otherwise fails the test."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = fetch()
+        if predicate(result):
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met within %.0f s; last: %r" % (timeout, result))
+        time.sleep(interval)
