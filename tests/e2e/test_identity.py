@@ -314,3 +314,7 @@ def test_the_audit_trail_shows_who_changed_what(admin_api, sites):
     assert created["changes"]["roles"] == {"before": None, "after": ["viewer"]}
     by_actor = admin_api.get("/audit", params={"actor": me["id"], "action": "changed", "limit": 500}).json()
     assert changed["id"] in [e["id"] for e in by_actor["items"]]
+    later = admin_api.get("/audit", params={"entity_id": user["id"], "since": changed["at"]}).json()["items"]
+    assert [e["id"] for e in later] == [changed["id"]]
+    earlier = admin_api.get("/audit", params={"entity_id": user["id"], "until": created["at"]}).json()["items"]
+    assert changed["id"] not in [e["id"] for e in earlier]

@@ -3,36 +3,45 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pymongo
+import pytest
+import requests
 
 from tests.support.servers import free_port
 from tests.support.stack import ROOT
 
 
-def launch(env):
-    return subprocess.Popen(
-        [sys.executable, "-m", "deploy.run"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True, start_new_session=True,
-    )
+class Launch:
+    """`python -m deploy.run` with its output drained by a thread, so the pipe never fills."""
 
+    def __init__(self, env):
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "deploy.run"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        )
+        self.lines = []
+        self.read = 0
+        threading.Thread(target=self._drain, daemon=True).start()
 
-def read_until(proc, marker, timeout):
-    deadline = time.monotonic() + timeout
-    seen = []
-    os.set_blocking(proc.stdout.fileno(), False)
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if line:
-            seen.append(line)
-            if marker in line:
-                return line
-        elif proc.poll() is not None:
-            break
-        else:
+    def _drain(self):
+        for line in self.proc.stdout:
+            self.lines.append(line)
+
+    def read_until(self, marker, timeout):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            while self.read < len(self.lines):
+                line = self.lines[self.read]
+                self.read += 1
+                if marker in line:
+                    return line
+            if self.proc.poll() is not None and self.read >= len(self.lines):
+                break
             time.sleep(0.1)
-    raise AssertionError("%r not printed within %d s:\n%s" % (marker, timeout, "".join(seen[-40:])))
+        raise AssertionError("%r not printed within %d s:\n%s" % (marker, timeout, "".join(self.lines[-40:])))
 
 
 def group_alive(pgid):
@@ -43,7 +52,8 @@ def group_alive(pgid):
         return False
 
 
-def stop(proc, sig=signal.SIGINT):
+def stop(launch, sig=signal.SIGINT):
+    proc = launch.proc
     proc.send_signal(sig)
     proc.wait(30)
     deadline = time.monotonic() + 15
@@ -57,34 +67,40 @@ def launcher_env(test_env, tmp_path):
     env.update({
         "AMQP_URI": test_env["AMQP_URI"], "CRM_DB_PREFIX": "launch", "CRM_VAR_DIR": str(tmp_path / "var"),
         "CRM_EMBEDDED_MONGO_PORT": str(free_port()), "GATEWAY_PORT": str(free_port()),
-        "GATEWAY_WORKERS": "2", "CRM_ADMIN_PASSWORD": "Launcher-test-passphrase-7",
+        "GATEWAY_WORKERS": "2", "CRM_ADMIN_PASSWORD": "",
     })
     return env
 
 
 def test_run_starts_everything_keeps_data_and_stops_cleanly(test_env, tmp_path):
     env = launcher_env(test_env, tmp_path)
-    proc = launch(env)
+    launched = Launch(env)
     try:
-        line = read_until(proc, "is ready", 90)
+        line = launched.read_until("is ready", 90)
         assert "http://localhost:%s" % env["GATEWAY_PORT"] in line
+        password = launched.read_until("First admin", 5).split("password ")[1].strip()
+        login = requests.post("http://localhost:%s/api/v1/auth/login" % env["GATEWAY_PORT"],
+                              json={"identifier": "admin", "password": password}, timeout=20)
+        assert login.status_code == 200, login.text
         client = pymongo.MongoClient("mongodb://127.0.0.1:%s/" % env["CRM_EMBEDDED_MONGO_PORT"],
                                      serverSelectionTimeoutMS=3000)
         client.launch_probe.marks.insert_one({"_id": "kept"})
         client.close()
     finally:
-        assert stop(proc, signal.SIGINT), "processes left behind after SIGINT"
+        assert stop(launched, signal.SIGINT), "processes left behind after SIGINT"
     assert os.path.isdir(tmp_path / "var" / "db")
 
-    proc = launch(env)
+    launched = Launch(env)
     try:
-        read_until(proc, "is ready", 90)
+        launched.read_until("is ready", 90)
+        with pytest.raises(AssertionError):
+            launched.read_until("First admin", 3)
         client = pymongo.MongoClient("mongodb://127.0.0.1:%s/" % env["CRM_EMBEDDED_MONGO_PORT"],
                                      serverSelectionTimeoutMS=3000)
         assert client.launch_probe.marks.find_one({"_id": "kept"}) == {"_id": "kept"}
         client.close()
     finally:
-        assert stop(proc, signal.SIGTERM), "processes left behind after SIGTERM"
+        assert stop(launched, signal.SIGTERM), "processes left behind after SIGTERM"
 
 
 def test_run_without_a_broker_exits_at_once_saying_how_to_get_one(test_env, tmp_path):

@@ -6,7 +6,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 
 from services.accounts.service import AccountsService
 from services.accounts.tokens import TokenIssuer
-from services.common.errors import Forbidden, Unauthorized
+from services.common.errors import Forbidden, TooManyAttempts, Unauthorized
 from tests.integration.test_outbox_and_consumers import wait_for
 
 ADMIN_PASSWORD = "Bootstrap-admin-passphrase-42"
@@ -75,3 +75,15 @@ def test_permission_is_checked_inside_the_service(accounts, nameko_config):
         viewer = cluster.accounts.login("viewer1", "Quiet-harbour-lantern-91")
     with rpc(nameko_config, viewer["access_token"]) as cluster, pytest.raises(Forbidden):
         cluster.accounts.create_user({"username": "x"})
+
+
+def test_too_many_failures_from_one_address_lock_that_address(accounts, nameko_config):
+    admin_session(nameko_config)
+    with rpc(nameko_config) as cluster:
+        for attempt in range(20):
+            with pytest.raises(Unauthorized):
+                cluster.accounts.login("nobody-%d" % attempt, "Wrong-password-000", "198.51.100.7", "pytest")
+        with pytest.raises(TooManyAttempts) as locked:
+            cluster.accounts.login("admin", ADMIN_PASSWORD, "198.51.100.7", "pytest")
+        assert 800 <= int(locked.value.extra["retry_after"]) <= 900
+        assert cluster.accounts.login("admin", ADMIN_PASSWORD, "198.51.100.8", "pytest")["access_token"]
