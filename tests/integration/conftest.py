@@ -1,10 +1,22 @@
 import pytest
 from nameko.containers import ServiceContainer
 
+from tests.conftest import RUN_ID
+from tests.support import servers
+
+
+@pytest.fixture(scope="session")
+def integration_amqp_uri(test_env):
+    """A vhost of its own, so the end-to-end stack's services never take these tests' messages."""
+    vhost = "crm_it_%s" % RUN_ID
+    servers.add_vhost(vhost)
+    yield servers.amqp_uri_for(vhost)
+    servers.delete_vhost(vhost)
+
 
 @pytest.fixture
-def nameko_config(test_env):
-    return {"AMQP_URI": test_env["AMQP_URI"], "serializer": "json"}
+def nameko_config(integration_amqp_uri):
+    return {"AMQP_URI": integration_amqp_uri, "serializer": "json"}
 
 
 @pytest.fixture
