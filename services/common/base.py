@@ -2,16 +2,22 @@
 import logging
 
 from nameko.events import EventDispatcher
-from nameko.rpc import rpc
+from nameko.rpc import rpc as nameko_rpc
 from nameko.timer import timer
 from pymongo.errors import PyMongoError
 
 from services.common import config, events
+from services.common.errors import CrmError
 from services.common.mongo import ping
 
 log = logging.getLogger(__name__)
 
 VERSION = "0.1.0"
+
+
+def rpc(method):
+    """A nameko RPC entrypoint whose domain errors are expected answers, not logged as failures."""
+    return nameko_rpc(expected_exceptions=CrmError)(method)
 
 
 class ServiceBase:

@@ -1,4 +1,6 @@
 """Loading input with marshmallow into domain errors that name the field."""
+import datetime
+
 from marshmallow import EXCLUDE, RAISE, ValidationError, fields
 
 from services.common.errors import ValidationFailed
@@ -28,4 +30,17 @@ class Id(fields.String):
         super().__init__(**kwargs)
 
 
-__all__ = ["load", "Id", "EXCLUDE", "RAISE"]
+__all__ = ["load", "storable", "Id", "EXCLUDE", "RAISE"]
+
+
+def storable(value):
+    """``value`` with plain dates as ISO strings (BSON has datetimes only); dates sort as text."""
+    if isinstance(value, datetime.datetime):
+        return value
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {key: storable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [storable(item) for item in value]
+    return value

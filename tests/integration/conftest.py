@@ -36,3 +36,32 @@ def run_service(nameko_config, monkeypatch):
     yield run
     for container in containers:
         container.stop()
+
+
+@pytest.fixture
+def issue_token(test_env):
+    """Sign access tokens with this run's key pair: ``issue_token(perms, sites, user_id)``."""
+    import os
+
+    from services.accounts.keys import private_key_path
+    from services.accounts.tokens import TokenIssuer, ensure_keypair
+    from services.common.auth import public_key_path
+
+    private_pem, _ = ensure_keypair(private_key_path(), public_key_path())
+    issuer = TokenIssuer(private_pem)
+
+    def issue(perms, sites, user_id=None):
+        return issuer.issue(user_id or "u-" + os.urandom(4).hex(), list(sites), list(perms))[0]
+
+    return issue
+
+
+@pytest.fixture
+def rpc_as(nameko_config):
+    """``with rpc_as(token) as cluster: cluster.customers.get_customer(...)``."""
+    from nameko.standalone.rpc import ClusterRpcProxy
+
+    def make(token=None):
+        return ClusterRpcProxy(nameko_config, context_data={"authorization": token} if token else {}, timeout=15)
+
+    return make

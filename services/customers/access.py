@@ -1,0 +1,42 @@
+"""Who may see and change which part of a customer (DESIGN §2).
+
+Finance sees a customer's identity, orders and payments; contacts, interactions, service
+records, opportunities and follow-ups are absent from everything it receives.
+"""
+from services.common.errors import NotFound
+
+PART_PERMISSIONS = {
+    "contacts": ("contacts:read", "contacts:write"),
+    "orders": ("orders:read", "orders:write"),
+    "payments": ("orders:read", "orders:write"),
+    "service_records": ("interactions:read", "interactions:write"),
+    "interactions": ("interactions:read", "interactions:write"),
+    "opportunities": ("interactions:read", "interactions:write"),
+    "followups": ("interactions:read", "interactions:write"),
+}
+
+
+def readable_parts(caller):
+    return [part for part, (read, _) in PART_PERMISSIONS.items() if caller.can(read)]
+
+
+def require_part(caller, part, write=False):
+    read, change = PART_PERMISSIONS[part]
+    caller.require(read)
+    if write:
+        caller.require(change)
+
+
+def scoped(caller, query):
+    """``query`` limited to the caller's sites."""
+    scope = caller.site_filter()
+    if not scope:
+        return query
+    return {"$and": [query, scope]} if query else scope
+
+
+def visible_customer(caller, customer):
+    """The customer if it lies in the caller's sites; 404 otherwise (ids do not leak)."""
+    if customer is None or not caller.has_site(customer["site_id"]):
+        raise NotFound("No such customer.")
+    return customer

@@ -1,0 +1,282 @@
+"""Use cases of the customer archive: create (with duplicate checks), read, update, delete,
+restore, verify, search."""
+import datetime
+import re
+import uuid
+
+from services.common.errors import Conflict, NotFound, ValidationFailed
+from services.common.events import changes_between, utcnow
+from services.common.schemas import load, storable
+from services.customers import access, events, identifiers, schemas, store
+
+KEY_FIELDS = ("legal_name", "short_name", "tax_id", "industry", "company_size", "annual_revenue",
+              "main_products", "website", "phone", "source_channel", "owner_id", "addresses")
+INTERNAL_FIELDS = ("search_keys", "contact_keys", "phone_keys", "email_keys", "name_key", "tax_id_key",
+                   "tier_rank", "created_at", "updated_at", "version", "contact_phone_keys", "contact_email_keys")
+RESTORE_DAYS = 30
+REVIEW_DAYS = 90
+TIER_RANK = {"vip": 3, "key": 2, "general": 1}
+OUT = schemas.CustomerOutSchema()
+
+
+def out(customer):
+    return OUT.dump(customer)
+
+
+def completeness(customer):
+    filled = sum(1 for field in KEY_FIELDS if customer.get(field) not in (None, "", [], {}))
+    return round(100 * filled / len(KEY_FIELDS))
+
+
+def derived_keys(customer):
+    """The normalised keys search and duplicate detection use."""
+    search = set()
+    for field in ("legal_name", "short_name"):
+        search |= identifiers.text_keys(customer.get(field))
+    tax_key = identifiers.tax_id_key(customer.get("tax_id")) or None
+    if tax_key:
+        search.add(tax_key.lower())
+    if customer.get("external_code"):
+        search.add(identifiers.fold(customer["external_code"]))
+    phones = set(customer.get("contact_phone_keys", []))
+    emails = set(customer.get("contact_email_keys", []))
+    if customer.get("phone"):
+        phones.add(identifiers.phone_key(customer["phone"]))
+    if customer.get("email"):
+        emails.add(identifiers.fold(customer["email"]))
+    return {
+        "name_key": identifiers.name_key(customer["legal_name"]),
+        "tax_id_key": tax_key,
+        "search_keys": sorted(search),
+        "phone_keys": sorted(p for p in phones if p),
+        "email_keys": sorted(emails),
+        "completeness": completeness(customer),
+        "tier_rank": TIER_RANK.get((customer.get("tier") or {}).get("level"), 1),
+    }
+
+
+def _check_site(caller, site_id):
+    if not caller.has_site(site_id):
+        raise ValidationFailed(fields={"site_id": ["Not one of your sites."]})
+
+
+def _check_parent(db, caller, customer_id, parent_id):
+    """The parent must be visible; linking it must not close a cycle (409)."""
+    if not parent_id:
+        return
+    seen = set()
+    current = access.visible_customer(caller, store.find_customer(db, parent_id)) if parent_id else None
+    if current is None:
+        raise ValidationFailed(fields={"parent_id": ["No such customer."]})
+    while current is not None:
+        if current["_id"] == customer_id or current["_id"] in seen:
+            raise Conflict("This parent would make the hierarchy a cycle.", {"parent_id": ["Creates a cycle."]},
+                           code="hierarchy_cycle")
+        seen.add(current["_id"])
+        parent = current.get("parent_id")
+        current = store.find_customer(db, parent) if parent else None
+
+
+def duplicate_candidates(db, caller, customer, exclude_id=None):
+    """(same tax id, similar) customers among the caller's sites."""
+    keys = derived_keys(customer)
+    same_tax = []
+    if keys["tax_id_key"]:
+        same_tax = store.find_customers(db, access.scoped(caller, {"tax_id_key": keys["tax_id_key"], "deleted_at": None}),
+                                        {"_id": 1, "legal_name": 1}, 10)
+    alike = [{"name_key": keys["name_key"]}]
+    if keys["phone_keys"]:
+        alike.append({"phone_keys": {"$in": keys["phone_keys"]}})
+    if keys["email_keys"]:
+        alike.append({"email_keys": {"$in": keys["email_keys"]}})
+    similar = store.find_customers(db, access.scoped(caller, {"$or": alike, "deleted_at": None}),
+                                   {"_id": 1, "legal_name": 1, "tax_id": 1, "site_id": 1}, 20)
+    same_tax = [c for c in same_tax if c["_id"] != exclude_id]
+    similar = [c for c in similar if c["_id"] != exclude_id and c["_id"] not in {t["_id"] for t in same_tax}]
+    return same_tax, similar
+
+
+def _candidate(customer):
+    return {"id": customer["_id"], "legal_name": customer["legal_name"]}
+
+
+def new_customer(data, caller, site_id):
+    now = utcnow()
+    customer = {
+        "_id": uuid.uuid4().hex, "site_id": site_id, "country": "CN", "status": "active",
+        "account_type": "legal_entity", "parent_id": None, "tags": [], "main_products": [], "addresses": [],
+        "owner_id": caller.user_id if not caller.is_service else None,
+        "lifecycle_stage": "prospect",
+        "tier": {"level": "general", "reasons": ["New customer: no orders yet."], "overridden": False},
+        "churn_risk": {"level": "none", "reasons": []},
+        "last_verified_at": now, "next_followup_date": None, "last_order_date": None, "deleted_at": None,
+        "created_at": now, "updated_at": now, "version": 1,
+    }
+    customer.update(storable(data))
+    customer["tags"] = sorted(set(customer["tags"]))
+    for address in customer["addresses"]:
+        address.setdefault("id", uuid.uuid4().hex[:12])
+    customer.update(derived_keys(customer))
+    return customer
+
+
+def create_customer(db, caller, data, force=False):
+    caller.require("customers:write")
+    data = load(schemas.CustomerSchema(), data)
+    site_id = data.pop("site_id", None) or (caller.sites[0] if caller.sites else None)
+    _check_site(caller, site_id)
+    customer = new_customer(data, caller, site_id)
+    _check_parent(db, caller, customer["_id"], customer.get("parent_id"))
+    same_tax, similar = duplicate_candidates(db, caller, customer)
+    if same_tax:
+        raise Conflict("A customer with this tax id already exists.", {"tax_id": ["Already in the archive."]},
+                       code="duplicate_tax_id", extra={"existing_id": same_tax[0]["_id"],
+                                                       "candidates": [_candidate(c) for c in same_tax]})
+    if similar and not force:
+        raise Conflict("Similar customers exist; check them or create anyway with force=true.",
+                       code="possible_duplicate", extra={"candidates": [_candidate(c) for c in similar]})
+    store.insert_customer(
+        db, customer,
+        events.event("customer_created", events.customer_data(customer), site_id, caller.user_id),
+        events.audit("customer", customer["_id"], "created", changes_between({}, customer, INTERNAL_FIELDS),
+                     site_id, caller.user_id))
+    return out(customer)
+
+
+def get_visible(db, caller, customer_id, include_deleted=False):
+    caller.require("customers:read")
+    return access.visible_customer(caller, store.find_customer(db, customer_id, include_deleted))
+
+
+def get_customer(db, caller, customer_id):
+    return out(get_visible(db, caller, customer_id))
+
+
+def update_customer(db, caller, customer_id, data):
+    caller.require("customers:write")
+    customer = get_visible(db, caller, customer_id)
+    data = load(schemas.CustomerUpdateSchema(), data, partial=True)
+    if "version" not in data:
+        raise ValidationFailed(fields={"version": ["Missing data for required field."]})
+    version = data.pop("version")
+    if "site_id" in data:
+        _check_site(caller, data["site_id"])
+    if "parent_id" in data:
+        _check_parent(db, caller, customer_id, data["parent_id"])
+    changes = storable(data)
+    if "tags" in changes:
+        changes["tags"] = sorted(set(changes["tags"]))
+    for address in changes.get("addresses", []):
+        address.setdefault("id", uuid.uuid4().hex[:12])
+    merged = dict(customer, **changes)
+    changes.update(derived_keys(merged))
+    diff = changes_between(customer, dict(customer, **changes), INTERNAL_FIELDS + ("completeness",))
+    emitted = []
+    if diff:
+        emitted = [events.event("customer_updated", dict(events.customer_data(merged), changed_fields=sorted(diff)),
+                                merged["site_id"], caller.user_id),
+                   events.audit("customer", customer_id, "updated", diff, merged["site_id"], caller.user_id)]
+    updated = store.update_customer(db, customer_id, version, changes, *emitted)
+    if updated is None:
+        raise Conflict("The customer was changed by someone else; reload and try again.",
+                       {"version": ["Stale version."]}, code="stale_version")
+    return out(updated)
+
+
+def delete_customer(db, caller, customer_id, erase=False):
+    caller.require("customers:write")
+    customer = get_visible(db, caller, customer_id)
+    now = utcnow()
+    changes = {"deleted_at": now, "purge_after": now + datetime.timedelta(days=RESTORE_DAYS), "erased": bool(erase)}
+    site = customer["site_id"]
+    store.update_customer(db, customer_id, None, changes,
+                          events.event("customer_deleted", {"customer_id": customer_id,
+                                                             "legal_name": customer["legal_name"],
+                                                             "erased": bool(erase)}, site, caller.user_id),
+                          events.audit("customer", customer_id, "erased" if erase else "deleted", {}, site,
+                                       caller.user_id))
+    return {}
+
+
+def restore_customer(db, caller, customer_id):
+    caller.require("customers:write")
+    customer = get_visible(db, caller, customer_id, include_deleted=True)
+    if customer.get("deleted_at") is None:
+        return out(customer)
+    if customer.get("erased") or customer["purge_after"].replace(tzinfo=datetime.timezone.utc) < utcnow():
+        raise NotFound("No such customer.")
+    site = customer["site_id"]
+    restored = store.update_customer(
+        db, customer_id, None, {"deleted_at": None, "purge_after": None},
+        events.event("customer_restored", {"customer_id": customer_id, "legal_name": customer["legal_name"]},
+                     site, caller.user_id),
+        events.audit("customer", customer_id, "restored", {}, site, caller.user_id), include_deleted=True)
+    return out(restored)
+
+
+def verify_customer(db, caller, customer_id):
+    caller.require("customers:write")
+    customer = get_visible(db, caller, customer_id)
+    now = utcnow()
+    updated = store.update_customer(db, customer_id, None, {"last_verified_at": now}, events.audit(
+        "customer", customer_id, "verified", {"last_verified_at": {
+            "before": customer.get("last_verified_at") and customer["last_verified_at"].isoformat(),
+            "after": now.isoformat()}}, customer["site_id"], caller.user_id))
+    return out(updated)
+
+
+SORT_FIELDS = {"tier_rank", "legal_name", "created_at", "updated_at", "annual_revenue", "completeness",
+               "next_followup_date", "last_order_date"}
+
+
+def search_query(caller, filters):
+    query = {"deleted_at": {"$ne": None}} if filters.get("deleted") else {"deleted_at": None}
+    simple = {"tier": "tier.level", "tag": "tags", "industry": "industry", "owner_id": "owner_id",
+              "lifecycle": "lifecycle_stage", "churn_risk": "churn_risk.level", "site_id": "site_id",
+              "status": "status", "parent_id": "parent_id"}
+    for name, field in simple.items():
+        if filters.get(name):
+            query[field] = filters[name]
+    clauses = []
+    if filters.get("region"):
+        region = filters["region"]
+        clauses.append({"$or": [{"addresses.province": region}, {"addresses.city": region}]})
+    if filters.get("q"):
+        clauses.append({"$or": q_clauses(caller, filters["q"])})
+    if clauses:
+        query = {"$and": [query] + clauses}
+    return access.scoped(caller, query)
+
+
+def q_clauses(caller, q):
+    """Prefix match of ``q`` on names, tax id and code, and on contacts for those who may see them."""
+    folded = identifiers.fold(q)
+    compact = identifiers.NOT_WORD.sub("", folded)
+    clauses = [{"search_keys": {"$regex": "^" + re.escape(compact or folded)}}]
+    if caller.can("contacts:read"):
+        clauses.append({"contact_keys": {"$regex": "^" + re.escape(compact or folded)}})
+        clauses.append({"email_keys": {"$regex": "^" + re.escape(folded)}})
+        digits = identifiers.phone_key(q)
+        if len(digits) >= 3 and len(digits) >= len(compact) - 2:
+            clauses.append({"phone_keys": {"$regex": "^" + digits}})
+            clauses.append({"phone_keys": {"$regex": "^86" + digits}})
+    return clauses
+
+
+def list_customers(db, caller, filters, limit, cursor):
+    caller.require("customers:read")
+    filters = load(schemas.ListFilterSchema(), filters or {})
+    sort = filters.get("sort") or "-updated_at"
+    field, descending = sort.lstrip("-"), sort.startswith("-")
+    documents, next_cursor, total = store.search_customers(db, search_query(caller, filters), field, descending,
+                                                           limit, cursor)
+    return {"items": [out(c) for c in documents], "next_cursor": next_cursor, "total": total}
+
+
+def review_due(db, caller, limit, cursor, days=REVIEW_DAYS):
+    caller.require("customers:read")
+    threshold = utcnow() - datetime.timedelta(days=days)
+    query = access.scoped(caller, {"deleted_at": None, "$or": [{"last_verified_at": None},
+                                                                {"last_verified_at": {"$lt": threshold}}]})
+    documents, next_cursor, total = store.search_customers(db, query, "last_verified_at", False, limit, cursor)
+    return {"items": [out(c) for c in documents], "next_cursor": next_cursor, "total": total}

@@ -1,0 +1,53 @@
+"""What a change to a customer's part sets off: its own events, and the customer's derived fields."""
+from services.customers import archive, events, identifiers, insights, parts, store
+
+
+class Effects(parts.NoHooks):
+    def __init__(self, db):
+        self.db = db
+
+    def created(self, part, customer, document, caller):
+        site = customer["site_id"]
+        if part == "orders":
+            return [events.event("order_recorded", {
+                "customer_id": customer["_id"], "order_id": document["_id"], "number": document["number"],
+                "order_date": document["order_date"], "total_amount": document["total_amount"],
+                "currency": document["currency"]}, site, caller.user_id)]
+        if part == "interactions":
+            return [events.event("interaction_logged", {
+                "customer_id": customer["_id"], "interaction_id": document["_id"], "kind": document["kind"],
+                "occurred_at": document["occurred_at"].isoformat(),
+                "next_step_date": document.get("next_step_date")}, site, caller.user_id)]
+        return []
+
+    def updated(self, part, customer, before, after, caller):
+        if part == "opportunities" and before.get("stage") != after.get("stage"):
+            return [events.event("opportunity_stage_changed", {
+                "customer_id": customer["_id"], "opportunity_id": before["_id"], "title": after["title"],
+                "old_stage": before["stage"], "new_stage": after["stage"],
+                "expected_amount": after.get("expected_amount")}, customer["site_id"], caller.user_id)]
+        return []
+
+    def after_change(self, part, customer, document):
+        if part == "contacts":
+            refresh_contact_keys(self.db, customer)
+        else:
+            insights.refresh(self.db, customer["_id"])
+
+
+def refresh_contact_keys(db, customer):
+    """Keep the customer's search keys for its contacts' names, phones and e-mails current."""
+    contacts = store.all_parts(db, "contacts", {"customer_id": customer["_id"]})
+    names, phones, emails = set(), set(), set()
+    for contact in contacts:
+        names |= identifiers.text_keys(contact.get("name"))
+        if contact.get("phone"):
+            phones.add(identifiers.phone_key(contact["phone"]))
+        if contact.get("email"):
+            emails.add(identifiers.fold(contact["email"]))
+    current = store.find_customer(db, customer["_id"]) or customer
+    current = dict(current, contact_phone_keys=sorted(phones), contact_email_keys=sorted(emails))
+    keys = archive.derived_keys(current)
+    store.set_customer_fields(db, customer["_id"], {
+        "contact_keys": sorted(names), "contact_phone_keys": sorted(phones), "contact_email_keys": sorted(emails),
+        "phone_keys": keys["phone_keys"], "email_keys": keys["email_keys"]})

@@ -1,0 +1,73 @@
+"""Company identifiers and names: the USCC check digit, name normalisation, search keys."""
+import re
+import unicodedata
+
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+USCC_SHAPE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+
+# Legal-form words that do not tell two companies apart (longest first).
+COMPANY_SUFFIXES = sorted({suffix.rstrip(" .,") for suffix in [
+    "股份有限公司", "有限责任公司", "集团有限公司", "有限公司", "集团公司", "股份公司", "集团", "股份", "公司",
+    "co., ltd.", "co.,ltd.", "co. ltd.", "co ltd", "company limited", "corporation", "limited", "ltd.", "ltd",
+    "inc.", "inc", "gmbh", "co.", "corp.", "corp", "llc", "plc", "s.a.", "ag",
+]}, key=len, reverse=True)
+NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
+CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def uscc_check_digit(first17):
+    total = sum(USCC_ALPHABET.index(ch) * weight for ch, weight in zip(first17, USCC_WEIGHTS))
+    return USCC_ALPHABET[(31 - total % 31) % 31]
+
+
+def looks_like_uscc(value):
+    return len(value) == 18 and value[:2].isalnum() and value[2:8].isdigit()
+
+
+def valid_uscc(value):
+    """True for an 18-character unified social credit code with the right check digit."""
+    value = (value or "").strip().upper()
+    return bool(USCC_SHAPE.match(value)) and uscc_check_digit(value[:17]) == value[17]
+
+
+def tax_id_key(value):
+    return re.sub(r"[\s-]+", "", unicodedata.normalize("NFKC", value or "")).upper()
+
+
+def fold(text):
+    """Full-width to half-width, lower case, no surrounding space."""
+    return unicodedata.normalize("NFKC", text or "").lower().strip()
+
+
+def name_key(name):
+    """A company name reduced to what tells it apart: width, case, spaces, punctuation and legal
+    suffixes ignored ("华为技术有限公司" and "华为技术" and "ＨＵＡＷＥＩ Co., Ltd." compare by core)."""
+    text = fold(name)
+    changed = True
+    while changed:
+        changed = False
+        stripped = text.rstrip(" .,，。")
+        for suffix in COMPANY_SUFFIXES:
+            if stripped.endswith(suffix) and len(stripped) > len(suffix):
+                text = stripped[: -len(suffix)]
+                changed = True
+                break
+    return NOT_WORD.sub("", text)
+
+
+def text_keys(text):
+    """Search keys for prefix search: the folded text, its words, and for Chinese every suffix."""
+    folded = NOT_WORD.sub(" ", fold(text)).strip()
+    if not folded:
+        return set()
+    keys = {folded.replace(" ", "")}
+    keys.update(word for word in folded.split() if word)
+    compact = folded.replace(" ", "")
+    if CJK.search(compact):
+        keys.update(compact[i:] for i in range(1, min(len(compact), 40)))
+    return keys
+
+
+def phone_key(phone):
+    return re.sub(r"\D", "", phone or "")

@@ -1,0 +1,140 @@
+"""The parts of a customer (contacts, orders, payments, service records, interactions,
+opportunities, follow-ups): one set of rules, with what is particular to each part."""
+import uuid
+
+from services.common.errors import Conflict, NotFound, ValidationFailed
+from services.common.events import changes_between, utcnow
+from services.common.schemas import load, storable
+from services.customers import access, archive, events, identifiers, schemas, store
+
+SCHEMAS = {
+    "contacts": schemas.ContactSchema,
+    "orders": schemas.OrderSchema,
+    "payments": schemas.PaymentSchema,
+    "service_records": schemas.ServiceRecordSchema,
+    "interactions": schemas.InteractionSchema,
+    "opportunities": schemas.OpportunitySchema,
+    "followups": schemas.FollowupSchema,
+}
+SORT = {"contacts": "created_at", "orders": "order_date", "payments": "payment_date",
+        "service_records": "service_date", "interactions": "occurred_at", "opportunities": "created_at",
+        "followups": "due_date"}
+ENTITY = {"contacts": "contact", "orders": "order", "payments": "payment", "service_records": "service_record",
+          "interactions": "interaction", "opportunities": "opportunity", "followups": "followup"}
+INTERNAL = ("created_at", "updated_at", "version", "customer_id", "site_id")
+
+
+def check_part(part):
+    if part not in SCHEMAS:
+        raise NotFound("No such part of a customer.")
+
+
+def out(document):
+    """A part as the API shows it: ``id`` for ``_id``, no internal fields."""
+    shown = {k: v for k, v in document.items() if not k.startswith("_")}
+    shown["id"] = document["_id"]
+    for key in ("created_at", "updated_at", "deleted_at", "occurred_at"):
+        if hasattr(shown.get(key), "isoformat"):
+            shown[key] = shown[key].isoformat()
+    return shown
+
+
+def _derived(part, document):
+    """Fields computed from the part's own data."""
+    if part == "orders":
+        return {"total_amount": round(sum(line["amount"] for line in document["lines"]), 2)}
+    if part == "opportunities" and "stage" in document:
+        return {}
+    if part == "contacts":
+        return {"name_key": identifiers.fold(document.get("name", ""))}
+    return {}
+
+
+def _customer_for_write(db, caller, customer_id, part):
+    access.require_part(caller, part, write=True)
+    return archive.get_visible(db, caller, customer_id)
+
+
+def create_part(db, caller, customer_id, part, data, hooks):
+    check_part(part)
+    customer = _customer_for_write(db, caller, customer_id, part)
+    data = storable(load(SCHEMAS[part](), data))
+    now = utcnow()
+    document = dict(data, _id=uuid.uuid4().hex, customer_id=customer_id, site_id=customer["site_id"],
+                    created_at=now, updated_at=now, version=1, deleted_at=None, created_by=caller.user_id)
+    document.update(_derived(part, document))
+    if part == "opportunities":
+        document["stage_history"] = [{"stage": document["stage"], "at": now.isoformat(), "by": caller.user_id}]
+    emitted = [events.audit(ENTITY[part], document["_id"], "created",
+                            changes_between({}, document, INTERNAL + ("stage_history",)),
+                            customer["site_id"], caller.user_id)]
+    emitted += hooks.created(part, customer, document, caller)
+    store.insert_part(db, part, document, *emitted)
+    hooks.after_change(part, customer, document)
+    return out(document)
+
+
+def list_parts(db, caller, customer_id, part, limit, cursor):
+    check_part(part)
+    access.require_part(caller, part)
+    archive.get_visible(db, caller, customer_id)
+    documents, next_cursor, total = store.list_parts(db, part, {"customer_id": customer_id}, SORT[part], limit, cursor)
+    return {"items": [out(d) for d in documents], "next_cursor": next_cursor, "total": total}
+
+
+def _visible_part(db, caller, customer_id, part, part_id):
+    document = store.find_part(db, part, part_id)
+    if document is None or document["customer_id"] != customer_id:
+        raise NotFound("No such %s." % ENTITY[part].replace("_", " "))
+    return document
+
+
+def update_part(db, caller, customer_id, part, part_id, data, hooks):
+    check_part(part)
+    customer = _customer_for_write(db, caller, customer_id, part)
+    document = _visible_part(db, caller, customer_id, part, part_id)
+    schema = schemas.versioned(SCHEMAS[part])()
+    data = load(schema, data, partial=True)
+    if "version" not in data:
+        raise ValidationFailed(fields={"version": ["Missing data for required field."]})
+    version = data.pop("version")
+    changes = storable(data)
+    merged = dict(document, **changes)
+    changes.update(_derived(part, merged))
+    if part == "opportunities" and changes.get("stage") and changes["stage"] != document["stage"]:
+        changes["stage_history"] = document.get("stage_history", []) + [
+            {"stage": changes["stage"], "at": utcnow().isoformat(), "by": caller.user_id}]
+    diff = changes_between(document, dict(document, **changes), INTERNAL + ("stage_history",))
+    emitted = []
+    if diff:
+        emitted.append(events.audit(ENTITY[part], part_id, "updated", diff, customer["site_id"], caller.user_id))
+        emitted += hooks.updated(part, customer, document, dict(document, **changes), caller)
+    updated = store.update_part(db, part, part_id, version, changes, *emitted)
+    if updated is None:
+        raise Conflict("The record was changed by someone else; reload and try again.",
+                       {"version": ["Stale version."]}, code="stale_version")
+    hooks.after_change(part, customer, updated)
+    return out(updated)
+
+
+def delete_part(db, caller, customer_id, part, part_id, hooks):
+    check_part(part)
+    customer = _customer_for_write(db, caller, customer_id, part)
+    document = _visible_part(db, caller, customer_id, part, part_id)
+    store.update_part(db, part, part_id, None, {"deleted_at": utcnow()}, events.audit(
+        ENTITY[part], part_id, "deleted", {}, customer["site_id"], caller.user_id))
+    hooks.after_change(part, customer, dict(document, deleted_at=utcnow()))
+    return {}
+
+
+class NoHooks:
+    """What a part change sets off elsewhere (events, derived customer fields); see ``effects``."""
+
+    def created(self, part, customer, document, caller):
+        return []
+
+    def updated(self, part, customer, before, after, caller):
+        return []
+
+    def after_change(self, part, customer, document):
+        pass
