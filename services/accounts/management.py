@@ -118,6 +118,21 @@ def record_own_audit(db, entry):
             store.anonymise_audit(db, user["_id"], users.PERSONAL_FIELDS)
 
 
+def user_directory(db, caller, user_ids):
+    """Who the given users are, as much as other services need (never secrets)."""
+    if not isinstance(user_ids, list) or len(user_ids) > 500:
+        raise ValidationFailed(fields={"user_ids": ["A list of at most 500 ids."]})
+    found = []
+    for user_id in dict.fromkeys(str(i) for i in user_ids):
+        user = store.find_user(db, user_id)
+        if user is None or not (caller.all_sites or set(user["sites"]) & set(caller.sites)):
+            continue
+        found.append({"id": user["_id"], "display_name": user["display_name"], "email": user.get("email"),
+                      "language": user.get("language", "zh-CN"), "sites": user["sites"],
+                      "permissions": user["permissions"], "status": user["status"]})
+    return {"items": found}
+
+
 def permissions_view(user):
     return {"user_id": user["_id"], "roles": user["roles"], "grants": user.get("grants", []),
             "revocations": user.get("revocations", []), "effective": user["permissions"],

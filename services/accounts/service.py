@@ -31,6 +31,9 @@ RPC methods (called as ``accounts.<method>``):
 - ``list_logins(user_id, limit, cursor) -> page`` (the user themself or users:admin)
 - ``get_permissions(user_id) -> permissions``; ``set_permissions(user_id, data) -> permissions``
   (users:admin); ``permissions = {user_id, roles, grants, revocations, effective, version}``.
+- ``user_directory(user_ids) -> {items: [{id, display_name, email, language, sites, permissions,
+  status}]}``: for other services (assignees, recipients); any signed-in caller, limited to users
+  sharing a site with the caller unless it holds ``sites:all``; unknown ids are left out.
 - ``list_roles() -> {roles: [{name, permissions}], permissions: [{name, description}]}``
 - ``list_sites() -> {items}``; ``create_site(data) -> site`` (users:admin); site: code, name,
   address, timezone.
@@ -139,6 +142,10 @@ class AccountsService(ServiceBase):
     @rpc
     def set_permissions(self, user_id, data):
         return management.set_permissions(self.db, self.context.caller, user_id, data)
+
+    @rpc
+    def user_directory(self, user_ids):
+        return management.user_directory(self.db, self.context.caller, user_ids)
 
     @rpc
     def list_roles(self):

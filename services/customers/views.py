@@ -1,0 +1,56 @@
+"""Saved views of the customer list: filters, columns and sort, private or shared in a site."""
+import uuid
+
+from marshmallow import Schema, fields, validate
+
+from services.common.errors import NotFound, ValidationFailed
+from services.common.events import utcnow
+from services.common.schemas import load
+from services.customers import events, schemas, store
+
+COLUMNS = ("legal_name", "short_name", "tax_id", "industry", "tier", "tags", "owner_id", "lifecycle_stage",
+           "churn_risk", "site_id", "completeness", "next_followup_date", "last_order_date", "updated_at")
+
+
+class ViewSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    filters = fields.Nested(schemas.ListFilterSchema, load_default=dict)
+    columns = fields.List(fields.String(validate=validate.OneOf(COLUMNS)), load_default=lambda: list(COLUMNS[:6]),
+                          validate=validate.Length(min=1, max=len(COLUMNS)))
+    shared = fields.Boolean(load_default=False)
+    site_id = fields.String(validate=validate.Length(min=1, max=64))
+
+
+def out(view):
+    return {"id": view["_id"], "name": view["name"], "filters": view["filters"], "columns": view["columns"],
+            "shared": view["shared"], "site_id": view["site_id"], "owner_id": view["owner_id"],
+            "created_at": view["created_at"].isoformat()}
+
+
+def create_view(db, caller, data):
+    caller.require("customers:read")
+    data = load(ViewSchema(), data)
+    site_id = data.pop("site_id", None) or (caller.sites[0] if caller.sites else None)
+    if not caller.has_site(site_id):
+        raise ValidationFailed(fields={"site_id": ["Not one of your sites."]})
+    view = dict(data, _id=uuid.uuid4().hex, site_id=site_id, owner_id=caller.user_id, created_at=utcnow(),
+                deleted_at=None)
+    store.insert_view(db, view, events.audit("view", view["_id"], "created", {}, site_id, caller.user_id))
+    return out(view)
+
+
+def list_views(db, caller):
+    caller.require("customers:read")
+    mine = {"owner_id": caller.user_id}
+    shared = {"shared": True, **caller.site_filter()}
+    return {"items": [out(v) for v in store.list_views(db, {"$or": [mine, shared]})]}
+
+
+def delete_view(db, caller, view_id):
+    caller.require("customers:read")
+    view = store.find_view(db, view_id)
+    if view is None or view["owner_id"] != caller.user_id and not (
+            view["shared"] and caller.can("customers:write") and caller.has_site(view["site_id"])):
+        raise NotFound("No such view.")
+    store.delete_view(db, view_id, events.audit("view", view_id, "deleted", {}, view["site_id"], caller.user_id))
+    return {}
