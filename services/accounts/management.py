@@ -172,6 +172,7 @@ def list_roles():
 
 def new_site(data):
     now = utcnow()
+    data = dict({"address": None}, **data)
     return dict(data, _id=uuid.uuid4().hex, code_key=data["code"].lower(), created_at=now, updated_at=now, version=1)
 
 
@@ -183,7 +184,7 @@ def create_site(db, caller, data):
     store.insert_site(db, site, events.event("site_created", {
         "site_id": site["_id"], "code": site["code"], "name": site["name"], "timezone": site["timezone"],
     }, site["_id"], caller.user_id), events.audit("site", site["_id"], "created", changes_between(
-        {}, {k: site[k] for k in ("code", "name", "address", "timezone")}), site["_id"], caller.user_id))
+        {}, {k: site.get(k) for k in ("code", "name", "address", "timezone")}), site["_id"], caller.user_id))
     return SITE.dump(site)
 
 

@@ -87,3 +87,25 @@ def test_too_many_failures_from_one_address_lock_that_address(accounts, nameko_c
             cluster.accounts.login("admin", ADMIN_PASSWORD, "198.51.100.7", "pytest")
         assert 800 <= int(locked.value.extra["retry_after"]) <= 900
         assert cluster.accounts.login("admin", ADMIN_PASSWORD, "198.51.100.8", "pytest")["access_token"]
+
+
+def test_user_directory_tells_other_services_who_a_user_is_within_their_sites(accounts, nameko_config):
+    session = admin_session(nameko_config)
+    with rpc(nameko_config, session["access_token"]) as cluster:
+        hq = cluster.accounts.list_sites()["items"][0]
+        other = cluster.accounts.create_site({"code": "DIR2", "name": "Plant 2"})
+        user = cluster.accounts.create_user({
+            "username": "svc.engineer", "email": "svc.engineer@example.com", "password": "Amber-quarry-violin-88",
+            "display_name": "Sun Engineer", "sites": [other["id"]], "roles": ["service"], "language": "en"})
+        found = cluster.accounts.user_directory([user["id"], "no-such-user"])["items"]
+    assert found == [{"id": user["id"], "display_name": "Sun Engineer", "email": "svc.engineer@example.com",
+                      "language": "en", "sites": [other["id"]], "permissions": user["permissions"],
+                      "status": "active"}]
+    assert "feedback:write" in found[0]["permissions"]
+    with rpc(nameko_config, session["access_token"]) as cluster:
+        cluster.accounts.create_user({
+            "username": "hq.viewer", "email": "hq.viewer@example.com", "password": "Amber-quarry-violin-88",
+            "display_name": "HQ Viewer", "sites": [hq["id"]], "roles": ["viewer"]})
+        viewer = cluster.accounts.login("hq.viewer", "Amber-quarry-violin-88")
+    with rpc(nameko_config, viewer["access_token"]) as cluster:
+        assert cluster.accounts.user_directory([user["id"]]) == {"items": []}
