@@ -1,0 +1,80 @@
+"""Dump and restore every service's database: ``python -m deploy.backup dump DIR`` / ``restore DIR``.
+
+Each collection becomes ``DIR/<service>/<collection>.jsonl``: one document per line in MongoDB
+Extended JSON (canonical), so types (dates, ids, binary) survive the round trip. ``restore``
+replaces the collections it finds in DIR and recreates nothing else; services recreate their
+indexes when they start. Stop the services (or accept a fuzzy snapshot) while dumping.
+"""
+import argparse
+import os
+import sys
+
+from bson import json_util
+
+from deploy.processes import SERVICES
+from services.common import config
+from services.common.mongo import connect
+
+OPTIONS = json_util.CANONICAL_JSON_OPTIONS
+
+
+def dump(directory, client=None):
+    client = client or connect()
+    counts = {}
+    for service in SERVICES:
+        db = client[config.database_name(service)]
+        os.makedirs(os.path.join(directory, service), exist_ok=True)
+        for name in sorted(db.list_collection_names()):
+            path = os.path.join(directory, service, name + ".jsonl")
+            with open(path, "w", encoding="utf-8") as handle:
+                count = 0
+                for document in db[name].find().sort("_id", 1):
+                    handle.write(json_util.dumps(document, json_options=OPTIONS) + "\n")
+                    count += 1
+            counts["%s.%s" % (service, name)] = count
+    return counts
+
+
+def restore(directory, client=None, batch=1000):
+    client = client or connect()
+    counts = {}
+    for service in SERVICES:
+        folder = os.path.join(directory, service)
+        if not os.path.isdir(folder):
+            continue
+        db = client[config.database_name(service)]
+        for filename in sorted(os.listdir(folder)):
+            if not filename.endswith(".jsonl"):
+                continue
+            name = filename[: -len(".jsonl")]
+            db[name].drop()
+            count, pending = 0, []
+            with open(os.path.join(folder, filename), encoding="utf-8") as handle:
+                for line in handle:
+                    if line.strip():
+                        pending.append(json_util.loads(line, json_options=OPTIONS))
+                    if len(pending) >= batch:
+                        db[name].insert_many(pending)
+                        count, pending = count + len(pending), []
+            if pending:
+                db[name].insert_many(pending)
+                count += len(pending)
+            counts["%s.%s" % (service, name)] = count
+    return counts
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("action", choices=("dump", "restore"))
+    parser.add_argument("directory")
+    args = parser.parse_args(argv)
+    if args.action == "restore" and not os.path.isdir(args.directory):
+        sys.exit("No backup at %s." % args.directory)
+    counts = (dump if args.action == "dump" else restore)(args.directory)
+    for name, count in counts.items():
+        print("%-40s %d" % (name, count))
+    print("%s: %d collections, %d documents" % (args.action, len(counts), sum(counts.values())))
+
+
+if __name__ == "__main__":
+    main()
