@@ -92,3 +92,16 @@ def test_broker_outage_gives_503_then_everything_recovers_without_restarts(stack
         assert stack.get("/api/v1/services/%s/health" % name).status_code == 200
     assert {name: proc.pid for name, proc in stack.procs.items()} == pids
     assert all(proc.poll() is None for proc in stack.procs.values())
+
+
+def test_the_kubernetes_probe_answers_for_a_running_service_and_fails_for_a_missing_one(stack):
+    import sys
+
+    from tests.support.stack import ROOT
+
+    ok = subprocess.run([sys.executable, "-m", "deploy.probe", "accounts"], cwd=ROOT, env=stack.env,
+                        capture_output=True, text=True, timeout=30)
+    assert ok.returncode == 0 and "accounts ok" in ok.stdout
+    missing = subprocess.run([sys.executable, "-m", "deploy.probe", "no_such_service"], cwd=ROOT, env=stack.env,
+                             capture_output=True, text=True, timeout=30)
+    assert missing.returncode != 0 and "no answer" in missing.stderr
