@@ -40,14 +40,23 @@ def create_app(overrides=None):
 
 
 def _register_blueprints(app):
-    from gateway import audit_routes, auth_routes, security, sites_routes, users_routes
+    from gateway import (archive_routes, audit_routes, auth_routes, customer_parts_routes, customers_routes,
+                         reports_routes, security, sites_routes, users_routes, views_routes)
     from gateway.docs import blp as docs_blp
     from gateway.health import blp as health_blp
 
     security.register_scheme(api.spec)
     api.register_blueprint(health_blp)
-    for module in (auth_routes, users_routes, sites_routes, audit_routes):
+    for module in (auth_routes, users_routes, sites_routes, audit_routes, customers_routes, customer_parts_routes,
+                   archive_routes, views_routes, reports_routes):
         api.register_blueprint(module.blp)
+    from gateway import notifications_routes, webhooks_routes
+    for module in (notifications_routes, webhooks_routes):
+        api.register_blueprint(module.blp)
+    from gateway import feedback_routes, surveys_routes
+
+    for blueprint in (feedback_routes.blp, surveys_routes.blp, surveys_routes.public_blp):
+        api.register_blueprint(blueprint)
     app.register_blueprint(docs_blp)
 
 

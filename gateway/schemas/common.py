@@ -1,6 +1,6 @@
 """Building blocks shared by every area: strict input, times, list pages and error responses."""
 import re
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from marshmallow import RAISE, Schema, fields, pre_dump, validate
 
@@ -15,6 +15,8 @@ ERROR_DESCRIPTIONS = {
     403: "The caller lacks the permission",
     404: "Unknown, or outside the caller's sites",
     409: "Duplicate, or a stale version",
+    413: "The request body is too large",
+    415: "The file type is not supported",
     422: "The input is not valid",
     429: "Too many attempts; retry after Retry-After seconds",
     503: "A service or the broker is unavailable",
@@ -95,13 +97,20 @@ def split_page(args):
     args = dict(args)
     limit = args.pop("limit", DEFAULT_LIMIT)
     cursor = args.pop("cursor", None)
-    filters = {key: _plain(value) for key, value in args.items() if value is not None}
+    filters = {key: plain(value) for key, value in args.items() if value is not None}
     return filters, limit, cursor
 
 
-def _plain(value):
+def plain(value):
+    """Loaded input as JSON types for an RPC: times as UTC ISO text, dates as ISO text."""
     if isinstance(value, datetime):
         return value.astimezone(timezone.utc).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(item) for item in value]
     return value
 
 

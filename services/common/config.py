@@ -18,6 +18,9 @@ VARIABLES = {
     "RPC_POOL_SIZE": ("8", "Started RPC proxies kept per gateway process."),
     "MAX_BODY_BYTES": ("10485760", "Largest request body the gateway accepts (413 above)."),
     "OUTBOX_INTERVAL": ("0.5", "Seconds between outbox relay runs in each service."),
+    "FEEDBACK_SLA_SCAN_INTERVAL": ("60", "Seconds between the feedback service's scans for SLA breaches."),
+    "CUSTOMERS_RECOMPUTE_INTERVAL": ("86400", "Seconds between recomputes of every customer's tier, lifecycle and churn risk."),
+    "CUSTOMERS_SCAN_INTERVAL": ("3600", "Seconds between the customers service's scans for due follow-ups and expiring contracts."),
     "SMTP_HOST": ("localhost", "SMTP server for outgoing mail."),
     "SMTP_PORT": ("8025", "SMTP port."),
     "CRM_PUBLIC_URL": ("http://localhost:8000", "Public base URL, used for links in mail."),
@@ -26,6 +29,15 @@ VARIABLES = {
     "JWT_PRIVATE_KEY_FILE": ("", "PEM private key accounts signs access tokens with (generated under CRM_VAR_DIR/keys if unset)."),
     "JWT_PUBLIC_KEY_FILE": ("", "PEM public key every service verifies tokens with."),
     "LOG_LEVEL": ("INFO", "Log level of every process."),
+    "WEBHOOK_ALLOW_PRIVATE": ("false", "`true` allows webhook targets on private, loopback or link-local addresses."),
+    "WEBHOOK_RETRY_SCHEDULE": ("60,300,1800,7200,21600,43200",
+                               "Seconds before each retry of a failed webhook delivery; after the last it is exhausted."),
+    "NOTIFICATIONS_EMAIL_RETRY_SCHEDULE": ("30,120,600,1800,7200",
+                                           "Seconds before each retry of a failed e-mail; after the last it is failed."),
+    "NOTIFICATIONS_MAIL_FROM": ("Factory CRM <crm@localhost>", "Sender of the mail notifications sends."),
+    "NOTIFICATIONS_SMS_PROVIDER": ("logging", "SMS provider: `logging`, or `package.module:Class` of your own."),
+    "NOTIFICATIONS_INTERVAL": ("1", "Seconds between runs of the e-mail and webhook delivery timers."),
+    "NOTIFICATIONS_BATCH": ("20", "E-mails, and webhook deliveries, one timer run claims at most."),
 }
 
 

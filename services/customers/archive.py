@@ -258,8 +258,9 @@ def q_clauses(caller, q):
         clauses.append({"email_keys": {"$regex": "^" + re.escape(folded)}})
         digits = identifiers.phone_key(q)
         if len(digits) >= 3 and len(digits) >= len(compact) - 2:
-            clauses.append({"phone_keys": {"$regex": "^" + digits}})
-            clauses.append({"phone_keys": {"$regex": "^86" + digits}})
+            national = re.sub(r"^(00)?86", "", digits) if len(digits) > 11 else digits
+            for prefix in {digits, national, "86" + national}:
+                clauses.append({"phone_keys": {"$regex": "^" + prefix}})
     return clauses
 
 
@@ -273,10 +274,18 @@ def list_customers(db, caller, filters, limit, cursor):
     return {"items": [out(c) for c in documents], "next_cursor": next_cursor, "total": total}
 
 
-def review_due(db, caller, limit, cursor, days=REVIEW_DAYS):
+def review_due(db, caller, limit, cursor):
+    """Customers not verified within their site's review period (``review_days``, default 90)."""
     caller.require("customers:read")
-    threshold = utcnow() - datetime.timedelta(days=days)
-    query = access.scoped(caller, {"deleted_at": None, "$or": [{"last_verified_at": None},
-                                                                {"last_verified_at": {"$lt": threshold}}]})
+    now = utcnow()
+    periods = store.review_periods(db)
+
+    def stale(days):
+        return {"$or": [{"last_verified_at": None},
+                        {"last_verified_at": {"$lt": now - datetime.timedelta(days=days)}}]}
+
+    branches = [{"$and": [{"site_id": site_id}, stale(days)]} for site_id, days in periods.items()]
+    branches.append({"$and": [{"site_id": {"$nin": list(periods)}}, stale(REVIEW_DAYS)]})
+    query = access.scoped(caller, {"deleted_at": None, "$or": branches})
     documents, next_cursor, total = store.search_customers(db, query, "last_verified_at", False, limit, cursor)
     return {"items": [out(c) for c in documents], "next_cursor": next_cursor, "total": total}

@@ -30,19 +30,33 @@ RPC methods (called as ``customers.<method>``):
 - ``list_views() -> {items}``, ``create_view(data) -> view``, ``delete_view(view_id) -> {}``
 - ``duplicates(limit) -> {clusters}``, ``merge(survivor_id, data={merged_ids, fields}) -> merge``,
   ``revert_merge(merge_id) -> merge``
-- ``create_import(filename, dry_run) -> job``, ``append_import_chunk(import_id, seq, content_b64)``,
+- ``create_import(filename, dry_run, site_id=None) -> job``, ``append_import_chunk(import_id, seq, content_b64)``,
   ``start_import(import_id) -> job``, ``get_import(import_id) -> job``,
   ``import_errors(import_id) -> {filename, content}`` (CSV of row, field, message)
 - ``export_rows(filters, cursor, limit) -> {columns, rows, next_cursor}``,
   ``record_export(filters, format, count) -> {}`` (audited)
 - ``report_tiers(filters)``, ``report_sales(filters)``, ``report_funnel(filters)``,
   ``report_churn(filters)`` (reports:read; filters ``site_id``, ``since``, ``until``)
+
+Timers: ``recompute_customers`` (tiers, lifecycle, churn of every customer, once per
+``CUSTOMERS_RECOMPUTE_INTERVAL`` across replicas), ``scan_followups`` (``followup_due`` and
+``contract_expiring`` events, every ``CUSTOMERS_SCAN_INTERVAL``), ``process_imports`` (running
+import jobs in bounded batches), ``resume_merges`` (finishes a merge or revert cut short).
+Subscriptions: ``feedback.feedback_received`` and ``feedback.survey_response_received`` (scores
+for churn risk).
 """
 
+from nameko.timer import timer
+
+from services.common import config
 from services.common.base import ServiceBase, rpc
 from services.common.context import CallerContext
+from services.common.events import subscribe
 from services.common.mongo import MongoDatabase
-from services.customers import archive, effects, parts, store
+from services.customers import (
+    archive, dedupe, effects, exports, followups, imports, insights, merge, overview, parts, reports, settings,
+    store, views,
+)
 
 
 class CustomersService(ServiceBase):
@@ -103,3 +117,128 @@ class CustomersService(ServiceBase):
     @rpc
     def delete_part(self, customer_id, part, part_id):
         return parts.delete_part(self.db, self.caller, customer_id, part, part_id, effects.Effects(self.db))
+
+    # --- upkeep: tiers, lifecycle, churn, follow-ups, settings, 360 view, reports ---
+
+    @rpc
+    def overview(self, customer_id):
+        return overview.overview(self.db, self.caller, customer_id)
+
+    @rpc
+    def set_tier_override(self, customer_id, data):
+        return insights.set_tier_override(self.db, self.caller, customer_id, data)
+
+    @rpc
+    def clear_tier_override(self, customer_id):
+        return insights.clear_tier_override(self.db, self.caller, customer_id)
+
+    @rpc
+    def tier_history(self, customer_id):
+        return insights.tier_history(self.db, self.caller, customer_id)
+
+    @rpc
+    def get_settings(self, site_id):
+        return settings.get_settings(self.db, self.caller, site_id)
+
+    @rpc
+    def update_settings(self, site_id, data):
+        return settings.update_settings(self.db, self.caller, site_id, data)
+
+    @rpc
+    def report_tiers(self, filters=None):
+        return reports.report_tiers(self.db, self.caller, filters)
+
+    @rpc
+    def report_sales(self, filters=None):
+        return reports.report_sales(self.db, self.caller, filters)
+
+    @rpc
+    def report_funnel(self, filters=None):
+        return reports.report_funnel(self.db, self.caller, filters)
+
+    @rpc
+    def report_churn(self, filters=None):
+        return reports.report_churn(self.db, self.caller, filters)
+
+    @timer(interval=min(config.get_float("CUSTOMERS_RECOMPUTE_INTERVAL"), config.get_float("CUSTOMERS_SCAN_INTERVAL")))
+    def recompute_customers(self):
+        """Checked every scan interval; one replica recomputes all customers once per
+        CUSTOMERS_RECOMPUTE_INTERVAL, or at the next check after a site's settings changed."""
+        insights.periodic_recompute(self.db, config.get_float("CUSTOMERS_RECOMPUTE_INTERVAL"))
+
+    @timer(interval=config.get_float("CUSTOMERS_SCAN_INTERVAL"))
+    def scan_followups(self):
+        """Announce due follow-ups and expiring contracts (each once); drop expired tier overrides."""
+        followups.scan(self.db)
+
+    @subscribe("feedback.feedback_received")
+    def on_feedback_received(self, event):
+        insights.record_feedback_score(self.db, event)
+
+    @subscribe("feedback.survey_response_received")
+    def on_survey_response_received(self, event):
+        insights.record_feedback_score(self.db, event)
+
+    # --- archive upkeep: import, export, duplicates, merge ---
+
+    @rpc
+    def duplicates(self, limit=None):
+        return dedupe.duplicates(self.db, self.caller, limit)
+
+    @rpc
+    def merge(self, survivor_id, data):
+        return merge.merge(self.db, self.caller, survivor_id, data)
+
+    @rpc
+    def revert_merge(self, merge_id):
+        return merge.revert_merge(self.db, self.caller, merge_id)
+
+    @timer(interval=30)
+    def resume_merges(self):
+        merge.resume_stale(self.db)
+
+    @rpc
+    def create_import(self, filename, dry_run=False, site_id=None):
+        return imports.create_import(self.db, self.caller, filename, dry_run, site_id)
+
+    @rpc
+    def append_import_chunk(self, import_id, seq, content_b64):
+        return imports.append_chunk(self.db, self.caller, import_id, seq, content_b64)
+
+    @rpc
+    def start_import(self, import_id):
+        return imports.start_import(self.db, self.caller, import_id)
+
+    @rpc
+    def get_import(self, import_id):
+        return imports.get_import(self.db, self.caller, import_id)
+
+    @rpc
+    def import_errors(self, import_id):
+        return imports.import_errors(self.db, self.caller, import_id)
+
+    @timer(interval=0.2)
+    def process_imports(self):
+        imports.run_tick(self.db)
+
+    @rpc
+    def export_rows(self, filters=None, cursor=None, limit=None):
+        return exports.export_rows(self.db, self.caller, filters, cursor, limit)
+
+    @rpc
+    def record_export(self, filters, format, count):
+        return exports.record_export(self.db, self.caller, filters, format, count)
+
+    # --- saved views ---
+
+    @rpc
+    def list_views(self):
+        return views.list_views(self.db, self.caller)
+
+    @rpc
+    def create_view(self, data):
+        return views.create_view(self.db, self.caller, data)
+
+    @rpc
+    def delete_view(self, view_id):
+        return views.delete_view(self.db, self.caller, view_id)

@@ -12,7 +12,7 @@ from services.common.errors import Conflict
 from services.common.events import pending_insert, pending_update, record_events, utcnow
 
 PARTS = ("contacts", "orders", "payments", "service_records", "interactions", "opportunities", "followups")
-OUTBOX_COLLECTIONS = ("customers",) + PARTS + ("views",)
+OUTBOX_COLLECTIONS = ("customers",) + PARTS + ("views", "imports", "settings")
 HIDDEN = {"_outbox": 0, "_pending": 0, "_outbox_claim": 0}
 
 
@@ -39,6 +39,16 @@ def ensure_indexes(db):
     db.contacts.create_index("birthday", sparse=True)
     db.views.create_index([("site_id", ASCENDING), ("owner_id", ASCENDING)])
     db.tier_history.create_index([("customer_id", ASCENDING), ("at", DESCENDING)])
+    db.tier_history.create_index([("site_id", ASCENDING), ("at", ASCENDING)])
+    db.feedback_scores.create_index([("customer_id", ASCENDING), ("at", DESCENDING)])
+    customers.create_index([("followup_notice_pending", ASCENDING), ("next_followup_date", ASCENDING)])
+    customers.create_index("tier.override.expires_at", sparse=True)
+    db.imports.create_index([("status", ASCENDING), ("created_at", ASCENDING)])
+    db.imports.create_index("_pending", sparse=True)
+    db.import_chunks.create_index([("import_id", ASCENDING), ("seq", ASCENDING)])
+    db.import_errors.create_index([("import_id", ASCENDING), ("row", ASCENDING)])
+    db.merges.create_index([("status", ASCENDING), ("lease_until", ASCENDING)])
+    db.merge_images.create_index([("merge_id", ASCENDING), ("collection", ASCENDING)])
 
 
 def queue_events(db, *events):
@@ -148,12 +158,10 @@ def delete_view(db, view_id, *events):
     db.views.update_one({"_id": view_id}, pending_update({"$set": {"deleted_at": utcnow()}}, *events))
 
 
-def site_settings(db, site_id):
-    return db.settings.find_one({"_id": site_id}) or {}
-
-
-def save_site_settings(db, site_id, settings):
-    db.settings.update_one({"_id": site_id}, {"$set": settings}, upsert=True)
+def review_periods(db):
+    """{site_id: review_days} of the sites that set their own review period."""
+    return {doc["_id"]: doc["review_days"] for doc in db.settings.find({"review_days": {"$gt": 0}},
+                                                                       {"review_days": 1})}
 
 
 def insert_tier_history(db, entry):
@@ -162,3 +170,303 @@ def insert_tier_history(db, entry):
 
 def tier_history(db, customer_id, limit=50):
     return list(db.tier_history.find({"customer_id": customer_id}).sort("at", DESCENDING).limit(limit))
+
+
+# --- upkeep: tiers, lifecycle, churn, follow-ups, reports ---
+
+def find_settings(db, site_id):
+    return db.settings.find_one({"_id": site_id}, HIDDEN)
+
+
+def save_settings(db, site_id, version, changes, *events):
+    """Apply ``changes`` when the stored version is ``version`` (0: none stored yet); the new settings or None."""
+    update = pending_update({"$set": dict(changes, updated_at=utcnow()), "$inc": {"version": 1}}, *events)
+    match = {"_id": site_id, "version": version}
+    if version == 0:
+        match = {"_id": site_id, "version": {"$exists": False}}
+        update["$setOnInsert"] = {"created_at": utcnow()}
+    try:
+        return db.settings.find_one_and_update(match, update, projection=HIDDEN, upsert=version == 0,
+                                               return_document=ReturnDocument.AFTER)
+    except DuplicateKeyError:
+        return None
+
+
+def claim_run(db, name, every_seconds, now):
+    """True for the one caller that may start the periodic run ``name`` now: none ran in the last
+    ``every_seconds``, or one was asked for."""
+    import datetime
+
+    due = {"$or": [{"last_at": None}, {"last_at": {"$lt": now - datetime.timedelta(seconds=every_seconds)}}]}
+    try:
+        db.runs.find_one_and_update(dict(due, _id=name), {"$set": {"last_at": now}}, upsert=True)
+    except DuplicateKeyError:
+        return False
+    return True
+
+
+def request_run(db, name):
+    db.runs.update_one({"_id": name}, {"$set": {"last_at": None}})
+
+
+def counted_orders(db, customer_ids, not_counted):
+    query = {"customer_id": {"$in": list(customer_ids)}, "deleted_at": None, "status": {"$nin": list(not_counted)}}
+    return list(db.orders.find(query, {"customer_id": 1, "order_date": 1, "total_amount": 1}))
+
+
+def save_feedback_score(db, score):
+    db.feedback_scores.replace_one({"_id": score["_id"]}, score, upsert=True)
+
+
+def feedback_scores(db, customer_id, since):
+    return list(db.feedback_scores.find({"customer_id": customer_id, "at": {"$gte": since}}))
+
+
+def set_derived_fields(db, customer, changes, *events):
+    """Like ``set_customer_fields``, only if the levels and dates the change was worked out from are
+    still stored; True when it was applied."""
+    match = {"_id": customer["_id"], "deleted_at": None,
+             "tier.level": (customer.get("tier") or {}).get("level"),
+             "churn_risk.level": (customer.get("churn_risk") or {}).get("level"),
+             "next_followup_date": customer.get("next_followup_date"),
+             "followup_announced_date": customer.get("followup_announced_date")}
+    return db.customers.update_one(match, pending_update({"$set": changes}, *events)).matched_count == 1
+
+
+def iter_customer_ids(db, batch=500):
+    """``(id, site_id)`` of every live customer, fetched a page at a time."""
+    after = None
+    while True:
+        query = {"deleted_at": None}
+        if after is not None:
+            query["_id"] = {"$gt": after}
+        page = list(db.customers.find(query, {"site_id": 1}).sort("_id", ASCENDING).limit(batch))
+        for found in page:
+            yield found["_id"], found["site_id"]
+        if len(page) < batch:
+            return
+        after = page[-1]["_id"]
+
+
+def expired_tier_overrides(db, now_text):
+    return [c["_id"] for c in db.customers.find({"tier.override.expires_at": {"$lte": now_text}, "deleted_at": None},
+                                                {"_id": 1})]
+
+
+def followups_to_announce(db, today):
+    query = {"followup_notice_pending": True, "next_followup_date": {"$lte": today}, "deleted_at": None}
+    return db.customers.find(query, HIDDEN).sort("next_followup_date", ASCENDING)
+
+
+def mark_followup_announced(db, customer_id, due_date, *events):
+    """Record that the follow-up due on ``due_date`` was announced (with its events); 1 if this call did it."""
+    update = pending_update({"$set": {"followup_notice_pending": False, "followup_announced_date": due_date}},
+                            *events)
+    match = {"_id": customer_id, "next_followup_date": due_date, "followup_notice_pending": True}
+    return db.customers.update_one(match, update).matched_count
+
+
+def contracts_ending(db, first, last):
+    query = {"contract_end_date": {"$gte": first, "$lte": last}, "deleted_at": None, "status": {"$ne": "cancelled"}}
+    return db.orders.find(query, {"customer_id": 1, "site_id": 1, "number": 1, "contract_end_date": 1,
+                                  "contract_notices": 1})
+
+
+def mark_contract_announced(db, order_id, keys, *events):
+    """Record the ``date:threshold`` keys of an order's contract notice; 1 if this call did it."""
+    update = pending_update({"$addToSet": {"contract_notices": {"$each": list(keys)}}}, *events)
+    return db.orders.update_one({"_id": order_id, "contract_notices": {"$ne": keys[-1]}}, update).matched_count
+
+
+def child_customers(db, parent_ids, limit=0):
+    query = {"parent_id": {"$in": list(parent_ids)}, "deleted_at": None}
+    projection = {"legal_name": 1, "site_id": 1, "account_type": 1, "tier": 1, "parent_id": 1}
+    return list(db.customers.find(query, projection).sort("legal_name", ASCENDING).limit(limit))
+
+
+def customer_refs(db, customer_ids, chunk=1000):
+    """``{_id, parent_id, site_id, legal_name}`` of the customers (deleted ones too)."""
+    found = []
+    for start in range(0, len(customer_ids), chunk):
+        query = {"_id": {"$in": customer_ids[start:start + chunk]}}
+        found.extend(db.customers.find(query, {"parent_id": 1, "site_id": 1, "legal_name": 1}))
+    return found
+
+
+def customers_at_risk(db, query, limit):
+    cursor = db.customers.find(query, HIDDEN).sort([("churn_risk.level", ASCENDING), ("tier_rank", DESCENDING),
+                                                    ("legal_name", ASCENDING)])
+    return list(cursor.limit(limit)), db.customers.count_documents(query)
+
+
+# --- archive upkeep: import jobs, merges ---
+
+def insert_import(db, job):
+    db.imports.insert_one(job)
+
+
+def find_import(db, import_id):
+    return db.imports.find_one({"_id": import_id}, HIDDEN)
+
+
+def update_import(db, import_id, changes, *events, match=None):
+    """Set ``changes`` on the job if it still matches ``match``; True when it did."""
+    update = pending_update({"$set": dict(changes, updated_at=utcnow())}, *events)
+    return db.imports.update_one(dict(match or {}, _id=import_id), update).matched_count == 1
+
+
+def claim_import(db, owner, token, until):
+    """Lease a running job to ``token`` until ``until``: one nobody works on, preferring the oldest;
+    the owner that released it last may take it again at once (its reader is still open)."""
+    now = utcnow()
+    return db.imports.find_one_and_update(
+        {"status": "running", "$or": [{"lease_until": None}, {"lease_until": {"$lt": now}},
+                                      {"lease_owner": owner, "busy": False}]},
+        {"$set": {"busy": True, "lease_owner": owner, "lease_token": token, "lease_until": until}},
+        projection=HIDDEN, sort=[("created_at", ASCENDING)], return_document=ReturnDocument.AFTER)
+
+
+def release_import(db, import_id, token, until):
+    """Free the job; until ``until`` only its last owner may claim it again."""
+    db.imports.update_one({"_id": import_id, "lease_token": token},
+                          {"$set": {"busy": False, "lease_until": until}})
+
+
+def save_import_chunk(db, import_id, seq, data):
+    db.import_chunks.replace_one({"_id": "%s:%07d" % (import_id, seq)},
+                                 {"import_id": import_id, "seq": seq, "size": len(data), "data": data}, upsert=True)
+
+
+def import_chunk_stats(db, import_id):
+    """(number of chunks, highest seq, bytes) of an upload."""
+    found = list(db.import_chunks.aggregate([
+        {"$match": {"import_id": import_id}},
+        {"$group": {"_id": None, "count": {"$sum": 1}, "last": {"$max": "$seq"}, "size": {"$sum": "$size"}}}]))
+    if not found:
+        return 0, -1, 0
+    return found[0]["count"], found[0]["last"], found[0]["size"]
+
+
+def iter_import_chunks(db, import_id, from_seq):
+    """``(seq, bytes)`` of an upload from ``from_seq`` on, fetched one at a time."""
+    cursor = db.import_chunks.find({"import_id": import_id, "seq": {"$gte": from_seq}}, {"seq": 1, "data": 1})
+    for chunk in cursor.sort("seq", ASCENDING).batch_size(1):
+        yield chunk["seq"], bytes(chunk["data"])
+
+
+def delete_import_chunks(db, import_id):
+    db.import_chunks.delete_many({"import_id": import_id})
+
+
+def insert_import_errors(db, errors):
+    """Keep row errors; one already kept (a batch worked again after a restart) stays as it is."""
+    from pymongo import UpdateOne
+
+    if errors:
+        db.import_errors.bulk_write([UpdateOne({"_id": e["_id"]}, {"$setOnInsert": e}, upsert=True) for e in errors],
+                                    ordered=False)
+
+
+def import_errors(db, import_id, limit=0):
+    return db.import_errors.find({"import_id": import_id}).sort([("row", ASCENDING), ("_id", ASCENDING)]).limit(limit)
+
+
+def insert_customers(db, created):
+    """New customers, each with its events (``[(customer, events)]``), in one round trip."""
+    if created:
+        db.customers.insert_many([pending_insert(customer, *events) for customer, events in created])
+
+
+def find_import_matches(db, site_id, wanted):
+    """Live customers of ``site_id`` whose ``field`` is one of ``wanted[field]`` (oldest first)."""
+    clauses = [{field: {"$in": sorted(values)}} for field, values in wanted.items() if values]
+    if not clauses:
+        return []
+    query = {"site_id": site_id, "deleted_at": None, "$or": clauses}
+    return list(db.customers.find(query, HIDDEN).sort([("created_at", ASCENDING), ("_id", ASCENDING)]))
+
+
+def insert_merge(db, merge):
+    db.merges.insert_one(merge)
+
+
+def find_merge(db, merge_id):
+    return db.merges.find_one({"_id": merge_id})
+
+
+def update_merge(db, merge_id, changes):
+    db.merges.update_one({"_id": merge_id}, {"$set": dict(changes, updated_at=utcnow())})
+
+
+def claim_merge(db, until, merge_id=None, status=None):
+    """Lease a merge whose lease ran out (a done one any time, to revert it): one given by id, or
+    any pending or reverting one; ``status`` is set with the lease."""
+    now = utcnow()
+    query = {"status": {"$in": ["pending", "reverting"]}, "lease_until": {"$lt": now}}
+    if merge_id is not None:
+        query = {"_id": merge_id, "$or": [{"status": "done"}, query]}
+    changes = {"lease_until": until, "updated_at": now}
+    if status:
+        changes["status"] = status
+    return db.merges.find_one_and_update(query, {"$set": changes}, return_document=ReturnDocument.AFTER)
+
+
+def save_merge_images(db, merge_id, collection, documents):
+    """Before-images of documents a merge is about to change; an image already kept stays."""
+    from pymongo import UpdateOne
+
+    db.merge_images.bulk_write([UpdateOne(
+        {"_id": "%s:%s:%s" % (merge_id, collection, d["_id"])},
+        {"$setOnInsert": {"merge_id": merge_id, "collection": collection, "image": d}}, upsert=True)
+        for d in documents], ordered=False)
+
+
+def merge_images(db, merge_id, collection):
+    for found in db.merge_images.find({"merge_id": merge_id, "collection": collection}).sort("_id", ASCENDING):
+        yield found["image"]
+
+
+def count_merge_images(db, merge_id):
+    grouped = db.merge_images.aggregate([{"$match": {"merge_id": merge_id}},
+                                         {"$group": {"_id": "$collection", "n": {"$sum": 1}}}])
+    return {found["_id"]: found["n"] for found in grouped}
+
+
+def part_refs(db, part, customer_ids, limit):
+    """Owner fields of parts (deleted ones too) of ``customer_ids``."""
+    cursor = db[part].find({"customer_id": {"$in": customer_ids}}, {"customer_id": 1, "site_id": 1})
+    return list(cursor.limit(limit))
+
+
+def move_parts(db, part, part_ids, from_ids, customer_id, site_id):
+    db[part].update_many({"_id": {"$in": part_ids}, "customer_id": {"$in": from_ids}},
+                         {"$set": {"customer_id": customer_id, "site_id": site_id, "updated_at": utcnow()},
+                          "$inc": {"version": 1}})
+
+
+def restore_parts(db, part, images, current_customer_id, batch=500):
+    """Give parts back the owner fields of their images, where they still belong to the survivor."""
+    groups = {}
+    for image in images:
+        ids = groups.setdefault((image["customer_id"], image["site_id"]), [])
+        ids.append(image["_id"])
+        if len(ids) >= batch:
+            move_parts(db, part, groups.pop((image["customer_id"], image["site_id"])), [current_customer_id],
+                       image["customer_id"], image["site_id"])
+    for (customer_id, site_id), ids in groups.items():
+        move_parts(db, part, ids, [current_customer_id], customer_id, site_id)
+
+
+def child_refs(db, parent_ids, skip):
+    """Customers (deleted ones too) whose parent is one of ``parent_ids``, but for ``skip``."""
+    query = {"parent_id": {"$in": parent_ids}, "_id": {"$nin": skip}}
+    return list(db.customers.find(query, HIDDEN))
+
+
+def change_customer(db, match, changes, *events, unset=None):
+    """Apply ``changes`` (version moves on) to the customer matching ``match``; the new document or None."""
+    update = {"$set": dict(changes, updated_at=utcnow()), "$inc": {"version": 1}}
+    if unset:
+        update["$unset"] = {field: "" for field in unset}
+    return db.customers.find_one_and_update(match, pending_update(update, *events), projection=HIDDEN,
+                                            return_document=ReturnDocument.AFTER)

@@ -1,15 +1,142 @@
-"""The feedback service.
+"""The feedback service: feedback items and their workflow with SLAs, surveys with single-use
+links, and the satisfaction report.
+
+Every method but ``health``, ``survey_for_token`` and ``answer_survey`` (the public survey
+page) needs a valid access token in the nameko context data key ``authorization``;
+``feedback:read`` / ``feedback:write`` and site scope are enforced here (an item outside the
+caller's sites is NotFound). Lists return ``{"items", "next_cursor", "total"}`` and take
+``limit`` (1-500, default 50) and ``cursor``. Times are UTC ISO 8601 strings.
 
 RPC methods (called as ``feedback.<method>``):
 
 - ``health() -> {service, version, db}``
+- ``create_feedback(data) -> item``: data customer_id, contact_id, channel (phone, email, web,
+  wechat, visit, survey), type (complaint, suggestion, praise, question), category (one of the
+  site's), severity (critical, high, normal, low; default normal), rating 1-5, subject, text,
+  order_id, service_record_id, due_at (no later than the SLA). The customer is checked with
+  customers (ValidationFailed on ``customer_id`` when unknown or outside the caller's sites;
+  Unavailable, nothing written, when customers does not answer).
+- ``get_feedback(feedback_id)``; ``list_feedback(filters={status, severity, category, channel, type,
+  assignee_id, customer_id, site_id, overdue, sort}, limit, cursor) -> page``; sort one of
+  created_at, updated_at, due_at, severity (by rank), with ``-`` for descending (default -created_at).
+- ``update_feedback(feedback_id, data) -> item``: ``data.version`` required (Conflict
+  ``stale_version``); status (Conflict ``illegal_transition`` with ``extra.allowed``),
+  assignee_id (an active user of the item's site with feedback:write, checked with accounts;
+  assigning an open item makes it assigned), severity, category, subject, order_id,
+  service_record_id (a new severity moves an open item's due time to created_at + that
+  severity's SLA), resolution_summary (required to resolve), customer_confirmation
+  {confirmed, note} (once resolved), note (kept in the status history).
+- ``add_response(feedback_id, data={kind: note|reply, text}) -> item``
+- ``open_feedback_count(customer_id) -> {customer_id, open, overdue}`` (feedback:read or
+  customers:read; counts only the caller's sites)
+- ``get_settings(site_id)``, ``update_settings(site_id, data={version, categories, sla_hours})``
+  -> ``{site_id, categories, sla_hours: {critical, high, normal, low}, version}``
+- ``create_survey(data={title, intro, language, site_id, questions: [{id, kind: rating|nps|choice|
+  text, text, required, options, max_length}]}) -> survey``; ``get_survey(survey_id)``;
+  ``list_surveys(limit, cursor) -> page``
+- ``send_survey(survey_id, data={customer_id, contact_ids}) -> {survey_id, customer_id,
+  expires_at, sent: [{contact_id, name, email, link_id}]}``: one single-use link per contact
+  (30 days), each announced by ``feedback.survey_sent`` (needs contacts:read for the contacts).
+- ``survey_for_token(token) -> {title, intro, language, questions, recipient, expires_at}`` and
+  ``answer_survey(token, answers) -> {status, message}``: public; NotFound ``survey_link_invalid``,
+  BadRequest ``survey_link_used`` / ``survey_link_expired``; ValidationFailed naming each missing
+  or bad answer by question id.
+- ``report_satisfaction(filters={site_id, since, until})`` (reports:read): see ``reports``.
+
+Timers: ``scan_sla`` every ``FEEDBACK_SLA_SCAN_INTERVAL`` seconds marks overdue open items as
+breached (once, ``feedback.sla_breached``) and completes low-score items a crash left behind.
 """
-from services.common.base import ServiceBase
+import logging
+
+from pymongo.errors import PyMongoError
+
+from services.common.base import ServiceBase, rpc
+from services.common.context import CallerContext
 from services.common.mongo import MongoDatabase
-from services.feedback import store
+from services.feedback import items, reports, settings, store, surveys
+from services.feedback.sla import configured_timer
+
+log = logging.getLogger(__name__)
 
 
 class FeedbackService(ServiceBase):
     name = "feedback"
+    outbox_collections = store.OUTBOX_COLLECTIONS
 
     db = MongoDatabase(name, store.ensure_indexes)
+    context = CallerContext()
+
+    @property
+    def caller(self):
+        return self.context.caller
+
+    @configured_timer(variable="FEEDBACK_SLA_SCAN_INTERVAL")
+    def scan_sla(self):
+        try:
+            breached = items.scan_sla(self.db)
+            completed = surveys.complete_low_score_items(self.db)
+        except PyMongoError as exc:
+            log.warning("SLA scan: database unavailable (%s)", type(exc).__name__)
+            return
+        if breached or completed:
+            log.info("SLA scan: %d breached, %d low-score items completed", breached, completed)
+
+    @rpc
+    def create_feedback(self, data):
+        return items.create_feedback(self.db, self.caller, data)
+
+    @rpc
+    def get_feedback(self, feedback_id):
+        return items.get_feedback(self.db, self.caller, feedback_id)
+
+    @rpc
+    def list_feedback(self, filters=None, limit=None, cursor=None):
+        return items.list_feedback(self.db, self.caller, filters, limit, cursor)
+
+    @rpc
+    def update_feedback(self, feedback_id, data):
+        return items.update_feedback(self.db, self.caller, feedback_id, data)
+
+    @rpc
+    def add_response(self, feedback_id, data):
+        return items.add_response(self.db, self.caller, feedback_id, data)
+
+    @rpc
+    def open_feedback_count(self, customer_id):
+        return items.open_feedback_count(self.db, self.caller, customer_id)
+
+    @rpc
+    def get_settings(self, site_id):
+        return settings.get_settings(self.db, self.caller, site_id)
+
+    @rpc
+    def update_settings(self, site_id, data):
+        return settings.update_settings(self.db, self.caller, site_id, data)
+
+    @rpc
+    def create_survey(self, data):
+        return surveys.create_survey(self.db, self.caller, data)
+
+    @rpc
+    def get_survey(self, survey_id):
+        return surveys.get_survey(self.db, self.caller, survey_id)
+
+    @rpc
+    def list_surveys(self, limit=None, cursor=None):
+        return surveys.list_surveys(self.db, self.caller, limit, cursor)
+
+    @rpc
+    def send_survey(self, survey_id, data):
+        return surveys.send_survey(self.db, self.caller, survey_id, data)
+
+    @rpc
+    def survey_for_token(self, token):
+        return surveys.survey_for_token(self.db, token)
+
+    @rpc
+    def answer_survey(self, token, answers):
+        return surveys.answer_survey(self.db, token, answers)
+
+    @rpc
+    def report_satisfaction(self, filters=None):
+        return reports.satisfaction(self.db, self.caller, filters)

@@ -1,5 +1,166 @@
-"""The only module that touches the feedback service's collections."""
+"""The only module that touches the feedback service's collections.
+
+feedback (items, with their responses and status history embedded), settings (per site),
+surveys, and survey_links (one per recipient, keyed by the hash of its token; the answer is
+kept on the link it came through).
+"""
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from services.common import paging
+from services.common.errors import Conflict
+from services.common.events import pending_insert, pending_update, utcnow
+
+OUTBOX_COLLECTIONS = ("feedback", "settings", "surveys", "survey_links")
+HIDDEN = {"_outbox": 0, "_pending": 0, "_outbox_claim": 0}
 
 
 def ensure_indexes(db):
     """Create this service's indexes (idempotent)."""
+    feedback = db.feedback
+    feedback.create_index([("site_id", ASCENDING), ("created_at", DESCENDING)])
+    feedback.create_index([("customer_id", ASCENDING), ("status", ASCENDING)])
+    feedback.create_index([("status", ASCENDING), ("due_at", ASCENDING)])
+    feedback.create_index([("assignee_id", ASCENDING), ("status", ASCENDING)])
+    for field in ("created_at", "updated_at", "due_at", "severity_rank", "category", "channel"):
+        feedback.create_index([(field, ASCENDING), ("_id", ASCENDING)])
+    db.surveys.create_index([("site_id", ASCENDING), ("created_at", DESCENDING)])
+    links = db.survey_links
+    links.create_index("survey_id")
+    links.create_index([("customer_id", ASCENDING), ("created_at", DESCENDING)])
+    links.create_index([("site_id", ASCENDING), ("created_at", DESCENDING)])
+    links.create_index([("site_id", ASCENDING), ("answered_at", DESCENDING)])
+    links.create_index("feedback_pending", sparse=True)
+    for name in OUTBOX_COLLECTIONS:
+        db[name].create_index("_pending", sparse=True)
+
+
+# feedback items
+
+def insert_feedback(db, item, *events):
+    """Insert ``item`` with its events; False when an item with its id already exists."""
+    try:
+        db.feedback.insert_one(pending_insert(item, *events))
+    except DuplicateKeyError:
+        return False
+    return True
+
+
+def find_feedback(db, feedback_id):
+    return db.feedback.find_one({"_id": feedback_id}, HIDDEN)
+
+
+def list_feedback(db, query, sort_field, descending, limit, cursor):
+    return paging.page(db.feedback, query, sort_field, descending, limit, cursor, HIDDEN)
+
+
+def count_feedback(db, query):
+    return db.feedback.count_documents(query)
+
+
+def iterate_feedback(db, query, projection=None):
+    return db.feedback.find(query, projection or HIDDEN).batch_size(500)
+
+
+def update_feedback(db, feedback_id, version, changes, *events, push=None):
+    """Apply ``changes`` (and ``push`` to arrays) if the stored version is ``version`` (None: any)."""
+    match = {"_id": feedback_id}
+    if version is not None:
+        match["version"] = version
+    update = {"$set": dict(changes, updated_at=utcnow()), "$inc": {"version": 1}}
+    if push:
+        update["$push"] = push
+    return db.feedback.find_one_and_update(match, pending_update(update, *events), projection=HIDDEN,
+                                           return_document=ReturnDocument.AFTER)
+
+
+def overdue_unbreached(db, open_states, now, limit=200):
+    query = {"status": {"$in": list(open_states)}, "due_at": {"$lte": now}, "sla_breached_at": None}
+    return list(db.feedback.find(query, HIDDEN).sort("due_at", ASCENDING).limit(limit))
+
+
+def mark_breached(db, feedback_id, open_states, now, *events):
+    """Mark one breach, once: None when another scan (or a resolution) got there first."""
+    match = {"_id": feedback_id, "status": {"$in": list(open_states)}, "sla_breached_at": None}
+    update = {"$set": {"sla_breached_at": now, "sla_met": False}}
+    return db.feedback.find_one_and_update(match, pending_update(update, *events), projection=HIDDEN,
+                                           return_document=ReturnDocument.AFTER)
+
+
+# per-site settings
+
+def find_settings(db, site_id):
+    return db.settings.find_one({"_id": site_id}, HIDDEN)
+
+
+def save_settings(db, site_id, version, changes, *events):
+    """Apply ``changes`` when the stored version is ``version`` (0: none stored yet); the new settings."""
+    update = pending_update({"$set": dict(changes, updated_at=utcnow()), "$inc": {"version": 1}}, *events)
+    try:
+        if version == 0:
+            update["$setOnInsert"] = {"created_at": utcnow()}
+            return db.settings.find_one_and_update({"_id": site_id, "version": {"$exists": False}}, update,
+                                                   projection=HIDDEN, upsert=True,
+                                                   return_document=ReturnDocument.AFTER)
+        return db.settings.find_one_and_update({"_id": site_id, "version": version}, update, projection=HIDDEN,
+                                               return_document=ReturnDocument.AFTER)
+    except DuplicateKeyError:
+        return None
+
+
+# surveys and their links
+
+def insert_survey(db, survey, *events):
+    try:
+        db.surveys.insert_one(pending_insert(survey, *events))
+    except DuplicateKeyError:
+        raise Conflict("This survey already exists.")
+
+
+def find_survey(db, survey_id):
+    return db.surveys.find_one({"_id": survey_id}, HIDDEN)
+
+
+def list_surveys(db, query, limit, cursor):
+    return paging.page(db.surveys, query, "created_at", True, limit, cursor, HIDDEN)
+
+
+def record_survey_sent(db, survey_id, count, *events):
+    db.surveys.update_one({"_id": survey_id}, pending_update({"$inc": {"sent_count": count}}, *events))
+
+
+def record_survey_answered(db, survey_id):
+    db.surveys.update_one({"_id": survey_id}, {"$inc": {"response_count": 1}})
+
+
+def insert_links(db, links):
+    """Each link carries its own ``survey_sent`` event (already put on it with ``pending_insert``)."""
+    db.survey_links.insert_many(links, ordered=True)
+
+
+def find_link(db, token_hash):
+    return db.survey_links.find_one({"_id": token_hash}, HIDDEN)
+
+
+def answer_link(db, token_hash, now, changes, *events):
+    """Spend a live link and keep the answer on it, in one write; None when used or expired."""
+    match = {"_id": token_hash, "used_at": None, "expires_at": {"$gt": now}}
+    update = pending_update({"$set": dict(changes, used_at=now, answered_at=now, updated_at=now),
+                             "$inc": {"version": 1}}, *events)
+    return db.survey_links.find_one_and_update(match, update, projection=HIDDEN, return_document=ReturnDocument.AFTER)
+
+
+def links_awaiting_feedback(db, limit=100):
+    return list(db.survey_links.find({"feedback_pending": True}, HIDDEN).limit(limit))
+
+
+def clear_feedback_pending(db, token_hash):
+    db.survey_links.update_one({"_id": token_hash}, {"$unset": {"feedback_pending": ""}})
+
+
+def iterate_links(db, query, projection=None):
+    return db.survey_links.find(query, projection or HIDDEN).batch_size(500)
+
+
+def count_links(db, query):
+    return db.survey_links.count_documents(query)

@@ -102,3 +102,24 @@ def test_soft_delete_and_restore(customers, issue_token, rpc_as):
         restored = cluster.customers.restore_customer(customer["id"])
         assert restored["deleted_at"] is None
         assert cluster.customers.get_customer(customer["id"])["legal_name"] == "Restorable Parts Co"
+
+
+def test_review_due_follows_each_sites_review_period(customers, issue_token, rpc_as):
+    import datetime
+
+    from tests.integration.test_outbox_and_consumers import _db_of
+
+    manager = issue_token(SALES + ["reports:read", "sites:all"], ["site-a", "site-b"])
+    with rpc_as(manager) as cluster:
+        in_a = cluster.customers.create_customer({"legal_name": "Review Period A Works", "site_id": "site-a"})
+        in_b = cluster.customers.create_customer({"legal_name": "Review Period B Works", "site_id": "site-b"})
+        fresh = cluster.customers.create_customer({"legal_name": "Freshly Checked Works", "site_id": "site-a"})
+        forty_five_days_ago = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=45)
+        _db_of(customers).customers.update_many({"_id": {"$in": [in_a["id"], in_b["id"]]}},
+                                                {"$set": {"last_verified_at": forty_five_days_ago}})
+        assert cluster.customers.review_due()["total"] == 0
+        cluster.customers.update_settings("site-a", {"version": 0, "review_days": 30})
+        assert [c["id"] for c in cluster.customers.review_due()["items"]] == [in_a["id"]]
+        cluster.customers.verify_customer(in_a["id"])
+        assert cluster.customers.review_due()["total"] == 0
+        assert fresh["id"] not in [c["id"] for c in cluster.customers.review_due()["items"]]

@@ -1,0 +1,102 @@
+"""Feedback and complaints: items, their workflow and responses, per-site settings, and the
+satisfaction report."""
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import RAISE
+
+from gateway.extensions import rpc
+from gateway.schemas import feedback as s
+from gateway.schemas.common import error_responses, page_schema, split_page
+from gateway.security import authenticated, rpc_context
+
+blp = Blueprint("feedback", __name__, url_prefix="/api/v1", description="Feedback, complaints and their handling")
+
+
+def feedback(method, *args, **kwargs):
+    return rpc.call("feedback", method, *args, context=rpc_context(), **kwargs)
+
+
+def with_due_text(body):
+    """The body with ``due_at`` as ISO text, so it can travel in an RPC."""
+    if body.get("due_at"):
+        body = dict(body, due_at=body["due_at"].isoformat())
+    return body
+
+
+@blp.route("/feedback")
+class FeedbackItems(MethodView):
+    @authenticated(blp)
+    @blp.arguments(s.FeedbackListQuerySchema, location="query", unknown=RAISE)
+    @blp.response(200, page_schema(s.FeedbackSchema))
+    @error_responses(blp, 403)
+    def get(self, args):
+        """Feedback of your sites matching the filters (feedback:read)."""
+        filters, limit, cursor = split_page(args)
+        return feedback("list_feedback", filters, limit=limit, cursor=cursor)
+
+    @authenticated(blp)
+    @blp.arguments(s.FeedbackCreateSchema)
+    @blp.response(201, s.FeedbackSchema)
+    @error_responses(blp, 403)
+    def post(self, body):
+        """Record feedback for a customer of your sites (feedback:write); due by the site's SLA."""
+        return feedback("create_feedback", with_due_text(body))
+
+
+@blp.route("/feedback/<feedback_id>")
+class FeedbackItem(MethodView):
+    @authenticated(blp)
+    @blp.response(200, s.FeedbackSchema)
+    @error_responses(blp, 403, 404)
+    def get(self, feedback_id):
+        """One feedback item, with its responses and status history."""
+        return feedback("get_feedback", feedback_id)
+
+    @authenticated(blp)
+    @blp.arguments(s.FeedbackUpdateSchema)
+    @blp.response(200, s.FeedbackSchema)
+    @error_responses(blp, 403, 404, 409)
+    def patch(self, body, feedback_id):
+        """Assign, move along the workflow, resolve (with a summary), record the customer's
+        confirmation, or reclassify (feedback:write). 409 on a stale version or a move the
+        workflow does not allow (``allowed`` names the ones it does)."""
+        return feedback("update_feedback", feedback_id, body)
+
+
+@blp.route("/feedback/<feedback_id>/responses", methods=["POST"])
+@authenticated(blp)
+@blp.arguments(s.ResponseCreateSchema)
+@blp.response(201, s.FeedbackSchema)
+@error_responses(blp, 403, 404, 409)
+def add_response(body, feedback_id):
+    """Add an internal note or a reply to the customer (feedback:write)."""
+    return feedback("add_response", feedback_id, body)
+
+
+@blp.route("/feedback/settings/<site_id>")
+class Settings(MethodView):
+    @authenticated(blp)
+    @blp.response(200, s.FeedbackSettingsSchema)
+    @error_responses(blp, 403, 404)
+    def get(self, site_id):
+        """A site's feedback categories and SLA hours per severity."""
+        return feedback("get_settings", site_id)
+
+    @authenticated(blp)
+    @blp.arguments(s.FeedbackSettingsUpdateSchema)
+    @blp.response(200, s.FeedbackSettingsSchema)
+    @error_responses(blp, 403, 404, 409)
+    def put(self, body, site_id):
+        """Change a site's categories or SLA hours (feedback:write); 409 on a stale version."""
+        return feedback("update_settings", site_id, body)
+
+
+@blp.route("/reports/satisfaction")
+@authenticated(blp)
+@blp.arguments(s.SatisfactionQuerySchema, location="query", unknown=RAISE)
+@blp.response(200, s.SatisfactionReportSchema)
+@error_responses(blp, 403, 404)
+def satisfaction(args):
+    """CSAT, NPS, survey response rate, feedback by category and severity, top complaint
+    categories, SLA compliance, median time to resolve and the monthly trend (reports:read)."""
+    return feedback("report_satisfaction", split_page(args)[0])

@@ -1,0 +1,75 @@
+"""Webhook subscriptions, their delivery log and redelivery (webhooks:admin)."""
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import RAISE
+
+from gateway.extensions import rpc
+from gateway.schemas import notifications as s
+from gateway.schemas.common import PageQuerySchema, error_responses, page_schema, split_page
+from gateway.security import authenticated, rpc_context
+
+blp = Blueprint("webhooks", __name__, url_prefix="/api/v1",
+                description="Webhooks: signed, retried and logged deliveries of events")
+
+
+def notifications(method, *args, **kwargs):
+    return rpc.call("notifications", method, *args, context=rpc_context(), **kwargs)
+
+
+@blp.route("/webhooks")
+class Webhooks(MethodView):
+    @authenticated(blp)
+    @blp.arguments(PageQuerySchema, location="query", unknown=RAISE)
+    @blp.response(200, page_schema(s.WebhookSchema))
+    @error_responses(blp, 403)
+    def get(self, args):
+        """The webhooks of the caller's sites."""
+        return notifications("list_webhooks", limit=args["limit"], cursor=args.get("cursor"))
+
+    @authenticated(blp)
+    @blp.arguments(s.WebhookCreateSchema)
+    @blp.response(201, s.NewWebhookSchema)
+    @error_responses(blp, 403)
+    def post(self, body):
+        """Subscribe a URL to event types; the answer holds the signing secret, shown only this once.
+
+        Private, loopback and link-local targets are refused (422) unless WEBHOOK_ALLOW_PRIVATE=true.
+        """
+        return notifications("create_webhook", body)
+
+
+@blp.route("/webhooks/<webhook_id>")
+class Webhook(MethodView):
+    @authenticated(blp)
+    @blp.response(200, s.WebhookSchema)
+    @error_responses(blp, 403, 404)
+    def get(self, webhook_id):
+        """One webhook."""
+        return notifications("get_webhook", webhook_id)
+
+    @authenticated(blp)
+    @blp.response(204)
+    @error_responses(blp, 403, 404)
+    def delete(self, webhook_id):
+        """Delete a webhook; its pending deliveries are cancelled."""
+        notifications("delete_webhook", webhook_id)
+
+
+@blp.route("/webhooks/<webhook_id>/deliveries")
+@authenticated(blp)
+@blp.arguments(s.DeliveryQuerySchema, location="query", unknown=RAISE)
+@blp.response(200, page_schema(s.DeliverySchema))
+@error_responses(blp, 403, 404)
+def list_deliveries(args, webhook_id):
+    """A webhook's deliveries, newest first, each with every attempt (status, latency, error)."""
+    filters, limit, cursor = split_page(args)
+    return notifications("list_deliveries", webhook_id, filters, limit=limit, cursor=cursor)
+
+
+@blp.route("/deliveries/<delivery_id>/redeliver", methods=["POST"])
+@authenticated(blp)
+@blp.response(202, s.DeliverySchema)
+@error_responses(blp, 403, 404, 409)
+def redeliver(delivery_id):
+    """Send a delivery's event again: a new delivery id, the same event id."""
+    return notifications("redeliver", delivery_id)

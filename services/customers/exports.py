@@ -1,0 +1,90 @@
+"""Export of the customer list: the list's filters, page by page, only what the caller may see.
+
+The gateway streams the pages into CSV or XLSX and then records the export (audited). The
+customer's own phone and e-mail are identity fields; contact columns appear only for callers
+with ``contacts:read``. Column names are the import's field names, so an exported file can be
+edited and imported again (the read-only columns are ignored on import).
+"""
+import datetime
+
+from services.common.errors import ValidationFailed
+from services.common.schemas import load
+from services.customers import archive, events, schemas, store
+
+COLUMNS = ("id", "legal_name", "short_name", "tax_id", "external_code", "site_id", "country", "industry",
+           "company_size", "annual_revenue", "main_products", "website", "phone", "email", "source_channel",
+           "tags", "status", "account_type", "parent_id", "owner_id", "tier", "lifecycle_stage", "churn_risk",
+           "completeness", "province", "city", "street", "postal_code", "last_order_date", "next_followup_date",
+           "last_verified_at", "created_at", "updated_at")
+CONTACT_COLUMNS = ("primary_contact", "contact_phone", "contact_email")
+ADDRESS_COLUMNS = ("province", "city", "street", "postal_code")
+FORMATS = ("csv", "xlsx")
+PAGE = 500
+
+
+def _plain(value):
+    if isinstance(value, datetime.datetime):
+        return value.isoformat()
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    if isinstance(value, dict):
+        return value.get("level")
+    return value
+
+
+def _address(customer):
+    addresses = customer.get("addresses") or []
+    billing = [a for a in addresses if a.get("type") == "billing"]
+    return (billing or addresses or [{}])[0]
+
+
+def row(customer, contact=None):
+    address = _address(customer)
+    values = [_plain(address.get(c) if c in ADDRESS_COLUMNS else customer.get("_id" if c == "id" else c))
+              for c in COLUMNS]
+    if contact is not None:
+        values += [contact.get("name"), contact.get("phone"), contact.get("email")]
+    return values
+
+
+def _first_contacts(db, customer_ids):
+    """Each customer's primary contact (else its first one)."""
+    found = {}
+    for contact in store.all_parts(db, "contacts", {"customer_id": {"$in": customer_ids}},
+                                   sort=[("primary", -1), ("created_at", 1)]):
+        found.setdefault(contact["customer_id"], contact)
+    return found
+
+
+def export_rows(db, caller, filters=None, cursor=None, limit=None):
+    caller.require("customers:read")
+    filters = load(schemas.ListFilterSchema(), filters or {})
+    sort = filters.get("sort")
+    field, descending = (sort.lstrip("-"), sort.startswith("-")) if sort else ("_id", False)
+    documents, next_cursor, total = store.search_customers(
+        db, archive.search_query(caller, filters), field, descending, PAGE if limit is None else limit, cursor)
+    columns = list(COLUMNS)
+    if caller.can("contacts:read"):
+        columns += CONTACT_COLUMNS
+        contacts = _first_contacts(db, [d["_id"] for d in documents])
+        rows = [row(d, contacts.get(d["_id"], {})) for d in documents]
+    else:
+        rows = [row(d) for d in documents]
+    return {"columns": columns, "rows": rows, "next_cursor": next_cursor, "total": total}
+
+
+def record_export(db, caller, filters, format, count):
+    caller.require("customers:read")
+    filters = load(schemas.ListFilterSchema(), filters or {})
+    problems = {}
+    if format not in FORMATS:
+        problems["format"] = ["One of csv, xlsx."]
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        problems["count"] = ["A whole number from 0 on."]
+    if problems:
+        raise ValidationFailed(fields=problems)
+    site_id = filters.get("site_id") or (caller.sites[0] if len(caller.sites) == 1 else None)
+    changes = {"format": {"before": None, "after": format}, "count": {"before": None, "after": count},
+               "filters": {"before": None, "after": filters}}
+    store.queue_events(db, events.audit("customer", None, "exported", changes, site_id, caller.user_id))
+    return {}

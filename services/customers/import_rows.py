@@ -1,0 +1,194 @@
+"""One batch of import rows: validated with the API's schema, upserted by business key.
+
+The business key of a row is its tax id (normalised), else its external code, else its exact
+legal name, within the job's site. A key seen earlier in the file updates the customer that row
+made, so a file with a key twice ends with one customer holding the later values. Every create
+and update writes the same events as the API, in the same document write; the batch's new
+customers are inserted together.
+"""
+import logging
+import uuid
+
+from pymongo.errors import PyMongoError
+
+from services.common.auth import Caller
+from services.common.errors import CrmError, ValidationFailed
+from services.common.events import changes_between
+from services.common.schemas import load, storable
+from services.customers import archive, events, identifiers, schemas, store, tabular
+
+log = logging.getLogger(__name__)
+
+UNREADABLE = "Not readable as UTF-8 or GBK text, or a quote is never closed."
+EXTRA_CELLS = "The row has more values than the file has columns."
+
+
+def validate(columns, cells):
+    """(loaded data with only the row's fields, [(field, message)])."""
+    if cells is None:
+        return None, [("_row", UNREADABLE)]
+    data, extra = tabular.row_data(columns, cells)
+    if extra:
+        return None, [("_row", EXTRA_CELLS)]
+    try:
+        loaded = load(schemas.CustomerSchema(), data)
+    except ValidationFailed as exc:
+        return None, list(_flatten(exc.fields))
+    return {key: value for key, value in storable(loaded).items() if key in data}, []
+
+
+def _flatten(messages, field=None):
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            inner = str(key)
+            yield from _flatten(value, field if inner.isdigit() else inner)
+    elif isinstance(messages, (list, tuple)):
+        texts = [m for m in messages if isinstance(m, str)]
+        if texts:
+            yield field or "_row", "; ".join(texts)
+        for item in messages:
+            if not isinstance(item, str):
+                yield from _flatten(item, field)
+    else:
+        yield field or "_row", str(messages)
+
+
+def business_key(data):
+    if data.get("tax_id"):
+        return "tax_id_key", identifiers.tax_id_key(data["tax_id"])
+    if data.get("external_code"):
+        return "external_code", data["external_code"]
+    return "legal_name", data["legal_name"]
+
+
+def _keys_of(customer):
+    keys = [("legal_name", customer["legal_name"])]
+    if customer.get("tax_id_key"):
+        keys.append(("tax_id_key", customer["tax_id_key"]))
+    if customer.get("external_code"):
+        keys.append(("external_code", customer["external_code"]))
+    return keys
+
+
+class Batch:
+    """Applies validated rows of one job; ``counts`` and ``errors`` say what became of each."""
+
+    def __init__(self, db, job):
+        self.db = db
+        self.job = job
+        self.site_id = job["site_id"]
+        self.caller = Caller(job["created_by"], [self.site_id])
+        labels = dict(zip(job["columns"], job["headers"]))
+        self.label = lambda field: labels.get(field, field)
+        self.counts = {"created": 0, "updated": 0, "unchanged": 0, "failed": 0}
+        self.errors = []
+        self.known = {}
+        self.unsaved = {}
+
+    def run(self, rows):
+        valid = []
+        for number, cells in rows:
+            data, problems = validate(self.job["columns"], cells)
+            if problems:
+                self._fail(number, problems)
+            else:
+                valid.append((number, data))
+        self._load_matches([data for _, data in valid])
+        for number, data in valid:
+            try:
+                self.counts[self._upsert(data)] += 1
+            except PyMongoError:
+                raise
+            except CrmError as exc:
+                self._fail(number, list(_flatten(exc.fields)) or [("_row", exc.message)])
+            except Exception:
+                log.exception("import %s: row %s", self.job["_id"], number)
+                self._fail(number, [("_row", "Could not be imported (internal error).")])
+        self._flush()
+        return self
+
+    def _flush(self):
+        store.insert_customers(self.db, list(self.unsaved.values()))
+        self.unsaved = {}
+
+    def _fail(self, number, problems):
+        self.counts["failed"] += 1
+        for field, message in problems:
+            label = self.label(field) if field != "_row" else ""
+            self.errors.append({"_id": "%s:%08d:%s" % (self.job["_id"], number, field), "import_id": self.job["_id"],
+                                "row": number, "field": label, "message": message})
+
+    def _load_matches(self, rows):
+        wanted = {"tax_id_key": set(), "external_code": set(), "legal_name": set()}
+        for data in rows:
+            field, value = business_key(data)
+            wanted[field].add(value)
+        for customer in store.find_import_matches(self.db, self.site_id, wanted):
+            for key in _keys_of(customer):
+                self.known.setdefault(key, customer)
+
+    def _remember(self, customer):
+        for key in _keys_of(customer):
+            self.known[key] = customer
+
+    def _upsert(self, data):
+        current = self.known.get(business_key(data))
+        if current is None:
+            return self._create(data)
+        return self._update(current, data)
+
+    def _create(self, data):
+        loaded = storable(load(schemas.CustomerSchema(), data))
+        customer = archive.new_customer(loaded, self.caller, self.site_id)
+        if not self.job["dry_run"]:
+            actor = self.caller.user_id
+            self.unsaved[customer["_id"]] = (customer, (
+                events.event("customer_created", events.customer_data(customer), self.site_id, actor),
+                events.audit("customer", customer["_id"], "created",
+                             changes_between({}, customer, archive.INTERNAL_FIELDS), self.site_id, actor)))
+        self._remember(customer)
+        return "created"
+
+    def _update(self, current, data, retry=True):
+        changes = {key: value for key, value in data.items() if key != "addresses"}
+        if "tags" in changes:
+            changes["tags"] = sorted(set(changes["tags"]))
+        if "addresses" in data:
+            changes["addresses"] = _with_billing(current.get("addresses") or [], data["addresses"][0])
+        after = dict(current, **changes)
+        changes.update(archive.derived_keys(after))
+        after = dict(current, **changes)
+        diff = changes_between(current, after, archive.INTERNAL_FIELDS + ("completeness",))
+        if not diff:
+            return "unchanged"
+        if self.job["dry_run"]:
+            self._remember(after)
+            return "updated"
+        if current["_id"] in self.unsaved:
+            self._flush()
+        actor = self.caller.user_id
+        updated = store.update_customer(
+            self.db, current["_id"], current["version"], changes,
+            events.event("customer_updated", dict(events.customer_data(after), changed_fields=sorted(diff)),
+                         self.site_id, actor),
+            events.audit("customer", current["_id"], "updated", diff, self.site_id, actor))
+        if updated is None:
+            fresh = store.find_customer(self.db, current["_id"])
+            if fresh is None or not retry:
+                raise ValidationFailed(fields={"_row": ["The customer was changed or deleted meanwhile."]})
+            return self._update(fresh, data, retry=False)
+        self._remember(updated)
+        return "updated"
+
+
+def _with_billing(addresses, billing):
+    """``addresses`` with the first billing address updated from the row (added if there is none)."""
+    result, done = [], False
+    for address in addresses:
+        if not done and address.get("type") == "billing":
+            address = dict(address, **billing)
+            done = True
+        result.append(address)
+    if not done:
+        result.append(dict(billing, id=uuid.uuid4().hex[:12]))
+    return result

@@ -1,0 +1,46 @@
+"""Per-site settings of feedback handling: the categories offered and the SLA hours per severity."""
+from services.common.errors import Conflict, NotFound
+from services.common.events import changes_between, jsonable
+from services.common.schemas import load
+from services.feedback import events, schemas, sla, store
+
+
+def effective(db, site_id):
+    return sla.site_settings(store.find_settings(db, site_id))
+
+
+def out(site_id, stored):
+    shown = sla.site_settings(stored)
+    shown["site_id"] = site_id
+    return jsonable(shown)
+
+
+def _visible_site(caller, site_id):
+    if not isinstance(site_id, str) or not caller.has_site(site_id):
+        raise NotFound("No such site.")
+
+
+def get_settings(db, caller, site_id):
+    caller.require("feedback:read")
+    _visible_site(caller, site_id)
+    return out(site_id, store.find_settings(db, site_id))
+
+
+def update_settings(db, caller, site_id, data):
+    caller.require("feedback:write")
+    _visible_site(caller, site_id)
+    data = load(schemas.SettingsSchema(), data)
+    version = data.pop("version")
+    before = effective(db, site_id)
+    changes = {}
+    if "categories" in data:
+        changes["categories"] = data["categories"]
+    if "sla_hours" in data:
+        changes["sla_hours"] = dict(before["sla_hours"], **data["sla_hours"])
+    diff = changes_between({k: before[k] for k in changes}, changes)
+    audit = events.audit("feedback_settings", site_id, "updated", diff, site_id, caller.user_id)
+    saved = store.save_settings(db, site_id, version, changes, audit)
+    if saved is None:
+        raise Conflict("The settings were changed by someone else; reload and try again.",
+                       {"version": ["Stale version."]}, code="stale_version")
+    return out(site_id, saved)

@@ -1,0 +1,54 @@
+"""Service levels: when an item is due, per severity and site, and which items breached.
+
+A site's settings may change the hours per severity and the categories; the rest of the
+defaults stay. An item breaches at most once: the scan marks it and emits ``sla_breached``
+in the same write, so replicas scanning at the same time cannot both report it.
+"""
+import datetime
+
+from nameko.timer import Timer
+
+from services.common import config
+
+SEVERITIES = ("critical", "high", "normal", "low")
+SEVERITY_RANK = {"critical": 4, "high": 3, "normal": 2, "low": 1}
+DEFAULT_SLA_HOURS = {"critical": 4, "high": 24, "normal": 72, "low": 168}
+DEFAULT_CATEGORIES = ("quality", "delivery", "price", "service", "documentation", "other")
+
+
+def site_settings(stored):
+    """The effective settings of a site from its stored document (or None)."""
+    stored = stored or {}
+    hours = dict(DEFAULT_SLA_HOURS, **(stored.get("sla_hours") or {}))
+    return {"site_id": stored.get("_id"), "sla_hours": hours,
+            "categories": list(stored.get("categories") or DEFAULT_CATEGORIES),
+            "version": stored.get("version", 0)}
+
+
+def due_at(settings, severity, start):
+    return start + datetime.timedelta(hours=settings["sla_hours"][severity])
+
+
+def met_on_resolution(item, now):
+    """Whether resolving ``item`` now meets its SLA: never after a breach; otherwise its first
+    resolution decides (a resolution after a reopening does not change it)."""
+    if item.get("sla_breached_at"):
+        return False
+    if item.get("sla_met") is not None:
+        return item["sla_met"]
+    return now <= item["due_at"]
+
+
+class ConfiguredTimer(Timer):
+    """A nameko timer whose interval is read from a config variable when the container starts,
+    so a test (or an operator) can change it without re-importing the service."""
+
+    def __init__(self, variable, eager=False, **kwargs):
+        self.variable = variable
+        super().__init__(interval=None, eager=eager, **kwargs)
+
+    def setup(self):
+        self.interval = config.get_float(self.variable)
+
+
+configured_timer = ConfiguredTimer.decorator

@@ -1,0 +1,62 @@
+"""Export pages: the list's filters, the caller's columns, paging, and the audited record."""
+import pytest
+
+from services.common.auth import Caller
+from services.common.errors import ValidationFailed
+from services.customers import archive, effects, exports, parts, store, tabular
+
+SALES = Caller("u-sales", ["site-a"], ["customers:read", "customers:write", "contacts:read", "contacts:write"])
+FINANCE = Caller("u-fin", ["site-a"], ["customers:read", "orders:read"])
+
+
+@pytest.fixture
+def db(db_factory):
+    database = db_factory("customers")
+    store.ensure_indexes(database)
+    for n in range(7):
+        customer = archive.create_customer(database, SALES, {
+            "legal_name": "Export Co %d" % n, "phone": "0512-6688123%d" % n, "tags": ["oem"] if n % 2 else ["dealer"],
+            "addresses": [{"type": "billing", "city": "苏州", "province": "江苏"}]}, force=True)
+        parts.create_part(database, SALES, customer["id"], "contacts", {"name": "联系人%d" % n, "phone": "13800138000"},
+                          effects.Effects(database))
+    return database
+
+
+def all_rows(db, caller, filters=None, limit=3):
+    rows, cursor = [], None
+    while True:
+        page = exports.export_rows(db, caller, filters, cursor, limit)
+        rows += [dict(zip(page["columns"], values)) for values in page["rows"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return page["columns"], rows
+
+
+def test_pages_hold_every_row_once_with_plain_values(db):
+    columns, rows = all_rows(db, SALES)
+    assert len({r["id"] for r in rows}) == 7 and len(rows) == 7
+    first = rows[0]
+    assert first["city"] == "苏州" and first["tier"] == "general" and isinstance(first["created_at"], str)
+    assert first["primary_contact"].startswith("联系人") and first["contact_phone"] == "13800138000"
+    assert len(all_rows(db, SALES, {"tag": "oem"})[1]) == 3
+
+
+def test_finance_gets_no_contact_columns(db):
+    columns, rows = all_rows(db, FINANCE)
+    assert not set(columns) & set(exports.CONTACT_COLUMNS) and len(rows) == 7
+    assert rows[0]["phone"].startswith("0512")
+
+
+def test_exported_columns_import_again():
+    assert tabular.map_headers(list(exports.COLUMNS))[1] == "legal_name"
+
+
+def test_an_export_is_audited(db):
+    assert exports.record_export(db, SALES, {"tag": "oem"}, "xlsx", 3) == {}
+    (queued,) = db.outbox.find({})
+    (audit,) = queued["_outbox"]
+    assert audit["type"] == "customers.audit" and audit["site_id"] == "site-a"
+    assert audit["data"]["action"] == "exported" and audit["data"]["entity_id"] is None
+    assert audit["data"]["changes"]["count"]["after"] == 3
+    with pytest.raises(ValidationFailed):
+        exports.record_export(db, SALES, {}, "pdf", 1)

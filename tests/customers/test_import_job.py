@@ -1,0 +1,154 @@
+"""The import job on the real DB, driven tick by tick as the service's timer drives it."""
+import datetime
+
+import pytest
+from pymongo.errors import AutoReconnect
+
+from services.common.auth import Caller
+from services.common.errors import Conflict, NotFound, ValidationFailed
+from services.customers import imports, store
+from tests.customers import samples
+
+SALES = Caller("u-sales", ["site-a"], ["customers:read", "customers:write"])
+OTHER_SITE = Caller("u-b", ["site-b"], ["customers:read", "customers:write"])
+
+
+@pytest.fixture
+def db(db_factory, monkeypatch):
+    monkeypatch.setattr(imports, "BATCH_ROWS", 25)
+    database = db_factory("customers")
+    store.ensure_indexes(database)
+    return database
+
+
+def upload(db, data, filename="customers.csv", dry_run=False, size=4096):
+    job = imports.create_import(db, SALES, filename, dry_run)
+    for seq, piece in enumerate(samples.b64_chunks(data, size)):
+        imports.append_chunk(db, SALES, job["id"], seq, piece)
+    return imports.start_import(db, SALES, job["id"])
+
+
+def run(db, job_id, ticks=1000, budget=0.5):
+    for _ in range(ticks):
+        if not imports.run_tick(db, budget):
+            break
+    return imports.get_import(db, SALES, job_id)
+
+
+def live_customers(db):
+    return store.count_customers(db, {"deleted_at": None})
+
+
+def test_import_then_reimport_creates_nothing_new(db):
+    data = samples.csv_bytes([samples.customer_row(n) for n in range(60)])
+    first = run(db, upload(db, data)["id"])
+    assert first["status"] == "completed" and first["total"] == 60
+    assert (first["done"], first["created"], first["updated"], first["failed"]) == (60, 60, 0, 0)
+    customer = store.find_customers(db, {"tax_id": samples.uscc(5)})[0]
+    assert customer["owner_id"] == "u-sales" and customer["site_id"] == "site-a"
+    assert customer["tags"] == ["oem", "vip"] and customer["addresses"][0]["city"] == "苏州"
+    raw = db.customers.find_one({"_id": customer["_id"]})
+    assert [e["type"] for e in raw["_outbox"]] == ["customers.customer_created", "customers.audit"]
+    again = run(db, upload(db, data)["id"])
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 60)
+    rows = [samples.customer_row(n) for n in range(60)]
+    rows[3][4] = "automation"
+    changed = run(db, upload(db, samples.csv_bytes(rows))["id"])
+    assert (changed["created"], changed["updated"], changed["unchanged"]) == (0, 1, 59)
+    assert live_customers(db) == 60
+    job = db.imports.find_one({"_id": first["id"]})
+    assert [e["type"] for e in job["_outbox"]] == ["customers.import_completed", "customers.audit"]
+    assert db.import_chunks.count_documents({"import_id": first["id"]}) == 0
+
+
+def test_bad_rows_are_reported_and_the_rest_imported(db):
+    rows = [samples.customer_row(n) for n in range(10)]
+    rows[2][2] = "91320100000000002X"
+    rows[5][6] = "not-an-email"
+    rows[8][0] = ""
+    job = run(db, upload(db, samples.csv_bytes(rows))["id"])
+    assert (job["done"], job["created"], job["failed"]) == (10, 7, 3)
+    assert [(e["row"], e["field"]) for e in job["errors_sample"]] == [(4, "tax_id"), (7, "email"), (10, "legal_name")]
+    report = imports.import_errors(db, SALES, job["id"])
+    assert report["filename"] == "customers-errors.csv"
+    assert report["content"].splitlines()[0] == "row,field,message" and len(report["content"].splitlines()) == 4
+    assert live_customers(db) == 7
+
+
+def test_dry_run_validates_and_writes_nothing(db):
+    rows = [samples.customer_row(n) for n in range(5)] + [["", "x"]]
+    job = run(db, upload(db, samples.csv_bytes(rows), dry_run=True)["id"])
+    assert job["status"] == "completed" and job["dry_run"]
+    assert (job["created"], job["failed"]) == (5, 1)
+    assert live_customers(db) == 0
+    assert "_outbox" not in db.imports.find_one({"_id": job["id"]})
+
+
+def test_a_key_twice_in_one_file_updates_the_first(db):
+    rows = [samples.customer_row(1), samples.customer_row(1, name="华东精密零件%d股份有限公司")]
+    job = run(db, upload(db, samples.csv_bytes(rows))["id"])
+    assert (job["created"], job["updated"]) == (1, 1)
+    (customer,) = store.find_customers(db, {"deleted_at": None})
+    assert customer["legal_name"] == "华东精密零件1股份有限公司"
+
+
+def test_unknown_columns_fail_the_job_at_start(db):
+    job = imports.create_import(db, SALES, "x.csv")
+    imports.append_chunk(db, SALES, job["id"], 0, samples.b64_chunks(b"legal_name,colour\nA,red\n", 100)[0])
+    with pytest.raises(ValidationFailed) as bad:
+        imports.start_import(db, SALES, job["id"])
+    assert "colour" in bad.value.fields["file"][0]
+    assert imports.get_import(db, SALES, job["id"])["status"] == "failed"
+    with pytest.raises(Conflict):
+        imports.start_import(db, SALES, job["id"])
+
+
+def test_upload_rules(db):
+    job = imports.create_import(db, SALES, "x.csv")
+    with pytest.raises(ValidationFailed):
+        imports.append_chunk(db, SALES, job["id"], 0, "***")
+    with pytest.raises(ValidationFailed) as missing:
+        imports.append_chunk(db, SALES, job["id"], 1, samples.b64_chunks(b"legal_name\n", 100)[0])
+        imports.start_import(db, SALES, job["id"])
+    assert "missing" in missing.value.fields["file"][0]
+    with pytest.raises(NotFound):
+        imports.get_import(db, OTHER_SITE, job["id"])
+    with pytest.raises(ValidationFailed):
+        imports.create_import(db, SALES, "x.csv", site_id="site-b")
+
+
+def test_xlsx_and_gbk_files_import(db, monkeypatch, tmp_path):
+    monkeypatch.setattr(imports.tabular.tempfile, "gettempdir", lambda: str(tmp_path))
+    xlsx = run(db, upload(db, samples.xlsx_bytes([samples.customer_row(n) for n in range(30)]), "a.xlsx")["id"])
+    assert (xlsx["status"], xlsx["total"], xlsx["created"]) == ("completed", 30, 30)
+    gbk = samples.csv_bytes([samples.customer_row(n) for n in range(30, 40)], samples.HEADERS_CN, encoding="gbk")
+    job = run(db, upload(db, gbk, size=333)["id"])
+    assert (job["status"], job["created"]) == ("completed", 10)
+    assert store.find_customers(db, {"tax_id": samples.uscc(31)})[0]["legal_name"] == "华东精密零件31有限公司"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_crash_mid_batch_resumes_without_duplicates(db, monkeypatch):
+    data = samples.csv_bytes([samples.customer_row(n) for n in range(100)])
+    job_id = upload(db, data)["id"]
+    save = imports._save
+    calls = {"n": 0}
+
+    def flaky(db_, job, lease, changes, *emitted):
+        if job["phase"] == "import" and "done" in changes:
+            calls["n"] += 1
+            if calls["n"] == 2:
+                raise AutoReconnect("connection lost")
+        return save(db_, job, lease, changes, *emitted)
+
+    monkeypatch.setattr(imports, "_save", flaky)
+    imports.run_tick(db, 0)
+    imports.run_tick(db, 0)
+    imports.run_tick(db, 0)
+    partial = imports.get_import(db, SALES, job_id)
+    assert partial["status"] == "running" and partial["done"] == 25 and live_customers(db) == 50
+    db.imports.update_one({"_id": job_id}, {"$set": {"busy": True, "lease_owner": "gone", "lease_until":
+                                                     datetime.datetime.now(datetime.timezone.utc)}})
+    job = run(db, job_id)
+    assert job["status"] == "completed" and live_customers(db) == 100
+    assert (job["done"], job["created"], job["unchanged"]) == (100, 100 - 25, 25)
