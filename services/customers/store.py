@@ -4,7 +4,7 @@ customers, and one collection per part of a customer (contacts, orders, payments
 service_records, interactions, opportunities, followups), views, settings, tier_history.
 Customers and parts are soft-deleted (``deleted_at``), so a delete and its events are one write.
 """
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, ReturnDocument, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 from services.common import paging
@@ -360,8 +360,6 @@ def delete_import_chunks(db, import_id):
 
 def insert_import_errors(db, errors):
     """Keep row errors; one already kept (a batch worked again after a restart) stays as it is."""
-    from pymongo import UpdateOne
-
     if errors:
         db.import_errors.bulk_write([UpdateOne({"_id": e["_id"]}, {"$setOnInsert": e}, upsert=True) for e in errors],
                                     ordered=False)
@@ -413,8 +411,6 @@ def claim_merge(db, until, merge_id=None, status=None):
 
 def save_merge_images(db, merge_id, collection, documents):
     """Before-images of documents a merge is about to change; an image already kept stays."""
-    from pymongo import UpdateOne
-
     db.merge_images.bulk_write([UpdateOne(
         {"_id": "%s:%s:%s" % (merge_id, collection, d["_id"])},
         {"$setOnInsert": {"merge_id": merge_id, "collection": collection, "image": d}}, upsert=True)
