@@ -34,3 +34,11 @@ def embedded_mongo_command(port, storage_path, python=sys.executable):
         python, "-m", "secantus", "--host", "127.0.0.1", "--port", str(port),
         "--storage-path", storage_path, "--standalone",
     ]
+
+
+def declare_queues_command(python=sys.executable):
+    return [python, "-m", "deploy.declare_queues"]
+
+
+def mailsink_command(host, port, directory, python=sys.executable):
+    return [python, "-m", "deploy.mailsink", "--host", host, "--port", str(port), "--dir", directory]

@@ -1,8 +1,9 @@
 """`make run`: start the whole system on this machine under honcho; Ctrl-C stops all of it.
 
 Starts the embedded MongoDB-wire server when MONGO_URI is unset (data under ./var/db), makes
-sure RabbitMQ answers (starting a local rabbitmq-server if one is installed), runs the four
-services and the gateway, and prints the URL once /readyz is green.
+sure RabbitMQ answers (starting a local rabbitmq-server if one is installed), declares every
+service's event queues, starts an SMTP sink keeping mail under ./var/mail (when SMTP_HOST is this
+machine), runs the four services and the gateway, and prints the URL once /readyz is green.
 """
 import os
 import secrets
@@ -82,6 +83,36 @@ def wait_until_ready(url, manager, admin_password=None):
     print("\n  The system did not become ready within %d s; see the log above.\n" % READY_TIMEOUT, flush=True)
 
 
+def port_free(host, port):
+    with socket.socket() as sock:
+        try:
+            sock.bind((host, int(port)))
+            return True
+        except OSError:
+            return False
+
+
+def add_mail_sink(manager, env, var_dir):
+    """A local SMTP sink keeping mail under ./var/mail, when SMTP_HOST is this machine and nothing
+    listens on SMTP_PORT yet."""
+    host, port = config.get("SMTP_HOST"), config.get("SMTP_PORT")
+    if host not in ("localhost", "127.0.0.1", "::1"):
+        return
+    if not port_free(host, port):
+        print("Something already listens on %s:%s; mail goes there." % (host, port), flush=True)
+        return
+    command = processes.mailsink_command(host, port, os.path.join(var_dir, "mail"))
+    manager.add_process("mail", shlex.join(command), env=env)
+
+
+def declare_queues(env):
+    """Declare every service's event queues first, so no early event is dropped (DESIGN §7)."""
+    result = subprocess.run(processes.declare_queues_command(), env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        print("Could not declare the event queues: %s" % (result.stderr.strip().splitlines() or ["?"])[-1],
+              flush=True)
+
+
 def main():
     var_dir = os.path.abspath(config.get("CRM_VAR_DIR"))
     os.makedirs(var_dir, exist_ok=True)
@@ -98,6 +129,8 @@ def main():
         env["MONGO_URI"] = "mongodb://127.0.0.1:%s/" % port
         command = processes.embedded_mongo_command(port, os.path.join(var_dir, "db"))
         manager.add_process("mongo", shlex.join(command), env=env)
+    add_mail_sink(manager, env, var_dir)
+    declare_queues(env)
     for name in processes.SERVICES:
         manager.add_process(name, shlex.join(processes.service_command(name)), env=env)
     manager.add_process("gateway", shlex.join(processes.gateway_command()), env=env)

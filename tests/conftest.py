@@ -35,8 +35,37 @@ def amqp_uri():
     servers.delete_vhost(vhost)
 
 
+class SmtpSink:
+    """A real SMTP server (aiosmtpd) in this process, keeping every message it receives."""
+
+    def __init__(self):
+        from aiosmtpd.controller import Controller
+
+        self.port = servers.free_port()
+        self.messages = []
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_DATA(self, server, session, envelope):
+        from email import message_from_bytes, policy
+
+        self.messages.append(message_from_bytes(envelope.original_content or envelope.content, policy=policy.default))
+        return "250 Message accepted"
+
+    def to(self, address):
+        """The messages received for ``address`` so far, oldest first."""
+        return [m for m in list(self.messages) if address.lower() in str(m["To"]).lower()]
+
+
 @pytest.fixture(scope="session")
-def test_env(mongo_server, amqp_uri, tmp_path_factory):
+def smtp_server():
+    sink = SmtpSink()
+    sink.controller.start()
+    yield sink
+    sink.controller.stop()
+
+
+@pytest.fixture(scope="session")
+def test_env(mongo_server, amqp_uri, smtp_server, tmp_path_factory):
     """The environment of this run, also exported to the test process itself."""
     env = {
         "MONGO_URI": mongo_server.uri,
@@ -48,6 +77,9 @@ def test_env(mongo_server, amqp_uri, tmp_path_factory):
         "CRM_ADMIN_EMAIL": ADMIN_EMAIL,
         "CRM_ADMIN_PASSWORD": ADMIN_PASSWORD,
         "CRM_PUBLIC_URL": "http://crm.test",
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(smtp_server.port),
+        "WEBHOOK_RETRY_SCHEDULE": "1,2,4,8,16,32",
     }
     os.environ.update(env)
     return env

@@ -1,13 +1,15 @@
 """What accounts publishes (exchange ``accounts.events``); documented in docs/events.md."""
 from services.common.events import AUDIT_FIELDS, Catalogue
 
-USER = ("user_id", "username", "sites", "roles")
+# What other services keep of a user (notifications' recipient directory); never secrets.
+PROFILE = ("email", "display_name", "language", "status", "permissions")
+USER = ("user_id", "username", "sites", "roles") + PROFILE
 
 CATALOGUE = Catalogue("accounts", {
     "user_created": USER,
     "user_updated": USER + ("changed_fields",),
     "user_deleted": ("user_id",),
-    "permissions_changed": ("user_id", "roles", "grants", "revocations", "effective"),
+    "permissions_changed": ("user_id", "roles", "grants", "revocations", "effective") + PROFILE,
     "account_locked": ("user_id", "locked_until", "client_addr"),
     "password_changed": ("user_id", "email", "display_name", "language"),
     "password_reset_requested": ("user_id", "email", "display_name", "language", "reset_url", "expires_at"),
@@ -18,8 +20,15 @@ CATALOGUE = Catalogue("accounts", {
 event = CATALOGUE.event
 
 
+def profile_data(user):
+    return {"email": user.get("email"), "display_name": user.get("display_name"),
+            "language": user.get("language", "zh-CN"), "status": user.get("status"),
+            "permissions": list(user.get("permissions", []))}
+
+
 def user_data(user):
-    return {"user_id": user["_id"], "username": user["username"], "sites": user["sites"], "roles": user["roles"]}
+    return dict(profile_data(user), user_id=user["_id"], username=user["username"], sites=user["sites"],
+                roles=user["roles"])
 
 
 def audit(entity_type, entity_id, action, changes, site_id=None, actor=None):

@@ -155,9 +155,9 @@ def set_permissions(db, caller, user_id, data):
     site = _site_of(user)
     updated = store.update_user(
         db, user_id, data.get("version"), changes,
-        events.event("permissions_changed", {"user_id": user_id, "roles": roles, "grants": grants,
-                                             "revocations": revocations, "effective": changes["permissions"]},
-                     site, caller.user_id),
+        events.event("permissions_changed", dict(
+            events.profile_data(dict(user, **changes)), user_id=user_id, roles=roles, grants=grants,
+            revocations=revocations, effective=changes["permissions"]), site, caller.user_id),
         events.audit("permissions", user_id, "changed", diff, site, caller.user_id))
     if updated is None:
         raise Conflict("The user was changed by someone else; reload and try again.",
@@ -209,8 +209,10 @@ def ensure_first_admin(db, email, password):
     password = password or secrets.token_urlsafe(18)
     user = users.new_user({"username": "admin", "email": email, "password": password, "display_name": "Administrator",
                            "sites": [site["_id"]], "roles": ["admin"]}, [site["_id"]])
+    created = events.event("user_created", events.user_data(user), site["_id"], "service:accounts")
     try:
-        store.insert_user(db, user, events.audit("user", user["_id"], "created", {}, site["_id"], "service:accounts"))
+        store.insert_user(db, user, created,
+                          events.audit("user", user["_id"], "created", {}, site["_id"], "service:accounts"))
     except Conflict:
         return False
     if generated:

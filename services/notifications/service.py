@@ -1,15 +1,127 @@
-"""The notifications service.
+"""The notifications service: the in-app inbox, e-mail and text messages, and webhooks.
+
+It consumes every event of the accounts, customers and feedback exchanges (one idempotent
+SERVICE_POOL queue per exchange, ``subscription.py``): accounts user events keep its recipient
+directory, ``routing.py`` turns events into messages for people, and each event is fanned out to
+the webhooks that subscribed to it. E-mails and webhook deliveries are documents sent by timers
+in bounded batches, so nothing pending is lost when a process dies.
+
+Every RPC method but ``health`` needs a valid access token in the nameko context data key
+``authorization``. Lists return ``{"items", "next_cursor", "total"}`` and take ``limit``
+(1-500, default 50) and ``cursor``. Times are UTC ISO 8601 strings.
 
 RPC methods (called as ``notifications.<method>``):
 
 - ``health() -> {service, version, db}``
+- ``list_notifications(filters={unread}, limit, cursor) -> page`` (the caller's own, newest
+  first; the page also has ``unread``, the count of unread items); an item is
+  ``{id, kind, title, body, link, event_id, event_type, site_id, read, read_at, created_at}``.
+- ``mark_read(notification_id) -> item`` (NotFound unless it is the caller's);
+  ``mark_all_read() -> {updated}``
+- ``get_preferences() -> {user_id, email_kinds, sms_kinds, sms_number, kinds, version}``;
+  ``set_preferences(data={email_kinds, sms_kinds, sms_number, version?}) -> preferences``
+  (Conflict ``stale_version`` when ``version`` is given and stale).
+- ``list_failed_emails(limit, cursor) -> page`` (webhooks:admin or users:admin; their sites).
+- ``create_webhook(data={url, event_types, site_id?, description?}) -> webhook + secret``
+  (webhooks:admin; ValidationFailed on a private target unless WEBHOOK_ALLOW_PRIVATE, an unknown
+  event pattern, or a site outside the caller's); ``list_webhooks(limit, cursor) -> page``;
+  ``get_webhook(webhook_id)``; ``delete_webhook(webhook_id) -> {}``.
+- ``list_deliveries(webhook_id, filters={status}, limit, cursor) -> page`` of
+  ``{id, webhook_id, event_id, event_type, status, attempts: [{number, at, status_code,
+  latency_ms, error, success}], next_attempt_at, redelivery_of, created_at, completed_at}``.
+- ``redeliver(delivery_id) -> delivery``: a new pending delivery of the same event
+  (Conflict ``webhook_disabled`` when the hook is disabled).
 """
-from services.common.base import ServiceBase
+import logging
+
+from nameko.timer import timer
+from pymongo.errors import PyMongoError
+
+from services.common import config
+from services.common.base import ServiceBase, rpc
+from services.common.context import CallerContext
 from services.common.mongo import MongoDatabase
-from services.notifications import store
+from services.notifications import admin, delivery, directory, inbox, mail, routing, store, webhooks
+from services.notifications.subscription import exchange_handler
+
+log = logging.getLogger(__name__)
 
 
 class NotificationsService(ServiceBase):
     name = "notifications"
+    outbox_collections = store.OUTBOX_COLLECTIONS
 
     db = MongoDatabase(name, store.ensure_indexes)
+    context = CallerContext()
+
+    # One handler per source exchange of catalogue.SOURCES (a test keeps the two in step).
+    on_accounts_event = exchange_handler("accounts")
+    on_customers_event = exchange_handler("customers")
+    on_feedback_event = exchange_handler("feedback")
+
+    def handle_event(self, event):
+        directory.apply(self.db, event)
+        webhooks.fan_out(self.db, event)
+        routing.route(self.db, event)
+
+    @timer(interval=config.get_float("NOTIFICATIONS_INTERVAL"))
+    def send_emails(self):
+        try:
+            mail.send_due(self.db)
+        except PyMongoError as exc:
+            log.warning("e-mail outbox: database unavailable (%s)", type(exc).__name__)
+
+    @timer(interval=config.get_float("NOTIFICATIONS_INTERVAL"))
+    def deliver_webhooks(self):
+        try:
+            delivery.send_due(self.db)
+        except PyMongoError as exc:
+            log.warning("webhook deliveries: database unavailable (%s)", type(exc).__name__)
+
+    @rpc
+    def list_notifications(self, filters=None, limit=None, cursor=None):
+        return inbox.list_mine(self.db, self.context.caller, filters, limit, cursor)
+
+    @rpc
+    def mark_read(self, notification_id):
+        return inbox.mark_read(self.db, self.context.caller, notification_id)
+
+    @rpc
+    def mark_all_read(self):
+        return inbox.mark_all_read(self.db, self.context.caller)
+
+    @rpc
+    def get_preferences(self):
+        return inbox.get_preferences(self.db, self.context.caller)
+
+    @rpc
+    def set_preferences(self, data):
+        return inbox.set_preferences(self.db, self.context.caller, data)
+
+    @rpc
+    def list_failed_emails(self, limit=None, cursor=None):
+        return admin.list_failed_emails(self.db, self.context.caller, limit, cursor)
+
+    @rpc
+    def create_webhook(self, data):
+        return webhooks.create(self.db, self.context.caller, data)
+
+    @rpc
+    def list_webhooks(self, limit=None, cursor=None):
+        return webhooks.list_visible(self.db, self.context.caller, limit, cursor)
+
+    @rpc
+    def get_webhook(self, webhook_id):
+        return webhooks.get(self.db, self.context.caller, webhook_id)
+
+    @rpc
+    def delete_webhook(self, webhook_id):
+        return webhooks.delete(self.db, self.context.caller, webhook_id)
+
+    @rpc
+    def list_deliveries(self, webhook_id, filters=None, limit=None, cursor=None):
+        return webhooks.list_deliveries(self.db, self.context.caller, webhook_id, filters, limit, cursor)
+
+    @rpc
+    def redeliver(self, delivery_id):
+        return webhooks.redeliver(self.db, self.context.caller, delivery_id)

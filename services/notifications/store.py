@@ -1,5 +1,188 @@
-"""The only module that touches the notifications service's collections."""
+"""The only module that touches the notifications service's collections.
+
+directory (users, from accounts events), inbox, preferences, emails (the e-mail outbox; sent
+ones are dropped after 30 days), webhooks, deliveries. E-mails and deliveries are work items: a
+timer claims due ones by moving their ``next_attempt_at`` forward (a lease) in one atomic update,
+so replicas never take the same item and an item held by a killed process is due again when its
+lease runs out.
+"""
+import datetime
+import uuid
+
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from services.common import paging
+from services.common.events import pending_insert, pending_update, utcnow
+
+OUTBOX_COLLECTIONS = ("webhooks", "emails")
+HIDDEN = {"_outbox": 0, "_pending": 0, "claim": 0}
+SENT_EMAIL_DAYS = 30
 
 
 def ensure_indexes(db):
-    """Create this service's indexes (idempotent)."""
+    db.directory.create_index("sites")
+    db.directory.create_index("permissions")
+    db.inbox.create_index([("user_id", ASCENDING), ("created_at", DESCENDING)])
+    db.inbox.create_index([("user_id", ASCENDING), ("read_at", ASCENDING)])
+    for name in ("emails", "deliveries"):
+        db[name].create_index([("status", ASCENDING), ("next_attempt_at", ASCENDING)])
+        db[name].create_index("_pending", sparse=True)
+    db.emails.create_index([("status", ASCENDING), ("failed_at", DESCENDING)])
+    db.emails.create_index("sent_at", expireAfterSeconds=SENT_EMAIL_DAYS * 24 * 3600)
+    db.deliveries.create_index([("webhook_id", ASCENDING), ("created_at", DESCENDING)])
+    db.webhooks.create_index("active")
+    db.webhooks.create_index("_pending", sparse=True)
+
+
+def insert_ignoring_duplicate(collection, document, *events):
+    """Insert once: work derived from an event has an id derived from it, so a re-run adds nothing."""
+    try:
+        collection.insert_one(pending_insert(document, *events))
+        return True
+    except DuplicateKeyError:
+        return False
+
+
+# directory
+
+def save_directory_entry(db, user_id, fields, at):
+    """Apply a user's fields from an event that happened ``at``, unless a newer one or the deletion won."""
+    try:
+        db.directory.update_one(
+            {"_id": user_id, "status": {"$ne": "deleted"}, "event_at": {"$lte": at}},
+            {"$set": dict(fields, event_at=at)}, upsert=True)
+    except DuplicateKeyError:
+        pass
+
+
+def erase_directory_entry(db, user_id, at):
+    """Keep only a tombstone, so a late event about the user cannot bring it back."""
+    db.directory.replace_one({"_id": user_id}, {"_id": user_id, "status": "deleted", "event_at": at}, upsert=True)
+
+
+def known_ids(db, user_ids):
+    return {entry["_id"] for entry in db.directory.find({"_id": {"$in": list(user_ids)}}, {"_id": 1})}
+
+
+def directory_users(db, query):
+    return list(db.directory.find(dict(query, status="active")))
+
+
+# inbox and preferences
+
+def list_inbox(db, query, limit, cursor):
+    return paging.page(db.inbox, query, "created_at", True, limit, cursor)
+
+
+def mark_read(db, user_id, notification_id, now):
+    found = db.inbox.find_one_and_update(
+        {"_id": notification_id, "user_id": user_id, "read_at": None}, {"$set": {"read_at": now}},
+        return_document=ReturnDocument.AFTER)
+    return found or db.inbox.find_one({"_id": notification_id, "user_id": user_id})
+
+
+def mark_all_read(db, user_id, now):
+    return db.inbox.update_many({"user_id": user_id, "read_at": None}, {"$set": {"read_at": now}}).modified_count
+
+
+def find_preferences(db, user_id):
+    return db.preferences.find_one({"_id": user_id})
+
+
+def save_preferences(db, user_id, values, version):
+    """Replace a user's preferences when the stored version is ``version``; None when stale."""
+    now = utcnow()
+    if version is None:
+        return db.preferences.find_one_and_update(
+            {"_id": user_id}, {"$set": dict(values, updated_at=now), "$inc": {"version": 1}},
+            upsert=True, return_document=ReturnDocument.AFTER)
+    if version == 0:
+        try:
+            document = dict(values, _id=user_id, updated_at=now, version=1)
+            db.preferences.insert_one(document)
+            return document
+        except DuplicateKeyError:
+            return None
+    return db.preferences.find_one_and_update(
+        {"_id": user_id, "version": version}, {"$set": dict(values, updated_at=now), "$inc": {"version": 1}},
+        return_document=ReturnDocument.AFTER)
+
+
+# work items: emails and deliveries
+
+def claim_due(collection, now, lease_seconds):
+    """Take one due pending item for ``lease_seconds``; the item (with its ``claim`` token) or None."""
+    return collection.find_one_and_update(
+        {"status": "pending", "next_attempt_at": {"$lte": now}},
+        {"$set": {"next_attempt_at": now + datetime.timedelta(seconds=lease_seconds), "claim": uuid.uuid4().hex}},
+        sort=[("next_attempt_at", ASCENDING)], projection={"_outbox": 0},
+        return_document=ReturnDocument.AFTER)
+
+
+def finish_attempt(collection, item, update, *events):
+    """Record an attempt on ``item`` if this worker still holds its claim; the item after, or None."""
+    return collection.find_one_and_update(
+        {"_id": item["_id"], "claim": item["claim"]}, pending_update(update, *events),
+        projection=HIDDEN, return_document=ReturnDocument.AFTER)
+
+
+def list_failed_emails(db, query, limit, cursor):
+    return paging.page(db.emails, dict(query, status="failed"), "failed_at", True, limit, cursor, HIDDEN)
+
+
+# webhooks and deliveries
+
+def insert_webhook(db, webhook, *events):
+    db.webhooks.insert_one(pending_insert(webhook, *events))
+
+
+def find_webhook(db, webhook_id):
+    return db.webhooks.find_one({"_id": webhook_id}, HIDDEN)
+
+
+def list_webhooks(db, query, limit, cursor):
+    return paging.page(db.webhooks, query, "created_at", True, limit, cursor, HIDDEN)
+
+
+def active_webhooks(db):
+    return list(db.webhooks.find({"active": True}, HIDDEN))
+
+
+def delete_webhook(db, webhook_id, *events):
+    """Turn the hook into a deleted record (its events still to publish) and cancel its pending work."""
+    found = db.webhooks.find_one_and_update(
+        {"_id": webhook_id, "deleted": {"$ne": True}},
+        pending_update({"$set": {"deleted": True, "active": False, "updated_at": utcnow()},
+                        "$unset": {"secret": ""}}, *events))
+    cancel_deliveries(db, webhook_id, "webhook deleted")
+    return found
+
+
+def cancel_deliveries(db, webhook_id, reason):
+    db.deliveries.update_many({"webhook_id": webhook_id, "status": "pending"},
+                              {"$set": {"status": "cancelled", "error": reason, "completed_at": utcnow()}})
+
+
+def count_exhausted(db, webhook_id, exhausted):
+    """Count one more exhausted delivery of a hook (reset by a success); the hook after."""
+    update = {"$inc": {"consecutive_exhausted": 1}} if exhausted else {"$set": {"consecutive_exhausted": 0}}
+    return db.webhooks.find_one_and_update({"_id": webhook_id}, update, projection=HIDDEN,
+                                           return_document=ReturnDocument.AFTER)
+
+
+def disable_webhook(db, webhook_id, threshold, *events):
+    """Disable an active hook at ``threshold`` consecutive exhausted deliveries; the hook, or None if
+    it was not (another replica did it first, or a success reset the count)."""
+    return db.webhooks.find_one_and_update(
+        {"_id": webhook_id, "active": True, "consecutive_exhausted": {"$gte": threshold}},
+        pending_update({"$set": {"active": False, "disabled_at": utcnow(), "updated_at": utcnow()}}, *events),
+        projection=HIDDEN, return_document=ReturnDocument.AFTER)
+
+
+def find_delivery(db, delivery_id):
+    return db.deliveries.find_one({"_id": delivery_id}, HIDDEN)
+
+
+def list_deliveries(db, query, limit, cursor):
+    return paging.page(db.deliveries, query, "created_at", True, limit, cursor, {"event": 0, "claim": 0})

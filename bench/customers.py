@@ -1,0 +1,139 @@
+"""Customer archive at scale, against a running system (`make run`).
+
+1. Seeds N customers straight into the customers database (same documents and keys the service
+   writes), in the admin's first site.
+2. Imports a generated CSV of M rows through the gateway and reports the time and the customers
+   service's peak memory (VmHWM).
+3. Measures search latency through the gateway: p50/p95 for indexed filters and for `q` prefix
+   search (Latin and Chinese).
+
+    CRM_ADMIN_PASSWORD=... .venv/bin/python -m bench.customers --customers 1000000 --import-rows 100000
+"""
+import argparse
+import csv
+import io
+import os
+import random
+import statistics
+import subprocess
+import time
+
+import requests
+
+from services.common import config
+from services.common.auth import Caller
+from services.common.mongo import connect
+from services.customers import archive
+
+INDUSTRIES = ["machinery", "automotive", "electronics", "chemicals", "textiles", "food", "energy"]
+PROVINCES = ["江苏", "浙江", "广东", "山东", "上海", "湖北", "四川"]
+WORDS = ["精密", "机械", "电气", "汽车", "化工", "纺织", "能源", "重工", "电子", "材料"]
+LATIN = ["Precision", "Machinery", "Electric", "Motors", "Chemical", "Textile", "Energy", "Heavy", "Tech"]
+
+
+def name(i, rng):
+    if i % 2:
+        return "%s%s%s有限公司" % (rng.choice(PROVINCES), rng.choice(WORDS), rng.choice(WORDS) + str(i))
+    return "%s %s %d Co., Ltd." % (rng.choice(LATIN), rng.choice(LATIN), i)
+
+
+def seed(count, site_id, batch=2000):
+    db = connect()[config.database_name("customers")]
+    caller = Caller("bench", [site_id], ["customers:write"])
+    rng = random.Random(7)
+    started = time.perf_counter()
+    for first in range(0, count, batch):
+        documents = []
+        for i in range(first, min(count, first + batch)):
+            data = {"legal_name": name(i, rng), "industry": rng.choice(INDUSTRIES), "tags": [rng.choice(WORDS)],
+                    "addresses": [{"type": "billing", "province": rng.choice(PROVINCES), "country": "CN"}]}
+            customer = archive.new_customer(data, caller, site_id)
+            level = rng.choices(["vip", "key", "general"], [1, 9, 90])[0]
+            customer["tier"] = {"level": level, "reasons": ["seeded"], "overridden": False}
+            customer["tier_rank"] = archive.TIER_RANK[level]
+            documents.append(customer)
+        db.customers.insert_many(documents, ordered=False)
+    return time.perf_counter() - started
+
+
+def import_csv(rows):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["客户名称", "外部编码", "行业", "省份", "城市", "标签"])
+    rng = random.Random(11)
+    for i in range(rows):
+        writer.writerow(["导入测试%s%d有限公司" % (rng.choice(WORDS), i), "IMP-%07d" % i, rng.choice(INDUSTRIES),
+                         rng.choice(PROVINCES), "城市%d" % (i % 50), rng.choice(WORDS)])
+    return buffer.getvalue().encode("utf-8")
+
+
+def peak_memory_kib(pattern="CustomersService"):
+    pids = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True).stdout.split()
+    peaks = []
+    for pid in pids:
+        try:
+            with open("/proc/%s/status" % pid) as handle:
+                peaks += [int(line.split()[1]) for line in handle if line.startswith("VmHWM")]
+        except OSError:
+            pass
+    return max(peaks, default=0)
+
+
+def run_import(api, headers, rows):
+    body = import_csv(rows)
+    started = time.perf_counter()
+    job = requests.post(api + "/customers/import", headers=headers, files={"file": ("bench.csv", body, "text/csv")},
+                        data={"dry_run": "false"}, timeout=600).json()
+    while job.get("status") not in ("completed", "failed"):
+        time.sleep(1)
+        job = requests.get(api + "/imports/%s" % job["id"], headers=headers, timeout=30).json()
+    return time.perf_counter() - started, job
+
+
+def latencies(api, headers, params, repeat):
+    timings = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        response = requests.get(api + "/customers", headers=headers, params=params, timeout=60)
+        response.raise_for_status()
+        timings.append(time.perf_counter() - started)
+    timings.sort()
+    return statistics.median(timings) * 1000, timings[max(0, int(len(timings) * 0.95) - 1)] * 1000
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", default="http://localhost:%s" % config.get("GATEWAY_PORT"))
+    parser.add_argument("--customers", type=int, default=1000000)
+    parser.add_argument("--import-rows", type=int, default=100000)
+    parser.add_argument("--repeat", type=int, default=40)
+    args = parser.parse_args()
+    api = args.url.rstrip("/") + "/api/v1"
+    login = requests.post(api + "/auth/login", json={"identifier": "admin",
+                                                     "password": os.environ["CRM_ADMIN_PASSWORD"]}, timeout=30)
+    login.raise_for_status()
+    headers = {"Authorization": "Bearer " + login.json()["access_token"]}
+    site_id = requests.get(api + "/sites", headers=headers, timeout=30).json()["items"][0]["id"]
+
+    seconds = seed(args.customers, site_id)
+    print("seeded %d customers in %.0f s (%.0f/s)" % (args.customers, seconds, args.customers / seconds))
+    seconds, job = run_import(api, headers, args.import_rows)
+    print("imported %d rows in %.1f s: created %s, failed %s; customers service peak memory %.0f MiB" % (
+        args.import_rows, seconds, job.get("created"), job.get("failed"), peak_memory_kib() / 1024))
+    cases = {
+        "filter tier=vip": {"tier": "vip", "limit": 50},
+        "filter industry": {"industry": "machinery", "limit": 50},
+        "filter region": {"region": "江苏", "limit": 50},
+        "filter tier+sort": {"tier": "key", "sort": "-updated_at", "limit": 50},
+        "q latin prefix": {"q": "precision ma", "limit": 50},
+        "q chinese prefix": {"q": "江苏精密", "limit": 50},
+        "q chinese infix": {"q": "精密机械", "limit": 50},
+    }
+    print("%-20s %9s %9s" % ("search", "p50 ms", "p95 ms"))
+    for label, params in cases.items():
+        p50, p95 = latencies(api, headers, params, args.repeat)
+        print("%-20s %9.1f %9.1f" % (label, p50, p95))
+
+
+if __name__ == "__main__":
+    main()

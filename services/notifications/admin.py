@@ -1,0 +1,14 @@
+"""What admins see of the e-mail outbox: the messages that failed every retry."""
+from services.common.errors import Forbidden
+from services.notifications import schemas, store
+
+FAILED_EMAIL = schemas.FailedEmailSchema()
+ADMIN_PERMISSIONS = ("webhooks:admin", "users:admin")
+
+
+def list_failed_emails(db, caller, limit, cursor):
+    if not any(caller.can(perm) for perm in ADMIN_PERMISSIONS):
+        raise Forbidden("You need webhooks:admin or users:admin.", extra={"permission": "users:admin"})
+    query = {} if caller.all_sites else {"site_id": {"$in": list(caller.sites)}}
+    documents, next_cursor, total = store.list_failed_emails(db, query, limit, cursor)
+    return {"items": FAILED_EMAIL.dump(documents, many=True), "next_cursor": next_cursor, "total": total}

@@ -1,0 +1,58 @@
+"""The event surface: every service's catalogue, and how webhook patterns select from it.
+
+``SOURCES`` are the services whose exchanges notifications consumes, to route events to people
+and to fan them out to webhooks. Each one's catalogue is the ``Catalogue`` in
+``services/<service>/events.py``.
+"""
+import fnmatch
+import importlib
+import re
+
+from services.common.events import Catalogue
+
+SOURCES = ("accounts", "customers", "feedback")
+PUBLISHERS = SOURCES + ("notifications",)
+# Never sent to webhooks: it carries a live password-reset link.
+PRIVATE_TYPES = ("accounts.password_reset_requested",)
+
+PATTERN = re.compile(r"^(\*|[a-z_]+\.[a-z_*]+)$")
+
+
+def catalogue_of(service):
+    """``{event_type: fields}`` of ``service``'s catalogue, or None when it has none yet."""
+    try:
+        module = importlib.import_module("services.%s.events" % service)
+    except ModuleNotFoundError:
+        return None
+    found = {}
+    for value in vars(module).values():
+        if isinstance(value, Catalogue):
+            found.update(value.types)
+    return found
+
+
+def catalogues(services=PUBLISHERS):
+    """``{event_type: fields}`` of every published catalogue among ``services``."""
+    found = {}
+    for service in services:
+        found.update(catalogue_of(service) or {})
+    return found
+
+
+def subscribable_types():
+    """Every event type a webhook can receive: those of the sources' catalogues but the private ones."""
+    return set(catalogues(SOURCES)) - set(PRIVATE_TYPES)
+
+
+def matches(pattern, event_type):
+    """Whether a webhook pattern (``customers.customer_created``, ``customers.*`` or ``*``) selects it."""
+    return fnmatch.fnmatchcase(event_type, pattern)
+
+
+def pattern_problem(pattern):
+    """Why ``pattern`` cannot be subscribed to, or None."""
+    if not isinstance(pattern, str) or not PATTERN.match(pattern):
+        return "%r is not an event type or a pattern like customers.*" % (pattern,)
+    if not any(matches(pattern, event_type) for event_type in subscribable_types()):
+        return "%s matches no event type." % pattern
+    return None

@@ -1,0 +1,98 @@
+"""E-mail: an outbox of messages sent over SMTP by a timer, retried with backoff, never lost.
+
+A message is stored first (``queue``) and sent by ``send_due``: a failed send is tried again
+after each delay of ``NOTIFICATIONS_EMAIL_RETRY_SCHEDULE``; after the last one it is marked
+``failed`` (listed for admins, event ``notifications.email_failed``), never dropped.
+"""
+import logging
+import smtplib
+import socket
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+import eventlet
+
+from services.common import config
+from services.common.events import utcnow
+from services.notifications import events, retries, store
+
+log = logging.getLogger(__name__)
+
+SMTP_TIMEOUT = 10
+LEASE_SECONDS = 60
+
+
+def queue(db, email_id, to, subject, body, kind, site_id=None, event_id=None, user_id=None):
+    """Store a message to send; ``email_id`` is derived from its cause so a re-run adds nothing."""
+    now = utcnow()
+    return store.insert_ignoring_duplicate(db.emails, {
+        "_id": email_id, "to": to, "subject": subject, "body": body, "kind": kind, "site_id": site_id,
+        "event_id": event_id, "user_id": user_id, "status": "pending", "attempts": 0, "errors": [],
+        "next_attempt_at": now, "created_at": now, "sent_at": None, "failed_at": None,
+    })
+
+
+def build_message(email):
+    message = EmailMessage()
+    message["From"] = config.get("NOTIFICATIONS_MAIL_FROM")
+    message["To"] = email["to"]
+    message["Subject"] = email["subject"]
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(idstring=email["_id"][:16])
+    message["X-CRM-Kind"] = email["kind"]
+    message.set_content(email["body"], cte="8bit")  # readable as saved, links unbroken
+    return message
+
+
+def smtp_send(message):
+    """Hand ``message`` to ``SMTP_HOST:SMTP_PORT``; raises on any failure."""
+    with smtplib.SMTP(config.get("SMTP_HOST"), config.get_int("SMTP_PORT"), timeout=SMTP_TIMEOUT) as smtp:
+        smtp.send_message(message)
+
+
+def send_due(db, send=smtp_send, limit=None):
+    """Send up to ``limit`` due messages; -> how many were handled."""
+    limit = limit or config.get_int("NOTIFICATIONS_BATCH")
+    delays = retries.schedule("NOTIFICATIONS_EMAIL_RETRY_SCHEDULE")
+    handled = 0
+    while handled < limit:
+        email = store.claim_due(db.emails, utcnow(), LEASE_SECONDS)
+        if email is None:
+            break
+        attempt(db, email, send, delays)
+        handled += 1
+        eventlet.sleep(0)
+    return handled
+
+
+def attempt(db, email, send, delays):
+    try:
+        send(build_message(email))
+    except (smtplib.SMTPException, socket.error, OSError, ValueError) as exc:
+        failed(db, email, "%s: %s" % (type(exc).__name__, exc), delays)
+        return False
+    now = utcnow()
+    # The body may hold a reset link: once delivered it is not kept.
+    store.finish_attempt(db.emails, email, {"$set": {"status": "sent", "sent_at": now}, "$inc": {"attempts": 1},
+                                            "$unset": {"claim": "", "body": ""}})
+    return True
+
+
+def failed(db, email, error, delays):
+    now = utcnow()
+    attempts = email["attempts"] + 1
+    retry_at = retries.next_attempt_at(attempts, delays, now)
+    update = {"$set": {"attempts": attempts, "last_error": error}, "$unset": {"claim": ""},
+              "$push": {"errors": {"$each": [{"at": now, "error": error}], "$slice": -20}}}
+    emitted = []
+    if retry_at is None:
+        update["$set"].update(status="failed", failed_at=now)
+        emitted.append(events.event("email_failed", {
+            "email_id": email["_id"], "to": email["to"], "kind": email["kind"], "attempts": attempts,
+            "error": error}, site_id=email.get("site_id"), actor="service:notifications"))
+        log.error("e-mail %s to %s failed after %d attempts: %s", email["_id"], email["to"], attempts, error)
+    else:
+        update["$set"]["next_attempt_at"] = retry_at
+        log.warning("e-mail %s to %s failed (attempt %d), retry at %s: %s",
+                    email["_id"], email["to"], attempts, retry_at, error)
+    store.finish_attempt(db.emails, email, update, *emitted)

@@ -1,0 +1,120 @@
+"""Events into messages for the right people.
+
+| event | to |
+|---|---|
+| customers.followup_due, customers.contract_expiring | the customer's owner |
+| customers.tier_changed, customers.churn_risk_detected | the owner and the site's managers |
+| feedback.feedback_assigned | the assignee |
+| feedback.sla_breached, feedback.low_score_alert | the assignee and the site's managers |
+| accounts.password_reset_requested, accounts.password_changed | the user, by e-mail only |
+| feedback.survey_sent | the contact it names, by e-mail, with their own link |
+
+A user gets an inbox item, plus an e-mail and a text message for the kinds their preferences
+ask for. Every item derives its id from the event and the recipient, so handling an event again
+adds nothing.
+
+The directory is kept from accounts events, which arrive on another queue: an event naming an
+owner or assignee the directory has never heard of raises ``RecipientNotKnownYet``, so the event
+is recorded as failed and handled again later, for up to ``DIRECTORY_LAG`` after it happened.
+"""
+import datetime
+import logging
+import uuid
+
+from services.common import config
+from services.common.events import utcnow
+from services.notifications import directory, inbox, mail, sms, templates
+
+log = logging.getLogger(__name__)
+
+TO_USERS = {
+    "customers.followup_due": ("owner",),
+    "customers.contract_expiring": ("owner",),
+    "customers.tier_changed": ("owner", "managers"),
+    "customers.churn_risk_detected": ("owner", "managers"),
+    "feedback.feedback_assigned": ("assignee",),
+    "feedback.sla_breached": ("assignee", "managers"),
+    "feedback.low_score_alert": ("assignee", "managers"),
+}
+# Mailed to the address in the event, to someone who may have no inbox: event -> field of the name.
+MAIL_ONLY = {"accounts.password_reset_requested": "display_name", "accounts.password_changed": "display_name",
+             "feedback.survey_sent": "name"}
+NAMED = {"owner": "owner_id", "assignee": "assignee_id"}
+DIRECTORY_LAG = datetime.timedelta(hours=1)
+LINKS = {"customers": "/customers/%(customer_id)s", "feedback": "/feedback/%(feedback_id)s",
+         "webhook": "/webhooks/%(webhook_id)s/deliveries"}
+
+
+class RecipientNotKnownYet(Exception):
+    """The event names a user the directory has not heard of (yet)."""
+
+
+def derived_id(*parts):
+    """A stable id for work caused by an event: the same inputs give the same id."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, "crm:" + "/".join(str(p) for p in parts)).hex
+
+
+def kind_of(event_type):
+    return event_type.split(".", 1)[1]
+
+
+def link_for(area, data):
+    try:
+        return LINKS[area] % data
+    except (KeyError, TypeError):
+        return None
+
+
+def route(db, event):
+    """Turn one event into inbox items, e-mails and texts; -> how many people it reached."""
+    event_type, data = event["type"], event.get("data") or {}
+    if event_type in TO_USERS:
+        people = recipients(db, TO_USERS[event_type], event)
+        area = event_type.split(".", 1)[0]
+        return notify_users(db, people, kind_of(event_type), data, event, link_for(area, data))
+    if event_type in MAIL_ONLY:
+        return mail_person(db, event, data.get("email"), data.get(MAIL_ONLY[event_type]), data.get("language"),
+                           kind_of(event_type), data)
+    return 0
+
+
+def recipients(db, roles, event):
+    """The active directory entries for ``roles`` (owner, assignee, managers), each person once."""
+    data = event.get("data") or {}
+    named = [data.get(NAMED[role]) for role in roles if role in NAMED and data.get(NAMED[role])]
+    missing = directory.unknown(db, named)
+    if missing:
+        if utcnow() - datetime.datetime.fromisoformat(event["occurred_at"]) < DIRECTORY_LAG:
+            raise RecipientNotKnownYet("%s: not in the directory yet: %s" % (event["type"], ", ".join(missing)))
+        log.warning("%s %s: recipients never known, skipped: %s", event["type"], event["event_id"], missing)
+    people = directory.users(db, named)
+    if "managers" in roles:
+        people += directory.managers(db, event.get("site_id"))
+    return list({person["_id"]: person for person in people}.values())
+
+
+def notify_users(db, people, kind, data, event, link_path):
+    """An inbox item for each person, and e-mail and text by their preferences."""
+    link = config.get("CRM_PUBLIC_URL").rstrip("/") + link_path if link_path else None
+    for person in people:
+        subject, body = templates.render(kind, person.get("language"), name=person.get("display_name"),
+                                         data=data, event=event, link=link or "")
+        inbox.add(db, derived_id(event["event_id"], person["_id"]), person["_id"], kind, subject, body,
+                  link_path, event)
+        preferences = inbox.preferences_of(db, person["_id"])
+        if kind in preferences["email_kinds"] and person.get("email"):
+            mail.queue(db, derived_id(event["event_id"], person["_id"], "email"), person["email"], subject, body,
+                       kind, event.get("site_id"), event["event_id"], person["_id"])
+        if kind in preferences["sms_kinds"] and preferences.get("sms_number"):
+            sms.send(preferences["sms_number"], subject)
+    return len(people)
+
+
+def mail_person(db, event, email, name, language, kind, data):
+    """An e-mail to the address an event names (a reset link, a survey invitation with its link)."""
+    if not email:
+        return 0
+    subject, body = templates.render(kind, language, name=name, data=data, event=event)
+    mail.queue(db, derived_id(event["event_id"], email, "email"), email, subject, body, kind,
+               event.get("site_id"), event["event_id"], data.get("user_id"))
+    return 1

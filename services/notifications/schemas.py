@@ -1,0 +1,117 @@
+"""Input and output shapes of the notifications service."""
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from services.common.schemas import Id
+
+KINDS = ("followup_due", "contract_expiring", "tier_changed", "churn_risk_detected", "feedback_assigned",
+         "sla_breached", "low_score_alert", "webhook_disabled")
+DELIVERY_STATUSES = ("pending", "succeeded", "exhausted", "cancelled")
+
+
+def KindList(**kwargs):
+    return fields.List(fields.String(validate=validate.OneOf(KINDS)), validate=validate.Length(max=len(KINDS)),
+                       **kwargs)
+
+
+class InboxFilterSchema(Schema):
+    unread = fields.Boolean()
+
+
+class PreferencesUpdateSchema(Schema):
+    email_kinds = KindList(required=True)
+    sms_kinds = KindList(load_default=list)
+    sms_number = fields.String(allow_none=True, load_default=None, validate=validate.Regexp(
+        r"^\+[1-9][0-9]{6,14}$", error="An international number like +8613800000000."))
+    version = fields.Integer(strict=True, validate=validate.Range(min=0))
+
+    @validates_schema
+    def number_for_texts(self, data, **kwargs):
+        if data.get("sms_kinds") and not data.get("sms_number"):
+            raise ValidationError("Set sms_number to receive texts.", "sms_number")
+
+
+class WebhookCreateSchema(Schema):
+    url = fields.Url(required=True, schemes={"http", "https"}, require_tld=False,
+                     validate=validate.Length(max=2000))
+    event_types = fields.List(fields.String(validate=validate.Length(min=1, max=100)), required=True,
+                              validate=validate.Length(min=1, max=50))
+    site_id = fields.String(allow_none=True, load_default=None, validate=validate.Length(min=1, max=64))
+    description = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=200))
+
+
+class DeliveryFilterSchema(Schema):
+    status = fields.String(validate=validate.OneOf(DELIVERY_STATUSES))
+
+
+class NotificationSchema(Schema):
+    id = Id()
+    kind = fields.String()
+    title = fields.String()
+    body = fields.String()
+    link = fields.String(allow_none=True)
+    event_id = fields.String()
+    event_type = fields.String()
+    site_id = fields.String(allow_none=True)
+    read = fields.Function(lambda item: item.get("read_at") is not None)
+    read_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class PreferencesSchema(Schema):
+    user_id = fields.String()
+    email_kinds = fields.List(fields.String())
+    sms_kinds = fields.List(fields.String())
+    sms_number = fields.String(allow_none=True)
+    kinds = fields.List(fields.String())
+    version = fields.Integer()
+
+
+class FailedEmailSchema(Schema):
+    id = Id()
+    to = fields.String()
+    subject = fields.String()
+    kind = fields.String()
+    site_id = fields.String(allow_none=True)
+    event_id = fields.String(allow_none=True)
+    attempts = fields.Integer()
+    last_error = fields.String(allow_none=True)
+    errors = fields.List(fields.Dict())
+    created_at = fields.DateTime()
+    failed_at = fields.DateTime()
+
+
+class WebhookSchema(Schema):
+    id = Id()
+    url = fields.String()
+    event_types = fields.List(fields.String())
+    site_id = fields.String(allow_none=True)
+    description = fields.String(allow_none=True)
+    active = fields.Boolean()
+    consecutive_exhausted = fields.Integer()
+    created_by = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    disabled_at = fields.DateTime(allow_none=True)
+    version = fields.Integer()
+
+
+class AttemptSchema(Schema):
+    number = fields.Integer()
+    at = fields.DateTime()
+    status_code = fields.Integer(allow_none=True)
+    latency_ms = fields.Integer(allow_none=True)
+    error = fields.String(allow_none=True)
+    success = fields.Boolean()
+
+
+class DeliverySchema(Schema):
+    id = Id()
+    webhook_id = fields.String()
+    event_id = fields.String()
+    event_type = fields.String()
+    status = fields.String()
+    attempts = fields.List(fields.Nested(AttemptSchema))
+    next_attempt_at = fields.DateTime(allow_none=True)
+    redelivery_of = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    completed_at = fields.DateTime(allow_none=True)

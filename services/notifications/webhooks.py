@@ -1,0 +1,166 @@
+"""Webhook subscriptions (``webhooks:admin``), their delivery log, redelivery, and the fan-out of
+events into deliveries.
+
+A hook has a URL, event type patterns (``customers.customer_created``, ``customers.*``, ``*``)
+and an optional site: it then gets only that site's events. A caller without ``sites:all`` must
+name one of their sites. The secret that signs deliveries is returned once, at creation.
+"""
+import ipaddress
+import secrets
+import socket
+import uuid
+from urllib.parse import urlsplit
+
+from services.common import config
+from services.common.errors import Conflict, NotFound, ValidationFailed
+from services.common.events import changes_between, utcnow
+from services.common.schemas import load
+from services.notifications import catalogue, events, schemas, store
+from services.notifications.routing import derived_id
+
+PERMISSION = "webhooks:admin"
+WEBHOOK = schemas.WebhookSchema()
+DELIVERY = schemas.DeliverySchema()
+AUDITED = ("url", "event_types", "site_id", "description", "active")
+
+
+def allow_private():
+    return config.get("WEBHOOK_ALLOW_PRIVATE").strip().lower() in ("1", "true", "yes")
+
+
+def target_problem(url, private_allowed=None):
+    """Why ``url`` may not receive deliveries, or None. Every address its host resolves to must be
+    public unless private targets are allowed (WEBHOOK_ALLOW_PRIVATE=true)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "Must be an http or https URL."
+    if private_allowed if private_allowed is not None else allow_private():
+        return None
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)}
+    except (socket.gaierror, UnicodeError, ValueError):
+        return "The host name does not resolve."
+    for address in addresses:
+        if not is_public(address):
+            return "Private, loopback and link-local addresses are not allowed (%s)." % address
+    return None
+
+
+def is_public(address):
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if getattr(ip, "ipv4_mapped", None):
+        ip = ip.ipv4_mapped
+    return not (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast or ip.is_reserved
+                or ip.is_unspecified)
+
+
+def visible(caller, webhook):
+    """``webhook`` when it exists and ``caller`` may manage it; NotFound otherwise."""
+    caller.require(PERMISSION)
+    if webhook is None or webhook.get("deleted"):
+        raise NotFound("No such webhook.")
+    if webhook.get("site_id") is None:
+        if not caller.all_sites:
+            raise NotFound("No such webhook.")
+    else:
+        caller.check_site(webhook["site_id"])
+    return webhook
+
+
+def problems_of(caller, data):
+    """``{field: [messages]}`` of a new hook the schema accepted: patterns, site scope, target."""
+    problems = {}
+    patterns = [problem for problem in map(catalogue.pattern_problem, data["event_types"]) if problem]
+    if patterns:
+        problems["event_types"] = patterns
+    if data["site_id"] is None and not caller.all_sites:
+        problems["site_id"] = ["Name one of your sites; only sites:all may subscribe to every site."]
+    elif data["site_id"] is not None and not caller.has_site(data["site_id"]):
+        problems["site_id"] = ["Not one of your sites."]
+    target = target_problem(data["url"])
+    if target:
+        problems["url"] = [target]
+    return problems
+
+
+def create(db, caller, data):
+    caller.require(PERMISSION)
+    data = load(schemas.WebhookCreateSchema(), data)
+    problems = problems_of(caller, data)
+    if problems:
+        raise ValidationFailed(fields=problems)
+    now = utcnow()
+    webhook = dict(data, _id=uuid.uuid4().hex, event_types=list(dict.fromkeys(data["event_types"])),
+                   secret="whsec_" + secrets.token_urlsafe(32), active=True, consecutive_exhausted=0,
+                   created_by=caller.user_id, created_at=now, updated_at=now, disabled_at=None, version=1)
+    store.insert_webhook(db, webhook, events.audit(
+        "webhook", webhook["_id"], "created", changes_between({}, {k: webhook[k] for k in AUDITED}),
+        webhook["site_id"], caller.user_id))
+    return dict(WEBHOOK.dump(webhook), secret=webhook["secret"])
+
+
+def get(db, caller, webhook_id):
+    return WEBHOOK.dump(visible(caller, store.find_webhook(db, str(webhook_id))))
+
+
+def list_visible(db, caller, limit, cursor):
+    caller.require(PERMISSION)
+    query = {"deleted": {"$ne": True}}
+    if not caller.all_sites:
+        query["site_id"] = {"$in": list(caller.sites)}
+    documents, next_cursor, total = store.list_webhooks(db, query, limit, cursor)
+    return {"items": WEBHOOK.dump(documents, many=True), "next_cursor": next_cursor, "total": total}
+
+
+def delete(db, caller, webhook_id):
+    webhook = visible(caller, store.find_webhook(db, str(webhook_id)))
+    store.delete_webhook(db, webhook["_id"], events.audit(
+        "webhook", webhook["_id"], "deleted", changes_between({k: webhook[k] for k in AUDITED}, {}),
+        webhook["site_id"], caller.user_id))
+    return {}
+
+
+def list_deliveries(db, caller, webhook_id, filters, limit, cursor):
+    webhook = visible(caller, store.find_webhook(db, str(webhook_id)))
+    query = dict(load(schemas.DeliveryFilterSchema(), filters or {}), webhook_id=webhook["_id"])
+    documents, next_cursor, total = store.list_deliveries(db, query, limit, cursor)
+    return {"items": DELIVERY.dump(documents, many=True), "next_cursor": next_cursor, "total": total}
+
+
+def redeliver(db, caller, delivery_id):
+    """Send a delivery's event again, as a new delivery (new id, same event id)."""
+    original = store.find_delivery(db, str(delivery_id))
+    if original is None:
+        raise NotFound("No such delivery.")
+    webhook = visible(caller, store.find_webhook(db, original["webhook_id"]))
+    if not webhook["active"]:
+        raise Conflict("The webhook is disabled.", code="webhook_disabled")
+    delivery = new_delivery(uuid.uuid4().hex, webhook["_id"], original["event"], redelivery_of=original["_id"])
+    store.insert_ignoring_duplicate(db.deliveries, delivery)
+    return DELIVERY.dump(delivery)
+
+
+def new_delivery(delivery_id, webhook_id, event, redelivery_of=None):
+    now = utcnow()
+    return {"_id": delivery_id, "webhook_id": webhook_id, "event_id": event["event_id"], "event_type": event["type"],
+            "event": event, "status": "pending", "attempts": [], "next_attempt_at": now,
+            "redelivery_of": redelivery_of, "created_at": now, "completed_at": None}
+
+
+def wanted_by(webhook, event):
+    if event["type"] in catalogue.PRIVATE_TYPES:
+        return False
+    if webhook.get("site_id") is not None and webhook["site_id"] != event.get("site_id"):
+        return False
+    return any(catalogue.matches(pattern, event["type"]) for pattern in webhook["event_types"])
+
+
+def fan_out(db, event):
+    """A delivery for every active hook that wants ``event``; -> how many were created."""
+    created = 0
+    for webhook in store.active_webhooks(db):
+        if wanted_by(webhook, event):
+            delivery = new_delivery(derived_id(webhook["_id"], event["event_id"]), webhook["_id"], event)
+            created += store.insert_ignoring_duplicate(db.deliveries, delivery)
+    return created
