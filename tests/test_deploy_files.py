@@ -271,3 +271,12 @@ def test_readme_configuration_table_matches_config():
     assert set(config.VARIABLES) - set(rows) == set(), "README leaves out variables"
     for name, (default, _meaning) in config.VARIABLES.items():
         assert rows[name][0] == ("`%s`" % default if default else "(unset)"), name
+
+
+def test_event_queues_are_declared_before_any_service_starts(services):
+    declare = services["declare-queues"]
+    assert declare["command"] == ["python", "-m", "deploy.declare_queues"]
+    assert declare["restart"] == "no"
+    assert declare["depends_on"]["rabbitmq"]["condition"] == "service_healthy"
+    for name in APP_SERVICES:
+        assert services[name]["depends_on"]["declare-queues"]["condition"] == "service_completed_successfully"

@@ -62,3 +62,11 @@ def test_only_variables_the_code_reads_are_set():
         for container in deployment["spec"]["template"]["spec"]["containers"]:
             names |= {env["name"] for env in container.get("env", [])}
     assert names <= set(config.VARIABLES)
+
+
+def test_each_service_declares_the_event_queues_before_it_starts():
+    for name, deployment in by_kind("Deployment").items():
+        if name == "crm-gateway":
+            continue
+        init = deployment["spec"]["template"]["spec"]["initContainers"]
+        assert [c["command"] for c in init] == [["python", "-m", "deploy.declare_queues"]]
