@@ -33,10 +33,18 @@ class ServiceBase:
         """-> {service, version, db}: ``db`` is true when this service's database answers."""
         return {"service": self.name, "version": VERSION, "db": ping(self.db)}
 
+    relay_pacing = events.RelayPacing()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.relay_pacing = events.RelayPacing()
+
     @timer(interval=config.get_float("OUTBOX_INTERVAL"))
     def relay_outbox(self):
+        if not self.relay_pacing.due():
+            return
         try:
-            events.OutboxRelay(self.db, self.outbox_collections, self._publish).run_once()
+            self.relay_pacing.ran(events.OutboxRelay(self.db, self.outbox_collections, self._publish).run_once())
         except PyMongoError as exc:
             log.warning("outbox relay of %s: database unavailable (%s)", self.name, type(exc).__name__)
 

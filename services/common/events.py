@@ -10,10 +10,11 @@ consumers drop the re-send by ``event_id``.
 import datetime
 import functools
 import logging
+import time
 import uuid
 
 from nameko.events import SERVICE_POOL, event_handler
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
 log = logging.getLogger(__name__)
@@ -94,10 +95,35 @@ def source_service(event_type):
     return event_type.split(".", 1)[0]
 
 
+class RelayPacing:
+    """When a relay should sweep: at once after this process queued events or published some,
+    otherwise every ``idle_seconds`` (for other replicas' writes and crashed runs). An idle sweep
+    costs one index query per collection, which on the embedded server is not free."""
+
+    queued = 0
+
+    def __init__(self, idle_seconds=5.0):
+        self.idle_seconds = idle_seconds
+        self.seen = -1
+        self.last = 0.0
+        self.busy = False
+
+    def due(self):
+        now = time.monotonic()
+        if self.busy or self.seen != RelayPacing.queued or now - self.last >= self.idle_seconds:
+            self.seen, self.last = RelayPacing.queued, now
+            return True
+        return False
+
+    def ran(self, published):
+        self.busy = published > 0
+
+
 def pending_insert(document, *events):
     """``document`` with ``events`` to publish once it is written."""
     document = dict(document)
     if events:
+        RelayPacing.queued += 1
         document[OUTBOX] = list(events)
         document[PENDING] = True
     return document
@@ -107,6 +133,7 @@ def pending_update(update, *events):
     """An update document that also queues ``events`` in the same write."""
     update = {key: dict(value) for key, value in update.items()}
     if events:
+        RelayPacing.queued += 1
         update.setdefault("$push", {})[OUTBOX] = {"$each": list(events)}
         update.setdefault("$set", {})[PENDING] = True
     return update
@@ -140,10 +167,10 @@ class OutboxRelay:
         published = 0
         for name in self.collections:
             collection = self.db[name]
-            for _ in range(batch):
-                document = self._claim(collection)
+            for document_id in self._pending_ids(collection, batch):
+                document = self._claim(collection, document_id)
                 if document is None:
-                    break
+                    continue
                 try:
                     published += self._drain(collection, document)
                 except Exception:
@@ -154,14 +181,23 @@ class OutboxRelay:
     def pending_count(self):
         return sum(self.db[name].count_documents({PENDING: True}) for name in self.collections)
 
-    def _claim(self, collection):
+    @staticmethod
+    def _pending_ids(collection, batch):
+        """Ids of documents with pending events: a plain equality on the sparse ``_pending`` index,
+        which every server answers from the index (an ``$or`` beside it can turn into a full scan)."""
+        return [doc["_id"] for doc in collection.find({PENDING: True}, {"_id": 1}).limit(batch)]
+
+    def _claim(self, collection, document_id):
+        """The document's pending events, if this relay won the claim on them (no ``$or``, which
+        the embedded server answers with a collection scan)."""
         now = utcnow()
-        return collection.find_one_and_update(
-            {PENDING: True, "$or": [{CLAIM: {"$exists": False}}, {CLAIM: {"$lt": now}}]},
+        claimed = collection.update_one(
+            {"_id": document_id, PENDING: True, CLAIM: {"$not": {"$gte": now}}},
             {"$set": {CLAIM: now + datetime.timedelta(seconds=CLAIM_SECONDS)}},
-            projection={OUTBOX: True},
-            return_document=ReturnDocument.AFTER,
         )
+        if not claimed.modified_count:
+            return None
+        return collection.find_one({"_id": document_id}, {OUTBOX: True})
 
     def _drain(self, collection, document):
         sent = 0

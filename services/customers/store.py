@@ -8,6 +8,7 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 from services.common import paging
+from services.common.mongo import update_and_fetch
 from services.common.errors import Conflict
 from services.common.events import pending_insert, pending_update, record_events, utcnow
 
@@ -85,8 +86,7 @@ def update_customer(db, customer_id, version, changes, *events, unset=None, incl
     update = {"$set": dict(changes, updated_at=utcnow()), "$inc": {"version": 1}}
     if unset:
         update["$unset"] = {field: "" for field in unset}
-    return db.customers.find_one_and_update(match, pending_update(update, *events), projection=HIDDEN,
-                                            return_document=ReturnDocument.AFTER)
+    return update_and_fetch(db.customers, match, pending_update(update, *events), HIDDEN)
 
 
 def set_customer_fields(db, customer_id, changes, *events):
@@ -132,8 +132,7 @@ def update_part(db, part, part_id, version, changes, *events):
     if version is not None:
         match["version"] = version
     update = {"$set": dict(changes, updated_at=utcnow()), "$inc": {"version": 1}}
-    return db[part].find_one_and_update(match, pending_update(update, *events), projection=HIDDEN,
-                                        return_document=ReturnDocument.AFTER)
+    return update_and_fetch(db[part], match, pending_update(update, *events), HIDDEN)
 
 
 def aggregate(db, collection, pipeline):
@@ -464,5 +463,4 @@ def change_customer(db, match, changes, *events, unset=None):
     update = {"$set": dict(changes, updated_at=utcnow()), "$inc": {"version": 1}}
     if unset:
         update["$unset"] = {field: "" for field in unset}
-    return db.customers.find_one_and_update(match, pending_update(update, *events), projection=HIDDEN,
-                                            return_document=ReturnDocument.AFTER)
+    return update_and_fetch(db.customers, match, pending_update(update, *events), HIDDEN)
