@@ -78,22 +78,33 @@ def _check_parent(db, caller, customer_id, parent_id):
 
 
 def duplicate_candidates(db, caller, customer, exclude_id=None):
-    """(same tax id, similar) customers among the caller's sites."""
+    """(same tax id, similar) live customers among the caller's sites.
+
+    One single-key query each (name, phones, e-mails), filtered here by site: each is answered
+    from its own index, where one combined query would scan the archive on the embedded server.
+    """
     keys = derived_keys(customer)
-    same_tax = []
-    if keys["tax_id_key"]:
-        same_tax = store.find_customers(db, access.scoped(caller, {"tax_id_key": keys["tax_id_key"], "deleted_at": None}),
-                                        {"_id": 1, "legal_name": 1}, 10)
-    alike = [{"name_key": keys["name_key"]}]
+    projection = {"_id": 1, "legal_name": 1, "tax_id": 1, "site_id": 1, "deleted_at": 1}
+
+    def live_in_scope(query, limit):
+        found = store.find_customers(db, query, projection, 200)
+        return [c for c in found if c.get("deleted_at") is None and caller.has_site(c["site_id"])
+                and c["_id"] != exclude_id][:limit]
+
+    same_tax = live_in_scope({"tax_id_key": keys["tax_id_key"]}, 10) if keys["tax_id_key"] else []
+    queries = [{"name_key": keys["name_key"]}]
     if keys["phone_keys"]:
-        alike.append({"phone_keys": {"$in": keys["phone_keys"]}})
+        queries.append({"phone_keys": {"$in": keys["phone_keys"]}})
     if keys["email_keys"]:
-        alike.append({"email_keys": {"$in": keys["email_keys"]}})
-    similar = store.find_customers(db, access.scoped(caller, {"$or": alike, "deleted_at": None}),
-                                   {"_id": 1, "legal_name": 1, "tax_id": 1, "site_id": 1}, 20)
-    same_tax = [c for c in same_tax if c["_id"] != exclude_id]
-    similar = [c for c in similar if c["_id"] != exclude_id and c["_id"] not in {t["_id"] for t in same_tax}]
-    return same_tax, similar
+        queries.append({"email_keys": {"$in": keys["email_keys"]}})
+    taken = {c["_id"] for c in same_tax}
+    similar = []
+    for query in queries:
+        for candidate in live_in_scope(query, 20):
+            if candidate["_id"] not in taken:
+                taken.add(candidate["_id"])
+                similar.append(candidate)
+    return same_tax, similar[:20]
 
 
 def _candidate(customer):

@@ -24,6 +24,8 @@ def ensure_indexes(db):
     customers.create_index("contact_keys")
     customers.create_index("tax_id_key", sparse=True)
     customers.create_index("name_key")
+    customers.create_index("phone_keys")
+    customers.create_index("email_keys")
     customers.create_index([("site_id", ASCENDING), ("external_code", ASCENDING)], sparse=True)
     for field in ("tier.level", "tags", "industry", "addresses.province", "owner_id", "lifecycle_stage",
                   "churn_risk.level", "parent_id", "deleted_at", "legal_name", "updated_at", "next_followup_date",
@@ -375,12 +377,24 @@ def insert_customers(db, created):
 
 
 def find_import_matches(db, site_id, wanted):
-    """Live customers of ``site_id`` whose ``field`` is one of ``wanted[field]`` (oldest first)."""
-    clauses = [{field: {"$in": sorted(values)}} for field, values in wanted.items() if values]
-    if not clauses:
-        return []
-    query = {"site_id": site_id, "deleted_at": None, "$or": clauses}
-    return list(db.customers.find(query, HIDDEN).sort([("created_at", ASCENDING), ("_id", ASCENDING)]))
+    """Live customers of ``site_id`` whose ``field`` is one of ``wanted[field]`` (oldest first).
+
+    One query per key, each answered by its own index: the embedded server scans the whole
+    collection for an ``$or`` of them.
+    """
+    queries = {
+        "tax_id_key": lambda values: {"tax_id_key": {"$in": values}},
+        "external_code": lambda values: {"site_id": site_id, "external_code": {"$in": values}},
+        "legal_name": lambda values: {"legal_name": {"$in": values}},
+    }
+    found = {}
+    for field, values in wanted.items():
+        if not values:
+            continue
+        for customer in db.customers.find(queries[field](sorted(values)), HIDDEN):
+            if customer["site_id"] == site_id and customer.get("deleted_at") is None:
+                found[customer["_id"]] = customer
+    return sorted(found.values(), key=lambda customer: (customer["created_at"], customer["_id"]))
 
 
 def insert_merge(db, merge):
