@@ -27,7 +27,9 @@ ENVELOPE_VERSION = 1
 
 
 def utcnow():
-    return datetime.datetime.now(datetime.timezone.utc)
+    """Now, in UTC, to the millisecond: what BSON keeps, so a record reads back as it was written."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 def isoformat(moment):
