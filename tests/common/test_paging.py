@@ -1,0 +1,34 @@
+"""Cursor pages over a real database: no overlap, no gap, the total carried from the first page."""
+import pytest
+
+from services.common import paging
+from services.common.errors import ValidationFailed
+
+
+def test_pages_cover_every_document_once_and_carry_the_first_total(db_factory):
+    db = db_factory("paging")
+    db.items.insert_many([{"_id": "i%02d" % n, "rank": n % 4} for n in range(23)])
+    seen, cursor, totals = [], None, []
+    while True:
+        documents, cursor, total = paging.page(db.items, {}, "rank", True, 5, cursor)
+        seen += [d["_id"] for d in documents]
+        totals.append(total)
+        if len(seen) == 10:
+            db.items.insert_one({"_id": "late", "rank": -1})
+        if cursor is None:
+            break
+    assert len(seen) == len(set(seen)) == 24
+    assert set(seen) == {"i%02d" % n for n in range(23)} | {"late"}
+    assert totals == [23] * len(totals)
+    assert paging.page(db.items, {}, "rank", True, 5, None)[2] == 24
+
+
+def test_a_bad_cursor_or_limit_names_the_field(db_factory):
+    db = db_factory("paging")
+    with pytest.raises(ValidationFailed) as bad_cursor:
+        paging.page(db.items, {}, "rank", True, 5, "not-a-cursor")
+    assert "cursor" in bad_cursor.value.fields
+    for limit in (0, 501, 2.5, True):
+        with pytest.raises(ValidationFailed) as bad_limit:
+            paging.page(db.items, {}, "rank", True, limit, None)
+        assert "limit" in bad_limit.value.fields
