@@ -1,6 +1,14 @@
 # One image for every process of Factory CRM: the four nameko services and the gateway.
 # The process is chosen by the command (see docker-compose.yml and deploy/processes.py);
-# the default is the gateway.
+# the default is the gateway. The web UI is built in a first stage from its lock file.
+FROM node:20-slim AS ui
+
+WORKDIR /ui
+COPY ui/package.json ui/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY ui/ ./
+RUN npm run build
+
 FROM python:3.11-slim
 
 ENV PYTHONUNBUFFERED=1 \
@@ -15,6 +23,7 @@ COPY requirements.txt ./
 RUN pip install --no-cache-dir --disable-pip-version-check -r requirements.txt
 
 COPY . .
+COPY --from=ui /ui/dist ./ui/dist
 
 # The code stays owned by root (read-only for the process); only var/ is writable.
 # var/keys is where the keys volume is mounted; created here so a new named volume

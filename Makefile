@@ -4,7 +4,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install clean
+UI_STAMP := ui/node_modules/.installed
+UI_SOURCES := $(shell find ui/src -type f) ui/index.html ui/vite.config.js
+
+.PHONY: run test install ui chromium clean
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -13,11 +16,27 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 
 install: $(STAMP)
 
-run: install
+# The web UI: npm packages from the lock file, built by Vite into ui/dist (served by the gateway).
+$(UI_STAMP): ui/package.json ui/package-lock.json
+	cd ui && npm ci --no-audit --no-fund --loglevel=error
+	touch $(UI_STAMP)
+
+ui/dist/index.html: $(UI_STAMP) $(UI_SOURCES)
+	cd ui && npm run build
+
+ui: ui/dist/index.html
+
+# Debian's Chromium for the browser tests (never a browser downloaded by Playwright).
+chromium:
+	command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; }
+
+run: install ui
 	$(PY) -m deploy.run
 
-test: install
+# The browser tests run in a second pytest: they must not share a process with eventlet.
+test: install ui chromium
 	$(PY) -m pytest
+	CRM_TEST_BROWSER=1 $(PY) -m pytest tests/e2e/browser
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache ui/node_modules ui/dist

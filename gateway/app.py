@@ -58,6 +58,9 @@ def _register_blueprints(app):
     for blueprint in (feedback_routes.blp, surveys_routes.blp, surveys_routes.public_blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(docs_blp)
+    from gateway.ui import blp as ui_blp
+
+    app.register_blueprint(ui_blp)
 
 
 def _observe_requests(app):

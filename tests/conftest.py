@@ -3,16 +3,33 @@ import warnings
 
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
-import eventlet  # noqa: E402
-
-eventlet.monkey_patch()  # nameko's pytest plugin no longer does it
-
 import os  # noqa: E402
+
+# Browser tests run in a pytest of their own (`make test` runs both): Playwright's sync API
+# hangs on teardown under eventlet's monkey patching, which the nameko tests need.
+BROWSER_RUN = os.environ.get("CRM_TEST_BROWSER") == "1"
+
+if not BROWSER_RUN:
+    import eventlet
+
+    eventlet.monkey_patch()  # nameko's pytest plugin no longer does it
+
 import uuid  # noqa: E402
 
 import pytest  # noqa: E402
 
 from tests.support import servers  # noqa: E402
+
+BROWSER_DIR = os.path.join(os.path.dirname(__file__), "e2e", "browser")
+
+
+def pytest_ignore_collect(collection_path, config):
+    """The browser tests belong to the browser run only, and that run holds nothing else."""
+    inside = str(collection_path).startswith(BROWSER_DIR)
+    if BROWSER_RUN:
+        return None if inside or BROWSER_DIR.startswith(str(collection_path)) else True
+    return True if inside else None
+
 
 RUN_ID = uuid.uuid4().hex[:8]
 ADMIN_EMAIL = "admin@factory.test"

@@ -206,7 +206,8 @@ def test_shared_environment_is_an_extension(compose):
 
 
 def test_dockerfile_base_user_and_port(dockerfile):
-    assert dockerfile[0] == ("FROM", "python:3.11-slim")
+    stages = [args for keyword, args in dockerfile if keyword == "FROM"]
+    assert stages[-1] == "python:3.11-slim"
     users = [args for keyword, args in dockerfile if keyword == "USER"]
     assert users and users[-1] not in ("root", "0")
     assert ("EXPOSE", "8000") in dockerfile
@@ -217,6 +218,19 @@ def test_dockerfile_installs_the_pinned_requirements(dockerfile):
     assert any("requirements.txt" in args.split() for args in copies)
     installs = [args for keyword, args in dockerfile if keyword == "RUN" and "pip install" in args]
     assert any("--no-cache-dir" in args and "-r requirements.txt" in args for args in installs)
+
+
+def test_dockerfile_builds_the_ui_from_its_lock_file(dockerfile):
+    stages = [args for keyword, args in dockerfile if keyword == "FROM"]
+    assert stages[0] == "node:20-slim AS ui"
+    runs = [args for keyword, args in dockerfile if keyword == "RUN"]
+    assert "npm ci --no-audit --no-fund" in runs and "npm run build" in runs
+    copies = [args.split() for keyword, args in dockerfile if keyword == "COPY"]
+    assert ["ui/package.json", "ui/package-lock.json", "./"] in copies
+    assert ["--from=ui", "/ui/dist", "./ui/dist"] in copies
+    package = json.loads((ROOT / "ui" / "package.json").read_text(encoding="utf-8"))
+    for name, version in {**package["dependencies"], **package["devDependencies"]}.items():
+        assert re.fullmatch(r"\d+\.\d+\.\d+", version), "%s is not pinned: %s" % (name, version)
 
 
 def test_dockerfile_environment(dockerfile):
@@ -237,7 +251,7 @@ def test_dockerfile_default_command_is_the_gateway(dockerfile):
 
 def test_dockerignore():
     entries = set((ROOT / ".dockerignore").read_text(encoding="utf-8").split())
-    assert {".venv", "var", ".git", "node_modules", "tests/e2e/artifacts", "__pycache__"} <= entries
+    assert {".venv", "var", ".git", "node_modules", "tests/e2e/artifacts", "__pycache__", "ui/dist"} <= entries
 
 
 # --- requirements ----------------------------------------------------------------------------

@@ -12,6 +12,7 @@ VARIABLES = {
     "CRM_EMBEDDED_MONGO_PORT": ("27117", "Port of the embedded MongoDB-wire server started when MONGO_URI is unset."),
     "CRM_VAR_DIR": ("./var", "Where local runs keep data, keys and mail."),
     "GATEWAY_PORT": ("8000", "Port the gateway listens on."),
+    "CRM_UI_DIR": ("", "Built web UI the gateway serves at `/` (default: ui/dist of the checkout)."),
     "GATEWAY_WORKERS": ("3", "gunicorn worker processes of the gateway."),
     "GATEWAY_THREADS": ("8", "Threads per gunicorn worker."),
     "RPC_TIMEOUT": ("5", "Seconds the gateway (and a service calling another) waits for an RPC reply."),

@@ -1,0 +1,20 @@
+export default {
+  shell: {
+    brand: 'Factory CRM', toggle_menu: 'Toggle menu', language_name: 'English',
+    login: 'Sign in', sign_in: 'Sign in', identifier: 'Username or e-mail', password: 'Password',
+    bad_login: 'Wrong username or password.', forgot_password: 'Forgot password?',
+    forgot_hint: 'Enter your e-mail address and we will send you a link to set a new password.',
+    email: 'E-mail', send_link: 'Send the link', reset_sent: 'Check your mailbox',
+    reset_sent_hint: 'If the address belongs to an account, a link to reset the password is on its way.',
+    back_to_login: 'Back to sign in', reset_password: 'Reset password', new_password: 'New password',
+    repeat_password: 'Repeat the new password', passwords_differ: 'The passwords differ.',
+    password_rules: 'At least 12 characters; not a common password, nor your name or e-mail.',
+    set_password: 'Set the password', reset_done: 'Your password is set. Sign in with it.',
+    reset_no_token: 'This page needs the link from the reset e-mail.',
+    reset_link_invalid: 'This link is invalid, expired or already used. Ask for a new one.',
+    change_password: 'Change password', current_password: 'Current password',
+    first_login: 'Please choose your own password before you go on.',
+    password_changed: 'Password changed', bad_current_password: 'The current password is wrong.',
+    preferences: 'Notification preferences', logout: 'Sign out',
+  },
+}

@@ -1,0 +1,20 @@
+export default {
+  shell: {
+    brand: '工厂客户管理', toggle_menu: '展开/收起菜单', language_name: '中文',
+    login: '登录', sign_in: '登录', identifier: '用户名或邮箱', password: '密码',
+    bad_login: '用户名或密码错误。', forgot_password: '忘记密码？',
+    forgot_hint: '请输入您的邮箱地址，我们将发送设置新密码的链接。',
+    email: '邮箱', send_link: '发送链接', reset_sent: '请查收邮件',
+    reset_sent_hint: '如果该地址属于某个账号，重置密码的链接已发出。',
+    back_to_login: '返回登录', reset_password: '重置密码', new_password: '新密码',
+    repeat_password: '再次输入新密码', passwords_differ: '两次输入的密码不一致。',
+    password_rules: '至少 12 个字符；不能是常见密码，也不能包含您的姓名或邮箱。',
+    set_password: '设置密码', reset_done: '密码已设置，请使用新密码登录。',
+    reset_no_token: '此页面需要通过重置邮件中的链接打开。',
+    reset_link_invalid: '链接无效、已过期或已使用，请重新申请。',
+    change_password: '修改密码', current_password: '当前密码',
+    first_login: '首次登录，请先设置您自己的密码。',
+    password_changed: '密码已修改', bad_current_password: '当前密码错误。',
+    preferences: '通知设置', logout: '退出登录',
+  },
+}

@@ -1,0 +1,47 @@
+/** The signed-in user: tokens (kept in localStorage), the user record and permission checks. */
+import { reactive } from 'vue'
+
+const KEY = 'crm.session'
+
+function load() {
+  try { return JSON.parse(localStorage.getItem(KEY)) || {} } catch (e) { return {} }
+}
+
+const saved = load()
+
+export const session = reactive({
+  accessToken: saved.accessToken || null,
+  refreshToken: saved.refreshToken || null,
+  user: saved.user || null,
+
+  get signedIn() { return Boolean(this.accessToken && this.user) },
+
+  start(data) {
+    this.accessToken = data.access_token
+    this.refreshToken = data.refresh_token
+    if (data.user) this.user = data.user
+    this.save()
+  },
+  setUser(user) {
+    this.user = user
+    this.save()
+  },
+  end() {
+    this.accessToken = null
+    this.refreshToken = null
+    this.user = null
+    localStorage.removeItem(KEY)
+  },
+  save() {
+    localStorage.setItem(KEY, JSON.stringify({
+      accessToken: this.accessToken, refreshToken: this.refreshToken, user: this.user,
+    }))
+  },
+  /** Whether the user holds a permission, e.g. can('customers:write'). */
+  can(permission) {
+    return Boolean(this.user && (this.user.permissions || []).includes(permission))
+  },
+  canAny(...permissions) {
+    return permissions.some((p) => this.can(p))
+  },
+})
