@@ -4,6 +4,7 @@ import shutil
 import tempfile
 
 from services.common import config as crm_config
+from services.common import logs
 
 bind = "0.0.0.0:%s" % crm_config.get("GATEWAY_PORT")
 workers = crm_config.get_int("GATEWAY_WORKERS")
@@ -11,7 +12,14 @@ threads = crm_config.get_int("GATEWAY_THREADS")
 worker_class = "gthread"
 timeout = 60
 graceful_timeout = 10
-accesslog = "-"
+accesslog = None  # the app logs each request itself, as JSON with its request id
+logs.set_process_name("gateway")
+
+# gunicorn's own loggers are redefined here: its defaults name handlers this config replaces.
+logconfig_dict = {**logs.logging_config(), "loggers": {
+    "gunicorn.error": {"level": "INFO", "handlers": ["console"], "propagate": False},
+    "gunicorn.access": {"level": "INFO", "handlers": ["console"], "propagate": False},
+}}
 preload_app = False
 
 _metrics_dir = os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="crm-metrics-"))

@@ -1,5 +1,6 @@
 """The gateway's app factory."""
 import logging
+import re
 import time
 import uuid
 
@@ -7,7 +8,11 @@ from flask import Flask, g, request
 
 from gateway import errors, metrics
 from gateway.extensions import api, rpc
-from services.common import config
+from services.common import config, logs
+
+
+log = logging.getLogger("gateway.requests")
+REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]+")
 
 
 def settings():
@@ -30,6 +35,7 @@ def create_app(overrides=None):
     app.config.update(settings())
     app.config.update(overrides or {})
     logging.basicConfig(level=config.get("LOG_LEVEL"))
+    logs.set_process_name("gateway")
 
     api.init_app(app)
     rpc.init_app(app)
@@ -67,12 +73,28 @@ def _observe_requests(app):
     @app.before_request
     def start_timer():
         g.started = time.perf_counter()
-        g.request_id = request.headers.get("X-Request-ID") or uuid.uuid4().hex
+        g.request_id = _request_id(request.headers.get("X-Request-ID"))
+        logs.bind_request_id(g.request_id)
 
     @app.after_request
     def record(response):
         route = request.url_rule.rule if request.url_rule else "unmatched"
         elapsed = time.perf_counter() - g.get("started", time.perf_counter())
         metrics.REQUEST_LATENCY.labels(request.method, route, str(response.status_code)).observe(elapsed)
+        log.info("%s %s %d in %.1f ms", request.method, request.path, response.status_code, elapsed * 1000,
+                 extra={"method": request.method, "path": request.path, "route": route,
+                        "status": response.status_code, "duration_ms": round(elapsed * 1000, 1),
+                        "client_addr": request.remote_addr})
         response.headers["X-Request-ID"] = g.get("request_id", "")
         return response
+
+    @app.teardown_request
+    def forget_request_id(exc):
+        logs.bind_request_id(None)
+
+
+def _request_id(given):
+    """The caller's X-Request-ID when it is a sane token (to 64 safe characters), else a new one."""
+    if given and len(given) <= 64 and REQUEST_ID.fullmatch(given):
+        return given
+    return uuid.uuid4().hex

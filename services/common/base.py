@@ -7,6 +7,7 @@ from nameko.timer import timer
 from pymongo.errors import PyMongoError
 
 from services.common import config, events
+from services.common.metrics import Observability
 from services.common.errors import CrmError
 from services.common.mongo import ping
 
@@ -27,6 +28,7 @@ class ServiceBase:
     outbox_collections = ()
 
     dispatch = EventDispatcher()
+    observability = Observability()
 
     @rpc
     def health(self):
@@ -44,7 +46,8 @@ class ServiceBase:
         if not self.relay_pacing.due():
             return
         try:
-            self.relay_pacing.ran(events.OutboxRelay(self.db, self.outbox_collections, self._publish).run_once())
+            relay = events.OutboxRelay(self.db, self.outbox_collections, self._publish, self.name)
+            self.relay_pacing.ran(relay.run_once())
         except PyMongoError as exc:
             log.warning("outbox relay of %s: database unavailable (%s)", self.name, type(exc).__name__)
 

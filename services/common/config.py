@@ -30,6 +30,8 @@ VARIABLES = {
     "JWT_PRIVATE_KEY_FILE": ("", "PEM private key accounts signs access tokens with (generated under CRM_VAR_DIR/keys if unset)."),
     "JWT_PUBLIC_KEY_FILE": ("", "PEM public key every service verifies tokens with."),
     "LOG_LEVEL": ("INFO", "Log level of every process."),
+    "LOG_FORMAT": ("json", "`json`: one JSON object per log line, with the request id; `plain`: text lines."),
+    "CRM_METRICS_PORT": ("0", "Port a service process serves its Prometheus metrics on (0: not served)."),
     "WEBHOOK_ALLOW_PRIVATE": ("false", "`true` allows webhook targets on private, loopback or link-local addresses."),
     "WEBHOOK_RETRY_SCHEDULE": ("60,300,1800,7200,21600,43200",
                                "Seconds before each retry of a failed webhook delivery; after the last it is exhausted."),

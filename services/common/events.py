@@ -17,6 +17,8 @@ from nameko.events import SERVICE_POOL, event_handler
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
+from services.common import logs, metrics
+
 log = logging.getLogger(__name__)
 
 OUTBOX = "_outbox"
@@ -36,6 +38,11 @@ def isoformat(moment):
     return moment.astimezone(datetime.timezone.utc).isoformat().replace("+00:00", "Z")
 
 
+def parse_time(text):
+    """The moment an ``isoformat`` text names (aware, UTC)."""
+    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(datetime.timezone.utc)
+
+
 def make_event(event_type, data, site_id=None, actor=None):
     """The envelope of DESIGN §3. ``event_type`` is the full name, e.g. ``customers.customer_created``."""
     return {
@@ -46,6 +53,7 @@ def make_event(event_type, data, site_id=None, actor=None):
         "actor": actor,
         "data": data,
         "version": ENVELOPE_VERSION,
+        "request_id": logs.current_request_id(),
     }
 
 
@@ -160,25 +168,34 @@ class OutboxRelay:
     is tried again on the next run.
     """
 
-    def __init__(self, db, collections, publish):
+    def __init__(self, db, collections, publish, service=None):
         self.db = db
         self.collections = list(collections) + ["outbox"]
         self.publish = publish
+        self.service = service or logs.process_name()
 
     def run_once(self, batch=200):
         published = 0
-        for name in self.collections:
-            collection = self.db[name]
-            for document_id in self._pending_ids(collection, batch):
-                document = self._claim(collection, document_id)
-                if document is None:
-                    continue
-                try:
-                    published += self._drain(collection, document)
-                except Exception:
-                    log.exception("outbox relay: publish failed; the event stays pending")
-                    return published
-        return published
+        backlog = 0
+        try:
+            for name in self.collections:
+                collection = self.db[name]
+                pending = self._pending_ids(collection, batch)
+                backlog += len(pending)
+                for document_id in pending:
+                    document = self._claim(collection, document_id)
+                    if document is None:
+                        continue
+                    try:
+                        drained = self._drain(collection, document)
+                        published += drained
+                        backlog -= 1
+                    except Exception:
+                        log.exception("outbox relay: publish failed; the event stays pending")
+                        return published
+            return published
+        finally:
+            metrics.OUTBOX_BACKLOG.labels(self.service).set(max(backlog, 0))
 
     def pending_count(self):
         return sum(self.db[name].count_documents({PENDING: True}) for name in self.collections)
@@ -206,6 +223,7 @@ class OutboxRelay:
         try:
             for event in document.get(OUTBOX) or []:
                 self.publish(event)
+                metrics.EVENTS_PUBLISHED.labels(self.service, event.get("type")).inc()
                 collection.update_one(
                     {"_id": document["_id"]}, {"$pull": {OUTBOX: {"event_id": event["event_id"]}}}
                 )
@@ -232,15 +250,22 @@ def handle_once(db, consumer, event, handler):
         db.processed_events.insert_one({"_id": marker, "type": event.get("type"), "processed_at": utcnow()})
     except DuplicateKeyError:
         log.info("event %s already handled by %s", event.get("event_id"), consumer)
+        _count_handled(event, "duplicate")
         return False
     try:
         handler(event)
     except Exception as exc:
         db.processed_events.delete_one({"_id": marker})
         _record_failure(db, marker, consumer, event, exc)
+        _count_handled(event, "failed")
         return False
     db.failed_events.delete_one({"_id": marker})
+    _count_handled(event, "handled")
     return True
+
+
+def _count_handled(event, outcome):
+    metrics.EVENTS_HANDLED.labels(logs.process_name(), event.get("type"), outcome).inc()
 
 
 RETRY_DELAYS = (5, 30, 120, 600, 1800, 3600)

@@ -10,7 +10,7 @@ from kombu.exceptions import OperationalError
 from nameko.exceptions import RpcTimeout, UnknownService
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from services.common import config
+from services.common import config, logs
 from services.common.errors import Unavailable
 
 log = logging.getLogger(__name__)
@@ -19,6 +19,8 @@ log = logging.getLogger(__name__)
 def call(service, method, *args, token=None, timeout=None, **kwargs):
     """``service.method(*args, **kwargs)`` as the caller holding ``token``; Unavailable on timeout."""
     context = {"authorization": token} if token else {}
+    if logs.current_request_id():
+        context["request_id"] = logs.current_request_id()
     try:
         with ClusterRpcProxy(config.nameko_config(), context_data=context,
                              timeout=timeout or config.get_float("RPC_TIMEOUT")) as cluster:

@@ -22,6 +22,8 @@ ENVELOPE = {
         "actor": {"type": ["string", "null"], "description": "user id, or service:<name> for timers"},
         "data": {"type": "object"},
         "version": {"type": "integer", "const": 1},
+        "request_id": {"type": ["string", "null"],
+                       "description": "the HTTP request whose work raised the event (X-Request-ID), or null"},
     },
 }
 

@@ -20,8 +20,8 @@ import time
 import eventlet
 import requests
 
-from services.common import config
-from services.common.events import utcnow
+from services.common import config, logs, metrics
+from services.common.events import parse_time, utcnow
 from services.notifications import directory, events, retries, routing, store, webhooks
 
 log = logging.getLogger(__name__)
@@ -30,6 +30,13 @@ TIMEOUT = 10
 LEASE_SECONDS = TIMEOUT + 20
 DISABLE_AFTER = 20
 USER_AGENT = "FactoryCRM-Webhooks/1"
+
+
+def _seconds_since(occurred_at, now):
+    try:
+        return max((now - parse_time(occurred_at)).total_seconds(), 0.0)
+    except (TypeError, ValueError):
+        return 0.0
 
 
 def body_of(event):
@@ -81,6 +88,14 @@ def send_due(db, send=post, limit=None):
 
 
 def attempt(db, delivery, send, delays):
+    """One delivery attempt, logged under the request id of the event it carries."""
+    with logs.request_scope((delivery.get("event") or {}).get("request_id")):
+        status = _attempt(db, delivery, send, delays)
+    metrics.WEBHOOK_DELIVERIES.labels(status).inc()
+    return status
+
+
+def _attempt(db, delivery, send, delays):
     webhook = store.find_webhook(db, delivery["webhook_id"])
     if webhook is None or not webhook.get("active"):
         store.finish_attempt(db.deliveries, delivery, {"$set": {
@@ -101,6 +116,8 @@ def attempt(db, delivery, send, delays):
               "$set": {"status": status, "next_attempt_at": retry_at}}
     if status != "pending":
         update["$set"]["completed_at"] = now
+    if status == "succeeded":
+        metrics.WEBHOOK_DELIVERY_SECONDS.observe(_seconds_since(delivery["event"].get("occurred_at"), now))
     if store.finish_attempt(db.deliveries, delivery, update) is None:
         log.warning("delivery %s: claim lost while sending; its next holder will try again", delivery["_id"])
         return status

@@ -6,7 +6,7 @@ from services.common import events
 
 def test_envelope_has_every_field_of_the_contract():
     event = events.make_event("customers.customer_created", {"id": "c1"}, site_id="s1", actor="u1")
-    assert set(event) == {"event_id", "type", "occurred_at", "site_id", "actor", "data", "version"}
+    assert set(event) == {"event_id", "type", "occurred_at", "site_id", "actor", "data", "version", "request_id"}
     assert uuid.UUID(event["event_id"]).version == 4
     assert event["occurred_at"].endswith("Z")
     assert datetime.datetime.fromisoformat(event["occurred_at"].replace("Z", "+00:00")).tzinfo

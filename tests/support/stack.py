@@ -20,6 +20,7 @@ class Stack:
                                           "GATEWAY_WORKERS": "2", "GATEWAY_THREADS": "4"})
         self.log_dir = str(log_dir)
         self.procs = {}
+        self.metrics_ports = {}
 
     @property
     def url(self):
@@ -32,11 +33,22 @@ class Stack:
 
     def start(self, name):
         """Start a process; ``customers#2`` is a second replica of customers."""
-        log = open(os.path.join(self.log_dir, "%s.log" % name.replace("#", "-")), "ab")
+        log = open(self.log_path(name), "ab")
+        env = self.env
+        if name != "gateway":
+            self.metrics_ports.setdefault(name, free_port())
+            env = {**env, "CRM_METRICS_PORT": str(self.metrics_ports[name])}
         self.procs[name] = subprocess.Popen(
-            self.command(name), cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            self.command(name), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+
+    def log_path(self, name):
+        return os.path.join(self.log_dir, "%s.log" % name.replace("#", "-"))
+
+    def metrics(self, name):
+        """The Prometheus text a service process serves."""
+        return requests.get("http://127.0.0.1:%d/metrics" % self.metrics_ports[name], timeout=10).text
 
     def start_all(self):
         for name in processes.SERVICES:
