@@ -26,9 +26,11 @@ ui/dist/index.html: $(UI_STAMP) $(UI_SOURCES)
 
 ui: ui/dist/index.html
 
-# Debian's Chromium for the browser tests (never a browser downloaded by Playwright).
+# Debian's Chromium for the browser tests (never a browser downloaded by Playwright), and a
+# Chinese font so the screenshots show the zh-CN pages as people see them.
 chromium:
-	command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; }
+	{ command -v chromium && fc-list :lang=zh | grep -q . ; } >/dev/null 2>&1 || { apt-get update -qq && \
+		apt-get install -y -qq --no-install-recommends chromium fonts-wqy-microhei; }
 
 run: install ui
 	$(PY) -m deploy.run
