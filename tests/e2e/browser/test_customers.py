@@ -1,0 +1,217 @@
+"""The customer list and the create / edit form in Chromium: creating, the duplicate warning,
+field errors, a stale edit, search and filters, saved views, export, and what a viewer is offered."""
+import re
+
+from playwright.sync_api import expect
+
+from tests.e2e.browser.conftest import shot, sign_in, ui_site
+from tests.support.customers import cjk, mobile, uscc
+
+CUSTOMER_URL = re.compile(r".*/customers/([0-9a-f]{32})$")
+
+
+def open_list(page, ui_url):
+    page.goto(ui_url + "/customers")
+    page.locator("[data-test=customer-table]").wait_for()
+    page.locator("[data-test=customer-table] .el-loading-mask").wait_for(state="hidden")
+
+
+def open_new_form(page, ui_url):
+    open_list(page, ui_url)
+    page.locator("[data-test=customer-create]").click()
+    page.wait_for_url("**/customers/new")
+    page.locator("[data-test=customer-legal_name]").wait_for()
+
+
+def field_error(page, field):
+    """The message el-form-item shows under the field driven by data-test=customer-<field>."""
+    return page.locator(".el-form-item:has([data-test=customer-%s]) .el-form-item__error" % field)
+
+
+def add_tag(page, tag):
+    page.locator("[data-test=customer-tags]").click()
+    page.locator("[data-test=customer-tags] input").press_sequentially(tag)
+    page.locator(".el-select-dropdown__item:visible", has_text=tag).click()
+    page.locator("[data-test=customer-tags] .el-tag", has_text=tag).wait_for()
+
+
+def customers_named(api, name):
+    response = api.get("/customers", params={"q": name, "limit": 50})
+    assert response.status_code == 200, response.text
+    return [c for c in response.json()["items"] if c["legal_name"] == name]
+
+
+def rows(page):
+    return page.locator("[data-test=customer-row-link]")
+
+
+def wait_for_total(page, count):
+    page.locator("[data-test=customer-total]", has_text=re.compile(r"\b%d\b" % count)).wait_for()
+    page.locator("[data-test=customer-table] .el-loading-mask").wait_for(state="hidden")
+
+
+def test_create_a_customer_then_a_similar_one_warns_and_can_be_created_anyway(admin_page, ui_url, admin_api):
+    page = admin_page
+    name, tax_id = "%s精密机械有限公司" % cjk(4), uscc()
+    open_new_form(page, ui_url)
+    page.locator("[data-test=customer-legal_name]").fill(name)
+    page.locator("[data-test=customer-short_name]").fill(name[:4])
+    page.locator("[data-test=customer-tax_id]").fill(tax_id)
+    page.locator("[data-test=customer-industry]").fill("机械制造")
+    page.locator("[data-test=customer-phone]").fill(mobile())
+    add_tag(page, "浏览器测试")
+    page.locator("[data-test=address-add]").click()
+    page.locator("[data-test=address-0] [data-test=address-province]").fill("江苏省")
+    page.locator("[data-test=address-0] [data-test=address-city]").fill("苏州市")
+    shot(page, "customers_form_filled")
+    page.locator("[data-test=customer-save]").click()
+
+    page.wait_for_url(CUSTOMER_URL)
+    first_id = CUSTOMER_URL.match(page.url).group(1)
+    page.get_by_text(name, exact=True).first.wait_for()
+    [first] = customers_named(admin_api, name)
+    assert first["id"] == first_id
+    assert first["tags"] == ["浏览器测试"] and first["industry"] == "机械制造"
+    assert first["addresses"][0]["city"] == "苏州市"
+    shot(page, "customers_created")
+
+    # The same name again (no tax id): the archive names the first one as similar.
+    open_new_form(page, ui_url)
+    page.locator("[data-test=customer-legal_name]").fill(name)
+    page.locator("[data-test=customer-save]").click()
+    dialog = page.locator(".el-dialog:has([data-test=duplicate-list])")
+    dialog.wait_for()
+    assert dialog.locator("[data-test=duplicate-list]").get_by_text(name).is_visible()
+    expect(dialog.locator("[data-test=duplicate-list]")).to_contain_text(tax_id)
+    shot(page, "customers_duplicate_warning")
+    dialog.locator("[data-test=duplicate-open]").first.click()
+    page.wait_for_url("**/customers/%s" % first_id)
+    page.get_by_text(name, exact=True).first.wait_for()
+
+    open_new_form(page, ui_url)
+    page.locator("[data-test=customer-legal_name]").fill(name)
+    page.locator("[data-test=customer-short_name]").fill("分厂")
+    page.locator("[data-test=customer-save]").click()
+    page.locator("[data-test=duplicate-force]").click()
+    page.wait_for_url(CUSTOMER_URL)
+    second_id = CUSTOMER_URL.match(page.url).group(1)
+    assert second_id != first_id
+    both = customers_named(admin_api, name)
+    assert {c["id"] for c in both} == {first_id, second_id}
+    assert [c["short_name"] for c in both if c["id"] == second_id] == ["分厂"]
+    shot(page, "customers_created_anyway")
+
+
+def test_field_errors_from_the_api_show_next_to_the_field_and_a_stale_edit_is_reported(admin_page, ui_url, admin_api):
+    page = admin_page
+    open_new_form(page, ui_url)
+    page.locator("[data-test=customer-legal_name]").fill("%s电子有限公司" % cjk(4))
+    page.locator("[data-test=customer-tax_id]").fill("91320500ABCDEFGH12")
+    page.locator("[data-test=customer-phone]").fill("12345")
+    page.locator("[data-test=customer-save]").click()
+    field_error(page, "tax_id").wait_for()
+    assert "unified social credit code" in field_error(page, "tax_id").inner_text()
+    assert "phone" in field_error(page, "phone").inner_text().lower()
+    assert page.url.endswith("/customers/new")
+    shot(page, "customers_field_errors")
+
+    created = admin_api.post("/customers", {"legal_name": "%s模具有限公司" % cjk(4), "short_name": "旧简称"}).json()
+    page.goto(ui_url + "/customers/%s/edit" % created["id"])
+    page.locator("[data-test=customer-short_name]").wait_for()
+    page.wait_for_function("document.querySelector('[data-test=customer-short_name]').value === '旧简称'")
+    # Someone else saves first: this form's version is stale now.
+    changed = admin_api.patch("/customers/%s" % created["id"], {"notes": "电话确认过", "version": created["version"]})
+    assert changed.status_code == 200, changed.text
+    page.locator("[data-test=customer-short_name]").fill("新简称")
+    page.locator("[data-test=customer-save]").click()
+    page.locator("[data-test=customer-stale]").wait_for()
+    shot(page, "customers_stale_edit")
+    page.locator("[data-test=customer-stale-reload]").click()
+    page.locator("[data-test=customer-stale]").wait_for(state="hidden")
+    page.wait_for_function("document.querySelector('[data-test=customer-notes]').value === '电话确认过'")
+    page.locator("[data-test=customer-short_name]").fill("新简称")
+    page.locator("[data-test=customer-save]").click()
+    page.wait_for_url("**/customers/%s" % created["id"])
+    after = admin_api.get("/customers/%s" % created["id"]).json()
+    assert after["short_name"] == "新简称" and after["notes"] == "电话确认过"
+    assert after["version"] == created["version"] + 2
+
+
+def test_search_and_a_filter_narrow_the_list_and_a_saved_view_brings_them_back(admin_page, ui_url, admin_api):
+    page = admin_page
+    prefix = cjk(5)
+    tag = "展会%s" % cjk(2)
+    for suffix, tags in (("轴承有限公司", [tag]), ("齿轮有限公司", [])):
+        response = admin_api.post("/customers", {"legal_name": prefix + suffix, "tags": tags, "industry": "机械"})
+        assert response.status_code == 201, response.text
+
+    open_list(page, ui_url)
+    page.locator("[data-test=customer-search]").fill(prefix)
+    page.locator("[data-test=customer-search]").press("Enter")
+    expect(rows(page)).to_have_text([prefix + "齿轮有限公司", prefix + "轴承有限公司"])
+    wait_for_total(page, 2)
+
+    page.locator("[data-test=filter-tag]").fill(tag)
+    page.locator("[data-test=filter-apply]").click()
+    expect(rows(page)).to_have_text([prefix + "轴承有限公司"])
+    wait_for_total(page, 1)
+    shot(page, "customers_filtered")
+
+    # Sort by name (server side), then save the filters and sort as a view.
+    page.locator("[data-test=customer-table] th:has-text('企业全称')").click()
+    wait_for_total(page, 1)
+    view_name = "展会客户%s" % cjk(2)
+    page.locator("[data-test=view-save]").click()
+    page.locator("[data-test=view-name]").fill(view_name)
+    page.locator("[data-test=view-save-submit]").click()
+    page.locator("[data-test=view-name]").wait_for(state="hidden")
+    views = admin_api.get("/views").json()["items"]
+    [saved] = [v for v in views if v["name"] == view_name]
+    assert saved["filters"] == {"q": prefix, "tag": tag, "sort": "legal_name"}
+
+    page.locator("[data-test=filter-reset]").click()
+    page.locator("[data-test=customer-total]", has_text=re.compile(r"\b1\b")).wait_for(state="detached")
+    assert page.locator("[data-test=customer-search]").input_value() == ""
+
+    page.locator("[data-test=views-button]").click()
+    page.locator("[data-test=view-item]", has_text=view_name).click()
+    expect(rows(page)).to_have_text([prefix + "轴承有限公司"])
+    wait_for_total(page, 1)
+    assert page.locator("[data-test=customer-search]").input_value() == prefix
+    assert page.locator("[data-test=filter-tag]").input_value() == tag
+    shot(page, "customers_view_applied")
+
+    # Export the list as it is filtered now.
+    with page.expect_download() as download_info:
+        page.locator("[data-test=customer-export]").click()
+        page.locator("[data-test=export-csv]").click()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".csv")
+    content = open(download.path(), encoding="utf-8-sig").read()
+    assert prefix + "轴承有限公司" in content and prefix + "齿轮有限公司" not in content
+
+    # Delete the view again.
+    page.locator("[data-test=views-button]").click()
+    page.locator("[data-test=view-item]", has_text=view_name).locator("[data-test=view-delete]").click()
+    page.locator(".el-message-box .el-button--primary").click()
+    page.locator(".el-message", has_text="已删除").wait_for()
+    assert not [v for v in admin_api.get("/views").json()["items"] if v["name"] == view_name]
+    shot(page, "customers_view_deleted")
+
+
+def test_a_viewer_sees_the_list_but_is_not_offered_create_edit_or_delete(page, ui_url, admin_api, make_user):
+    name = "%s纺织有限公司" % cjk(4)
+    response = admin_api.post("/customers", {"legal_name": name, "site_id": ui_site(admin_api)})
+    assert response.status_code == 201, response.text
+    username, password, _ = make_user(roles=("viewer",))
+    sign_in(page, ui_url, username, password)
+    page.locator("[data-test=menu-customers]").click()
+    page.wait_for_url("**/customers")
+    expect(rows(page).filter(has_text=name)).to_have_count(1)
+    assert page.locator("[data-test=customer-create]").count() == 0
+    assert page.locator("[data-test=customer-edit]").count() == 0
+    assert page.locator("[data-test=customer-delete]").count() == 0
+    shot(page, "customers_viewer")
+    # The form itself is closed to them too.
+    page.goto(ui_url + "/customers/new")
+    page.wait_for_url(re.compile(r".*/$"))

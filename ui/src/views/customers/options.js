@@ -1,0 +1,76 @@
+/**
+ * What the customer screens choose from: the API's enumerations, the sortable fields, the list's
+ * columns, and the people and sites the user may pick (each read only where the user may).
+ */
+import { api, fetchAll } from '../../api'
+import { session } from '../../session'
+
+export const TIERS = ['vip', 'key', 'general']
+export const LIFECYCLES = ['prospect', 'first_purchase', 'repeat', 'loyal', 'dormant']
+export const CHURN_RISKS = ['none', 'low', 'high']
+export const STATUSES = ['active', 'inactive']
+export const ACCOUNT_TYPES = ['group', 'legal_entity', 'plant', 'ship_to', 'bill_to']
+export const ADDRESS_TYPES = ['office', 'billing', 'shipping']
+export const PAGE_SIZES = [20, 50, 100]
+
+/** The filters GET /customers and GET /customers/export accept (besides sort and paging). */
+export const FILTER_KEYS = ['q', 'tier', 'tag', 'industry', 'region', 'owner_id', 'lifecycle', 'churn_risk', 'site_id', 'status']
+
+/** The columns a saved view may hold, in the API's order; legal_name is always shown. */
+export const COLUMNS = ['legal_name', 'short_name', 'tax_id', 'industry', 'tier', 'tags', 'owner_id',
+  'lifecycle_stage', 'churn_risk', 'site_id', 'completeness', 'next_followup_date', 'last_order_date', 'updated_at']
+export const DEFAULT_COLUMNS = ['legal_name', 'short_name', 'tier', 'tags', 'industry', 'owner_id',
+  'lifecycle_stage', 'churn_risk', 'completeness', 'updated_at']
+
+/** Column → the server-side sort field (only those the API sorts by). */
+export const SORT_FIELDS = {
+  legal_name: 'legal_name',
+  tier: 'tier_rank',
+  completeness: 'completeness',
+  next_followup_date: 'next_followup_date',
+  last_order_date: 'last_order_date',
+  updated_at: 'updated_at',
+}
+export const DEFAULT_SORT = '-updated_at'
+
+export const TIER_TAG_TYPES = { vip: 'danger', key: 'warning', general: 'info' }
+export const CHURN_TAG_TYPES = { none: 'success', low: 'warning', high: 'danger' }
+
+export function emptyFilters() {
+  return Object.fromEntries(FILTER_KEYS.map((key) => [key, '']))
+}
+
+/** Only the filters that are set (what the API and a saved view get). */
+export function activeFilters(filters) {
+  const active = {}
+  for (const key of FILTER_KEYS) {
+    const value = typeof filters[key] === 'string' ? filters[key].trim() : filters[key]
+    if (value !== '' && value !== null && value !== undefined) active[key] = value
+  }
+  return active
+}
+
+/**
+ * The users an owner can be chosen from. Listing users needs users:admin; anyone else picks
+ * from themselves (plus whoever already owns the record), so `limited` tells the form to say so.
+ */
+export async function loadOwners() {
+  const me = session.user ? [{ id: session.user.id, label: session.user.display_name || session.user.username }] : []
+  if (!session.can('users:admin')) return { owners: me, limited: true }
+  try {
+    const users = await fetchAll('/users', { status: 'active' }, 5)
+    return { owners: users.map((u) => ({ id: u.id, label: u.display_name || u.username })), limited: false }
+  } catch (e) {
+    return { owners: me, limited: true }
+  }
+}
+
+/** The sites the user works at (the API lists only those). */
+export async function loadSites() {
+  try {
+    const data = await api.get('/sites')
+    return data.items.map((s) => ({ id: s.id, label: s.name || s.code }))
+  } catch (e) {
+    return []
+  }
+}
