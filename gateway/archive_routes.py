@@ -22,7 +22,7 @@ from werkzeug.exceptions import UnsupportedMediaType
 from gateway import downloads
 from gateway.extensions import rpc
 from gateway.schemas import customers as s
-from gateway.schemas.common import error_responses, split_page
+from gateway.schemas.common import PageQuerySchema, error_responses, page_schema, split_page
 from gateway.security import authenticated, rpc_context
 from services.common.errors import ValidationFailed
 
@@ -217,6 +217,16 @@ def duplicates(args):
 def merge(body, customer_id):
     """Merge other customers into this one, choosing per field whose value is kept; revertible."""
     return customers("merge", customer_id, body)
+
+
+@blp.route("/merges")
+@authenticated(blp)
+@blp.arguments(PageQuerySchema, location="query", unknown=RAISE)
+@blp.response(200, page_schema(s.MergeSchema))
+@error_responses(blp, 403)
+def list_merges(args):
+    """Merges whose surviving customer is in your sites, newest first, to review or revert (customers:write)."""
+    return customers("list_merges", limit=args["limit"], cursor=args.get("cursor"))
 
 
 @blp.route("/merges/<merge_id>/revert", methods=["POST"])

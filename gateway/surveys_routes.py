@@ -63,6 +63,16 @@ def get_survey(survey_id):
     return feedback("get_survey", survey_id)
 
 
+@blp.route("/surveys/<survey_id>/results")
+@authenticated(blp)
+@blp.response(200, s.SurveyResultsSchema)
+@error_responses(blp, 403, 404)
+def survey_results(survey_id):
+    """What the answers add up to per question (average and spread of ratings, NPS with promoters,
+    passives and detractors, counts per choice, the latest texts) and the latest 200 answers."""
+    return feedback("survey_results", survey_id)
+
+
 @blp.route("/surveys/<survey_id>/send", methods=["POST"])
 @authenticated(blp)
 @blp.arguments(s.SurveySendSchema)

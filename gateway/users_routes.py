@@ -35,6 +35,17 @@ class Users(MethodView):
         return accounts("create_user", body)
 
 
+@blp.route("/users/directory")
+@authenticated(blp)
+@blp.arguments(s.DirectoryQuerySchema, location="query", unknown=RAISE)
+@blp.response(200, s.DirectorySchema)
+def user_directory(args):
+    """Active colleagues at your sites, by name, for choosing an owner or assignee (any signed-in
+    user; names and sites only)."""
+    limit = args.pop("limit", 50)
+    return accounts("colleagues", args, limit=limit)
+
+
 @blp.route("/users/<user_id>")
 class User(MethodView):
     @authenticated(blp)

@@ -3,7 +3,7 @@ from datetime import timezone
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from gateway.schemas.common import PageQuerySchema, StrictSchema, Text, Timestamp
+from gateway.schemas.common import PageQuerySchema, QueryInteger, StrictSchema, Text, Timestamp
 
 LANGUAGES = ("zh-CN", "en")
 ID_MAX = 64
@@ -147,6 +147,27 @@ class LoginRecordSchema(Schema):
 
 
 # Permissions, roles and sites
+
+class DirectoryQuerySchema(StrictSchema):
+    q = Text(100, metadata={"description": "start of the username or display name"})
+    site_id = Text(ID_MAX, min_length=1)
+    ids = fields.List(Text(ID_MAX, min_length=1), validate=validate.Length(max=200),
+                      metadata={"description": "only these users (repeat the parameter): names for ids"})
+    limit = QueryInteger(load_default=50, validate=validate.Range(min=1, max=200),
+                         metadata={"description": "at most this many (1-200)"})
+
+
+class DirectoryEntrySchema(Schema):
+    id = fields.String()
+    username = fields.String()
+    display_name = fields.String(allow_none=True)
+    position = fields.String(allow_none=True)
+    sites = fields.List(fields.String())
+
+
+class DirectorySchema(Schema):
+    items = fields.List(fields.Nested(DirectoryEntrySchema))
+
 
 class PermissionsUpdateSchema(StrictSchema):
     roles = NameList(20, min_length=1)

@@ -534,6 +534,8 @@ class MergeSchema(Schema):
     done_at = Timestamp(allow_none=True)
     reverted_at = Timestamp(allow_none=True)
     reverted_by = fields.String(allow_none=True)
+    names = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True),
+                        metadata={"description": "legal name of each customer in the merge, as it was"})
     fields = fields.Dict(metadata={"description": "the field choices applied"})  # last: shadows the module
 
 

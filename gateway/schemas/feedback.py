@@ -219,6 +219,47 @@ class SurveySchema(Schema):
     version = fields.Integer()
 
 
+class NpsSchema(Schema):
+    promoters = fields.Integer()
+    passives = fields.Integer()
+    detractors = fields.Integer()
+    score = fields.Float(allow_none=True, metadata={"description": "% promoters − % detractors"})
+
+
+class SurveyQuestionResultSchema(Schema):
+    id = fields.String()
+    kind = fields.String()
+    text = fields.String()
+    answered = fields.Integer()
+    average = fields.Float(allow_none=True, metadata={"description": "rating and NPS questions"})
+    distribution = fields.Dict(keys=fields.String(), values=fields.Integer(),
+                               metadata={"description": "answers per value (rating, NPS) or per option (choice)"})
+    satisfied_share = fields.Float(allow_none=True, metadata={"description": "rating: share of 4 and 5"})
+    nps = fields.Nested(NpsSchema, metadata={"description": "NPS questions"})
+    texts = fields.List(fields.String(), metadata={"description": "free text: the latest 50 answers"})
+
+
+class SurveyResponseSchema(Schema):
+    link_id = fields.String()
+    customer_id = fields.String()
+    contact_id = fields.String()
+    name = fields.String(allow_none=True)
+    answered_at = Timestamp()
+    rating = fields.Integer(allow_none=True)
+    nps = fields.Integer(allow_none=True)
+    answers = fields.Dict(keys=fields.String(), metadata={"description": "question id → answer"})
+    feedback_id = fields.String(allow_none=True, metadata={"description": "the follow-up item of a low score"})
+
+
+class SurveyResultsSchema(Schema):
+    survey_id = fields.String()
+    sent = fields.Integer()
+    answered = fields.Integer()
+    response_rate = fields.Float(allow_none=True)
+    questions = fields.List(fields.Nested(SurveyQuestionResultSchema))
+    responses = fields.List(fields.Nested(SurveyResponseSchema))
+
+
 class SurveySendSchema(StrictSchema):
     customer_id = Id(required=True)
     contact_ids = fields.List(Id(), required=True, validate=validate.Length(min=1, max=100))

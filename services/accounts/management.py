@@ -60,6 +60,35 @@ def list_users(db, caller, filters, limit, cursor):
     return {"items": [user_out(u) for u in documents], "next_cursor": next_cursor, "total": total}
 
 
+DIRECTORY_FIELDS = ("username", "display_name", "position", "sites")
+
+
+def colleagues(db, caller, filters, limit=50):
+    """Active colleagues at the caller's sites, for owner and assignee pickers: names only, no
+    contact details or permissions. Any signed-in user may ask."""
+    filters = load(schemas.DirectoryFilterSchema(), filters or {})
+    query = {"status": "active"}
+    if filters.get("ids"):
+        query["_id"] = {"$in": filters["ids"]}
+    if filters.get("site_id"):
+        if not caller.has_site(filters["site_id"]):
+            return {"items": []}
+        query["sites"] = filters["site_id"]
+    elif not caller.all_sites:
+        query["sites"] = {"$in": list(caller.sites)}
+    prefix = users.key(filters.get("q") or "")
+    limit = max(1, min(int(limit or 50), 200))
+    found = []
+    for user in store.iterate_users(db, query, {field: 1 for field in DIRECTORY_FIELDS + ("username_key",)}):
+        if prefix and not (user.get("username_key", "").startswith(prefix)
+                           or (user.get("display_name") or "").lower().startswith(prefix)):
+            continue
+        found.append({"id": user["_id"], **{field: user.get(field) for field in DIRECTORY_FIELDS}})
+        if len(found) >= limit:
+            break
+    return {"items": sorted(found, key=lambda u: ((u["display_name"] or u["username"]).lower(), u["id"]))}
+
+
 def update_user(db, caller, user_id, data):
     user = users.get_visible(caller, store.find_user(db, user_id))
     if user["status"] == "deleted":

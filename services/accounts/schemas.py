@@ -109,6 +109,12 @@ class UserFilterSchema(Schema):
     q = fields.String(validate=validate.Length(max=100))
 
 
+class DirectoryFilterSchema(Schema):
+    site_id = fields.String(validate=validate.Length(max=64))
+    q = fields.String(validate=validate.Length(max=100))
+    ids = fields.List(fields.String(validate=validate.Length(max=64)), validate=validate.Length(max=200))
+
+
 class AuditFilterSchema(Schema):
     actor = fields.String(validate=validate.Length(max=64))
     entity_type = fields.String(validate=validate.Length(max=64))

@@ -34,6 +34,8 @@ RPC methods (called as ``accounts.<method>``):
 - ``user_directory(user_ids) -> {items: [{id, display_name, email, language, sites, permissions,
   status}]}``: for other services (assignees, recipients); any signed-in caller, limited to users
   sharing a site with the caller unless it holds ``sites:all``; unknown ids are left out.
+- ``colleagues(filters, limit) -> {items: [{id, username, display_name, position, sites}]}``: active
+  users at the caller's sites for pickers and names (filters: site_id, q, ids); any signed-in caller.
 - ``list_roles() -> {roles: [{name, permissions}], permissions: [{name, description}]}``
 - ``list_sites() -> {items}``; ``create_site(data) -> site`` (users:admin); site: code, name,
   address, timezone.
@@ -108,6 +110,12 @@ class AccountsService(ServiceBase):
     @rpc
     def list_users(self, filters=None, limit=None, cursor=None):
         return management.list_users(self.db, self.context.caller, filters, limit, cursor)
+
+    @rpc
+    def colleagues(self, filters=None, limit=None):
+        """-> {items: [{id, username, display_name, position, sites}]}: active users at the caller's
+        sites (``filters``: site_id, q name prefix, ids; at most ``limit``, 200). Any signed-in caller."""
+        return management.colleagues(self.db, self.context.caller, filters, limit)
 
     @rpc
     def create_user(self, data):

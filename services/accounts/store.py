@@ -65,6 +65,10 @@ def find_user_by_email(db, email_key):
     return db.users.find_one({"email_key": email_key, "status": "active"}, {"_outbox": 0})
 
 
+def iterate_users(db, query, projection):
+    return db.users.find(query, projection).batch_size(500)
+
+
 def list_users(db, query, limit, cursor):
     return paging.page(db.users, query, "created_at", True, limit, cursor, {"_outbox": 0})
 

@@ -52,7 +52,16 @@ def out(record):
             "merged_ids": record["merged_ids"], "fields": record["fields"], "moved": record.get("moved", {}),
             "created_by": record["created_by"], "created_at": _time(record["created_at"]),
             "done_at": _time(record.get("done_at")), "reverted_at": _time(record.get("reverted_at")),
-            "reverted_by": record.get("reverted_by")}
+            "reverted_by": record.get("reverted_by"),
+            "names": {customer_id: image.get("legal_name") for customer_id, image in (record.get("images") or {}).items()}}
+
+
+def list_merges(db, caller, limit, cursor):
+    """Merges whose survivor is in the caller's sites, newest first (customers:write, to revert them)."""
+    caller.require("customers:write")
+    query = {} if caller.all_sites else {"site_id": {"$in": list(caller.sites)}}
+    documents, next_cursor, total = store.list_merges(db, query, limit, cursor)
+    return {"items": [out(record) for record in documents], "next_cursor": next_cursor, "total": total}
 
 
 def _blank(value):

@@ -190,6 +190,12 @@ class CustomersService(ServiceBase):
         return merge.merge(self.db, self.caller, survivor_id, data)
 
     @rpc
+    def list_merges(self, limit=None, cursor=None):
+        """-> page of merges (as ``merge`` returns them, plus ``names``) whose survivor is in your sites,
+        newest first (customers:write)."""
+        return merge.list_merges(self.db, self.caller, limit, cursor)
+
+    @rpc
     def revert_merge(self, merge_id):
         return merge.revert_merge(self.db, self.caller, merge_id)
 

@@ -51,6 +51,8 @@ def ensure_indexes(db):
     db.import_chunks.create_index([("import_id", ASCENDING), ("seq", ASCENDING)])
     db.import_errors.create_index([("import_id", ASCENDING), ("row", ASCENDING)])
     db.merges.create_index([("status", ASCENDING), ("lease_until", ASCENDING)])
+    db.merges.create_index([("created_at", DESCENDING)])
+    db.merges.create_index([("site_id", ASCENDING), ("created_at", DESCENDING)])
     db.merge_images.create_index([("merge_id", ASCENDING), ("collection", ASCENDING)])
 
 
@@ -399,6 +401,10 @@ def find_import_matches(db, site_id, wanted):
 
 def insert_merge(db, merge):
     db.merges.insert_one(merge)
+
+
+def list_merges(db, query, limit, cursor):
+    return paging.page(db.merges, query, "created_at", True, limit, cursor)
 
 
 def find_merge(db, merge_id):

@@ -122,6 +122,12 @@ class FeedbackService(ServiceBase):
         return surveys.get_survey(self.db, self.caller, survey_id)
 
     @rpc
+    def survey_results(self, survey_id):
+        """-> {survey_id, sent, answered, response_rate, questions: [per-question results],
+        responses: [latest 200 answers]} (feedback:read; NotFound outside your sites)."""
+        return surveys.survey_results(self.db, self.caller, survey_id)
+
+    @rpc
     def list_surveys(self, limit=None, cursor=None):
         return surveys.list_surveys(self.db, self.caller, limit, cursor)
 

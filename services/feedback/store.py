@@ -158,6 +158,11 @@ def clear_feedback_pending(db, token_hash):
     db.survey_links.update_one({"_id": token_hash}, {"$unset": {"feedback_pending": ""}})
 
 
+def links_of_survey(db, survey_id):
+    """Every link of a survey (one equality on the ``survey_id`` index)."""
+    return list(db.survey_links.find({"survey_id": survey_id}, HIDDEN).batch_size(500))
+
+
 def iterate_links(db, query, projection=None):
     return db.survey_links.find(query, projection or HIDDEN).batch_size(500)
 

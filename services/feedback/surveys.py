@@ -14,7 +14,7 @@ from services.common import config
 from services.common.errors import BadRequest, NotFound, ValidationFailed
 from services.common.events import changes_between, jsonable, pending_insert, utcnow
 from services.common.schemas import load
-from services.feedback import answers, events, items, peers, schemas, settings, sla, store
+from services.feedback import answers, events, items, peers, results, schemas, settings, sla, store
 
 LINK_DAYS = 30
 THANK_YOU = {"zh-CN": "感谢您的反馈！", "en": "Thank you for your feedback!"}
@@ -71,6 +71,13 @@ def visible_survey(caller, survey):
 def get_survey(db, caller, survey_id):
     caller.require("feedback:read")
     return out(visible_survey(caller, store.find_survey(db, survey_id)))
+
+
+def survey_results(db, caller, survey_id):
+    """Per-question results and the latest answers of one survey of the caller's sites."""
+    caller.require("feedback:read")
+    survey = visible_survey(caller, store.find_survey(db, survey_id))
+    return results.summarise(survey, store.links_of_survey(db, survey_id))
 
 
 def list_surveys(db, caller, limit, cursor):

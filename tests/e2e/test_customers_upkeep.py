@@ -214,10 +214,16 @@ def test_merge_three_then_revert_restores_all_with_their_children(people):
     after = people.sales_a.get("/customers/%s" % survivor["id"]).json()
     assert after["industry"] == others[0]["industry"]
     assert people.sales_a.get("/customers/%s/contacts" % survivor["id"]).json()["total"] == 3
+    assert record["names"][others[0]["id"]] == others[0]["legal_name"]
+    listed = people.sales_a.get("/merges", params={"limit": 5}).json()["items"]
+    assert listed[0]["id"] == record["id"] and listed[0]["status"] == "done"
+    assert record["id"] not in [m["id"] for m in people.sales_b.get("/merges").json()["items"]]
+    assert people.viewer_a.get("/merges").status_code == 403
 
     reverted = people.sales_a.post("/merges/%s/revert" % record["id"])
     assert reverted.status_code == 200, reverted.text
     assert reverted.json()["status"] == "reverted"
+    assert people.sales_a.get("/merges").json()["items"][0]["status"] == "reverted"
     assert people.sales_a.get("/customers/%s" % survivor["id"]).json()["industry"] == "auto"
     for customer in [survivor] + others:
         assert people.sales_a.get("/customers/%s" % customer["id"]).status_code == 200

@@ -221,6 +221,20 @@ def test_a_survey_to_two_contacts(stack, plant, feedback_events):
     assert len(feedback_events("feedback.survey_response_received", at_least=2, survey_id=survey["id"])) == 2
     assert api.get("/surveys/%s" % survey["id"]).json()["response_count"] == 2
 
+    results = api.get("/surveys/%s/results" % survey["id"])
+    assert results.status_code == 200, results.text
+    results = results.json()
+    assert (results["sent"], results["answered"], results["response_rate"]) == (2, 2, 1.0)
+    rating, nps, text = results["questions"]
+    assert (rating["average"], rating["satisfied_share"]) == (4.5, 1.0)
+    assert rating["distribution"] == {"1": 0, "2": 0, "3": 0, "4": 1, "5": 1}
+    assert nps["nps"] == {"promoters": 1, "passives": 0, "detractors": 1, "score": 0.0} and nps["average"] == 6.5
+    assert text["texts"] == ["Deliver on time."] and text["answered"] == 1
+    assert [r["contact_id"] for r in results["responses"]] == [contact_ids[1], contact_ids[0]]
+    assert results["responses"][1]["answers"] == {"q1": 4, "q2": 3, "q3": "Deliver on time."}
+    assert results["responses"][1]["feedback_id"] == alert["feedback_id"]
+    assert api.get("/surveys/no-such-survey/results").status_code == 404
+
 
 def test_the_satisfaction_report_matches_the_data(plant):
     api = plant["manager"]

@@ -318,3 +318,27 @@ def test_the_audit_trail_shows_who_changed_what(admin_api, sites):
     assert [e["id"] for e in later] == [changed["id"]]
     earlier = admin_api.get("/audit", params={"entity_id": user["id"], "until": created["at"]}).json()["items"]
     assert changed["id"] not in [e["id"] for e in earlier]
+
+
+def test_the_user_directory_names_colleagues_at_your_sites_only(stack, admin_api, sites):
+    prefix = unique("dir")
+    colleague = create_user(admin_api, [sites["A"]["id"]], ["service"], username=prefix + ".li")
+    elsewhere = create_user(admin_api, [sites["B"]["id"]], ["sales"], username=prefix + ".wang")
+    gone = create_user(admin_api, [sites["A"]["id"]], ["sales"], username=prefix + ".zhao")
+    assert admin_api.patch("/users/%s" % gone["id"], {"status": "disabled", "version": gone["version"]}).status_code == 200
+    sales = signed_in(stack, create_user(admin_api, [sites["A"]["id"]], ["sales"], username=prefix + ".chen"))
+
+    response = sales.get("/users/directory", params={"q": prefix})
+    assert response.status_code == 200, response.text
+    entries = response.json()["items"]
+    assert [e["username"] for e in entries] == [prefix + ".chen", prefix + ".li"]
+    assert set(entries[1]) == {"id", "username", "display_name", "position", "sites"}
+    assert entries[1]["id"] == colleague["id"] and entries[1]["sites"] == [sites["A"]["id"]]
+    assert sales.get("/users/directory", params={"q": prefix, "site_id": sites["B"]["id"]}).json()["items"] == []
+    everyone = admin_api.get("/users/directory", params={"q": prefix}).json()["items"]
+    assert {e["id"] for e in everyone} >= {colleague["id"], elsewhere["id"]} and gone["id"] not in {
+        e["id"] for e in everyone}
+    named = sales.get("/users/directory", params={"ids": [colleague["id"], elsewhere["id"], gone["id"]]})
+    assert [e["id"] for e in named.json()["items"]] == [colleague["id"]]
+    assert sales.get("/users/directory", params={"limit": 0}).status_code == 422
+    assert Api(stack.url).get("/users/directory").status_code == 401

@@ -43,7 +43,8 @@ JOB = {"id": "j1", "status": "running", "dry_run": False, "filename": "customers
        "started_at": "2026-11-01T08:00:01+00:00", "finished_at": None}
 MERGE = {"id": "m1", "status": "done", "survivor_id": "c1", "merged_ids": ["c2", "c3"], "fields": {"phone": "c2"},
          "moved": {"contacts": 3}, "created_by": "u1", "created_at": "2026-11-01T08:00:00+00:00",
-         "done_at": "2026-11-01T08:00:02+00:00", "reverted_at": None, "reverted_by": None}
+         "done_at": "2026-11-01T08:00:02+00:00", "reverted_at": None, "reverted_by": None,
+         "names": {"c1": "苏州精密", "c2": "苏州精密集团", "c3": "苏州精密股份"}}
 VIEW = {"id": "v1", "name": "VIP in Jiangsu", "filters": {"tier": "vip", "region": "江苏"},
         "columns": ["legal_name", "tier"], "shared": True, "site_id": "s1", "owner_id": "u1",
         "created_at": "2026-11-01T08:00:00+00:00"}
