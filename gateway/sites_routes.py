@@ -25,7 +25,7 @@ class Sites(MethodView):
     @blp.response(201, s.SiteSchema)
     @error_responses(blp, 403, 409)
     def post(self, body):
-        """Create a factory site (users:admin)."""
+        """Create a factory site (sites:admin, company-wide: sites:all)."""
         return rpc.call("accounts", "create_site", body, context=rpc_context())
 
 

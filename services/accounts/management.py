@@ -206,9 +206,9 @@ def new_site(data):
 
 
 def create_site(db, caller, data):
-    caller.require("users:admin")
-    if not caller.all_sites:
-        caller.require("sites:all")
+    """A new factory site: sites:admin, held company-wide (sites:all)."""
+    caller.require("sites:admin")
+    caller.require("sites:all")
     site = new_site(load(schemas.SiteCreateSchema(), data))
     store.insert_site(db, site, events.event("site_created", {
         "site_id": site["_id"], "code": site["code"], "name": site["name"], "timezone": site["timezone"],

@@ -342,3 +342,16 @@ def test_the_user_directory_names_colleagues_at_your_sites_only(stack, admin_api
     assert [e["id"] for e in named.json()["items"]] == [colleague["id"]]
     assert sales.get("/users/directory", params={"limit": 0}).status_code == 422
     assert Api(stack.url).get("/users/directory").status_code == 401
+
+
+def test_creating_a_site_takes_sites_admin_company_wide(stack, admin_api, sites):
+    user = create_user(admin_api, [sites["A"]["id"]], ["manager"])
+    body = {"code": unique("S"), "name": "Plant S", "timezone": "Asia/Shanghai"}
+    assert signed_in(stack, user).post("/sites", body).status_code == 403
+    granted = admin_api.put("/users/%s/permissions" % user["id"], {"grants": ["sites:admin"], "revocations": []})
+    assert granted.status_code == 200, granted.text
+    assert signed_in(stack, user).post("/sites", body).status_code == 403
+    both = admin_api.put("/users/%s/permissions" % user["id"], {"grants": ["sites:admin", "sites:all"],
+                                                                 "revocations": [], "version": granted.json()["version"]})
+    assert both.status_code == 200, both.text
+    assert signed_in(stack, user).post("/sites", body).status_code == 201

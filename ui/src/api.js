@@ -21,7 +21,8 @@ export class ApiError extends Error {
 
 let refreshing = null
 
-async function refreshSession() {
+/** Trade the refresh token for a new session; false when it is no longer valid. */
+export async function refreshSession() {
   if (!session.refreshToken) return false
   if (!refreshing) {
     refreshing = fetch(`${BASE}/auth/refresh`, {

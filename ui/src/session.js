@@ -37,6 +37,15 @@ export const session = reactive({
       accessToken: this.accessToken, refreshToken: this.refreshToken, user: this.user,
     }))
   },
+  /** The permissions the current access token carries (what the services will allow). */
+  tokenPermissions() {
+    try {
+      const payload = this.accessToken.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')
+      return JSON.parse(atob(payload)).perms || []
+    } catch (e) {
+      return []
+    }
+  },
   /** Whether the user holds a permission, e.g. can('customers:write'). */
   can(permission) {
     return Boolean(this.user && (this.user.permissions || []).includes(permission))
