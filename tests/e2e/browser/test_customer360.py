@@ -155,12 +155,15 @@ def test_the_tier_badge_opens_its_explanation(admin_page, ui_url, admin_api):
     shot(page, "customer360_tier_explained")
 
 
-def test_a_viewer_sees_the_customer_but_no_log_button(page, ui_url, admin_api, make_user):
-    customer = make_customer(admin_api)
+def test_a_viewer_sees_the_customer_and_its_owner_but_no_log_button(page, ui_url, admin_api, make_user):
+    owner_username, _, owner_id = make_user(roles=("sales",))
+    customer = make_customer(admin_api, owner_id=owner_id)
     username, password, _ = make_user(roles=("viewer",))
     sign_in(page, ui_url, username, password)
     open_customer(page, ui_url, customer)
     page.locator("[data-test=tier-badge]").wait_for()
+    # The owner is a colleague: named from the user directory, which any user may read.
+    expect(page.locator("[data-test=customer-owner]")).to_have_text(owner_username)
     page.locator("[data-test=tab-contacts]").click()
     page.locator("[data-test=contact-table]").wait_for()
     assert page.locator("[data-test=interaction-log]").count() == 0

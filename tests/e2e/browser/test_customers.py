@@ -199,6 +199,42 @@ def test_search_and_a_filter_narrow_the_list_and_a_saved_view_brings_them_back(a
     shot(page, "customers_view_deleted")
 
 
+def pick_owner(page, select, name):
+    """Search a colleague by name in an owner picker and take them."""
+    page.locator(select).click()
+    page.locator(select + " input").fill(name)
+    page.locator(".el-select-dropdown__item:visible", has_text=name).first.click()
+
+
+def test_a_sales_user_assigns_a_customer_to_a_colleague_and_filters_by_them(page, ui_url, admin_api, make_user):
+    _, _, colleague_id = make_user(roles=("sales",))
+    colleague = admin_api.get("/users/%s" % colleague_id).json()
+    display_name = "王%s" % cjk(2)
+    response = admin_api.patch("/users/%s" % colleague_id, {"display_name": display_name, "version": colleague["version"]})
+    assert response.status_code == 200, response.text
+    username, password, _ = make_user(roles=("sales",))
+    sign_in(page, ui_url, username, password)
+
+    name = "%s机电有限公司" % cjk(4)
+    open_new_form(page, ui_url)
+    page.locator("[data-test=customer-legal_name]").fill(name)
+    pick_owner(page, "[data-test=customer-owner_id]", display_name)
+    expect(page.locator("[data-test=customer-owner_id]")).to_contain_text(display_name)
+    shot(page, "customers_owner_colleague")
+    page.locator("[data-test=customer-save]").click()
+    page.wait_for_url(CUSTOMER_URL)
+    customer_id = CUSTOMER_URL.match(page.url).group(1)
+    assert admin_api.get("/customers/%s" % customer_id).json()["owner_id"] == colleague_id
+    expect(page.locator("[data-test=customer-owner]")).to_have_text(display_name)
+
+    open_list(page, ui_url)
+    pick_owner(page, "[data-test=filter-owner]", display_name)
+    expect(rows(page)).to_have_text([name])
+    wait_for_total(page, 1)
+    expect(page.locator("[data-test=customer-table] .el-table__body")).to_contain_text(display_name)
+    shot(page, "customers_filtered_by_owner")
+
+
 def test_a_viewer_sees_the_list_but_is_not_offered_create_edit_or_delete(page, ui_url, admin_api, make_user):
     name = "%s纺织有限公司" % cjk(4)
     response = admin_api.post("/customers", {"legal_name": name, "site_id": ui_site(admin_api)})

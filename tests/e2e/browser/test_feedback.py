@@ -206,14 +206,36 @@ def test_a_survey_answered_on_a_phone_shows_for_the_admin(admin_page, ui_url, ad
 
     page.reload()
     page.locator("[data-test=survey-answered-count] .el-statistic__number", has_text=exactly("1")).wait_for()
-    followup = page.locator("[data-test=survey-followup-text]", has_text="希望交货前电话确认。")
-    followup.wait_for()
-    assert "rating 2/5" in followup.inner_text() and "NPS 5/10" in followup.inner_text()
-    shot(page, "survey_detail_answered")
     stored = admin_api.get("/surveys/%s" % survey_id).json()
     assert (stored["sent_count"], stored["response_count"]) == (1, 1)
     assert [q["kind"] for q in stored["questions"]] == ["rating", "nps", "text"]
     assert stored["questions"][2]["required"] is False
+    rating_id, nps_id, text_id = [q["id"] for q in stored["questions"]]
+
+    # Per question: the rating's average, the NPS split, the written answer.
+    questions = page.locator("[data-test=survey-question-result]")
+    expect(questions).to_have_count(3)
+    expect(questions.nth(0)).to_contain_text("您对本次交货满意吗？")
+    expect(questions.nth(0).locator("[data-test=survey-question-headline]")).to_contain_text("2 / 5")
+    expect(questions.nth(0).locator("canvas")).to_have_count(1)
+    expect(questions.nth(1).locator("[data-test=survey-question-headline]")).to_contain_text("-100")
+    expect(questions.nth(1).locator("[data-test=survey-question-headline]")).to_contain_text("贬损者 1")
+    expect(questions.nth(2).locator("[data-test=survey-question-texts]")).to_contain_text("希望交货前电话确认。")
+
+    # The individual answer, with its follow-up item.
+    response = page.locator("[data-test=survey-responses] .el-table__body-wrapper tr",
+                            has=page.locator("[data-test=survey-response-name]", has_text="李娜"))
+    expect(response).to_have_count(1)
+    expect(response.locator("[data-test=survey-answer-%s]" % rating_id)).to_have_text("★ 2/5")
+    expect(response.locator("[data-test=survey-answer-%s]" % nps_id)).to_have_text("5/10")
+    expect(response.locator("[data-test=survey-answer-%s]" % text_id)).to_have_text("希望交货前电话确认。")
+    shot(page, "survey_detail_answered")
+    response.locator("[data-test=survey-response-followup]").click()
+    page.wait_for_url(re.compile(r".*/feedback/[0-9a-f]+$"))
+    shown = page.locator("[data-test=feedback-text-shown]", has_text="希望交货前电话确认。")
+    expect(shown).to_contain_text("rating 2/5")
+    expect(shown).to_contain_text("NPS 5/10")
+    shot(page, "survey_followup_item")
 
 
 def test_a_reader_sees_feedback_but_cannot_record_or_move_it(page, ui_url, admin_api, make_user):

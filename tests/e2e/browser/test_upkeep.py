@@ -1,5 +1,5 @@
 """Archive upkeep in Chromium: importing customers (check, run, rejected rows), merging duplicates
-and reverting the merge, and confirming customers due for their periodic review."""
+and reverting the merge from the list of merges, and confirming customers due for their periodic review."""
 import csv
 import datetime
 import io
@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from services.common import config
 from services.common.mongo import connect
+from tests.conftest import ADMIN_PASSWORD
 from tests.e2e.browser.conftest import shot, sign_in, ui_site
 from tests.support.customers import cjk, create_customer, uscc
 
@@ -89,7 +90,8 @@ def test_import_explains_a_file_it_cannot_read_and_one_too_large(admin_page, ui_
     shot(page, "upkeep_import_too_large")
 
 
-def test_merge_two_duplicates_keeping_a_value_of_the_other_then_revert(admin_page, ui_url, admin_api):
+def test_merge_two_duplicates_keeping_a_value_of_the_other_then_revert_from_the_list(admin_page, ui_url, admin_api,
+                                                                                    browser):
     page = admin_page
     core = cjk(4)
     kept = create_customer(admin_api, legal_name="%s电子有限公司" % core, industry="电子元件")
@@ -115,17 +117,36 @@ def test_merge_two_duplicates_keeping_a_value_of_the_other_then_revert(admin_pag
     merged = admin_api.get("/customers/%s" % kept["id"]).json()
     assert (merged["legal_name"], merged["industry"]) == (kept["legal_name"], "半导体")
     assert admin_api.get("/customers/%s" % other["id"]).status_code == 404
+    [merge] = [m for m in admin_api.get("/merges", params={"limit": 50}).json()["items"]
+               if m["survivor_id"] == kept["id"]]
 
-    page.locator("[data-test=merge-revert]").click()
-    page.locator(".el-message-box__btns .el-button--primary").click()
-    expect(page.locator("[data-test=merge-reverted]")).to_be_visible()
-    shot(page, "upkeep_merge_reverted")
+    # The list of merges comes from the API: a fresh browser sees it and reverts the merge there.
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    try:
+        other_page = sign_in(context.new_page(), ui_url, "admin", ADMIN_PASSWORD)
+        other_page.goto(ui_url + "/duplicates")
+        row = other_page.locator("[data-test=recent-merges] tr", has=other_page.locator(
+            "[data-test=recent-merge-%s]" % merge["id"]))
+        expect(row).to_contain_text(kept["legal_name"], timeout=15000)
+        expect(row).to_contain_text(other["legal_name"])
+        expect(row.locator("[data-test=recent-merge-status]")).to_have_text("已合并")
+        shot(other_page, "upkeep_merge_list")
+        row.locator("[data-test=recent-merge-revert-%s]" % merge["id"]).click()
+        other_page.locator(".el-message-box__btns .el-button--primary").click()
+        expect(row.locator("[data-test=recent-merge-status]")).to_have_text("已撤销")
+        expect(row.locator("[data-test=recent-merge-revert-%s]" % merge["id"])).to_have_count(0)
+        shot(other_page, "upkeep_merge_list_reverted")
+    finally:
+        context.close()
     assert admin_api.get("/customers/%s" % kept["id"]).json()["industry"] == "电子元件"
     assert admin_api.get("/customers/%s" % other["id"]).status_code == 200
 
+    # Back in the first browser, a reload of the list shows the merge reverted as well.
     page.locator("[data-test=merge-back]").click()
-    recent = page.locator("[data-test=recent-merges] tr", has_text=kept["legal_name"])
-    expect(recent).to_contain_text("已撤销")
+    page.reload()
+    recent = page.locator("[data-test=recent-merges] tr", has=page.locator("[data-test=recent-merge-%s]" % merge["id"]))
+    expect(recent.locator("[data-test=recent-merge-status]")).to_have_text("已撤销")
+    shot(page, "upkeep_merge_reverted")
 
 
 def overdue_for_review(customer_id, days=120):

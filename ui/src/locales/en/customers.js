@@ -22,8 +22,7 @@ export default {
     type_and_enter: 'Type and press Enter',
     parent_placeholder: 'Search by name',
     site_default: 'Your first site',
-    owners_limited: 'You can assign customers to yourself; an administrator can assign them to others.',
-    current_owner: 'Current owner',
+    owner_search: 'Type a colleague\'s name…',
     computed_note: 'Tier and lifecycle stage are worked out from orders and activity.',
     filters: {
       q: 'Name, tax id, code, phone…',

@@ -55,7 +55,7 @@ export default {
       reverted: 'Merge reverted', reverted_hint: 'Every merged customer and its records are back as before.',
       moved: 'Records moved:', open_survivor: 'Open the customer', revert: 'Revert the merge',
       revert_confirm: 'Revert this merge? The merged customers and their records come back as they were.',
-      recent: 'Recent merges', recent_hint: '(made in this browser)', when: 'When', survivor: 'Kept record',
+      recent: 'Merges', none: 'No merges yet.', when: 'When', survivor: 'Kept record',
       merged: 'Merged into it', status: 'Status',
       statuses: { pending: 'In progress', done: 'Merged', abandoned: 'Abandoned', reverting: 'Reverting', reverted: 'Reverted' },
       parts: {

@@ -22,8 +22,7 @@ export default {
     type_and_enter: '输入后按回车',
     parent_placeholder: '按名称搜索',
     site_default: '默认：您的第一个工厂',
-    owners_limited: '您只能把客户分配给自己；分配给他人请联系管理员。',
-    current_owner: '当前负责人',
+    owner_search: '输入同事姓名搜索…',
     computed_note: '客户等级和生命周期根据订单和往来记录自动计算。',
     filters: {
       q: '名称、税号、编码、电话…',

@@ -55,7 +55,7 @@ export default {
       reverted: '已撤销合并', reverted_hint: '被合并的客户及其资料已全部恢复原状。',
       moved: '转移的资料：', open_survivor: '打开客户', revert: '撤销合并',
       revert_confirm: '确定撤销此次合并？被合并的客户及其资料将恢复原状。',
-      recent: '最近的合并', recent_hint: '（在本浏览器中进行的）', when: '时间', survivor: '保留的记录',
+      recent: '合并记录', none: '暂无合并记录。', when: '时间', survivor: '保留的记录',
       merged: '并入的记录', status: '状态',
       statuses: { pending: '进行中', done: '已合并', abandoned: '已放弃', reverting: '撤销中', reverted: '已撤销' },
       parts: {

@@ -1,6 +1,7 @@
 /**
- * Readable names for ids shown on the 360 page (sites, users, related customers), fetched once
- * and kept for the session. A name the user may not look up stays empty and the caller shows a dash.
+ * Readable names for ids shown on the 360 page (sites, users), fetched once and kept for the
+ * session; users come from the colleague directory, many ids in one call. A name that cannot be
+ * looked up stays empty and the caller says so.
  */
 import { reactive, ref, onBeforeUnmount } from 'vue'
 import { api } from '../../api'
@@ -20,15 +21,38 @@ export function siteName(id) {
   return sites[id] || ''
 }
 
+const DIRECTORY_BATCH = 200
+const waitingUsers = new Set()
+let usersTimer = null
+
+/** Look up the users asked for during one tick in as few directory calls as possible. */
+async function askWaitingUsers() {
+  const ids = [...waitingUsers]
+  waitingUsers.clear()
+  usersTimer = null
+  for (let start = 0; start < ids.length; start += DIRECTORY_BATCH) {
+    const batch = ids.slice(start, start + DIRECTORY_BATCH)
+    try {
+      const found = await api.get('/users/directory', { ids: batch, limit: DIRECTORY_BATCH })
+      found.items.forEach((u) => { users[u.id] = u.display_name || u.username })
+    } catch (e) { /* the names stay empty */ }
+    // Former or deactivated users are not in the directory; user administrators may still read them.
+    if (session.can('users:admin')) {
+      batch.filter((id) => !users[id]).forEach((id) => {
+        api.get(`/users/${id}`).then((u) => { users[id] = u.display_name || u.username }).catch(() => {})
+      })
+    }
+  }
+}
+
 export function userName(id) {
   if (!id) return ''
   if (session.user && id === session.user.id) return session.user.display_name || session.user.username
   if (!(id in users)) {
     users[id] = ''
-    // Only administrators may read other users.
-    if (session.can('users:admin')) {
-      api.get(`/users/${id}`).then((u) => { users[id] = u.display_name || u.username }).catch(() => {})
-    }
+    if (id.includes(':')) return '' // not a user: e.g. a contact answering a survey
+    waitingUsers.add(id)
+    if (!usersTimer) usersTimer = setTimeout(askWaitingUsers, 0)
   }
   return users[id]
 }

@@ -1,9 +1,8 @@
 /**
  * What the customer screens choose from: the API's enumerations, the sortable fields, the list's
- * columns, and the people and sites the user may pick (each read only where the user may).
+ * columns, and the sites the user may pick.
  */
-import { api, fetchAll } from '../../api'
-import { session } from '../../session'
+import { api } from '../../api'
 
 export const TIERS = ['vip', 'key', 'general']
 export const LIFECYCLES = ['prospect', 'first_purchase', 'repeat', 'loyal', 'dormant']
@@ -48,21 +47,6 @@ export function activeFilters(filters) {
     if (value !== '' && value !== null && value !== undefined) active[key] = value
   }
   return active
-}
-
-/**
- * The users an owner can be chosen from. Listing users needs users:admin; anyone else picks
- * from themselves (plus whoever already owns the record), so `limited` tells the form to say so.
- */
-export async function loadOwners() {
-  const me = session.user ? [{ id: session.user.id, label: session.user.display_name || session.user.username }] : []
-  if (!session.can('users:admin')) return { owners: me, limited: true }
-  try {
-    const users = await fetchAll('/users', { status: 'active' }, 5)
-    return { owners: users.map((u) => ({ id: u.id, label: u.display_name || u.username })), limited: false }
-  } catch (e) {
-    return { owners: me, limited: true }
-  }
 }
 
 /** The sites the user works at (the API lists only those). */

@@ -1,6 +1,6 @@
 /**
- * Names for ids shown in feedback: customers (GET /customers/{id}) and users (GET /users/{id},
- * which answers for yourself or with users:admin). Each id is asked once per page load.
+ * Names for ids shown in feedback: customers (GET /customers/{id}) and users (the colleague
+ * directory, asked for many ids at once). Each id is asked once per page load.
  */
 import { reactive } from 'vue'
 import { api } from '../../api'
@@ -33,11 +33,41 @@ export function customerName(id) {
   return customers[id] || (id ? id.slice(0, 8) : '')
 }
 
+const DIRECTORY_BATCH = 200
+const waitingUsers = new Set()
+let usersTimer = null
+
+/** Look up the users asked for during one tick in as few directory calls as possible. */
+async function askWaitingUsers() {
+  const ids = [...waitingUsers]
+  waitingUsers.clear()
+  usersTimer = null
+  for (let start = 0; start < ids.length; start += DIRECTORY_BATCH) {
+    const batch = ids.slice(start, start + DIRECTORY_BATCH)
+    try {
+      const found = await api.get('/users/directory', { ids: batch, limit: DIRECTORY_BATCH })
+      found.items.forEach(rememberUser)
+    } catch (e) { /* the ids themselves stay shown */ }
+    // Former or deactivated users are not in the directory; user administrators may still read them.
+    if (session.can('users:admin')) {
+      batch.filter((id) => !users[id]).forEach((id) => ask('account', id, `/users/${id}`, (u) => u.display_name || u.username))
+    }
+  }
+}
+
+function askUser(id) {
+  const key = `user:${id}`
+  if (asked.has(key)) return
+  asked.add(key)
+  waitingUsers.add(id)
+  if (!usersTimer) usersTimer = setTimeout(askWaitingUsers, 0)
+}
+
 export function userName(id) {
   if (!id) return ''
   if (session.user && id === session.user.id) return session.user.display_name || session.user.username
   if (id.includes(':')) return id
-  if (session.can('users:admin')) ask('user', id, `/users/${id}`, (u) => u.display_name || u.username)
+  if (!users[id]) askUser(id)
   return users[id] || id.slice(0, 8)
 }
 
