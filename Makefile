@@ -38,7 +38,7 @@ run: install ui
 # The browser tests run in a second pytest: they must not share a process with eventlet.
 test: install ui chromium
 	$(PY) -m pytest
-	CRM_TEST_BROWSER=1 $(PY) -m pytest tests/e2e/browser
+	CRM_TEST_BROWSER=1 $(PY) -m pytest -p no:pytest_nameko tests/e2e/browser
 
 clean:
 	rm -rf $(VENV) var .pytest_cache ui/node_modules ui/dist
