@@ -1,18 +1,10 @@
-import UsersPage from './UsersPage.vue'
-import UserLoginsPage from './UserLoginsPage.vue'
-import UserPermissionsPage from './UserPermissionsPage.vue'
-import SitesPage from './SitesPage.vue'
-import AuditPage from './AuditPage.vue'
-import WebhooksPage from './WebhooksPage.vue'
-import WebhookDeliveriesPage from './WebhookDeliveriesPage.vue'
-
 export default [
-  { path: '/admin/users', name: 'admin-users', component: UsersPage, meta: { title: 'admin.users.title', permission: 'users:admin', menu: { order: 50, icon: 'UserFilled' } } },
-  { path: '/admin/users/:id/logins', name: 'admin-user-logins', component: UserLoginsPage, meta: { title: 'admin.logins.title', permission: 'users:admin' } },
-  { path: '/admin/users/:id/permissions', name: 'admin-user-permissions', component: UserPermissionsPage, meta: { title: 'admin.permissions.title', permission: 'users:admin' } },
+  { path: '/admin/users', name: 'admin-users', component: () => import('./UsersPage.vue'), meta: { title: 'admin.users.title', permission: 'users:admin', menu: { order: 50, icon: 'UserFilled' } } },
+  { path: '/admin/users/:id/logins', name: 'admin-user-logins', component: () => import('./UserLoginsPage.vue'), meta: { title: 'admin.logins.title', permission: 'users:admin' } },
+  { path: '/admin/users/:id/permissions', name: 'admin-user-permissions', component: () => import('./UserPermissionsPage.vue'), meta: { title: 'admin.permissions.title', permission: 'users:admin' } },
   // Anyone may read the site list; the menu entry is for those who administer sites or users.
-  { path: '/admin/sites', name: 'admin-sites', component: SitesPage, meta: { title: 'admin.sites.title', permission: ['sites:admin', 'users:admin'], menu: { order: 51, icon: 'Location' } } },
-  { path: '/admin/audit', name: 'admin-audit', component: AuditPage, meta: { title: 'admin.audit.title', permission: 'audit:read', menu: { order: 52, icon: 'Document' } } },
-  { path: '/admin/webhooks', name: 'admin-webhooks', component: WebhooksPage, meta: { title: 'admin.webhooks.title', permission: 'webhooks:admin', menu: { order: 53, icon: 'Connection' } } },
-  { path: '/admin/webhooks/:id/deliveries', name: 'admin-webhook-deliveries', component: WebhookDeliveriesPage, meta: { title: 'admin.deliveries.title', permission: 'webhooks:admin' } },
+  { path: '/admin/sites', name: 'admin-sites', component: () => import('./SitesPage.vue'), meta: { title: 'admin.sites.title', permission: ['sites:admin', 'users:admin'], menu: { order: 51, icon: 'Location' } } },
+  { path: '/admin/audit', name: 'admin-audit', component: () => import('./AuditPage.vue'), meta: { title: 'admin.audit.title', permission: 'audit:read', menu: { order: 52, icon: 'Document' } } },
+  { path: '/admin/webhooks', name: 'admin-webhooks', component: () => import('./WebhooksPage.vue'), meta: { title: 'admin.webhooks.title', permission: 'webhooks:admin', menu: { order: 53, icon: 'Connection' } } },
+  { path: '/admin/webhooks/:id/deliveries', name: 'admin-webhook-deliveries', component: () => import('./WebhookDeliveriesPage.vue'), meta: { title: 'admin.deliveries.title', permission: 'webhooks:admin' } },
 ]

@@ -1,10 +1,8 @@
-import Customer360Page from './Customer360Page.vue'
-
 export default [
   {
     path: '/customers/:id',
     name: 'customer360',
-    component: Customer360Page,
+    component: () => import('./Customer360Page.vue'),
     meta: { title: 'customer360.title', permission: 'customers:read' },
   },
 ]

@@ -1,5 +1,3 @@
-import DashboardPage from './DashboardPage.vue'
-
 export default [
-  { path: '/', name: 'dashboard', component: DashboardPage, meta: { title: 'dashboard.title', menu: { order: 0, icon: 'DataAnalysis' } } },
+  { path: '/', name: 'dashboard', component: () => import('./DashboardPage.vue'), meta: { title: 'dashboard.title', menu: { order: 0, icon: 'DataAnalysis' } } },
 ]

@@ -1,12 +1,7 @@
-import LoginPage from './LoginPage.vue'
-import ForgotPasswordPage from './ForgotPasswordPage.vue'
-import ResetPasswordPage from './ResetPasswordPage.vue'
-import ChangePasswordPage from './ChangePasswordPage.vue'
-
 export default [
-  { path: '/login', name: 'login', component: LoginPage, meta: { public: true, title: 'shell.login' } },
-  { path: '/forgot-password', name: 'forgot-password', component: ForgotPasswordPage, meta: { public: true, title: 'shell.forgot_password' } },
+  { path: '/login', name: 'login', component: () => import('./LoginPage.vue'), meta: { public: true, title: 'shell.login' } },
+  { path: '/forgot-password', name: 'forgot-password', component: () => import('./ForgotPasswordPage.vue'), meta: { public: true, title: 'shell.forgot_password' } },
   // The mailed reset link: /reset-password?token=...
-  { path: '/reset-password', name: 'reset-password', component: ResetPasswordPage, meta: { public: true, title: 'shell.reset_password' } },
-  { path: '/change-password', name: 'change-password', component: ChangePasswordPage, meta: { title: 'shell.change_password' } },
+  { path: '/reset-password', name: 'reset-password', component: () => import('./ResetPasswordPage.vue'), meta: { public: true, title: 'shell.reset_password' } },
+  { path: '/change-password', name: 'change-password', component: () => import('./ChangePasswordPage.vue'), meta: { title: 'shell.change_password' } },
 ]
