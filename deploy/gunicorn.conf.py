@@ -12,6 +12,9 @@ threads = crm_config.get_int("GATEWAY_THREADS")
 worker_class = "gthread"
 timeout = 60
 graceful_timeout = 10
+# The longest request line gunicorn allows: the app answers an over-long query parameter with a
+# JSON 422 naming it; only a line past this (a client out of bounds) gets gunicorn's own 414.
+limit_request_line = 8190
 accesslog = None  # the app logs each request itself, as JSON with its request id
 logs.set_process_name("gateway")
 

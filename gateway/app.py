@@ -6,7 +6,7 @@ import uuid
 
 from flask import Flask, g, request
 
-from gateway import errors, metrics
+from gateway import errors, metrics, routing
 from gateway.extensions import api, rpc
 from services.common import config, logs
 
@@ -40,6 +40,7 @@ def create_app(overrides=None):
     api.init_app(app)
     rpc.init_app(app)
     errors.init_app(app)
+    routing.init_app(app)
     _register_blueprints(app)
     _observe_requests(app)
     return app

@@ -48,7 +48,7 @@ def review_due(args):
     return customers("review_due", limit=args["limit"], cursor=args.get("cursor"))
 
 
-@blp.route("/customers/<customer_id>")
+@blp.route("/customers/<id:customer_id>")
 class Customer(MethodView):
     @authenticated(blp)
     @blp.response(200, s.CustomerSchema)

@@ -85,6 +85,12 @@ def handle_http_error(exc):
     return error_response(status, code, message, fields, headers)
 
 
+def handle_too_deep(exc):
+    """JSON nested deeper than the parser's recursion limit: bad input, not a fault."""
+    log.warning("request body nested too deeply")
+    return error_response(400, "bad_request", "The request body is nested too deeply.")
+
+
 def handle_unexpected(exc):
     error_id = uuid.uuid4().hex
     log.error("unexpected error %s", error_id, exc_info=exc)
@@ -95,4 +101,5 @@ def init_app(app):
     app.register_error_handler(errors.CrmError, handle_crm_error)
     app.register_error_handler(RemoteError, handle_remote_error)
     app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(RecursionError, handle_too_deep)
     app.register_error_handler(Exception, handle_unexpected)

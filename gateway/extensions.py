@@ -8,7 +8,13 @@ from gateway.rpc import RpcPool
 class ErrorDetailSchema(Schema):
     code = fields.String(required=True, metadata={"description": "machine-readable error code"})
     message = fields.String(required=True)
-    fields = fields.Dict(
+    permission = fields.String(metadata={"description": "403: the permission the caller lacks"})
+    retry_after = fields.Integer(metadata={"description": "429: seconds to wait"})
+    current_status = fields.String(metadata={"description": "409 illegal_transition: the item's status"})
+    allowed = fields.List(fields.String(), metadata={"description": "409 illegal_transition: the next statuses"})
+    service = fields.String(metadata={"description": "503: the service that is unavailable"})
+    error_id = fields.String(metadata={"description": "500: quote it to the operators, it is in their logs"})
+    fields = fields.Dict(  # last: the name shadows the module
         keys=fields.String(), values=fields.Raw(), metadata={"description": "messages per input field"}
     )
 

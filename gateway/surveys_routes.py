@@ -21,6 +21,21 @@ public_blp = Blueprint("public_surveys", __name__, description="The public surve
 
 GONE = "Used or expired link (survey_link_used, survey_link_expired)"
 LINK_STATUS = {"survey_link_used": 410, "survey_link_expired": 410, "survey_link_invalid": 404}
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def html_pages(*statuses):
+    """Decorator documenting that a browser gets each of ``statuses`` as a page (text/html) too."""
+
+    def decorator(func):
+        for status in statuses:
+            func = public_blp.alt_response(status, schema={"type": "string"}, content_type="text/html",
+                                           description="The page, for a browser")(func)
+        return func
+
+    return decorator
+
+
 TEXTS = {
     "zh-CN": {"submit": "提交", "required": "必填", "thanks": "感谢您的反馈！", "problem": "无法打开问卷",
               "unavailable": "服务暂时不可用，请稍后再试。", "fix": "请检查以下标出的问题。", "for": "致"},
@@ -124,14 +139,14 @@ def failure(exc, html):
 
 
 def submitted_answers():
-    """(answers, html?) from a JSON body ``{"answers": {...}}`` or a form with one field per question."""
-    if request.is_json:
-        body = request.get_json(silent=True)
-        errors = s.SurveyAnswerSchema().validate(body) if isinstance(body, dict) else {"_body": ["Must be an object."]}
-        if errors:
-            raise ValidationFailed(fields=errors)
-        return body["answers"], False
-    return {key: value for key, value in request.form.items()}, True
+    """(answers, html?) from a form with one field per question, or else a JSON body ``{"answers": {...}}``."""
+    if request.mimetype in FORM_TYPES:
+        return {key: value for key, value in request.form.items()}, True
+    body = request.get_json(silent=True, force=True)
+    errors = s.SurveyAnswerSchema().validate(body) if isinstance(body, dict) else {"_body": ["Must be an object."]}
+    if errors:
+        raise ValidationFailed(fields=errors)
+    return body["answers"], False
 
 
 ANSWER_BODY = {"required": True, "content": {
@@ -141,6 +156,7 @@ ANSWER_BODY = {"required": True, "content": {
 
 
 @public_blp.route("/s/<token>", methods=["GET"])
+@html_pages(200, 404, 410, 503)
 @public_blp.response(200, s.PublicSurveySchema, description="The survey (JSON), or its page for a browser")
 @public_blp.alt_response(404, schema=ErrorSchema, description="Unknown link (survey_link_invalid)")
 @public_blp.alt_response(410, schema=ErrorSchema, description=GONE)
@@ -159,6 +175,7 @@ def show_survey(token):
 
 @public_blp.route("/s/<token>", methods=["POST"])
 @public_blp.doc(requestBody=ANSWER_BODY)
+@html_pages(200, 404, 410, 422, 503)
 @public_blp.response(200, s.SurveyAnswerResultSchema, description="Kept; a thank-you (a page for a form post)")
 @public_blp.alt_response(404, schema=ErrorSchema, description="Unknown link (survey_link_invalid)")
 @public_blp.alt_response(410, schema=ErrorSchema, description=GONE)

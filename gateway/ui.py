@@ -5,7 +5,8 @@ that is not the API's answers with the app's index.html, whose router shows the 
 """
 import os
 
-from flask import Blueprint, abort, current_app, jsonify, send_from_directory
+from flask import Blueprint, current_app, jsonify, send_from_directory
+from werkzeug.routing import PathConverter
 
 from services.common import config
 
@@ -18,6 +19,19 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
+
+
+class PagePathConverter(PathConverter):
+    """A path of the app's own pages: never one under a RESERVED prefix, so that the API's paths are
+    not matched here too (which would answer them with a 404 page and advertise GET in their
+    ``Allow`` header)."""
+
+    regex = "(?!%s)[^/].*?" % "|".join(RESERVED)
+
+
+@blp.record_once
+def register_converter(state):
+    state.app.url_map.converters["page_path"] = PagePathConverter
 
 
 def ui_dir():
@@ -35,10 +49,8 @@ def asset(filename):
 
 
 @blp.route("/", defaults={"path": ""})
-@blp.route("/<path:path>")
+@blp.route("/<page_path:path>")
 def page(path):
-    if path.startswith(RESERVED):
-        abort(404)
     index = os.path.join(ui_dir(), "index.html")
     if not os.path.isfile(index):
         response = jsonify(error={"code": "ui_not_built", "message": "The web UI is not built; run `make run`."})

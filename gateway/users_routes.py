@@ -46,7 +46,7 @@ def user_directory(args):
     return accounts("colleagues", args, limit=limit)
 
 
-@blp.route("/users/<user_id>")
+@blp.route("/users/<id:user_id>")
 class User(MethodView):
     @authenticated(blp)
     @blp.response(200, s.UserSchema)

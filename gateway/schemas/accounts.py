@@ -3,7 +3,9 @@ from datetime import timezone
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from gateway.schemas.common import PageQuerySchema, QueryInteger, StrictSchema, Text, Timestamp
+from gateway.schemas.common import (
+    VERSION_RANGE, JsonBoolean, PageQuerySchema, QueryInteger, StrictSchema, Text, Timestamp,
+)
 
 LANGUAGES = ("zh-CN", "en")
 ID_MAX = 64
@@ -67,7 +69,7 @@ class UserAdminFieldsSchema(ContactDetailsSchema):
 
     sites = IdList()
     roles = NameList(20)
-    must_change_password = fields.Boolean()
+    must_change_password = JsonBoolean()
 
 
 class UserCreateSchema(UserAdminFieldsSchema):
@@ -84,7 +86,8 @@ class UserCreateSchema(UserAdminFieldsSchema):
 
 class UserUpdateSchema(UserAdminFieldsSchema):
     status = fields.String(validate=validate.OneOf(("active", "disabled")))
-    version = fields.Integer(strict=True, required=True, metadata={"description": "the version you read"})
+    version = fields.Integer(strict=True, validate=VERSION_RANGE,
+                             required=True, metadata={"description": "the version you read"})
 
 
 class UserListQuerySchema(PageQuerySchema):
@@ -173,7 +176,8 @@ class PermissionsUpdateSchema(StrictSchema):
     roles = NameList(20, min_length=1)
     grants = NameList(100, required=True)
     revocations = NameList(100, required=True)
-    version = fields.Integer(strict=True, metadata={"description": "the version you read; stale is 409"})
+    version = fields.Integer(strict=True, validate=VERSION_RANGE,
+                             metadata={"description": "the version you read; stale is 409"})
 
 
 class PermissionsSchema(Schema):

@@ -7,6 +7,8 @@ from marshmallow import RAISE, Schema, fields, pre_dump, validate
 from gateway.extensions import ErrorSchema
 
 MAX_LIMIT = 500
+# A record's version is stored as a 64-bit integer: anything larger cannot be a version you read.
+VERSION_RANGE = validate.Range(min=0, max=2 ** 63 - 1)
 DEFAULT_LIMIT = 50
 
 ERROR_DESCRIPTIONS = {
@@ -45,6 +47,15 @@ class QueryInteger(fields.Integer):
                 raise self.make_error("invalid")
             value = int(value)
         return super()._deserialize(value, attr, data, **kwargs)
+
+
+class JsonBoolean(fields.Boolean):
+    """A boolean in a JSON body: only ``true`` or ``false``, never ``0``, ``1`` or ``"yes"``."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
 
 
 class Timestamp(fields.DateTime):

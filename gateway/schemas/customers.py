@@ -9,7 +9,7 @@ from datetime import timezone
 
 from marshmallow import Schema, ValidationError, fields, pre_dump, validate, validates_schema
 
-from gateway.schemas.common import QueryInteger, StrictSchema, Text, Timestamp
+from gateway.schemas.common import VERSION_RANGE, JsonBoolean, QueryInteger, StrictSchema, Text, Timestamp
 
 TIERS = ("vip", "key", "general")
 STATUSES = ("active", "inactive")
@@ -49,7 +49,8 @@ def Choice(values, **kwargs):
 
 
 def Version():
-    return fields.Integer(strict=True, required=True, metadata={"description": "the version you read; stale is 409"})
+    return fields.Integer(strict=True, required=True, validate=VERSION_RANGE,
+                          metadata={"description": "the version you read; stale is 409"})
 
 
 class Day(fields.Date):
@@ -260,7 +261,7 @@ class ContactCreateSchema(StrictSchema):
     phone = Opt(40, metadata={"description": "validated for phone_region"})
     phone_region = Text(2, min_length=2, metadata={"description": "ISO 3166 alpha-2, default CN"})
     email = fields.Email(allow_none=True, validate=validate.Length(max=254))
-    primary = fields.Boolean()
+    primary = JsonBoolean()
     birthday = fields.Date(allow_none=True)
     notes = Opt(2000)
 
@@ -541,11 +542,17 @@ class MergeSchema(Schema):
 
 # Saved views
 
+class ViewFilterSchema(CustomerFilterSchema):
+    """The filters of a saved view: JSON, so a boolean is ``true`` or ``false`` only."""
+
+    deleted = JsonBoolean(metadata={"description": "true: the soft-deleted ones instead"})
+
+
 class ViewCreateSchema(StrictSchema):
     name = Text(100, min_length=1, required=True)
-    filters = fields.Nested(CustomerFilterSchema)
+    filters = fields.Nested(ViewFilterSchema)
     columns = fields.List(Choice(VIEW_COLUMNS), validate=validate.Length(min=1, max=len(VIEW_COLUMNS)))
-    shared = fields.Boolean(metadata={"description": "shared with the site, or private (default)"})
+    shared = JsonBoolean(metadata={"description": "shared with the site, or private (default)"})
     site_id = Id()
 
 

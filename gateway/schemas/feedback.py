@@ -3,7 +3,7 @@ from datetime import timezone
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from gateway.schemas.common import PageQuerySchema, StrictSchema, Text, Timestamp
+from gateway.schemas.common import VERSION_RANGE, JsonBoolean, PageQuerySchema, StrictSchema, Text, Timestamp
 
 CHANNELS = ("phone", "email", "web", "wechat", "visit", "survey")
 TYPES = ("complaint", "suggestion", "praise", "question")
@@ -50,12 +50,13 @@ class FeedbackCreateSchema(StrictSchema):
 
 
 class FeedbackConfirmationSchema(StrictSchema):
-    confirmed = fields.Boolean(required=True)
+    confirmed = JsonBoolean(required=True)
     note = Text(1000, allow_none=True)
 
 
 class FeedbackUpdateSchema(StrictSchema):
-    version = fields.Integer(strict=True, required=True, metadata={"description": "the version you read"})
+    version = fields.Integer(strict=True, validate=VERSION_RANGE,
+                             required=True, metadata={"description": "the version you read"})
     status = Choice(STATUSES, metadata={"description": "a move the workflow allows (409 names them)"})
     assignee_id = Id(metadata={"description": "an active user of the site with feedback:write"})
     severity = Choice(SEVERITIES)
@@ -161,7 +162,8 @@ class FeedbackSlaHoursSchema(StrictSchema):
 
 
 class FeedbackSettingsUpdateSchema(StrictSchema):
-    version = fields.Integer(strict=True, required=True, metadata={"description": "the version you read (0 at first)"})
+    version = fields.Integer(strict=True, validate=VERSION_RANGE,
+                             required=True, metadata={"description": "the version you read (0 at first)"})
     categories = fields.List(Key(), validate=validate.Length(min=1, max=30))
     sla_hours = fields.Nested(FeedbackSlaHoursSchema)
 
@@ -179,7 +181,7 @@ class SurveyQuestionCreateSchema(StrictSchema):
     id = Key(metadata={"description": "default q1, q2, ... by position"})
     kind = Choice(QUESTION_KINDS, required=True)
     text = Text(500, min_length=1, required=True)
-    required = fields.Boolean(metadata={"description": "default true"})
+    required = JsonBoolean(metadata={"description": "default true"})
     options = fields.List(Text(200, min_length=1), validate=validate.Length(min=2, max=20),
                           metadata={"description": "single choice only"})
     max_length = fields.Integer(strict=True, validate=validate.Range(min=1, max=4000),

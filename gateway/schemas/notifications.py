@@ -1,7 +1,7 @@
 """Requests and responses of the inbox, notification preferences, failed e-mails and webhooks."""
 from marshmallow import Schema, fields, validate
 
-from gateway.schemas.common import PageQuerySchema, PageSchema, StrictSchema, Text, Timestamp
+from gateway.schemas.common import VERSION_RANGE, PageQuerySchema, PageSchema, StrictSchema, Text, Timestamp
 
 KINDS = ("followup_due", "contract_expiring", "tier_changed", "churn_risk_detected", "feedback_assigned",
          "sla_breached", "low_score_alert", "webhook_disabled")
@@ -46,7 +46,8 @@ class PreferencesUpdateSchema(StrictSchema):
     email_kinds = KindList(required=True, metadata={"description": "kinds also sent by e-mail"})
     sms_kinds = KindList(metadata={"description": "kinds also sent as a text message"})
     sms_number = Text(16, allow_none=True, metadata={"description": "E.164, e.g. +8613800000000"})
-    version = fields.Integer(strict=True, metadata={"description": "the version you read; stale is 409"})
+    version = fields.Integer(strict=True, validate=VERSION_RANGE,
+                             metadata={"description": "the version you read; stale is 409"})
 
 
 class PreferencesSchema(Schema):

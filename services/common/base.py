@@ -1,24 +1,57 @@
 """Entrypoints every service has: ``health``, the outbox relay, and the retry of failed events."""
 import logging
 
+from amqp.exceptions import AMQPError
+from kombu.exceptions import OperationalError
 from nameko.events import EventDispatcher
-from nameko.rpc import rpc as nameko_rpc
+from nameko.rpc import Rpc
 from nameko.timer import timer
 from pymongo.errors import PyMongoError
 
 from services.common import config, events
 from services.common.metrics import Observability
-from services.common.errors import CrmError
+from services.common.errors import CrmError, Unavailable
 from services.common.mongo import ping
 
 log = logging.getLogger(__name__)
 
 VERSION = "0.1.0"
 
+BROKER_ERRORS = (OperationalError, AMQPError, OSError)
+
+
+class BrokerSafeRpc(Rpc):
+    """nameko's RPC entrypoint, safe when a replica dies or the broker goes away mid-call.
+
+    - A redelivered request (the process that took it died or lost the broker before
+      acknowledging it) is answered Unavailable, not run again: the first run may already have
+      written, and running it twice would write twice (two customers for one POST).
+    - A reply lost with the broker is logged, not fatal: nameko kills the whole service
+      container when it cannot publish a reply, which would stop the process for good. The
+      caller has timed out by then (a 503).
+    """
+
+    def handle_message(self, body, message):
+        if not message.delivery_info.get("redelivered"):
+            return super().handle_message(body, message)
+        log.warning("%s: redelivered request answered as unavailable, not run again", self.method_name)
+        refusal = Unavailable("The request was interrupted and may have been applied; check before retrying.")
+        try:
+            self.rpc_consumer.handle_result(message, None, (Unavailable, refusal, None))
+        except BROKER_ERRORS as exc:
+            log.warning("refusal of %s lost: broker unavailable (%s)", self.method_name, type(exc).__name__)
+
+    def handle_result(self, message, worker_ctx, result, exc_info):
+        try:
+            return super().handle_result(message, worker_ctx, result, exc_info)
+        except BROKER_ERRORS as exc:
+            log.warning("reply to %s lost: broker unavailable (%s)", self.method_name, type(exc).__name__)
+            return result, exc_info
+
 
 def rpc(method):
     """A nameko RPC entrypoint whose domain errors are expected answers, not logged as failures."""
-    return nameko_rpc(expected_exceptions=CrmError)(method)
+    return BrokerSafeRpc.decorator(expected_exceptions=CrmError)(method)
 
 
 class ServiceBase:

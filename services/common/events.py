@@ -242,9 +242,14 @@ def handle_once(db, consumer, event, handler):
     """Run ``handler(event)`` unless ``consumer`` already handled this ``event_id``.
 
     A failure is recorded in ``failed_events`` (retried later by ``retry_failed``), never lost,
-    and the message is still acknowledged so one bad event cannot block the queue.
-    Returns True when the handler ran to completion.
+    and the message is still acknowledged so one bad event cannot block the queue. Only a
+    database error while marking or recording escapes: the handler is declared with
+    ``requeue_on_error`` (``HANDLER_OPTIONS``), so the event goes back to its queue until the
+    database answers again. Returns True when the handler ran to completion.
     """
+    if not isinstance(event, dict):
+        log.error("%s dropped a message that is not an event envelope", consumer)
+        return False
     marker = "%s/%s" % (consumer, event.get("event_id"))
     try:
         db.processed_events.insert_one({"_id": marker, "type": event.get("type"), "processed_at": utcnow()})
@@ -295,6 +300,9 @@ def retry_failed(db, service, limit=50):
     return len(due)
 
 
+HANDLER_OPTIONS = {"handler_type": SERVICE_POOL, "requeue_on_error": True}
+
+
 def subscribe(event_type):
     """Declare a SERVICE_POOL handler for ``event_type`` that runs once per ``event_id``.
 
@@ -305,6 +313,6 @@ def subscribe(event_type):
         def handler(self, event):
             return handle_once(self.db, method.__name__, event, lambda ev: method(self, ev))
 
-        return event_handler(source_service(event_type), event_type, handler_type=SERVICE_POOL)(handler)
+        return event_handler(source_service(event_type), event_type, **HANDLER_OPTIONS)(handler)
 
     return decorator

@@ -96,7 +96,7 @@ class Batch:
         self._load_matches([data for _, data in valid])
         for number, data in valid:
             try:
-                self.counts[self._upsert(data)] += 1
+                self.counts[self._upsert(number, data)] += 1
             except PyMongoError:
                 raise
             except CrmError as exc:
@@ -131,15 +131,22 @@ class Batch:
         for key in _keys_of(customer):
             self.known[key] = customer
 
-    def _upsert(self, data):
+    def _upsert(self, number, data):
         current = self.known.get(business_key(data))
         if current is None:
-            return self._create(data)
+            return self._create(number, data)
+        if current["_id"] == self._row_customer_id(number):
+            return "created"
         return self._update(current, data)
 
-    def _create(self, data):
+    def _row_customer_id(self, number):
+        """The id of the customer a row creates: the same when a batch runs again because its
+        progress was not saved (the database went away), so that row still counts as created."""
+        return uuid.uuid5(uuid.NAMESPACE_URL, "%s/%d" % (self.job["_id"], number)).hex
+
+    def _create(self, number, data):
         loaded = storable(load(schemas.CustomerSchema(), data))
-        customer = archive.new_customer(loaded, self.caller, self.site_id)
+        customer = dict(archive.new_customer(loaded, self.caller, self.site_id), _id=self._row_customer_id(number))
         if not self.job["dry_run"]:
             actor = self.caller.user_id
             self.unsaved[customer["_id"]] = (customer, (

@@ -7,9 +7,9 @@ catalogue, now and as it grows. The queue is named by nameko's rule
 (``evt-<service>-<service>.#--notifications.<method>``), so ``deploy/declare_queues.py``
 declares it like any other handler's.
 """
-from nameko.events import SERVICE_POOL, event_handler
+from nameko.events import event_handler
 
-from services.common.events import handle_once
+from services.common.events import HANDLER_OPTIONS, handle_once
 
 
 def handler_name(source_service):
@@ -30,4 +30,4 @@ def exchange_handler(source_service, handle="handle_event"):
 
     handler.__name__ = handler.__qualname__ = name
     handler.__doc__ = "Every event on the %s.events exchange." % source_service
-    return event_handler(source_service, "%s.#" % source_service, handler_type=SERVICE_POOL)(handler)
+    return event_handler(source_service, "%s.#" % source_service, **HANDLER_OPTIONS)(handler)

@@ -15,7 +15,7 @@ from tests.integration.test_outbox_and_consumers import bound_queue, wait_for
 
 WRITER = ["feedback:read", "feedback:write", "customers:read", "customers:write", "contacts:read",
           "contacts:write", "reports:read"]
-ADMIN = ["users:admin", "sites:all"]
+ADMIN = ["users:admin", "sites:admin", "sites:all"]
 PASSWORD = "Amber-quarry-violin-88"
 
 

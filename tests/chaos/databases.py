@@ -1,0 +1,62 @@
+"""Read-only looks into the services' own databases, for what the API does not show."""
+import contextlib
+import importlib
+import time
+
+from services.common import config
+from services.common.events import OutboxRelay
+from services.common.mongo import connect
+
+STORES = {
+    "accounts": "services.accounts.store",
+    "customers": "services.customers.store",
+    "feedback": "services.feedback.store",
+    "notifications": "services.notifications.store",
+}
+
+
+@contextlib.contextmanager
+def service_databases(mongo_uri):
+    """``{service: its pymongo Database}``."""
+    client = connect(mongo_uri)
+    try:
+        yield {name: client[config.database_name(name)] for name in STORES}
+    finally:
+        client.close()
+
+
+def pending_events(databases):
+    """``{service: events still waiting in its outbox}``."""
+    pending = {}
+    for name, db in databases.items():
+        collections = importlib.import_module(STORES[name]).OUTBOX_COLLECTIONS
+        pending[name] = OutboxRelay(db, collections, publish=None).pending_count()
+    return pending
+
+
+def handled(db, consumer, event_ids):
+    """The ids among ``event_ids`` that ``consumer`` of ``db``'s service has processed."""
+    markers = ["%s/%s" % (consumer, event_id) for event_id in event_ids]
+    found = db.processed_events.find({"_id": {"$in": markers}}, {"_id": 1})
+    return {document["_id"].split("/", 1)[1] for document in found}
+
+
+def wait_until_handled(db, consumer, event_ids, timeout):
+    """The ids among ``event_ids`` that ``consumer`` has handled, once all are or ``timeout`` passed."""
+    deadline = time.monotonic() + timeout
+    while True:
+        seen = handled(db, consumer, event_ids)
+        if seen == set(event_ids) or time.monotonic() > deadline:
+            return seen
+        time.sleep(1)
+
+
+def wait_until_drained(databases, timeout):
+    """``(drained, backlog samples)``: every service's outbox polled until empty or ``timeout``."""
+    deadline = time.monotonic() + timeout
+    samples = []
+    while True:
+        samples.append(sum(pending_events(databases).values()))
+        if not samples[-1] or time.monotonic() > deadline:
+            return not samples[-1], samples
+        time.sleep(2)
