@@ -21,7 +21,10 @@ def entry_from_event(event):
 
 
 def query(filters, caller):
-    """A Mongo query from validated filters, limited to the caller's sites."""
+    """A Mongo query from validated filters, limited to the caller's sites.
+
+    An entry without a site (a company-wide webhook, an export across several sites) is seen by
+    ``sites:all`` holders only: it may describe any site's data."""
     found = {key: filters[key] for key in ("actor", "entity_type", "entity_id", "action") if filters.get(key)}
     if filters.get("site_id"):
         found["site_id"] = filters["site_id"]
@@ -32,6 +35,6 @@ def query(filters, caller):
         if filters.get("until"):
             found["at"]["$lte"] = filters["until"]
     if not caller.all_sites:
-        scope = {"site_id": {"$in": list(caller.sites) + [None]}}
+        scope = {"site_id": {"$in": list(caller.sites)}}
         found = {"$and": [found, scope]} if found else scope
     return found

@@ -40,7 +40,7 @@ RPC methods (called as ``accounts.<method>``):
 - ``list_sites() -> {items}``; ``create_site(data) -> site`` (users:admin); site: code, name,
   address, timezone.
 - ``list_audit(filters={actor, entity_type, entity_id, site_id, action, since, until}, limit, cursor)
-  -> page`` (audit:read)
+  -> page`` (audit:read): entries of the caller's sites; those without a site for ``sites:all`` only.
 """
 import logging
 

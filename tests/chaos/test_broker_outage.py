@@ -53,7 +53,7 @@ def test_a_broker_outage_mid_load_loses_and_repeats_no_event(stack, test_env, ad
         pids = process_ids(stack)
 
         load = WriteLoad(stack.url, writer.token, site["id"], threads=4, request_timeout=limit)
-        outcomes = load.run_for(16, during=broker_outage, at=5)
+        outcomes = load.run_for(12, during=broker_outage, at=3)
         reconnected = seconds_until_ready(stack, RECONNECT_SECONDS)
         assert process_ids(stack) == pids, "a process was restarted"
         assert all(proc.poll() is None for proc in stack.procs.values()), "a process has exited"

@@ -1,5 +1,7 @@
+import eventlet
 import pytest
 from nameko.containers import ServiceContainer
+from nameko.messaging import QueueConsumer
 
 from tests.conftest import RUN_ID
 from tests.support import servers
@@ -12,6 +14,20 @@ def integration_amqp_uri(test_env):
     servers.add_vhost(vhost)
     yield servers.amqp_uri_for(vhost)
     servers.delete_vhost(vhost)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def consumers_stop_quickly():
+    """nameko's consumers notice a stop only between one-second waits on the socket; these tests
+    stop two or three containers each, so their consumers wait a tenth of that."""
+    consume = QueueConsumer.consume
+
+    def quick(self, limit=None, timeout=None, safety_interval=0.1, **kwargs):
+        return consume(self, limit=limit, timeout=timeout, safety_interval=safety_interval, **kwargs)
+
+    QueueConsumer.consume = quick
+    yield
+    QueueConsumer.consume = consume
 
 
 @pytest.fixture
@@ -34,8 +50,9 @@ def run_service(nameko_config, monkeypatch):
         return container
 
     yield run
-    for container in containers:
-        container.stop()
+    stopping = [eventlet.spawn(container.stop) for container in containers]
+    for thread in stopping:
+        thread.wait()
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
 """The whole system as real processes (four services and the gateway), for end-to-end tests."""
+import contextlib
 import os
 import signal
 import subprocess
@@ -62,11 +63,18 @@ class Stack:
         proc.wait(30)
 
     def stop_all(self):
-        for name in list(self.procs):
+        """Ask every process to stop at once, then wait for each (killed if it lingers)."""
+        procs, self.procs = self.procs, {}
+        for proc in procs.values():
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in procs.values():
             try:
-                self.kill(name, signal.SIGTERM)
-            except (subprocess.TimeoutExpired, ProcessLookupError):
-                pass
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(10)
 
     def get(self, path, **kwargs):
         kwargs.setdefault("timeout", 15)

@@ -1,0 +1,49 @@
+"""The audit trail's site scope, on the real DB: an entry without a site is for sites:all only."""
+import datetime
+import uuid
+
+import pytest
+
+from services.accounts import audit, store
+from services.common.auth import Caller
+
+AUDITOR_A = Caller("u-a", ["site-a"], ["audit:read"])
+AUDITOR_B = Caller("u-b", ["site-b"], ["audit:read"])
+HQ = Caller("u-hq", ["site-hq"], ["audit:read", "sites:all"])
+
+
+@pytest.fixture
+def db(db_factory):
+    database = db_factory("accounts")
+    store.ensure_indexes(database)
+    return database
+
+
+def record(db, site_id, action):
+    event = {"event_id": uuid.uuid4().hex, "type": "customers.audit", "site_id": site_id, "actor": "u-regional",
+             "occurred_at": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+             "data": {"entity_type": "customer", "entity_id": None, "action": action,
+                      "changes": {"filters": {"before": None, "after": {"q": "Alpha Machinery"}}}}}
+    store.insert_audit(db, audit.entry_from_event(event))
+
+
+def actions_seen(db, caller, **filters):
+    documents, _, _ = store.list_audit(db, audit.query(filters, caller), 50, None)
+    return sorted(entry["action"] for entry in documents)
+
+
+def test_each_site_sees_its_own_entries_and_only_sites_all_those_without_a_site(db):
+    record(db, "site-a", "exported_a")
+    record(db, "site-b", "exported_b")
+    record(db, None, "exported_across_sites")
+    assert actions_seen(db, AUDITOR_A) == ["exported_a"]
+    assert actions_seen(db, AUDITOR_B) == ["exported_b"]
+    assert actions_seen(db, HQ) == ["exported_a", "exported_across_sites", "exported_b"]
+
+
+def test_filters_do_not_widen_the_scope(db):
+    record(db, "site-a", "exported")
+    record(db, None, "exported")
+    assert actions_seen(db, AUDITOR_B, actor="u-regional", action="exported") == []
+    assert actions_seen(db, AUDITOR_B, site_id="site-a") == []
+    assert actions_seen(db, AUDITOR_A, actor="u-regional") == ["exported"]
