@@ -3,6 +3,7 @@
 ``templates/<language>/<kind>.txt`` defines two blocks, ``subject`` and ``body``; both are plain
 text (mail bodies and inbox items), so nothing is HTML-escaped. A missing value renders empty.
 """
+import datetime
 import os
 
 import jinja2
@@ -16,6 +17,20 @@ _env = jinja2.Environment(
     loader=jinja2.FileSystemLoader(os.path.join(os.path.dirname(__file__), "templates")),
     autoescape=False, undefined=jinja2.ChainableUndefined, trim_blocks=True, lstrip_blocks=True,
 )
+
+
+def moment(value):
+    """An ISO timestamp as people read it, ``2026-03-01 08:00 UTC``; anything else as it is."""
+    try:
+        parsed = datetime.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(datetime.timezone.utc)
+    return parsed.strftime("%Y-%m-%d %H:%M UTC")
+
+
+_env.filters["moment"] = moment
 
 
 def language_of(value):

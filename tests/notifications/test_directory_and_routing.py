@@ -151,3 +151,14 @@ def test_a_recipient_not_in_the_directory_yet_makes_the_event_wait_then_gives_up
     directory.apply(db, gone)
     assert routing.route(db, dict(event, event_id="e3", data=dict(event["data"], owner_id="left"))) == 0
     assert routing.route(db, customers_event("customer_created", customer_id="c1")) == 0
+
+
+def test_times_in_messages_read_as_dates_not_raw_timestamps():
+    from services.notifications.templates import moment, render
+
+    assert moment("2026-03-01T16:00:00+08:00") == "2026-03-01 08:00 UTC"
+    assert moment("not a time") == "not a time"
+    subject, body = render("feedback_assigned", "en", name="Li", link="http://crm.test/f/1",
+                           data={"due_at": "2026-03-01T08:00:00Z"})
+    assert subject == "Feedback assigned to you, due 2026-03-01 08:00 UTC"
+    assert "T08:00:00" not in body
