@@ -10,6 +10,8 @@ import pymongo
 import pytest
 import requests
 
+from tests.conftest import RUN_ID
+from tests.support import servers
 from tests.support.servers import free_port
 from tests.support.stack import ROOT
 
@@ -62,18 +64,28 @@ def stop(launch, sig=signal.SIGINT):
     return not group_alive(proc.pid)
 
 
-def launcher_env(test_env, tmp_path):
+@pytest.fixture(scope="module")
+def launcher_amqp_uri():
+    """A vhost of its own: on the run's vhost the end-to-end stack's services would answer some of
+    the launched gateway's calls from their own databases."""
+    vhost = "crm_launch_%s" % RUN_ID
+    servers.add_vhost(vhost)
+    yield servers.amqp_uri_for(vhost)
+    servers.delete_vhost(vhost)
+
+
+def launcher_env(amqp_uri, tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "MONGO_URI"}
     env.update({
-        "AMQP_URI": test_env["AMQP_URI"], "CRM_DB_PREFIX": "launch", "CRM_VAR_DIR": str(tmp_path / "var"),
+        "AMQP_URI": amqp_uri, "CRM_DB_PREFIX": "launch", "CRM_VAR_DIR": str(tmp_path / "var"),
         "CRM_EMBEDDED_MONGO_PORT": str(free_port()), "GATEWAY_PORT": str(free_port()),
         "GATEWAY_WORKERS": "2", "CRM_ADMIN_PASSWORD": "",
     })
     return env
 
 
-def test_run_starts_everything_keeps_data_and_stops_cleanly(test_env, tmp_path):
-    env = launcher_env(test_env, tmp_path)
+def test_run_starts_everything_keeps_data_and_stops_cleanly(test_env, launcher_amqp_uri, tmp_path):
+    env = launcher_env(launcher_amqp_uri, tmp_path)
     launched = Launch(env)
     try:
         line = launched.read_until("is ready", 90)
@@ -103,9 +115,8 @@ def test_run_starts_everything_keeps_data_and_stops_cleanly(test_env, tmp_path):
         assert stop(launched, signal.SIGTERM), "processes left behind after SIGTERM"
 
 
-def test_run_without_a_broker_exits_at_once_saying_how_to_get_one(test_env, tmp_path):
-    env = launcher_env(test_env, tmp_path)
-    env["AMQP_URI"] = "amqp://guest:guest@broker.invalid:5672/"
+def test_run_without_a_broker_exits_at_once_saying_how_to_get_one(tmp_path):
+    env = launcher_env("amqp://guest:guest@broker.invalid:5672/", tmp_path)
     started = time.monotonic()
     result = subprocess.run([sys.executable, "-m", "deploy.run"], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=30)
