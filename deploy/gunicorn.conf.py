@@ -3,6 +3,8 @@ import os
 import shutil
 import tempfile
 
+from gunicorn.glogging import Logger
+
 from services.common import config as crm_config
 from services.common import logs
 
@@ -24,6 +26,16 @@ logconfig_dict = {**logs.logging_config(), "loggers": {
     "gunicorn.access": {"level": "INFO", "handlers": ["console"], "propagate": False},
 }}
 preload_app = False
+
+
+class AppLogger(Logger):
+    """gunicorn's logger without its access lines: the app logs each request itself. (A
+    ``logconfig_dict`` alone turns gunicorn's access log on, a second line per request.)"""
+
+    access_log_enabled = False
+
+
+logger_class = AppLogger
 
 _metrics_dir = os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="crm-metrics-"))
 

@@ -1,8 +1,14 @@
-"""A per-process pool of started nameko RPC proxies.
+"""A per-process pool of started RPC proxies to the nameko services.
 
 Proxies are created lazily in the process that uses them (so after gunicorn forks), one is
 checked out per call, and a proxy that timed out or lost its broker connection is thrown away
 (with the rest of the pool, when the broker itself went away).
+
+A proxy speaks nameko's RPC protocol with nameko's reply listener, and publishes its requests
+through one producer on a connection of its own, kept for its life: nameko's own proxy builds a
+connection object and takes a producer from a pool on every call. Requests are published with
+a broker confirm (``mandatory``, so a service nobody serves is UnknownService at once) but not
+persisted: a request outliving its caller's timeout is of no use to anyone.
 """
 import logging
 import os
@@ -10,11 +16,15 @@ import queue
 import socket
 import threading
 import time
+import uuid
 
 from amqp.exceptions import AMQPError
-from kombu.exceptions import OperationalError
+from kombu import Connection, Producer
+from kombu.exceptions import ChannelError, OperationalError
+from nameko.constants import DEFAULT_TRANSPORT_OPTIONS, HEADER_PREFIX, NON_PERSISTENT
 from nameko.exceptions import ContainerBeingKilled, RpcTimeout, UnknownService
-from nameko.standalone.rpc import ClusterRpcProxy
+from nameko.rpc import RpcReply, get_rpc_exchange
+from nameko.standalone.rpc import SingleThreadedReplyListener, StandaloneProxyBase
 
 from gateway import metrics
 from services.common.errors import Unavailable
@@ -24,19 +34,48 @@ log = logging.getLogger(__name__)
 BROKER_ERRORS = (OperationalError, AMQPError, socket.error, ConnectionError, IOError)
 
 
+def message_headers(context):
+    """nameko's context data headers: ``nameko.<key>`` for each value that is set."""
+    return {"%s.%s" % (HEADER_PREFIX, key): value for key, value in context.items() if value is not None}
+
+
 class _Entry:
+    """One started proxy: a reply queue with its listener, and a confirming producer."""
+
     def __init__(self, amqp_uri, timeout):
-        self.context = {}
-        self.standalone = ClusterRpcProxy(
-            {"AMQP_URI": amqp_uri, "serializer": "json"}, context_data=self.context, timeout=timeout
-        )
-        self.proxy = self.standalone.start()
+        config = {"AMQP_URI": amqp_uri, "serializer": "json"}
+        self.exchange = get_rpc_exchange(config)
+        self.container = StandaloneProxyBase.ServiceContainer(config)  # the listener holds it weakly
+        self.replies = SingleThreadedReplyListener(timeout=timeout).bind(self.container)
+        self.connection = Connection(amqp_uri, transport_options=dict(DEFAULT_TRANSPORT_OPTIONS, confirm_publish=True))
+        try:
+            self.replies.setup()
+            self.producer = Producer(self.connection.default_channel, exchange=self.exchange, serializer="json")
+        except BaseException:
+            self.stop()
+            raise
+
+    def call(self, service, method, args, kwargs, context):
+        """``service.method(*args, **kwargs)``, waiting for the reply (RpcTimeout after the timeout)."""
+        correlation_id = str(uuid.uuid4())
+        reply = RpcReply(self.replies.get_reply_event(correlation_id))
+        try:
+            self.producer.publish(
+                {"args": args, "kwargs": kwargs}, routing_key="%s.%s" % (service, method), mandatory=True,
+                reply_to=self.replies.routing_key, correlation_id=correlation_id,
+                headers=message_headers(context), delivery_mode=NON_PERSISTENT)
+        except ChannelError as exc:
+            if "NO_ROUTE" in str(exc):
+                raise UnknownService(service)
+            raise
+        return reply.result()
 
     def stop(self):
-        try:
-            self.standalone.stop()
-        except Exception:
-            log.debug("stopping a broken RPC proxy", exc_info=True)
+        for close in (self.replies.stop, self.connection.release):
+            try:
+                close()
+            except Exception:
+                log.debug("stopping a broken RPC proxy", exc_info=True)
 
 
 class RpcPool:
@@ -56,18 +95,20 @@ class RpcPool:
     def call(self, service, method, *args, context=None, **kwargs):
         """Call ``service.method`` with ``context`` as nameko context data; broker trouble is 503."""
         entry = self._checkout(service)
-        entry.context.clear()
-        entry.context.update(context or {})
         started = time.perf_counter()
         outcome = "error"
         try:
-            result = getattr(getattr(entry.proxy, service), method)(*args, **kwargs)
+            result = entry.call(service, method, args, kwargs, context or {})
             outcome = "ok"
         except RpcTimeout:
             entry.stop()
             outcome = "timeout"
             raise Unavailable("The %s service did not answer in time." % service, extra={"service": service})
-        except (UnknownService, ContainerBeingKilled):
+        except UnknownService:
+            entry.stop()  # its channel may still owe the confirm of the returned request
+            outcome = "unavailable"
+            raise Unavailable("The %s service is unavailable." % service, extra={"service": service})
+        except ContainerBeingKilled:
             self._checkin(entry)
             outcome = "unavailable"
             raise Unavailable("The %s service is unavailable." % service, extra={"service": service})

@@ -3,8 +3,13 @@ import logging
 
 from amqp.exceptions import AMQPError
 from kombu.exceptions import OperationalError
+from nameko.amqp.publish import Publisher
+from nameko.constants import (
+    AMQP_SSL_CONFIG_KEY, AMQP_URI_CONFIG_KEY, DEFAULT_SERIALIZER, DEFAULT_TRANSPORT_OPTIONS, LOGIN_METHOD_CONFIG_KEY,
+    NON_PERSISTENT, SERIALIZER_CONFIG_KEY,
+)
 from nameko.events import EventDispatcher
-from nameko.rpc import Rpc
+from nameko.rpc import Responder, Rpc, RpcConsumer, get_rpc_exchange
 from nameko.timer import timer
 from pymongo.errors import PyMongoError
 
@@ -20,6 +25,38 @@ VERSION = "0.1.0"
 BROKER_ERRORS = (OperationalError, AMQPError, OSError)
 
 
+class ReplyPublisher(Publisher):
+    """Publishes RPC replies without a publisher confirm and without persisting them.
+
+    A reply matters only to a caller still waiting for it: a confirm would cost a broker round
+    trip per call and change nothing (a reply the broker lost is the caller's timeout either
+    way), and a reply kept on disk would outlive its caller.
+    """
+
+    use_confirms = False
+    delivery_mode = NON_PERSISTENT
+    # A dict of its own: nameko writes ``confirm_publish`` into the one publishers share.
+    transport_options = dict(DEFAULT_TRANSPORT_OPTIONS, confirm_publish=False)
+
+
+class ReplyResponder(Responder):
+    publisher_cls = ReplyPublisher
+
+
+class ReplyingRpcConsumer(RpcConsumer):
+    """nameko's RPC consumer, replying through ``ReplyPublisher``."""
+
+    def handle_result(self, message, result, exc_info):
+        config = self.container.config
+        serializer = config.get(SERIALIZER_CONFIG_KEY, DEFAULT_SERIALIZER)
+        responder = ReplyResponder(
+            config[AMQP_URI_CONFIG_KEY], get_rpc_exchange(config), serializer, message,
+            ssl=config.get(AMQP_SSL_CONFIG_KEY), login_method=config.get(LOGIN_METHOD_CONFIG_KEY))
+        result, exc_info = responder.send_response(result, exc_info)
+        self.queue_consumer.ack_message(message)
+        return result, exc_info
+
+
 class BrokerSafeRpc(Rpc):
     """nameko's RPC entrypoint, safe when a replica dies or the broker goes away mid-call.
 
@@ -29,7 +66,10 @@ class BrokerSafeRpc(Rpc):
     - A reply lost with the broker is logged, not fatal: nameko kills the whole service
       container when it cannot publish a reply, which would stop the process for good. The
       caller has timed out by then (a 503).
+    - Replies go out unconfirmed and transient (``ReplyPublisher``).
     """
+
+    rpc_consumer = ReplyingRpcConsumer()
 
     def handle_message(self, body, message):
         if not message.delivery_info.get("redelivered"):

@@ -15,7 +15,7 @@ import uuid
 
 from nameko.events import SERVICE_POOL, event_handler
 from pymongo import ASCENDING
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import ConnectionFailure, DuplicateKeyError, PyMongoError
 
 from services.common import logs, metrics
 
@@ -219,54 +219,101 @@ class OutboxRelay:
         return collection.find_one({"_id": document_id}, {OUTBOX: True})
 
     def _drain(self, collection, document):
-        sent = 0
+        """Publish the document's events, then pull the published ones in one write (with the
+        claim): a crash before that write re-sends them, which consumers drop by ``event_id``."""
+        sent = []
         try:
             for event in document.get(OUTBOX) or []:
                 self.publish(event)
                 metrics.EVENTS_PUBLISHED.labels(self.service, event.get("type")).inc()
-                collection.update_one(
-                    {"_id": document["_id"]}, {"$pull": {OUTBOX: {"event_id": event["event_id"]}}}
-                )
-                sent += 1
+                sent.append(event["event_id"])
         finally:
-            collection.update_one({"_id": document["_id"]}, {"$unset": {CLAIM: ""}})
+            update = {"$unset": {CLAIM: ""}}
+            if sent:
+                update["$pull"] = {OUTBOX: {"event_id": {"$in": sent}}}
+            collection.update_one({"_id": document["_id"]}, update)
         collection.update_one(
             {"_id": document["_id"], OUTBOX: {"$size": 0}}, {"$unset": {PENDING: "", OUTBOX: ""}}
         )
         if collection.name == "outbox":
             collection.delete_one({"_id": document["_id"], PENDING: {"$exists": False}})
-        return sent
+        return len(sent)
+
+
+HANDLING_SECONDS = 30  # a pending handling claim older than this was left by a lost run
+BUSY_PAUSE = 1  # seconds before a busy event goes back to its queue, so it does not spin
+
+
+class EventBusy(Exception):
+    """Another delivery of this event is being handled: the message goes back to its queue."""
 
 
 def handle_once(db, consumer, event, handler):
     """Run ``handler(event)`` unless ``consumer`` already handled this ``event_id``.
 
-    A failure is recorded in ``failed_events`` (retried later by ``retry_failed``), never lost,
-    and the message is still acknowledged so one bad event cannot block the queue. Only a
-    database error while marking or recording escapes: the handler is declared with
-    ``requeue_on_error`` (``HANDLER_OPTIONS``), so the event goes back to its queue until the
-    database answers again. Returns True when the handler ran to completion.
+    The ``processed_events`` marker is a claim (``pending``) until the handler completed. A
+    failure is recorded in ``failed_events`` (retried later by ``retry_failed``), never lost,
+    and the message is still acknowledged so one bad event cannot block the queue. When the
+    database goes away the error escapes instead: the handler is declared with
+    ``requeue_on_error`` (``HANDLER_OPTIONS``), the event goes back to its queue, and the claim
+    it may have left is taken over once it is ``HANDLING_SECONDS`` old. Returns True when the
+    handler ran to completion.
     """
     if not isinstance(event, dict):
         log.error("%s dropped a message that is not an event envelope", consumer)
         return False
     marker = "%s/%s" % (consumer, event.get("event_id"))
-    try:
-        db.processed_events.insert_one({"_id": marker, "type": event.get("type"), "processed_at": utcnow()})
-    except DuplicateKeyError:
+    if not _claim(db, marker, event):
         log.info("event %s already handled by %s", event.get("event_id"), consumer)
         _count_handled(event, "duplicate")
         return False
     try:
         handler(event)
+    except ConnectionFailure:
+        _release(db, marker)
+        raise
     except Exception as exc:
         db.processed_events.delete_one({"_id": marker})
         _record_failure(db, marker, consumer, event, exc)
         _count_handled(event, "failed")
         return False
+    db.processed_events.update_one({"_id": marker}, {"$unset": {"pending": ""}})
     db.failed_events.delete_one({"_id": marker})
     _count_handled(event, "handled")
     return True
+
+
+def _claim(db, marker, event):
+    """True when this delivery may run the handler; False when the event was handled already.
+
+    Raises EventBusy while a recent claim of another delivery is pending."""
+    now = utcnow()
+    try:
+        db.processed_events.insert_one({"_id": marker, "type": event.get("type"), "processed_at": now,
+                                        "pending": True})
+        return True
+    except DuplicateKeyError:
+        pass
+    current = db.processed_events.find_one({"_id": marker}) or {}
+    if not current.get("pending"):
+        return False
+    claimed = current.get("processed_at")
+    if claimed is not None and claimed.replace(tzinfo=None) > now.replace(tzinfo=None) - datetime.timedelta(
+            seconds=HANDLING_SECONDS):
+        time.sleep(BUSY_PAUSE)
+        raise EventBusy(marker)
+    taken = db.processed_events.update_one({"_id": marker, "processed_at": claimed},
+                                           {"$set": {"processed_at": now}})
+    if not taken.modified_count:
+        raise EventBusy(marker)
+    return True
+
+
+def _release(db, marker):
+    try:
+        db.processed_events.delete_one({"_id": marker})
+    except PyMongoError:
+        log.warning("claim %s left pending: the database is unavailable", marker)
 
 
 def _count_handled(event, outcome):

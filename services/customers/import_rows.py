@@ -3,8 +3,13 @@
 The business key of a row is its tax id (normalised), else its external code, else its exact
 legal name, within the job's site. A key seen earlier in the file updates the customer that row
 made, so a file with a key twice ends with one customer holding the later values. Every create
-and update writes the same events as the API, in the same document write; the batch's new
-customers are inserted together.
+and update emits the same events as the API. An update writes them in the same document write;
+the batch's new customers are inserted together, then their events are queued in outbox
+documents of their own (a few per batch, not a relay pass per customer). A batch run again
+after a crash queues again the events of the customers it finds it created, since the crash
+may have fallen between the two writes. Those events and their outbox documents have ids
+derived from the job and rows: an outbox document still waiting is not queued twice, and an
+event that is sent twice carries the same ``event_id``, which consumers drop.
 """
 import logging
 import uuid
@@ -21,6 +26,8 @@ log = logging.getLogger(__name__)
 
 UNREADABLE = "Not readable as UTF-8 or GBK text, or a quote is never closed."
 EXTRA_CELLS = "The row has more values than the file has columns."
+OUTBOX_ROWS = 100
+SCHEMA = schemas.CustomerSchema()
 
 
 def validate(columns, cells):
@@ -31,7 +38,7 @@ def validate(columns, cells):
     if extra:
         return None, [("_row", EXTRA_CELLS)]
     try:
-        loaded = load(schemas.CustomerSchema(), data)
+        loaded = load(SCHEMA, data)
     except ValidationFailed as exc:
         return None, list(_flatten(exc.fields))
     return {key: value for key, value in storable(loaded).items() if key in data}, []
@@ -84,6 +91,7 @@ class Batch:
         self.errors = []
         self.known = {}
         self.unsaved = {}
+        self.queued = []
 
     def run(self, rows):
         valid = []
@@ -108,8 +116,19 @@ class Batch:
         return self
 
     def _flush(self):
+        """Insert the new customers, then queue their events (customers first: see the module's notes)."""
         store.insert_customers(self.db, list(self.unsaved.values()))
-        self.unsaved = {}
+        store.queue_import_events(self.db, self._outbox_documents())
+        self.unsaved, self.queued = {}, []
+
+    def _outbox_documents(self):
+        """The queued ``(row, events)`` as outbox documents of up to OUTBOX_ROWS rows each."""
+        documents = []
+        for start in range(0, len(self.queued), OUTBOX_ROWS):
+            part = self.queued[start:start + OUTBOX_ROWS]
+            document_id = "import:%s:%08d-%08d" % (self.job["_id"], part[0][0], part[-1][0])
+            documents.append((document_id, [event for _, events in part for event in events]))
+        return documents
 
     def _fail(self, number, problems):
         self.counts["failed"] += 1
@@ -136,6 +155,8 @@ class Batch:
         if current is None:
             return self._create(number, data)
         if current["_id"] == self._row_customer_id(number):
+            if not self.job["dry_run"]:
+                self._queue_created(number, current)
             return "created"
         return self._update(current, data)
 
@@ -145,16 +166,25 @@ class Batch:
         return uuid.uuid5(uuid.NAMESPACE_URL, "%s/%d" % (self.job["_id"], number)).hex
 
     def _create(self, number, data):
-        loaded = storable(load(schemas.CustomerSchema(), data))
-        customer = dict(archive.new_customer(loaded, self.caller, self.site_id), _id=self._row_customer_id(number))
+        """``data`` is already loaded (``validate``); the schema's only default, country CN, is
+        also ``new_customer``'s."""
+        customer = dict(archive.new_customer(data, self.caller, self.site_id), _id=self._row_customer_id(number))
         if not self.job["dry_run"]:
-            actor = self.caller.user_id
-            self.unsaved[customer["_id"]] = (customer, (
-                events.event("customer_created", events.customer_data(customer), self.site_id, actor),
-                events.audit("customer", customer["_id"], "created",
-                             changes_between({}, customer, archive.INTERNAL_FIELDS), self.site_id, actor)))
+            self.unsaved[customer["_id"]] = customer
+            self._queue_created(number, customer)
         self._remember(customer)
         return "created"
+
+    def _queue_created(self, number, customer):
+        """Queue the events of the customer row ``number`` created, with ids of that row."""
+        actor = self.caller.user_id
+        created = (
+            events.event("customer_created", events.customer_data(customer), self.site_id, actor),
+            events.audit("customer", customer["_id"], "created",
+                         changes_between({}, customer, archive.INTERNAL_FIELDS), self.site_id, actor))
+        for kind, event in zip(("created", "audit"), created):
+            event["event_id"] = str(uuid.uuid5(uuid.NAMESPACE_URL, "%s/%d/%s" % (self.job["_id"], number, kind)))
+        self.queued.append((number, created))
 
     def _update(self, current, data, retry=True):
         changes = {key: value for key, value in data.items() if key != "addresses"}

@@ -372,10 +372,19 @@ def import_errors(db, import_id, limit=0):
     return db.import_errors.find({"import_id": import_id}).sort([("row", ASCENDING), ("_id", ASCENDING)]).limit(limit)
 
 
-def insert_customers(db, created):
-    """New customers, each with its events (``[(customer, events)]``), in one round trip."""
-    if created:
-        db.customers.insert_many([pending_insert(customer, *events) for customer, events in created])
+def insert_customers(db, customers):
+    """New customers in one round trip (their events go through ``queue_import_events``)."""
+    if customers:
+        db.customers.insert_many(customers, ordered=False)
+
+
+def queue_import_events(db, documents):
+    """Outbox documents ``[(id, events)]`` in one round trip; one already queued (its batch ran
+    again after a crash) stays as it is."""
+    if documents:
+        db.outbox.bulk_write([UpdateOne({"_id": document_id},
+                                        {"$setOnInsert": pending_insert({"created_at": utcnow()}, *events)},
+                                        upsert=True) for document_id, events in documents], ordered=False)
 
 
 def find_import_matches(db, site_id, wanted):

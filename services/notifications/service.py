@@ -4,7 +4,8 @@ It consumes every event of the accounts, customers and feedback exchanges (one i
 SERVICE_POOL queue per exchange, ``subscription.py``): accounts user events keep its recipient
 directory, ``routing.py`` turns events into messages for people, and each event is fanned out to
 the webhooks that subscribed to it. E-mails and webhook deliveries are documents sent by timers
-in bounded batches, so nothing pending is lost when a process dies.
+in bounded batches, so nothing pending is lost when a process dies; the webhook timer is also
+woken as soon as this process stored new deliveries, so they go out at once.
 
 Every RPC method but ``health`` needs a valid access token in the nameko context data key
 ``authorization``. Lists return ``{"items", "next_cursor", "total"}`` and take ``limit``
@@ -41,6 +42,7 @@ from services.common import config
 from services.common.base import ServiceBase, rpc
 from services.common.context import CallerContext
 from services.common.mongo import MongoDatabase
+from services.common.wakeup import wakeable_timer
 from services.notifications import admin, delivery, directory, inbox, mail, routing, store, webhooks
 from services.notifications.subscription import exchange_handler
 
@@ -71,7 +73,7 @@ class NotificationsService(ServiceBase):
         except PyMongoError as exc:
             log.warning("e-mail outbox: database unavailable (%s)", type(exc).__name__)
 
-    @timer(interval=config.get_float("NOTIFICATIONS_INTERVAL"))
+    @wakeable_timer(interval=config.get_float("NOTIFICATIONS_INTERVAL"), signal=webhooks.DELIVERIES_DUE)
     def deliver_webhooks(self):
         try:
             delivery.send_due(self.db)

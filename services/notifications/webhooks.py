@@ -15,6 +15,7 @@ from services.common import config
 from services.common.errors import Conflict, NotFound, ValidationFailed
 from services.common.events import changes_between, utcnow
 from services.common.schemas import load
+from services.common.wakeup import Signal
 from services.notifications import catalogue, events, schemas, store
 from services.notifications.routing import derived_id
 
@@ -22,6 +23,8 @@ PERMISSION = "webhooks:admin"
 WEBHOOK = schemas.WebhookSchema()
 DELIVERY = schemas.DeliverySchema()
 AUDITED = ("url", "event_types", "site_id", "description", "active")
+# Woken when deliveries were stored: the service's delivery timer sends them at once.
+DELIVERIES_DUE = Signal()
 
 
 def allow_private():
@@ -138,6 +141,7 @@ def redeliver(db, caller, delivery_id):
         raise Conflict("The webhook is disabled.", code="webhook_disabled")
     delivery = new_delivery(uuid.uuid4().hex, webhook["_id"], original["event"], redelivery_of=original["_id"])
     store.insert_ignoring_duplicate(db.deliveries, delivery)
+    DELIVERIES_DUE.wake()
     return DELIVERY.dump(delivery)
 
 
@@ -157,10 +161,12 @@ def wanted_by(webhook, event):
 
 
 def fan_out(db, event):
-    """A delivery for every active hook that wants ``event``; -> how many were created."""
+    """A delivery for every active hook that wants ``event``, sent at once; -> how many were created."""
     created = 0
     for webhook in store.active_webhooks(db):
         if wanted_by(webhook, event):
             delivery = new_delivery(derived_id(webhook["_id"], event["event_id"]), webhook["_id"], event)
             created += store.insert_ignoring_duplicate(db.deliveries, delivery)
+    if created:
+        DELIVERIES_DUE.wake()
     return created

@@ -37,8 +37,8 @@ def pending_events(databases):
 def handled(db, consumer, event_ids):
     """The ids among ``event_ids`` that ``consumer`` of ``db``'s service has processed."""
     markers = ["%s/%s" % (consumer, event_id) for event_id in event_ids]
-    found = db.processed_events.find({"_id": {"$in": markers}}, {"_id": 1})
-    return {document["_id"].split("/", 1)[1] for document in found}
+    found = db.processed_events.find({"_id": {"$in": markers}}, {"_id": 1, "pending": 1})
+    return {document["_id"].split("/", 1)[1] for document in found if not document.get("pending")}
 
 
 def wait_until_handled(db, consumer, event_ids, timeout):

@@ -64,6 +64,23 @@ def test_expired_token(key, verifier):
         verifier.verify(sign(key, iat=past, exp=past + 900))
 
 
+def test_remembered_token_still_expires(key, monkeypatch):
+    verifier = TokenVerifier(public_pem(key))
+    token = sign(key, exp=int(time.time()) + 60)
+    assert verifier.verify(token).user_id == "u1"
+    later = time.time() + 60 + 11
+    monkeypatch.setattr(auth.time, "time", lambda: later)
+    with pytest.raises(Unauthorized, match="expired"):
+        verifier.verify(token)
+
+
+def test_remembered_token_gives_a_fresh_caller(key, verifier):
+    token = sign(key)
+    first = verifier.verify(token)
+    first.sites.append("s9")
+    assert verifier.verify(token).sites == ["s1", "s2"]
+
+
 def test_token_signed_by_another_key(verifier):
     with pytest.raises(Unauthorized):
         verifier.verify(sign(Ed25519PrivateKey.generate()))

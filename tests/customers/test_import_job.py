@@ -35,6 +35,12 @@ def run(db, job_id, ticks=1000, budget=0.5):
     return imports.get_import(db, SALES, job_id)
 
 
+def queued_events(db, customer_id):
+    """The events waiting in the outbox about one customer, in order."""
+    return [event for document in db.outbox.find({}).sort("_id", 1) for event in document["_outbox"]
+            if customer_id in (event["data"].get("customer_id"), event["data"].get("entity_id"))]
+
+
 def live_customers(db):
     return store.count_customers(db, {"deleted_at": None})
 
@@ -47,8 +53,7 @@ def test_import_then_reimport_creates_nothing_new(db):
     customer = store.find_customers(db, {"tax_id": samples.uscc(5)})[0]
     assert customer["owner_id"] == "u-sales" and customer["site_id"] == "site-a"
     assert customer["tags"] == ["oem", "vip"] and customer["addresses"][0]["city"] == "苏州"
-    raw = db.customers.find_one({"_id": customer["_id"]})
-    assert [e["type"] for e in raw["_outbox"]] == ["customers.customer_created", "customers.audit"]
+    assert [e["type"] for e in queued_events(db, customer["_id"])] == ["customers.customer_created", "customers.audit"]
     again = run(db, upload(db, data)["id"])
     assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 60)
     rows = [samples.customer_row(n) for n in range(60)]
@@ -147,8 +152,35 @@ def test_a_crash_mid_batch_resumes_without_duplicates(db, monkeypatch):
     imports.run_tick(db, 0)
     partial = imports.get_import(db, SALES, job_id)
     assert partial["status"] == "running" and partial["done"] == 25 and live_customers(db) == 50
-    db.imports.update_one({"_id": job_id}, {"$set": {"busy": True, "lease_owner": "gone", "lease_until":
-                                                     datetime.datetime.now(datetime.timezone.utc)}})
+    lapsed = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=1)
+    db.imports.update_one({"_id": job_id}, {"$set": {"busy": True, "lease_owner": "gone", "lease_until": lapsed}})
     job = run(db, job_id)
     assert job["status"] == "completed" and live_customers(db) == 100
     assert (job["done"], job["created"], job["unchanged"]) == (100, 100, 0)
+    every = [event["event_id"] for document in db.outbox.find({}) for event in document["_outbox"]]
+    assert len(every) == len(set(every)) == 200
+
+
+def test_a_crash_between_customers_and_their_events_loses_no_event(db, monkeypatch):
+    data = samples.csv_bytes([samples.customer_row(n) for n in range(60)])
+    job_id = upload(db, data)["id"]
+    queue = store.queue_import_events
+    calls = {"n": 0}
+
+    def flaky(db_, documents):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise AutoReconnect("connection lost")
+        return queue(db_, documents)
+
+    monkeypatch.setattr(store, "queue_import_events", flaky)
+    for _ in range(3):
+        imports.run_tick(db, 0)
+    assert live_customers(db) == 50 and imports.get_import(db, SALES, job_id)["done"] == 25
+    job = run(db, job_id)
+    assert (job["status"], job["created"], job["unchanged"]) == ("completed", 60, 0)
+    every = [event for document in db.outbox.find({}) for event in document["_outbox"]]
+    assert len(every) == len({event["event_id"] for event in every}) == 120
+    for customer in store.find_customers(db, {"deleted_at": None}):
+        assert [e["type"] for e in queued_events(db, customer["_id"])] == ["customers.customer_created",
+                                                                            "customers.audit"]

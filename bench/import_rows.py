@@ -1,0 +1,197 @@
+"""Customer import end to end, on a private system of its own.
+
+Starts an embedded MongoDB-wire server, a RabbitMQ vhost, the four services and the gateway
+(``tests.support``, as the end-to-end tests do), optionally seeds an archive of existing
+customers, then imports a generated CSV through the gateway and reports:
+
+- wall time from the upload to ``GET /imports/{id}`` saying completed, and rows/s;
+- how long the outbox takes to drain after that (every event of the import published);
+- the CPU seconds of the customers service and of the database server, and the load average;
+- the customers service's peak memory (VmHWM).
+
+    .venv/bin/python -m bench.import_rows --rows 100000 [--existing 100000] [--profile DIR]
+
+``--profile DIR`` also records the customers service and the database server with py-spy
+during the import (collapsed stacks in DIR). Nothing it starts outlives it, and it touches no
+other run on the machine (its own vhost, database server and database prefix).
+"""
+import argparse
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+import pymongo
+import requests
+
+from bench.customers import import_csv, seed
+from tests.support import servers
+from tests.support.stack import Stack
+
+PASSWORD = "Bench-import-%s" % uuid.uuid4().hex[:12]
+
+
+def environment(workdir, mongo, vhost, run_id):
+    return {
+        "MONGO_URI": mongo.uri,
+        "AMQP_URI": servers.amqp_uri_for(vhost),
+        "CRM_DB_PREFIX": "bimp_%s" % run_id,
+        "CRM_VAR_DIR": os.path.join(workdir, "var"),
+        "CRM_ADMIN_EMAIL": "admin@bench.test",
+        "CRM_ADMIN_PASSWORD": PASSWORD,
+        "WEBHOOK_ALLOW_PRIVATE": "true",
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(servers.free_port()),
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def sign_in(api, timeout=90):
+    """The admin's auth headers and first site (retried while accounts bootstraps)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        response = requests.post(api + "/auth/login", json={"identifier": "admin", "password": PASSWORD}, timeout=15)
+        if response.status_code == 200 or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    response.raise_for_status()
+    headers = {"Authorization": "Bearer " + response.json()["access_token"]}
+    site_id = requests.get(api + "/sites", headers=headers, timeout=15).json()["items"][0]["id"]
+    return headers, site_id
+
+
+def peak_rss_kib(pid):
+    """VmHWM of ``pid`` and its children (the service runs under ``python -m nameko``)."""
+    pids = [str(pid)] + subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    peaks = []
+    for one in pids:
+        try:
+            with open("/proc/%s/status" % one) as handle:
+                peaks += [int(line.split()[1]) for line in handle if line.startswith("VmHWM")]
+        except OSError:
+            pass
+    return max(peaks, default=0)
+
+
+def cpu_seconds(pid):
+    """User and system CPU time ``pid`` has used so far."""
+    with open("/proc/%d/stat" % pid) as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def pending_events(db):
+    """Documents of the customers database that still hold events to publish."""
+    return sum(db[name].count_documents({"_pending": True}) for name in ("customers", "imports", "outbox"))
+
+
+def run_import(api, headers, body, progress_every=10.0):
+    started = time.perf_counter()
+    response = requests.post(api + "/customers/import", headers=headers,
+                             files={"file": ("bench.csv", body, "text/csv")}, data={"dry_run": "false"}, timeout=600)
+    response.raise_for_status()
+    job, shown, refused = response.json(), started, 0
+    url = api + "/imports/%s" % job["id"]
+    while job.get("status") not in ("completed", "failed"):
+        time.sleep(0.25)
+        polled = requests.get(url, headers=headers, timeout=30)
+        if polled.status_code != 200:
+            refused += 1
+            continue
+        job = polled.json()
+        if time.perf_counter() - shown >= progress_every:
+            shown = time.perf_counter()
+            print("  %6.0f s: %s of %s rows" % (shown - started, job.get("done"), job.get("total")), flush=True)
+    return time.perf_counter() - started, job, refused
+
+
+def wait_drained(db, timeout):
+    started = time.perf_counter()
+    while pending_events(db) and time.perf_counter() - started < timeout:
+        time.sleep(1)
+    return time.perf_counter() - started, pending_events(db)
+
+
+def start_profile(pid, directory, name):
+    """py-spy recording ``pid`` as collapsed stacks (``DIR/NAME.txt``, for speedscope or flamegraph.pl)."""
+    os.makedirs(directory, exist_ok=True)
+    output = os.path.join(directory, "%s.txt" % name)
+    command = [os.path.join(os.path.dirname(sys.executable), "py-spy"), "record", "--pid", str(pid),
+               "--rate", "50", "--format", "raw", "--output", output]
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT), output
+
+
+def stop_profile(profiler):
+    profiler.send_signal(signal.SIGINT)
+    profiler.wait(60)
+
+
+def measure(stack, mongo_pid, env, args):
+    api = stack.url + "/api/v1"
+    headers, site_id = sign_in(api)
+    os.environ.update({key: env[key] for key in ("MONGO_URI", "CRM_DB_PREFIX")})
+    db = pymongo.MongoClient(env["MONGO_URI"], socketTimeoutMS=600000)[env["CRM_DB_PREFIX"] + "_customers"]
+    if args.existing:
+        seconds = seed(args.existing, site_id)
+        print("seeded %d customers in %.0f s (%.0f/s)" % (args.existing, seconds, args.existing / seconds))
+    body = import_csv(args.rows)
+    pid = stack.procs["customers"].pid
+    profilers = []
+    if args.profile:
+        profilers = [start_profile(pid, args.profile, "customers"),
+                     start_profile(mongo_pid, args.profile, "database")]
+    cpu_before = cpu_seconds(pid), cpu_seconds(mongo_pid)
+    seconds, job, refused = run_import(api, headers, body)
+    cpu_import = cpu_seconds(pid) - cpu_before[0], cpu_seconds(mongo_pid) - cpu_before[1]
+    for profiler, _ in profilers:
+        stop_profile(profiler)
+    drain, left = wait_drained(db, args.drain_timeout)
+    cpu_drain = cpu_seconds(pid) - cpu_before[0] - cpu_import[0], cpu_seconds(mongo_pid) - cpu_before[1] - cpu_import[1]
+    print("imported %d rows in %.1f s (%.0f rows/s): status %s, created %s, updated %s, unchanged %s, failed %s"
+          % (args.rows, seconds, args.rows / seconds, job.get("status"), job.get("created"), job.get("updated"),
+             job.get("unchanged"), job.get("failed")))
+    print("progress polls refused (the service did not answer within the RPC timeout): %d" % refused)
+    print("outbox drained %.1f s after completion (%d documents still pending)" % (drain, left))
+    print("CPU seconds during the import: customers service %.1f, database %.1f; during the drain: %.1f, %.1f"
+          % (cpu_import + cpu_drain))
+    print("customers service peak memory (VmHWM) %.0f MiB" % (peak_rss_kib(pid) / 1024))
+    print("machine load average at the end: %s" % " ".join(open("/proc/loadavg").read().split()[:3]))
+    for _, output in profilers:
+        print("profile: %s" % output)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100000)
+    parser.add_argument("--existing", type=int, default=0, help="customers seeded into the archive first")
+    parser.add_argument("--drain-timeout", type=float, default=1800)
+    parser.add_argument("--profile", metavar="DIR", help="record the service and the database with py-spy into DIR")
+    args = parser.parse_args()
+    run_id = uuid.uuid4().hex[:8]
+    workdir = tempfile.mkdtemp(prefix="crm-bench-import-")
+    vhost = "crm_bench_import_%s" % run_id
+    os.makedirs(os.path.join(workdir, "db"))
+    os.makedirs(os.path.join(workdir, "logs"))
+    servers.add_vhost(vhost)
+    mongo = servers.EmbeddedMongo(os.path.join(workdir, "db"))
+    stack = None
+    try:
+        mongo.start()
+        env = environment(workdir, mongo, vhost, run_id)
+        stack = Stack(env, os.path.join(workdir, "logs"))
+        stack.start_all()
+        measure(stack, mongo.process.pid, env, args)
+    finally:
+        if stack is not None:
+            stack.stop_all()
+        mongo.stop()
+        servers.delete_vhost(vhost)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
