@@ -1,4 +1,4 @@
-"""CPU time of processes, from /proc: what each part of a system spent on a run."""
+"""CPU time and peak memory of processes, from /proc: what each part of a system spent on a run."""
 import os
 import subprocess
 
@@ -13,6 +13,23 @@ def cpu_seconds(pid):
     except OSError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def peak_rss_kib(pids):
+    """The largest VmHWM (peak resident memory, KiB) among ``pids`` (0 when all are gone)."""
+    peaks = []
+    for pid in pids:
+        try:
+            with open("/proc/%s/status" % pid) as handle:
+                peaks += [int(line.split()[1]) for line in handle if line.startswith("VmHWM")]
+        except OSError:
+            pass
+    return max(peaks, default=0)
+
+
+def children(pid):
+    """``pid`` and its direct children."""
+    return [str(pid)] + subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
 
 
 def broker_pids():

@@ -21,6 +21,7 @@ import time
 import pymongo
 import requests
 
+from bench.cpu import peak_rss_kib
 from services.common import config
 from services.common.auth import Caller
 from services.customers import archive
@@ -69,14 +70,7 @@ def import_csv(rows):
 
 def peak_memory_kib(pattern="CustomersService"):
     pids = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True).stdout.split()
-    peaks = []
-    for pid in pids:
-        try:
-            with open("/proc/%s/status" % pid) as handle:
-                peaks += [int(line.split()[1]) for line in handle if line.startswith("VmHWM")]
-        except OSError:
-            pass
-    return max(peaks, default=0)
+    return peak_rss_kib(pids)
 
 
 def run_import(api, headers, rows):

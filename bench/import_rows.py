@@ -28,6 +28,7 @@ import uuid
 import pymongo
 import requests
 
+from bench.cpu import children, cpu_seconds, peak_rss_kib
 from bench.customers import import_csv, seed
 from tests.support import servers
 from tests.support.stack import Stack
@@ -62,26 +63,6 @@ def sign_in(api, timeout=90):
     headers = {"Authorization": "Bearer " + response.json()["access_token"]}
     site_id = requests.get(api + "/sites", headers=headers, timeout=15).json()["items"][0]["id"]
     return headers, site_id
-
-
-def peak_rss_kib(pid):
-    """VmHWM of ``pid`` and its children (the service runs under ``python -m nameko``)."""
-    pids = [str(pid)] + subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
-    peaks = []
-    for one in pids:
-        try:
-            with open("/proc/%s/status" % one) as handle:
-                peaks += [int(line.split()[1]) for line in handle if line.startswith("VmHWM")]
-        except OSError:
-            pass
-    return max(peaks, default=0)
-
-
-def cpu_seconds(pid):
-    """User and system CPU time ``pid`` has used so far."""
-    with open("/proc/%d/stat" % pid) as handle:
-        fields = handle.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def pending_events(db):
@@ -158,7 +139,7 @@ def measure(stack, mongo_pid, env, args):
     print("outbox drained %.1f s after completion (%d documents still pending)" % (drain, left))
     print("CPU seconds during the import: customers service %.1f, database %.1f; during the drain: %.1f, %.1f"
           % (cpu_import + cpu_drain))
-    print("customers service peak memory (VmHWM) %.0f MiB" % (peak_rss_kib(pid) / 1024))
+    print("customers service peak memory (VmHWM) %.0f MiB" % (peak_rss_kib(children(pid)) / 1024))
     print("machine load average at the end: %s" % " ".join(open("/proc/loadavg").read().split()[:3]))
     for _, output in profilers:
         print("profile: %s" % output)
