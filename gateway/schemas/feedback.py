@@ -222,10 +222,11 @@ class SurveySchema(Schema):
 
 
 class NpsSchema(Schema):
+    score = fields.Float(allow_none=True, metadata={"description": "% promoters - % detractors, -100..100"})
     promoters = fields.Integer()
     passives = fields.Integer()
     detractors = fields.Integer()
-    score = fields.Float(allow_none=True, metadata={"description": "% promoters − % detractors"})
+    count = fields.Integer()
 
 
 class SurveyQuestionResultSchema(Schema):
@@ -330,14 +331,6 @@ class TopCategorySchema(Schema):
 class CsatSchema(Schema):
     average = fields.Float(allow_none=True, metadata={"description": "mean rating 1-5"})
     satisfied_share = fields.Float(allow_none=True, metadata={"description": "share of ratings 4-5"})
-    count = fields.Integer()
-
-
-class NpsSchema(Schema):
-    score = fields.Float(allow_none=True, metadata={"description": "% promoters - % detractors, -100..100"})
-    promoters = fields.Integer()
-    passives = fields.Integer()
-    detractors = fields.Integer()
     count = fields.Integer()
 
 

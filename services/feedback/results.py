@@ -1,18 +1,10 @@
 """What a survey's answers add up to: per question (average, spread, NPS, choices, texts) and
 the answers themselves, newest first."""
 from services.common.events import jsonable
+from services.feedback.reports import nps
 
 LATEST = 200
 TEXTS_KEPT = 50
-
-
-def nps_of(values):
-    """{promoters, passives, detractors, score}: score = % promoters − % detractors (None if no answers)."""
-    promoters = sum(1 for v in values if v >= 9)
-    detractors = sum(1 for v in values if v <= 6)
-    passives = len(values) - promoters - detractors
-    score = round(100.0 * (promoters - detractors) / len(values), 1) if values else None
-    return {"promoters": promoters, "passives": passives, "detractors": detractors, "score": score}
 
 
 def question_result(question, answered):
@@ -27,7 +19,7 @@ def question_result(question, answered):
         if kind == "rating":
             result["satisfied_share"] = round(sum(1 for v in values if v >= 4) / len(values), 4) if values else None
         else:
-            result["nps"] = nps_of(values)
+            result["nps"] = nps(values)
     elif kind == "choice":
         result["distribution"] = {option: values.count(option) for option in question.get("options", [])}
     else:

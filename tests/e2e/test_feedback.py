@@ -228,7 +228,7 @@ def test_a_survey_to_two_contacts(stack, plant, feedback_events):
     rating, nps, text = results["questions"]
     assert (rating["average"], rating["satisfied_share"]) == (4.5, 1.0)
     assert rating["distribution"] == {"1": 0, "2": 0, "3": 0, "4": 1, "5": 1}
-    assert nps["nps"] == {"promoters": 1, "passives": 0, "detractors": 1, "score": 0.0} and nps["average"] == 6.5
+    assert nps["nps"] == {"promoters": 1, "passives": 0, "detractors": 1, "score": 0.0, "count": 2} and nps["average"] == 6.5
     assert text["texts"] == ["Deliver on time."] and text["answered"] == 1
     assert [r["contact_id"] for r in results["responses"]] == [contact_ids[1], contact_ids[0]]
     assert results["responses"][1]["answers"] == {"q1": 4, "q2": 3, "q3": "Deliver on time."}

@@ -19,9 +19,10 @@ def link(n, answers=None, minute=0):
 
 
 def test_nps_is_promoters_minus_detractors():
-    assert results.nps_of([10, 9, 8, 6, 0]) == {"promoters": 2, "passives": 1, "detractors": 2, "score": 0.0}
-    assert results.nps_of([10, 10, 7])["score"] == 66.7
-    assert results.nps_of([])["score"] is None
+    assert results.nps([10, 9, 8, 6, 0]) == {"promoters": 2, "passives": 1, "detractors": 2, "score": 0.0,
+                                             "count": 5}
+    assert results.nps([10, 10, 7])["score"] == 66.7
+    assert results.nps([])["score"] is None
 
 
 def test_summary_of_answered_links_newest_first():
