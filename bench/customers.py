@@ -30,30 +30,53 @@ INDUSTRIES = ["machinery", "automotive", "electronics", "chemicals", "textiles",
 PROVINCES = ["江苏", "浙江", "广东", "山东", "上海", "湖北", "四川"]
 WORDS = ["精密", "机械", "电气", "汽车", "化工", "纺织", "能源", "重工", "电子", "材料"]
 LATIN = ["Precision", "Machinery", "Electric", "Motors", "Chemical", "Textile", "Energy", "Heavy", "Tech"]
+SYLLABLES = ["ka", "lo", "mi", "ne", "ta", "ri", "so", "vu", "be", "da", "fe", "go", "hu", "ji", "ku", "la",
+             "mo", "nu", "pa", "qui", "ro", "sa", "te", "vi", "wa", "xe", "yo", "ze", "bra", "cor", "dren", "fal"]
+CJK = "安宝北昌诚川达大东丰福富港广海航恒宏鸿华环汇吉佳嘉建江金锦京精俊凯康科兰立联龙隆美明南宁鹏普" \
+      "齐强庆瑞润森山盛顺泰天通万旺威伟鑫新信星兴旭亚扬阳耀一义益永宇远源跃云泽长振正之智中众洲卓"
 
 
 def name(i, rng):
+    """A company name as varied as a real archive's: a made-up brand (three syllables, or two or
+    three Chinese characters) with a trade word."""
     if i % 2:
-        return "%s%s%s有限公司" % (rng.choice(PROVINCES), rng.choice(WORDS), rng.choice(WORDS) + str(i))
-    return "%s %s %d Co., Ltd." % (rng.choice(LATIN), rng.choice(LATIN), i)
+        brand = "".join(rng.choice(CJK) for _ in range(rng.choice((2, 3))))
+        return "%s%s%s%s有限公司" % (rng.choice(PROVINCES), brand, rng.choice(WORDS), rng.choice(WORDS))
+    brand = "".join(rng.choice(SYLLABLES) for _ in range(3)).title()
+    return "%s %s %s Co., Ltd." % (brand, rng.choice(LATIN), rng.choice(LATIN))
 
 
-def seed(count, site_id, batch=500):
-    db = pymongo.MongoClient(config.mongo_uri(), socketTimeoutMS=300000)[config.database_name("customers")]
-    caller = Caller("bench", [site_id], ["customers:write"])
-    rng = random.Random(7)
-    started = time.perf_counter()
-    for first in range(0, count, batch):
-        documents = []
-        for i in range(first, min(count, first + batch)):
-            data = {"legal_name": name(i, rng), "industry": rng.choice(INDUSTRIES), "tags": [rng.choice(WORDS)],
-                    "addresses": [{"type": "billing", "province": rng.choice(PROVINCES), "country": "CN"}]}
-            customer = archive.new_customer(data, caller, site_id)
-            level = rng.choices(["vip", "key", "general"], [1, 9, 90])[0]
-            customer["tier"] = {"level": level, "reasons": ["seeded"], "overridden": False}
-            customer["tier_rank"] = archive.TIER_RANK[level]
-            documents.append(customer)
-        db.customers.insert_many(documents, ordered=False)
+def seed_documents(first, last, site_ids, owners, rng):
+    caller = Caller("bench", site_ids, ["customers:write"])
+    documents = []
+    for i in range(first, last):
+        data = {"legal_name": name(i, rng), "industry": rng.choice(INDUSTRIES), "tags": [rng.choice(WORDS)],
+                "phone": "0%d-%08d" % (rng.randrange(10, 999), rng.randrange(10 ** 8)),
+                "email": "info%d@%s.example" % (i, rng.choice(SYLLABLES)),
+                "addresses": [{"type": "billing", "province": rng.choice(PROVINCES), "country": "CN"}]}
+        customer = archive.new_customer(data, caller, site_ids[i % len(site_ids)])
+        customer["owner_id"] = rng.choice(owners) if owners else None
+        level = rng.choices(["vip", "key", "general"], [1, 9, 90])[0]
+        customer["tier"] = {"level": level, "reasons": ["seeded"], "overridden": False}
+        customer["tier_rank"] = archive.TIER_RANK[level]
+        documents.append(customer)
+    return documents
+
+
+def seed(count, site_ids, owners=(), batch=500, start=0, progress_every=60.0):
+    """Insert customers ``start`` to ``count`` straight into the customers database (the service's
+    own documents and keys), spread over ``site_ids`` and ``owners``; returns the seconds taken."""
+    if isinstance(site_ids, str):
+        site_ids = [site_ids]
+    db = pymongo.MongoClient(config.mongo_uri(), socketTimeoutMS=600000)[config.database_name("customers")]
+    rng = random.Random(7 + start)
+    started = shown = time.perf_counter()
+    for first in range(start, count, batch):
+        db.customers.insert_many(seed_documents(first, min(count, first + batch), site_ids, list(owners), rng),
+                                 ordered=False)
+        if time.perf_counter() - shown >= progress_every:
+            shown = time.perf_counter()
+            print("  %6.0f s: %d of %d customers" % (shown - started, first + batch, count), flush=True)
     return time.perf_counter() - started
 
 

@@ -39,24 +39,43 @@ def page(collection, query, sort_field, descending=True, limit=None, cursor=None
 
     ``total`` is counted on the first page and carried in the cursor to the next ones (counting
     is a scan on the embedded server), so it tells the size of the list as it was when the
-    caller started paging.
+    caller started paging. A later page is read as flat queries (the rest of the previous page's
+    sort value, the values after it, then, going down, the documents without one) rather than
+    one ``$or``, which the embedded server would answer by scanning the collection.
     """
     limit = check_limit(limit)
-    find = dict(query)
-    if cursor:
+    direction = DESCENDING if descending else ASCENDING
+    order = [(sort_field, direction), ("_id", direction)]
+
+    def fetch(find, count):
+        return list(collection.find(find, projection).sort(order).limit(count))
+
+    if not cursor:
+        total = collection.count_documents(query)
+        documents = fetch(query, limit + 1)
+    else:
         value, ident, total = decode_cursor(cursor)
         op = "$lt" if descending else "$gt"
-        after = {"$or": [{sort_field: {op: value}}, {sort_field: value, "_id": {op: ident}}]}
-        find = {"$and": [query, after]} if query else after
-    else:
-        total = collection.count_documents(query)
-    direction = DESCENDING if descending else ASCENDING
-    documents = list(
-        collection.find(find, projection).sort([(sort_field, direction), ("_id", direction)]).limit(limit + 1)
-    )
+        documents = []
+        if sort_field != "_id":
+            documents = fetch(with_clauses(query, {sort_field: value, "_id": {op: ident}}), limit + 1)
+        if len(documents) <= limit:
+            after = {op: value} if value is not None or descending else {"$ne": None}
+            documents += fetch(with_clauses(query, {sort_field: after}), limit + 1 - len(documents))
+        if len(documents) <= limit and descending and value is not None:
+            documents += fetch(with_clauses(query, {sort_field: None}), limit + 1 - len(documents))
     next_cursor = None
     if len(documents) > limit:
         documents = documents[:limit]
         last = documents[-1]
         next_cursor = encode_cursor(last.get(sort_field), last["_id"], total)
     return documents, next_cursor, total
+
+
+def with_clauses(query, clauses):
+    """``query`` and ``clauses`` in one flat dict when they share no field, else an ``$and``."""
+    if not query:
+        return clauses
+    if set(query) & set(clauses):
+        return {"$and": [query, clauses]}
+    return dict(query, **clauses)

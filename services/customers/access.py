@@ -28,11 +28,20 @@ def require_part(caller, part, write=False):
 
 
 def scoped(caller, query):
-    """``query`` limited to the caller's sites."""
+    """``query`` limited to the caller's sites, kept flat (the site clause before ``deleted_at``) so
+    its first clause still picks the index; ``$and`` only where the query names a site itself."""
     scope = caller.site_filter()
     if not scope:
         return query
-    return {"$and": [query, scope]} if query else scope
+    if "site_id" in query:
+        if isinstance(query["site_id"], str) and caller.has_site(query["site_id"]):
+            return query
+        return {"$and": [query, scope]}
+    flat = {key: value for key, value in query.items() if key != "deleted_at"}
+    flat.update(scope)
+    if "deleted_at" in query:
+        flat["deleted_at"] = query["deleted_at"]
+    return flat
 
 
 def visible_customer(caller, customer):

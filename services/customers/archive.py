@@ -12,7 +12,9 @@ from services.customers import access, events, identifiers, schemas, store
 KEY_FIELDS = ("legal_name", "short_name", "tax_id", "industry", "company_size", "annual_revenue",
               "main_products", "website", "phone", "source_channel", "owner_id", "addresses")
 INTERNAL_FIELDS = ("search_keys", "contact_keys", "phone_keys", "email_keys", "name_key", "tax_id_key",
-                   "tier_rank", "created_at", "updated_at", "version", "contact_phone_keys", "contact_email_keys")
+                   "all_keys", "key_prefixes", "region_keys", "tier_rank", "created_at", "updated_at", "version",
+                   "contact_phone_keys", "contact_email_keys")
+KEYS_VERSION = "search-keys-2"
 RESTORE_DAYS = 30
 REVIEW_DAYS = 90
 TIER_RANK = {"vip": 3, "key": 2, "general": 1}
@@ -29,7 +31,12 @@ def completeness(customer):
 
 
 def derived_keys(customer):
-    """The normalised keys search and duplicate detection use."""
+    """The normalised keys search and duplicate detection use.
+
+    ``search_keys`` are the identity's (names, tax id, code); ``all_keys`` add the contacts' names,
+    phones and e-mails, for those who may see contacts; ``key_prefixes`` lets a search find its
+    candidates by one indexed equality; ``region_keys`` are the addresses' provinces and cities.
+    """
     search = set()
     for field in ("legal_name", "short_name"):
         search |= identifiers.text_keys(customer.get(field))
@@ -37,22 +44,42 @@ def derived_keys(customer):
     if tax_key:
         search.add(tax_key.lower())
     if customer.get("external_code"):
-        search.add(identifiers.fold(customer["external_code"]))
+        search.add(identifiers.compact(customer["external_code"]))
     phones = set(customer.get("contact_phone_keys", []))
     emails = set(customer.get("contact_email_keys", []))
     if customer.get("phone"):
         phones.add(identifiers.phone_key(customer["phone"]))
     if customer.get("email"):
         emails.add(identifiers.fold(customer["email"]))
+    phones.discard("")
+    everything = search | set(customer.get("contact_keys", [])) | {identifiers.compact(e) for e in emails}
+    for phone in phones:
+        everything |= identifiers.phone_forms(phone)
+    everything.discard("")
+    regions = {identifiers.fold(address.get(part)) for address in customer.get("addresses") or []
+               for part in ("province", "city")}
+    regions.discard("")
     return {
         "name_key": identifiers.name_key(customer["legal_name"]),
         "tax_id_key": tax_key,
         "search_keys": sorted(search),
-        "phone_keys": sorted(p for p in phones if p),
+        "all_keys": sorted(everything),
+        "key_prefixes": sorted(identifiers.key_prefixes(everything)),
+        "region_keys": sorted(regions),
+        "phone_keys": sorted(phones),
         "email_keys": sorted(emails),
         "completeness": completeness(customer),
         "tier_rank": TIER_RANK.get((customer.get("tier") or {}).get("level"), 1),
     }
+
+
+def prepare_database(db):
+    """Indexes, then the search keys of customers stored before the current ones (once)."""
+    store.ensure_indexes(db)
+    if not store.has_marker(db, KEYS_VERSION):
+        for customer in store.customers_lacking(db, "key_prefixes"):
+            store.set_customer_fields(db, customer["_id"], derived_keys(customer))
+        store.set_marker(db, KEYS_VERSION)
 
 
 def _check_site(caller, site_id):
@@ -240,38 +267,36 @@ SORT_FIELDS = {"tier_rank", "legal_name", "created_at", "updated_at", "annual_re
                "next_followup_date", "last_order_date"}
 
 
+# Filters in the order a search tries them for its candidates: the most selective first.
+FILTER_FIELDS = (("owner_id", "owner_id"), ("parent_id", "parent_id"), ("tag", "tags"), ("industry", "industry"),
+                 ("lifecycle", "lifecycle_stage"), ("churn_risk", "churn_risk.level"), ("tier", "tier.level"),
+                 ("status", "status"), ("site_id", "site_id"))
+
+
 def search_query(caller, filters):
-    query = {"deleted_at": {"$ne": None}} if filters.get("deleted") else {"deleted_at": None}
-    simple = {"tier": "tier.level", "tag": "tags", "industry": "industry", "owner_id": "owner_id",
-              "lifecycle": "lifecycle_stage", "churn_risk": "churn_risk.level", "site_id": "site_id",
-              "status": "status", "parent_id": "parent_id"}
-    for name, field in simple.items():
+    """One flat query, its most selective clause first.
+
+    No ``$and`` / ``$or`` at the top: the embedded server then answers from the index of the
+    first indexed clause (and MongoDB plans it as well), where a top-level operator scans.
+    """
+    query = q_clauses(caller, filters["q"]) if filters.get("q") else {}
+    if filters.get("region"):
+        query["region_keys"] = identifiers.fold(filters["region"])
+    for name, field in FILTER_FIELDS:
         if filters.get(name):
             query[field] = filters[name]
-    clauses = []
-    if filters.get("region"):
-        region = filters["region"]
-        clauses.append({"$or": [{"addresses.province": region}, {"addresses.city": region}]})
-    if filters.get("q"):
-        clauses.append({"$or": q_clauses(caller, filters["q"])})
-    if clauses:
-        query = {"$and": [query] + clauses}
+    query["deleted_at"] = {"$ne": None} if filters.get("deleted") else None
     return access.scoped(caller, query)
 
 
 def q_clauses(caller, q):
-    """Prefix match of ``q`` on names, tax id and code, and on contacts for those who may see them."""
-    folded = identifiers.fold(q)
-    compact = identifiers.NOT_WORD.sub("", folded)
-    clauses = [{"search_keys": {"$regex": "^" + re.escape(compact or folded)}}]
-    if caller.can("contacts:read"):
-        clauses.append({"contact_keys": {"$regex": "^" + re.escape(compact or folded)}})
-        clauses.append({"email_keys": {"$regex": "^" + re.escape(folded)}})
-        digits = identifiers.phone_key(q)
-        if len(digits) >= 3 and len(digits) >= len(compact) - 2:
-            national = re.sub(r"^(00)?86", "", digits) if len(digits) > 11 else digits
-            for prefix in {digits, national, "86" + national}:
-                clauses.append({"phone_keys": {"$regex": "^" + prefix}})
+    """Prefix match of ``q`` on names, tax id and code, and on contacts' names, phones and e-mails
+    for those who may see contacts: candidates by one key prefix, then the whole prefix checked."""
+    text = identifiers.compact(q) or identifiers.fold(q)
+    field = "all_keys" if caller.can("contacts:read") else "search_keys"
+    bucket = identifiers.prefix_bucket(text)
+    clauses = {"key_prefixes": bucket} if bucket else {}
+    clauses[field] = {"$regex": "^" + re.escape(text)}
     return clauses
 
 

@@ -46,8 +46,8 @@ def refresh_contact_keys(db, customer):
         if contact.get("email"):
             emails.add(identifiers.fold(contact["email"]))
     current = store.find_customer(db, customer["_id"]) or customer
-    current = dict(current, contact_phone_keys=sorted(phones), contact_email_keys=sorted(emails))
-    keys = archive.derived_keys(current)
-    store.set_customer_fields(db, customer["_id"], {
-        "contact_keys": sorted(names), "contact_phone_keys": sorted(phones), "contact_email_keys": sorted(emails),
-        "phone_keys": keys["phone_keys"], "email_keys": keys["email_keys"]})
+    contact_keys = {"contact_keys": sorted(names), "contact_phone_keys": sorted(phones),
+                    "contact_email_keys": sorted(emails)}
+    keys = archive.derived_keys(dict(current, **contact_keys))
+    store.set_customer_fields(db, customer["_id"], dict(contact_keys, **{
+        field: keys[field] for field in ("phone_keys", "email_keys", "all_keys", "key_prefixes")}))

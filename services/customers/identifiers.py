@@ -71,3 +71,32 @@ def text_keys(text):
 
 def phone_key(phone):
     return re.sub(r"\D", "", phone or "")
+
+
+def phone_forms(digits):
+    """A phone's digits as people type them: with and without China's country code."""
+    national = re.sub(r"^(00)?86", "", digits) if len(digits) > 11 else digits
+    forms = {digits, national}
+    if len(national) == 11 and national.startswith("1"):
+        forms.add("86" + national)
+    return {form for form in forms if form}
+
+
+def compact(text):
+    """Folded text without spaces or punctuation: the form search keys and search text share."""
+    return NOT_WORD.sub("", fold(text))
+
+
+PREFIX_LENGTHS = (2, 4, 8)
+
+
+def key_prefixes(keys):
+    """The 2-, 4- and 8-character prefixes of ``keys``: a search for text of at least 2 characters
+    finds its candidates by one equality on these, then checks the full prefix."""
+    return {key[:length] for key in keys for length in PREFIX_LENGTHS if len(key) >= length}
+
+
+def prefix_bucket(text):
+    """The longest of ``PREFIX_LENGTHS`` prefixes of ``text`` (None when shorter than all)."""
+    fitting = [length for length in PREFIX_LENGTHS if len(text) >= length]
+    return text[:fitting[-1]] if fitting else None

@@ -63,7 +63,7 @@ class CustomersService(ServiceBase):
     name = "customers"
     outbox_collections = store.OUTBOX_COLLECTIONS
 
-    db = MongoDatabase(name, store.ensure_indexes)
+    db = MongoDatabase(name, archive.prepare_database)
     context = CallerContext()
 
     @property

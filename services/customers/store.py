@@ -20,14 +20,13 @@ HIDDEN = {"_outbox": 0, "_pending": 0, "_outbox_claim": 0}
 def ensure_indexes(db):
     customers = db.customers
     customers.create_index([("site_id", ASCENDING), ("created_at", DESCENDING)])
-    customers.create_index("search_keys")
-    customers.create_index("contact_keys")
+    customers.create_index("key_prefixes")
     customers.create_index("tax_id_key", sparse=True)
     customers.create_index("name_key")
     customers.create_index("phone_keys")
     customers.create_index("email_keys")
     customers.create_index([("site_id", ASCENDING), ("external_code", ASCENDING)], sparse=True)
-    for field in ("tier.level", "tags", "industry", "addresses.province", "owner_id", "lifecycle_stage",
+    for field in ("tier.level", "tags", "industry", "region_keys", "owner_id", "lifecycle_stage",
                   "churn_risk.level", "parent_id", "deleted_at", "legal_name", "updated_at", "next_followup_date",
                   "last_verified_at", "tier_rank", "annual_revenue", "completeness", "last_order_date"):
         customers.create_index([(field, ASCENDING), ("_id", ASCENDING)])
@@ -104,6 +103,18 @@ def search_customers(db, query, sort_field, descending, limit, cursor):
 
 def iterate_customers(db, query, sort=("_id", ASCENDING), batch_size=500):
     return db.customers.find(query, HIDDEN).sort([sort]).batch_size(batch_size)
+
+
+def customers_lacking(db, field):
+    return db.customers.find({field: {"$exists": False}}, HIDDEN).batch_size(500)
+
+
+def has_marker(db, name):
+    return db.runs.count_documents({"_id": name}) > 0
+
+
+def set_marker(db, name):
+    db.runs.update_one({"_id": name}, {"$set": {"at": utcnow()}}, upsert=True)
 
 
 def count_customers(db, query):

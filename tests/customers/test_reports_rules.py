@@ -27,8 +27,9 @@ def test_reports_need_the_permission_and_one_of_your_sites():
         reports.prepare(caller, {"site_id": "s2"})
     with pytest.raises(ValidationFailed):
         reports.prepare(caller, {"owner": "x"})
-    assert reports.scoped(caller, {}, {"deleted_at": None}) == {"$and": [{"deleted_at": None},
-                                                                         {"site_id": {"$in": ["s1"]}}]}
+    scoped = reports.scoped(caller, {}, {"deleted_at": None})
+    assert scoped == {"site_id": {"$in": ["s1"]}, "deleted_at": None}
+    assert list(scoped) == ["site_id", "deleted_at"]
 
 
 def test_days_fold_into_months():

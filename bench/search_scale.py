@@ -1,0 +1,208 @@
+"""Search latency on a large customer archive, on a private system of its own.
+
+Starts an embedded MongoDB-wire server (its data kept in ``--data DIR``), a RabbitMQ vhost, the
+four services and the gateway (``tests.support``, as the end-to-end tests do); creates four sites
+and a sales user of the first; seeds ``--customers`` customers spread over the sites and 200
+owners straight into the customers database (`bench/customers.py`); then times
+``GET /api/v1/customers`` through the gateway, as the admin (every site) and as the sales user
+(one site), for indexed filters, ``q`` prefix searches and the unfiltered list, and prints p50,
+p95, the matches and how many requests failed (the RPC timeout is 5 s).
+
+    .venv/bin/python -m bench.search_scale --customers 1000000 --data /var/tmp/crm-search-1m
+
+A second run with the same ``--data`` reuses the seeded archive (seeding a million customers
+takes about an hour on the embedded server), or goes on seeding where an interrupted one stopped.
+"""
+import argparse
+import json
+import os
+import random
+import statistics
+import time
+import uuid
+
+import pymongo
+import requests
+
+from bench.customers import seed
+from tests.support import servers
+from tests.support.stack import Stack
+
+SITES = 4
+OWNERS = 200
+SAMPLE_EVERY = 10007
+
+
+def load_state(data, count):
+    path = os.path.join(data, "state.json")
+    if os.path.exists(path):
+        with open(path) as handle:
+            return json.load(handle)
+    run_id = uuid.uuid4().hex[:8]
+    state = {"run_id": run_id, "password": "Bench-search-%s" % uuid.uuid4().hex[:12], "customers": count,
+             "seeded": 0, "sites": [], "sales": None}
+    save_state(data, state)
+    return state
+
+
+def save_state(data, state):
+    with open(os.path.join(data, "state.json"), "w") as handle:
+        json.dump(state, handle, indent=1)
+
+
+def environment(data, mongo, state):
+    return {
+        "MONGO_URI": mongo.uri,
+        "AMQP_URI": servers.amqp_uri_for("crm_bench_search_%s" % state["run_id"]),
+        "CRM_DB_PREFIX": "bsearch_%s" % state["run_id"],
+        "CRM_VAR_DIR": os.path.join(data, "var"),
+        "CRM_ADMIN_EMAIL": "admin@bench.test",
+        "CRM_ADMIN_PASSWORD": state["password"],
+        "WEBHOOK_ALLOW_PRIVATE": "true",
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(servers.free_port()),
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def sign_in(api, identifier, password, timeout=120):
+    deadline = time.monotonic() + timeout
+    while True:
+        response = requests.post(api + "/auth/login", json={"identifier": identifier, "password": password},
+                                 timeout=30)
+        if response.status_code == 200 or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    response.raise_for_status()
+    return {"Authorization": "Bearer " + response.json()["access_token"]}
+
+
+def prepare_people(api, admin, state, data):
+    """The four sites and the sales user of the first (once per data directory)."""
+    if state["sales"]:
+        return
+    for n in range(SITES):
+        response = requests.post(api + "/sites", headers=admin, timeout=30, json={
+            "code": "BS%d%s" % (n, state["run_id"][:4]), "name": "Plant %d" % n, "timezone": "Asia/Shanghai"})
+        response.raise_for_status()
+        state["sites"].append(response.json()["id"])
+    response = requests.post(api + "/users", headers=admin, timeout=30, json={
+        "username": "bench.sales", "email": "sales@bench.test", "password": state["password"],
+        "display_name": "Bench Sales", "sites": state["sites"][:1], "roles": ["sales"]})
+    response.raise_for_status()
+    state["sales"] = response.json()["id"]
+    save_state(data, state)
+
+
+def owners():
+    return ["owner-%03d" % n for n in range(OWNERS)]
+
+
+def seed_archive(state, data, count):
+    while state["seeded"] < count:
+        upto = min(count, state["seeded"] + 50000)
+        seconds = seed(upto, state["sites"], owners(), start=state["seeded"])
+        print("seeded customers %d to %d in %.0f s (%.0f/s)" % (state["seeded"], upto, seconds,
+                                                                 (upto - state["seeded"]) / seconds), flush=True)
+        state["seeded"] = upto
+        save_state(data, state)
+
+
+def samples(db, count):
+    """Names, phones and e-mails of customers spread over the archive, to search for."""
+    ids = []
+    for customer in db.customers.find({"owner_id": "owner-007"}, {"legal_name": 1, "phone": 1, "email": 1}):
+        ids.append(customer)
+        if len(ids) >= count:
+            break
+    return ids
+
+
+def cases(picked, site_id):
+    rng = random.Random(3)
+    latin = [c for c in picked if c["legal_name"].endswith("Ltd.")]
+    chinese = [c for c in picked if c["legal_name"].endswith("公司")]
+    return {
+        "filter owner": [{"owner_id": "owner-%03d" % rng.randrange(OWNERS)} for _ in range(8)],
+        "filter tier=vip": [{"tier": "vip"}],
+        "filter tag": [{"tag": "精密"}, {"tag": "能源"}],
+        "filter site": [{"site_id": site_id}],
+        "filter region": [{"region": "江苏"}],
+        "q latin brand (4 chars)": [{"q": c["legal_name"][:4]} for c in latin[:8]],
+        "q latin brand (6 chars)": [{"q": c["legal_name"][:6]} for c in latin[:8]],
+        "q latin brand + word": [{"q": " ".join(c["legal_name"].split()[:2])} for c in latin[:8]],
+        "q chinese name prefix": [{"q": c["legal_name"][:4]} for c in chinese[:8]],
+        "q chinese infix (brand)": [{"q": c["legal_name"][2:5]} for c in chinese[:8]],
+        "q 2 characters": [{"q": c["legal_name"][:2]} for c in latin[:8]],
+        "q phone prefix": [{"q": c["phone"][:8]} for c in picked[:8]],
+        "q e-mail prefix": [{"q": c["email"].split("@")[0]} for c in picked[:8]],
+        "no filter (first page)": [{}],
+    }
+
+
+def measure(api, headers, params_list, repeat):
+    timings, failures, matches = [], 0, []
+    for n in range(repeat):
+        params = dict(params_list[n % len(params_list)], limit=50)
+        started = time.perf_counter()
+        response = requests.get(api + "/customers", headers=headers, params=params, timeout=60)
+        timings.append(time.perf_counter() - started)
+        if response.status_code == 200:
+            matches.append(response.json()["total"])
+        else:
+            failures += 1
+    timings.sort()
+    p95 = timings[min(len(timings) - 1, int(round(len(timings) * 0.95)) - 1)]
+    return statistics.median(timings) * 1000, p95 * 1000, matches, failures
+
+
+def report(api, users, table, repeat):
+    print("%-26s %-6s %9s %9s %17s %8s" % ("search", "as", "p50 ms", "p95 ms", "matches", "failed"))
+    for label, params_list in table.items():
+        for who, headers in users.items():
+            p50, p95, matches, failures = measure(api, headers, params_list, repeat)
+            shown = "%d–%d" % (min(matches), max(matches)) if matches else "-"
+            print("%-26s %-6s %9.0f %9.0f %17s %6d/%d" % (label, who, p50, p95, shown, failures, repeat), flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=1000000)
+    parser.add_argument("--data", required=True, help="directory for the database and the bench's state")
+    parser.add_argument("--repeat", type=int, default=20, help="requests per search and user")
+    parser.add_argument("--seed-only", action="store_true")
+    args = parser.parse_args()
+    os.makedirs(os.path.join(args.data, "db"), exist_ok=True)
+    os.makedirs(os.path.join(args.data, "logs"), exist_ok=True)
+    state = load_state(args.data, args.customers)
+    vhost = "crm_bench_search_%s" % state["run_id"]
+    servers.add_vhost(vhost)
+    mongo = servers.EmbeddedMongo(os.path.join(args.data, "db"))
+    stack = None
+    try:
+        mongo.start()
+        env = environment(args.data, mongo, state)
+        os.environ.update({key: env[key] for key in ("MONGO_URI", "CRM_DB_PREFIX")})
+        stack = Stack(env, os.path.join(args.data, "logs"))
+        stack.start_all()
+        api = stack.url + "/api/v1"
+        admin = sign_in(api, "admin", state["password"])
+        prepare_people(api, admin, state, args.data)
+        seed_archive(state, args.data, args.customers)
+        if args.seed_only:
+            return
+        db = pymongo.MongoClient(env["MONGO_URI"], socketTimeoutMS=600000)[env["CRM_DB_PREFIX"] + "_customers"]
+        users = {"admin": admin, "sales": sign_in(api, "bench.sales", state["password"])}
+        print("archive: %d customers in %d sites; load average %s" % (
+            state["seeded"], SITES, " ".join(open("/proc/loadavg").read().split()[:3])), flush=True)
+        report(api, users, cases(samples(db, 40), state["sites"][0]), args.repeat)
+        print("load average at the end: %s" % " ".join(open("/proc/loadavg").read().split()[:3]))
+    finally:
+        if stack is not None:
+            stack.stop_all()
+        mongo.stop()
+        servers.delete_vhost(vhost)
+
+
+if __name__ == "__main__":
+    main()

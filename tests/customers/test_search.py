@@ -1,0 +1,103 @@
+"""Search on the real DB server: prefix matches, flat queries answered from one index, paging."""
+import pytest
+
+from services.common.auth import Caller
+from services.customers import archive, effects, identifiers, parts, store
+
+SALES = Caller("u-sales", ["site-a"], ["customers:read", "customers:write", "contacts:read", "contacts:write"])
+FINANCE = Caller("u-fin", ["site-a"], ["customers:read", "orders:read"])
+ADMIN = Caller("u-admin", [], ["customers:read", "customers:write", "contacts:read", "sites:all"])
+
+
+@pytest.fixture
+def db(db_factory):
+    database = db_factory("customers")
+    archive.prepare_database(database)
+    return database
+
+
+def create(db, name, **fields):
+    return archive.create_customer(db, SALES, dict({"legal_name": name}, **fields), force=True)
+
+
+def names(db, caller, **filters):
+    return sorted(c["legal_name"] for c in archive.list_customers(db, caller, filters, 100, None)["items"])
+
+
+def test_keys_hold_prefix_buckets_and_phone_forms():
+    assert identifiers.key_prefixes({"acmeprecision", "ab", "a"}) == {"ac", "acme", "acmeprec", "ab"}
+    assert identifiers.prefix_bucket("a") is None
+    assert identifiers.prefix_bucket("acm") == "ac" and identifiers.prefix_bucket("acmeprecision") == "acmeprec"
+    assert identifiers.phone_forms("8613800138000") == {"8613800138000", "13800138000"}
+    assert identifiers.phone_forms("13800138000") == {"13800138000", "8613800138000"}
+    assert identifiers.phone_forms("051266881230") == {"051266881230"}
+
+
+def test_q_finds_names_codes_contacts_phones_and_emails_by_prefix(db):
+    acme = create(db, "Acme Precision Machinery Co., Ltd.", external_code="AC-778", email="Sales@Acme.example",
+                  addresses=[{"type": "office", "city": "Suzhou", "province": "Jiangsu"}])
+    create(db, "苏州精密机械有限公司", short_name="苏州精机", phone="0512-66881230")
+    create(db, "Zenith Tools")
+    parts.create_part(db, SALES, acme["id"], "contacts", {"name": "王芳", "phone": "+86 138 0013 8000",
+                                                            "email": "wang.fang@acme.example"}, effects.Effects(db))
+    assert names(db, SALES, q="acme") == ["Acme Precision Machinery Co., Ltd."]
+    assert names(db, SALES, q="ＡＣＭＥ prec") == ["Acme Precision Machinery Co., Ltd."]
+    assert names(db, SALES, q="precision") == ["Acme Precision Machinery Co., Ltd."]
+    assert names(db, SALES, q="ac-77") == ["Acme Precision Machinery Co., Ltd."]
+    assert names(db, SALES, q="精机") == ["苏州精密机械有限公司"]
+    assert names(db, SALES, q="精密机械") == ["苏州精密机械有限公司"]
+    assert names(db, SALES, q="王") == names(db, SALES, q="王芳") == ["Acme Precision Machinery Co., Ltd."]
+    for phone in ("138 0013", "+86 13800138000", "8613800"):
+        assert names(db, SALES, q=phone) == ["Acme Precision Machinery Co., Ltd."], phone
+    assert names(db, SALES, q="0512-6688") == ["苏州精密机械有限公司"]
+    assert names(db, SALES, q="wang.fang@") == names(db, SALES, q="sales@acme") == [
+        "Acme Precision Machinery Co., Ltd."]
+    assert names(db, SALES, q="zz") == [] and names(db, SALES, q="acmex") == []
+    assert names(db, SALES, region="jiangsu") == names(db, SALES, region="SUZHOU") == [
+        "Acme Precision Machinery Co., Ltd."]
+    # Finance may not see contacts: it finds by the company's own names and codes only.
+    assert names(db, FINANCE, q="acme") == ["Acme Precision Machinery Co., Ltd."]
+    assert names(db, FINANCE, q="王芳") == [] and names(db, FINANCE, q="138 0013") == []
+    assert names(db, FINANCE, q="sales@acme") == []
+
+
+def test_queries_are_flat_with_the_most_selective_clause_first():
+    query = archive.search_query(SALES, {"q": "acme", "tier": "vip", "owner_id": "u1", "region": "Jiangsu"})
+    assert not [key for key in query if key.startswith("$")]
+    assert list(query) == ["key_prefixes", "all_keys", "region_keys", "owner_id", "tier.level", "site_id",
+                           "deleted_at"]
+    assert archive.search_query(FINANCE, {"q": "acme"})["search_keys"] == {"$regex": "^acme"}
+    assert list(archive.search_query(ADMIN, {"tag": "oem"})) == ["tags", "deleted_at"]
+    outside = archive.search_query(SALES, {"site_id": "site-b"})
+    assert outside == {"$and": [{"site_id": "site-b", "deleted_at": None}, {"site_id": {"$in": ["site-a"]}}]}
+
+
+def test_pages_walk_ties_and_missing_values_once(db):
+    for n in range(7):
+        created = create(db, "Paged Co %d" % n)
+        if n % 2:
+            store.set_customer_fields(db, created["id"], {"next_followup_date": "2026-12-0%d" % n})
+    for sort in ("tier_rank", "-tier_rank", "next_followup_date", "-next_followup_date", "legal_name"):
+        seen, cursor = [], None
+        while True:
+            page = archive.list_customers(db, SALES, {"sort": sort}, 2, cursor)
+            seen += [c["legal_name"] for c in page["items"]]
+            assert page["total"] == 7
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        assert sorted(seen) == ["Paged Co %d" % n for n in range(7)], sort
+    dated = [c["legal_name"] for c in archive.list_customers(db, SALES, {"sort": "next_followup_date"}, 7, None)["items"]]
+    assert dated[4:] == ["Paged Co 1", "Paged Co 3", "Paged Co 5"]
+
+
+def test_customers_stored_before_the_current_keys_get_them_once(db):
+    created = create(db, "Legacy Works")
+    db.customers.update_one({"_id": created["id"]}, {"$unset": {"key_prefixes": "", "all_keys": ""}})
+    db.runs.delete_one({"_id": archive.KEYS_VERSION})
+    assert names(db, SALES, q="legacy") == []
+    archive.prepare_database(db)
+    assert names(db, SALES, q="legacy") == ["Legacy Works"]
+    db.customers.update_one({"_id": created["id"]}, {"$unset": {"key_prefixes": ""}})
+    archive.prepare_database(db)
+    assert "key_prefixes" not in db.customers.find_one({"_id": created["id"]})
