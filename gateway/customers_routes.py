@@ -22,7 +22,11 @@ class Customers(MethodView):
     @blp.response(200, page_schema(s.CustomerSchema))
     @error_responses(blp, 403)
     def get(self, args):
-        """Customers of your sites matching ``q`` and the filters, one page at a time."""
+        """Customers of your sites matching ``q`` and the filters, one page at a time.
+
+        A search the database cannot answer within ``SEARCH_TIME_LIMIT`` seconds is refused with
+        503 ``search_too_broad``: narrow it with a filter or a longer ``q``.
+        """
         filters, limit, cursor = split_page(args)
         return customers("list_customers", filters, limit=limit, cursor=cursor)
 

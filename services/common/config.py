@@ -16,6 +16,8 @@ VARIABLES = {
     "GATEWAY_WORKERS": ("3", "gunicorn worker processes of the gateway."),
     "GATEWAY_THREADS": ("8", "Threads per gunicorn worker."),
     "RPC_TIMEOUT": ("5", "Seconds the gateway (and a service calling another) waits for an RPC reply."),
+    "SEARCH_TIME_LIMIT": ("4", "Seconds a list or search may spend in the database before it is refused "
+                                "(503 `search_too_broad`); keep it under RPC_TIMEOUT."),
     "RPC_POOL_SIZE": ("8", "Started RPC proxies kept per gateway process."),
     "MAX_BODY_BYTES": ("10485760", "Largest request body the gateway accepts (413 above)."),
     "OUTBOX_INTERVAL": ("0.5", "Seconds between outbox relay runs in each service."),

@@ -7,7 +7,7 @@ Customers and parts are soft-deleted (``deleted_at``), so a delete and its event
 from pymongo import ASCENDING, DESCENDING, ReturnDocument, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
-from services.common import paging
+from services.common import config, paging
 from services.common.mongo import update_and_fetch
 from services.common.errors import Conflict
 from services.common.events import pending_insert, pending_update, record_events, utcnow
@@ -98,7 +98,8 @@ def set_customer_fields(db, customer_id, changes, *events):
 
 
 def search_customers(db, query, sort_field, descending, limit, cursor):
-    return paging.page(db.customers, query, sort_field, descending, limit, cursor, HIDDEN)
+    return paging.page(db.customers, query, sort_field, descending, limit, cursor, HIDDEN,
+                       time_limit=config.get_float("SEARCH_TIME_LIMIT"))
 
 
 def iterate_customers(db, query, sort=("_id", ASCENDING), batch_size=500):

@@ -2,7 +2,7 @@
 import pytest
 
 from services.common import paging
-from services.common.errors import ValidationFailed
+from services.common.errors import Unavailable, ValidationFailed
 
 
 def test_pages_cover_every_document_once_and_carry_the_first_total(db_factory):
@@ -32,3 +32,13 @@ def test_a_bad_cursor_or_limit_names_the_field(db_factory):
         with pytest.raises(ValidationFailed) as bad_limit:
             paging.page(db.items, {}, "rank", True, limit, None)
         assert "limit" in bad_limit.value.fields
+
+
+def test_a_page_that_takes_longer_than_its_time_limit_is_refused_cleanly(db_factory):
+    collection = db_factory("paging")["items"]
+    collection.insert_many([{"_id": "d%05d" % n, "n": n, "text": "x" * 200} for n in range(5000)])
+    with pytest.raises(Unavailable) as refused:
+        paging.page(collection, {"n": {"$gte": 0}}, "n", limit=10, time_limit=0.001)
+    assert refused.value.code == "search_too_broad" and "narrow it" in refused.value.message
+    documents, _, total = paging.page(collection, {"n": {"$gte": 0}}, "n", limit=10, time_limit=30)
+    assert total == 5000 and [d["n"] for d in documents] == list(range(4999, 4989, -1))
