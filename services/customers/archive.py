@@ -74,11 +74,14 @@ def derived_keys(customer):
 
 
 def prepare_database(db):
-    """Indexes, then the search keys of customers stored before the current ones (once)."""
+    """Indexes, then (once) the search keys of customers stored before the current ones, and a
+    ``last_verified_at`` (their creation) for those without, so review-due is one range."""
     store.ensure_indexes(db)
     if not store.has_marker(db, KEYS_VERSION):
         for customer in store.customers_lacking(db, "key_prefixes"):
             store.set_customer_fields(db, customer["_id"], derived_keys(customer))
+        for customer in store.customers_lacking(db, "last_verified_at"):
+            store.set_customer_fields(db, customer["_id"], {"last_verified_at": customer["created_at"]})
         store.set_marker(db, KEYS_VERSION)
 
 
@@ -311,17 +314,37 @@ def list_customers(db, caller, filters, limit, cursor):
 
 
 def review_due(db, caller, limit, cursor):
-    """Customers not verified within their site's review period (``review_days``, default 90)."""
+    """Customers not verified within their site's review period (``review_days``, default 90).
+
+    Sites are grouped by period; one group (the common case) is one flat query led by the
+    ``last_verified_at`` range, so only the due customers are read.
+    """
     caller.require("customers:read")
     now = utcnow()
-    periods = store.review_periods(db)
-
-    def stale(days):
-        return {"$or": [{"last_verified_at": None},
-                        {"last_verified_at": {"$lt": now - datetime.timedelta(days=days)}}]}
-
-    branches = [{"$and": [{"site_id": site_id}, stale(days)]} for site_id, days in periods.items()]
-    branches.append({"$and": [{"site_id": {"$nin": list(periods)}}, stale(REVIEW_DAYS)]})
-    query = access.scoped(caller, {"deleted_at": None, "$or": branches})
+    branches = [dict(sites, last_verified_at={"$lt": now - datetime.timedelta(days=days)})
+                for days, sites in review_groups(caller, store.review_periods(db)).items()]
+    if not branches:
+        return {"items": [], "next_cursor": None, "total": 0}
+    if len(branches) == 1:
+        query = dict(branches[0], deleted_at=None)
+    else:
+        query = {"$or": branches, "deleted_at": None}
     documents, next_cursor, total = store.search_customers(db, query, "last_verified_at", False, limit, cursor)
     return {"items": [out(c) for c in documents], "next_cursor": next_cursor, "total": total}
+
+
+def review_groups(caller, periods):
+    """{review days: site clause} for the caller's sites; ``periods`` are the sites' own."""
+    if caller.all_sites:
+        groups = {}
+        for site_id, days in periods.items():
+            if days != REVIEW_DAYS:
+                groups.setdefault(days, []).append(site_id)
+        clauses = {days: {"site_id": {"$in": sites}} for days, sites in groups.items()}
+        others = [site for sites in groups.values() for site in sites]
+        clauses[REVIEW_DAYS] = {"site_id": {"$nin": others}} if others else {}
+        return clauses
+    groups = {}
+    for site_id in sorted(caller.sites):
+        groups.setdefault(periods.get(site_id, REVIEW_DAYS), []).append(site_id)
+    return {days: {"site_id": sites[0] if len(sites) == 1 else {"$in": sites}} for days, sites in groups.items()}

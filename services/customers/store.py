@@ -107,7 +107,8 @@ def iterate_customers(db, query, sort=("_id", ASCENDING), batch_size=500):
 
 
 def customers_lacking(db, field):
-    return db.customers.find({field: {"$exists": False}}, HIDDEN).batch_size(500)
+    """Customers where ``field`` is missing or null."""
+    return db.customers.find({field: None}, HIDDEN).batch_size(500)
 
 
 def has_marker(db, name):
