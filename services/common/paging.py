@@ -99,9 +99,27 @@ class Budget:
 
 
 def with_clauses(query, clauses):
-    """``query`` and ``clauses`` in one flat dict when they share no field, else an ``$and``."""
-    if not query:
-        return clauses
-    if set(query) & set(clauses):
-        return {"$and": [query, clauses]}
-    return dict(query, **clauses)
+    """``query`` and ``clauses`` in one flat dict: a field both constrain gets both operators
+    (``{"$lt": a}`` and ``{"$gt": b}`` make one range); an ``$and`` only where they cannot merge."""
+    merged = dict(query)
+    for field, condition in clauses.items():
+        if field in merged:
+            combined = _both(merged[field], condition)
+            if combined is None:
+                return {"$and": [query, clauses]}
+            condition = combined
+        merged[field] = condition
+    return merged
+
+
+def _operators(condition):
+    if isinstance(condition, dict) and condition and all(key.startswith("$") for key in condition):
+        return dict(condition)
+    return {"$eq": condition}
+
+
+def _both(first, second):
+    first, second = _operators(first), _operators(second)
+    if set(first) & set(second):
+        return None
+    return dict(first, **second)

@@ -42,3 +42,23 @@ def test_a_page_that_takes_longer_than_its_time_limit_is_refused_cleanly(db_fact
     assert refused.value.code == "search_too_broad" and "narrow it" in refused.value.message
     documents, _, total = paging.page(collection, {"n": {"$gte": 0}}, "n", limit=10, time_limit=30)
     assert total == 5000 and [d["n"] for d in documents] == list(range(4999, 4989, -1))
+
+
+def test_clauses_on_one_field_merge_into_one_condition():
+    assert paging.with_clauses({"a": 1, "d": {"$lt": 9}}, {"d": 5, "_id": {"$gt": "x"}}) == {
+        "a": 1, "d": {"$lt": 9, "$eq": 5}, "_id": {"$gt": "x"}}
+    assert paging.with_clauses({"d": {"$lt": 9}}, {"d": {"$gt": 2}}) == {"d": {"$lt": 9, "$gt": 2}}
+    assert paging.with_clauses({"d": {"$lt": 9}}, {"d": {"$lt": 2}}) == {"$and": [{"d": {"$lt": 9}}, {"d": {"$lt": 2}}]}
+    assert paging.with_clauses({}, {"d": 1}) == {"d": 1}
+
+
+def test_pages_of_a_range_query_sorted_by_its_own_field(db_factory):
+    collection = db_factory("paging")["items"]
+    collection.insert_many([{"_id": "r%02d" % n, "d": n % 7} for n in range(30)])
+    seen, cursor = [], None
+    while True:
+        documents, cursor, total = paging.page(collection, {"d": {"$lt": 5}}, "d", False, 4, cursor)
+        seen += [d["_id"] for d in documents]
+        if cursor is None:
+            break
+    assert total == len(seen) == len(set(seen)) == len([n for n in range(30) if n % 7 < 5])
