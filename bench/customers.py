@@ -4,8 +4,7 @@
    writes), in the admin's first site.
 2. Imports a generated CSV of M rows through the gateway and reports the time and the customers
    service's peak memory (VmHWM).
-3. Measures search latency through the gateway: p50/p95 for indexed filters and for `q` prefix
-   search (Latin and Chinese).
+3. Measures search latency through the gateway as the admin, as `search_scale.py` does.
 
     CRM_ADMIN_PASSWORD=... .venv/bin/python -m bench.customers --customers 1000000 --import-rows 100000
 """
@@ -14,7 +13,6 @@ import csv
 import io
 import os
 import random
-import statistics
 import subprocess
 import time
 
@@ -107,53 +105,29 @@ def run_import(api, headers, rows):
     return time.perf_counter() - started, job
 
 
-def latencies(api, headers, params, repeat):
-    timings = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        response = requests.get(api + "/customers", headers=headers, params=params, timeout=60)
-        response.raise_for_status()
-        timings.append(time.perf_counter() - started)
-    timings.sort()
-    return statistics.median(timings) * 1000, timings[max(0, int(len(timings) * 0.95) - 1)] * 1000
-
-
 def main():
+    from bench import search_scale
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", default="http://localhost:%s" % config.get("GATEWAY_PORT"))
     parser.add_argument("--customers", type=int, default=1000000)
     parser.add_argument("--import-rows", type=int, default=100000)
-    parser.add_argument("--repeat", type=int, default=40)
+    parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args()
     api = args.url.rstrip("/") + "/api/v1"
-    login = requests.post(api + "/auth/login", json={"identifier": "admin",
-                                                     "password": os.environ["CRM_ADMIN_PASSWORD"]}, timeout=30)
-    login.raise_for_status()
-    headers = {"Authorization": "Bearer " + login.json()["access_token"]}
+    headers = search_scale.sign_in(api, "admin", os.environ["CRM_ADMIN_PASSWORD"])
     site_id = requests.get(api + "/sites", headers=headers, timeout=30).json()["items"][0]["id"]
 
     if args.customers:
-        seconds = seed(args.customers, site_id)
+        seconds = seed(args.customers, site_id, search_scale.owners())
         print("seeded %d customers in %.0f s (%.0f/s)" % (args.customers, seconds, args.customers / seconds))
     if args.import_rows:
         seconds, job = run_import(api, headers, args.import_rows)
         print("imported %d rows in %.1f s: created %s, failed %s; customers service peak memory %.0f MiB" % (
             args.import_rows, seconds, job.get("created"), job.get("failed"), peak_memory_kib() / 1024))
-    total = requests.get(api + "/customers", headers=headers, params={"limit": 1}, timeout=120).json()["total"]
-    print("archive: %d customers" % total)
-    cases = {
-        "filter tier=vip": {"tier": "vip", "limit": 50},
-        "filter industry": {"industry": "machinery", "limit": 50},
-        "filter region": {"region": "江苏", "limit": 50},
-        "filter tier+sort": {"tier": "key", "sort": "-updated_at", "limit": 50},
-        "q latin prefix": {"q": "precision ma", "limit": 50},
-        "q chinese prefix": {"q": "江苏精密", "limit": 50},
-        "q chinese infix": {"q": "精密机械", "limit": 50},
-    }
-    print("%-20s %9s %9s" % ("search", "p50 ms", "p95 ms"))
-    for label, params in cases.items():
-        p50, p95 = latencies(api, headers, params, args.repeat)
-        print("%-20s %9.1f %9.1f" % (label, p50, p95))
+    db = pymongo.MongoClient(config.mongo_uri())[config.database_name("customers")]
+    search_scale.report(api, {"admin": headers}, search_scale.cases(search_scale.samples(db, 40), site_id),
+                        args.repeat)
 
 
 if __name__ == "__main__":
