@@ -250,18 +250,29 @@ def set_derived_fields(db, customer, changes, *events):
 
 
 def iter_customer_ids(db, batch=500):
-    """``(id, site_id)`` of every live customer, fetched a page at a time."""
-    after = None
-    while True:
+    """``(id, site_id)`` of every live customer, read one ``_id`` range of about ``batch`` at a time.
+
+    Ids are random hex, so ranges of their first hex digits split the archive evenly; each is one
+    range of the ``(deleted_at, _id)`` index. Pages with only a lower bound would make the
+    embedded server read every later customer again for each page.
+    """
+    for low, high in id_ranges(db.customers.estimated_document_count() / batch):
         query = {"deleted_at": None}
-        if after is not None:
-            query["_id"] = {"$gt": after}
-        page = list(db.customers.find(query, {"site_id": 1}).sort("_id", ASCENDING).limit(batch))
-        for found in page:
+        bounds = dict(([("$gte", low)] if low else []) + ([("$lt", high)] if high else []))
+        if bounds:
+            query["_id"] = bounds
+        for found in db.customers.find(query, {"site_id": 1}):
             yield found["_id"], found["site_id"]
-        if len(page) < batch:
-            return
-        after = page[-1]["_id"]
+
+
+def id_ranges(count):
+    """About ``count`` contiguous ranges covering every string, split on leading hex digits:
+    ``(None, "01"), ("01", "02"), ..., ("ff", None)``."""
+    digits = 0
+    while 16 ** digits < count:
+        digits += 1
+    cuts = ["%0*x" % (digits, n) for n in range(1, 16 ** digits)] if digits else []
+    return list(zip([None] + cuts, cuts + [None]))
 
 
 def expired_tier_overrides(db, now_text):
