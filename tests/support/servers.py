@@ -28,8 +28,9 @@ def wait_for_port(port, timeout=30.0):
 class EmbeddedMongo:
     """SecantusDB as its own process, so a test can stop and restart it like a real server."""
 
-    def __init__(self, storage_dir):
+    def __init__(self, storage_dir, extra_args=()):
         self.storage_dir = str(storage_dir)
+        self.extra_args = list(extra_args)
         self.port = free_port()
         self.process = None
         self.log = open(os.path.join(self.storage_dir, "..", "secantus-%d.log" % self.port), "ab")
@@ -42,6 +43,7 @@ class EmbeddedMongo:
         from deploy.processes import embedded_mongo_command
 
         command = embedded_mongo_command(self.port, os.path.join(self.storage_dir, "data"), sys.executable)
+        command += self.extra_args
         self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT)
         wait_for_port(self.port)
 
