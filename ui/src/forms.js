@@ -37,6 +37,7 @@ export function errorText(error) {
   const t = i18n.global.t
   if (!error) return ''
   if (error.status === 0) return t('common.errors.network')
+  if (error.code === 'search_too_broad') return t('common.errors.too_broad')
   if (error.status === 503) return t('common.errors.unavailable')
   if (error.status === 403) return t('common.errors.forbidden')
   if (error.status === 404) return t('common.errors.not_found')

@@ -8,6 +8,7 @@ export default {
     errors: {
       network: 'The server cannot be reached. Check the connection and try again.',
       unavailable: 'A service is unavailable right now. Try again in a moment.',
+      too_broad: 'This search matches too much to answer in time: narrow it with a filter or a longer search text.',
       forbidden: 'You do not have permission to do this.',
       not_found: 'This record does not exist or is outside your sites.',
       too_many: 'Too many attempts. Wait a moment and try again.',

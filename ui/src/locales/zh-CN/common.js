@@ -8,6 +8,7 @@ export default {
     errors: {
       network: '无法连接服务器，请检查网络后重试。',
       unavailable: '服务暂时不可用，请稍后重试。',
+      too_broad: '匹配的客户太多，无法及时返回：请增加筛选条件或输入更长的搜索词。',
       forbidden: '您没有执行此操作的权限。',
       not_found: '记录不存在或不在您的工厂范围内。',
       too_many: '尝试次数过多，请稍后再试。',
