@@ -126,8 +126,10 @@ def main():
         print("imported %d rows in %.1f s: created %s, failed %s; customers service peak memory %.0f MiB" % (
             args.import_rows, seconds, job.get("created"), job.get("failed"), peak_memory_kib() / 1024))
     db = pymongo.MongoClient(config.mongo_uri())[config.database_name("customers")]
+    embedded = subprocess.run(["pgrep", "-f", "-m1", "secantus"], capture_output=True, text=True).stdout.split()
+    database_pid = int(embedded[0]) if embedded else None
     search_scale.report(api, {"admin": headers}, search_scale.cases(search_scale.samples(db, 40), site_id),
-                        args.repeat)
+                        args.repeat, database_pid)
 
 
 if __name__ == "__main__":
