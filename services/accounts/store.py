@@ -188,12 +188,18 @@ def insert_audit(db, entry):
         pass
 
 
-def anonymise_audit(db, entity_id, fields, placeholder="[erased]"):
-    """Blank the before/after values of personal ``fields`` in the trail of ``entity_id``."""
-    for field in fields:
-        for side in ("before", "after"):
-            path = "changes.%s.%s" % (field, side)
-            db.audit.update_many({"entity_id": entity_id, path: {"$ne": None}}, {"$set": {path: placeholder}})
+def anonymise_audit(db, entity_id, fields, placeholder="[erased]", entity_type="user"):
+    """Blank the before/after values of personal ``fields`` in the trail of ``entity_id``.
+
+    The trail is read once by its (entity_type, entity_id) index, then each entry that holds a
+    personal value is rewritten by id: a filter on ``entity_id`` alone would scan the audit log.
+    """
+    for entry in db.audit.find({"entity_type": entity_type, "entity_id": entity_id}, {"changes": 1}):
+        changes = entry.get("changes") or {}
+        erased = {"changes.%s.%s" % (field, side): placeholder for field in fields for side in ("before", "after")
+                  if isinstance(changes.get(field), dict) and changes[field].get(side) is not None}
+        if erased:
+            db.audit.update_one({"_id": entry["_id"]}, {"$set": erased})
 
 
 def list_audit(db, query, limit, cursor):

@@ -47,3 +47,20 @@ def test_filters_do_not_widen_the_scope(db):
     assert actions_seen(db, AUDITOR_B, actor="u-regional", action="exported") == []
     assert actions_seen(db, AUDITOR_B, site_id="site-a") == []
     assert actions_seen(db, AUDITOR_A, actor="u-regional") == ["exported"]
+
+
+def test_a_deleted_users_trail_loses_its_personal_values_and_nothing_else(db):
+    db.audit.insert_many([
+        {"_id": "e1", "entity_type": "user", "entity_id": "u1", "at": 1,
+         "changes": {"email": {"before": None, "after": "li@f.test"}, "roles": {"before": [], "after": ["sales"]}}},
+        {"_id": "e2", "entity_type": "user", "entity_id": "u1", "at": 2, "changes": {}},
+        {"_id": "e3", "entity_type": "user", "entity_id": "u2", "at": 3,
+         "changes": {"email": {"before": "wang@f.test", "after": "w@f.test"}}},
+        {"_id": "e4", "entity_type": "customer", "entity_id": "u1", "at": 4,
+         "changes": {"email": {"before": None, "after": "sales@c.test"}}},
+    ])
+    store.anonymise_audit(db, "u1", ("email", "phone"))
+    entries = {entry["_id"]: entry["changes"] for entry in db.audit.find()}
+    assert entries["e1"] == {"email": {"before": None, "after": "[erased]"}, "roles": {"before": [], "after": ["sales"]}}
+    assert entries["e2"] == {}
+    assert entries["e3"]["email"]["after"] == "w@f.test" and entries["e4"]["email"]["after"] == "sales@c.test"
