@@ -204,7 +204,7 @@ def main():
     mongo = servers.EmbeddedMongo(os.path.join(args.data, "db"), ["--cache-size", args.cache_size])
     stack = None
     try:
-        mongo.start()
+        mongo.start(timeout=900)
         env = environment(args.data, mongo, state)
         os.environ.update({key: env[key] for key in ("MONGO_URI", "CRM_DB_PREFIX")})
         stack = Stack(env, os.path.join(args.data, "logs"))

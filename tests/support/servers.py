@@ -39,13 +39,13 @@ class EmbeddedMongo:
     def uri(self):
         return "mongodb://127.0.0.1:%d/" % self.port
 
-    def start(self):
+    def start(self, timeout=30.0):
         from deploy.processes import embedded_mongo_command
 
         command = embedded_mongo_command(self.port, os.path.join(self.storage_dir, "data"), sys.executable)
         command += self.extra_args
         self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT)
-        wait_for_port(self.port)
+        wait_for_port(self.port, timeout)
 
     def stop(self):
         if self.process and self.process.poll() is None:
