@@ -2,7 +2,8 @@
 
 Proxies are created lazily in the process that uses them (so after gunicorn forks), one is
 checked out per call, and a proxy that timed out or lost its broker connection is thrown away
-(with the rest of the pool, when the broker itself went away).
+(with the rest of the pool, when the broker itself went away). An idle proxy is checked before
+use, so the first request after a broker restart gets a fresh proxy rather than a 503.
 
 A proxy speaks nameko's RPC protocol with nameko's reply listener, and publishes its requests
 through one producer on a connection of its own, kept for its life: nameko's own proxy builds a
@@ -70,6 +71,17 @@ class _Entry:
             raise
         return reply.result()
 
+    def usable(self):
+        """False when the broker closed this proxy's connection while it sat idle (a broker restart,
+        a forced close): a request published on it would fail, and the caller would get a 503."""
+        try:
+            self.connection.drain_events(timeout=0)
+        except socket.timeout:
+            return True
+        except BROKER_ERRORS:
+            return False
+        return True
+
     def stop(self):
         for close in (self.replies.stop, self.connection.release):
             try:
@@ -136,10 +148,16 @@ class RpcPool:
         return self._idle
 
     def _checkout(self, service):
+        idle = self._pool()
         try:
-            return self._pool().get_nowait()
+            entry = idle.get_nowait()
         except queue.Empty:
             pass
+        else:
+            if entry.usable():
+                return entry
+            entry.stop()
+            self._flush()  # the broker went away since: the other idle proxies are as stale
         try:
             return _Entry(self.amqp_uri, self.timeout)
         except BROKER_ERRORS as exc:

@@ -90,6 +90,9 @@ def test_broker_outage_gives_503_then_everything_recovers_without_restarts(stack
     poll(lambda: stack.get("/readyz"), lambda r: r.status_code == 200, 60)
     for name in SERVICES:
         assert stack.get("/api/v1/services/%s/health" % name).status_code == 200
+    # every gateway worker and thread answers: none is left with a proxy from before the outage
+    answers = [stack.get("/api/v1/services/accounts/health").status_code for _ in range(24)]
+    assert answers == [200] * 24
     assert {name: proc.pid for name, proc in stack.procs.items()} == pids
     assert all(proc.poll() is None for proc in stack.procs.values())
 
