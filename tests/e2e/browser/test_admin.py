@@ -193,7 +193,7 @@ def test_disable_refuses_the_login_and_delete_needs_the_typed_username(admin_pag
     expect(page.locator(".el-dialog", has_text=username)).to_be_visible()
     shot(page, "admin_user_delete_confirm")
     submit.click()
-    page.locator(".el-message--success").wait_for()
+    page.locator(".el-message--success", has_text="已删除").wait_for()  # the disable's message may still show
     expect(page.locator("[data-test=user-row-%s]" % username)).to_have_count(0)
     assert admin_api.get("/users/%s" % user_id).json()["status"] == "deleted"
     shot(page, "admin_user_deleted")
