@@ -252,9 +252,10 @@ def handle_once(db, consumer, event, handler):
     """Run ``handler(event)`` unless ``consumer`` already handled this ``event_id``.
 
     The ``processed_events`` marker is a claim (``pending``) until the handler completed. A
-    failure is recorded in ``failed_events`` (retried later by ``retry_failed``), never lost,
-    and the message is still acknowledged so one bad event cannot block the queue. When the
-    database goes away the error escapes instead: the handler is declared with
+    failure is recorded in ``failed_events`` (retried later by ``retry_failed``, which also
+    clears the record, so a success costs no write there), never lost, and the message is still
+    acknowledged so one bad event cannot block the queue. When the database goes away the error
+    escapes instead: the handler is declared with
     ``requeue_on_error`` (``HANDLER_OPTIONS``), the event goes back to its queue, and the claim
     it may have left is taken over once it is ``HANDLING_SECONDS`` old. Returns True when the
     handler ran to completion.
@@ -278,7 +279,6 @@ def handle_once(db, consumer, event, handler):
         _count_handled(event, "failed")
         return False
     db.processed_events.update_one({"_id": marker}, {"$unset": {"pending": ""}})
-    db.failed_events.delete_one({"_id": marker})
     _count_handled(event, "handled")
     return True
 
@@ -340,10 +340,14 @@ def _record_failure(db, marker, consumer, event, exc):
 
 
 def retry_failed(db, service, limit=50):
-    """Hand due failed events back to their consumer methods on ``service``."""
+    """Hand due failed events back to their consumer methods on ``service``. A failure whose event
+    is handled by now (by this retry, or meanwhile by another delivery) leaves the list; one that
+    failed again stays, rescheduled by ``_record_failure``."""
     due = list(db.failed_events.find({"next_attempt_at": {"$lte": utcnow()}}).limit(limit))
     for failure in due:
         getattr(service, failure["consumer"])(failure["event"])
+        if db.processed_events.find_one({"_id": failure["_id"], "pending": {"$exists": False}}, {"_id": 1}):
+            db.failed_events.delete_one({"_id": failure["_id"]})
     return len(due)
 
 

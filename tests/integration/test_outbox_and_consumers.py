@@ -190,3 +190,50 @@ def test_a_handler_failing_while_the_database_answers_is_recorded_not_requeued(d
     assert bus.handle_once(db, "on_created", event, broken) is False
     assert db.processed_events.find_one({"_id": "on_created/e-bad"}) is None
     assert db.failed_events.find_one({"_id": "on_created/e-bad"})["attempts"] == 1
+
+
+def test_a_failure_handled_meanwhile_by_another_delivery_leaves_the_list_at_its_retry(db_factory):
+    """A failed event delivered again (a publisher's repeat) and handled then: its retry finds it
+    handled, runs nothing twice, and clears the failure."""
+    import types
+
+    from services.common import events as bus
+
+    db = db_factory("claims")
+    event = {"event_id": "e-again", "type": "customers.customer_created", "data": {}}
+    runs = []
+
+    def broken(ev):
+        raise ValueError("not yet")
+
+    def consume(ev):
+        return bus.handle_once(db, "on_created", ev, lambda handled: runs.append(handled["event_id"]))
+
+    assert bus.handle_once(db, "on_created", event, broken) is False
+    assert consume(event) is True
+    db.failed_events.update_one({"_id": "on_created/e-again"}, {"$set": {"next_attempt_at": bus.utcnow()}})
+
+    assert bus.retry_failed(db, types.SimpleNamespace(on_created=consume)) == 1
+    assert runs == ["e-again"]
+    assert db.failed_events.count_documents({}) == 0
+
+
+def test_a_retry_that_fails_again_stays_listed_with_one_more_attempt(db_factory):
+    import types
+
+    from services.common import events as bus
+
+    db = db_factory("claims")
+    event = {"event_id": "e-stuck", "type": "customers.customer_created", "data": {}}
+
+    def consume(ev):
+        def broken(handled):
+            raise ValueError("still broken")
+        return bus.handle_once(db, "on_created", ev, broken)
+
+    assert consume(event) is False
+    db.failed_events.update_one({"_id": "on_created/e-stuck"}, {"$set": {"next_attempt_at": bus.utcnow()}})
+    assert bus.retry_failed(db, types.SimpleNamespace(on_created=consume)) == 1
+    failure = db.failed_events.find_one({"_id": "on_created/e-stuck"})
+    assert failure["attempts"] == 2
+    assert failure["next_attempt_at"].replace(tzinfo=None) > bus.utcnow().replace(tzinfo=None)
