@@ -49,7 +49,8 @@ from nameko.timer import timer
 from services.accounts import audit, events, management, schemas, sessions, store
 from services.accounts.keys import TokenSigner
 from services.common import config
-from services.common.base import ServiceBase, rpc
+from services.common.base import ServiceBase
+from services.common.entrypoints import rpc
 from services.common.context import CallerContext
 from services.common.errors import CrmError
 from services.common.events import subscribe

@@ -13,11 +13,12 @@ import logging
 import time
 import uuid
 
-from nameko.events import SERVICE_POOL, event_handler
+from nameko.events import SERVICE_POOL
 from pymongo import ASCENDING
 from pymongo.errors import ConnectionFailure, DuplicateKeyError, PyMongoError
 
 from services.common import logs, metrics
+from services.common.entrypoints import event_handler
 
 log = logging.getLogger(__name__)
 

@@ -49,7 +49,8 @@ for churn risk).
 from nameko.timer import timer
 
 from services.common import config
-from services.common.base import ServiceBase, rpc
+from services.common.base import ServiceBase
+from services.common.entrypoints import rpc
 from services.common.context import CallerContext
 from services.common.events import subscribe
 from services.common.mongo import MongoDatabase

@@ -39,7 +39,8 @@ from nameko.timer import timer
 from pymongo.errors import PyMongoError
 
 from services.common import config
-from services.common.base import ServiceBase, rpc
+from services.common.base import ServiceBase
+from services.common.entrypoints import rpc
 from services.common.context import CallerContext
 from services.common.mongo import MongoDatabase
 from services.common.wakeup import wakeable_timer

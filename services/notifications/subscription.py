@@ -7,8 +7,7 @@ catalogue, now and as it grows. The queue is named by nameko's rule
 (``evt-<service>-<service>.#--notifications.<method>``), so ``deploy/declare_queues.py``
 declares it like any other handler's.
 """
-from nameko.events import event_handler
-
+from services.common.entrypoints import event_handler
 from services.common.events import HANDLER_OPTIONS, handle_once
 
 

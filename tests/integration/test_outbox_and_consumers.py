@@ -1,14 +1,17 @@
 """The outbox relay and the idempotent consumer, on the real broker and DB server."""
+import socket
 import time
 
 import eventlet
 import pytest
 from kombu import Connection, Exchange, Queue
+from nameko.messaging import QueueConsumer
 from nameko.rpc import rpc
 from nameko.standalone.events import event_dispatcher
 
 from services.common import events
 from services.common.base import ServiceBase
+from services.common.entrypoints import event_handler
 from services.common.mongo import MongoDatabase
 
 
@@ -237,3 +240,42 @@ def test_a_retry_that_fails_again_stays_listed_with_one_more_attempt(db_factory)
     failure = db.failed_events.find_one({"_id": "on_created/e-stuck"})
     assert failure["attempts"] == 2
     assert failure["next_attempt_at"].replace(tzinfo=None) > bus.utcnow().replace(tzinfo=None)
+
+
+
+class SeveringListener(ServiceBase):
+    """Loses its broker connection while it handles an event: the socket dies after the handler's
+    work and before the acknowledgement, which goes out at once on the same thread."""
+
+    name = "severing_listener"
+    db = MongoDatabase(name)
+    sever = None
+
+    @event_handler("testsvc", "testsvc.line_cut", **events.HANDLER_OPTIONS)
+    def on_line_cut(self, event):
+        self.db.handled.insert_one({"event_id": event["event_id"]})
+        if SeveringListener.sever:
+            SeveringListener.sever()
+            SeveringListener.sever = None
+
+
+def _consumer_socket(container):
+    consumer = next(ext for ext in container.extensions if isinstance(ext, QueueConsumer))
+    return next(iter(consumer._consumers.values())).channel.connection.transport.sock
+
+
+def test_an_acknowledgement_lost_with_the_broker_connection_leaves_the_service_running(run_service, nameko_config):
+    """nameko would kill the container on the failed acknowledgement; the service lives on,
+    reconnects, gets the unacknowledged event again and handles the next one."""
+    container = run_service(SeveringListener)
+    db = _db_of(container)
+    SeveringListener.sever = lambda: _consumer_socket(container).shutdown(socket.SHUT_WR)
+    dispatch = event_dispatcher(nameko_config)
+    cut = events.make_event("testsvc.line_cut", {"n": 1})
+    dispatch("testsvc", cut["type"], cut)
+    wait_for(lambda: db.handled.count_documents({"event_id": cut["event_id"]}) == 2, timeout=20)
+
+    later = events.make_event("testsvc.line_cut", {"n": 2})
+    dispatch("testsvc", later["type"], later)
+    wait_for(lambda: db.handled.count_documents({"event_id": later["event_id"]}) == 1, timeout=20)
+    assert not container._died.ready()

@@ -91,4 +91,19 @@ class Stack:
             except requests.RequestException as exc:
                 last = exc
             time.sleep(0.5)
-        raise AssertionError("the system is not ready after %d s: %r" % (timeout, getattr(last, "text", last)))
+        raise AssertionError("the system is not ready after %d s: %r\n%s"
+                             % (timeout, getattr(last, "text", last), self.exited()))
+
+    def exited(self):
+        """Which processes have ended, with the end of each one's log (for a failure's report)."""
+        lines = []
+        for name, proc in self.procs.items():
+            if proc.poll() is not None:
+                lines.append("%s exited with %s; its log ends:\n%s" % (name, proc.returncode, self.log_tail(name)))
+        return "\n".join(lines) or "every process is running"
+
+    def log_tail(self, name, size=4000):
+        with open(self.log_path(name), "rb") as log:
+            log.seek(0, os.SEEK_END)
+            log.seek(max(0, log.tell() - size))
+            return log.read().decode("utf-8", "replace")
