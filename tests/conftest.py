@@ -137,6 +137,24 @@ def stack(test_env, tmp_path_factory):
         system.stop_all()
 
 
+@pytest.fixture(autouse=True)
+def stack_outlives_each_test(request):
+    """A process of the stack that died during a test fails that test, with the end of its log,
+    and is started again, so one death does not turn every later test into an error."""
+    yield
+    if "stack" not in request.fixturenames:
+        return
+    system = request.getfixturevalue("stack")
+    dead = system.dead()
+    if not dead:
+        return
+    report = system.exited()
+    for name in dead:
+        system.start(name)
+    system.wait_ready()
+    pytest.fail("a process of the system exited during this test:\n%s" % report, pytrace=False)
+
+
 @pytest.fixture(scope="session")
 def admin_api(stack):
     """The bootstrapped first admin, signed in through the gateway."""

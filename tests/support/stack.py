@@ -94,12 +94,14 @@ class Stack:
         raise AssertionError("the system is not ready after %d s: %r\n%s"
                              % (timeout, getattr(last, "text", last), self.exited()))
 
+    def dead(self):
+        """The processes that ended without being stopped by the tests."""
+        return [name for name, proc in self.procs.items() if proc.poll() is not None]
+
     def exited(self):
         """Which processes have ended, with the end of each one's log (for a failure's report)."""
-        lines = []
-        for name, proc in self.procs.items():
-            if proc.poll() is not None:
-                lines.append("%s exited with %s; its log ends:\n%s" % (name, proc.returncode, self.log_tail(name)))
+        lines = ["%s exited with %s; its log ends:\n%s" % (name, self.procs[name].returncode, self.log_tail(name))
+                 for name in self.dead()]
         return "\n".join(lines) or "every process is running"
 
     def log_tail(self, name, size=4000):
