@@ -50,8 +50,8 @@ from services.accounts import audit, events, management, schemas, sessions, stor
 from services.accounts.keys import TokenSigner
 from services.common import config
 from services.common.base import ServiceBase
-from services.common.entrypoints import rpc
 from services.common.context import CallerContext
+from services.common.entrypoints import rpc
 from services.common.errors import CrmError
 from services.common.events import subscribe
 from services.common.mongo import MongoDatabase

@@ -50,8 +50,8 @@ from nameko.timer import timer
 
 from services.common import config
 from services.common.base import ServiceBase
-from services.common.entrypoints import rpc
 from services.common.context import CallerContext
+from services.common.entrypoints import rpc
 from services.common.events import subscribe
 from services.common.mongo import MongoDatabase
 from services.customers import (

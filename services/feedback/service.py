@@ -51,8 +51,8 @@ import logging
 from pymongo.errors import PyMongoError
 
 from services.common.base import ServiceBase
-from services.common.entrypoints import rpc
 from services.common.context import CallerContext
+from services.common.entrypoints import rpc
 from services.common.mongo import MongoDatabase
 from services.feedback import items, reports, settings, store, surveys
 from services.feedback.sla import configured_timer

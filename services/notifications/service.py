@@ -40,8 +40,8 @@ from pymongo.errors import PyMongoError
 
 from services.common import config
 from services.common.base import ServiceBase
-from services.common.entrypoints import rpc
 from services.common.context import CallerContext
+from services.common.entrypoints import rpc
 from services.common.mongo import MongoDatabase
 from services.common.wakeup import wakeable_timer
 from services.notifications import admin, delivery, directory, inbox, mail, routing, store, webhooks
