@@ -1,6 +1,8 @@
 """The outbox relay and the idempotent consumer, on the real broker and DB server."""
+import datetime
 import socket
 import time
+import types
 
 import eventlet
 import pytest
@@ -8,6 +10,7 @@ from kombu import Connection, Exchange, Queue
 from nameko.messaging import QueueConsumer
 from nameko.rpc import rpc
 from nameko.standalone.events import event_dispatcher
+from pymongo.errors import AutoReconnect
 
 from services.common import events
 from services.common.base import ServiceBase
@@ -152,13 +155,7 @@ def _db_of(container):
 def test_a_claim_left_by_a_lost_database_is_taken_over_once_stale(db_factory, monkeypatch):
     """The database went away mid-handler: the event goes back to its queue. Had the claim not
     been released either, a redelivery waits while it is fresh and takes it over once stale."""
-    import datetime
-
-    from pymongo.errors import AutoReconnect
-
-    from services.common import events as bus
-
-    monkeypatch.setattr(bus, "BUSY_PAUSE", 0)
+    monkeypatch.setattr(events, "BUSY_PAUSE", 0)
     db = db_factory("claims")
     event = {"event_id": "e-lost", "type": "customers.customer_created", "data": {}}
     runs = []
@@ -167,24 +164,23 @@ def test_a_claim_left_by_a_lost_database_is_taken_over_once_stale(db_factory, mo
         raise AutoReconnect("the database went away")
 
     with pytest.raises(AutoReconnect):
-        bus.handle_once(db, "on_created", event, lost)
+        events.handle_once(db, "on_created", event, lost)
     assert db.processed_events.find_one({"_id": "on_created/e-lost"}) is None
     assert db.failed_events.find_one({"_id": "on_created/e-lost"}) is None
 
-    left = {"_id": "on_created/e-lost", "type": event["type"], "processed_at": bus.utcnow(), "pending": True}
+    left = {"_id": "on_created/e-lost", "type": event["type"], "processed_at": events.utcnow(), "pending": True}
     db.processed_events.insert_one(left)
-    with pytest.raises(bus.EventBusy):
-        bus.handle_once(db, "on_created", event, lambda ev: runs.append(ev["event_id"]))
-    stale = bus.utcnow() - datetime.timedelta(seconds=bus.HANDLING_SECONDS + 1)
+    with pytest.raises(events.EventBusy):
+        events.handle_once(db, "on_created", event, lambda ev: runs.append(ev["event_id"]))
+    stale = events.utcnow() - datetime.timedelta(seconds=events.HANDLING_SECONDS + 1)
     db.processed_events.update_one({"_id": left["_id"]}, {"$set": {"processed_at": stale}})
-    assert bus.handle_once(db, "on_created", event, lambda ev: runs.append(ev["event_id"])) is True
-    assert bus.handle_once(db, "on_created", event, lambda ev: runs.append(ev["event_id"])) is False
+    assert events.handle_once(db, "on_created", event, lambda ev: runs.append(ev["event_id"])) is True
+    assert events.handle_once(db, "on_created", event, lambda ev: runs.append(ev["event_id"])) is False
     assert runs == ["e-lost"]
     assert "pending" not in db.processed_events.find_one({"_id": left["_id"]})
 
 
 def test_a_handler_failing_while_the_database_answers_is_recorded_not_requeued(db_factory):
-    from services.common import events as bus
 
     db = db_factory("claims")
     event = {"event_id": "e-bad", "type": "customers.customer_created", "data": {}}
@@ -192,7 +188,7 @@ def test_a_handler_failing_while_the_database_answers_is_recorded_not_requeued(d
     def broken(ev):
         raise ValueError("a bug")
 
-    assert bus.handle_once(db, "on_created", event, broken) is False
+    assert events.handle_once(db, "on_created", event, broken) is False
     assert db.processed_events.find_one({"_id": "on_created/e-bad"}) is None
     assert db.failed_events.find_one({"_id": "on_created/e-bad"})["attempts"] == 1
 
@@ -200,9 +196,6 @@ def test_a_handler_failing_while_the_database_answers_is_recorded_not_requeued(d
 def test_a_failure_handled_meanwhile_by_another_delivery_leaves_the_list_at_its_retry(db_factory):
     """A failed event delivered again (a publisher's repeat) and handled then: its retry finds it
     handled, runs nothing twice, and clears the failure."""
-    import types
-
-    from services.common import events as bus
 
     db = db_factory("claims")
     event = {"event_id": "e-again", "type": "customers.customer_created", "data": {}}
@@ -212,21 +205,18 @@ def test_a_failure_handled_meanwhile_by_another_delivery_leaves_the_list_at_its_
         raise ValueError("not yet")
 
     def consume(ev):
-        return bus.handle_once(db, "on_created", ev, lambda handled: runs.append(handled["event_id"]))
+        return events.handle_once(db, "on_created", ev, lambda handled: runs.append(handled["event_id"]))
 
-    assert bus.handle_once(db, "on_created", event, broken) is False
+    assert events.handle_once(db, "on_created", event, broken) is False
     assert consume(event) is True
-    db.failed_events.update_one({"_id": "on_created/e-again"}, {"$set": {"next_attempt_at": bus.utcnow()}})
+    db.failed_events.update_one({"_id": "on_created/e-again"}, {"$set": {"next_attempt_at": events.utcnow()}})
 
-    assert bus.retry_failed(db, types.SimpleNamespace(on_created=consume)) == 1
+    assert events.retry_failed(db, types.SimpleNamespace(on_created=consume)) == 1
     assert runs == ["e-again"]
     assert db.failed_events.count_documents({}) == 0
 
 
 def test_a_retry_that_fails_again_stays_listed_with_one_more_attempt(db_factory):
-    import types
-
-    from services.common import events as bus
 
     db = db_factory("claims")
     event = {"event_id": "e-stuck", "type": "customers.customer_created", "data": {}}
@@ -234,15 +224,14 @@ def test_a_retry_that_fails_again_stays_listed_with_one_more_attempt(db_factory)
     def consume(ev):
         def broken(handled):
             raise ValueError("still broken")
-        return bus.handle_once(db, "on_created", ev, broken)
+        return events.handle_once(db, "on_created", ev, broken)
 
     assert consume(event) is False
-    db.failed_events.update_one({"_id": "on_created/e-stuck"}, {"$set": {"next_attempt_at": bus.utcnow()}})
-    assert bus.retry_failed(db, types.SimpleNamespace(on_created=consume)) == 1
+    db.failed_events.update_one({"_id": "on_created/e-stuck"}, {"$set": {"next_attempt_at": events.utcnow()}})
+    assert events.retry_failed(db, types.SimpleNamespace(on_created=consume)) == 1
     failure = db.failed_events.find_one({"_id": "on_created/e-stuck"})
     assert failure["attempts"] == 2
-    assert failure["next_attempt_at"].replace(tzinfo=None) > bus.utcnow().replace(tzinfo=None)
-
+    assert failure["next_attempt_at"].replace(tzinfo=None) > events.utcnow().replace(tzinfo=None)
 
 
 class SeveringListener(ServiceBase):
