@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 UI_STAMP := ui/node_modules/.installed
 UI_SOURCES := $(shell find ui/src -type f) ui/index.html ui/vite.config.js
 
-.PHONY: run test install ui chromium clean
+.PHONY: run test test-services test-browser-and-faults install ui chromium clean
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,10 +35,20 @@ chromium:
 run: install ui
 	$(PY) -m deploy.run
 
-# The browser tests run in a second pytest: they must not share a process with eventlet.
+# Four pytest runs, each with a system of its own, two at a time on the two cores. The browser tests
+# must not share a process with eventlet, so they run in a pytest of their own, then the fault tests
+# beside the rest. The tests that stop the whole RabbitMQ node would break the others, so they run
+# alone, last.
 test: install ui chromium
-	$(PY) -m pytest
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-services test-browser-and-faults
+	$(PY) -m pytest -m broker_outage
+
+test-services:
+	$(PY) -m pytest -m "not broker_outage" --ignore=tests/chaos
+
+test-browser-and-faults:
 	CRM_TEST_BROWSER=1 $(PY) -m pytest -p no:pytest_nameko tests/e2e/browser
+	$(PY) -m pytest -m "not broker_outage" tests/chaos
 
 clean:
 	rm -rf $(VENV) var .pytest_cache ui/node_modules ui/dist

@@ -13,6 +13,8 @@ from tests.chaos.tap import EventTap
 from tests.notifications.receiver import WebhookReceiver
 from tests.support.api import eventually
 
+pytestmark = pytest.mark.broker_outage
+
 OUTAGE_SECONDS = 4
 RECONNECT_SECONDS = 30
 

@@ -78,6 +78,7 @@ def test_a_killed_service_is_reported_then_recovers(stack, test_env):
     assert stack.get("/api/v1/services/customers/health").json()["db"] is True
 
 
+@pytest.mark.broker_outage
 def test_broker_outage_gives_503_then_everything_recovers_without_restarts(stack):
     pids = {name: proc.pid for name, proc in stack.procs.items()}
     subprocess.run(["rabbitmqctl", "-q", "stop_app"], check=True, capture_output=True)
