@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 UI_STAMP := ui/node_modules/.installed
 UI_SOURCES := $(shell find ui/src -type f) ui/index.html ui/vite.config.js
 
-.PHONY: run test test-services test-browser-and-faults install ui chromium clean
+.PHONY: run test test-setup test-most test-browser-and-more install ui chromium clean
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,20 +35,26 @@ chromium:
 run: install ui
 	$(PY) -m deploy.run
 
-# Four pytest runs, each with a system of its own, two at a time on the two cores. The browser tests
-# must not share a process with eventlet, so they run in a pytest of their own, then the fault tests
-# beside the rest. The tests that stop the whole RabbitMQ node would break the others, so they run
-# alone, last.
-test: install ui chromium
-	$(MAKE) --no-print-directory -j2 --output-sync=target test-services test-browser-and-faults
+# Four pytest runs, each with a system of its own, two at a time on the two cores: most tests in
+# one; in the other the browser tests (they must not share a process with eventlet), then the fault
+# and gateway tests, which balances the two. The tests that stop the whole RabbitMQ node would break
+# the others, so they run alone, last.
+BESIDE_BROWSER := tests/chaos tests/gateway
+
+test: test-setup
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-most test-browser-and-more
 	$(PY) -m pytest -m broker_outage
 
-test-services:
-	$(PY) -m pytest -m "not broker_outage" --ignore=tests/chaos
+# What the tests need (the venv, the built UI, Chromium), installed side by side.
+test-setup:
+	$(MAKE) --no-print-directory -j3 install ui chromium
 
-test-browser-and-faults:
+test-most:
+	$(PY) -m pytest -m "not broker_outage" $(addprefix --ignore=,$(BESIDE_BROWSER))
+
+test-browser-and-more:
 	CRM_TEST_BROWSER=1 $(PY) -m pytest -p no:pytest_nameko tests/e2e/browser
-	$(PY) -m pytest -m "not broker_outage" tests/chaos
+	$(PY) -m pytest -m "not broker_outage" $(BESIDE_BROWSER)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache ui/node_modules ui/dist
