@@ -98,11 +98,14 @@ def wait_drained(db, timeout):
 
 
 def start_profile(pid, directory, name):
-    """py-spy recording ``pid`` as collapsed stacks (``DIR/NAME.txt``, for speedscope or flamegraph.pl)."""
+    """py-spy recording ``pid`` as collapsed stacks (``DIR/NAME.txt``, for speedscope or flamegraph.pl).
+
+    Only the thread holding the GIL is sampled, so the stacks show where CPU goes, not the threads
+    waiting on a socket or a lock."""
     os.makedirs(directory, exist_ok=True)
     output = os.path.join(directory, "%s.txt" % name)
     command = [os.path.join(os.path.dirname(sys.executable), "py-spy"), "record", "--pid", str(pid),
-               "--rate", "50", "--format", "raw", "--output", output]
+               "--rate", "50", "--gil", "--format", "raw", "--output", output]
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT), output
 
 

@@ -221,24 +221,36 @@ class OutboxRelay:
 
     def _drain(self, collection, document):
         """Publish the document's events, then pull the published ones in one write (with the
-        claim): a crash before that write re-sends them, which consumers drop by ``event_id``."""
+        claim): a crash before that write re-sends them, which consumers drop by ``event_id``.
+        An ``outbox`` document never gains events after its insert, so once all of them are sent
+        it is simply deleted (an import's hold a hundred events each, which a ``$pull`` of
+        them all would compare one by one)."""
+        events = document.get(OUTBOX) or []
         sent = []
         try:
-            for event in document.get(OUTBOX) or []:
+            for event in events:
                 self.publish(event)
                 metrics.EVENTS_PUBLISHED.labels(self.service, event.get("type")).inc()
                 sent.append(event["event_id"])
-        finally:
-            update = {"$unset": {CLAIM: ""}}
-            if sent:
-                update["$pull"] = {OUTBOX: {"event_id": {"$in": sent}}}
-            collection.update_one({"_id": document["_id"]}, update)
+        except BaseException:
+            self._unclaim(collection, document, sent)
+            raise
+        if collection.name == "outbox":
+            collection.delete_one({"_id": document["_id"]})
+            return len(sent)
+        self._unclaim(collection, document, sent)
         collection.update_one(
             {"_id": document["_id"], OUTBOX: {"$size": 0}}, {"$unset": {PENDING: "", OUTBOX: ""}}
         )
-        if collection.name == "outbox":
-            collection.delete_one({"_id": document["_id"], PENDING: {"$exists": False}})
         return len(sent)
+
+    @staticmethod
+    def _unclaim(collection, document, sent):
+        """Give up the claim, pulling the events in ``sent`` from the document."""
+        update = {"$unset": {CLAIM: ""}}
+        if sent:
+            update["$pull"] = {OUTBOX: {"event_id": {"$in": sent}}}
+        collection.update_one({"_id": document["_id"]}, update)
 
 
 HANDLING_SECONDS = 30  # a pending handling claim older than this was left by a lost run
