@@ -181,7 +181,6 @@ def test_a_claim_left_by_a_lost_database_is_taken_over_once_stale(db_factory, mo
 
 
 def test_a_handler_failing_while_the_database_answers_is_recorded_not_requeued(db_factory):
-
     db = db_factory("claims")
     event = {"event_id": "e-bad", "type": "customers.customer_created", "data": {}}
 
@@ -217,7 +216,6 @@ def test_a_failure_handled_meanwhile_by_another_delivery_leaves_the_list_at_its_
 
 
 def test_a_retry_that_fails_again_stays_listed_with_one_more_attempt(db_factory):
-
     db = db_factory("claims")
     event = {"event_id": "e-stuck", "type": "customers.customer_created", "data": {}}
 
