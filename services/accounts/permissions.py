@@ -12,6 +12,7 @@ CATALOGUE = {
     "feedback:read": "See customer feedback and complaints.",
     "feedback:write": "Record and handle feedback and complaints.",
     "reports:read": "See reports and exports.",
+    "settings:write": "Change a site's settings (feedback SLA and categories, tier thresholds, cadences).",
     "users:admin": "Manage users, roles and permissions.",
     "webhooks:admin": "Manage webhook subscriptions.",
     "audit:read": "Read the audit trail.",
@@ -29,7 +30,8 @@ def _rw(*areas):
 ROLES = {
     "admin": frozenset(ALL_PERMISSIONS),
     "manager": frozenset(
-        _rw("customers", "orders", "interactions", "contacts", "feedback") | {"reports:read", "audit:read"}),
+        _rw("customers", "orders", "interactions", "contacts", "feedback")
+        | {"reports:read", "audit:read", "settings:write"}),
     "sales": frozenset(_rw("customers", "contacts", "interactions") | {"orders:read", "feedback:read"}),
     "finance": frozenset({"customers:read", "orders:read", "orders:write"}),
     "service": frozenset(
