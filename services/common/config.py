@@ -31,6 +31,8 @@ VARIABLES = {
     "CRM_ADMIN_PASSWORD": ("", "Password of the first admin; unset: one is generated and printed once."),
     "JWT_PRIVATE_KEY_FILE": ("", "PEM private key accounts signs access tokens with (generated under CRM_VAR_DIR/keys if unset)."),
     "JWT_PUBLIC_KEY_FILE": ("", "PEM public key every service verifies tokens with."),
+    "CRM_SECRET_KEY": ("", "Secret shared by every process: signs list cursors and events, seals secret event "
+                           "fields, encrypts webhook secrets (unset: generated under CRM_VAR_DIR/keys)."),
     "LOG_LEVEL": ("INFO", "Log level of every process."),
     "LOG_FORMAT": ("json", "`json`: one JSON object per log line, with the request id; `plain`: text lines."),
     "CRM_METRICS_PORT": ("0", "Port a service process serves its Prometheus metrics on (0: not served)."),
