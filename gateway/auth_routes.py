@@ -15,7 +15,15 @@ blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Sessions an
 @blp.response(200, s.SessionSchema)
 @error_responses(blp, 401, 429, 503)
 def login(body):
-    """Exchange a username or e-mail and password for an access and a refresh token."""
+    """Exchange a username or e-mail and password for an access and a refresh token.
+
+    Wrong guesses are never locked out, they are slowed: 429 with ``Retry-After`` (seconds) after
+    5 failures of one account from one address (then 30 s, doubling to 5 min), 10 of one account
+    from addresses it never signed in from (2 s doubling to 1 min), or 30 from one address (1-5 s).
+    An address the account has signed in from before is slowed only by its own failures. Unknown
+    accounts answer exactly like known ones. A session whose ``user.must_change_password`` is true
+    is accepted only by ``GET /me``, ``POST /me/password`` and ``POST /auth/logout`` (403
+    ``password_change_required`` elsewhere)."""
     return rpc.call(
         "accounts", "login", body["identifier"], body["password"],
         client_addr=request.remote_addr, user_agent=request.headers.get("User-Agent"),
@@ -27,7 +35,8 @@ def login(body):
 @blp.response(200, s.SessionSchema)
 @error_responses(blp, 401, 503)
 def refresh(body):
-    """Rotate a refresh token into a new session; a reused one revokes its whole family."""
+    """Rotate a refresh token into a new session; a reused one revokes its whole family (and is
+    audited). A session lasts at most 30 days from its login, however often it is refreshed."""
     return rpc.call("accounts", "refresh", body["refresh_token"], context=rpc_context())
 
 
@@ -36,17 +45,21 @@ def refresh(body):
 @blp.response(204)
 @error_responses(blp, 503)
 def logout(body):
-    """Revoke a refresh token and every token rotated from it."""
+    """Revoke a refresh token and every token rotated from it; the access tokens of that session
+    stop working within seconds (401 `token_revoked`)."""
     rpc.call("accounts", "logout", body["refresh_token"], context=rpc_context())
 
 
 @blp.route("/auth/password-reset", methods=["POST"])
 @blp.arguments(s.PasswordResetRequestSchema)
 @blp.response(202, s.AcceptedSchema)
-@error_responses(blp, 503)
+@error_responses(blp, 429, 503)
 def request_password_reset(body):
-    """Mail a reset link if the address is known; the answer is the same either way."""
-    rpc.call("accounts", "request_password_reset", body["email"], context=rpc_context())
+    """Mail a reset link if the address is known; the answer is the same either way. A new link
+    voids the earlier ones. 429 with ``Retry-After`` after 3 requests for one e-mail within an
+    hour (known or not), or 10 from one address."""
+    rpc.call("accounts", "request_password_reset", body["email"], client_addr=request.remote_addr,
+             context=rpc_context())
     return {"status": "accepted"}
 
 
@@ -55,7 +68,8 @@ def request_password_reset(body):
 @blp.response(204)
 @error_responses(blp, 400, 503)
 def confirm_password_reset(body):
-    """Set a new password with the token from the reset mail (400 when invalid, expired or used)."""
+    """Set a new password with the token from the reset mail (400 when invalid, expired or used, or
+    replaced by a newer link or a password change since)."""
     rpc.call("accounts", "confirm_password_reset", body["token"], body["new_password"], context=rpc_context())
 
 
@@ -71,7 +85,9 @@ def me():
 @authenticated(blp)
 @blp.arguments(s.PasswordChangeSchema)
 @blp.response(204)
-@error_responses(blp, 429)
+@error_responses(blp, 422, 429)
 def change_password(body):
-    """Change the caller's password, given the current one."""
+    """Change the caller's password, given the current one (422 on ``current_password`` when it
+    is wrong; after 5 wrong ones, 429 with ``Retry-After``). Every session ends and every reset
+    link is voided."""
     rpc.call("accounts", "change_password", body["current_password"], body["new_password"], context=rpc_context())

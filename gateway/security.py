@@ -1,16 +1,21 @@
 """The caller's bearer token: read from the request, verified locally, forwarded on every RPC.
 
 The gateway holds only the public key (DESIGN §2): it turns away a missing or bad token early,
-and each service verifies the forwarded token again before acting on it.
+and each service verifies the forwarded token again before acting on it. A revoked token is
+refused too (401 ``token_revoked``), from memory: once ``watch_revocations`` was called (the
+gunicorn entry does), each worker process keeps a thread that asks accounts for new revocations
+every ``POLL_SECONDS`` (``services.common.revocation``).
 """
 import logging
+import os
 import threading
+import time
 from functools import wraps
 
 from flask import g, request
 
-from gateway.extensions import ErrorSchema
-from services.common import auth
+from gateway.extensions import ErrorSchema, rpc
+from services.common import auth, revocation
 from services.common.errors import Unauthorized, Unavailable
 
 log = logging.getLogger(__name__)
@@ -18,8 +23,11 @@ log = logging.getLogger(__name__)
 SCHEME = "bearerAuth"
 SECURITY = [{SCHEME: []}]
 
-_lock = threading.Lock()
+POLL_SECONDS = 1.0
+
+_lock = threading.RLock()
 _verifier = None
+_watch = {"wanted": False, "pid": None, "revocations": None}
 
 
 def register_scheme(spec):
@@ -42,11 +50,40 @@ def verifier():
         with _lock:
             if _verifier is None:
                 try:
-                    _verifier = auth.verifier_from_config()
+                    _verifier = auth.verifier_from_config(_revocations())
                 except (OSError, ValueError) as exc:
                     log.warning("token public key not usable yet: %s", exc)
                     raise Unavailable("Token verification keys are not available yet.")
     return _verifier
+
+
+def watch_revocations():
+    """Refuse revoked tokens in this process and in any process forked from it."""
+    _watch["wanted"] = True
+    _revocations()
+
+
+def _revocations():
+    """This process's ``Revocations``, its polling thread started on first use after a fork;
+    None when revocations are not watched (an app made for tests)."""
+    global _verifier
+    if not _watch["wanted"]:
+        return None
+    if _watch["pid"] != os.getpid():
+        with _lock:
+            if _watch["pid"] != os.getpid():
+                state = revocation.Revocations()
+                poller = revocation.Poller(state, lambda since: rpc.call("accounts", "revocations_since", since))
+                threading.Thread(target=_poll, args=(poller,), name="token-revocations", daemon=True).start()
+                _watch.update(pid=os.getpid(), revocations=state)
+                _verifier = None
+    return _watch["revocations"]
+
+
+def _poll(poller):
+    while True:
+        poller.poll()
+        time.sleep(POLL_SECONDS)
 
 
 def reset_verifier():
@@ -58,6 +95,7 @@ def reset_verifier():
 
 def current_caller():
     """The verified ``Caller`` of this request (kept in ``g.caller``); Unauthorized otherwise."""
+    _revocations()
     if "caller" not in g:
         token = current_token()
         if token is None:
@@ -89,7 +127,10 @@ def authenticated(blp):
             return func(*args, **kwargs)
 
         wrapper = blp.alt_response(
-            401, schema=ErrorSchema, description="No token, or an invalid or expired one")(wrapper)
+            401, schema=ErrorSchema,
+            description="No token, or an invalid or expired one (`unauthorized`), or a revoked one "
+                        "(`token_revoked`: after a logout, or a change of the user's status, password, "
+                        "roles, permissions or sites; refresh, or sign in again)")(wrapper)
         wrapper = blp.alt_response(
             503, schema=ErrorSchema, description="A service, the broker or the token keys are unavailable")(wrapper)
         return blp.doc(security=SECURITY)(wrapper)

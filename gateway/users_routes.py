@@ -20,7 +20,7 @@ class Users(MethodView):
     @authenticated(blp)
     @blp.arguments(s.UserListQuerySchema, location="query", unknown=RAISE)
     @blp.response(200, page_schema(s.UserSchema))
-    @error_responses(blp, 403)
+    @error_responses(blp, 400, 403)
     def get(self, args):
         """Users matching the filters (users:admin)."""
         filters, limit, cursor = split_page(args)
@@ -31,7 +31,8 @@ class Users(MethodView):
     @blp.response(201, s.UserSchema)
     @error_responses(blp, 403, 409)
     def post(self, body):
-        """Create a user (users:admin)."""
+        """Create a user (users:admin): at your own sites only (422 on ``sites``), with roles whose
+        permissions you all hold; role admin needs sites:all (403 naming ``roles``)."""
         return accounts("create_user", body)
 
 
@@ -60,7 +61,13 @@ class User(MethodView):
     @blp.response(200, s.UserSchema)
     @error_responses(blp, 403, 404, 409)
     def patch(self, body, user_id):
-        """Change a user: your own contact details, or everything with users:admin; 409 on a stale version."""
+        """Change a user: your own contact details, or everything with users:admin; 409 on a stale version.
+
+        Changing your own e-mail needs ``current_password`` (422 when wrong, 429 after 5 wrong
+        ones) and mails a notice to the old address. Nobody changes their own roles, sites or
+        status (403). An admin keeps users within its own sites and gives only roles it holds;
+        a user who holds sites:all or belongs to a site outside yours is changed only by a
+        sites:all admin (403)."""
         return accounts("update_user", user_id, body)
 
     @authenticated(blp)
@@ -68,7 +75,8 @@ class User(MethodView):
     @blp.response(204)
     @error_responses(blp, 403, 404)
     def delete(self, args, user_id):
-        """Delete a user, erasing personal fields (users:admin); ``confirm`` must be the username."""
+        """Delete a user, erasing personal fields (users:admin); ``confirm`` must be the username.
+        A user who holds sites:all or belongs to a site outside yours needs a sites:all admin (403)."""
         accounts("delete_user", user_id, args["confirm"])
 
 
@@ -77,7 +85,7 @@ class User(MethodView):
 @blp.response(200, s.UserSchema)
 @error_responses(blp, 403, 404)
 def unlock_user(user_id):
-    """Lift a login lockout (users:admin)."""
+    """Lift every sign-in delay of the account (users:admin)."""
     return accounts("unlock_user", user_id)
 
 
@@ -85,7 +93,7 @@ def unlock_user(user_id):
 @authenticated(blp)
 @blp.arguments(PageQuerySchema, location="query", unknown=RAISE)
 @blp.response(200, page_schema(s.LoginRecordSchema))
-@error_responses(blp, 403, 404)
+@error_responses(blp, 400, 403, 404)
 def list_logins(args, user_id):
     """Login history (the user themself or users:admin)."""
     return accounts("list_logins", user_id, limit=args["limit"], cursor=args.get("cursor"))
@@ -105,5 +113,9 @@ class Permissions(MethodView):
     @blp.response(200, s.PermissionsSchema)
     @error_responses(blp, 403, 404, 409)
     def put(self, body, user_id):
-        """Replace a user's grants and revocations, and roles when given (users:admin)."""
+        """Replace a user's grants and revocations, and roles when given (users:admin).
+
+        Never your own (403). You give only roles and permissions you hold; sites:all, sites:admin
+        and role admin need sites:all (403 naming ``roles`` or ``grants``). A user who holds
+        sites:all or belongs to a site outside yours is changed only by a sites:all admin (403)."""
         return accounts("set_permissions", user_id, body)

@@ -4,7 +4,7 @@ from datetime import timezone
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from gateway.schemas.common import (
-    VERSION_RANGE, JsonBoolean, PageQuerySchema, QueryInteger, StrictSchema, Text, Timestamp,
+    VERSION_RANGE, Email, JsonBoolean, PageQuerySchema, QueryInteger, StrictSchema, String, Text, Timestamp,
 )
 
 LANGUAGES = ("zh-CN", "en")
@@ -35,7 +35,7 @@ class RefreshTokenSchema(StrictSchema):
 
 
 class PasswordResetRequestSchema(StrictSchema):
-    email = fields.Email(required=True, validate=validate.Length(max=254))
+    email = Email(required=True, validate=validate.Length(max=254))
 
 
 class PasswordResetConfirmSchema(StrictSchema):
@@ -58,7 +58,7 @@ class ContactDetailsSchema(StrictSchema):
     """What users may change about themselves."""
 
     display_name = Text(100, min_length=1)
-    email = fields.Email(validate=validate.Length(max=254))
+    email = Email(validate=validate.Length(max=254))
     phone = Text(40, allow_none=True)
     position = Text(100, allow_none=True)
     language = fields.String(validate=validate.OneOf(LANGUAGES))
@@ -73,11 +73,11 @@ class UserAdminFieldsSchema(ContactDetailsSchema):
 
 
 class UserCreateSchema(UserAdminFieldsSchema):
-    username = fields.String(required=True, validate=[
+    username = String(required=True, validate=[
         validate.Length(min=3, max=64),
         validate.Regexp(r"^[A-Za-z0-9_.@-]+$", error="Letters, digits and _ . @ - only."),
     ])
-    email = fields.Email(required=True, validate=validate.Length(max=254))
+    email = Email(required=True, validate=validate.Length(max=254))
     password = Password()
     display_name = Text(100, min_length=1, required=True)
     sites = IdList(min_length=1, required=True)
@@ -86,6 +86,8 @@ class UserCreateSchema(UserAdminFieldsSchema):
 
 class UserUpdateSchema(UserAdminFieldsSchema):
     status = fields.String(validate=validate.OneOf(("active", "disabled")))
+    current_password = Text(1024, min_length=1, load_only=True, metadata={
+        "description": "your current password: required to change your own e-mail"})
     version = fields.Integer(strict=True, validate=VERSION_RANGE,
                              required=True, metadata={"description": "the version you read"})
 
@@ -143,7 +145,8 @@ class LoginRecordSchema(Schema):
     user_id = fields.String(allow_none=True)
     at = Timestamp()
     success = fields.Boolean()
-    reason = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True, metadata={
+        "description": "why a sign-in failed: invalid_credentials, disabled, or throttled (too many attempts)"})
     client_addr = fields.String(allow_none=True)
     user_agent = fields.String(allow_none=True)
     device = fields.Nested(DeviceSchema)
@@ -205,7 +208,7 @@ class RolesSchema(Schema):
 
 
 class SiteCreateSchema(StrictSchema):
-    code = fields.String(required=True, validate=[
+    code = String(required=True, validate=[
         validate.Length(min=1, max=20),
         validate.Regexp(r"^[A-Za-z0-9_-]+$", error="Letters, digits, _ and - only."),
     ])

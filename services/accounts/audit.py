@@ -1,7 +1,14 @@
 """The audit trail: entries from every service's ``*.audit`` events, and their filters."""
 import datetime
 
+from services.accounts import store
+
 AUDITED_SERVICES = ("accounts", "customers", "feedback", "notifications")
+# Values blanked in the trail of an erased customer and of its contacts; the entries (who, when,
+# what was done to which fields) stay.
+ERASED_CUSTOMER_FIELDS = ("legal_name", "short_name", "tax_id", "external_code", "website", "phone", "email",
+                          "addresses", "notes")
+ERASED_CONTACT_FIELDS = ("name", "name_key", "position", "phone", "email", "birthday", "notes")
 
 
 def entry_from_event(event):
@@ -38,3 +45,12 @@ def query(filters, caller):
         scope = {"site_id": {"$in": list(caller.sites)}}
         found = {"$and": [found, scope]} if found else scope
     return found
+
+
+def anonymise_customer(db, event):
+    """On ``customers.customer_erased`` / ``customer_purged``: blank the personal values in the
+    audit entries of the customer and of its contacts."""
+    data = event["data"]
+    store.anonymise_audit(db, data["customer_id"], ERASED_CUSTOMER_FIELDS, entity_type="customer")
+    for contact_id in data.get("contact_ids") or []:
+        store.anonymise_audit(db, contact_id, ERASED_CONTACT_FIELDS, entity_type="contact")

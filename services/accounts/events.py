@@ -12,10 +12,12 @@ CATALOGUE = Catalogue("accounts", {
     "permissions_changed": ("user_id", "roles", "grants", "revocations", "effective") + PROFILE,
     "account_locked": ("user_id", "locked_until", "client_addr"),
     "password_changed": ("user_id", "email", "display_name", "language"),
-    "password_reset_requested": ("user_id", "email", "display_name", "language", "reset_url", "expires_at"),
+    "password_reset_requested": ("user_id", "display_name", "language", "expires_at"),
+    "email_changed": ("user_id", "display_name", "language"),
     "site_created": ("site_id", "code", "name", "timezone"),
+    "tokens_revoked": ("user_id", "session_id", "min_version", "reason", "expires_at"),
     "audit": AUDIT_FIELDS,
-})
+}, sealed={"password_reset_requested": ("email", "reset_url"), "email_changed": ("email", "new_email")})
 
 event = CATALOGUE.event
 
@@ -29,6 +31,14 @@ def profile_data(user):
 def user_data(user):
     return dict(profile_data(user), user_id=user["_id"], username=user["username"], sites=user["sites"],
                 roles=user["roles"])
+
+
+def email_changed(user, new_email, actor):
+    """Mailed to the old address (``email``), so its owner learns of a takeover attempt."""
+    site = (user.get("sites") or [None])[0]
+    return event("email_changed", {"user_id": user["_id"], "display_name": user.get("display_name"),
+                                   "language": user.get("language", "zh-CN")},
+                 site_id=site, actor=actor, secret={"email": user["email"], "new_email": new_email})
 
 
 def audit(entity_type, entity_id, action, changes, site_id=None, actor=None):

@@ -2,9 +2,10 @@
 import logging
 import re
 import secrets
+import sys
 import uuid
 
-from services.accounts import events, permissions, schemas, store, users
+from services.accounts import delegation, events, permissions, schemas, store, token_revocations, users
 from services.common.errors import Conflict, NotFound, ValidationFailed
 from services.common.events import changes_between, utcnow
 from services.common.schemas import load
@@ -25,10 +26,8 @@ user_out = users.user_out
 def create_user(db, caller, data):
     caller.require("users:admin")
     data = load(schemas.UserCreateSchema(), data)
-    if not caller.all_sites:
-        outside = sorted(set(data["sites"]) - set(caller.sites))
-        if outside:
-            raise ValidationFailed(fields={"sites": ["You cannot add users to sites you do not belong to."]})
+    delegation.check_sites(caller, data["sites"])
+    delegation.check_grant(caller, (), (), data["roles"], permissions.effective_permissions(data["roles"]))
     user = users.new_user(data, store.site_ids(db, data["sites"]))
     after = users.public_view(user)
     store.insert_user(db, user, events.event("user_created", events.user_data(user), _site_of(user), caller.user_id),
@@ -89,12 +88,24 @@ def colleagues(db, caller, filters, limit=50):
     return {"items": sorted(found, key=lambda u: ((u["display_name"] or u["username"]).lower(), u["id"]))}
 
 
-def update_user(db, caller, user_id, data):
+def update_user(db, caller, user_id, data, sessions):
+    """``sessions`` checks the current password a change of one's own e-mail needs."""
     user = users.get_visible(caller, store.find_user(db, user_id))
     if user["status"] == "deleted":
         raise NotFound("No such user.")
     data = load(schemas.UserUpdateSchema(), data)
+    current_password = data.pop("current_password", None)
+    delegation.check_not_self(caller, user, set(data) & set(delegation.PRIVILEGE_FIELDS))
     changes = users.allowed_changes(caller, user, data, store.site_ids(db, data.get("sites", ())))
+    if caller.user_id != user_id:
+        delegation.check_target(caller, user)
+    if "sites" in changes:
+        delegation.check_sites(caller, changes["sites"])
+    if "roles" in changes:
+        delegation.check_grant(caller, user["roles"], user["permissions"], changes["roles"], changes["permissions"])
+    new_email = "email" in changes and changes["email_key"] != user.get("email_key")
+    if new_email and caller.user_id == user_id:
+        sessions.check_current_password(user, current_password)
     before = users.public_view(user)
     after = users.public_view(dict(user, **changes))
     diff = changes_between(before, after, users.UNAUDITED_FIELDS)
@@ -103,12 +114,19 @@ def update_user(db, caller, user_id, data):
         data_out = dict(events.user_data(dict(user, **changes)), changed_fields=sorted(diff))
         emitted = [events.event("user_updated", data_out, _site_of(user), caller.user_id),
                    events.audit("user", user_id, "updated", diff, _site_of(user), caller.user_id)]
-    updated = store.update_user(db, user_id, data["version"], changes, *emitted)
+    if new_email and user.get("email"):
+        emitted.append(events.email_changed(user, changes["email"], caller.user_id))
+    ended, revoked = token_revocations.user_wide(
+        user, data["version"], token_revocations.reason_for(diff), caller.user_id)
+    changes.update(ended)
+    updated = store.update_user(db, user_id, data["version"], changes, *emitted, *revoked)
     if updated is None:
         raise Conflict("The user was changed by someone else; reload and try again.",
                        {"version": ["Stale version."]}, code="stale_version")
     if changes.get("status") == "disabled":
         store.revoke_user_sessions(db, user_id)
+    if new_email:
+        store.void_reset_tokens(db, user_id, utcnow())
     return user_out(updated)
 
 
@@ -117,22 +135,29 @@ def delete_user(db, caller, user_id, confirm):
     user = users.get_visible(caller, store.find_user(db, user_id))
     if user["status"] == "deleted":
         raise NotFound("No such user.")
+    delegation.check_target(caller, user)
     if confirm != user["username"]:
         raise ValidationFailed("Type the username to confirm the deletion.",
                                {"confirm": ["Must equal the username."]})
     site = _site_of(user)
-    store.update_user(db, user_id, None, users.erased_fields(user),
-                      events.event("user_deleted", {"user_id": user_id}, site, caller.user_id),
-                      events.audit("user", user_id, "deleted", {}, site, caller.user_id),
-                      unset=("password_hash", "email_key"))
+    ended, revoked = token_revocations.user_wide(user, user["version"], "deleted", caller.user_id)
+    deleted = store.update_user(db, user_id, user["version"], dict(users.erased_fields(user), **ended),
+                                events.event("user_deleted", {"user_id": user_id}, site, caller.user_id),
+                                events.audit("user", user_id, "deleted", {}, site, caller.user_id), *revoked,
+                                unset=("password_hash", "email_key"))
+    if deleted is None:
+        raise Conflict("The user was changed by someone else; reload and try again.", code="stale_version")
     store.revoke_user_sessions(db, user_id)
     store.anonymise_audit(db, user_id, users.PERSONAL_FIELDS)
     return {}
 
 
 def unlock_user(db, caller, user_id):
+    """Lift every sign-in delay of the account (``lockout``)."""
     caller.require("users:admin")
     user = users.get_visible(caller, store.find_user(db, user_id))
+    delegation.check_target(caller, user)
+    store.clear_account_throttles(db, user_id)
     updated = store.update_user(db, user_id, None, {"locked_until": None, "failed_logins": []},
                                 events.audit("user", user_id, "unlocked", {}, _site_of(user), caller.user_id))
     return user_out(updated)
@@ -176,18 +201,24 @@ def set_permissions(db, caller, user_id, data):
     caller.require("users:admin")
     user = users.get_visible(caller, store.find_user(db, user_id))
     data = load(schemas.PermissionsSchema(), data)
+    delegation.check_not_self(caller, user, ["permissions"])
+    delegation.check_target(caller, user)
     roles = data.get("roles", user["roles"])
     grants, revocations = sorted(set(data["grants"])), sorted(set(data["revocations"]))
     changes = {"roles": roles, "grants": grants, "revocations": revocations,
                "permissions": permissions.effective_permissions(roles, grants, revocations)}
+    delegation.check_grant(caller, user["roles"], user["permissions"], roles, changes["permissions"])
     diff = changes_between({k: user.get(k) for k in changes}, changes)
     site = _site_of(user)
+    version = data.get("version", user["version"])
+    ended, revoked = token_revocations.user_wide(
+        user, version, token_revocations.reason_for(diff), caller.user_id)
     updated = store.update_user(
-        db, user_id, data.get("version"), changes,
+        db, user_id, version, dict(changes, **ended),
         events.event("permissions_changed", dict(
             events.profile_data(dict(user, **changes)), user_id=user_id, roles=roles, grants=grants,
             revocations=revocations, effective=changes["permissions"]), site, caller.user_id),
-        events.audit("permissions", user_id, "changed", diff, site, caller.user_id))
+        events.audit("permissions", user_id, "changed", diff, site, caller.user_id), *revoked)
     if updated is None:
         raise Conflict("The user was changed by someone else; reload and try again.",
                        {"version": ["Stale version."]}, code="stale_version")
@@ -245,5 +276,7 @@ def ensure_first_admin(db, email, password):
     except Conflict:
         return False
     if generated:
-        log.warning("created the first admin %s with the generated password %s (shown once)", email, password)
+        log.warning("created the first admin %s with a generated password, printed once to stderr", email)
+        print("Factory CRM: the first admin is %s, password %s (shown once; change it after signing in)"
+              % (email, password), file=sys.stderr, flush=True)
     return True

@@ -2,7 +2,7 @@
 password reset and the audit trail.
 
 Every method but the public ones (``login``, ``refresh``, ``logout``, ``request_password_reset``,
-``confirm_password_reset``, ``health``) needs a valid access token in the nameko context data
+``confirm_password_reset``, ``health``, ``revocations_since``) needs a valid access token in the nameko context data
 key ``authorization``; permissions and site scope are checked here, not only at the gateway.
 Lists return ``{"items": [...], "next_cursor": str|None, "total": int}`` and take
 ``limit`` (1-500, default 50) and ``cursor``. Times are UTC ISO 8601 strings.
@@ -13,24 +13,32 @@ RPC methods (called as ``accounts.<method>``):
 - ``login(identifier, password, client_addr=None, user_agent=None) -> session``
   ``session = {access_token, refresh_token, token_type: "Bearer", expires_in, user}``;
   Unauthorized ``invalid_credentials`` for an unknown user, a wrong password or a disabled
-  account; TooManyAttempts (``extra.retry_after`` seconds) while the account or the address is locked.
+  account; TooManyAttempts (``extra.retry_after`` seconds) while sign-ins of the account, of the
+  account from this address, or from this address are delayed (``lockout``; ``client_addr=None``
+  counts as one shared address). The access token of a user who must change their password is
+  accepted only by ``me`` and ``change_password`` (Forbidden ``password_change_required``).
 - ``refresh(refresh_token) -> session``: rotates the token; a spent one revokes its family
-  (Unauthorized ``invalid_refresh_token``); permissions and sites are read afresh.
-- ``logout(refresh_token) -> {}``: revokes the token's family.
-- ``request_password_reset(email) -> {}``: always succeeds; mails a link only to a known address.
+  (Unauthorized ``invalid_refresh_token``, audited and logged); permissions and sites are read
+  afresh. A family ends 30 days after its login, however often it is rotated.
+- ``logout(refresh_token) -> {}``: revokes the token's family and ends its access tokens.
+- ``request_password_reset(email, client_addr=None) -> {}``: mails a link only to a known address
+  and voids earlier links; TooManyAttempts per e-mail or per address, known or not.
 - ``confirm_password_reset(token, new_password) -> {}``: BadRequest ``reset_token_invalid``,
   ``reset_token_expired`` or ``reset_token_used``; ValidationFailed on ``new_password``.
-- ``me() -> user``; ``change_password(current_password, new_password) -> {}``.
+- ``me() -> user``; ``change_password(current_password, new_password) -> {}`` (the current password
+  check is throttled per user: TooManyAttempts; a change voids every reset link).
 - ``list_users(filters={site_id, role, status, q}, limit, cursor) -> page`` (users:admin)
 - ``create_user(data) -> user`` (users:admin); data: username, email, password, display_name,
   phone, position, language, sites, roles.
 - ``get_user(user_id) -> user``; ``update_user(user_id, data) -> user`` (``data.version``
-  required; own contact details, or users:admin for everything).
+  required; own contact details, or users:admin within ``delegation``'s rules; a change of one's
+  own e-mail needs ``data.current_password`` and mails the old address).
 - ``delete_user(user_id, confirm) -> {}`` (users:admin; ``confirm`` must equal the username).
-- ``unlock_user(user_id) -> user`` (users:admin)
+- ``unlock_user(user_id) -> user`` (users:admin): lifts every sign-in delay of the account.
 - ``list_logins(user_id, limit, cursor) -> page`` (the user themself or users:admin)
 - ``get_permissions(user_id) -> permissions``; ``set_permissions(user_id, data) -> permissions``
-  (users:admin); ``permissions = {user_id, roles, grants, revocations, effective, version}``.
+  (users:admin, never one's own; only what the caller holds, ``delegation``);
+  ``permissions = {user_id, roles, grants, revocations, effective, version}``.
 - ``user_directory(user_ids) -> {items: [{id, display_name, email, language, sites, permissions,
   status}]}``: for other services (assignees, recipients); any signed-in caller, limited to users
   sharing a site with the caller unless it holds ``sites:all``; unknown ids are left out.
@@ -41,14 +49,17 @@ RPC methods (called as ``accounts.<method>``):
   address, timezone.
 - ``list_audit(filters={actor, entity_type, entity_id, site_id, action, since, until}, limit, cursor)
   -> page`` (audit:read): entries of the caller's sites; those without a site for ``sites:all`` only.
+- ``revocations_since(since=None) -> {items: [{user_id, session_id, min_version, expires_at}], as_of}``:
+  the access-token revocations recorded from ``since`` (ISO 8601; at most one token lifetime
+  back), for every process's token check (``services.common.revocation``); public, no secret.
 """
 import logging
 
 from nameko.timer import timer
 
-from services.accounts import audit, events, management, schemas, sessions, store
+from services.accounts import audit, events, management, schemas, sessions, store, token_revocations
 from services.accounts.keys import TokenSigner
-from services.common import config
+from services.common import config, revocation
 from services.common.base import ServiceBase
 from services.common.context import CallerContext
 from services.common.entrypoints import rpc
@@ -67,7 +78,7 @@ class AccountsService(ServiceBase):
     outbox_collections = store.OUTBOX_COLLECTIONS
 
     db = MongoDatabase(name, store.ensure_indexes)
-    context = CallerContext()
+    context = CallerContext(password_change_methods=("me", "change_password"))
     signer = TokenSigner()
 
     def _sessions(self):
@@ -93,8 +104,8 @@ class AccountsService(ServiceBase):
         return self._sessions().logout(refresh_token)
 
     @rpc
-    def request_password_reset(self, email):
-        return self._sessions().request_reset(email, config.get("CRM_PUBLIC_URL"))
+    def request_password_reset(self, email, client_addr=None):
+        return self._sessions().request_reset(email, config.get("CRM_PUBLIC_URL"), client_addr)
 
     @rpc
     def confirm_password_reset(self, token, new_password):
@@ -128,7 +139,7 @@ class AccountsService(ServiceBase):
 
     @rpc
     def update_user(self, user_id, data):
-        return management.update_user(self.db, self.context.caller, user_id, data)
+        return management.update_user(self.db, self.context.caller, user_id, data, self._sessions())
 
     @rpc
     def delete_user(self, user_id, confirm):
@@ -177,6 +188,12 @@ class AccountsService(ServiceBase):
         documents, next_cursor, total = store.list_audit(self.db, query, limit, cursor)
         return {"items": AUDIT_ENTRY.dump(documents, many=True), "next_cursor": next_cursor, "total": total}
 
+    @rpc
+    def revocations_since(self, since=None):
+        return token_revocations.since(self.db, since)
+
+    learn_revocation = revocation.learn_revocation
+
     @subscribe("accounts.audit")
     def record_accounts_audit(self, event):
         management.record_own_audit(self.db, audit.entry_from_event(event))
@@ -184,6 +201,14 @@ class AccountsService(ServiceBase):
     @subscribe("customers.audit")
     def record_customers_audit(self, event):
         store.insert_audit(self.db, audit.entry_from_event(event))
+
+    @subscribe("customers.customer_erased")
+    def anonymise_erased_customer(self, event):
+        audit.anonymise_customer(self.db, event)
+
+    @subscribe("customers.customer_purged")
+    def anonymise_purged_customer(self, event):
+        audit.anonymise_customer(self.db, event)
 
     @subscribe("feedback.audit")
     def record_feedback_audit(self, event):

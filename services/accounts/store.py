@@ -1,6 +1,7 @@
 """The only module that touches the accounts service's collections.
 
-users, sites, refresh_tokens, reset_tokens, logins (history), address_failures, audit.
+users, sites, refresh_tokens, reset_tokens, session_revocations, logins (history), throttle (attempt
+counters), audit.
 """
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
@@ -9,7 +10,7 @@ from services.common import paging
 from services.common.errors import Conflict
 from services.common.events import pending_insert, pending_update, record_events, utcnow
 
-OUTBOX_COLLECTIONS = ("users", "sites", "reset_tokens")
+OUTBOX_COLLECTIONS = ("users", "sites", "reset_tokens", "session_revocations")
 
 
 def ensure_indexes(db):
@@ -19,15 +20,20 @@ def ensure_indexes(db):
     db.users.create_index("roles")
     db.users.create_index("status")
     db.users.create_index("_pending", sparse=True)
+    db.users.create_index("tokens_revoked_at", sparse=True)
     db.sites.create_index("code_key", unique=True)
     db.sites.create_index("_pending", sparse=True)
     db.refresh_tokens.create_index("family_id")
     db.refresh_tokens.create_index("user_id")
     db.refresh_tokens.create_index("expires_at", expireAfterSeconds=0)
     db.reset_tokens.create_index("expires_at", expireAfterSeconds=7 * 24 * 3600)
+    db.reset_tokens.create_index("user_id")
+    db.session_revocations.create_index("at")
+    db.session_revocations.create_index("expires_at", expireAfterSeconds=0)
+    db.session_revocations.create_index("_pending", sparse=True)
     db.logins.create_index([("user_id", ASCENDING), ("at", DESCENDING)])
-    db.address_failures.create_index([("client_addr", ASCENDING), ("at", DESCENDING)])
-    db.address_failures.create_index("at", expireAfterSeconds=24 * 3600)
+    db.throttle.create_index("account", sparse=True)
+    db.throttle.create_index("expires_at", expireAfterSeconds=0)
     db.audit.create_index([("at", DESCENDING)])
     db.audit.create_index([("actor", ASCENDING), ("at", DESCENDING)])
     db.audit.create_index([("entity_type", ASCENDING), ("entity_id", ASCENDING), ("at", DESCENDING)])
@@ -91,15 +97,14 @@ def update_user(db, user_id, version, changes, *events, unset=None):
         raise Conflict("A user with this %s already exists." % field, {field: ["Already taken."]})
 
 
-def record_failed_login(db, user_id, at, locked_until, *events):
-    update = {"$push": {"failed_logins": {"$each": [at], "$slice": -20}}}
-    if locked_until:
-        update["$set"] = {"locked_until": locked_until}
-    db.users.update_one({"_id": user_id}, pending_update(update, *events))
+def record_failed_login(db, user_id, *events):
+    """Queue the events of a failed login on the user (by _id)."""
+    if events:
+        db.users.update_one({"_id": user_id}, pending_update({}, *events))
 
 
 def record_successful_login(db, user_id, at):
-    db.users.update_one({"_id": user_id}, {"$set": {"last_login_at": at, "failed_logins": []}})
+    db.users.update_one({"_id": user_id}, {"$set": {"last_login_at": at}})
 
 
 # sites
@@ -141,6 +146,25 @@ def revoke_family(db, family_id):
     db.refresh_tokens.update_many({"family_id": family_id}, {"$set": {"revoked": True}})
 
 
+def users_revoked_since(db, since):
+    """Users whose access tokens were ended from ``since`` on (index tokens_revoked_at)."""
+    return list(db.users.find({"tokens_revoked_at": {"$gte": since}},
+                              {"tokens_min_version": 1, "tokens_revoked_at": 1}))
+
+
+def insert_session_revocation(db, record, *events):
+    """Record a session's end with its events; a session ended already stays as it was (by _id)."""
+    try:
+        db.session_revocations.insert_one(pending_insert(record, *events))
+    except DuplicateKeyError:
+        pass
+
+
+def sessions_revoked_since(db, since):
+    """Sessions ended from ``since`` on (index at)."""
+    return list(db.session_revocations.find({"at": {"$gte": since}}, {"user_id": 1, "expires_at": 1}))
+
+
 def revoke_user_sessions(db, user_id):
     db.refresh_tokens.update_many({"user_id": user_id}, {"$set": {"revoked": True}})
 
@@ -154,12 +178,19 @@ def find_reset_token(db, token_hash):
 
 
 def spend_reset_token(db, token_hash, now):
-    return db.reset_tokens.find_one_and_update(
-        {"_id": token_hash, "used_at": None, "expires_at": {"$gt": now}}, {"$set": {"used_at": now}}
-    )
+    """True when the live token was spent now (by _id); False when it was used, voided or expired."""
+    return db.reset_tokens.update_one(
+        {"_id": token_hash, "used_at": None, "voided_at": None, "expires_at": {"$gt": now}},
+        {"$set": {"used_at": now}}).modified_count == 1
 
 
-# login history and address failures
+def void_reset_tokens(db, user_id, now):
+    """Void every unspent reset token of the user (index user_id)."""
+    db.reset_tokens.update_many({"user_id": user_id, "used_at": None, "voided_at": None},
+                                {"$set": {"voided_at": now}})
+
+
+# login history
 
 def insert_login(db, record):
     db.logins.insert_one(record)
@@ -169,13 +200,40 @@ def list_logins(db, user_id, limit, cursor):
     return paging.page(db.logins, {"user_id": user_id}, "at", True, limit, cursor)
 
 
-def add_address_failure(db, client_addr, at):
-    db.address_failures.insert_one({"client_addr": client_addr, "at": at})
+# attempt counters: {_id: key, rev, count, last_at, next_at, known, account, expires_at}
+
+def find_throttle(db, key):
+    """By _id."""
+    return db.throttle.find_one({"_id": key})
 
 
-def address_failures(db, client_addr, since):
-    return [doc["at"] for doc in db.address_failures.find(
-        {"client_addr": client_addr, "at": {"$gte": since}}, {"at": 1})]
+def claim_throttle(db, key, rev, state):
+    """Store ``state`` if the counter is still at ``rev`` (None: absent); -> whether this call won (by _id)."""
+    if rev is None:
+        try:
+            db.throttle.insert_one(dict(state, _id=key, rev=1, known=False))
+            return True
+        except DuplicateKeyError:
+            return False
+    return db.throttle.update_one({"_id": key, "rev": rev}, {"$set": state, "$inc": {"rev": 1}}).modified_count == 1
+
+
+def refund_throttle(db, key):
+    """By _id."""
+    db.throttle.update_one({"_id": key, "count": {"$gt": 0}}, {"$inc": {"count": -1, "rev": 1}})
+
+
+def clear_throttle(db, key, known, expires_at):
+    """By _id; ``known`` stays once set."""
+    update = {"$set": {"count": 0, "next_at": None, "expires_at": expires_at}, "$inc": {"rev": 1}}
+    if known:
+        update["$set"]["known"] = True
+    db.throttle.update_one({"_id": key}, update)
+
+
+def clear_account_throttles(db, account):
+    """Lift every delay on an account's sign-ins (index account)."""
+    db.throttle.update_many({"account": account}, {"$set": {"count": 0, "next_at": None}, "$inc": {"rev": 1}})
 
 
 # audit trail

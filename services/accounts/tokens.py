@@ -10,7 +10,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from services.common.auth import ACCESS_TYPE, ALGORITHM
+from services.common.auth import ACCESS_TYPE, ALGORITHM, PASSWORD_CHANGE_CLAIM, SESSION_CLAIM, VERSION_CLAIM
 
 
 def _public_pem(private_key):
@@ -80,8 +80,11 @@ class TokenIssuer:
         self._key = key
         self.ttl_seconds = ttl_seconds
 
-    def issue(self, user_id, sites, perms, now=None):
-        """-> (token, expires_in seconds). ``now`` (epoch seconds) is for tests."""
+    def issue(self, user_id, sites, perms, now=None, must_change_password=False, session_id=None, version=None):
+        """-> (token, expires_in seconds). ``now`` (epoch seconds) is for tests. A user who must
+        change their password gets a token the services accept only for that (``auth``).
+        ``session_id`` (claim ``sid``: the refresh-token family) and ``version`` (claim ``ver``: the
+        user record's version) let accounts revoke the token early (``revocations``)."""
         iat = int(time.time() if now is None else now)
         claims = {
             "sub": str(user_id),
@@ -92,6 +95,12 @@ class TokenIssuer:
             "jti": uuid.uuid4().hex,
             "typ": ACCESS_TYPE,
         }
+        if must_change_password:
+            claims[PASSWORD_CHANGE_CLAIM] = True
+        if session_id is not None:
+            claims[SESSION_CLAIM] = session_id
+        if version is not None:
+            claims[VERSION_CLAIM] = version
         return jwt.encode(claims, self._key, algorithm=ALGORITHM), self.ttl_seconds
 
 

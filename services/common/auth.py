@@ -4,6 +4,7 @@ Only ``accounts`` holds the private key; every other process verifies with the p
 (DESIGN §2). A service re-verifies the token the gateway forwards and then asks the resulting
 ``Caller`` what it may do.
 """
+import collections
 import functools
 import os
 import time
@@ -19,17 +20,27 @@ ALGORITHM = "EdDSA"
 ACCESS_TYPE = "access"
 REQUIRED_CLAIMS = ("sub", "exp", "iat", "jti")
 ALL_SITES = "sites:all"
+# Set in the token of a user who must change their password: only the methods a service names
+# in ``CallerContext(password_change_methods=...)`` accept it (accounts: me, change_password).
+PASSWORD_CHANGE_CLAIM = "pwc"
+# Claims that let accounts end a token early (``services.common.revocation``): the refresh-token
+# family it was signed for, and the version of the user record when it was signed.
+SESSION_CLAIM = "sid"
+VERSION_CLAIM = "ver"
+
+Identity = collections.namedtuple("Identity", "expires sub sites perms must_change_password issued session version")
 
 
 class Caller:
     """Who is calling, on which sites, with which permissions."""
 
-    def __init__(self, user_id, sites=(), perms=(), token=None, is_service=False):
+    def __init__(self, user_id, sites=(), perms=(), token=None, is_service=False, must_change_password=False):
         self.user_id = user_id
         self.sites = list(sites)
         self.perms = frozenset(perms)
         self.token = token
         self.is_service = is_service
+        self.must_change_password = must_change_password
 
     @classmethod
     def service(cls, name):
@@ -75,12 +86,13 @@ class TokenVerifier:
     """Checks an access token's signature, expiry and claims and turns it into a ``Caller``.
 
     A token that passed is remembered (up to ``CACHE_SIZE`` of them): the next request with it
-    checks only its expiry, not its signature again.
+    checks only its expiry, not its signature again. With ``revocations`` (a
+    ``revocation.Revocations``) every request also checks, in memory, that it was not revoked.
     """
 
     CACHE_SIZE = 4096
 
-    def __init__(self, public_key_pem, leeway=10):
+    def __init__(self, public_key_pem, leeway=10, revocations=None):
         if isinstance(public_key_pem, str):
             public_key_pem = public_key_pem.encode()
         key = load_pem_public_key(public_key_pem)
@@ -88,18 +100,22 @@ class TokenVerifier:
             raise ValueError("The token public key must be an Ed25519 key.")
         self._key = key
         self._leeway = leeway
+        self._revocations = revocations
         self._identity = functools.lru_cache(maxsize=self.CACHE_SIZE)(self._check)
 
     def verify(self, token):
         if not token or not isinstance(token, str):
             raise Unauthorized("A valid token is required.")
-        expires, sub, sites, perms = self._identity(token)
-        if expires <= time.time() - self._leeway:
+        identity = self._identity(token)
+        if identity.expires <= time.time() - self._leeway:
             raise Unauthorized("The token has expired.")
-        return Caller(sub, sites, perms, token=token)
+        if self._revocations is not None:
+            self._revocations.check(identity.sub, identity.session, identity.version, identity.issued)
+        return Caller(identity.sub, identity.sites, identity.perms, token=token,
+                      must_change_password=identity.must_change_password)
 
     def _check(self, token):
-        """(exp, sub, sites, perms) of a token with a valid signature and claims; Unauthorized otherwise."""
+        """The ``Identity`` of a token with a valid signature and claims; Unauthorized otherwise."""
         try:
             claims = jwt.decode(
                 token, self._key, algorithms=[ALGORITHM], leeway=self._leeway,
@@ -112,9 +128,12 @@ class TokenVerifier:
         if claims.get("typ") != ACCESS_TYPE:
             raise Unauthorized("The token is not an access token.")
         sub, sites, perms = claims["sub"], claims.get("sites", []), claims.get("perms", [])
-        if not (_is_str(sub) and _is_str_list(sites) and _is_str_list(perms)):
+        issued, session, version = claims["iat"], claims.get(SESSION_CLAIM), claims.get(VERSION_CLAIM)
+        if not (_is_str(sub) and _is_str_list(sites) and _is_str_list(perms) and _is_number(issued)
+                and (session is None or _is_str(session)) and (version is None or _is_int(version))):
             raise Unauthorized("The token is not valid.")
-        return claims["exp"], sub, tuple(sites), tuple(perms)
+        return Identity(claims["exp"], sub, tuple(sites), tuple(perms), claims.get(PASSWORD_CHANGE_CLAIM) is True,
+                        issued, session, version)
 
 
 def _is_str(value):
@@ -125,10 +144,18 @@ def _is_str_list(value):
     return isinstance(value, list) and all(_is_str(v) for v in value)
 
 
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value):
+    return _is_int(value) or isinstance(value, float)
+
+
 def public_key_path():
     """JWT_PUBLIC_KEY_FILE, or ``<CRM_VAR_DIR>/keys/jwt_public.pem`` when unset."""
     return config.get("JWT_PUBLIC_KEY_FILE") or os.path.join(config.get("CRM_VAR_DIR"), "keys", "jwt_public.pem")
 
 
-def verifier_from_config():
-    return TokenVerifier(load_public_key(public_key_path()))
+def verifier_from_config(revocations=None):
+    return TokenVerifier(load_public_key(public_key_path()), revocations=revocations)

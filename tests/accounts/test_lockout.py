@@ -3,62 +3,59 @@ from datetime import datetime, timedelta, timezone
 from services.accounts import lockout
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
+RULE = lockout.Rule(free=3, first=10, cap=60, window=timedelta(minutes=15))
 
 
-def minutes_ago(*minutes):
-    return [NOW - timedelta(minutes=m) for m in minutes]
+def run(rule, times):
+    """Attempts at ``times`` (seconds after NOW) -> what each got: 0 (allowed) or its Retry-After."""
+    state, answers = None, []
+    for second in times:
+        retry_after, new_state = rule.decide(state, NOW + timedelta(seconds=second))
+        answers.append(retry_after)
+        state = new_state or state
+    return answers
 
 
-def test_five_failures_within_window_lock():
-    failures = minutes_ago(10, 8, 5, 2, 0)
-    assert lockout.lock_after_failure(failures, NOW) == NOW + timedelta(minutes=15)
-    assert lockout.is_locked(failures, None, NOW) == (True, 900)
+def test_free_attempts_pass_then_the_next_waits():
+    assert run(RULE, [0, 1, 2, 3]) == [0, 0, 0, 9]
 
 
-def test_four_failures_do_not_lock():
-    failures = minutes_ago(3, 2, 1, 0)
-    assert lockout.lock_after_failure(failures, NOW) is None
-    assert lockout.is_locked(failures, None, NOW) == (False, 0)
+def test_delays_double_and_are_capped():
+    assert [RULE.delay(n) for n in range(1, 8)] == [0, 0, 10, 20, 40, 60, 60]
+    assert run(RULE, [0, 0, 0, 10, 10, 30, 30]) == [0, 0, 0, 0, 20, 0, 40]
 
 
-def test_five_failures_spread_over_twenty_minutes_do_not_lock():
-    failures = minutes_ago(20, 15, 10, 5, 0)
-    assert lockout.lock_after_failure(failures, NOW) is None
-    assert lockout.is_locked(failures, None, NOW) == (False, 0)
+def test_a_quiet_window_starts_counting_afresh():
+    assert run(RULE, [0, 1, 2, 2 + 15 * 60, 2 + 15 * 60, 2 + 15 * 60]) == [0, 0, 0, 0, 0, 0]
 
 
-def test_retry_after_counts_down_and_ends():
-    locked_until = lockout.lock_after_failure(minutes_ago(4, 3, 2, 1, 0), NOW)
-    later = NOW + timedelta(minutes=10, seconds=30)
-    assert lockout.is_locked([], locked_until, later) == (True, 270)
-    assert lockout.is_locked([], locked_until, NOW + timedelta(seconds=0.5)) == (True, 900)
-    assert lockout.is_locked([], locked_until, NOW + timedelta(minutes=15)) == (False, 0)
-
-
-def test_lock_derived_from_failures_without_stored_lock():
-    failures = minutes_ago(14, 13, 12, 11, 10)
-    assert lockout.is_locked(failures, None, NOW) == (True, 300)
-
-
-def test_failures_outside_the_window_are_ignored():
-    failures = minutes_ago(30, 14, 13, 12, 11, 10)
-    assert lockout.is_locked(failures, None, NOW) == (True, 300)
+def test_retry_after_is_at_least_one_second():
+    state = {"count": 3, "last_at": NOW, "next_at": NOW + timedelta(milliseconds=100)}
+    assert RULE.decide(state, NOW) == (1, None)
 
 
 def test_naive_datetimes_are_utc():
-    naive = [f.replace(tzinfo=None) for f in minutes_ago(4, 3, 2, 1, 0)]
-    assert lockout.lock_after_failure(naive, NOW) == NOW + lockout.LOCK
-    assert lockout.is_locked([], (NOW + timedelta(minutes=1)).replace(tzinfo=None), NOW) == (True, 60)
+    later = NOW + timedelta(seconds=10)
+    state = {"count": 3, "last_at": NOW.replace(tzinfo=None), "next_at": later.replace(tzinfo=None)}
+    assert RULE.decide(state, NOW) == (10, None)
 
 
-def test_recent_prunes_old_failures():
-    assert lockout.ACCOUNT.recent(minutes_ago(0, 20, 5, 15), NOW) == minutes_ago(5, 0)
+def test_nothing_locks_for_long():
+    for rule in (lockout.PAIR, lockout.ACCOUNT, lockout.ADDRESS):
+        assert rule.delay(10_000) <= 300
+    assert lockout.ACCOUNT.delay(10_000) <= 60 and lockout.ADDRESS.delay(10_000) <= 5
 
 
-def test_address_limit():
-    nineteen = [NOW - timedelta(seconds=30 * i) for i in range(19)]
-    assert lockout.lock_address_after_failure(nineteen, NOW) is None
-    assert lockout.is_address_locked(nineteen, None, NOW) == (False, 0)
-    twenty = nineteen + [NOW - timedelta(minutes=14)]
-    assert lockout.lock_address_after_failure(twenty, NOW) == NOW + lockout.ADDRESS_LOCK
-    assert lockout.is_address_locked(twenty, None, NOW) == (True, 900)
+def test_a_caller_without_an_address_shares_one_key():
+    assert lockout.address_of(None) == lockout.address_of("") == lockout.UNKNOWN_ADDRESS
+    assert lockout.address_of("198.51.100.7") == "198.51.100.7"
+
+
+def test_the_count_leaks_away_free_attempts_per_window():
+    full = {"count": 3, "last_at": NOW, "next_at": None}
+    assert RULE.decide(full, NOW + timedelta(minutes=5))[1]["next_at"] is not None
+    assert RULE.decide(full, NOW + timedelta(minutes=10))[1]["next_at"] is None
+
+
+def test_only_the_attempt_that_starts_the_delays_is_reported():
+    assert [RULE.starts_delay(n - 0.001) for n in range(1, 6)] == [False, False, True, False, False]

@@ -10,7 +10,8 @@ from cryptography.hazmat.primitives.asymmetric.rsa import generate_private_key
 
 from services.accounts.tokens import TokenIssuer, ensure_keypair, hash_opaque_token, new_opaque_token
 from services.common.auth import TokenVerifier
-from services.common.errors import Unauthorized
+from services.common.context import RequestContext
+from services.common.errors import Forbidden, Unauthorized
 
 
 @pytest.fixture
@@ -105,3 +106,18 @@ def test_opaque_tokens():
 def test_generated_key_is_ed25519(keys):
     key = serialization.load_pem_private_key(ensure_keypair(*keys)[0], password=None)
     assert isinstance(key, Ed25519PrivateKey)
+
+
+def test_a_token_that_requires_a_password_change_is_accepted_only_where_allowed(keys):
+    private_pem, public_pem = ensure_keypair(*keys)
+    verifier = TokenVerifier(public_pem)
+    forced, _ = TokenIssuer(private_pem).issue("u1", ["s1"], ["customers:read"], must_change_password=True)
+    normal, _ = TokenIssuer(private_pem).issue("u1", ["s1"], ["customers:read"])
+    assert verifier.verify(forced).must_change_password is True
+    assert verifier.verify(normal).must_change_password is False
+    with pytest.raises(Forbidden) as refused:
+        RequestContext({"authorization": forced}, verifier.verify).caller
+    assert refused.value.code == "password_change_required"
+    allowed = RequestContext({"authorization": forced}, verifier.verify, password_change_allowed=True)
+    assert allowed.caller.user_id == "u1"
+    assert RequestContext({"authorization": normal}, verifier.verify).caller.user_id == "u1"

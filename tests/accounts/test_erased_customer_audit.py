@@ -1,0 +1,42 @@
+"""The audit trail of an erased customer and its contacts keeps its entries, values blanked."""
+import datetime
+import uuid
+
+import pytest
+
+from services.accounts import audit, store
+
+
+@pytest.fixture
+def db(db_factory):
+    database = db_factory("accounts")
+    store.ensure_indexes(database)
+    return database
+
+
+def record(db, entity_type, entity_id, changes):
+    event = {"event_id": uuid.uuid4().hex, "type": "customers.audit", "site_id": "site-a", "actor": "u-1",
+             "occurred_at": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+             "data": {"entity_type": entity_type, "entity_id": entity_id, "action": "created", "changes": changes}}
+    store.insert_audit(db, audit.entry_from_event(event))
+
+
+def created(value):
+    return {"before": None, "after": value}
+
+
+def test_erasure_blanks_the_personal_values_of_the_customer_and_its_contacts_only(db):
+    record(db, "customer", "c1", {"legal_name": created("Zhang Trading"), "phone": created("13800138000"),
+                                  "industry": created("machinery")})
+    record(db, "contact", "k1", {"name": created("Zhang San"), "email": created("z@example.com"),
+                                 "birthday": created("1980-01-02"), "primary": created(True)})
+    record(db, "contact", "k2", {"name": created("Li Si")})
+    record(db, "customer", "c2", {"legal_name": created("Other Trading")})
+    audit.anonymise_customer(db, {"data": {"customer_id": "c1", "contact_ids": ["k1"]}})
+    trail = {(e["entity_type"], e["entity_id"]): e["changes"] for e in db.audit.find()}
+    assert trail[("customer", "c1")] == {"legal_name": created("[erased]"), "phone": created("[erased]"),
+                                         "industry": created("machinery")}
+    assert trail[("contact", "k1")] == {"name": created("[erased]"), "email": created("[erased]"),
+                                        "birthday": created("[erased]"), "primary": created(True)}
+    assert trail[("contact", "k2")] == {"name": created("Li Si")}
+    assert trail[("customer", "c2")] == {"legal_name": created("Other Trading")}
