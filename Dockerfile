@@ -26,9 +26,9 @@ COPY . .
 COPY --from=ui /ui/dist ./ui/dist
 
 # The code stays owned by root (read-only for the process); only var/ is writable.
-# var/keys is where the keys volume is mounted; created here so a new named volume
-# starts owned by the non-root user.
-RUN mkdir -p /app/var/keys /app/var/signing \
+# var/keys and var/broker are where the keys and broker-definitions volumes are mounted; created
+# here so a new named volume starts owned by the non-root user.
+RUN mkdir -p /app/var/keys /app/var/signing /app/var/broker \
     && chown -R crm:crm /app/var \
     && chmod 0700 /app/var/signing
 

@@ -4,6 +4,10 @@ Each collection becomes ``DIR/<service>/<collection>.jsonl``: one document per l
 Extended JSON (canonical), so types (dates, ids, binary) survive the round trip. ``restore``
 replaces the collections it finds in DIR and recreates nothing else; services recreate their
 indexes when they start. Stop the services (or accept a fuzzy snapshot) while dumping.
+
+A dump holds password hashes, webhook secrets and personal data: its directories are made 0700
+and its files 0600, whatever the umask, and an existing file is narrowed before it is rewritten.
+Run it with a MongoDB user that may read (dump) or write (restore) every service database.
 """
 import argparse
 import os
@@ -18,15 +22,29 @@ from services.common.mongo import connect
 OPTIONS = json_util.CANONICAL_JSON_OPTIONS
 
 
+def private_directory(path):
+    """``path`` (and missing parents) as a directory only its owner may enter."""
+    os.makedirs(path, mode=0o700, exist_ok=True)
+    os.chmod(path, 0o700)
+
+
+def private_file(path):
+    """``path`` opened for writing from empty, readable by its owner only (even if it existed)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    os.fchmod(fd, 0o600)
+    return os.fdopen(fd, "w", encoding="utf-8")
+
+
 def dump(directory, client=None):
     client = client or connect()
     counts = {}
+    private_directory(directory)
     for service in SERVICES:
         db = client[config.database_name(service)]
-        os.makedirs(os.path.join(directory, service), exist_ok=True)
+        private_directory(os.path.join(directory, service))
         for name in sorted(db.list_collection_names()):
             path = os.path.join(directory, service, name + ".jsonl")
-            with open(path, "w", encoding="utf-8") as handle:
+            with private_file(path) as handle:
                 count = 0
                 for document in db[name].find().sort("_id", 1):
                     handle.write(json_util.dumps(document, json_options=OPTIONS) + "\n")

@@ -35,7 +35,7 @@ def event_queues(service_cls, nameko_config):
     container = ServiceContainer(service_cls, nameko_config)
     queues = []
     for entrypoint in container.entrypoints:
-        if isinstance(entrypoint, EventHandler):
+        if isinstance(entrypoint, EventHandler) and entrypoint.reliable_delivery:  # not a process's broadcast queue
             entrypoint.setup()
             queues.append(entrypoint.queue)
     return queues

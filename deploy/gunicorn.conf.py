@@ -8,15 +8,22 @@ from gunicorn.glogging import Logger
 from services.common import config as crm_config
 from services.common import logs
 
-bind = "0.0.0.0:%s" % crm_config.get("GATEWAY_PORT")
+# The public port, and the internal one of /metrics and per-service health (health.py tells them
+# apart by the socket a request came in on).
+bind = ["0.0.0.0:%s" % crm_config.get("GATEWAY_PORT")]
+if crm_config.get_int("GATEWAY_INTERNAL_PORT"):
+    bind.append("0.0.0.0:%s" % crm_config.get("GATEWAY_INTERNAL_PORT"))
 workers = crm_config.get_int("GATEWAY_WORKERS")
 threads = crm_config.get_int("GATEWAY_THREADS")
-worker_class = "gthread"
+worker_class = "deploy.gunicorn_worker.JsonErrorWorker"  # gthread, refusing bad HTTP in JSON
 timeout = 60
 graceful_timeout = 10
-# The longest request line gunicorn allows: the app answers an over-long query parameter with a
-# JSON 422 naming it; only a line past this (a client out of bounds) gets gunicorn's own 414.
+# The longest request line gunicorn allows (its maximum, so memory stays bounded): the app answers
+# an over-long query parameter with a JSON 422 naming it; a line past this gets a JSON 414 from the
+# worker, too many or too long headers a JSON 431.
 limit_request_line = 8190
+limit_request_fields = 100
+limit_request_field_size = 8190
 accesslog = None  # the app logs each request itself, as JSON with its request id
 logs.set_process_name("gateway")
 

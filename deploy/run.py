@@ -22,6 +22,7 @@ from honcho.manager import Manager
 
 from deploy import processes
 from services.common import config
+from services.notifications.egress import allow_private
 
 READY_TIMEOUT = 90
 
@@ -119,7 +120,9 @@ def main():
     ensure_broker(config.get("AMQP_URI"))
 
     env = processes.process_env(os.environ)
-    env.setdefault("WEBHOOK_ALLOW_PRIVATE", "true")
+    if allow_private():
+        print("WARNING: WEBHOOK_ALLOW_PRIVATE is on: webhooks may target loopback and private networks.",
+              flush=True)
     admin_password = first_admin_password(var_dir)
     if admin_password:
         env["CRM_ADMIN_PASSWORD"] = admin_password

@@ -3,9 +3,12 @@
 Plain parsing; no broker, database or Docker engine needed. The process commands come from
 deploy/processes.py and the environment variables from services/common/config.py.
 """
+import base64
+import hashlib
 import importlib
 import inspect
 import json
+import os
 import re
 import shlex
 from pathlib import Path
@@ -13,13 +16,21 @@ from pathlib import Path
 import pytest
 import yaml
 
-from deploy import processes
+from deploy import broker_definitions, processes
 from services.common import config
 
 ROOT = Path(__file__).resolve().parent.parent
 APP_SERVICES = sorted(processes.SERVICES)
 GATEWAY = "gateway"
 INFRA_SERVICES = ("rabbitmq", "mongo")
+APP_CONTAINERS = APP_SERVICES + [GATEWAY, "declare-queues"]
+# The images' own variables, and the secrets they turn into users (never read by the application).
+INFRA_VARIABLES = {
+    "mongo": {"MONGO_INITDB_ROOT_USERNAME", "MONGO_INITDB_ROOT_PASSWORD", "CRM_DB_PREFIX"}
+    | {"%s_MONGO_PASSWORD" % name.upper() for name in APP_SERVICES},
+    "rabbitmq": set(),
+    "broker-definitions": set(broker_definitions.PASSWORD_VARIABLES),
+}
 # Variables read by the Python runtime or libraries rather than by services/common/config.py.
 STANDARD_VARIABLES = {"PYTHONUNBUFFERED", "PYTHONWARNINGS", "PROMETHEUS_MULTIPROC_DIR", "WEBHOOK_ALLOW_PRIVATE"}
 ALLOWED_VARIABLES = set(config.VARIABLES) | STANDARD_VARIABLES
@@ -113,11 +124,14 @@ def test_service_config_file_exists(services, name):
 def test_every_environment_variable_is_known(services):
     unknown = {
         (service_name, variable)
-        for service_name, service in services.items()
-        for variable in environment_of(service)
+        for service_name in APP_CONTAINERS
+        for variable in environment_of(services[service_name])
         if variable not in ALLOWED_VARIABLES
     }
     assert not unknown, "not in services/common/config.py VARIABLES: %s" % sorted(unknown)
+    assert set(services) == set(APP_CONTAINERS) | set(INFRA_VARIABLES)
+    for name, allowed in INFRA_VARIABLES.items():
+        assert set(environment_of(services[name])) <= allowed, name
 
 
 def test_interpolation_defaults_match_config_defaults(services):
@@ -129,11 +143,20 @@ def test_interpolation_defaults_match_config_defaults(services):
                 assert match.group(2) == config.VARIABLES[variable][0], (service_name, variable)
 
 
+def required(variable):
+    return "${%s:?" % variable
+
+
 def test_application_environment(services):
     for name in APP_SERVICES + [GATEWAY]:
         env = environment_of(services[name])
-        assert env["AMQP_URI"] == "amqp://guest:guest@rabbitmq:5672/", name
-        assert env["MONGO_URI"] == "mongodb://mongo:27017/?replicaSet=rs0", name
+        assert env["AMQP_URI"] == "amqp://%s:%sset %s_AMQP_PASSWORD}@rabbitmq:5672/" % (
+            name, required("%s_AMQP_PASSWORD" % name.upper()), name.upper()), name
+        if name == GATEWAY:
+            assert "MONGO_URI" not in env, "the gateway holds no data"
+        else:
+            assert env["MONGO_URI"] == "mongodb://%s:%sset %s_MONGO_PASSWORD}@mongo:27017/?replicaSet=rs0" \
+                "&authSource=admin" % (name, required("%s_MONGO_PASSWORD" % name.upper()), name.upper()), name
         assert "${CRM_ADMIN_PASSWORD:?" in env["CRM_ADMIN_PASSWORD"], name
         assert env["JWT_PUBLIC_KEY_FILE"].startswith("/app/var/keys/"), name
     # Only accounts signs tokens, so only accounts is told where the private key is.
@@ -294,3 +317,115 @@ def test_event_queues_are_declared_before_any_service_starts(services):
     assert declare["depends_on"]["rabbitmq"]["condition"] == "service_healthy"
     for name in APP_SERVICES:
         assert services[name]["depends_on"]["declare-queues"]["condition"] == "service_completed_successfully"
+
+
+# --- credentials: no guest, a user per process, MongoDB with authentication ------------------
+
+
+def strings_in(value):
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield str(key)
+            yield from strings_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from strings_in(item)
+    elif value is not None:
+        yield str(value)
+
+
+def test_no_guest_or_default_credential_anywhere(compose):
+    for text in strings_in(compose):
+        assert "guest" not in text.lower(), text
+        for secret in re.findall(r"\$\{(\w*PASSWORD\w*|CRM_SECRET_KEY)([^}]*)\}", text):
+            assert secret[1].startswith(":?"), "%s must be required, with no default" % secret[0]
+
+
+def test_every_process_gets_the_shared_secret_as_a_required_value(services):
+    for name in APP_CONTAINERS:
+        assert environment_of(services[name])["CRM_SECRET_KEY"].startswith(required("CRM_SECRET_KEY")), name
+
+
+def test_each_process_has_its_own_broker_user_and_each_service_its_own_database_user(services):
+    amqp_users = {name: re.match(r"amqp://([^:]+):", environment_of(services[name])["AMQP_URI"]).group(1)
+                  for name in APP_CONTAINERS}
+    assert amqp_users == dict({name: name for name in APP_SERVICES + [GATEWAY]}, **{"declare-queues": "setup"})
+    assert set(amqp_users.values()) | {"integrator"} == set(broker_definitions.permissions())
+    mongo_users = [re.match(r"mongodb://([^:]+):", environment_of(services[name])["MONGO_URI"]).group(1)
+                   for name in APP_SERVICES]
+    assert mongo_users == APP_SERVICES
+
+
+def test_mongo_runs_with_authentication_and_creates_one_user_per_service_database(services):
+    mongo = services["mongo"]
+    env = environment_of(mongo)
+    assert env["MONGO_INITDB_ROOT_USERNAME"] and env["MONGO_INITDB_ROOT_PASSWORD"].startswith(
+        required("MONGO_ROOT_PASSWORD"))
+    command = as_argv(mongo["command"])
+    assert "--keyFile" in command and "--noauth" not in command
+    key_file = command[command.index("--keyFile") + 1]
+    entrypoint = (ROOT / "deploy" / "mongo" / "entrypoint.sh").read_text(encoding="utf-8")
+    assert key_file in entrypoint and "chmod 0400" in entrypoint and "exec docker-entrypoint.sh" in entrypoint
+    mounts = {v.split(":")[1]: v.split(":")[0] for v in mongo["volumes"]}
+    assert mounts["/docker-entrypoint-initdb.d/create-users.js"] == "./deploy/mongo/create-users.js"
+    assert mounts[mongo["entrypoint"][-1]] == "./deploy/mongo/entrypoint.sh"
+    script = (ROOT / "deploy" / "mongo" / "create-users.js").read_text(encoding="utf-8")
+    assert re.search(r"\[\s*%s\s*\]" % r",\s*".join('"%s"' % name for name in APP_SERVICES), script)
+    assert 'role: "readWrite", db: prefix + "_" + service' in script and "AnyDatabase" not in script
+    assert "root" in " ".join(mongo["healthcheck"]["test"])
+
+
+def test_rabbitmq_imports_the_definitions_written_from_required_passwords(services):
+    rabbitmq, writer = services["rabbitmq"], services["broker-definitions"]
+    assert rabbitmq["depends_on"]["broker-definitions"]["condition"] == "service_completed_successfully"
+    out = as_argv(writer["command"])[-1]
+    assert as_argv(writer["command"])[:-1] == ["python", "-m", "deploy.broker_definitions"]
+    volume = next(v.split(":")[0] for v in writer["volumes"] if out.startswith(v.split(":")[1] + "/"))
+    mounted = next(v.split(":")[1] for v in rabbitmq["volumes"] if v.split(":")[0] == volume)
+    conf_file = next(v.split(":")[0] for v in rabbitmq["volumes"]
+                     if v.split(":")[1].startswith("/etc/rabbitmq/conf.d/"))
+    conf = (ROOT / conf_file).read_text(encoding="utf-8")
+    assert "load_definitions = %s/%s" % (mounted, os.path.basename(out)) in conf
+    env = environment_of(writer)
+    assert set(env) == set(broker_definitions.PASSWORD_VARIABLES)
+    for variable, value in env.items():
+        assert value.startswith(required(variable)), variable
+
+
+def can(user, permission, name):
+    return re.fullmatch(broker_definitions.permissions()[user][permission], name) is not None
+
+
+def test_the_integrator_only_reads_the_event_exchanges_through_queues_of_its_own():
+    for service in APP_SERVICES:
+        exchange = "%s.events" % service
+        assert can("integrator", "read", exchange)
+        assert not can("integrator", "write", exchange) and not can("integrator", "configure", exchange)
+        for queue in ("rpc-%s" % service, "evt-accounts-accounts.audit--%s.on_audit" % service):
+            assert not any(can("integrator", permission, queue) for permission in ("configure", "write", "read"))
+    assert all(can("integrator", permission, "integrator.erp") for permission in ("configure", "write", "read"))
+    assert not can("integrator", "write", "nameko-rpc") and not can("integrator", "read", "nameko-rpc")
+
+
+def test_a_service_writes_only_to_its_own_exchange_and_uses_only_its_own_queues():
+    for service in APP_SERVICES:
+        for other in APP_SERVICES:
+            assert can(service, "write", "%s.events" % other) == (service == other), (service, other)
+            assert can(service, "read", "rpc-%s" % other) == (service == other), (service, other)
+            evt = "evt-accounts-accounts.#--%s.on_accounts_event" % other
+            assert can(service, "read", evt) == (service == other), (service, other)
+    for user in ("gateway", "setup", "integrator"):
+        assert not any(can(user, "write", "%s.events" % service) for service in APP_SERVICES), user
+
+
+def test_definitions_hold_only_salted_password_hashes():
+    document = broker_definitions.definitions({user: "pw-%s" % user for user in broker_definitions.permissions()})
+    for user in document["users"]:
+        raw = base64.b64decode(user["password_hash"])
+        salt = raw[:4]
+        assert raw == salt + hashlib.sha256(salt + ("pw-%s" % user["name"]).encode()).digest()
+        assert "password" not in user and user["hashing_algorithm"] == "rabbit_password_hashing_sha256"
+    assert {(g["user"], g["vhost"]) for g in document["permissions"]} == {
+        (user, "/") for user in broker_definitions.permissions()}
+    with pytest.raises(SystemExit):
+        broker_definitions.passwords_from({"ACCOUNTS_AMQP_PASSWORD": "x"})

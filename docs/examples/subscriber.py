@@ -1,12 +1,15 @@
 """Receive Factory CRM events on a durable queue of your own and print each one as a JSON line.
 
-    AMQP_URI=amqp://guest:guest@localhost:5672/ python docs/examples/subscriber.py \
-        --queue erp.events --exchange customers --exchange feedback
+    AMQP_URI=amqp://integrator:PASSWORD@localhost:5672/ python docs/examples/subscriber.py \
+        --queue integrator.erp --exchange customers --exchange feedback
 
 The queue survives restarts of this program and of the broker, so events published while it is
 not running wait for it. Each service publishes on its topic exchange ``<service>.events``
 with the event type as routing key; ``--routing-key`` narrows what is bound (default
 ``<service>.#``, everything). Handle each event idempotently: drop repeats by ``event_id``.
+The broker user ``integrator`` of a deployment may only read the exchanges (declared passively
+here: they exist once the services ran) and use queues named ``integrator.*``. Reset links,
+survey links and their addresses arrive only sealed (``sealed``, readable by the services alone).
 Needs only ``kombu`` (``pip install kombu``).
 """
 import argparse
@@ -20,8 +23,9 @@ SERVICES = ("accounts", "customers", "feedback", "notifications")
 
 
 def exchange(service):
-    """The service's exchange, declared exactly as the services declare it."""
-    return Exchange("%s.events" % service, type="topic", durable=True, auto_delete=False)
+    """The service's exchange, as the services declare it; only checked here (passive): an
+    integrator may read it but not configure it."""
+    return Exchange("%s.events" % service, type="topic", durable=True, auto_delete=False, passive=True)
 
 
 def bindings(services, routing_keys):

@@ -5,7 +5,9 @@ changed document's ``_outbox`` array (``pending_update`` / ``pending_insert``). 
 belong to no document (an export, a login failure) are inserted as their own document in the
 ``outbox`` collection. The relay publishes each pending event with publisher confirms and only
 then pulls it from the document; a crash in between means a re-send, never a loss, and
-consumers drop the re-send by ``event_id``.
+consumers drop the re-send by ``event_id``. The relay signs every envelope and consumers refuse
+one without a valid signature before any handler runs; secret fields travel sealed
+(``signing.py``).
 """
 import datetime
 import functools
@@ -17,7 +19,7 @@ from nameko.events import SERVICE_POOL
 from pymongo import ASCENDING
 from pymongo.errors import ConnectionFailure, DuplicateKeyError, PyMongoError
 
-from services.common import logs, metrics
+from services.common import logs, metrics, signing
 from services.common.entrypoints import event_handler
 
 log = logging.getLogger(__name__)
@@ -44,9 +46,11 @@ def parse_time(text):
     return datetime.datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(datetime.timezone.utc)
 
 
-def make_event(event_type, data, site_id=None, actor=None):
-    """The envelope of DESIGN §3. ``event_type`` is the full name, e.g. ``customers.customer_created``."""
-    return {
+def make_event(event_type, data, site_id=None, actor=None, secret=None):
+    """The envelope of DESIGN §3. ``event_type`` is the full name, e.g. ``customers.customer_created``.
+
+    ``secret`` (fields for the services only, never for integrators) goes sealed in ``sealed``."""
+    event = {
         "event_id": str(uuid.uuid4()),
         "type": event_type,
         "occurred_at": isoformat(utcnow()),
@@ -56,23 +60,31 @@ def make_event(event_type, data, site_id=None, actor=None):
         "version": ENVELOPE_VERSION,
         "request_id": logs.current_request_id(),
     }
+    if secret:
+        event[signing.SEALED] = signing.seal(secret)
+    return event
 
 
 class Catalogue:
-    """The events one service publishes, each with its ``data`` fields (``docs/events.md``)."""
+    """The events one service publishes, each with its ``data`` fields, and for some the fields
+    that travel sealed (``sealed``: name -> fields); both are listed in ``docs/events.md``."""
 
-    def __init__(self, service, types):
+    def __init__(self, service, types, sealed=None):
         self.service = service
         self.types = {"%s.%s" % (service, name): tuple(fields) for name, fields in types.items()}
+        self.sealed = {"%s.%s" % (service, name): tuple(fields) for name, fields in (sealed or {}).items()}
 
-    def event(self, name, data, site_id=None, actor=None):
+    def event(self, name, data, site_id=None, actor=None, secret=None):
         event_type = "%s.%s" % (self.service, name)
         fields = self.types.get(event_type)
         if fields is None:
             raise ValueError("%s is not in the %s catalogue" % (event_type, self.service))
         if set(data) != set(fields):
             raise ValueError("%s carries %s, the catalogue says %s" % (event_type, sorted(data), sorted(fields)))
-        return make_event(event_type, data, site_id=site_id, actor=actor)
+        sealed = self.sealed.get(event_type, ())
+        if set(secret or {}) != set(sealed):
+            raise ValueError("%s seals %s, the catalogue says %s" % (event_type, sorted(secret or {}), sorted(sealed)))
+        return make_event(event_type, data, site_id=site_id, actor=actor, secret=secret)
 
 
 AUDIT_FIELDS = ("entity_type", "entity_id", "action", "changes")
@@ -229,7 +241,7 @@ class OutboxRelay:
         sent = []
         try:
             for event in events:
-                self.publish(event)
+                self.publish(signing.sign(event))
                 metrics.EVENTS_PUBLISHED.labels(self.service, event.get("type")).inc()
                 sent.append(event["event_id"])
         except BaseException:
@@ -264,6 +276,9 @@ class EventBusy(Exception):
 def handle_once(db, consumer, event, handler):
     """Run ``handler(event)`` unless ``consumer`` already handled this ``event_id``.
 
+    An envelope without a valid signature (``signing.rejection``) is logged, counted as
+    ``rejected`` and acknowledged, never handled.
+
     The ``processed_events`` marker is a claim (``pending``) until the handler completed. A
     failure is recorded in ``failed_events`` (retried later by ``retry_failed``, which also
     clears the record, so a success costs no write there), never lost, and the message is still
@@ -275,6 +290,13 @@ def handle_once(db, consumer, event, handler):
     """
     if not isinstance(event, dict):
         log.error("%s dropped a message that is not an event envelope", consumer)
+        return False
+    refused = signing.rejection(event)
+    if refused:
+        log.warning("%s refused event %r (%r) from the broker: %s", consumer, str(event.get("event_id"))[:64],
+                    str(event.get("type"))[:100], refused)
+        # Not labelled by the claimed type: a forger would choose the label values.
+        metrics.EVENTS_HANDLED.labels(logs.process_name(), "unverified", "rejected").inc()
         return False
     marker = "%s/%s" % (consumer, event.get("event_id"))
     if not _claim(db, marker, event):
@@ -355,11 +377,14 @@ def _record_failure(db, marker, consumer, event, exc):
 def retry_failed(db, service, limit=50):
     """Hand due failed events back to their consumer methods on ``service``. A failure whose event
     is handled by now (by this retry, or meanwhile by another delivery) leaves the list; one that
-    failed again stays, rescheduled by ``_record_failure``."""
+    failed again stays, rescheduled by ``_record_failure``. A failure whose event the consumer
+    refuses (stored unsigned, or altered since) leaves the list: it would never be handled."""
     due = list(db.failed_events.find({"next_attempt_at": {"$lte": utcnow()}}).limit(limit))
     for failure in due:
-        getattr(service, failure["consumer"])(failure["event"])
-        if db.processed_events.find_one({"_id": failure["_id"], "pending": {"$exists": False}}, {"_id": 1}):
+        handled = getattr(service, failure["consumer"])(failure["event"])
+        if handled is False and signing.rejection(failure["event"]):
+            db.failed_events.delete_one({"_id": failure["_id"]})
+        elif db.processed_events.find_one({"_id": failure["_id"], "pending": {"$exists": False}}, {"_id": 1}):
             db.failed_events.delete_one({"_id": failure["_id"]})
     return len(due)
 

@@ -1,5 +1,8 @@
 """Backup and restore round-trip every document of every service's database."""
 import datetime
+import os
+import pathlib
+import stat
 import uuid
 
 import bson
@@ -51,3 +54,28 @@ def test_restore_of_a_missing_directory_says_so(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
         backup.main(["restore", str(tmp_path / "nothing")])
     assert "No backup" in str(exit_info.value)
+
+
+def test_a_dump_is_owner_only_whatever_the_umask(test_env, monkeypatch, tmp_path):
+    """Issue item 14 / review F23: backups hold hashes, secrets and personal data."""
+    monkeypatch.setenv("CRM_DB_PREFIX", "bk_%s" % uuid.uuid4().hex[:8])
+    client = connect(test_env["MONGO_URI"])
+    client[config.database_name("accounts")].users.insert_one({"_id": "u1", "password_hash": "$argon2id$..."})
+    target = tmp_path / "dump"
+    (target / "accounts").mkdir(parents=True)
+    (target / "accounts" / "users.jsonl").write_text("an older, world-readable dump")
+    os.chmod(target / "accounts" / "users.jsonl", 0o666)
+    previous = os.umask(0)
+    try:
+        backup.dump(str(target))
+    finally:
+        os.umask(previous)
+    modes = {path.relative_to(target): stat.S_IMODE(path.stat().st_mode) for path in target.rglob("*")}
+    assert modes[pathlib.Path("accounts", "users.jsonl")] == 0o600
+    assert {mode for path, mode in modes.items() if (target / path).is_file()} == {0o600}
+    assert {mode for path, mode in modes.items() if (target / path).is_dir()} == {0o700}
+    assert stat.S_IMODE(target.stat().st_mode) == 0o700
+    assert "$argon2id$" in (target / "accounts" / "users.jsonl").read_text()
+    for service in SERVICES:
+        client.drop_database(config.database_name(service))
+    client.close()
