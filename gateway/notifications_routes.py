@@ -19,6 +19,7 @@ def notifications(method, *args, **kwargs):
 @authenticated(blp)
 @blp.arguments(s.InboxQuerySchema, location="query", unknown=RAISE)
 @blp.response(200, s.InboxPageSchema)
+@error_responses(blp, 400)
 def list_notifications(args):
     """The caller's notifications, newest first (``unread=true``: only unread ones)."""
     filters, limit, cursor = split_page(args)
@@ -55,7 +56,8 @@ class Preferences(MethodView):
     @blp.response(200, s.PreferencesSchema)
     @error_responses(blp, 409)
     def put(self, body):
-        """Replace the caller's preferences; 409 when ``version`` is given and stale."""
+        """Replace the caller's preferences; 409 when ``version`` is given and stale. A change is audited
+        (the text-message number masked to its last four digits)."""
         return notifications("set_preferences", body)
 
 
@@ -63,7 +65,7 @@ class Preferences(MethodView):
 @authenticated(blp)
 @blp.arguments(PageQuerySchema, location="query", unknown=RAISE)
 @blp.response(200, page_schema(s.FailedEmailSchema))
-@error_responses(blp, 403)
+@error_responses(blp, 400, 403)
 def list_failed_emails(args):
     """E-mails that failed every retry, newest first (webhooks:admin or users:admin)."""
     return notifications("list_failed_emails", limit=args["limit"], cursor=args.get("cursor"))

@@ -21,7 +21,7 @@ class Webhooks(MethodView):
     @authenticated(blp)
     @blp.arguments(PageQuerySchema, location="query", unknown=RAISE)
     @blp.response(200, page_schema(s.WebhookSchema))
-    @error_responses(blp, 403)
+    @error_responses(blp, 400, 403)
     def get(self, args):
         """The webhooks of the caller's sites."""
         return notifications("list_webhooks", limit=args["limit"], cursor=args.get("cursor"))
@@ -33,7 +33,10 @@ class Webhooks(MethodView):
     def post(self, body):
         """Subscribe a URL to event types; the answer holds the signing secret, shown only this once.
 
-        Private, loopback and link-local targets are refused (422) unless WEBHOOK_ALLOW_PRIVATE=true.
+        A target whose host resolves to any address that is not public (loopback, private, link-local,
+        shared 100.64.0.0/10, 6to4, Teredo, NAT64, IPv4-mapped) is refused (422, field ``url``) unless
+        WEBHOOK_ALLOW_PRIVATE=true; each delivery resolves again, checks again and connects to the
+        address it checked. The secret is stored encrypted.
         """
         return notifications("create_webhook", body)
 
@@ -59,7 +62,7 @@ class Webhook(MethodView):
 @authenticated(blp)
 @blp.arguments(s.DeliveryQuerySchema, location="query", unknown=RAISE)
 @blp.response(200, page_schema(s.DeliverySchema))
-@error_responses(blp, 403, 404)
+@error_responses(blp, 400, 403, 404)
 def list_deliveries(args, webhook_id):
     """A webhook's deliveries, newest first, each with every attempt (status, latency, error)."""
     filters, limit, cursor = split_page(args)
@@ -71,5 +74,8 @@ def list_deliveries(args, webhook_id):
 @blp.response(202, s.DeliverySchema)
 @error_responses(blp, 403, 404, 409)
 def redeliver(delivery_id):
-    """Send a delivery's event again: a new delivery id, the same event id."""
+    """Send a delivery's event again: a new delivery id, the same event id; audited.
+
+    409 ``webhook_disabled`` when the hook is disabled, ``delivery_erased`` when the event's customer was erased.
+    """
     return notifications("redeliver", delivery_id)

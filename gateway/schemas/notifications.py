@@ -1,7 +1,7 @@
 """Requests and responses of the inbox, notification preferences, failed e-mails and webhooks."""
 from marshmallow import Schema, fields, validate
 
-from gateway.schemas.common import VERSION_RANGE, PageQuerySchema, PageSchema, StrictSchema, Text, Timestamp
+from gateway.schemas.common import VERSION_RANGE, PageQuerySchema, PageSchema, StrictSchema, Text, Timestamp, Url
 
 KINDS = ("followup_due", "contract_expiring", "tier_changed", "churn_risk_detected", "feedback_assigned",
          "sla_breached", "low_score_alert", "webhook_disabled")
@@ -81,7 +81,10 @@ class FailedEmailSchema(Schema):
 # Webhooks
 
 class WebhookCreateSchema(StrictSchema):
-    url = fields.Url(required=True, schemes={"http", "https"}, require_tld=False, validate=validate.Length(max=2000))
+    url = Url(required=True, schemes={"http", "https"}, require_tld=False, validate=validate.Length(max=2000),
+                     metadata={"description": "every address its host resolves to must be public: loopback, "
+                                              "private, link-local, shared (100.64.0.0/10), 6to4, Teredo, NAT64 and "
+                                              "IPv4-mapped addresses are refused unless WEBHOOK_ALLOW_PRIVATE=true"})
     event_types = fields.List(Text(100, min_length=1), required=True, validate=validate.Length(min=1, max=50),
                               metadata={"description": "types or patterns: customers.customer_created, "
                                                        "customers.*, *"})
@@ -105,7 +108,8 @@ class WebhookSchema(Schema):
 
 
 class NewWebhookSchema(WebhookSchema):
-    secret = fields.String(metadata={"description": "signs every delivery; shown only in this answer"})
+    secret = fields.String(metadata={"description": "signs every delivery; shown only in this answer, stored "
+                                                    "encrypted"})
 
 
 class DeliveryQuerySchema(PageQuerySchema):
@@ -115,9 +119,11 @@ class DeliveryQuerySchema(PageQuerySchema):
 class AttemptSchema(Schema):
     number = fields.Integer()
     at = Timestamp()
-    status_code = fields.Integer(allow_none=True)
+    status_code = fields.Integer(allow_none=True, metadata={"description": "the answer's status; null when "
+                                                                          "nothing answered or the target was refused"})
     latency_ms = fields.Integer(allow_none=True)
-    error = fields.String(allow_none=True)
+    error = fields.String(allow_none=True, metadata={"description": "a short reason (HTTP 503, connection failed, "
+                                                                   "target refused), never the target's own text"})
     success = fields.Boolean()
 
 
@@ -130,5 +136,7 @@ class DeliverySchema(Schema):
     attempts = fields.List(fields.Nested(AttemptSchema))
     next_attempt_at = Timestamp(allow_none=True)
     redelivery_of = fields.String(allow_none=True)
+    erased = fields.Boolean(metadata={"description": "its event's data was erased with its customer; it cannot be "
+                                                     "redelivered"})
     created_at = Timestamp()
     completed_at = Timestamp(allow_none=True)

@@ -13,7 +13,7 @@ from services.notifications import catalogue
 
 ENVELOPE = {
     "type": "object",
-    "required": ["event_id", "type", "occurred_at", "site_id", "actor", "data", "version"],
+    "required": ["event_id", "type", "occurred_at", "site_id", "actor", "data", "version", "signature"],
     "properties": {
         "event_id": {"type": "string", "format": "uuid", "description": "unique; consumers drop repeats by it"},
         "type": {"type": "string", "description": "the event type, also the routing key"},
@@ -24,6 +24,10 @@ ENVELOPE = {
         "version": {"type": "integer", "const": 1},
         "request_id": {"type": ["string", "null"],
                        "description": "the HTTP request whose work raised the event (X-Request-ID), or null"},
+        "sealed": {"type": "string", "description": "secret fields (live links, their addresses), encrypted for the "
+                                                    "services only; see docs/events.md"},
+        "signature": {"type": "string", "pattern": "^sha256=[0-9a-f]{64}$",
+                      "description": "HMAC-SHA256 of the other keys, checked by the services; see docs/events.md"},
     },
 }
 

@@ -12,8 +12,10 @@ from services.common.events import Catalogue
 
 SOURCES = ("accounts", "customers", "feedback")
 PUBLISHERS = SOURCES + ("notifications",)
-# Never sent to webhooks: it carries a live password-reset link.
-PRIVATE_TYPES = ("accounts.password_reset_requested",)
+# Never sent to webhooks: they are about a live password-reset or survey link and its address.
+PRIVATE_TYPES = ("accounts.password_reset_requested", "feedback.survey_sent")
+# The envelope keys a webhook delivery carries: never ``sealed`` or the broker ``signature``.
+WEBHOOK_ENVELOPE = ("event_id", "type", "occurred_at", "site_id", "actor", "data", "version", "request_id")
 
 PATTERN = re.compile(r"^(\*|[a-z_]+\.[a-z_*]+)$")
 

@@ -10,6 +10,10 @@ Each delivery POSTs the event envelope as JSON with the headers
 A 2xx answer within 10 s is success. Anything else is retried after each delay of
 ``WEBHOOK_RETRY_SCHEDULE`` (1 min, 5 min, 30 min, 2 h, 6 h, 12 h), then the delivery is
 ``exhausted``. 20 exhausted deliveries in a row disable the hook and tell its admins.
+
+Each attempt goes to the address its own lookup checked (``egress.py``). The log keeps the
+answer's status code and a short reason of ours (``HTTP 503``, ``connection failed``), never the
+target's text or an exception's; a refused target is never contacted, so it has no status code.
 """
 import hashlib
 import hmac
@@ -22,7 +26,7 @@ import requests
 
 from services.common import config, logs, metrics
 from services.common.events import parse_time, utcnow
-from services.notifications import directory, events, retries, routing, store, webhooks
+from services.notifications import directory, egress, events, hook_secrets, retries, routing, store
 
 log = logging.getLogger(__name__)
 
@@ -58,16 +62,21 @@ def headers(secret, delivery_id, event_type, body, timestamp=None):
 
 def post(url, body, request_headers):
     """One attempt, bounded to TIMEOUT seconds in all: -> (status_code or None, error or None)."""
-    problem = webhooks.target_problem(url)
-    if problem:
-        return None, problem
+    try:
+        target = egress.resolve(url)
+    except egress.Refused as refused:
+        return None, "Target refused: %s" % refused
     try:
         with eventlet.Timeout(TIMEOUT):
-            response = requests.post(url, data=body, headers=request_headers, timeout=TIMEOUT, allow_redirects=False)
+            response = egress.send(target, body, request_headers, TIMEOUT)
     except eventlet.Timeout:
         return None, "Timeout: no complete answer within %d s" % TIMEOUT
-    except requests.RequestException as exc:
-        return None, "%s: %s" % (type(exc).__name__, exc)
+    except requests.exceptions.SSLError:
+        return None, "TLS handshake or certificate check failed"
+    except (requests.exceptions.Timeout, requests.ConnectionError):
+        return None, "Connection failed or timed out"
+    except requests.RequestException:
+        return None, "Request failed"
     if 200 <= response.status_code < 300:
         return response.status_code, None
     return response.status_code, "HTTP %d" % response.status_code
@@ -97,15 +106,21 @@ def attempt(db, delivery, send, delays):
 
 def _attempt(db, delivery, send, delays):
     webhook = store.find_webhook(db, delivery["webhook_id"])
-    if webhook is None or not webhook.get("active"):
+    if webhook is None or not webhook.get("active") or delivery.get("erased"):
         store.finish_attempt(db.deliveries, delivery, {"$set": {
             "status": "cancelled", "completed_at": utcnow(), "next_attempt_at": None,
-            "error": "the webhook is deleted or disabled"}, "$unset": {"claim": ""}})
+            "error": "erased" if delivery.get("erased") else "the webhook is deleted or disabled"},
+            "$unset": {"claim": ""}})
         return "cancelled"
     body = body_of(delivery["event"])
     started = time.monotonic()
-    status_code, error = send(webhook["url"], body, headers(webhook["secret"], delivery["_id"],
-                                                             delivery["event_type"], body))
+    try:
+        secret = secret_of(db, webhook)
+    except hook_secrets.Unreadable as exc:
+        log.error("delivery %s: %s", delivery["_id"], exc)
+        status_code, error = None, "The signing secret cannot be read"
+    else:
+        status_code, error = send(webhook["url"], body, headers(secret, delivery["_id"], delivery["event_type"], body))
     now = utcnow()
     number = len(delivery.get("attempts", [])) + 1
     record = {"number": number, "at": now, "status_code": status_code, "error": error, "success": error is None,
@@ -124,6 +139,14 @@ def _attempt(db, delivery, send, delays):
     if status != "pending":
         after_outcome(db, webhook, exhausted=status == "exhausted")
     return status
+
+
+def secret_of(db, webhook):
+    """The hook's signing secret; a plaintext one stored before encryption is sealed on the way."""
+    secret = hook_secrets.secret_of(webhook)
+    if not webhook.get("sealed_secret"):
+        store.seal_secret(db, webhook["_id"], hook_secrets.seal(secret))
+    return secret
 
 
 def after_outcome(db, webhook, exhausted):

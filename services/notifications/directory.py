@@ -41,6 +41,14 @@ def unknown(db, user_ids):
     return [u for u in wanted if u not in known]
 
 
+def of_site(people, site_id):
+    """Those of ``people`` who work on ``site_id`` or on every site (all of them when it is None)."""
+    if site_id is None:
+        return list(people)
+    return [person for person in people
+            if site_id in (person.get("sites") or []) or "sites:all" in (person.get("permissions") or [])]
+
+
 def managers(db, site_id):
     if not site_id:
         return []

@@ -1,8 +1,12 @@
-"""The in-app inbox and each user's preferences: which kinds also come by e-mail or text."""
+"""The in-app inbox and each user's preferences: which kinds also come by e-mail or text.
+
+A change of preferences is audited (``notifications.audit``, entity ``notification_preferences``,
+the user's id), the text-message number masked to its last digits.
+"""
 from services.common.errors import Conflict, NotFound
-from services.common.events import utcnow
+from services.common.events import changes_between, utcnow
 from services.common.schemas import load
-from services.notifications import schemas, store
+from services.notifications import erasure, events, schemas, sms, store
 
 # The kinds a user can receive in the inbox; each is also mailed unless the user turns it off.
 KINDS = schemas.KINDS
@@ -15,7 +19,7 @@ def add(db, notification_id, user_id, kind, title, body, link, event):
     return store.insert_ignoring_duplicate(db.inbox, {
         "_id": notification_id, "user_id": user_id, "kind": kind, "title": title, "body": body, "link": link,
         "event_id": event["event_id"], "event_type": event["type"], "site_id": event.get("site_id"),
-        "read_at": None, "created_at": utcnow(),
+        "subjects": erasure.subjects_of(event), "read_at": None, "created_at": utcnow(),
     })
 
 
@@ -64,7 +68,22 @@ def set_preferences(db, caller, data):
     version = data.pop("version", None)
     values = {"email_kinds": sorted(set(data["email_kinds"])), "sms_kinds": sorted(set(data.get("sms_kinds", []))),
               "sms_number": data.get("sms_number")}
-    if store.save_preferences(db, caller.user_id, values, version) is None:
+    changes = audited_changes(preferences_of(db, caller.user_id), values)
+    emitted = [events.audit("notification_preferences", caller.user_id, "updated", changes,
+                            (caller.sites or [None])[0], caller.user_id)] if changes else []
+    if store.save_preferences(db, caller.user_id, values, version, *emitted) is None:
         raise Conflict("The preferences were changed elsewhere; reload and try again.",
                        {"version": ["Stale version."]}, code="stale_version")
     return get_preferences(db, caller)
+
+
+def audited_changes(before, after):
+    """The changed fields of a user's preferences, the text-message number masked to its last digits."""
+    def audited(preferences):
+        return {"email_kinds": sorted(preferences.get("email_kinds") or []),
+                "sms_kinds": sorted(preferences.get("sms_kinds") or []), "sms_number": preferences.get("sms_number")}
+
+    changes = changes_between(audited(before), audited(after))
+    if "sms_number" in changes:
+        changes["sms_number"] = {side: sms.masked(value) for side, value in changes["sms_number"].items()}
+    return changes

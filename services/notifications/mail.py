@@ -2,7 +2,9 @@
 
 A message is stored first (``queue``) and sent by ``send_due``: a failed send is tried again
 after each delay of ``NOTIFICATIONS_EMAIL_RETRY_SCHEDULE``; after the last one it is marked
-``failed`` (listed for admins, event ``notifications.email_failed``), never dropped.
+``failed`` (listed for admins, event ``notifications.email_failed``), never dropped. A sent or
+failed message keeps no body (it may hold a reset or survey link), and the logs name messages by
+id, not by address.
 """
 import logging
 import smtplib
@@ -22,13 +24,14 @@ SMTP_TIMEOUT = 10
 LEASE_SECONDS = 60
 
 
-def queue(db, email_id, to, subject, body, kind, site_id=None, event_id=None, user_id=None):
-    """Store a message to send; ``email_id`` is derived from its cause so a re-run adds nothing."""
+def queue(db, email_id, to, subject, body, kind, site_id=None, event_id=None, user_id=None, subjects=()):
+    """Store a message to send; ``email_id`` is derived from its cause so a re-run adds nothing.
+    ``subjects``: the customer records it is about (``erasure.subjects_of``)."""
     now = utcnow()
     return store.insert_ignoring_duplicate(db.emails, {
         "_id": email_id, "to": to, "subject": subject, "body": body, "kind": kind, "site_id": site_id,
-        "event_id": event_id, "user_id": user_id, "status": "pending", "attempts": 0, "errors": [],
-        "next_attempt_at": now, "created_at": now, "sent_at": None, "failed_at": None,
+        "event_id": event_id, "user_id": user_id, "subjects": list(subjects), "status": "pending", "attempts": 0,
+        "errors": [], "next_attempt_at": now, "created_at": now, "sent_at": None, "failed_at": None,
     })
 
 
@@ -66,6 +69,10 @@ def send_due(db, send=smtp_send, limit=None):
 
 
 def attempt(db, email, send, delays):
+    if email.get("body") is None:  # erased while it was being sent
+        store.finish_attempt(db.emails, email, {"$set": {"status": "cancelled", "next_attempt_at": None},
+                                                "$unset": {"claim": ""}})
+        return False
     try:
         send(build_message(email))
     except (smtplib.SMTPException, socket.error, OSError, ValueError) as exc:
@@ -87,12 +94,14 @@ def failed(db, email, error, delays):
     emitted = []
     if retry_at is None:
         update["$set"].update(status="failed", failed_at=now)
+        update["$unset"]["body"] = ""
+        # A contact's address (a survey invitation) is not announced; a user's is.
         emitted.append(events.event("email_failed", {
-            "email_id": email["_id"], "to": email["to"], "kind": email["kind"], "attempts": attempts,
-            "error": error}, site_id=email.get("site_id"), actor="service:notifications"))
-        log.error("e-mail %s to %s failed after %d attempts: %s", email["_id"], email["to"], attempts, error)
+            "email_id": email["_id"], "to": email["to"] if email.get("user_id") else None, "kind": email["kind"],
+            "attempts": attempts, "error": error}, site_id=email.get("site_id"), actor="service:notifications"))
+        log.error("e-mail %s (%s) failed after %d attempts: %s", email["_id"], email["kind"], attempts, error)
     else:
         update["$set"]["next_attempt_at"] = retry_at
-        log.warning("e-mail %s to %s failed (attempt %d), retry at %s: %s",
-                    email["_id"], email["to"], attempts, retry_at, error)
+        log.warning("e-mail %s (%s) failed (attempt %d), retry at %s: %s",
+                    email["_id"], email["kind"], attempts, retry_at, error)
     store.finish_attempt(db.emails, email, update, *emitted)

@@ -7,7 +7,11 @@
 | feedback.feedback_assigned | the assignee |
 | feedback.sla_breached, feedback.low_score_alert | the assignee and the site's managers |
 | accounts.password_reset_requested, accounts.password_changed | the user, by e-mail only |
+| accounts.email_changed | the user's old address, by e-mail only |
 | feedback.survey_sent | the contact it names, by e-mail, with their own link |
+
+An owner or assignee is reached only when they belong to the event's site (or hold
+``sites:all``): old records may name another site's user.
 
 A user gets an inbox item, plus an e-mail and a text message for the kinds their preferences
 ask for. Every item derives its id from the event and the recipient, so handling an event again
@@ -23,7 +27,8 @@ import uuid
 
 from services.common import config
 from services.common.events import utcnow
-from services.notifications import directory, inbox, mail, sms, templates
+from services.common.signing import secret_of
+from services.notifications import directory, erasure, inbox, mail, sms, templates
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +43,7 @@ TO_USERS = {
 }
 # Mailed to the address in the event, to someone who may have no inbox: event -> field of the name.
 MAIL_ONLY = {"accounts.password_reset_requested": "display_name", "accounts.password_changed": "display_name",
+             "accounts.email_changed": "display_name",
              "feedback.survey_sent": "name"}
 NAMED = {"owner": "owner_id", "assignee": "assignee_id"}
 DIRECTORY_LAG = datetime.timedelta(hours=1)
@@ -73,6 +79,7 @@ def route(db, event):
         area = event_type.split(".", 1)[0]
         return notify_users(db, people, kind_of(event_type), data, event, link_for(area, data))
     if event_type in MAIL_ONLY:
+        data = dict(data, **secret_of(event))  # the address and link travel sealed
         return mail_person(db, event, data.get("email"), data.get(MAIL_ONLY[event_type]), data.get("language"),
                            kind_of(event_type), data)
     return 0
@@ -87,7 +94,10 @@ def recipients(db, roles, event):
         if utcnow() - datetime.datetime.fromisoformat(event["occurred_at"]) < DIRECTORY_LAG:
             raise RecipientNotKnownYet("%s: not in the directory yet: %s" % (event["type"], ", ".join(missing)))
         log.warning("%s %s: recipients never known, skipped: %s", event["type"], event["event_id"], missing)
-    people = directory.users(db, named)
+    found = directory.users(db, named)
+    people = directory.of_site(found, event.get("site_id"))
+    if len(people) < len(found):
+        log.warning("%s %s: recipients not on site %s, skipped", event["type"], event["event_id"], event.get("site_id"))
     if "managers" in roles:
         people += directory.managers(db, event.get("site_id"))
     return list({person["_id"]: person for person in people}.values())
@@ -104,7 +114,7 @@ def notify_users(db, people, kind, data, event, link_path):
         preferences = inbox.preferences_of(db, person["_id"])
         if kind in preferences["email_kinds"] and person.get("email"):
             mail.queue(db, derived_id(event["event_id"], person["_id"], "email"), person["email"], subject, body,
-                       kind, event.get("site_id"), event["event_id"], person["_id"])
+                       kind, event.get("site_id"), event["event_id"], person["_id"], erasure.subjects_of(event))
         if kind in preferences["sms_kinds"] and preferences.get("sms_number"):
             sms.send(preferences["sms_number"], subject)
     return len(people)
@@ -116,5 +126,5 @@ def mail_person(db, event, email, name, language, kind, data):
         return 0
     subject, body = templates.render(kind, language, name=name, data=data, event=event)
     mail.queue(db, derived_id(event["event_id"], email, "email"), email, subject, body, kind,
-               event.get("site_id"), event["event_id"], data.get("user_id"))
+               event.get("site_id"), event["event_id"], data.get("user_id"), erasure.subjects_of(event))
     return 1

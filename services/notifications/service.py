@@ -2,8 +2,9 @@
 
 It consumes every event of the accounts, customers and feedback exchanges (one idempotent
 SERVICE_POOL queue per exchange, ``subscription.py``): accounts user events keep its recipient
-directory, ``routing.py`` turns events into messages for people, and each event is fanned out to
-the webhooks that subscribed to it. E-mails and webhook deliveries are documents sent by timers
+directory, ``routing.py`` turns events into messages for people, each event is fanned out to
+the webhooks that subscribed to it, and a customer's erasure erases what is kept about it
+(``erasure.py``). E-mails and webhook deliveries are documents sent by timers
 in bounded batches, so nothing pending is lost when a process dies; the webhook timer is also
 woken as soon as this process stored new deliveries, so they go out at once.
 
@@ -21,30 +22,31 @@ RPC methods (called as ``notifications.<method>``):
   ``mark_all_read() -> {updated}``
 - ``get_preferences() -> {user_id, email_kinds, sms_kinds, sms_number, kinds, version}``;
   ``set_preferences(data={email_kinds, sms_kinds, sms_number, version?}) -> preferences``
-  (Conflict ``stale_version`` when ``version`` is given and stale).
+  (Conflict ``stale_version`` when ``version`` is given and stale; a change is audited).
 - ``list_failed_emails(limit, cursor) -> page`` (webhooks:admin or users:admin; their sites).
 - ``create_webhook(data={url, event_types, site_id?, description?}) -> webhook + secret``
-  (webhooks:admin; ValidationFailed on a private target unless WEBHOOK_ALLOW_PRIVATE, an unknown
-  event pattern, or a site outside the caller's); ``list_webhooks(limit, cursor) -> page``;
+  (webhooks:admin; ValidationFailed on a target that is not public unless WEBHOOK_ALLOW_PRIVATE,
+  an unknown event pattern, or a site outside the caller's); ``list_webhooks(limit, cursor) -> page``;
   ``get_webhook(webhook_id)``; ``delete_webhook(webhook_id) -> {}``.
 - ``list_deliveries(webhook_id, filters={status}, limit, cursor) -> page`` of
   ``{id, webhook_id, event_id, event_type, status, attempts: [{number, at, status_code,
   latency_ms, error, success}], next_attempt_at, redelivery_of, created_at, completed_at}``.
-- ``redeliver(delivery_id) -> delivery``: a new pending delivery of the same event
-  (Conflict ``webhook_disabled`` when the hook is disabled).
+- ``redeliver(delivery_id) -> delivery``: a new pending delivery of the same event, audited
+  (Conflict ``webhook_disabled`` when the hook is disabled, ``delivery_erased`` when its
+  customer was erased).
 """
 import logging
 
 from nameko.timer import timer
 from pymongo.errors import PyMongoError
 
-from services.common import config
+from services.common import config, revocation
 from services.common.base import ServiceBase
 from services.common.context import CallerContext
 from services.common.entrypoints import rpc
 from services.common.mongo import MongoDatabase
 from services.common.wakeup import wakeable_timer
-from services.notifications import admin, delivery, directory, inbox, mail, routing, store, webhooks
+from services.notifications import admin, delivery, directory, erasure, inbox, mail, routing, store, webhooks
 from services.notifications.subscription import exchange_handler
 
 log = logging.getLogger(__name__)
@@ -56,6 +58,7 @@ class NotificationsService(ServiceBase):
 
     db = MongoDatabase(name, store.ensure_indexes)
     context = CallerContext()
+    learn_revocation = revocation.learn_revocation
 
     # One handler per source exchange of catalogue.SOURCES (a test keeps the two in step).
     on_accounts_event = exchange_handler("accounts")
@@ -66,6 +69,7 @@ class NotificationsService(ServiceBase):
         directory.apply(self.db, event)
         webhooks.fan_out(self.db, event)
         routing.route(self.db, event)
+        erasure.apply(self.db, event)
 
     @timer(interval=config.get_float("NOTIFICATIONS_INTERVAL"))
     def send_emails(self):

@@ -1,8 +1,9 @@
 """Text messages through a pluggable provider.
 
 A provider is any class with ``send(number, text)`` that raises on failure. The built-in
-``LoggingProvider`` only logs. ``NOTIFICATIONS_SMS_PROVIDER=package.module:Class`` loads another
-one (constructed without arguments; read its own settings from the environment).
+``LoggingProvider`` only logs, and never the number or the text in clear.
+``NOTIFICATIONS_SMS_PROVIDER=package.module:Class`` loads another one (constructed without
+arguments; read its own settings from the environment).
 """
 import importlib
 import logging
@@ -19,15 +20,22 @@ class SmsProvider:
         raise NotImplementedError
 
 
+def masked(number):
+    """``number`` showing only its first three characters (+ and the country code's start) and last four."""
+    if not number:
+        return None
+    return number[:3] + "*" * max(len(number) - 7, 0) + number[-4:]
+
+
 class LoggingProvider(SmsProvider):
-    """Writes each message to the log instead of sending it (development and tests)."""
+    """Logs that a message would be sent, instead of sending it (development and tests)."""
 
     def __init__(self):
         self.sent = []
 
     def send(self, number, text):
         self.sent.append((number, text))
-        log.info("SMS to %s: %s", number, text)
+        log.info("SMS to %s (%d characters) not sent: no provider configured", masked(number), len(text))
 
 
 def load(spec):
@@ -57,5 +65,5 @@ def send(number, text):
         provider().send(number, text)
         return True
     except Exception:
-        log.exception("SMS to %s failed", number)
+        log.exception("SMS to %s failed", masked(number))
         return False

@@ -1,10 +1,11 @@
 """The only module that touches the notifications service's collections.
 
 directory (users, from accounts events), inbox, preferences, emails (the e-mail outbox; sent
-ones are dropped after 30 days), webhooks, deliveries. E-mails and deliveries are work items: a
-timer claims due ones by moving their ``next_attempt_at`` forward (a lease) in one atomic update,
-so replicas never take the same item and an item held by a killed process is due again when its
-lease runs out.
+ones are dropped after 30 days), webhooks, deliveries. Inbox items, e-mails and deliveries carry
+``subjects``, the customer records their event names, for erasure (``erasure.py``). E-mails and
+deliveries are work items: a timer claims due ones by moving their ``next_attempt_at`` forward
+(a lease) in one atomic update, so replicas never take the same item and an item held by a
+killed process is due again when its lease runs out.
 """
 import datetime
 import uuid
@@ -15,9 +16,12 @@ from pymongo.errors import DuplicateKeyError
 from services.common import paging
 from services.common.events import pending_insert, pending_update, utcnow
 
-OUTBOX_COLLECTIONS = ("webhooks", "emails")
+OUTBOX_COLLECTIONS = ("webhooks", "emails", "deliveries", "preferences")
 HIDDEN = {"_outbox": 0, "_pending": 0, "claim": 0}
 SENT_EMAIL_DAYS = 30
+ERASED = "(erased)"
+# Where a failed event names a customer record; each path has a sparse index.
+FAILED_EVENT_IDS = ("event.data.customer_id", "event.data.contact_id", "event.data.entity_id")
 
 
 def ensure_indexes(db):
@@ -33,6 +37,11 @@ def ensure_indexes(db):
     db.deliveries.create_index([("webhook_id", ASCENDING), ("created_at", DESCENDING)])
     db.webhooks.create_index("active")
     db.webhooks.create_index("_pending", sparse=True)
+    db.preferences.create_index("_pending", sparse=True)
+    for name in ("inbox", "emails", "deliveries"):
+        db[name].create_index("subjects", sparse=True)
+    for path in FAILED_EVENT_IDS:
+        db.failed_events.create_index(path, sparse=True)
 
 
 def insert_ignoring_duplicate(collection, document, *events):
@@ -57,8 +66,11 @@ def save_directory_entry(db, user_id, fields, at):
 
 
 def erase_directory_entry(db, user_id, at):
-    """Keep only a tombstone, so a late event about the user cannot bring it back."""
+    """Keep only a tombstone, so a late event about the user cannot bring it back; drop the user's
+    inbox (index user_id, created_at) and text-message number (by _id)."""
     db.directory.replace_one({"_id": user_id}, {"_id": user_id, "status": "deleted", "event_at": at}, upsert=True)
+    db.inbox.delete_many({"user_id": user_id})
+    db.preferences.update_one({"_id": user_id}, {"$set": {"sms_kinds": []}, "$unset": {"sms_number": ""}})
 
 
 def known_ids(db, user_ids):
@@ -90,23 +102,22 @@ def find_preferences(db, user_id):
     return db.preferences.find_one({"_id": user_id})
 
 
-def save_preferences(db, user_id, values, version):
+def save_preferences(db, user_id, values, version, *events):
     """Replace a user's preferences when the stored version is ``version``; None when stale."""
     now = utcnow()
+    update = pending_update({"$set": dict(values, updated_at=now), "$inc": {"version": 1}}, *events)
     if version is None:
         return db.preferences.find_one_and_update(
-            {"_id": user_id}, {"$set": dict(values, updated_at=now), "$inc": {"version": 1}},
-            upsert=True, return_document=ReturnDocument.AFTER)
+            {"_id": user_id}, update, upsert=True, projection=HIDDEN, return_document=ReturnDocument.AFTER)
     if version == 0:
         try:
             document = dict(values, _id=user_id, updated_at=now, version=1)
-            db.preferences.insert_one(document)
+            db.preferences.insert_one(pending_insert(document, *events))
             return document
         except DuplicateKeyError:
             return None
     return db.preferences.find_one_and_update(
-        {"_id": user_id, "version": version}, {"$set": dict(values, updated_at=now), "$inc": {"version": 1}},
-        return_document=ReturnDocument.AFTER)
+        {"_id": user_id, "version": version}, update, projection=HIDDEN, return_document=ReturnDocument.AFTER)
 
 
 # work items: emails and deliveries
@@ -154,9 +165,15 @@ def delete_webhook(db, webhook_id, *events):
     found = db.webhooks.find_one_and_update(
         {"_id": webhook_id, "deleted": {"$ne": True}},
         pending_update({"$set": {"deleted": True, "active": False, "updated_at": utcnow()},
-                        "$unset": {"secret": ""}}, *events))
+                        "$unset": {"secret": "", "sealed_secret": ""}}, *events))
     cancel_deliveries(db, webhook_id, "webhook deleted")
     return found
+
+
+def seal_secret(db, webhook_id, sealed):
+    """Replace a hook's plaintext secret (stored before secrets were encrypted) by its sealed form."""
+    db.webhooks.update_one({"_id": webhook_id, "secret": {"$exists": True}},
+                           {"$set": {"sealed_secret": sealed}, "$unset": {"secret": ""}})
 
 
 def cancel_deliveries(db, webhook_id, reason):
@@ -186,3 +203,24 @@ def find_delivery(db, delivery_id):
 
 def list_deliveries(db, query, limit, cursor):
     return paging.page(db.deliveries, query, "created_at", True, limit, cursor, {"event": 0, "claim": 0})
+
+
+# erasure
+
+def erase_subjects(db, ids, keep_types):
+    """Erase what names any of ``ids`` (``erasure.py``). Each query leads with ``subjects`` (its
+    sparse multikey index) or, for failed events, one ``event.data.*`` path (its sparse index);
+    failed events of ``keep_types`` (the erasures themselves) stay, to be retried."""
+    named = {"subjects": {"$in": list(ids)}}
+    now = utcnow()
+    db.inbox.delete_many(named)
+    db.emails.update_many(dict(named, status="pending"), {"$set": {"status": "cancelled", "cancelled_at": now,
+                                                                    "next_attempt_at": None}})
+    db.emails.update_many(named, {"$set": {"subject": ERASED, "errors": [], "last_error": None},
+                                  "$unset": {"body": ""}})
+    db.emails.update_many(dict(named, user_id=None), {"$set": {"to": None}})
+    db.deliveries.update_many(dict(named, status="pending"), {"$set": {
+        "status": "cancelled", "error": "erased", "completed_at": now, "next_attempt_at": None}})
+    db.deliveries.update_many(named, {"$set": {"event.data": {}, "erased": True}})
+    for path in FAILED_EVENT_IDS:
+        db.failed_events.delete_many({path: {"$in": list(ids)}, "event.type": {"$nin": list(keep_types)}})

@@ -3,20 +3,21 @@ events into deliveries.
 
 A hook has a URL, event type patterns (``customers.customer_created``, ``customers.*``, ``*``)
 and an optional site: it then gets only that site's events. A caller without ``sites:all`` must
-name one of their sites. The secret that signs deliveries is returned once, at creation.
-"""
-import ipaddress
-import secrets
-import socket
-import uuid
-from urllib.parse import urlsplit
+name one of their sites. The secret that signs deliveries is returned once, at creation, and
+stored encrypted (``hook_secrets.py``); targets are checked by ``egress.py``.
 
-from services.common import config
+A delivery carries ``public_event(event)``: the documented envelope keys only (never the sealed
+part or the broker signature), and for customers and feedback events no ``email`` field at any
+depth (contact and customer addresses, e.g. in ``audit`` changes). ``catalogue.PRIVATE_TYPES``
+are never delivered. Redelivery is audited.
+"""
+import uuid
+
 from services.common.errors import Conflict, NotFound, ValidationFailed
-from services.common.events import changes_between, utcnow
+from services.common.events import changes_between, source_service, utcnow
 from services.common.schemas import load
 from services.common.wakeup import Signal
-from services.notifications import catalogue, events, schemas, store
+from services.notifications import catalogue, egress, erasure, events, hook_secrets, schemas, store
 from services.notifications.routing import derived_id
 
 PERMISSION = "webhooks:admin"
@@ -25,37 +26,6 @@ DELIVERY = schemas.DeliverySchema()
 AUDITED = ("url", "event_types", "site_id", "description", "active")
 # Woken when deliveries were stored: the service's delivery timer sends them at once.
 DELIVERIES_DUE = Signal()
-
-
-def allow_private():
-    return config.get("WEBHOOK_ALLOW_PRIVATE").strip().lower() in ("1", "true", "yes")
-
-
-def target_problem(url, private_allowed=None):
-    """Why ``url`` may not receive deliveries, or None. Every address its host resolves to must be
-    public unless private targets are allowed (WEBHOOK_ALLOW_PRIVATE=true)."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "Must be an http or https URL."
-    if private_allowed if private_allowed is not None else allow_private():
-        return None
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)}
-    except (socket.gaierror, UnicodeError, ValueError):
-        return "The host name does not resolve."
-    for address in addresses:
-        if not is_public(address):
-            return "Private, loopback and link-local addresses are not allowed (%s)." % address
-    return None
-
-
-def is_public(address):
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if getattr(ip, "ipv4_mapped", None):
-        ip = ip.ipv4_mapped
-    return not (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast or ip.is_reserved
-                or ip.is_unspecified)
 
 
 def visible(caller, webhook):
@@ -81,7 +51,7 @@ def problems_of(caller, data):
         problems["site_id"] = ["Name one of your sites; only sites:all may subscribe to every site."]
     elif data["site_id"] is not None and not caller.has_site(data["site_id"]):
         problems["site_id"] = ["Not one of your sites."]
-    target = target_problem(data["url"])
+    target = egress.target_problem(data["url"])
     if target:
         problems["url"] = [target]
     return problems
@@ -94,13 +64,14 @@ def create(db, caller, data):
     if problems:
         raise ValidationFailed(fields=problems)
     now = utcnow()
+    secret = hook_secrets.new()
     webhook = dict(data, _id=uuid.uuid4().hex, event_types=list(dict.fromkeys(data["event_types"])),
-                   secret="whsec_" + secrets.token_urlsafe(32), active=True, consecutive_exhausted=0,
+                   sealed_secret=hook_secrets.seal(secret), active=True, consecutive_exhausted=0,
                    created_by=caller.user_id, created_at=now, updated_at=now, disabled_at=None, version=1)
     store.insert_webhook(db, webhook, events.audit(
         "webhook", webhook["_id"], "created", changes_between({}, {k: webhook[k] for k in AUDITED}),
         webhook["site_id"], caller.user_id))
-    return dict(WEBHOOK.dump(webhook), secret=webhook["secret"])
+    return dict(WEBHOOK.dump(webhook), secret=secret)
 
 
 def get(db, caller, webhook_id):
@@ -132,24 +103,47 @@ def list_deliveries(db, caller, webhook_id, filters, limit, cursor):
 
 
 def redeliver(db, caller, delivery_id):
-    """Send a delivery's event again, as a new delivery (new id, same event id)."""
+    """Send a delivery's event again, as a new delivery (new id, same event id); audited."""
     original = store.find_delivery(db, str(delivery_id))
     if original is None:
         raise NotFound("No such delivery.")
     webhook = visible(caller, store.find_webhook(db, original["webhook_id"]))
     if not webhook["active"]:
         raise Conflict("The webhook is disabled.", code="webhook_disabled")
-    delivery = new_delivery(uuid.uuid4().hex, webhook["_id"], original["event"], redelivery_of=original["_id"])
-    store.insert_ignoring_duplicate(db.deliveries, delivery)
+    if original.get("erased"):
+        raise Conflict("The delivery's event was erased with its customer.", code="delivery_erased")
+    delivery = new_delivery(uuid.uuid4().hex, webhook["_id"], original["event"], original.get("subjects", []),
+                            redelivery_of=original["_id"])
+    store.insert_ignoring_duplicate(db.deliveries, delivery, events.audit(
+        "webhook_delivery", delivery["_id"], "redelivered", changes_between({}, {
+            "webhook_id": webhook["_id"], "event_id": delivery["event_id"], "event_type": delivery["event_type"],
+            "redelivery_of": original["_id"]}), webhook.get("site_id"), caller.user_id))
     DELIVERIES_DUE.wake()
     return DELIVERY.dump(delivery)
 
 
-def new_delivery(delivery_id, webhook_id, event, redelivery_of=None):
+def new_delivery(delivery_id, webhook_id, event, subjects, redelivery_of=None):
     now = utcnow()
     return {"_id": delivery_id, "webhook_id": webhook_id, "event_id": event["event_id"], "event_type": event["type"],
-            "event": event, "status": "pending", "attempts": [], "next_attempt_at": now,
+            "event": event, "subjects": list(subjects), "status": "pending", "attempts": [], "next_attempt_at": now,
             "redelivery_of": redelivery_of, "created_at": now, "completed_at": None}
+
+
+def public_event(event):
+    """What a webhook receives of ``event`` (see the module's docstring)."""
+    body = {key: event[key] for key in catalogue.WEBHOOK_ENVELOPE if key in event}
+    if source_service(event["type"]) in erasure.SOURCES:
+        body["data"] = without_field(body.get("data"), "email")
+    return body
+
+
+def without_field(value, field):
+    """``value`` with every dict key ``field`` dropped, at any depth."""
+    if isinstance(value, dict):
+        return {key: without_field(item, field) for key, item in value.items() if key != field}
+    if isinstance(value, list):
+        return [without_field(item, field) for item in value]
+    return value
 
 
 def wanted_by(webhook, event):
@@ -163,9 +157,10 @@ def wanted_by(webhook, event):
 def fan_out(db, event):
     """A delivery for every active hook that wants ``event``, sent at once; -> how many were created."""
     created = 0
+    body, subjects = public_event(event), erasure.subjects_of(event)
     for webhook in store.active_webhooks(db):
         if wanted_by(webhook, event):
-            delivery = new_delivery(derived_id(webhook["_id"], event["event_id"]), webhook["_id"], event)
+            delivery = new_delivery(derived_id(webhook["_id"], event["event_id"]), webhook["_id"], body, subjects)
             created += store.insert_ignoring_duplicate(db.deliveries, delivery)
     if created:
         DELIVERIES_DUE.wake()

@@ -119,8 +119,8 @@ def test_password_mail_and_survey_invitations_go_to_the_address_in_the_event(db)
     from services.feedback import events as feedback_events
 
     reset = accounts_events.event("password_reset_requested", {
-        "user_id": "u9", "email": "u9@factory.test", "display_name": "U Nine", "language": "en",
-        "reset_url": "http://crm.test/reset-password?token=abc", "expires_at": "2026-01-01T00:30:00Z"})
+        "user_id": "u9", "display_name": "U Nine", "language": "en", "expires_at": "2026-01-01T00:30:00Z"},
+        secret={"email": "u9@factory.test", "reset_url": "http://crm.test/reset-password?token=abc"})
     assert routing.route(db, reset) == 1
     [mail] = emails_to(db, "u9@factory.test")
     assert "http://crm.test/reset-password?token=abc" in mail["body"] and mail["kind"] == "password_reset_requested"
@@ -128,8 +128,8 @@ def test_password_mail_and_survey_invitations_go_to_the_address_in_the_event(db)
 
     survey = feedback_events.event("survey_sent", {
         "survey_id": "sv1", "survey_title": "2026 满意度调查", "customer_id": "c1", "contact_id": "k1",
-        "email": "buyer@customer.test", "name": "王经理", "link": "http://crm.test/s/tok1",
-        "expires_at": "2026-02-01T00:00:00Z", "language": "zh-CN"}, site_id="s1")
+        "name": "王经理", "expires_at": "2026-02-01T00:00:00Z", "language": "zh-CN"}, site_id="s1",
+        secret={"email": "buyer@customer.test", "link": "http://crm.test/s/tok1"})
     assert routing.route(db, survey) == 1
     [invite] = emails_to(db, "buyer@customer.test")
     assert invite["subject"].startswith("2026 满意度调查") and "http://crm.test/s/tok1" in invite["body"]

@@ -9,7 +9,7 @@ import pytest
 from services.common.auth import Caller
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.common.events import OUTBOX, utcnow
-from services.notifications import delivery, directory, webhooks
+from services.notifications import delivery, directory, egress, webhooks
 from tests.notifications.conftest import customers_event, user_event
 
 ADMIN = Caller("hq-admin", ["s1"], ["webhooks:admin", "sites:all"])
@@ -66,10 +66,10 @@ def test_create_returns_the_secret_once_and_validates(db, monkeypatch):
 def test_private_and_loopback_targets_are_refused_unless_allowed():
     for url in ("http://127.0.0.1/x", "http://localhost:8080/x", "http://10.1.2.3/x", "http://192.168.0.5/x",
                 "http://169.254.169.254/latest", "http://[::1]/x", "http://[::ffff:127.0.0.1]/x", "http://0.0.0.0/"):
-        assert webhooks.target_problem(url, private_allowed=False), url
-    assert webhooks.target_problem("https://93.184.216.34/hook", private_allowed=False) is None
-    assert webhooks.target_problem("http://127.0.0.1/x", private_allowed=True) is None
-    assert webhooks.target_problem("ftp://93.184.216.34/x", private_allowed=True)
+        assert egress.target_problem(url, private_allowed=False), url
+    assert egress.target_problem("https://93.184.216.34/hook", private_allowed=False) is None
+    assert egress.target_problem("http://127.0.0.1/x", private_allowed=True) is None
+    assert egress.target_problem("ftp://93.184.216.34/x", private_allowed=True)
 
 
 def test_site_admins_see_only_their_sites_hooks(db):
@@ -100,8 +100,8 @@ def test_password_reset_links_never_leave_through_webhooks(db):
     with pytest.raises(ValidationFailed):
         created(db, event_types=["accounts.password_reset_requested"])
     reset = accounts_events.event("password_reset_requested", {
-        "user_id": "u1", "email": "u1@factory.test", "display_name": "U", "language": "en",
-        "reset_url": "http://crm.test/reset-password?token=secret", "expires_at": "2026-01-01T00:30:00Z"})
+        "user_id": "u1", "display_name": "U", "language": "en", "expires_at": "2026-01-01T00:30:00Z"},
+        secret={"email": "u1@factory.test", "reset_url": "http://crm.test/reset-password?token=secret"})
     assert webhooks.fan_out(db, reset) == 0
     assert webhooks.fan_out(db, accounts_events.event("site_created", {
         "site_id": "s9", "code": "S9", "name": "Nine", "timezone": "UTC"})) == 1

@@ -1,0 +1,41 @@
+"""Erasure of a customer's personal data from what notifications keeps about it.
+
+``customers.customer_erased`` and ``customers.customer_purged`` (``{customer_id, contact_ids}``)
+remove the inbox items about the customer, blank the subject and body of its e-mails (and the
+address of those sent to its contacts), cancel its pending e-mails and deliveries, empty the
+``data`` of the events kept in its webhook deliveries (they can no longer be redelivered), and
+drop its failed events. Each of those records carries ``subjects``, the customer and contact ids
+its event names (``subjects_of``), so all of this rides indexes. The recipient directory holds
+users only, never customers or contacts.
+"""
+from services.common.events import source_service
+from services.notifications import store
+
+ERASURE_EVENTS = ("customers.customer_erased", "customers.customer_purged")
+# The services whose events are about customers and their contacts.
+SOURCES = ("customers", "feedback")
+ID_FIELDS = ("customer_id", "contact_id", "survivor_id", "entity_id")
+ID_LISTS = ("contact_ids", "merged_ids", "restored_ids")
+
+
+def subjects_of(event):
+    """The ids of customers, contacts and other customer records an event names, sorted."""
+    if source_service(event.get("type", "")) not in SOURCES:
+        return []
+    data = event.get("data") or {}
+    found = {data.get(field) for field in ID_FIELDS}
+    for field in ID_LISTS:
+        found.update(data.get(field) or [])
+    owner = (data.get("changes") or {}).get("customer_id")
+    if isinstance(owner, dict):
+        found.update((owner.get("before"), owner.get("after")))
+    return sorted(value for value in found if isinstance(value, str) and value)
+
+
+def apply(db, event):
+    """Erase what an erasure event names; other events are ignored."""
+    if event["type"] not in ERASURE_EVENTS:
+        return
+    data = event["data"]
+    contact_ids = [c for c in data.get("contact_ids") or [] if isinstance(c, str)]
+    store.erase_subjects(db, [data["customer_id"]] + contact_ids, ERASURE_EVENTS)
