@@ -62,7 +62,7 @@ def register(part):
     @authenticated(blp)
     @blp.arguments(PageQuerySchema, location="query", unknown=RAISE)
     @blp.response(200, page_schema(part.out))
-    @error_responses(blp, 403, 404)
+    @error_responses(blp, 400, 403, 404)
     def list_parts(args, customer_id):
         return customers("list_parts", customer_id, part.name, limit=args["limit"], cursor=args.get("cursor"))
 

@@ -20,7 +20,7 @@ class Customers(MethodView):
     @authenticated(blp)
     @blp.arguments(s.CustomerListQuerySchema, location="query", unknown=RAISE)
     @blp.response(200, page_schema(s.CustomerSchema))
-    @error_responses(blp, 403)
+    @error_responses(blp, 400, 403)
     def get(self, args):
         """Customers of your sites matching ``q`` and the filters, one page at a time.
 
@@ -36,9 +36,13 @@ class Customers(MethodView):
     @blp.response(201, s.CustomerSchema)
     @blp.alt_response(409, schema=s.DuplicateErrorSchema,
                       description="Same tax id (existing_id), or similar customers (candidates) unless force=true")
-    @error_responses(blp, 403)
+    @error_responses(blp, 403, 422, 503)
     def post(self, body, args):
-        """Create a customer (customers:write)."""
+        """Create a customer (customers:write).
+
+        ``owner_id`` must name an active user of the customer's site holding ``customers:read``
+        (422 on ``owner_id``); 503 when accounts cannot be asked.
+        """
         return customers("create_customer", plain(body), force=args["force"])
 
 
@@ -46,7 +50,7 @@ class Customers(MethodView):
 @authenticated(blp)
 @blp.arguments(PageQuerySchema, location="query", unknown=RAISE)
 @blp.response(200, page_schema(s.CustomerSchema))
-@error_responses(blp, 403)
+@error_responses(blp, 400, 403)
 def review_due(args):
     """Customers of your sites not verified within the site's review period (90 days by default)."""
     return customers("review_due", limit=args["limit"], cursor=args.get("cursor"))
@@ -64,9 +68,15 @@ class Customer(MethodView):
     @authenticated(blp)
     @blp.arguments(s.CustomerUpdateSchema)
     @blp.response(200, s.CustomerSchema)
-    @error_responses(blp, 403, 404, 409)
+    @error_responses(blp, 403, 404, 409, 422, 503)
     def patch(self, body, customer_id):
-        """Change a customer (customers:write); 409 on a stale version or a hierarchy cycle."""
+        """Change a customer (customers:write); 409 on a stale version or a hierarchy cycle.
+
+        A new ``site_id`` (one of your sites) moves the customer with its orders, payments, service
+        records, interactions, opportunities, follow-ups, tier history and (through the
+        ``customers.customer_moved`` event) its feedback. The owner is checked as on create,
+        against the new site when the site changes (422 on ``owner_id``).
+        """
         return customers("update_customer", customer_id, plain(body))
 
     @authenticated(blp)
@@ -74,7 +84,15 @@ class Customer(MethodView):
     @blp.response(204)
     @error_responses(blp, 403, 404)
     def delete(self, args, customer_id):
-        """Delete a customer: restorable for 30 days, or erased with ``erase=true``."""
+        """Delete a customer: restorable for 30 days, or erased with ``erase=true``.
+
+        Erasure blanks the personal data of the customer and of every part (contacts' names,
+        phones, e-mails, birthdays, notes; interaction and service texts), keeping ids, site and
+        business figures so reports stay right; the customer leaves ``deleted=true`` lists and
+        exports. ``customers.customer_erased`` tells the other services to erase their copies; the
+        audit entries are kept with their values blanked. A soft-deleted customer is erased the
+        same way once its 30 days are over (``customers.customer_purged``).
+        """
         customers("delete_customer", customer_id, erase=args["erase"])
 
 

@@ -28,7 +28,7 @@ class FeedbackItems(MethodView):
     @authenticated(blp)
     @blp.arguments(s.FeedbackListQuerySchema, location="query", unknown=RAISE)
     @blp.response(200, page_schema(s.FeedbackSchema))
-    @error_responses(blp, 403)
+    @error_responses(blp, 400, 403)
     def get(self, args):
         """Feedback of your sites matching the filters (feedback:read)."""
         filters, limit, cursor = split_page(args)
@@ -79,7 +79,7 @@ class Settings(MethodView):
     @blp.response(200, s.FeedbackSettingsSchema)
     @error_responses(blp, 403, 404)
     def get(self, site_id):
-        """A site's feedback categories and SLA hours per severity."""
+        """A site's feedback categories and SLA hours per severity (feedback:read)."""
         return feedback("get_settings", site_id)
 
     @authenticated(blp)
@@ -87,7 +87,8 @@ class Settings(MethodView):
     @blp.response(200, s.FeedbackSettingsSchema)
     @error_responses(blp, 403, 404, 409)
     def put(self, body, site_id):
-        """Change a site's categories or SLA hours (feedback:write); 409 on a stale version."""
+        """Change a site's categories or SLA hours (settings:write, on one of your sites; plain
+        feedback:write is not enough); 409 on a stale version."""
         return feedback("update_settings", site_id, body)
 
 

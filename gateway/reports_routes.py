@@ -30,7 +30,11 @@ def tiers(args):
 @blp.response(200, s.SalesReportSchema)
 @error_responses(blp, 403)
 def sales(args):
-    """Order amounts by month, product, customer and site."""
+    """Order amounts by month, product, customer and site.
+
+    Only records of your sites count (a moved customer's orders move with it); a customer outside
+    your sites is never named.
+    """
     return report("report_sales", args)
 
 

@@ -11,6 +11,7 @@ from marshmallow import RAISE
 
 from gateway.errors import error_response
 from gateway.extensions import ErrorSchema, rpc
+from gateway.headers import SURVEY_PAGE
 from gateway.schemas import feedback as s
 from gateway.schemas.common import PageQuerySchema, error_responses, page_schema
 from gateway.security import authenticated, rpc_context
@@ -55,7 +56,7 @@ class Surveys(MethodView):
     @authenticated(blp)
     @blp.arguments(PageQuerySchema, location="query", unknown=RAISE)
     @blp.response(200, page_schema(s.SurveySchema))
-    @error_responses(blp, 403)
+    @error_responses(blp, 400, 403)
     def get(self, args):
         """Surveys of your sites (feedback:read)."""
         return feedback("list_surveys", limit=args["limit"], cursor=args.get("cursor"))
@@ -84,7 +85,8 @@ def get_survey(survey_id):
 @error_responses(blp, 403, 404)
 def survey_results(survey_id):
     """What the answers add up to per question (average and spread of ratings, NPS with promoters,
-    passives and detractors, counts per choice, the latest texts) and the latest 200 answers."""
+    passives and detractors, counts per choice, the latest texts) and the latest 200 answers, from
+    the links of your sites only (feedback:read)."""
     return feedback("survey_results", survey_id)
 
 
@@ -95,7 +97,8 @@ def survey_results(survey_id):
 @error_responses(blp, 403, 404)
 def send_survey(body, survey_id):
     """Send the survey to chosen contacts of a customer: one single-use link each, valid 30 days,
-    mailed by notifications (feedback:write and contacts:read)."""
+    mailed by notifications (feedback:write and contacts:read). The customer must be of the
+    survey's site (422 on ``customer_id`` otherwise)."""
     return feedback("send_survey", survey_id, body)
 
 
@@ -121,7 +124,7 @@ def page(status, **context):
     context.setdefault("t", texts((context.get("survey") or {}).get("language")))
     context.setdefault("answers", {})
     context.setdefault("errors", {})
-    return Response(render_template("survey.html", **context), status, mimetype="text/html")
+    return Response(render_template("survey.html", **context), status, mimetype="text/html", headers=SURVEY_PAGE)
 
 
 def failure(exc, html):

@@ -9,7 +9,9 @@ from datetime import timezone
 
 from marshmallow import Schema, ValidationError, fields, pre_dump, validate, validates_schema
 
-from gateway.schemas.common import VERSION_RANGE, JsonBoolean, QueryInteger, StrictSchema, Text, Timestamp
+from gateway.schemas.common import (
+    VERSION_RANGE, Cursor, Email, JsonBoolean, QueryInteger, StrictSchema, String, Text, Timestamp, Url,
+)
 
 TIERS = ("vip", "key", "general")
 STATUSES = ("active", "inactive")
@@ -115,18 +117,20 @@ class CustomerCreateSchema(StrictSchema):
     company_size = Opt(40)
     annual_revenue = Money(allow_none=True)
     main_products = fields.List(Text(100), validate=validate.Length(max=50))
-    website = fields.Url(allow_none=True, validate=validate.Length(max=300))
+    website = Url(allow_none=True, validate=validate.Length(max=300))
     phone = Opt(40, metadata={"description": "validated for the customer's country"})
-    email = fields.Email(allow_none=True, validate=validate.Length(max=254))
+    email = Email(allow_none=True, validate=validate.Length(max=254))
     source_channel = Opt(60)
-    owner_id = Opt(ID_MAX, metadata={"description": "the sales user owning the account; default the caller"})
+    owner_id = Opt(ID_MAX, metadata={"description": "the user owning the account, default the caller: an active user "
+                                                    "of the customer's site with customers:read, else 422"})
     tags = fields.List(Text(40, min_length=1), validate=validate.Length(max=50))
     status = Choice(STATUSES)
     account_type = Choice(ACCOUNT_TYPES, metadata={"description": "default legal_entity"})
     parent_id = Opt(ID_MAX, metadata={"description": "the account above this one; a cycle is 409"})
     addresses = fields.List(fields.Nested(AddressCreateSchema), validate=validate.Length(max=20))
-    site_id = Id(metadata={"description": "one of your sites; default your first"})
-    notes = Opt(2000)
+    site_id = Id(metadata={"description": "one of your sites; default your first. Changing it moves the customer "
+                                         "with all its records (both sites must be yours)"})
+    notes = Opt(2000, multiline=True)
 
 
 CustomerUpdateSchema = update_schema(CustomerCreateSchema)
@@ -206,7 +210,7 @@ class CustomerFilterSchema(StrictSchema):
 class CustomerListQuerySchema(CustomerFilterSchema):
     limit = QueryInteger(load_default=50, validate=validate.Range(min=1, max=500),
                          metadata={"description": "Items per page (1-500)"})
-    cursor = Text(200, metadata={"description": "next_cursor of the previous page"})
+    cursor = Cursor()
 
 
 class CreateCustomerQuerySchema(StrictSchema):
@@ -215,12 +219,13 @@ class CreateCustomerQuerySchema(StrictSchema):
 
 class DeleteCustomerQuerySchema(StrictSchema):
     erase = fields.Boolean(load_default=False, metadata={
-        "description": "erase instead of a soft delete (restorable for 30 days)"})
+        "description": "erase the personal data of the customer and its parts now, instead of a soft delete "
+                       "(restorable for 30 days, then erased the same way); a soft-deleted customer may be erased"})
 
 
 class TierOverrideSchema(StrictSchema):
     tier = Choice(TIERS, required=True)
-    reason = Text(500, min_length=1, required=True)
+    reason = Text(500, min_length=1, required=True, multiline=True)
     expires_at = fields.AwareDateTime(allow_none=True, metadata={"description": "none: until cleared"})
 
 
@@ -260,10 +265,10 @@ class ContactCreateSchema(StrictSchema):
     position = Opt(100)
     phone = Opt(40, metadata={"description": "validated for phone_region"})
     phone_region = Text(2, min_length=2, metadata={"description": "ISO 3166 alpha-2, default CN"})
-    email = fields.Email(allow_none=True, validate=validate.Length(max=254))
+    email = Email(allow_none=True, validate=validate.Length(max=254))
     primary = JsonBoolean()
     birthday = fields.Date(allow_none=True)
-    notes = Opt(2000)
+    notes = Opt(2000, multiline=True)
 
 
 class ContactSchema(PartSchema):
@@ -293,7 +298,7 @@ class OrderCreateSchema(StrictSchema):
     number = Text(64, min_length=1, required=True)
     order_date = fields.Date(required=True)
     lines = fields.List(fields.Nested(OrderLineCreateSchema), required=True, validate=validate.Length(min=1, max=500))
-    currency = fields.String(validate=validate.Regexp(r"^[A-Z]{3}$"), metadata={"description": "default CNY"})
+    currency = String(validate=validate.Regexp(r"^[A-Z]{3}$"), metadata={"description": "default CNY"})
     status = Choice(ORDER_STATUSES, metadata={"description": "default confirmed"})
     contract_end_date = fields.Date(allow_none=True)
 
@@ -325,8 +330,8 @@ class PaymentSchema(PartSchema):
 class ServiceRecordCreateSchema(StrictSchema):
     service_date = fields.Date(required=True)
     product = Opt(200)
-    issue = Text(2000, min_length=1, required=True)
-    action = Opt(2000)
+    issue = Text(2000, min_length=1, required=True, multiline=True)
+    action = Opt(2000, multiline=True)
     engineer = Opt(100)
     status = Choice(SERVICE_STATUSES, metadata={"description": "default open"})
 
@@ -344,10 +349,10 @@ class InteractionCreateSchema(StrictSchema):
     kind = Choice(INTERACTION_KINDS, required=True)
     occurred_at = fields.AwareDateTime(required=True, metadata={"description": "with its UTC offset"})
     participants = fields.List(Text(100), validate=validate.Length(max=50))
-    summary = Text(2000, min_length=1, required=True)
-    key_points = Opt(4000)
-    decisions = Opt(4000)
-    next_step = Opt(1000)
+    summary = Text(2000, min_length=1, required=True, multiline=True)
+    key_points = Opt(4000, multiline=True)
+    decisions = Opt(4000, multiline=True)
+    next_step = Opt(1000, multiline=True)
     next_step_date = fields.Date(allow_none=True)
 
 
@@ -390,9 +395,10 @@ class OpportunitySchema(PartSchema):
 class FollowupCreateSchema(StrictSchema):
     title = Text(200, min_length=1, required=True)
     due_date = fields.Date(required=True)
-    assignee_id = Opt(ID_MAX)
+    assignee_id = Opt(ID_MAX, metadata={
+        "description": "an active user of the customer's site with interactions:write, else 422"})
     status = Choice(FOLLOWUP_STATUSES, metadata={"description": "default open"})
-    notes = Opt(2000)
+    notes = Opt(2000, multiline=True)
 
 
 class FollowupSchema(PartSchema):

@@ -3,7 +3,7 @@ from datetime import timezone
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from gateway.schemas.common import VERSION_RANGE, JsonBoolean, PageQuerySchema, StrictSchema, Text, Timestamp
+from gateway.schemas.common import VERSION_RANGE, JsonBoolean, PageQuerySchema, StrictSchema, String, Text, Timestamp
 
 CHANNELS = ("phone", "email", "web", "wechat", "visit", "survey")
 TYPES = ("complaint", "suggestion", "praise", "question")
@@ -20,7 +20,7 @@ def Id(**kwargs):
 
 
 def Key(**kwargs):
-    return fields.String(validate=validate.Regexp(KEY, error="Lower-case letters, digits and _ (max 40)."), **kwargs)
+    return String(validate=validate.Regexp(KEY, error="Lower-case letters, digits and _ (max 40)."), **kwargs)
 
 
 def Choice(values, **kwargs):
@@ -42,7 +42,7 @@ class FeedbackCreateSchema(StrictSchema):
     severity = Choice(SEVERITIES, metadata={"description": "default normal"})
     rating = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=5))
     subject = Text(200, allow_none=True)
-    text = Text(4000, min_length=1, required=True)
+    text = Text(4000, min_length=1, required=True, multiline=True)
     order_id = Id(allow_none=True)
     service_record_id = Id(allow_none=True)
     due_at = fields.AwareDateTime(allow_none=True, default_timezone=timezone.utc, metadata={
@@ -51,7 +51,7 @@ class FeedbackCreateSchema(StrictSchema):
 
 class FeedbackConfirmationSchema(StrictSchema):
     confirmed = JsonBoolean(required=True)
-    note = Text(1000, allow_none=True)
+    note = Text(1000, allow_none=True, multiline=True)
 
 
 class FeedbackUpdateSchema(StrictSchema):
@@ -64,14 +64,14 @@ class FeedbackUpdateSchema(StrictSchema):
     subject = Text(200, allow_none=True)
     order_id = Id(allow_none=True)
     service_record_id = Id(allow_none=True)
-    resolution_summary = Text(2000, min_length=1, metadata={"description": "required to resolve"})
+    resolution_summary = Text(2000, min_length=1, multiline=True, metadata={"description": "required to resolve"})
     customer_confirmation = fields.Nested(FeedbackConfirmationSchema)
-    note = Text(1000, allow_none=True, metadata={"description": "why the status changed"})
+    note = Text(1000, allow_none=True, multiline=True, metadata={"description": "why the status changed"})
 
 
 class ResponseCreateSchema(StrictSchema):
     kind = Choice(("note", "reply"), required=True, metadata={"description": "internal note or reply to the customer"})
-    text = Text(4000, min_length=1, required=True)
+    text = Text(4000, min_length=1, required=True, multiline=True)
 
 
 class FeedbackListQuerySchema(PageQuerySchema):
@@ -190,7 +190,7 @@ class SurveyQuestionCreateSchema(StrictSchema):
 
 class SurveyCreateSchema(StrictSchema):
     title = Text(200, min_length=1, required=True)
-    intro = Text(2000, allow_none=True)
+    intro = Text(2000, allow_none=True, multiline=True)
     language = Choice(("zh-CN", "en"), metadata={"description": "default zh-CN"})
     site_id = Id(metadata={"description": "default your first site"})
     questions = fields.List(fields.Nested(SurveyQuestionCreateSchema), required=True,
@@ -292,7 +292,7 @@ class PublicSurveySchema(Schema):
 
 
 class SurveyAnswerSchema(StrictSchema):
-    answers = fields.Dict(keys=fields.String(), values=fields.Raw(), required=True, metadata={
+    answers = fields.Dict(keys=String(), values=fields.Raw(), required=True, metadata={
         "description": "{question id: answer}; a form post sends one field per question instead"})
 
 

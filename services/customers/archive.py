@@ -7,7 +7,7 @@ import uuid
 from services.common.errors import Conflict, NotFound, ValidationFailed
 from services.common.events import changes_between, utcnow
 from services.common.schemas import load, storable
-from services.customers import access, events, identifiers, schemas, store
+from services.customers import access, erasure, events, identifiers, moves, schemas, store
 
 KEY_FIELDS = ("legal_name", "short_name", "tax_id", "industry", "company_size", "annual_revenue",
               "main_products", "website", "phone", "source_channel", "owner_id", "addresses")
@@ -168,6 +168,7 @@ def create_customer(db, caller, data, force=False):
     _check_site(caller, site_id)
     customer = new_customer(data, caller, site_id)
     _check_parent(db, caller, customer["_id"], customer.get("parent_id"))
+    check_owner(caller, customer)
     same_tax, similar = duplicate_candidates(db, caller, customer)
     if same_tax:
         raise Conflict("A customer with this tax id already exists.", {"tax_id": ["Already in the archive."]},
@@ -182,6 +183,12 @@ def create_customer(db, caller, data, force=False):
         events.audit("customer", customer["_id"], "created", changes_between({}, customer, INTERNAL_FIELDS),
                      site_id, caller.user_id))
     return out(customer)
+
+
+def check_owner(caller, customer):
+    """The owner must be an active user of the customer's site who may read customers (422 ``owner_id``)."""
+    if customer.get("owner_id"):
+        access.check_user(caller, customer["owner_id"], customer["site_id"], "customers:read", "owner_id")
 
 
 def get_visible(db, caller, customer_id, include_deleted=False):
@@ -210,6 +217,8 @@ def update_customer(db, caller, customer_id, data):
     for address in changes.get("addresses", []):
         address.setdefault("id", uuid.uuid4().hex[:12])
     merged = dict(customer, **changes)
+    if merged.get("owner_id") != customer.get("owner_id") or merged["site_id"] != customer["site_id"]:
+        check_owner(caller, merged)
     changes.update(derived_keys(merged))
     diff = changes_between(customer, dict(customer, **changes), INTERNAL_FIELDS + ("completeness",))
     emitted = []
@@ -217,25 +226,39 @@ def update_customer(db, caller, customer_id, data):
         emitted = [events.event("customer_updated", dict(events.customer_data(merged), changed_fields=sorted(diff)),
                                 merged["site_id"], caller.user_id),
                    events.audit("customer", customer_id, "updated", diff, merged["site_id"], caller.user_id)]
+    moving = merged["site_id"] != customer["site_id"]
+    if moving:
+        changes["moving_parts"] = True
+        emitted.append(moves.moved_event(customer_id, customer["site_id"], merged["site_id"], caller.user_id))
     updated = store.update_customer(db, customer_id, version, changes, *emitted)
     if updated is None:
         raise Conflict("The customer was changed by someone else; reload and try again.",
                        {"version": ["Stale version."]}, code="stale_version")
+    if moving:
+        moves.carry_records(db, customer_id, updated["site_id"])
     return out(updated)
 
 
 def delete_customer(db, caller, customer_id, erase=False):
+    """Soft delete (restorable for RESTORE_DAYS), or erasure: a soft-deleted customer may be erased
+    too. Erasure is a delete whose window ends now, purged at once (by the purge timer if cut short)."""
     caller.require("customers:write")
-    customer = get_visible(db, caller, customer_id)
+    customer = get_visible(db, caller, customer_id, include_deleted=erase)
+    if customer.get("erased"):
+        raise NotFound("No such customer.")
     now = utcnow()
-    changes = {"deleted_at": now, "purge_after": now + datetime.timedelta(days=RESTORE_DAYS), "erased": bool(erase)}
+    changes = {"purge_after": now if erase else now + datetime.timedelta(days=RESTORE_DAYS), "erased": bool(erase)}
+    if customer.get("deleted_at") is None:
+        changes["deleted_at"] = now
     site = customer["site_id"]
-    store.update_customer(db, customer_id, None, changes,
-                          events.event("customer_deleted", {"customer_id": customer_id,
-                                                             "legal_name": customer["legal_name"],
-                                                             "erased": bool(erase)}, site, caller.user_id),
-                          events.audit("customer", customer_id, "erased" if erase else "deleted", {}, site,
-                                       caller.user_id))
+    deleted = store.update_customer(db, customer_id, None, changes,
+                                    events.event("customer_deleted", {"customer_id": customer_id,
+                                                                       "legal_name": customer["legal_name"],
+                                                                       "erased": bool(erase)}, site, caller.user_id),
+                                    events.audit("customer", customer_id, "erased" if erase else "deleted", {}, site,
+                                                 caller.user_id), include_deleted=erase)
+    if erase and deleted is not None:
+        erasure.purge(db, deleted, caller.user_id)
     return {}
 
 
@@ -244,7 +267,8 @@ def restore_customer(db, caller, customer_id):
     customer = get_visible(db, caller, customer_id, include_deleted=True)
     if customer.get("deleted_at") is None:
         return out(customer)
-    if customer.get("erased") or customer["purge_after"].replace(tzinfo=datetime.timezone.utc) < utcnow():
+    if customer.get("erased") or not customer.get("purge_after") or \
+            customer["purge_after"].replace(tzinfo=datetime.timezone.utc) < utcnow():
         raise NotFound("No such customer.")
     site = customer["site_id"]
     restored = store.update_customer(
@@ -289,6 +313,8 @@ def search_query(caller, filters):
         if filters.get(name):
             query[field] = filters[name]
     query["deleted_at"] = {"$ne": None} if filters.get("deleted") else None
+    if filters.get("deleted"):
+        query["erased"] = {"$ne": True}
     return access.scoped(caller, query)
 
 

@@ -24,7 +24,7 @@ from services.customers import archive, events, identifiers, schemas, store, tab
 
 log = logging.getLogger(__name__)
 
-UNREADABLE = "Not readable as UTF-8 or GBK text, or a quote is never closed."
+UNREADABLE = "Not readable: not UTF-8 or GBK text, a quote never closed, or a row of more than 256 KB."
 EXTRA_CELLS = "The row has more values than the file has columns."
 OUTBOX_ROWS = 100
 SCHEMA = schemas.CustomerSchema()

@@ -6,13 +6,15 @@ job goes through phases ``header`` (XLSX only: read the header row), ``count`` (
 lease (``lease_token``); every progress write is conditional on it, and the read position
 (``position`` / ``count_position``) is saved with the counters, so a restart or another replica
 resumes where the last saved batch ended. Rows of a batch cut short by a crash are upserted again
-and then count as unchanged, never twice as created.
+and then count as unchanged, never twice as created. A job whose worker died MAX_CRASHES times
+(``claims`` counts leases never released) fails rather than taking down every replica in turn;
+an upload never started within ABANDON_SECONDS is failed as abandoned and its chunks dropped.
+Every end of a job (imported, dry run, failed, abandoned) and every download of its errors is
+audited.
 """
 import base64
 import binascii
-import csv
 import datetime
-import io
 import logging
 import time
 import uuid
@@ -30,14 +32,22 @@ log = logging.getLogger(__name__)
 CHUNK_BYTES = 1024 * 1024
 MAX_SEQ = 1_000_000
 BATCH_ROWS = 500
+BATCH_CHARS = 16 * 1024 * 1024  # what one batch's rows may hold in memory, in characters
 COUNT_ROWS = 5000
 TICK_SECONDS = 0.5
 LEASE_SECONDS = 30
 AFFINITY_SECONDS = 2
 SAMPLE = 20
+MAX_CRASHES = 3
+ABANDON_SECONDS = 3600
+SWEEP_SECONDS = 60
 OWNER = uuid.uuid4().hex
+STOPPED = "The file could not be read (the import stopped %d times)." % MAX_CRASHES
+NEVER_STARTED = "The upload was never finished, so the import never started."
+ERROR_COLUMNS = ("row", "field", "message")
 COUNTERS = ("done", "created", "updated", "unchanged", "failed")
 _XLSX = {}
+_sweep = {"next": 0.0}
 
 
 def _after(seconds):
@@ -153,14 +163,14 @@ def get_import(db, caller, import_id):
 
 
 def import_errors(db, caller, import_id):
+    """The rejected values as table rows (the gateway writes the CSV, defusing formulas); audited."""
     job = _visible_job(db, caller, import_id)
-    text = io.StringIO()
-    writer = csv.writer(text)
-    writer.writerow(["row", "field", "message"])
-    for error in store.import_errors(db, import_id):
-        writer.writerow([error["row"], error["field"], error["message"]])
+    rows = [[error[key] for key in ERROR_COLUMNS] for error in store.import_errors(db, import_id)]
+    store.queue_events(db, events.audit("import", job["_id"], "errors_downloaded",
+                                        {"rows": {"before": None, "after": len(rows)}}, job["site_id"],
+                                        caller.user_id))
     name = job["filename"].rsplit(".", 1)[0] + "-errors.csv"
-    return {"filename": name, "content": text.getvalue()}
+    return {"filename": name, "columns": list(ERROR_COLUMNS), "rows": rows}
 
 
 def run_tick(db, budget=TICK_SECONDS):
@@ -169,15 +179,29 @@ def run_tick(db, budget=TICK_SECONDS):
     try:
         job = store.claim_import(db, OWNER, token, _after(LEASE_SECONDS))
         if job is None:
+            _sweep_abandoned(db)
             return False
         try:
-            _work(db, job, {"lease_token": token}, budget)
+            if job.get("claims", 0) > MAX_CRASHES:
+                log.error("import %s: its worker stopped %d times; the job fails", job["_id"], MAX_CRASHES)
+                _finish(db, job, {"lease_token": token}, "failed", STOPPED)
+            else:
+                _work(db, job, {"lease_token": token}, budget)
         finally:
             store.release_import(db, job["_id"], token, _after(AFFINITY_SECONDS))
     except PyMongoError as exc:
         log.warning("import: database unavailable (%s); the job resumes later", type(exc).__name__)
         return False
     return True
+
+
+def _sweep_abandoned(db):
+    """Fail uploads never started within ABANDON_SECONDS (at most once a SWEEP_SECONDS per process)."""
+    if time.monotonic() < _sweep["next"]:
+        return
+    _sweep["next"] = time.monotonic() + SWEEP_SECONDS
+    for job in store.abandoned_imports(db, _after(-ABANDON_SECONDS)):
+        _finish(db, job, None, "failed", NEVER_STARTED, action="abandoned")
 
 
 def _work(db, job, lease, budget):
@@ -230,12 +254,13 @@ def _count(db, job, lease):
 
 
 def _import_batch(db, job, lease):
-    position, rows, finished = job["position"], [], True
+    position, rows, held, finished = job["position"], [], 0, True
     for number, cells, after in _reader(db, job).rows(position):
         position = after
         if not tabular.is_blank(cells):
             rows.append((number, cells))
-        if len(rows) >= BATCH_ROWS:
+            held += tabular.size(cells)
+        if len(rows) >= BATCH_ROWS or held >= BATCH_CHARS:
             finished = False
             break
     batch = Batch(db, job).run(rows)
@@ -248,20 +273,26 @@ def _import_batch(db, job, lease):
     return job
 
 
-def _finish(db, job, lease, status, error=None):
+def _finish(db, job, lease, status, error=None, action=None):
+    """End the job as ``status``; audited as ``action`` (by default imported, dry_run or failed)."""
     changes = {"status": status, "phase": "done", "error": error, "finished_at": utcnow(), "busy": False}
-    emitted = ()
+    counts = {key: job.get(key, 0) for key in ("created", "updated", "failed")}
+    audited = dict(counts, unchanged=job.get("unchanged", 0), filename=job["filename"])
     if status == "completed" and not job["dry_run"]:
-        counts = {key: job.get(key, 0) for key in ("created", "updated", "failed")}
-        emitted = (
-            events.event("import_completed", dict(counts, import_id=job["_id"], total=job["done"]),
-                         job["site_id"], job["created_by"]),
-            events.audit("import", job["_id"], "imported",
-                         {key: {"before": None, "after": value} for key, value in
-                          dict(counts, unchanged=job.get("unchanged", 0), filename=job["filename"]).items()},
-                         job["site_id"], job["created_by"]))
+        action = "imported"
+    else:
+        action = action or ("dry_run" if status == "completed" else "failed")
+        audited.update(dry_run=job["dry_run"], done=job.get("done", 0), error=error)
+    emitted = (events.audit("import", job["_id"], action,
+                            {key: {"before": None, "after": value} for key, value in audited.items()},
+                            job["site_id"], job["created_by"]),)
+    if action == "imported":
+        emitted = (events.event("import_completed", dict(counts, import_id=job["_id"], total=job["done"]),
+                                job["site_id"], job["created_by"]),) + emitted
     saved = store.update_import(db, job["_id"], changes, *emitted, match=lease or {"status": job["status"]})
     reader = _XLSX.pop(job["_id"], None)
+    if reader is None and job.get("format") == "xlsx":
+        reader = tabular.XlsxRows(job["_id"], None)  # a file left by a worker that died
     if reader is not None:
         reader.discard()
     if saved:

@@ -9,8 +9,16 @@ moved part is matched by its current customer), so running a cut-short merge or 
 completes it: the caller's revert does so at once, ``resume_stale`` (a timer) finds the others.
 The survivor is written first and only if unchanged since its image; if it changed, nothing has
 been applied and the merge is abandoned (409).
+
+Sites: the caller must see the survivor and every merged customer. A merged customer of another
+site moves to the survivor's (``customer_moved``), its parts with it; each moved part is audited
+(``moved``, one entry per part whatever the retries: the event id is derived from the merge).
+Child customers in sites the caller cannot see are left where they are (their parent is then the
+soft-deleted merged customer): a merge never changes what its caller may not see. The merge list
+names only the customers of the caller's sites.
 """
 import datetime
+import itertools
 import logging
 import uuid
 
@@ -21,7 +29,7 @@ from pymongo.errors import PyMongoError
 from services.common.errors import Conflict, NotFound, ValidationFailed
 from services.common.events import changes_between, isoformat, utcnow
 from services.common.schemas import load
-from services.customers import archive, effects, events, insights, schemas, store
+from services.customers import archive, effects, events, insights, moves, parts, schemas, store
 
 log = logging.getLogger(__name__)
 
@@ -47,13 +55,14 @@ def _time(value):
     return isoformat(value) if value else None
 
 
-def out(record):
+def out(record, caller):
     return {"id": record["_id"], "status": record["status"], "survivor_id": record["survivor_id"],
             "merged_ids": record["merged_ids"], "fields": record["fields"], "moved": record.get("moved", {}),
             "created_by": record["created_by"], "created_at": _time(record["created_at"]),
             "done_at": _time(record.get("done_at")), "reverted_at": _time(record.get("reverted_at")),
             "reverted_by": record.get("reverted_by"),
-            "names": {customer_id: image.get("legal_name") for customer_id, image in (record.get("images") or {}).items()}}
+            "names": {customer_id: image.get("legal_name") for customer_id, image in (record.get("images") or {}).items()
+                      if caller.has_site(image.get("site_id"))}}
 
 
 def list_merges(db, caller, limit, cursor):
@@ -61,7 +70,7 @@ def list_merges(db, caller, limit, cursor):
     caller.require("customers:write")
     query = {} if caller.all_sites else {"site_id": {"$in": list(caller.sites)}}
     documents, next_cursor, total = store.list_merges(db, query, limit, cursor)
-    return {"items": [out(record) for record in documents], "next_cursor": next_cursor, "total": total}
+    return {"items": [out(record, caller) for record in documents], "next_cursor": next_cursor, "total": total}
 
 
 def _blank(value):
@@ -116,6 +125,8 @@ def merge(db, caller, survivor_id, data):
     if bad:
         raise ValidationFailed(fields={"fields": bad})
     changes = chosen_changes(survivor, others, data["fields"])
+    if changes.get("owner_id"):
+        archive.check_owner(caller, dict(survivor, **changes))
     by_id = {c["_id"]: c for c in [survivor] + others}
     parent_id = _resolve_parent(db, survivor_id, by_id, changes.get("parent_id", survivor.get("parent_id")))
     if parent_id != survivor.get("parent_id"):
@@ -126,14 +137,14 @@ def merge(db, caller, survivor_id, data):
     record = {"_id": uuid.uuid4().hex, "status": "pending", "survivor_id": survivor_id, "merged_ids": merged_ids,
               "site_id": survivor["site_id"], "sites": sorted({c["site_id"] for c in by_id.values()}),
               "fields": data["fields"], "changes": changes, "images": by_id, "created_by": caller.user_id,
-              "created_at": now, "updated_at": now,
+              "scope": None if caller.all_sites else list(caller.sites), "created_at": now, "updated_at": now,
               "lease_until": _lease()}
     store.insert_merge(db, record)
     record = apply(db, record)
     if record["status"] == "abandoned":
         raise Conflict("The survivor was changed by someone else; reload and try again.",
                        {"version": ["Stale version."]}, code="stale_version")
-    return out(record)
+    return out(record, caller)
 
 
 def apply(db, record):
@@ -186,14 +197,18 @@ def _retire(db, record, customer_id):
         now = utcnow()
         changes = {"deleted_at": image.get("deleted_at") or now,
                    "purge_after": now + datetime.timedelta(days=archive.RESTORE_DAYS),
-                   "merged_into": record["survivor_id"], "merge_id": merge_id}
-        emitted = events.audit("customer", customer_id, "merged_into", changes_between(image, dict(image, **changes)),
-                               image["site_id"], record["created_by"])
+                   "merged_into": record["survivor_id"], "merge_id": merge_id, "site_id": record["site_id"]}
+        emitted = [events.audit("customer", customer_id, "merged_into", changes_between(image, dict(image, **changes)),
+                                image["site_id"], record["created_by"])]
+        if image["site_id"] != record["site_id"]:
+            emitted.append(moves.moved_event(customer_id, image["site_id"], record["site_id"], record["created_by"]))
         match = {"_id": customer_id, "version": image["version"], "merge_id": {"$ne": merge_id}}
-        if store.change_customer(db, match, changes, emitted) is not None:
+        if store.change_customer(db, match, changes, *emitted) is not None:
+            store.move_customer_records(db, customer_id, record["site_id"])
             return record
         current = store.find_customer(db, customer_id, include_deleted=True)
         if current is None or current.get("merge_id") == merge_id:
+            store.move_customer_records(db, customer_id, record["site_id"])
             return record
         images = dict(record["images"], **{customer_id: current})
         record = _set(db, record, images=images)
@@ -207,13 +222,33 @@ def _move_parts(db, record, part):
         if not refs:
             return
         store.save_merge_images(db, record["_id"], part, refs)
+        target = {"customer_id": survivor_id, "site_id": record["site_id"]}
+        _audit_moves(db, record, part, [(ref, target) for ref in refs], record["created_by"], "moved")
         store.move_parts(db, part, [ref["_id"] for ref in refs], merged_ids, survivor_id, record["site_id"])
+
+
+def _audit_moves(db, record, part, moved, actor, action):
+    """One audit entry per part of ``moved``, ``(before, after)`` pairs of its ``customer_id`` and
+    ``site_id`` (``before`` has its ``_id``). The event id is derived from the merge, so a step run
+    again yields the same entries, kept once."""
+    emitted = []
+    for before, after in moved:
+        owner = {"customer_id": before["customer_id"], "site_id": before["site_id"]}
+        changes = changes_between(owner, {"customer_id": after["customer_id"], "site_id": after["site_id"]})
+        event = events.audit(parts.ENTITY[part], before["_id"], action, changes, after["site_id"], actor)
+        event["event_id"] = str(uuid.uuid5(uuid.NAMESPACE_OID, "%s:%s:%s:%s" % (record["_id"], action, part,
+                                                                                  before["_id"])))
+        emitted.append(event)
+    store.queue_events(db, *emitted)
 
 
 def _move_children(db, record):
     survivor_id, actor = record["survivor_id"], record["created_by"]
     skip = [survivor_id] + record["merged_ids"]
+    scope = record.get("scope")
     for child in store.child_refs(db, record["merged_ids"], skip):
+        if scope is not None and child["site_id"] not in scope:
+            continue
         store.save_merge_images(db, record["_id"], "children", [{"_id": child["_id"], "parent_id": child["parent_id"]}])
         _reparent(db, child, child["parent_id"], survivor_id, actor)
 
@@ -234,13 +269,13 @@ def revert_merge(db, caller, merge_id):
     if record is None or not all(caller.has_site(site) for site in record["sites"]):
         raise NotFound("No such merge.")
     if record["status"] == "reverted":
-        return out(record)
+        return out(record, caller)
     if record["status"] == "abandoned":
         raise Conflict("This merge was never applied.", code="merge_abandoned")
     claimed = store.claim_merge(db, _lease(), merge_id=merge_id, status="reverting")
     if claimed is None:
         raise Conflict("This merge is being carried out right now; try again shortly.", code="merge_in_progress")
-    return out(revert(db, dict(claimed, reverted_by=caller.user_id)))
+    return out(revert(db, dict(claimed, reverted_by=caller.user_id)), caller)
 
 
 def revert(db, record):
@@ -252,14 +287,23 @@ def revert(db, record):
         if child is not None and child.get("parent_id") == survivor_id:
             _reparent(db, child, survivor_id, image["parent_id"], actor)
     for part in store.PARTS:
-        store.restore_parts(db, part, store.merge_images(db, merge_id, part), survivor_id)
+        images = store.merge_images(db, merge_id, part)
+        merged_state = {"customer_id": survivor_id, "site_id": record["site_id"]}
+        for chunk in iter(lambda: list(itertools.islice(images, BATCH)), []):
+            _audit_moves(db, record, part, [(dict(merged_state, _id=image["_id"]), image) for image in chunk], actor,
+                         "move_reverted")
+            store.restore_parts(db, part, chunk, survivor_id)
     for customer_id in record["merged_ids"]:
         current = store.find_customer(db, customer_id, include_deleted=True)
+        image = record["images"][customer_id]
         if current is not None and current.get("merge_id") == merge_id:
-            image = record["images"][customer_id]
+            moved = [] if current["site_id"] == image["site_id"] else [
+                moves.moved_event(customer_id, current["site_id"], image["site_id"], actor)]
             _restore(db, current, image, {"merge_id": merge_id}, actor,
                      events.event("customer_restored", {"customer_id": customer_id,
-                                                        "legal_name": image["legal_name"]}, image["site_id"], actor))
+                                                        "legal_name": image["legal_name"]}, image["site_id"], actor),
+                     *moved)
+        store.move_customer_records(db, customer_id, image["site_id"])
     survivor = store.find_customer(db, survivor_id, include_deleted=True)
     if survivor is not None and survivor.get("last_merge_id") == merge_id:
         image = record["images"][survivor_id]
@@ -274,14 +318,14 @@ def revert(db, record):
     return _set(db, record, status="reverted", reverted_at=utcnow(), reverted_by=actor)
 
 
-def _restore(db, current, image, match, actor, event):
+def _restore(db, current, image, match, actor, event, *moved):
     """Put ``image`` back (its version moves on; fields the image lacks are removed)."""
     fields = {key: value for key, value in image.items() if key not in KEPT}
     unset = [key for key in current if key not in image and key not in KEPT and not key.startswith("_")]
     audit = events.audit("customer", image["_id"], "merge_reverted",
                          changes_between(current, image, archive.INTERNAL_FIELDS + ("completeness",)),
                          image["site_id"], actor)
-    store.change_customer(db, dict(match, _id=image["_id"]), fields, event, audit, unset=unset)
+    store.change_customer(db, dict(match, _id=image["_id"]), fields, event, audit, *moved, unset=unset)
 
 
 def resume_stale(db):

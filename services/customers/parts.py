@@ -22,6 +22,7 @@ SORT = {"contacts": "created_at", "orders": "order_date", "payments": "payment_d
 ENTITY = {"contacts": "contact", "orders": "order", "payments": "payment", "service_records": "service_record",
           "interactions": "interaction", "opportunities": "opportunity", "followups": "followup"}
 INTERNAL = ("created_at", "updated_at", "version", "customer_id", "site_id")
+FOLLOWUP_PERMISSION = access.PART_PERMISSIONS["followups"][1]
 
 
 def check_part(part):
@@ -50,6 +51,12 @@ def _derived(part, document):
     return {}
 
 
+def _check_people(caller, customer, part, before, after):
+    """A follow-up's assignee, when set or changed, must be able to do it at the customer's site (422)."""
+    if part == "followups" and after.get("assignee_id") and after["assignee_id"] != before.get("assignee_id"):
+        access.check_user(caller, after["assignee_id"], customer["site_id"], FOLLOWUP_PERMISSION, "assignee_id")
+
+
 def _customer_for_write(db, caller, customer_id, part):
     access.require_part(caller, part, write=True)
     return archive.get_visible(db, caller, customer_id)
@@ -59,6 +66,7 @@ def create_part(db, caller, customer_id, part, data, hooks):
     check_part(part)
     customer = _customer_for_write(db, caller, customer_id, part)
     data = storable(load(SCHEMAS[part](), data))
+    _check_people(caller, customer, part, {}, data)
     now = utcnow()
     document = dict(data, _id=uuid.uuid4().hex, customer_id=customer_id, site_id=customer["site_id"],
                     created_at=now, updated_at=now, version=1, deleted_at=None, created_by=caller.user_id)
@@ -100,6 +108,7 @@ def update_part(db, caller, customer_id, part, part_id, data, hooks):
     version = data.pop("version")
     changes = storable(data)
     merged = dict(document, **changes)
+    _check_people(caller, customer, part, document, merged)
     changes.update(_derived(part, merged))
     if part == "opportunities" and changes.get("stage") and changes["stage"] != document["stage"]:
         changes["stage_history"] = document.get("stage_history", []) + [

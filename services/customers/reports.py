@@ -3,8 +3,10 @@
 Filters: ``site_id`` (one of the caller's sites, else NotFound), ``since`` and ``until`` (ISO
 dates or times; default the last 365 days, both ends included). Everything is limited to the
 caller's sites (all sites for ``sites:all``); sales also needs ``orders:read`` and the funnel
-``interactions:read``, as the records they sum do. The pipelines use only $match, $group, $unwind,
-$sort, $limit and $project, so they run on MongoDB and on the embedded server alike.
+``interactions:read``, as the records they sum do. A customer is named only where the caller sees
+its site (records follow a moved customer; older ones may not have). The pipelines use only
+$match, $group, $unwind, $sort, $limit and $project, so they run on MongoDB and on the embedded
+server alike.
 """
 import datetime
 
@@ -95,6 +97,12 @@ def by_month(days):
     return [dict(m, amount=round(m["amount"], 2)) for _, m in sorted(months.items())]
 
 
+def name_of(caller, refs, customer_id):
+    """The customer's name if it lies in the caller's sites, else None."""
+    ref = refs.get(customer_id) or {}
+    return ref.get("legal_name") if caller.has_site(ref.get("site_id")) else None
+
+
 def roll_up(caller, customer_rows, refs):
     """Per-customer totals summed onto the top account of each hierarchy the caller can see.
 
@@ -108,7 +116,7 @@ def roll_up(caller, customer_rows, refs):
                 break
             top = parent
             seen.add(top)
-        group = groups.setdefault(top, {"customer_id": top, "legal_name": (refs.get(top) or {}).get("legal_name"),
+        group = groups.setdefault(top, {"customer_id": top, "legal_name": name_of(caller, refs, top),
                                         "amount": 0.0, "orders": 0, "accounts": 0})
         group["amount"] += row["amount"]
         group["orders"] += row["orders"]
@@ -153,7 +161,7 @@ def report_sales(db, caller, filters, today=None):
         by_month=by_month(days),
         by_product=[{"product": p["_id"], "amount": round(p["amount"], 2), "quantity": p["quantity"],
                      "orders": p["orders"]} for p in products],
-        by_customer=[{"customer_id": c["_id"], "legal_name": (refs.get(c["_id"]) or {}).get("legal_name"),
+        by_customer=[{"customer_id": c["_id"], "legal_name": name_of(caller, refs, c["_id"]),
                       "site_id": c["site_id"], "amount": round(c["amount"], 2), "orders": c["orders"]}
                      for c in customers[:TOP]],
         by_group=roll_up(caller, customers, refs),

@@ -2,7 +2,7 @@
 import phonenumbers
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
-from services.common.schemas import Id
+from services.common.schemas import Email, Id, String, Url
 from services.customers import identifiers
 
 TIERS = ("vip", "key", "general")
@@ -17,7 +17,7 @@ OPEN_STAGES = STAGES[:5]
 
 def Str(max_length=200, **kwargs):
     kwargs.setdefault("allow_none", True)
-    return fields.String(validate=validate.Length(max=max_length), **kwargs)
+    return String(validate=validate.Length(max=max_length), **kwargs)
 
 
 def Money(**kwargs):
@@ -26,7 +26,7 @@ def Money(**kwargs):
 
 
 def Tags():
-    return fields.List(fields.String(validate=validate.Length(min=1, max=40)), validate=validate.Length(max=50))
+    return fields.List(String(validate=validate.Length(min=1, max=40)), validate=validate.Length(max=50))
 
 
 def _valid_phone(value, region="CN"):
@@ -38,8 +38,8 @@ def _valid_phone(value, region="CN"):
 
 
 class AddressSchema(Schema):
-    id = fields.String(dump_only=True)
-    type = fields.String(required=True, validate=validate.OneOf(ADDRESS_TYPES))
+    id = String(dump_only=True)
+    type = String(required=True, validate=validate.OneOf(ADDRESS_TYPES))
     street = Str(300)
     city = Str(100)
     province = Str(100)
@@ -50,27 +50,27 @@ class AddressSchema(Schema):
 class CustomerSchema(Schema):
     """A customer as written (create and update)."""
 
-    legal_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    legal_name = String(required=True, validate=validate.Length(min=1, max=200))
     short_name = Str(100)
     tax_id = Str(40)
     external_code = Str(64)
-    country = fields.String(load_default="CN", validate=validate.Length(min=2, max=2))
+    country = String(load_default="CN", validate=validate.Length(min=2, max=2))
     industry = Str(100)
     company_size = Str(40)
     annual_revenue = Money(allow_none=True)
-    main_products = fields.List(fields.String(validate=validate.Length(max=100)), validate=validate.Length(max=50))
-    website = fields.Url(allow_none=True, validate=validate.Length(max=300))
+    main_products = fields.List(String(validate=validate.Length(max=100)), validate=validate.Length(max=50))
+    website = Url(allow_none=True, validate=validate.Length(max=300))
     phone = Str(40)
-    email = fields.Email(allow_none=True, validate=validate.Length(max=254))
+    email = Email(allow_none=True, validate=validate.Length(max=254))
     source_channel = Str(60)
     owner_id = Str(64)
     tags = Tags()
-    status = fields.String(validate=validate.OneOf(STATUSES))
-    account_type = fields.String(validate=validate.OneOf(ACCOUNT_TYPES))
+    status = String(validate=validate.OneOf(STATUSES))
+    account_type = String(validate=validate.OneOf(ACCOUNT_TYPES))
     parent_id = Str(64)
     addresses = fields.List(fields.Nested(AddressSchema), validate=validate.Length(max=20))
-    site_id = fields.String(validate=validate.Length(min=1, max=64))
-    notes = Str(2000)
+    site_id = String(validate=validate.Length(min=1, max=64))
+    notes = Str(2000, multiline=True)
 
     @validates_schema
     def valid_phone(self, data, **kwargs):
@@ -93,14 +93,14 @@ class CustomerUpdateSchema(CustomerSchema):
 
 
 class ContactSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    name = String(required=True, validate=validate.Length(min=1, max=100))
     position = Str(100)
     phone = Str(40)
-    phone_region = fields.String(load_default="CN", validate=validate.Length(equal=2))
-    email = fields.Email(allow_none=True, validate=validate.Length(max=254))
+    phone_region = String(load_default="CN", validate=validate.Length(equal=2))
+    email = Email(allow_none=True, validate=validate.Length(max=254))
     primary = fields.Boolean(load_default=False)
     birthday = fields.Date(allow_none=True)
-    notes = Str(2000)
+    notes = Str(2000, multiline=True)
 
     @validates_schema
     def valid_phone(self, data, **kwargs):
@@ -109,17 +109,17 @@ class ContactSchema(Schema):
 
 
 class OrderLineSchema(Schema):
-    product = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    product = String(required=True, validate=validate.Length(min=1, max=200))
     quantity = fields.Float(required=True, allow_nan=False, validate=validate.Range(min=0, max=10 ** 9))
     amount = Money(required=True)
 
 
 class OrderSchema(Schema):
-    number = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    number = String(required=True, validate=validate.Length(min=1, max=64))
     order_date = fields.Date(required=True)
     lines = fields.List(fields.Nested(OrderLineSchema), required=True, validate=validate.Length(min=1, max=500))
-    currency = fields.String(load_default="CNY", validate=validate.Regexp(r"^[A-Z]{3}$"))
-    status = fields.String(load_default="confirmed", validate=validate.OneOf(
+    currency = String(load_default="CNY", validate=validate.Regexp(r"^[A-Z]{3}$"))
+    status = String(load_default="confirmed", validate=validate.OneOf(
         ("draft", "confirmed", "shipped", "completed", "cancelled")))
     contract_end_date = fields.Date(allow_none=True)
 
@@ -127,7 +127,7 @@ class OrderSchema(Schema):
 class PaymentSchema(Schema):
     payment_date = fields.Date(required=True)
     amount = Money(required=True)
-    method = fields.String(load_default="bank_transfer", validate=validate.OneOf(
+    method = String(load_default="bank_transfer", validate=validate.OneOf(
         ("bank_transfer", "acceptance_bill", "cash", "card", "other")))
     order_number = Str(64)
 
@@ -135,26 +135,26 @@ class PaymentSchema(Schema):
 class ServiceRecordSchema(Schema):
     service_date = fields.Date(required=True)
     product = Str(200)
-    issue = fields.String(required=True, validate=validate.Length(min=1, max=2000))
-    action = Str(2000)
+    issue = String(required=True, validate=validate.Length(min=1, max=2000), multiline=True)
+    action = Str(2000, multiline=True)
     engineer = Str(100)
-    status = fields.String(load_default="open", validate=validate.OneOf(("open", "in_progress", "closed")))
+    status = String(load_default="open", validate=validate.OneOf(("open", "in_progress", "closed")))
 
 
 class InteractionSchema(Schema):
-    kind = fields.String(required=True, validate=validate.OneOf(INTERACTION_KINDS))
+    kind = String(required=True, validate=validate.OneOf(INTERACTION_KINDS))
     occurred_at = fields.AwareDateTime(required=True)
-    participants = fields.List(fields.String(validate=validate.Length(max=100)), validate=validate.Length(max=50))
-    summary = fields.String(required=True, validate=validate.Length(min=1, max=2000))
-    key_points = Str(4000)
-    decisions = Str(4000)
-    next_step = Str(1000)
+    participants = fields.List(String(validate=validate.Length(max=100)), validate=validate.Length(max=50))
+    summary = String(required=True, validate=validate.Length(min=1, max=2000), multiline=True)
+    key_points = Str(4000, multiline=True)
+    decisions = Str(4000, multiline=True)
+    next_step = Str(1000, multiline=True)
     next_step_date = fields.Date(allow_none=True)
 
 
 class OpportunitySchema(Schema):
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    stage = fields.String(load_default="identified", validate=validate.OneOf(STAGES))
+    title = String(required=True, validate=validate.Length(min=1, max=200))
+    stage = String(load_default="identified", validate=validate.OneOf(STAGES))
     expected_amount = Money(allow_none=True)
     expected_close_date = fields.Date(allow_none=True)
     probability = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0, max=100))
@@ -162,11 +162,11 @@ class OpportunitySchema(Schema):
 
 
 class FollowupSchema(Schema):
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    title = String(required=True, validate=validate.Length(min=1, max=200))
     due_date = fields.Date(required=True)
     assignee_id = Str(64)
-    status = fields.String(load_default="open", validate=validate.OneOf(("open", "done", "cancelled")))
-    notes = Str(2000)
+    status = String(load_default="open", validate=validate.OneOf(("open", "done", "cancelled")))
+    notes = Str(2000, multiline=True)
 
 
 def versioned(schema_class):
@@ -177,19 +177,19 @@ def versioned(schema_class):
 
 
 class ListFilterSchema(Schema):
-    q = fields.String(validate=validate.Length(max=100))
-    tier = fields.String(validate=validate.OneOf(TIERS))
-    tag = fields.String(validate=validate.Length(max=40))
-    industry = fields.String(validate=validate.Length(max=100))
-    region = fields.String(validate=validate.Length(max=100))
-    owner_id = fields.String(validate=validate.Length(max=64))
-    lifecycle = fields.String(validate=validate.OneOf(LIFECYCLE))
-    churn_risk = fields.String(validate=validate.OneOf(("none", "low", "high")))
-    site_id = fields.String(validate=validate.Length(max=64))
-    status = fields.String(validate=validate.OneOf(STATUSES))
-    parent_id = fields.String(validate=validate.Length(max=64))
+    q = String(validate=validate.Length(max=100))
+    tier = String(validate=validate.OneOf(TIERS))
+    tag = String(validate=validate.Length(max=40))
+    industry = String(validate=validate.Length(max=100))
+    region = String(validate=validate.Length(max=100))
+    owner_id = String(validate=validate.Length(max=64))
+    lifecycle = String(validate=validate.OneOf(LIFECYCLE))
+    churn_risk = String(validate=validate.OneOf(("none", "low", "high")))
+    site_id = String(validate=validate.Length(max=64))
+    status = String(validate=validate.OneOf(STATUSES))
+    parent_id = String(validate=validate.Length(max=64))
     deleted = fields.Boolean()
-    sort = fields.String(validate=validate.OneOf([
+    sort = String(validate=validate.OneOf([
         field if not desc else "-" + field for field in (
             "legal_name", "created_at", "updated_at", "tier_rank", "annual_revenue", "completeness",
             "next_followup_date", "last_order_date") for desc in (False, True)]))
@@ -202,34 +202,34 @@ class ListFilterSchema(Schema):
 
 class CustomerOutSchema(Schema):
     id = Id()
-    site_id = fields.String()
-    legal_name = fields.String()
-    short_name = fields.String(allow_none=True)
-    tax_id = fields.String(allow_none=True)
-    external_code = fields.String(allow_none=True)
-    country = fields.String()
-    industry = fields.String(allow_none=True)
-    company_size = fields.String(allow_none=True)
+    site_id = String()
+    legal_name = String()
+    short_name = String(allow_none=True)
+    tax_id = String(allow_none=True)
+    external_code = String(allow_none=True)
+    country = String()
+    industry = String(allow_none=True)
+    company_size = String(allow_none=True)
     annual_revenue = fields.Float(allow_none=True)
-    main_products = fields.List(fields.String())
-    website = fields.String(allow_none=True)
-    phone = fields.String(allow_none=True)
-    email = fields.String(allow_none=True)
-    source_channel = fields.String(allow_none=True)
-    owner_id = fields.String(allow_none=True)
-    tags = fields.List(fields.String())
-    status = fields.String()
-    account_type = fields.String()
-    parent_id = fields.String(allow_none=True)
+    main_products = fields.List(String())
+    website = String(allow_none=True)
+    phone = String(allow_none=True)
+    email = String(allow_none=True)
+    source_channel = String(allow_none=True)
+    owner_id = String(allow_none=True)
+    tags = fields.List(String())
+    status = String()
+    account_type = String()
+    parent_id = String(allow_none=True)
     addresses = fields.List(fields.Dict())
-    notes = fields.String(allow_none=True)
-    lifecycle_stage = fields.String()
+    notes = String(allow_none=True)
+    lifecycle_stage = String()
     tier = fields.Dict()
     churn_risk = fields.Dict()
     completeness = fields.Integer()
     last_verified_at = fields.DateTime(allow_none=True)
-    next_followup_date = fields.String(allow_none=True)
-    last_order_date = fields.String(allow_none=True)
+    next_followup_date = String(allow_none=True)
+    last_order_date = String(allow_none=True)
     deleted_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
     updated_at = fields.DateTime()

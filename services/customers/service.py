@@ -11,8 +11,10 @@ RPC methods (called as ``customers.<method>``):
 - ``health() -> {service, version, db}``
 - ``create_customer(data, force=False) -> customer``: Conflict ``duplicate_tax_id`` (extra
   ``existing_id``) or ``possible_duplicate`` (extra ``candidates``, unless ``force``).
-- ``get_customer(customer_id)``, ``update_customer(customer_id, data)``,
-  ``delete_customer(customer_id, erase=False) -> {}`` (soft, restorable 30 days),
+- ``get_customer(customer_id)``, ``update_customer(customer_id, data)`` (``owner_id``: an active user of
+  the customer's site with ``customers:read``; a new ``site_id`` moves the customer's records too),
+  ``delete_customer(customer_id, erase=False) -> {}`` (soft, restorable 30 days; ``erase`` blanks the
+  personal data of the customer and its parts at once, a soft-deleted customer too),
   ``restore_customer(customer_id)``, ``verify_customer(customer_id)``
 - ``list_customers(filters={q, tier, tag, industry, region, owner_id, lifecycle, churn_risk, site_id,
   status, parent_id, deleted, sort}, limit, cursor) -> page``
@@ -32,7 +34,7 @@ RPC methods (called as ``customers.<method>``):
   ``revert_merge(merge_id) -> merge``
 - ``create_import(filename, dry_run, site_id=None) -> job``, ``append_import_chunk(import_id, seq, content_b64)``,
   ``start_import(import_id) -> job``, ``get_import(import_id) -> job``,
-  ``import_errors(import_id) -> {filename, content}`` (CSV of row, field, message)
+  ``import_errors(import_id) -> {filename, columns, rows}`` (row, field, message; audited)
 - ``export_rows(filters, cursor, limit) -> {columns, rows, next_cursor}``,
   ``record_export(filters, format, count) -> {}`` (audited)
 - ``report_tiers(filters)``, ``report_sales(filters)``, ``report_funnel(filters)``,
@@ -41,22 +43,24 @@ RPC methods (called as ``customers.<method>``):
 Timers: ``recompute_customers`` (tiers, lifecycle, churn of every customer, once per
 ``CUSTOMERS_RECOMPUTE_INTERVAL`` across replicas), ``scan_followups`` (``followup_due`` and
 ``contract_expiring`` events, every ``CUSTOMERS_SCAN_INTERVAL``), ``process_imports`` (running
-import jobs in bounded batches), ``resume_merges`` (finishes a merge or revert cut short).
+import jobs in bounded batches), ``resume_merges`` (finishes a merge or revert cut short),
+``purge_customers`` (erases soft-deleted customers past their 30 days, every ``CUSTOMERS_SCAN_INTERVAL``),
+``resume_moves`` (finishes carrying a moved customer's records to its new site).
 Subscriptions: ``feedback.feedback_received`` and ``feedback.survey_response_received`` (scores
 for churn risk).
 """
 
 from nameko.timer import timer
 
-from services.common import config
+from services.common import config, revocation
 from services.common.base import ServiceBase
 from services.common.context import CallerContext
 from services.common.entrypoints import rpc
 from services.common.events import subscribe
 from services.common.mongo import MongoDatabase
 from services.customers import (
-    archive, dedupe, effects, exports, followups, imports, insights, merge, overview, parts, reports, settings,
-    store, views,
+    archive, dedupe, effects, erasure, exports, followups, imports, insights, merge, moves, overview, parts, reports,
+    settings, store, views,
 )
 
 
@@ -66,6 +70,7 @@ class CustomersService(ServiceBase):
 
     db = MongoDatabase(name, archive.prepare_database)
     context = CallerContext()
+    learn_revocation = revocation.learn_revocation
 
     @property
     def caller(self):
@@ -172,6 +177,11 @@ class CustomersService(ServiceBase):
         """Announce due follow-ups and expiring contracts (each once); drop expired tier overrides."""
         followups.scan(self.db)
 
+    @timer(interval=config.get_float("CUSTOMERS_SCAN_INTERVAL"))
+    def purge_customers(self):
+        """Erase the personal data of customers deleted longer ago than their restore window."""
+        erasure.purge_due(self.db)
+
     @subscribe("feedback.feedback_received")
     def on_feedback_received(self, event):
         insights.record_feedback_score(self.db, event)
@@ -203,6 +213,10 @@ class CustomersService(ServiceBase):
     @timer(interval=30)
     def resume_merges(self):
         merge.resume_stale(self.db)
+
+    @timer(interval=30)
+    def resume_moves(self):
+        moves.resume(self.db)
 
     @rpc
     def create_import(self, filename, dry_run=False, site_id=None):

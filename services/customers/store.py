@@ -45,6 +45,8 @@ def ensure_indexes(db):
     db.feedback_scores.create_index([("customer_id", ASCENDING), ("at", DESCENDING)])
     customers.create_index([("followup_notice_pending", ASCENDING), ("next_followup_date", ASCENDING)])
     customers.create_index("tier.override.expires_at", sparse=True)
+    customers.create_index([("purge_after", ASCENDING), ("_id", ASCENDING)], sparse=True)
+    customers.create_index("moving_parts", sparse=True)
     db.imports.create_index([("status", ASCENDING), ("created_at", ASCENDING)])
     db.imports.create_index("_pending", sparse=True)
     db.import_chunks.create_index([("import_id", ASCENDING), ("seq", ASCENDING)])
@@ -52,6 +54,8 @@ def ensure_indexes(db):
     db.merges.create_index([("status", ASCENDING), ("lease_until", ASCENDING)])
     db.merges.create_index([("created_at", DESCENDING)])
     db.merges.create_index([("site_id", ASCENDING), ("created_at", DESCENDING)])
+    db.merges.create_index("survivor_id")
+    db.merges.create_index("merged_ids")
     db.merge_images.create_index([("merge_id", ASCENDING), ("collection", ASCENDING)])
 
 
@@ -344,19 +348,27 @@ def update_import(db, import_id, changes, *events, match=None):
 
 def claim_import(db, owner, token, until):
     """Lease a running job to ``token`` until ``until``: one nobody works on, preferring the oldest;
-    the owner that released it last may take it again at once (its reader is still open)."""
+    the owner that released it last may take it again at once (its reader is still open).
+    ``claims`` counts the leases not released since: a worker that died holding it."""
     now = utcnow()
     return db.imports.find_one_and_update(
         {"status": "running", "$or": [{"lease_until": None}, {"lease_until": {"$lt": now}},
                                       {"lease_owner": owner, "busy": False}]},
-        {"$set": {"busy": True, "lease_owner": owner, "lease_token": token, "lease_until": until}},
+        {"$set": {"busy": True, "lease_owner": owner, "lease_token": token, "lease_until": until},
+         "$inc": {"claims": 1}},
         projection=HIDDEN, sort=[("created_at", ASCENDING)], return_document=ReturnDocument.AFTER)
 
 
 def release_import(db, import_id, token, until):
     """Free the job; until ``until`` only its last owner may claim it again."""
     db.imports.update_one({"_id": import_id, "lease_token": token},
-                          {"$set": {"busy": False, "lease_until": until}})
+                          {"$set": {"busy": False, "lease_until": until, "claims": 0}})
+
+
+def abandoned_imports(db, before, limit=20):
+    """Uploads begun before ``before`` and never started (index status_1_created_at_1)."""
+    return list(db.imports.find({"status": "uploading", "created_at": {"$lt": before}}, HIDDEN)
+                .sort("created_at", ASCENDING).limit(limit))
 
 
 def save_import_chunk(db, import_id, seq, data):
@@ -517,3 +529,58 @@ def change_customer(db, match, changes, *events, unset=None):
     if unset:
         update["$unset"] = {field: "" for field in unset}
     return update_and_fetch(db.customers, match, pending_update(update, *events), HIDDEN)
+
+
+# --- moves between sites, erasure, purge ---
+
+MOVED_WITH_CUSTOMER = PARTS + ("tier_history", "feedback_scores")
+
+
+def move_customer_records(db, customer_id, site_id):
+    """Give every record of a customer (parts, deleted ones too, tier history, feedback scores) its
+    site; each by its ``(customer_id, ...)`` index. Running it again changes nothing."""
+    for collection in MOVED_WITH_CUSTOMER:
+        db[collection].update_many({"customer_id": customer_id, "site_id": {"$ne": site_id}},
+                                   {"$set": {"site_id": site_id}})
+
+
+def customers_moving(db, limit=100):
+    """Customers whose records have not all followed them to their site yet (index ``moving_parts``)."""
+    return list(db.customers.find({"moving_parts": True}, {"site_id": 1}).limit(limit))
+
+
+def finish_move(db, customer_id, site_id):
+    """Clear the move mark, unless the customer moved on again meanwhile (then it stays, to redo)."""
+    db.customers.update_one({"_id": customer_id, "site_id": site_id, "moving_parts": True},
+                            {"$unset": {"moving_parts": ""}})
+
+
+def customers_to_purge(db, now, limit=100):
+    """Soft-deleted customers past their restore window (index ``(purge_after, _id)``, one bounded range)."""
+    return list(db.customers.find({"purge_after": {"$lte": now}}, HIDDEN).sort("purge_after", ASCENDING).limit(limit))
+
+
+def part_ids(db, part, customer_id):
+    """Ids of a customer's parts, deleted ones too (index ``(customer_id, created_at)``)."""
+    return [found["_id"] for found in db[part].find({"customer_id": customer_id}, {"_id": 1})]
+
+
+def blank_parts(db, part, customer_id, changes):
+    """Set ``changes`` on every part of a customer, deleted ones too (index ``(customer_id, created_at)``)."""
+    db[part].update_many({"customer_id": customer_id}, {"$set": dict(changes, updated_at=utcnow()),
+                                                        "$inc": {"version": 1}})
+
+
+def blank_merge_images(db, customer_id, changes):
+    """Set ``changes`` on the customer's before-image in every merge it took part in (indexes
+    ``survivor_id`` and ``merged_ids``), so a revert cannot bring erased data back."""
+    update = {"$set": {"images.%s.%s" % (customer_id, field): value for field, value in changes.items()}}
+    db.merges.update_many({"survivor_id": customer_id}, update)
+    db.merges.update_many({"merged_ids": customer_id}, update)
+
+
+def erase_customer(db, customer_id, changes, *events, match=None):
+    """Blank a customer (deleted or not) with its events in the same write; True when this call did it."""
+    update = pending_update({"$set": dict(changes, updated_at=utcnow()), "$inc": {"version": 1},
+                             "$unset": {"purge_after": "", "moving_parts": ""}}, *events)
+    return db.customers.update_one(dict(match or {}, _id=customer_id), update).matched_count == 1

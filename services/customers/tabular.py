@@ -4,7 +4,7 @@ A read position is ``{"seq", "offset", "row"}``: for CSV the chunk and byte wher
 starts, for XLSX only ``row``; ``row`` is the file row last consumed (1 = the header). Nothing
 holds the whole file: CSV is split into records at the byte level (a newline ends a record outside
 a quoted field; newline, quote and delimiter bytes never occur inside a UTF-8 or GB18030
-character), XLSX is read with openpyxl in read-only mode from a temporary file.
+character), XLSX is read from a temporary file by ``xlsx``, which bounds what a workbook may expand to.
 """
 import codecs
 import csv
@@ -15,8 +15,7 @@ import re
 import tempfile
 import unicodedata
 
-import eventlet
-import openpyxl
+from services.customers import xlsx
 
 BOM = b"\xef\xbb\xbf"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -241,7 +240,8 @@ def header_of_csv(chunks, first_chunk):
 
 
 class XlsxRows:
-    """Rows of the first sheet of an XLSX file, assembled from the chunks into a temporary file.
+    """Rows of the first sheet of an XLSX file, assembled from the chunks into a temporary file and
+    read by ``xlsx.Workbook`` (bounded: see that module).
 
     The open reader is kept between batches (``rows`` continues where it stopped); a position it
     is not at (another process worked on the job) means reopening and skipping to it.
@@ -263,31 +263,32 @@ class XlsxRows:
                     out.write(data)
             os.replace(partial, self.path)
         try:
-            self.workbook = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
-        except Exception:
+            self.workbook = xlsx.Workbook(self.path)
+        except xlsx.WorkbookError as exc:
             self.discard()
-            raise FileError("The file is not a readable XLSX workbook.")
-        if not self.workbook.worksheets:
-            raise FileError("The workbook has no sheet.")
-        self.iterator = self.workbook.worksheets[0].iter_rows(values_only=True)
+            raise FileError(str(exc))
+        self.iterator = iter(self.workbook.rows)
         self.row = 0
 
     def header(self):
         self._open()
         for number, cells, after in self.rows({"row": 0}):
+            if cells is None:
+                raise FileError("The header row is longer than %d characters." % xlsx.MAX_ROW_CHARS)
             return list(cells), after
         raise FileError("The sheet is empty.")
 
     def rows(self, position):
         if self.iterator is None or self.row != position["row"]:
             self._open()
-        for cells in self.iterator:
-            self.row += 1
-            if self.row <= position["row"]:
-                if self.row % 1000 == 0:
-                    eventlet.sleep(0)
-                continue
-            yield self.row, list(cells), {"seq": 0, "offset": 0, "row": self.row}
+        try:
+            for number, cells in self.iterator:
+                self.row = number
+                if number <= position["row"]:
+                    continue
+                yield number, cells, {"seq": 0, "offset": 0, "row": number}
+        except xlsx.WorkbookError as exc:
+            raise FileError(str(exc))
 
     def close(self):
         if self.workbook is not None:
@@ -298,6 +299,11 @@ class XlsxRows:
         self.close()
         if os.path.exists(self.path):
             os.remove(self.path)
+
+
+def size(cells):
+    """About how much memory a row's cells hold (characters of its text)."""
+    return sum(len(cell) if isinstance(cell, str) else 8 for cell in cells or ())
 
 
 def is_blank(cells):

@@ -1,5 +1,6 @@
 """Checking a survey answer against the survey's questions, and what it says about satisfaction."""
 from services.common.errors import ValidationFailed
+from services.common.schemas import text_problem
 
 RANGES = {"rating": (1, 5), "nps": (0, 10)}
 TEXT_MAX = 2000
@@ -32,7 +33,10 @@ def _check(question, value):
     if not isinstance(value, str):
         return None, "Text, please."
     value = value.strip()
-    return value, None if len(value) <= limit else "At most %d characters." % limit
+    problem = text_problem(value, multiline=True)
+    if problem is None and len(value) > limit:
+        problem = "At most %d characters." % limit
+    return value, problem
 
 
 def validate(questions, answers):

@@ -8,12 +8,11 @@ CATALOGUE = Catalogue("feedback", {
     "feedback_status_changed": ("feedback_id", "customer_id", "old_status", "new_status", "reopened"),
     "feedback_resolved": ("feedback_id", "customer_id", "resolution_summary", "resolved_at", "sla_met"),
     "sla_breached": ("feedback_id", "customer_id", "severity", "assignee_id", "status", "due_at"),
-    "survey_sent": ("survey_id", "survey_title", "customer_id", "contact_id", "email", "name", "link",
-                    "expires_at", "language"),
+    "survey_sent": ("survey_id", "survey_title", "customer_id", "contact_id", "name", "expires_at", "language"),
     "survey_response_received": ("survey_id", "customer_id", "contact_id", "rating", "nps", "feedback_id"),
     "low_score_alert": ("feedback_id", "survey_id", "customer_id", "contact_id", "rating", "nps"),
     "audit": AUDIT_FIELDS,
-})
+}, sealed={"survey_sent": ("email", "link")})
 
 event = CATALOGUE.event
 

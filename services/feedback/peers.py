@@ -3,7 +3,7 @@
 Unavailable (the peer is down or slow) passes through, so the request fails with 503 before
 anything is written.
 """
-from services.common import remote
+from services.common import colleagues, remote
 from services.common.errors import NotFound, ValidationFailed
 
 PAGE = 500
@@ -36,15 +36,4 @@ def contacts(caller, customer_id, contact_ids):
 
 def check_assignee(caller, user_id, site_id):
     """The assignee must be an active user of the item's site holding ``feedback:write``."""
-    answer = remote.call("accounts", "user_directory", [user_id], token=caller.token)
-    user = next((u for u in answer.get("items", []) if u["id"] == user_id), None)
-    problem = None
-    if user is None or user.get("status") != "active":
-        problem = "No such active user."
-    elif site_id not in user.get("sites", []) and "sites:all" not in user.get("permissions", []):
-        problem = "The user does not work at this feedback's site."
-    elif "feedback:write" not in user.get("permissions", []):
-        problem = "The user may not handle feedback (feedback:write)."
-    if problem:
-        raise ValidationFailed(problem, {"assignee_id": [problem]})
-    return user
+    return colleagues.check_user(caller, user_id, site_id, "feedback:write", "assignee_id")

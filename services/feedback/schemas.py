@@ -3,6 +3,7 @@ import re
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
+from services.common.schemas import String
 from services.feedback.sla import SEVERITIES
 from services.feedback.workflow import STATUSES
 
@@ -16,7 +17,7 @@ KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 def Str(max_length, min_length=0, **kwargs):
     kwargs.setdefault("allow_none", True)
-    return fields.String(validate=validate.Length(min=min_length or None, max=max_length), **kwargs)
+    return String(validate=validate.Length(min=min_length or None, max=max_length), **kwargs)
 
 
 def Ident(**kwargs):
@@ -24,20 +25,20 @@ def Ident(**kwargs):
 
 
 def Key(**kwargs):
-    return fields.String(validate=validate.Regexp(KEY, error="Lower-case letters, digits and _ (max 40)."),
+    return String(validate=validate.Regexp(KEY, error="Lower-case letters, digits and _ (max 40)."),
                          **kwargs)
 
 
 class FeedbackCreateSchema(Schema):
     customer_id = Ident(required=True, allow_none=False)
     contact_id = Ident()
-    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
-    type = fields.String(required=True, validate=validate.OneOf(TYPES))
+    channel = String(required=True, validate=validate.OneOf(CHANNELS))
+    type = String(required=True, validate=validate.OneOf(TYPES))
     category = Key(required=True)
-    severity = fields.String(load_default="normal", validate=validate.OneOf(SEVERITIES))
+    severity = String(load_default="normal", validate=validate.OneOf(SEVERITIES))
     rating = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=5))
     subject = Str(200)
-    text = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+    text = String(required=True, validate=validate.Length(min=1, max=4000), multiline=True)
     order_id = Ident()
     service_record_id = Ident()
     due_at = fields.AwareDateTime(allow_none=True, metadata={
@@ -46,39 +47,39 @@ class FeedbackCreateSchema(Schema):
 
 class ConfirmationSchema(Schema):
     confirmed = fields.Boolean(required=True)
-    note = Str(1000)
+    note = Str(1000, multiline=True)
 
 
 class FeedbackUpdateSchema(Schema):
     version = fields.Integer(required=True, strict=True)
-    status = fields.String(validate=validate.OneOf(STATUSES))
+    status = String(validate=validate.OneOf(STATUSES))
     assignee_id = Ident(allow_none=False)
-    severity = fields.String(validate=validate.OneOf(SEVERITIES))
+    severity = String(validate=validate.OneOf(SEVERITIES))
     category = Key()
     subject = Str(200)
     order_id = Ident()
     service_record_id = Ident()
-    resolution_summary = Str(2000, 1, allow_none=False)
+    resolution_summary = Str(2000, 1, allow_none=False, multiline=True)
     customer_confirmation = fields.Nested(ConfirmationSchema)
-    note = Str(1000, metadata={"description": "why the status changed; kept in the history"})
+    note = Str(1000, multiline=True, metadata={"description": "why the status changed; kept in the history"})
 
 
 class ResponseSchema(Schema):
-    kind = fields.String(required=True, validate=validate.OneOf(("note", "reply")))
-    text = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+    kind = String(required=True, validate=validate.OneOf(("note", "reply")))
+    text = String(required=True, validate=validate.Length(min=1, max=4000), multiline=True)
 
 
 class FeedbackFilterSchema(Schema):
-    status = fields.String(validate=validate.OneOf(STATUSES))
-    severity = fields.String(validate=validate.OneOf(SEVERITIES))
-    category = fields.String(validate=validate.Length(max=40))
-    channel = fields.String(validate=validate.OneOf(CHANNELS))
-    type = fields.String(validate=validate.OneOf(TYPES))
-    assignee_id = fields.String(validate=validate.Length(max=64))
-    customer_id = fields.String(validate=validate.Length(max=64))
-    site_id = fields.String(validate=validate.Length(max=64))
+    status = String(validate=validate.OneOf(STATUSES))
+    severity = String(validate=validate.OneOf(SEVERITIES))
+    category = String(validate=validate.Length(max=40))
+    channel = String(validate=validate.OneOf(CHANNELS))
+    type = String(validate=validate.OneOf(TYPES))
+    assignee_id = String(validate=validate.Length(max=64))
+    customer_id = String(validate=validate.Length(max=64))
+    site_id = String(validate=validate.Length(max=64))
     overdue = fields.Boolean()
-    sort = fields.String(validate=validate.OneOf([p + f for f in SORTS for p in ("", "-")]))
+    sort = String(validate=validate.OneOf([p + f for f in SORTS for p in ("", "-")]))
 
 
 class SlaHoursSchema(Schema):
@@ -101,10 +102,10 @@ class SettingsSchema(Schema):
 
 class QuestionSchema(Schema):
     id = Key(metadata={"description": "default q1, q2, ... by position"})
-    kind = fields.String(required=True, validate=validate.OneOf(QUESTION_KINDS))
-    text = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    kind = String(required=True, validate=validate.OneOf(QUESTION_KINDS))
+    text = String(required=True, validate=validate.Length(min=1, max=500))
     required = fields.Boolean(load_default=True)
-    options = fields.List(fields.String(validate=validate.Length(min=1, max=200)),
+    options = fields.List(String(validate=validate.Length(min=1, max=200)),
                           validate=validate.Length(min=2, max=20))
     max_length = fields.Integer(strict=True, validate=validate.Range(min=1, max=4000))
 
@@ -121,9 +122,9 @@ class QuestionSchema(Schema):
 
 
 class SurveyCreateSchema(Schema):
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    intro = Str(2000)
-    language = fields.String(load_default="zh-CN", validate=validate.OneOf(LANGUAGES))
+    title = String(required=True, validate=validate.Length(min=1, max=200))
+    intro = Str(2000, multiline=True)
+    language = String(load_default="zh-CN", validate=validate.OneOf(LANGUAGES))
     site_id = Ident(allow_none=False)
     questions = fields.List(fields.Nested(QuestionSchema), required=True, validate=validate.Length(min=1, max=50))
 
@@ -140,7 +141,7 @@ class SendSchema(Schema):
 
 
 class ReportFilterSchema(Schema):
-    site_id = fields.String(validate=validate.Length(min=1, max=64))
+    site_id = String(validate=validate.Length(min=1, max=64))
     since = fields.AwareDateTime()
     until = fields.AwareDateTime()
 

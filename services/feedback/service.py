@@ -29,19 +29,25 @@ RPC methods (called as ``feedback.<method>``):
 - ``add_response(feedback_id, data={kind: note|reply, text}) -> item``
 - ``open_feedback_count(customer_id) -> {customer_id, open, overdue}`` (feedback:read or
   customers:read; counts only the caller's sites)
-- ``get_settings(site_id)``, ``update_settings(site_id, data={version, categories, sla_hours})``
-  -> ``{site_id, categories, sla_hours: {critical, high, normal, low}, version}``
+- ``get_settings(site_id)`` (feedback:read), ``update_settings(site_id, data={version, categories,
+  sla_hours})`` (settings:write) -> ``{site_id, categories, sla_hours: {critical, high, normal, low},
+  version}``
 - ``create_survey(data={title, intro, language, site_id, questions: [{id, kind: rating|nps|choice|
   text, text, required, options, max_length}]}) -> survey``; ``get_survey(survey_id)``;
   ``list_surveys(limit, cursor) -> page``
 - ``send_survey(survey_id, data={customer_id, contact_ids}) -> {survey_id, customer_id,
   expires_at, sent: [{contact_id, name, email, link_id}]}``: one single-use link per contact
-  (30 days), each announced by ``feedback.survey_sent`` (needs contacts:read for the contacts).
+  (30 days), each announced by ``feedback.survey_sent`` (needs contacts:read for the contacts);
+  the customer must be of the survey's site (ValidationFailed on ``customer_id``).
 - ``survey_for_token(token) -> {title, intro, language, questions, recipient, expires_at}`` and
   ``answer_survey(token, answers) -> {status, message}``: public; NotFound ``survey_link_invalid``,
   BadRequest ``survey_link_used`` / ``survey_link_expired``; ValidationFailed naming each missing
   or bad answer by question id.
 - ``report_satisfaction(filters={site_id, since, until})`` (reports:read): see ``reports``.
+
+Events consumed: ``customers.customer_moved`` (the customer's items and survey links follow it
+to its new site), ``customers.customer_erased`` and ``customers.customer_purged`` (its contacts'
+names, e-mails and ids are blanked on links and items); see ``customer_changes``.
 
 Timers: ``scan_sla`` every ``FEEDBACK_SLA_SCAN_INTERVAL`` seconds marks overdue open items as
 breached (once, ``feedback.sla_breached``) and completes low-score items a crash left behind.
@@ -50,11 +56,13 @@ import logging
 
 from pymongo.errors import PyMongoError
 
+from services.common import revocation
 from services.common.base import ServiceBase
 from services.common.context import CallerContext
 from services.common.entrypoints import rpc
+from services.common.events import subscribe
 from services.common.mongo import MongoDatabase
-from services.feedback import items, reports, settings, store, surveys
+from services.feedback import customer_changes, items, reports, settings, store, surveys
 from services.feedback.sla import configured_timer
 
 log = logging.getLogger(__name__)
@@ -66,6 +74,7 @@ class FeedbackService(ServiceBase):
 
     db = MongoDatabase(name, store.ensure_indexes)
     context = CallerContext()
+    learn_revocation = revocation.learn_revocation
 
     @property
     def caller(self):
@@ -147,3 +156,15 @@ class FeedbackService(ServiceBase):
     @rpc
     def report_satisfaction(self, filters=None):
         return reports.satisfaction(self.db, self.caller, filters)
+
+    @subscribe("customers.customer_moved")
+    def on_customer_moved(self, event):
+        customer_changes.move_customer(self.db, event)
+
+    @subscribe("customers.customer_erased")
+    def on_customer_erased(self, event):
+        customer_changes.erase_customer(self.db, event)
+
+    @subscribe("customers.customer_purged")
+    def on_customer_purged(self, event):
+        customer_changes.erase_customer(self.db, event)

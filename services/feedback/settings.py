@@ -1,4 +1,7 @@
-"""Per-site settings of feedback handling: the categories offered and the SLA hours per severity."""
+"""Per-site settings of feedback handling: the categories offered and the SLA hours per severity.
+
+Reading them needs ``feedback:read``; changing them needs ``settings:write`` (managers and
+admins), never plain ``feedback:write``, and the site must be one of the caller's."""
 from services.common.errors import Conflict, NotFound
 from services.common.events import changes_between, jsonable
 from services.common.schemas import load
@@ -27,7 +30,7 @@ def get_settings(db, caller, site_id):
 
 
 def update_settings(db, caller, site_id, data):
-    caller.require("feedback:write")
+    caller.require("settings:write")
     _visible_site(caller, site_id)
     data = load(schemas.SettingsSchema(), data)
     version = data.pop("version")

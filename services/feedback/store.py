@@ -74,6 +74,24 @@ def update_feedback(db, feedback_id, version, changes, *events, push=None):
                                            return_document=ReturnDocument.AFTER)
 
 
+def feedback_elsewhere(db, customer_id, site_id):
+    """A customer's items outside ``site_id`` (index customer_id + status)."""
+    return list(db.feedback.find({"customer_id": customer_id, "site_id": {"$ne": site_id}}, HIDDEN))
+
+
+def move_feedback(db, feedback_id, from_site, to_site, *events):
+    """Move one item if it is still at ``from_site``; 1 when moved, else 0 (index _id)."""
+    update = {"$set": {"site_id": to_site, "updated_at": utcnow()}, "$inc": {"version": 1}}
+    result = db.feedback.update_one({"_id": feedback_id, "site_id": from_site}, pending_update(update, *events))
+    return result.modified_count
+
+
+def blank_feedback_contacts(db, customer_id):
+    """Forget which contact gave each item of a customer (index customer_id + status)."""
+    db.feedback.update_many({"customer_id": customer_id, "contact_id": {"$ne": None}},
+                            {"$set": {"contact_id": None, "updated_at": utcnow()}, "$inc": {"version": 1}})
+
+
 def overdue_unbreached(db, open_states, now, limit=200):
     query = {"status": {"$in": list(open_states)}, "due_at": {"$lte": now}, "sla_breached_at": None}
     return list(db.feedback.find(query, HIDDEN).sort("due_at", ASCENDING).limit(limit))
@@ -158,9 +176,25 @@ def clear_feedback_pending(db, token_hash):
     db.survey_links.update_one({"_id": token_hash}, {"$unset": {"feedback_pending": ""}})
 
 
-def links_of_survey(db, survey_id):
-    """Every link of a survey (one equality on the ``survey_id`` index)."""
-    return list(db.survey_links.find({"survey_id": survey_id}, HIDDEN).batch_size(500))
+def links_of_survey(db, survey_id, scope):
+    """The links of a survey within ``scope`` (a site filter; one equality on the ``survey_id`` index)."""
+    return list(db.survey_links.find(dict(scope, survey_id=survey_id), HIDDEN).batch_size(500))
+
+
+def move_links(db, customer_id, site_id):
+    """Take a customer's survey links to ``site_id`` (index customer_id + created_at)."""
+    db.survey_links.update_many({"customer_id": customer_id, "site_id": {"$ne": site_id}},
+                                {"$set": {"site_id": site_id, "updated_at": utcnow()}, "$inc": {"version": 1}})
+
+
+def blank_links(db, customer_id, blanks):
+    """Set ``blanks`` on every survey link of a customer and end its live links (index customer_id
+    + created_at)."""
+    now = utcnow()
+    db.survey_links.update_many({"customer_id": customer_id, "used_at": None, "expires_at": {"$gt": now}},
+                                {"$set": {"expires_at": now}})
+    db.survey_links.update_many({"customer_id": customer_id},
+                                {"$set": dict(blanks, updated_at=now), "$inc": {"version": 1}})
 
 
 def iterate_links(db, query, projection=None):

@@ -74,10 +74,11 @@ def get_survey(db, caller, survey_id):
 
 
 def survey_results(db, caller, survey_id):
-    """Per-question results and the latest answers of one survey of the caller's sites."""
+    """Per-question results and the latest answers of one survey of the caller's sites, from the
+    links of the caller's sites only (a link follows its customer when the customer moves)."""
     caller.require("feedback:read")
     survey = visible_survey(caller, store.find_survey(db, survey_id))
-    return results.summarise(survey, store.links_of_survey(db, survey_id))
+    return results.summarise(survey, store.links_of_survey(db, survey_id, caller.site_filter()))
 
 
 def list_surveys(db, caller, limit, cursor):
@@ -87,12 +88,16 @@ def list_surveys(db, caller, limit, cursor):
 
 
 def send_survey(db, caller, survey_id, data):
-    """One single-use link per chosen contact, each announced by a ``survey_sent`` event."""
+    """One single-use link per chosen contact, each announced by a ``survey_sent`` event; the
+    customer must be of the survey's site."""
     caller.require("feedback:write")
     survey = visible_survey(caller, store.find_survey(db, survey_id))
     data = load(schemas.SendSchema(), data)
     contact_ids = list(dict.fromkeys(data["contact_ids"]))
     customer = peers.customer(caller, data["customer_id"])
+    if customer["site_id"] != survey["site_id"]:
+        raise ValidationFailed("The customer is not of the survey's site.",
+                               {"customer_id": ["Not a customer of the survey's site."]})
     contacts = peers.contacts(caller, customer["id"], contact_ids)
     without_email = [c["id"] for c in contacts if not c.get("email")]
     if without_email:
@@ -111,9 +116,9 @@ def send_survey(db, caller, survey_id, data):
                 "feedback_id": None}
         links.append(pending_insert(link, events.event("survey_sent", {
             "survey_id": survey_id, "survey_title": survey["title"], "customer_id": customer["id"],
-            "contact_id": contact["id"], "email": contact["email"], "name": contact["name"],
-            "link": "%s/s/%s" % (base, token), "expires_at": jsonable(expires), "language": survey["language"]},
-            site, caller.user_id)))
+            "contact_id": contact["id"], "name": contact["name"], "expires_at": jsonable(expires),
+            "language": survey["language"]}, site, caller.user_id,
+            secret={"email": contact["email"], "link": "%s/s/%s" % (base, token)})))
         sent.append({"contact_id": contact["id"], "name": contact["name"], "email": contact["email"],
                      "link_id": link["link_id"]})
     store.insert_links(db, links)

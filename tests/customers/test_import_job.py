@@ -76,7 +76,8 @@ def test_bad_rows_are_reported_and_the_rest_imported(db):
     assert [(e["row"], e["field"]) for e in job["errors_sample"]] == [(4, "tax_id"), (7, "email"), (10, "legal_name")]
     report = imports.import_errors(db, SALES, job["id"])
     assert report["filename"] == "customers-errors.csv"
-    assert report["content"].splitlines()[0] == "row,field,message" and len(report["content"].splitlines()) == 4
+    assert report["columns"] == ["row", "field", "message"] and [r[:2] for r in report["rows"]] == [
+        [4, "tax_id"], [7, "email"], [10, "legal_name"]]
     assert live_customers(db) == 7
 
 
@@ -86,7 +87,8 @@ def test_dry_run_validates_and_writes_nothing(db):
     assert job["status"] == "completed" and job["dry_run"]
     assert (job["created"], job["failed"]) == (5, 1)
     assert live_customers(db) == 0
-    assert "_outbox" not in db.imports.find_one({"_id": job["id"]})
+    audited = db.imports.find_one({"_id": job["id"]})["_outbox"]  # a dry run is audited, nothing else
+    assert [(e["type"], e["data"]["action"]) for e in audited] == [("customers.audit", "dry_run")]
 
 
 def test_a_key_twice_in_one_file_updates_the_first(db):

@@ -1,0 +1,35 @@
+"""A site's customer settings: tier thresholds, follow-up cadence per tier and review period.
+
+(A site's feedback settings are at ``/feedback/settings/{site_id}``.) ``/customers/settings/x``
+is never taken for a customer's path: werkzeug tries a fixed segment before an id.
+"""
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from gateway.extensions import rpc
+from gateway.schemas import settings as s
+from gateway.schemas.common import error_responses
+from gateway.security import authenticated, rpc_context
+
+blp = Blueprint("settings", __name__, url_prefix="/api/v1", description="A site's customer settings")
+
+
+@blp.route("/customers/settings/<site_id>")
+class CustomerSettings(MethodView):
+    @authenticated(blp)
+    @blp.response(200, s.CustomerSettingsSchema)
+    @error_responses(blp, 403, 404)
+    def get(self, site_id):
+        """A site's tier thresholds, follow-up days per tier and review period (customers:read);
+        a site that never saved settings shows the defaults with version 0."""
+        return rpc.call("customers", "get_settings", site_id, context=rpc_context())
+
+    @authenticated(blp)
+    @blp.arguments(s.CustomerSettingsUpdateSchema)
+    @blp.response(200, s.CustomerSettingsSchema)
+    @error_responses(blp, 403, 404, 409)
+    def put(self, body, site_id):
+        """Change a site's tier thresholds, follow-up days or review period (settings:write, on one
+        of your sites); tiers are recomputed soon after. 409 on a stale version; 422 when the
+        thresholds do not rise from key to VIP."""
+        return rpc.call("customers", "update_settings", site_id, body, context=rpc_context())

@@ -1,0 +1,22 @@
+"""Users a record names (a customer's owner, a follow-up's or a feedback's assignee), checked with
+accounts, the service that owns them: one rule for every service."""
+from services.common import remote
+from services.common.errors import ValidationFailed
+
+
+def check_user(caller, user_id, site_id, permission, field):
+    """The user ``user_id`` must be active, work at ``site_id`` (or hold ``sites:all``) and hold
+    ``permission``; 422 on ``field`` otherwise; -> the user's directory entry. Accounts is asked as
+    the caller, so a user outside the caller's sites is unknown; accounts down is 503, never a pass."""
+    answer = remote.call("accounts", "user_directory", [user_id], token=caller.token)
+    user = next((u for u in answer.get("items", []) if u["id"] == user_id), None)
+    problem = None
+    if user is None or user.get("status") != "active":
+        problem = "No such active user."
+    elif site_id not in user.get("sites", []) and "sites:all" not in user.get("permissions", []):
+        problem = "The user does not work at this record's site."
+    elif permission not in user.get("permissions", []):
+        problem = "The user lacks the %s permission." % permission
+    if problem:
+        raise ValidationFailed(problem, {field: [problem]})
+    return user
