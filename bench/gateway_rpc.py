@@ -32,7 +32,8 @@ def measure(url, total, concurrency):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("base_url", nargs="?", default="http://localhost:8000")
+    parser.add_argument("base_url", nargs="?", default="http://localhost:8001",
+                        help="the gateway's internal listener (GATEWAY_INTERNAL_PORT)")
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=8)
     args = parser.parse_args()

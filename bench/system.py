@@ -124,7 +124,7 @@ class Gunicorn:
 
     def __init__(self, app, env, log_path):
         self.port = servers.free_port()
-        self.env = processes.process_env({**env, "GATEWAY_PORT": str(self.port)})
+        self.env = processes.process_env({**env, "GATEWAY_PORT": str(self.port), "GATEWAY_INTERNAL_PORT": "0"})
         self.app = app
         self.log_path = log_path
         self.proc = None

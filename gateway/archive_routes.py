@@ -128,12 +128,11 @@ def get_import(import_id):
               description="One line per rejected value: row, field, message")
 @error_responses(blp, 403, 404)
 def import_errors(import_id):
-    """The rows an import rejected, as a CSV download."""
+    """The rows an import rejected, as a CSV download (UTF-8 with a BOM; text a spreadsheet would run
+    as a formula starts with an apostrophe, as in the export); audited."""
     result = customers("import_errors", import_id)
-    content = result["content"]
-    if not content.startswith(downloads.BOM):
-        content = downloads.BOM + content
-    return Response(content.encode("utf-8"), mimetype=downloads.CSV_TYPE, headers=attachment(result["filename"]))
+    content = b"".join(downloads.csv_lines([result]))
+    return Response(content, mimetype=downloads.CSV_TYPE, headers=attachment(result["filename"]))
 
 
 # Export
@@ -223,7 +222,7 @@ def merge(body, customer_id):
 @authenticated(blp)
 @blp.arguments(PageQuerySchema, location="query", unknown=RAISE)
 @blp.response(200, page_schema(s.MergeSchema))
-@error_responses(blp, 403)
+@error_responses(blp, 400, 403)
 def list_merges(args):
     """Merges whose surviving customer is in your sites, newest first, to review or revert (customers:write)."""
     return customers("list_merges", limit=args["limit"], cursor=args.get("cursor"))

@@ -14,7 +14,7 @@ blp = Blueprint("audit", __name__, url_prefix="/api/v1", description="The audit 
 @authenticated(blp)
 @blp.arguments(s.AuditQuerySchema, location="query", unknown=RAISE)
 @blp.response(200, page_schema(s.AuditEntrySchema))
-@error_responses(blp, 403)
+@error_responses(blp, 400, 403)
 def list_audit(args):
     """Audit entries matching the filters (audit:read)."""
     filters, limit, cursor = split_page(args)

@@ -2,7 +2,9 @@
 written row by row to a temporary file. Neither holds more than one page of rows in memory.
 
 A page is ``{"columns": [...], "rows": [[...], ...], "next_cursor": ...}``; ``pages`` is an
-iterator of them. Text a spreadsheet would run as a formula is prefixed with an apostrophe.
+iterator of them. Every cell goes through ``safe_cell``: text a spreadsheet would run as a formula
+is prefixed with an apostrophe, and characters a file cannot hold (control characters, which XML
+forbids) become U+FFFD, so data stored before input was checked still exports.
 """
 import csv
 import io
@@ -10,6 +12,8 @@ import re
 import tempfile
 
 from openpyxl import Workbook
+
+from services.common.schemas import CONTROL_IN_TEXT
 
 BOM = "\ufeff"
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -19,11 +23,14 @@ _SIGNED_NUMBER = re.compile(r"[+-][0-9 ().-]*")
 
 
 def safe_cell(value):
-    """A cell value a spreadsheet shows as data: lists joined, formula-like text defused."""
+    """A cell value a spreadsheet shows as data: lists joined, formula-like text defused, unwritable
+    characters replaced."""
     if value is None:
         return ""
     if isinstance(value, (list, tuple)):
         value = ", ".join(str(item) for item in value)
+    if isinstance(value, str):
+        value = CONTROL_IN_TEXT.sub("\ufffd", value)
     if isinstance(value, str) and value and (
             value.startswith(_FORMULA_START) or value[0] in "+-" and not _SIGNED_NUMBER.fullmatch(value)):
         return "'" + value

@@ -5,6 +5,9 @@ from datetime import date, datetime, timezone
 from marshmallow import RAISE, Schema, fields, pre_dump, validate
 
 from gateway.extensions import ErrorSchema
+from services.common import paging
+from services.common.errors import BadRequest
+from services.common.schemas import Email, String, Url  # noqa: F401 (the fields every area uses)
 
 MAX_LIMIT = 500
 # A record's version is stored as a 64-bit integer: anything larger cannot be a version you read.
@@ -67,15 +70,34 @@ class Timestamp(fields.DateTime):
         return super()._serialize(value, attr, obj, **kwargs)
 
 
-def Text(max_length, min_length=0, **kwargs):
-    return fields.String(validate=validate.Length(min=min_length or None, max=max_length), **kwargs)
+def Text(max_length, min_length=0, multiline=False, **kwargs):
+    """Text input of a length; control characters are 422 (tab and line breaks too unless ``multiline``)."""
+    return String(validate=validate.Length(min=min_length or None, max=max_length), multiline=multiline, **kwargs)
+
+
+class Cursor(fields.String):
+    """A list's ``cursor``: opaque, signed by the service that made it. One of another shape is a
+    400 naming ``cursor`` (not a 422: nothing about it can be corrected but by passing
+    ``next_cursor`` unchanged); the service checks the signature and the list it belongs to."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("metadata", {"description": (
+            "next_cursor of the previous page, unchanged (opaque and signed; another value, or a cursor "
+            "of another list or sort, is 400)")})
+        super().__init__(validate=validate.Length(max=paging.MAX_CURSOR), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs)
+        if not paging.CURSOR_SHAPE.fullmatch(value) or len(value) > paging.MAX_CURSOR:
+            raise BadRequest("The cursor is not valid.", fields={"cursor": [paging.BAD_CURSOR]})
+        return value
 
 
 class PageQuerySchema(StrictSchema):
     limit = QueryInteger(
         load_default=DEFAULT_LIMIT, validate=validate.Range(min=1, max=MAX_LIMIT),
         metadata={"description": "Items per page (1-500)"})
-    cursor = Text(200, metadata={"description": "next_cursor of the previous page"})
+    cursor = Cursor()
 
 
 class PageSchema(Schema):

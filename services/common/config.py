@@ -12,9 +12,14 @@ VARIABLES = {
     "CRM_EMBEDDED_MONGO_PORT": ("27117", "Port of the embedded MongoDB-wire server started when MONGO_URI is unset."),
     "CRM_VAR_DIR": ("./var", "Where local runs keep data, keys and mail."),
     "GATEWAY_PORT": ("8000", "Port the gateway listens on."),
+    "GATEWAY_INTERNAL_PORT": ("8001", "Port of the gateway's internal listener: `/metrics` and per-service health "
+                                      "(never publish it; 0: not served)."),
     "CRM_UI_DIR": ("", "Built web UI the gateway serves at `/` (default: ui/dist of the checkout)."),
     "GATEWAY_WORKERS": ("3", "gunicorn worker processes of the gateway."),
     "GATEWAY_THREADS": ("8", "Threads per gunicorn worker."),
+    "CRM_TRUSTED_PROXIES": ("0", "Reverse proxies in front of the gateway that set X-Forwarded-For (e.g. 1 behind "
+                                 "one ingress); the client address sign-in throttling counts comes from there. "
+                                 "0: the header is ignored."),
     "RPC_TIMEOUT": ("5", "Seconds the gateway (and a service calling another) waits for an RPC reply."),
     "SEARCH_TIME_LIMIT": ("4", "Seconds a list or search may spend in the database before it is refused "
                                 "(503 `search_too_broad`); keep it under RPC_TIMEOUT."),

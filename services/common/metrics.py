@@ -88,8 +88,10 @@ class Observability(DependencyProvider):
         entrypoint, kind = worker_ctx.entrypoint, _kind(worker_ctx.entrypoint)
         elapsed = time.perf_counter() - started
         ENTRYPOINT_SECONDS.labels(self.service, kind, entrypoint.method_name, outcome).observe(elapsed)
-        # One line per RPC and event handled (timers only at DEBUG: they fire every second).
-        log.log(logging.DEBUG if kind == "timer" else logging.INFO, "%s %s %s in %.1f ms",
+        # One line per RPC and event handled (timers, and the revocation polls every process makes
+        # every few seconds, only at DEBUG).
+        quiet = kind == "timer" or entrypoint.method_name == "revocations_since"
+        log.log(logging.DEBUG if quiet else logging.INFO, "%s %s %s in %.1f ms",
                 kind, entrypoint.method_name, outcome, elapsed * 1000,
                 extra={"entrypoint": entrypoint.method_name, "kind": kind, "outcome": outcome,
                        "duration_ms": round(elapsed * 1000, 1), "event_type": _event_type(worker_ctx)})

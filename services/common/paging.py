@@ -1,16 +1,35 @@
-"""Cursor pagination over (sort field, _id): ``{"items", "next_cursor", "total"}``."""
+"""Cursor pagination over (sort field, _id): ``{"items", "next_cursor", "total"}``.
+
+A cursor is opaque to clients: the last item's sort value and id and the list's total as plain
+JSON (each value tagged with its type), then an HMAC of that text and of the list it belongs to
+(collection, sort field and direction), keyed with ``keyring.derived_key("cursor")``. Only a
+cursor this deployment made for this very list is accepted; anything else is a 400 naming
+``cursor``, and nothing from a cursor ever reaches a query but plain values of the expected types.
+"""
 import base64
 import binascii
+import datetime
+import hashlib
+import hmac
+import json
+import re
 import time
 
-from bson import json_util
+from bson import ObjectId
+from bson.errors import InvalidId
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import ExecutionTimeout
 
-from services.common.errors import Unavailable, ValidationFailed
+from services.common import keyring
+from services.common.errors import BadRequest, Unavailable, ValidationFailed
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
+MAX_CURSOR = 2048
+MAC_BYTES = 16
+CURSOR_SHAPE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+BAD_CURSOR = "Not a cursor of this list: pass next_cursor of the previous page unchanged."
 
 
 def check_limit(limit):
@@ -21,19 +40,85 @@ def check_limit(limit):
     return limit
 
 
-def encode_cursor(value, ident, total):
-    return base64.urlsafe_b64encode(json_util.dumps([value, ident, total]).encode()).decode()
+def _b64(data):
+    return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
 
 
-def decode_cursor(cursor):
-    """(sort value, id, total) of the last item of the previous page."""
+def _unb64(text):
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _mac(list_key, body):
+    return hmac.new(keyring.derived_key("cursor"), ("%s\n%s" % (list_key, body)).encode("utf-8"),
+                    hashlib.sha256).digest()[:MAC_BYTES]
+
+
+def _tagged(value):
+    """A sort value or id as ``[type, plain value]``; TypeError for any other type."""
+    if value is None:
+        return ["n", None]
+    if isinstance(value, bool):
+        return ["b", value]
+    if isinstance(value, int):
+        return ["i", value]
+    if isinstance(value, float):
+        return ["f", value]
+    if isinstance(value, str):
+        return ["s", value]
+    if isinstance(value, datetime.datetime):
+        aware = value if value.tzinfo else value.replace(tzinfo=datetime.timezone.utc)
+        return ["t", (aware - _EPOCH) // datetime.timedelta(milliseconds=1)]
+    if isinstance(value, ObjectId):
+        return ["o", str(value)]
+    raise TypeError("a cursor holds no %s" % type(value).__name__)
+
+
+_PLAIN = {"n": type(None), "b": bool, "i": int, "f": float, "s": str, "t": int, "o": str}
+
+
+def _untagged(pair):
+    """The value of a ``_tagged`` pair; ValueError unless it is exactly one of those."""
+    if not (isinstance(pair, list) and len(pair) == 2 and pair[0] in _PLAIN):
+        raise ValueError(pair)
+    tag, value = pair
+    if type(value) is not _PLAIN[tag]:
+        raise ValueError(pair)
+    if tag == "t":
+        return _EPOCH + datetime.timedelta(milliseconds=value)
+    if tag == "o":
+        return ObjectId(value)
+    return value
+
+
+def list_key(collection, sort_field, descending):
+    """What a cursor is bound to: the collection, its database, the sort field and direction."""
+    return "%s:%s%s" % (collection.full_name, "-" if descending else "", sort_field)
+
+
+def encode_cursor(key, value, ident, total):
+    text = json.dumps([_tagged(value), _tagged(ident), total], separators=(",", ":"), ensure_ascii=False)
+    body = _b64(text.encode("utf-8"))
+    return "%s.%s" % (body, _b64(_mac(key, body)))
+
+
+def decode_cursor(key, cursor):
+    """(sort value, id, total) of the last item of the previous page; BadRequest unless ``cursor``
+    is one ``encode_cursor`` made for ``key``."""
     try:
-        value, ident, total = json_util.loads(base64.urlsafe_b64decode(cursor.encode()))
-        if not isinstance(total, int):
+        if not isinstance(cursor, str) or len(cursor) > MAX_CURSOR or not CURSOR_SHAPE.fullmatch(cursor):
+            raise ValueError("shape")
+        body, mac = cursor.split(".")
+        if not hmac.compare_digest(_unb64(mac), _mac(key, body)):
+            raise ValueError("signature")
+        value, ident, total = json.loads(_unb64(body))
+        if isinstance(total, bool) or not isinstance(total, int) or total < 0:
             raise ValueError(total)
+        value, ident = _untagged(value), _untagged(ident)
+        if ident is None or isinstance(ident, (bool, float)):
+            raise ValueError(ident)
         return value, ident, total
-    except (ValueError, TypeError, binascii.Error):
-        raise ValidationFailed(fields={"cursor": ["Not a valid cursor."]})
+    except (ValueError, TypeError, binascii.Error, InvalidId):
+        raise BadRequest("The cursor is not valid.", fields={"cursor": [BAD_CURSOR]})
 
 
 def page(collection, query, sort_field, descending=True, limit=None, cursor=None, projection=None,
@@ -52,6 +137,7 @@ def page(collection, query, sort_field, descending=True, limit=None, cursor=None
     direction = DESCENDING if descending else ASCENDING
     order = [(sort_field, direction), ("_id", direction)]
     budget = Budget(time_limit)
+    key = list_key(collection, sort_field, descending)
 
     def fetch(find, count):
         return list(budget.bound(collection.find(find, projection).sort(order).limit(count)))
@@ -61,7 +147,7 @@ def page(collection, query, sort_field, descending=True, limit=None, cursor=None
             total = collection.count_documents(query, **budget.options())
             documents = fetch(query, limit + 1)
         else:
-            value, ident, total = decode_cursor(cursor)
+            value, ident, total = decode_cursor(key, cursor)
             op = "$lt" if descending else "$gt"
             documents = []
             if sort_field != "_id":
@@ -78,7 +164,7 @@ def page(collection, query, sort_field, descending=True, limit=None, cursor=None
     if len(documents) > limit:
         documents = documents[:limit]
         last = documents[-1]
-        next_cursor = encode_cursor(last.get(sort_field), last["_id"], total)
+        next_cursor = encode_cursor(key, last.get(sort_field), last["_id"], total)
     return documents, next_cursor, total
 
 

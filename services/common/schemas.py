@@ -1,5 +1,7 @@
-"""Loading input with marshmallow into domain errors that name the field."""
+"""Loading input with marshmallow into domain errors that name the field, and the one string field
+every service's and the gateway's schemas declare text with."""
 import datetime
+import re
 
 from marshmallow import EXCLUDE, RAISE, ValidationError, fields
 
@@ -22,7 +24,45 @@ def _as_field_messages(messages):
     return {"_body": messages}
 
 
-class Id(fields.String):
+# Control characters (C0, DEL, C1), lone surrogates and the non-characters U+FFFE/U+FFFF: nothing a
+# person types, and what breaks exports (XML 1.0 forbids most of them) and terminals.
+_NEVER = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff"
+CONTROL = re.compile("[%s\t\n\r]" % _NEVER)
+CONTROL_IN_TEXT = re.compile("[%s]" % _NEVER)
+
+
+class String(fields.String):
+    """Text without control characters; ``multiline=True`` (notes, summaries) also allows tab and line breaks."""
+
+    def __init__(self, *args, multiline=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.multiline = multiline
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs)
+        problem = text_problem(value, self.multiline)
+        if problem:
+            raise ValidationError(problem)
+        return value
+
+
+def text_problem(value, multiline=False):
+    """Why ``value`` is not acceptable text (a control character), or None."""
+    if multiline:
+        return "Must not contain control characters other than tab and line breaks." \
+            if CONTROL_IN_TEXT.search(value) else None
+    return "Must not contain control characters or line breaks." if CONTROL.search(value) else None
+
+
+class Url(String, fields.Url):
+    """A URL without control characters (marshmallow's check lets some through)."""
+
+
+class Email(String, fields.Email):
+    """An e-mail address without control characters."""
+
+
+class Id(String):
     """An id as the API shows it: the document's ``_id``."""
 
     def __init__(self, **kwargs):
@@ -30,7 +70,7 @@ class Id(fields.String):
         super().__init__(**kwargs)
 
 
-__all__ = ["load", "storable", "Id", "EXCLUDE", "RAISE"]
+__all__ = ["load", "storable", "Email", "Id", "String", "Url", "EXCLUDE", "RAISE"]
 
 
 def storable(value):

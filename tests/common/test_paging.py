@@ -2,7 +2,7 @@
 import pytest
 
 from services.common import paging
-from services.common.errors import Unavailable, ValidationFailed
+from services.common.errors import BadRequest, Unavailable, ValidationFailed
 
 
 def test_pages_cover_every_document_once_and_carry_the_first_total(db_factory):
@@ -25,7 +25,7 @@ def test_pages_cover_every_document_once_and_carry_the_first_total(db_factory):
 
 def test_a_bad_cursor_or_limit_names_the_field(db_factory):
     db = db_factory("paging")
-    with pytest.raises(ValidationFailed) as bad_cursor:
+    with pytest.raises(BadRequest) as bad_cursor:
         paging.page(db.items, {}, "rank", True, 5, "not-a-cursor")
     assert "cursor" in bad_cursor.value.fields
     for limit in (0, 501, 2.5, True):

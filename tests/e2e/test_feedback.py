@@ -12,6 +12,7 @@ import pytest
 import requests
 from kombu import Connection, Exchange, Queue
 
+from services.common.signing import secret_of
 from tests.support.api import Api, eventually
 
 PASSWORD = "Granite-orchard-velvet-73"
@@ -184,7 +185,7 @@ def test_a_survey_to_two_contacts(stack, plant, feedback_events):
                                                         "contact_ids": contact_ids})
     assert sent.status_code == 201, sent.text
     assert [r["contact_id"] for r in sent.json()["sent"]] == contact_ids
-    invitations = {e["data"]["contact_id"]: e["data"]
+    invitations = {e["data"]["contact_id"]: dict(e["data"], **secret_of(e))
                    for e in feedback_events("feedback.survey_sent", at_least=2, survey_id=survey["id"])}
     assert invitations[contact_ids[0]]["email"] == "na@buyer.example"
     assert invitations[contact_ids[0]]["survey_title"] == "Delivery satisfaction"

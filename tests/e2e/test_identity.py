@@ -7,6 +7,7 @@ import jwt
 import pytest
 from kombu import Connection, Exchange, Queue
 
+from services.common.signing import secret_of
 from tests.conftest import ADMIN_EMAIL
 from tests.support.api import Api, eventually
 
@@ -140,7 +141,7 @@ def test_users_edit_their_own_contact_details_but_nothing_else(stack, admin_api,
     assert stale.status_code == 409
 
 
-def test_five_wrong_passwords_lock_the_account_even_for_the_right_one(stack, admin_api, sites):
+def test_five_wrong_passwords_slow_the_account_from_that_address_even_for_the_right_one(stack, admin_api, sites):
     user = create_user(admin_api, [sites["A"]["id"]], ["viewer"])
     api = Api(stack.url)
     for _ in range(5):
@@ -148,7 +149,7 @@ def test_five_wrong_passwords_lock_the_account_even_for_the_right_one(stack, adm
         assert wrong.status_code == 401 and wrong.json()["error"]["code"] == "invalid_credentials"
     locked = api.post("/auth/login", {"identifier": user["username"], "password": PASSWORD})
     assert locked.status_code == 429
-    assert 800 <= int(locked.headers["Retry-After"]) <= 900
+    assert 1 <= int(locked.headers["Retry-After"]) <= 30
     unknown = api.post("/auth/login", {"identifier": "nobody-here", "password": "Wrong-password-000"})
     assert unknown.status_code == 401 and unknown.json() == {
         "error": {"code": "invalid_credentials", "message": "Invalid credentials."}}
@@ -186,8 +187,8 @@ def test_password_reset_link_works_once(stack, admin_api, sites, account_events)
     assert api.post("/auth/password-reset", {"email": user["email"].upper()}).status_code == 202
 
     requested = eventually(lambda: account_events("accounts.password_reset_requested"), bool)
-    assert [event["data"]["email"] for event in requested] == [user["email"]]
-    link = requested[0]["data"]["reset_url"]
+    assert [secret_of(event)["email"] for event in requested] == [user["email"]]
+    link = secret_of(requested[0])["reset_url"]
     assert link.startswith("http://crm.test/reset-password?token=")
     token = link.split("token=")[1]
 

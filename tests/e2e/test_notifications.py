@@ -13,6 +13,7 @@ import pytest
 from kombu import Connection
 from nameko.standalone.events import event_dispatcher
 
+from services.common import signing
 from services.customers import events as customers_events
 from tests.e2e.test_identity import create_user, signed_in, unique
 from tests.notifications.receiver import WebhookReceiver, signature_ok
@@ -32,7 +33,7 @@ def publish(test_env):
     dispatch = event_dispatcher({"AMQP_URI": test_env["AMQP_URI"], "serializer": "json"})
 
     def send(event):
-        dispatch(event["type"].split(".")[0], event["type"], event)
+        dispatch(event["type"].split(".")[0], event["type"], signing.sign(event))
         return event
 
     return send
@@ -176,7 +177,7 @@ def test_the_example_subscriber_prints_a_customer_created_event(stack, test_env,
         assert "listening on queue %s" % queue in process.stderr.readline()
         event = publish(customer_created("example-site", "Printed Co"))
         printed = json.loads(process.stdout.readline())
-        assert printed == event
+        assert printed == signing.sign(event)
     finally:
         process.terminate()
         process.wait(10)

@@ -74,9 +74,10 @@ def consumed_by(queue, service):
 
 
 def consumer_counts(table):
-    """``{queue: consumers}`` of every queue the four services consume."""
+    """``{queue: consumers}`` of every queue the four services share among their replicas (not the
+    broadcast queue each process has of its own, ``...learn_revocation-<uuid>``)."""
     return {queue: consumers for queue, (_, consumers) in table.items()
-            if any(consumed_by(queue, service) for service in SERVICES)}
+            if any(consumed_by(queue, service) for service in SERVICES) and ".learn_revocation-" not in queue}
 
 
 def wait_for_consumers(amqp_uri, count, timeout):

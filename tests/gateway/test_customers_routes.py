@@ -301,9 +301,9 @@ def test_the_parts_table_produces_every_route(app):
 @pytest.mark.parametrize("part", PARTS, ids=[part.path for part in PARTS])
 def test_each_part_calls_the_service_with_its_rpc_name(client, fake_rpc, auth, part):
     base = "/api/v1/customers/c1/" + part.path
-    assert client.get(base + "?limit=10&cursor=k", headers=auth).status_code == 200
+    assert client.get(base + "?limit=10&cursor=k.sig", headers=auth).status_code == 200
     assert fake_rpc.last["args"] == ("c1", part.name)
-    assert fake_rpc.last["kwargs"] == {"limit": 10, "cursor": "k"}
+    assert fake_rpc.last["kwargs"] == {"limit": 10, "cursor": "k.sig"}
     assert client.post(base, json={}, headers=auth).status_code == 422
     assert client.patch(base + "/p1", json={"version": 1}, headers=auth).status_code == 200
     assert (fake_rpc.last["method"], fake_rpc.last["args"]) == ("update_part", ("c1", part.name, "p1", {"version": 1}))
@@ -395,13 +395,13 @@ def test_import_over_the_body_limit_is_413(app, client, fake_rpc, auth):
 
 def test_import_job_and_error_file(client, fake_rpc, auth):
     fake_rpc.replies.update(get_import=JOB, import_errors={
-        "filename": "customers-errors.csv", "content": "row,field,message\r\n3,tax_id,校验位错误\r\n"})
+        "filename": "customers-errors.csv", "columns": ["row", "field", "message"], "rows": [[3, "tax_id", "校验位错误"]]})
     assert client.get("/api/v1/imports/j1", headers=auth).get_json() == JOB
     response = client.get("/api/v1/imports/j1/errors", headers=auth)
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"] == 'attachment; filename="customers-errors.csv"'
     assert response.data.decode("utf-8") == "\ufeffrow,field,message\r\n3,tax_id,校验位错误\r\n"
-    fake_rpc.replies["import_errors"] = {"filename": "客户-errors.csv", "content": "row,field,message\r\n"}
+    fake_rpc.replies["import_errors"] = {"filename": "客户-errors.csv", "columns": ["row", "field", "message"], "rows": []}
     disposition = client.get("/api/v1/imports/j1/errors", headers=auth).headers["Content-Disposition"]
     assert disposition == "attachment; filename=\"-errors.csv\"; filename*=UTF-8''%E5%AE%A2%E6%88%B7-errors.csv"
 

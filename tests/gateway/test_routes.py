@@ -122,10 +122,10 @@ def test_delete_user(client, fake_rpc, auth):
 
 def test_logins(client, fake_rpc, auth):
     fake_rpc.replies["list_logins"] = page(LOGIN)
-    response = client.get("/api/v1/users/u1/logins?limit=5&cursor=c1", headers=auth)
+    response = client.get("/api/v1/users/u1/logins?limit=5&cursor=c1.sig", headers=auth)
     assert response.get_json() == page(LOGIN)
     assert fake_rpc.last["args"] == ("u1",)
-    assert fake_rpc.last["kwargs"] == {"limit": 5, "cursor": "c1"}
+    assert fake_rpc.last["kwargs"] == {"limit": 5, "cursor": "c1.sig"}
 
 
 def test_permissions(client, fake_rpc, auth):

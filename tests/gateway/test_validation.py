@@ -19,8 +19,8 @@ def test_bad_limit(client, fake_rpc, auth, limit):
 def test_limit_defaults_and_bounds(client, fake_rpc, auth, path):
     assert client.get(path, headers=auth).status_code == 200
     assert fake_rpc.last["kwargs"] == {"limit": 50, "cursor": None}
-    assert client.get(path + "?limit=500&cursor=c2", headers=auth).status_code == 200
-    assert fake_rpc.last["kwargs"] == {"limit": 500, "cursor": "c2"}
+    assert client.get(path + "?limit=500&cursor=c2.sig", headers=auth).status_code == 200
+    assert fake_rpc.last["kwargs"] == {"limit": 500, "cursor": "c2.sig"}
 
 
 def test_unknown_query_parameter(client, fake_rpc, auth):

@@ -109,7 +109,7 @@ def test_review_due_follows_each_sites_review_period(customers, issue_token, rpc
 
     from tests.integration.test_outbox_and_consumers import _db_of
 
-    manager = issue_token(SALES + ["reports:read", "sites:all"], ["site-a", "site-b"])
+    manager = issue_token(SALES + ["reports:read", "settings:write", "sites:all"], ["site-a", "site-b"])
     with rpc_as(manager) as cluster:
         in_a = cluster.customers.create_customer({"legal_name": "Review Period A Works", "site_id": "site-a"})
         in_b = cluster.customers.create_customer({"legal_name": "Review Period B Works", "site_id": "site-b"})

@@ -80,9 +80,8 @@ def test_three_bad_rows_are_reported_and_the_rest_imported(customers, issue_toke
         assert [(e["row"], e["field"]) for e in job["errors_sample"]] == [
             (6, "tax_id"), (21, "phone"), (32, "annual_revenue")]
         report = cluster.customers.import_errors(job["id"])
-        lines = report["content"].splitlines()
-        assert lines[0] == "row,field,message" and [line.split(",")[:2] for line in lines[1:]] == [
-            ["6", "tax_id"], ["21", "phone"], ["32", "annual_revenue"]]
+        assert report["columns"] == ["row", "field", "message"] and [r[:2] for r in report["rows"]] == [
+            [6, "tax_id"], [21, "phone"], [32, "annual_revenue"]]
         assert cluster.customers.list_customers({})["total"] == 37
 
 

@@ -13,12 +13,13 @@ from nameko.testing.services import entrypoint_hook
 
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.common.events import make_event
+from services.common.signing import sign
 from services.customers.service import CustomersService
 
 SALES = ["customers:read", "customers:write", "contacts:read", "contacts:write", "interactions:read",
          "interactions:write", "orders:read", "orders:write", "feedback:read"]
 FINANCE = ["customers:read", "orders:read", "orders:write"]
-MANAGER = SALES + ["reports:read"]
+MANAGER = SALES + ["reports:read", "settings:write"]
 TODAY = datetime.datetime.now(datetime.timezone.utc).date()
 
 
@@ -248,7 +249,7 @@ def feedback_event(event_type, customer_id, site_id, **data):
     fields = {"feedback.feedback_received": dict.fromkeys(
         ("feedback_id", "contact_id", "channel", "type", "category", "severity", "rating", "nps", "due_at")),
         "feedback.survey_response_received": dict.fromkeys(("survey_id", "contact_id", "rating", "nps", "feedback_id"))}
-    return make_event(event_type, dict(fields[event_type], customer_id=customer_id, **data), site_id, "u1")
+    return sign(make_event(event_type, dict(fields[event_type], customer_id=customer_id, **data), site_id, "u1"))
 
 
 def test_low_feedback_scores_raise_churn_risk(customers, issue_token, rpc_as, published, nameko_config):

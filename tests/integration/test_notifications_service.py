@@ -12,6 +12,7 @@ from nameko.standalone.events import event_dispatcher
 from deploy import declare_queues
 from deploy.processes import declare_queues_command
 from services.accounts import events as accounts_events
+from services.common import signing
 from services.common.errors import Forbidden, NotFound, ValidationFailed
 from services.customers import events as customers_events
 from services.notifications.service import NotificationsService
@@ -23,7 +24,7 @@ MANAGER = ["customers:read", "customers:write", "reports:read"]
 
 
 def publish(nameko_config, event):
-    event_dispatcher(nameko_config)(event["type"].split(".")[0], event["type"], event)
+    event_dispatcher(nameko_config)(event["type"].split(".")[0], event["type"], signing.sign(event))
 
 
 def user_created(user_id, site, permissions, language="en"):
@@ -100,7 +101,7 @@ def test_declared_queues_keep_events_published_before_any_notifications_containe
         queue = Queue(queue_name, exchange=Exchange("accounts.events", type="topic", durable=True),
                       routing_key="accounts.#", durable=True, channel=channel)
         message = wait_for(lambda: queue.get(no_ack=True))
-        assert message.payload == event
+        assert message.payload == signing.sign(event)
         for name in declared:
             channel.queue_delete(name)
 

@@ -12,7 +12,7 @@ from nameko.rpc import rpc
 from nameko.standalone.events import event_dispatcher
 from pymongo.errors import AutoReconnect
 
-from services.common import events
+from services.common import events, signing
 from services.common.base import ServiceBase
 from services.common.entrypoints import event_handler
 from services.common.mongo import MongoDatabase
@@ -58,7 +58,7 @@ def test_an_event_whose_publish_failed_is_published_later(db_factory, nameko_con
 
         assert relay.run_once() == 1
         message = wait_for(lambda: queue.get(no_ack=True))
-        assert message.payload == event
+        assert message.payload == signing.sign(event) and signing.rejection(message.payload) is None
         assert relay.pending_count() == 0
         stored = db.orders.find_one({"_id": "A-1"})
         assert events.OUTBOX not in stored and events.PENDING not in stored
@@ -72,7 +72,7 @@ def test_events_without_a_document_go_through_the_outbox_collection(db_factory, 
     published = []
     relay = events.OutboxRelay(db, [], published.append)
     assert relay.run_once() == 1
-    assert published == [event]
+    assert published == [signing.sign(event)]
     assert db.outbox.count_documents({}) == 0
 
 
@@ -115,10 +115,10 @@ def test_a_duplicate_delivery_is_handled_once(run_service, nameko_config):
     container = run_service(Listener)
     db = _db_of(container)
     dispatch = event_dispatcher(nameko_config)
-    event = events.make_event("testsvc.thing_happened", {"n": 1})
+    event = signing.sign(events.make_event("testsvc.thing_happened", {"n": 1}))
     dispatch("testsvc", event["type"], event)
     dispatch("testsvc", event["type"], event)
-    other = events.make_event("testsvc.thing_happened", {"n": 2})
+    other = signing.sign(events.make_event("testsvc.thing_happened", {"n": 2}))
     dispatch("testsvc", other["type"], other)
 
     wait_for(lambda: db.handled.count_documents({}) >= 2)
@@ -130,7 +130,7 @@ def test_a_failed_handler_is_recorded_and_retried_not_lost(run_service, nameko_c
     container = run_service(Listener)
     db = _db_of(container)
     dispatch = event_dispatcher(nameko_config)
-    event = events.make_event("testsvc.thing_happened", {"explode": True})
+    event = signing.sign(events.make_event("testsvc.thing_happened", {"explode": True}))
     dispatch("testsvc", event["type"], event)
 
     failure = wait_for(lambda: db.failed_events.find_one({}))
@@ -157,7 +157,7 @@ def test_a_claim_left_by_a_lost_database_is_taken_over_once_stale(db_factory, mo
     been released either, a redelivery waits while it is fresh and takes it over once stale."""
     monkeypatch.setattr(events, "BUSY_PAUSE", 0)
     db = db_factory("claims")
-    event = {"event_id": "e-lost", "type": "customers.customer_created", "data": {}}
+    event = signing.sign({"event_id": "e-lost", "type": "customers.customer_created", "data": {}})
     runs = []
 
     def lost(ev):
@@ -182,7 +182,7 @@ def test_a_claim_left_by_a_lost_database_is_taken_over_once_stale(db_factory, mo
 
 def test_a_handler_failing_while_the_database_answers_is_recorded_not_requeued(db_factory):
     db = db_factory("claims")
-    event = {"event_id": "e-bad", "type": "customers.customer_created", "data": {}}
+    event = signing.sign({"event_id": "e-bad", "type": "customers.customer_created", "data": {}})
 
     def broken(ev):
         raise ValueError("a bug")
@@ -197,7 +197,7 @@ def test_a_failure_handled_meanwhile_by_another_delivery_leaves_the_list_at_its_
     handled, runs nothing twice, and clears the failure."""
 
     db = db_factory("claims")
-    event = {"event_id": "e-again", "type": "customers.customer_created", "data": {}}
+    event = signing.sign({"event_id": "e-again", "type": "customers.customer_created", "data": {}})
     runs = []
 
     def broken(ev):
@@ -217,7 +217,7 @@ def test_a_failure_handled_meanwhile_by_another_delivery_leaves_the_list_at_its_
 
 def test_a_retry_that_fails_again_stays_listed_with_one_more_attempt(db_factory):
     db = db_factory("claims")
-    event = {"event_id": "e-stuck", "type": "customers.customer_created", "data": {}}
+    event = signing.sign({"event_id": "e-stuck", "type": "customers.customer_created", "data": {}})
 
     def consume(ev):
         def broken(handled):
@@ -260,11 +260,11 @@ def test_an_acknowledgement_lost_with_the_broker_connection_leaves_the_service_r
     db = _db_of(container)
     SeveringListener.sever = lambda: _consumer_socket(container).shutdown(socket.SHUT_WR)
     dispatch = event_dispatcher(nameko_config)
-    cut = events.make_event("testsvc.line_cut", {"n": 1})
+    cut = signing.sign(events.make_event("testsvc.line_cut", {"n": 1}))
     dispatch("testsvc", cut["type"], cut)
     wait_for(lambda: db.handled.count_documents({"event_id": cut["event_id"]}) == 2, timeout=20)
 
-    later = events.make_event("testsvc.line_cut", {"n": 2})
+    later = signing.sign(events.make_event("testsvc.line_cut", {"n": 2}))
     dispatch("testsvc", later["type"], later)
     wait_for(lambda: db.handled.count_documents({"event_id": later["event_id"]}) == 1, timeout=20)
     assert not container._died.ready()

@@ -2,7 +2,6 @@
 and reverting the merge from the list of merges, and confirming customers due for their periodic review."""
 import csv
 import datetime
-import io
 
 from playwright.sync_api import expect
 
