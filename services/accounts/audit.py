@@ -4,11 +4,6 @@ import datetime
 from services.accounts import store
 
 AUDITED_SERVICES = ("accounts", "customers", "feedback", "notifications")
-# Values blanked in the trail of an erased customer and of its contacts; the entries (who, when,
-# what was done to which fields) stay.
-ERASED_CUSTOMER_FIELDS = ("legal_name", "short_name", "tax_id", "external_code", "website", "phone", "email",
-                          "addresses", "notes")
-ERASED_CONTACT_FIELDS = ("name", "name_key", "position", "phone", "email", "birthday", "notes")
 
 
 def entry_from_event(event):
@@ -48,9 +43,10 @@ def query(filters, caller):
 
 
 def anonymise_customer(db, event):
-    """On ``customers.customer_erased`` / ``customer_purged``: blank the personal values in the
-    audit entries of the customer and of its contacts."""
+    """On ``customers.customer_erased`` / ``customer_purged``: blank the values of the fields the
+    event names in the audit entries of every record it names (the customer and each of its parts);
+    the entries (who, when, what was done to which fields) stay."""
     data = event["data"]
-    store.anonymise_audit(db, data["customer_id"], ERASED_CUSTOMER_FIELDS, entity_type="customer")
-    for contact_id in data.get("contact_ids") or []:
-        store.anonymise_audit(db, contact_id, ERASED_CONTACT_FIELDS, entity_type="contact")
+    for entity_type, ids in data["records"].items():
+        for entity_id in ids:
+            store.anonymise_audit(db, entity_id, data["fields"].get(entity_type, ()), entity_type=entity_type)

@@ -4,7 +4,8 @@ soft-deleted customer's restore window has passed.
 Both blank the personal fields of the customer, of every part (contacts above all) and of the
 customer's before-images kept by merges, keeping ids, site, dates and business figures (orders,
 payments, tiers) so reports stay right; then they mark the customer erased and announce it
-(``customer_erased`` / ``customer_purged``, ids only): the other services erase their copies,
+(``customer_erased`` / ``customer_purged``: the ids of every record and the names of the fields
+blanked, no values): the other services erase their copies,
 accounts anonymises the audit trail. The customer keeps
 ``purge_after`` until its own write, so a purge cut short is finished by the next timer run.
 """
@@ -14,6 +15,7 @@ from pymongo.errors import PyMongoError
 
 from services.common.events import utcnow
 from services.customers import events, store
+from services.customers.parts import ENTITY
 
 log = logging.getLogger(__name__)
 
@@ -37,17 +39,23 @@ PART_BLANK = {
     "followups": {"title": ERASED, "notes": None},
 }
 
+# What the audit trail (kept by accounts) blanks, per entity type: the same fields as here.
+ERASED_FIELDS = {"customer": sorted(CUSTOMER_BLANK),
+                 **{ENTITY[part]: sorted(blank) for part, blank in PART_BLANK.items()}}
+
 
 def purge(db, customer, actor=SERVICE):
     """Blank a deleted customer and its parts; True when this call finished it. An erasure asked
     for (``erased``) is announced as ``customer_erased``, a lapsed window as ``customer_purged``."""
     customer_id, site = customer["_id"], customer["site_id"]
-    contact_ids = store.part_ids(db, "contacts", customer_id)
+    erased = {"customer": [customer_id]}
     for part, blank in PART_BLANK.items():
+        erased[ENTITY[part]] = store.part_ids(db, part, customer_id)
         store.blank_parts(db, part, customer_id, blank)
     store.blank_merge_images(db, customer_id, CUSTOMER_BLANK)
     name = "customer_erased" if customer.get("erased") else "customer_purged"
-    emitted = [events.event(name, {"customer_id": customer_id, "contact_ids": contact_ids}, site, actor)]
+    emitted = [events.event(name, {"customer_id": customer_id, "contact_ids": erased["contact"],
+                                   "records": erased, "fields": ERASED_FIELDS}, site, actor)]
     if name == "customer_purged":
         emitted.append(events.audit("customer", customer_id, "purged", {}, site, actor))
     changes = dict(CUSTOMER_BLANK, erased=True, erased_at=utcnow())

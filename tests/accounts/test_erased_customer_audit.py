@@ -5,6 +5,7 @@ import uuid
 import pytest
 
 from services.accounts import audit, store
+from services.customers.erasure import ERASED_FIELDS
 
 
 @pytest.fixture
@@ -25,14 +26,18 @@ def created(value):
     return {"before": None, "after": value}
 
 
-def test_erasure_blanks_the_personal_values_of_the_customer_and_its_contacts_only(db):
+def test_erasure_blanks_the_personal_values_of_every_record_it_names_only(db):
     record(db, "customer", "c1", {"legal_name": created("Zhang Trading"), "phone": created("13800138000"),
                                   "industry": created("machinery")})
     record(db, "contact", "k1", {"name": created("Zhang San"), "email": created("z@example.com"),
                                  "birthday": created("1980-01-02"), "primary": created(True)})
     record(db, "contact", "k2", {"name": created("Li Si")})
     record(db, "customer", "c2", {"legal_name": created("Other Trading")})
-    audit.anonymise_customer(db, {"data": {"customer_id": "c1", "contact_ids": ["k1"]}})
+    record(db, "interaction", "i1", {"summary": created("Visited Zhang San at home"), "kind": created("visit")})
+    record(db, "order", "o1", {"amount": created(1500)})
+    audit.anonymise_customer(db, {"data": {
+        "customer_id": "c1", "contact_ids": ["k1"], "fields": ERASED_FIELDS,
+        "records": {"customer": ["c1"], "contact": ["k1"], "interaction": ["i1"]}}})
     trail = {(e["entity_type"], e["entity_id"]): e["changes"] for e in db.audit.find()}
     assert trail[("customer", "c1")] == {"legal_name": created("[erased]"), "phone": created("[erased]"),
                                          "industry": created("machinery")}
@@ -40,3 +45,5 @@ def test_erasure_blanks_the_personal_values_of_the_customer_and_its_contacts_onl
                                         "birthday": created("[erased]"), "primary": created(True)}
     assert trail[("contact", "k2")] == {"name": created("Li Si")}
     assert trail[("customer", "c2")] == {"legal_name": created("Other Trading")}
+    assert trail[("interaction", "i1")] == {"summary": created("[erased]"), "kind": created("visit")}
+    assert trail[("order", "o1")] == {"amount": created(1500)}

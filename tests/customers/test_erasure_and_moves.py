@@ -82,7 +82,10 @@ def test_erasure_blanks_the_customer_and_its_parts_but_keeps_ids_site_and_figure
     assert talk["summary"] == erasure.ERASED and talk["participants"] == []
     assert db.orders.find_one({"_id": order["id"]})["total_amount"] == 1234
     erased = events_of(db, "customers", customer["id"], "customer_erased")
-    assert [e["data"] for e in erased] == [{"customer_id": customer["id"], "contact_ids": [contact["id"]]}]
+    assert [e["data"] for e in erased] == [{
+        "customer_id": customer["id"], "contact_ids": [contact["id"]], "fields": erasure.ERASED_FIELDS,
+        "records": {"customer": [customer["id"]], "contact": [contact["id"]], "interaction": [talk["_id"]],
+                    "service_record": [], "opportunity": [], "followup": []}}]
     listed = archive.list_customers(db, SALES, {"deleted": True}, None, None)
     assert customer["id"] not in [c["id"] for c in listed["items"]]
     with pytest.raises(NotFound):
@@ -119,7 +122,8 @@ def test_the_purge_erases_only_customers_past_their_window_once(db, accounts, mo
     assert store.find_customer(db, lapsed["id"], include_deleted=True)["legal_name"] == erasure.ERASED
     assert store.find_customer(db, recent["id"], include_deleted=True)["legal_name"] == "杭州精机有限公司"
     purged = events_of(db, "customers", lapsed["id"], "customer_purged")
-    assert [e["data"] for e in purged] == [{"customer_id": lapsed["id"], "contact_ids": [contact["id"]]}]
+    assert [(e["data"]["customer_id"], e["data"]["contact_ids"], e["data"]["records"]["contact"])
+            for e in purged] == [(lapsed["id"], [contact["id"]], [contact["id"]])]
 
 
 def test_a_move_takes_every_record_along_and_a_move_cut_short_is_finished(db, accounts, monkeypatch):

@@ -66,7 +66,12 @@ def customer_with_contact(api):
     customer = create_customer(api, legal_name=name, phone=mobile(), notes=unique("customer note "), force=True)
     contact = add_part(api, customer["id"], "contacts", person())
     sold = add_part(api, customer["id"], "orders", order(amount=7777.0, order_date="2026-10-05"))
-    for entity_type, entity_id in (("customer", customer["id"]), ("contact", contact["id"])):
+    visit = add_part(api, customer["id"], "interactions", {
+        "kind": "visit", "occurred_at": "2026-11-20T10:00:00+08:00", "participants": [contact["name"]],
+        "summary": "Met %s at home" % contact["name"]})
+    customer["visit_id"] = visit["id"]
+    for entity_type, entity_id in (("customer", customer["id"]), ("contact", contact["id"]),
+                                   ("interaction", visit["id"])):
         eventually(lambda: audit_of(api, entity_type, entity_id), lambda items: any(
             item["action"] == "created" for item in items))
     return customer, contact, sold
@@ -90,15 +95,16 @@ def test_erase_blanks_the_customer_its_contacts_and_their_audit_trail(admin_api,
     assert admin_api.post("/customers/%s/restore" % customer["id"]).status_code == 404
 
     def trail():
-        return audit_of(admin_api, "customer", customer["id"]) + audit_of(admin_api, "contact", contact["id"])
+        return (audit_of(admin_api, "customer", customer["id"]) + audit_of(admin_api, "contact", contact["id"])
+                + audit_of(admin_api, "interaction", customer["visit_id"]))
 
     entries = eventually(trail, lambda items: all(secret not in str(items) for secret in secrets), timeout=20)
     created = [e for e in entries if e["action"] == "created" and e["entity_id"] == contact["id"]]
     assert created and created[0]["changes"]["email"]["after"] == ERASED
     assert created[0]["changes"]["birthday"]["after"] == ERASED
     assert "erased" in [e["action"] for e in entries]
-    assert {"customer_id": customer["id"], "contact_ids": [contact["id"]]} in eventually(
-        lambda: customer_events("customers.customer_erased"), lambda found: found)
+    assert (customer["id"], [contact["id"]]) in [(data["customer_id"], data["contact_ids"]) for data in eventually(
+        lambda: customer_events("customers.customer_erased"), lambda found: found)]
     report = admin_api.get("/reports/sales", params={"since": "2026-10-05", "until": "2026-10-05"}).json()
     row = next(r for r in report["by_customer"] if r["customer_id"] == customer["id"])
     assert row["amount"] == 7777.0 and row["legal_name"] == ERASED
@@ -124,9 +130,9 @@ def test_a_soft_delete_past_its_window_is_purged_by_the_timer(admin_api, fast_pu
     customers_db.customers.update_one({"_id": customer["id"]}, {"$set": {
         "purge_after": lapsed.replace(year=lapsed.year - 1)}})
     secrets = secrets_of(customer, contact)
-    assert {"customer_id": customer["id"], "contact_ids": [contact["id"]]} in eventually(
-        lambda: customer_events("customers.customer_purged"), lambda found: any(
-            d["customer_id"] == customer["id"] for d in found), timeout=30)
+    purged = eventually(lambda: customer_events("customers.customer_purged"), lambda found: any(
+        d["customer_id"] == customer["id"] for d in found), timeout=30)
+    assert [contact["id"]] in [d["contact_ids"] for d in purged if d["customer_id"] == customer["id"]]
     listed = admin_api.get("/customers", params={"deleted": "true", "sort": "-updated_at", "limit": 500})
     assert customer["id"] not in listed.text and kept["id"] in listed.text
     eventually(lambda: audit_of(admin_api, "contact", contact["id"]),
