@@ -34,6 +34,6 @@ RUN mkdir -p /app/var/keys /app/var/signing /app/var/broker \
 
 USER crm
 
-EXPOSE 8000
+EXPOSE 8000 8001
 
 CMD ["python", "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "gateway.wsgi:app"]

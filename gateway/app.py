@@ -5,14 +5,16 @@ import time
 import uuid
 
 from flask import Flask, g, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from gateway import errors, metrics, routing
+from gateway import errors, headers, health, links, metrics, routing
 from gateway.extensions import api, rpc
 from services.common import config, logs
 
 
 log = logging.getLogger("gateway.requests")
 REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]+")
+SURVEY_LINK = re.compile(r"^/s/[^/]+")
 
 
 def settings():
@@ -36,26 +38,29 @@ def create_app(overrides=None):
     app.config.update(overrides or {})
     logging.basicConfig(level=config.get("LOG_LEVEL"))
     logs.set_process_name("gateway")
+    if config.get_int("CRM_TRUSTED_PROXIES"):  # the client address then comes from X-Forwarded-For
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.get_int("CRM_TRUSTED_PROXIES"))
 
     api.init_app(app)
     rpc.init_app(app)
     errors.init_app(app)
+    headers.init_app(app)
     routing.init_app(app)
     _register_blueprints(app)
     _observe_requests(app)
+    health.init_app(app)  # after the request id is bound: its listener check may refuse the request
     return app
 
 
 def _register_blueprints(app):
     from gateway import (archive_routes, audit_routes, auth_routes, customer_parts_routes, customers_routes,
-                         reports_routes, security, sites_routes, users_routes, views_routes)
+                         reports_routes, security, settings_routes, sites_routes, users_routes, views_routes)
     from gateway.docs import blp as docs_blp
-    from gateway.health import blp as health_blp
 
     security.register_scheme(api.spec)
-    api.register_blueprint(health_blp)
-    for module in (auth_routes, users_routes, sites_routes, audit_routes, customers_routes, customer_parts_routes,
-                   archive_routes, views_routes, reports_routes):
+    api.register_blueprint(health.blp)
+    for module in (auth_routes, users_routes, sites_routes, audit_routes, settings_routes, customers_routes,
+                   customer_parts_routes, archive_routes, views_routes, reports_routes):
         api.register_blueprint(module.blp)
     from gateway import notifications_routes, webhooks_routes
     for module in (notifications_routes, webhooks_routes):
@@ -68,6 +73,7 @@ def _register_blueprints(app):
     from gateway.ui import blp as ui_blp
 
     app.register_blueprint(ui_blp)
+    links.add_links(api.spec.to_dict())  # its "paths" are the spec's own: the links stay in the document
 
 
 def _observe_requests(app):
@@ -82,8 +88,9 @@ def _observe_requests(app):
         route = request.url_rule.rule if request.url_rule else "unmatched"
         elapsed = time.perf_counter() - g.get("started", time.perf_counter())
         metrics.REQUEST_LATENCY.labels(request.method, route, str(response.status_code)).observe(elapsed)
-        log.info("%s %s %d in %.1f ms", request.method, request.path, response.status_code, elapsed * 1000,
-                 extra={"method": request.method, "path": request.path, "route": route,
+        path = loggable_path(request.path)
+        log.info("%s %s %d in %.1f ms", request.method, path, response.status_code, elapsed * 1000,
+                 extra={"method": request.method, "path": path, "route": route,
                         "status": response.status_code, "duration_ms": round(elapsed * 1000, 1),
                         "client_addr": request.remote_addr})
         response.headers["X-Request-ID"] = g.get("request_id", "")
@@ -92,6 +99,11 @@ def _observe_requests(app):
     @app.teardown_request
     def forget_request_id(exc):
         logs.bind_request_id(None)
+
+
+def loggable_path(path):
+    """The request path as logs show it: a survey link's token (its only credential) left out."""
+    return SURVEY_LINK.sub("/s/\u2026", path)
 
 
 def _request_id(given):

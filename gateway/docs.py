@@ -2,6 +2,8 @@
 import swagger_ui_bundle
 from flask import Blueprint, render_template
 
+from gateway.headers import DOCS_PAGE
+
 blp = Blueprint(
     "docs", __name__, static_folder=swagger_ui_bundle.swagger_ui_path, static_url_path="/docs/assets"
 )
@@ -9,4 +11,4 @@ blp = Blueprint(
 
 @blp.route("/docs")
 def docs():
-    return render_template("docs.html")
+    return render_template("docs.html"), DOCS_PAGE

@@ -1,17 +1,26 @@
-"""Process and dependency health, and Prometheus metrics."""
+"""Process and dependency health, and Prometheus metrics.
+
+``/healthz`` and ``/readyz`` answer on every listener (the orchestrator's probes use the public
+port). ``/metrics`` and one service's health answer only on the internal listener
+(``GATEWAY_INTERNAL_PORT``, never published), which answers nothing else: they are not in the
+public API and its document.
+"""
 from concurrent.futures import ThreadPoolExecutor
 
-from flask import Response
+from flask import Blueprint as FlaskBlueprint
+from flask import Response, abort, jsonify, request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from gateway import metrics
 from gateway.extensions import rpc
+from services.common import config
 from services.common.errors import CrmError
 
 SERVICES = ("accounts", "customers", "feedback", "notifications")
 
-blp = Blueprint("health", __name__, description="Health, readiness and metrics")
+blp = Blueprint("health", __name__, description="Health and readiness")
+internal_blp = FlaskBlueprint("internal", __name__)
 
 
 class ServiceStateSchema(Schema):
@@ -61,23 +70,42 @@ def readyz():
     return {"status": "ok" if ready else "unavailable", "services": states}, (200 if ready else 503)
 
 
-@blp.route("/metrics")
-@blp.response(200, description="Prometheus text exposition")
+def listener_port():
+    """The local port of the connection the request came in on (under gunicorn, the socket's own,
+    which no header can change), else the WSGI server's port."""
+    sock = request.environ.get("gunicorn.socket")
+    if sock is not None:
+        address = sock.getsockname()
+        return address[1] if isinstance(address, tuple) else None
+    return int(request.environ.get("SERVER_PORT") or 0)
+
+
+def on_internal_listener():
+    port = config.get_int("GATEWAY_INTERNAL_PORT")
+    return port != 0 and listener_port() == port
+
+
+def keep_listeners_apart():
+    """The internal endpoints exist on the internal listener only, and it serves nothing else."""
+    if request.endpoint in ("health.healthz", "health.readyz"):
+        return
+    if (request.blueprint == internal_blp.name) != on_internal_listener():
+        abort(404)
+
+
+@internal_blp.route("/metrics")
 def prometheus_metrics():
     """Prometheus metrics of every gateway worker."""
     body, content_type = metrics.exposition()
     return Response(body, content_type=content_type)
 
 
-class ServiceHealthSchema(Schema):
-    service = fields.String(required=True)
-    version = fields.String(required=True)
-    db = fields.Boolean(required=True)
-
-
-@blp.route("/api/v1/services/<any(%s):name>/health" % ",".join(SERVICES))
-@blp.response(200, ServiceHealthSchema)
-@blp.alt_response(503, description="The service, its database or the broker is unavailable")
+@internal_blp.route("/api/v1/services/<any(%s):name>/health" % ",".join(SERVICES))
 def service_health(name):
     """One service's own ``health`` answer, over RPC (503 when it cannot answer)."""
-    return rpc.call(name, "health")
+    return jsonify(rpc.call(name, "health"))
+
+
+def init_app(app):
+    app.before_request(keep_listeners_apart)
+    app.register_blueprint(internal_blp)

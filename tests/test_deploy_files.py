@@ -233,7 +233,7 @@ def test_dockerfile_base_user_and_port(dockerfile):
     assert stages[-1] == "python:3.11-slim"
     users = [args for keyword, args in dockerfile if keyword == "USER"]
     assert users and users[-1] not in ("root", "0")
-    assert ("EXPOSE", "8000") in dockerfile
+    assert ("EXPOSE", "8000 8001") in dockerfile
 
 
 def test_dockerfile_installs_the_pinned_requirements(dockerfile):

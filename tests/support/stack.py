@@ -17,7 +17,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 class Stack:
     def __init__(self, env, log_dir):
         self.port = free_port()
+        self.internal_port = free_port()
         self.env = processes.process_env({**os.environ, **env, "GATEWAY_PORT": str(self.port),
+                                          "GATEWAY_INTERNAL_PORT": str(self.internal_port),
                                           "GATEWAY_WORKERS": "2", "GATEWAY_THREADS": "4"})
         self.log_dir = str(log_dir)
         self.procs = {}
@@ -26,6 +28,11 @@ class Stack:
     @property
     def url(self):
         return "http://127.0.0.1:%d" % self.port
+
+    @property
+    def internal_url(self):
+        """The gateway's internal listener: /metrics and per-service health."""
+        return "http://127.0.0.1:%d" % self.internal_port
 
     def command(self, name):
         if name == "gateway":
