@@ -14,10 +14,10 @@ import shlex
 from pathlib import Path
 
 import pytest
-import yaml
 
 from deploy import broker_definitions, processes
 from services.common import config
+from tests.support import plain_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 APP_SERVICES = sorted(processes.SERVICES)
@@ -39,7 +39,7 @@ ALLOWED_VARIABLES = set(config.VARIABLES) | STANDARD_VARIABLES
 @pytest.fixture(scope="module")
 def compose():
     with open(ROOT / "docker-compose.yml", encoding="utf-8") as f:
-        return yaml.safe_load(f)
+        return plain_yaml.load(f)
 
 
 @pytest.fixture(scope="module")

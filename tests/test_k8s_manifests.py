@@ -5,11 +5,11 @@ import re
 
 import kubernetes_validate
 import pytest
-import yaml
 
 from deploy import broker_definitions
 from deploy.processes import SERVICES, gateway_command, service_command
 from services.common import config
+from tests.support import plain_yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OPERATOR_KINDS = {("rabbitmq.com/v1beta1", "RabbitmqCluster"), ("mongodbcommunity.mongodb.com/v1", "MongoDBCommunity"),
@@ -19,7 +19,7 @@ OPERATOR_KINDS = {("rabbitmq.com/v1beta1", "RabbitmqCluster"), ("mongodbcommunit
 def resources():
     for path in sorted(glob.glob(os.path.join(ROOT, "deploy", "k8s", "*.yaml"))):
         with open(path, encoding="utf-8") as handle:
-            for document in yaml.safe_load_all(handle):
+            for document in plain_yaml.load_all(handle):
                 if document:
                     yield os.path.basename(path), document
 

@@ -19,6 +19,9 @@ from services.notifications import delivery, directory, erasure, inbox, mail, ro
 from tests.notifications.conftest import SALES, customers_event, user_event
 
 ADMIN = Caller("hq-admin", ["s1"], ["webhooks:admin", "sites:all"])
+# What customers announces when customer c1 (with contact k1) is erased or purged.
+ERASED_C1 = {"customer_id": "c1", "contact_ids": ["k1"], "records": {"customer": ["c1"], "contact": ["k1"]},
+             "fields": {"customer": ["legal_name"], "contact": ["name"]}}
 
 
 class Receiver:
@@ -196,9 +199,9 @@ def test_erasing_a_customer_erases_what_notifications_kept_about_it_and_its_cont
             "feedback_id": "fb1", "customer_id": "c1", "contact_id": "k1"}), "next_attempt_at": utcnow()},
         {"_id": "on_customers_event/z", "event": dict(other, event_id="z"), "next_attempt_at": utcnow()}])
 
-    erased = customers_events.event("customer_erased", {"customer_id": "c1", "contact_ids": ["k1"]}, site_id="s1")
+    erased = customers_events.event("customer_erased", ERASED_C1, site_id="s1")
     erasure.apply(db, erased)
-    erasure.apply(db, customers_events.event("customer_purged", {"customer_id": "c1", "contact_ids": ["k1"]}))
+    erasure.apply(db, customers_events.event("customer_purged", ERASED_C1))
 
     assert [item["title"] for item in db.inbox.find({"user_id": "owner1"})] == ["Follow-up due: Other Co"]
     invite = db.emails.find_one({"kind": "survey_sent"})
@@ -248,7 +251,7 @@ def test_a_mail_erased_while_it_was_being_sent_is_cancelled_not_sent(db):
     mail.queue(db, "late", "buyer@customer.test", "Survey", "http://crm.test/s/tok\n", "survey_sent", "s1", "ev3",
                subjects=["c1", "k1"])
     db.emails.update_one({"_id": "late"}, {"$set": {"status": "failed"}})
-    erasure.apply(db, customers_events.event("customer_erased", {"customer_id": "c1", "contact_ids": ["k1"]}))
+    erasure.apply(db, customers_events.event("customer_erased", ERASED_C1))
     db.emails.update_one({"_id": "late"}, {"$set": {"status": "pending", "next_attempt_at": utcnow()}})
     sent = []
     assert mail.send_due(db, sent.append) == 1

@@ -12,9 +12,9 @@ import os
 
 import pytest
 import requests
-import yaml
 
 from tests.security.test_headers import live_survey_link
+from tests.support import plain_yaml
 from tests.support.api import eventually
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -65,7 +65,7 @@ def test_probes_stay_on_the_public_port_and_out_of_the_document(stack):
 
 def test_kubernetes_exposes_the_public_port_only_and_scrapes_the_internal_one():
     with open(os.path.join(ROOT, "deploy", "k8s", "gateway.yaml"), encoding="utf-8") as handle:
-        deployment, service = yaml.safe_load_all(handle)
+        deployment, service = plain_yaml.load_all(handle)
     pod = deployment["spec"]["template"]
     ports = {port["name"]: port["containerPort"] for port in pod["spec"]["containers"][0]["ports"]}
     assert ports == {"http": 8000, "internal": 8001}

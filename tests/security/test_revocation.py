@@ -45,17 +45,19 @@ def member(stack, admin_api, site):
 
 
 def status(api, path="/customers"):
-    """(HTTP status, error code or None) of ``GET path`` with ``api``'s token."""
-    response = api.get(path)
+    """(HTTP status, error code or None) of ``GET path`` with ``api``'s token, on a new connection
+    (a kept-alive one would always reach the same gateway worker process)."""
+    response = api.get(path, headers={"Connection": "close"})
     if response.status_code < 400:
         return response.status_code, None
     return response.status_code, response.json()["error"]["code"]
 
 
-def refused_by_gateway(api, deadline, path="/customers"):
-    """Wait, until ``deadline`` at most, for the gateway to answer 401 token_revoked to ``api``'s token."""
-    return eventually(lambda: status(api, path), lambda answer: answer == (401, "token_revoked"),
-                      timeout=deadline.left())
+def refused_by_gateway(api, deadline, path="/customers", tries=8):
+    """Wait, until ``deadline`` at most, for the gateway to answer 401 token_revoked to ``api``'s
+    token ``tries`` times in a row, each on a new connection, so every worker process is asked."""
+    return eventually(lambda: [status(api, path) for _ in range(tries)],
+                      lambda answers: set(answers) == {(401, "token_revoked")}, timeout=deadline.left())
 
 
 def rpc_answer(test_env, token, service="customers", method="list_customers"):
