@@ -10,10 +10,10 @@ import uuid
 
 import pytest
 import requests
-from kombu import Connection, Exchange, Queue
 
 from services.common.signing import secret_of
-from tests.support.api import Api, eventually
+from tests.support import events
+from tests.support.api import Api
 
 PASSWORD = "Granite-orchard-velvet-73"
 SLA_REPLICA = "feedback#sla"
@@ -34,39 +34,16 @@ def at(text):
 @pytest.fixture(scope="module")
 def fast_sla_scan(stack):
     """A second feedback replica scanning for SLA breaches every second (the first scans every minute)."""
-    default_env = stack.env
-    stack.env = dict(default_env, FEEDBACK_SLA_SCAN_INTERVAL="1")
-    try:
-        stack.start(SLA_REPLICA)
-    finally:
-        stack.env = default_env
+    stack.start(SLA_REPLICA, FEEDBACK_SLA_SCAN_INTERVAL="1")
     yield
     stack.kill(SLA_REPLICA, signal.SIGTERM)
 
 
 @pytest.fixture(scope="module")
 def feedback_events(test_env):
-    """``received(type, at_least)``: feedback events published since the module started."""
-    with Connection(test_env["AMQP_URI"]) as connection:
-        queue = Queue(exchange=Exchange("feedback.events", type="topic", durable=True), routing_key="feedback.#",
-                      exclusive=True, auto_delete=True, channel=connection.default_channel)
-        queue.declare()
-        seen = []
-
-        def drain():
-            while True:
-                message = queue.get(no_ack=True)
-                if message is None:
-                    return seen
-                seen.append(message.payload)
-
-        def received(event_type, at_least=1, **data):
-            def matching(events):
-                return [e for e in events if e["type"] == event_type
-                        and all(e["data"].get(k) == v for k, v in data.items())]
-            return matching(eventually(drain, lambda events: len(matching(events)) >= at_least, timeout=20))
-
-        yield received
+    """``received(type, at_least, **data)``: feedback events published since the module started."""
+    with events.tap(test_env["AMQP_URI"], "feedback") as tap:
+        yield tap.received
 
 
 @pytest.fixture(scope="module")

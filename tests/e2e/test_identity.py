@@ -5,10 +5,10 @@ import uuid
 
 import jwt
 import pytest
-from kombu import Connection, Exchange, Queue
 
 from services.common.signing import secret_of
 from tests.conftest import ADMIN_EMAIL
+from tests.support import events
 from tests.support.api import Api, eventually
 
 PASSWORD = "Granite-orchard-velvet-73"
@@ -45,22 +45,9 @@ def signed_in(stack, user, password=PASSWORD, agent="crm-e2e-tests/1.0"):
 
 @pytest.fixture
 def account_events(test_env):
-    """Messages published on accounts.events while the test runs."""
-    with Connection(test_env["AMQP_URI"]) as connection:
-        queue = Queue(exchange=Exchange("accounts.events", type="topic", durable=True), routing_key="accounts.#",
-                      exclusive=True, auto_delete=True, channel=connection.default_channel)
-        queue.declare()
-
-        def received(event_type):
-            found = []
-            while True:
-                message = queue.get(no_ack=True)
-                if message is None:
-                    return found
-                if message.payload["type"] == event_type:
-                    found.append(message.payload)
-
-        yield received
+    """``events(type)``: events published on accounts.events while the test runs."""
+    with events.tap(test_env["AMQP_URI"], "accounts") as tap:
+        yield tap.events
 
 
 def test_the_first_admin_was_bootstrapped(admin_api):

@@ -8,8 +8,8 @@ soft-deleted longer ago than its 30 days is purged the same way by the timer, wi
 import signal
 
 import pytest
-from kombu import Connection, Exchange, Queue
 
+from tests.support import events
 from tests.support.api import eventually
 from tests.support.customers import add_part, create_customer, mobile, order, unique
 
@@ -20,34 +20,16 @@ ERASED = "[erased]"
 @pytest.fixture(scope="module")
 def fast_purge(stack):
     """A second customers replica running its timers every second (the first runs them hourly)."""
-    default_env = stack.env
-    stack.env = dict(default_env, CUSTOMERS_SCAN_INTERVAL="1")
-    try:
-        stack.start(PURGE_REPLICA)
-    finally:
-        stack.env = default_env
+    stack.start(PURGE_REPLICA, CUSTOMERS_SCAN_INTERVAL="1")
     yield
     stack.kill(PURGE_REPLICA, signal.SIGTERM)
 
 
 @pytest.fixture(scope="module")
 def customer_events(test_env):
-    """``seen(type)``: the data of customers events of that type published since the module started."""
-    with Connection(test_env["AMQP_URI"]) as connection:
-        queue = Queue(exchange=Exchange("customers.events", type="topic", durable=True), routing_key="customers.#",
-                      exclusive=True, auto_delete=True, channel=connection.default_channel)
-        queue.declare()
-        found = []
-
-        def seen(event_type):
-            while True:
-                message = queue.get(no_ack=True)
-                if message is None:
-                    break
-                found.append(message.payload)
-            return [event["data"] for event in found if event["type"] == event_type]
-
-        yield seen
+    """``events(type)``: customers events of that type published since the module started."""
+    with events.tap(test_env["AMQP_URI"], "customers") as tap:
+        yield tap.events
 
 
 def person():
@@ -103,7 +85,7 @@ def test_erase_blanks_the_customer_its_contacts_and_their_audit_trail(admin_api,
     assert created and created[0]["changes"]["email"]["after"] == ERASED
     assert created[0]["changes"]["birthday"]["after"] == ERASED
     assert "erased" in [e["action"] for e in entries]
-    assert (customer["id"], [contact["id"]]) in [(data["customer_id"], data["contact_ids"]) for data in eventually(
+    assert (customer["id"], [contact["id"]]) in [(e["data"]["customer_id"], e["data"]["contact_ids"]) for e in eventually(
         lambda: customer_events("customers.customer_erased"), lambda found: found)]
     report = admin_api.get("/reports/sales", params={"since": "2026-10-05", "until": "2026-10-05"}).json()
     row = next(r for r in report["by_customer"] if r["customer_id"] == customer["id"])
@@ -130,9 +112,9 @@ def test_a_soft_delete_past_its_window_is_purged_by_the_timer(admin_api, fast_pu
     customers_db.customers.update_one({"_id": customer["id"]}, {"$set": {
         "purge_after": lapsed.replace(year=lapsed.year - 1)}})
     secrets = secrets_of(customer, contact)
-    purged = eventually(lambda: customer_events("customers.customer_purged"), lambda found: any(
-        d["customer_id"] == customer["id"] for d in found), timeout=30)
-    assert [contact["id"]] in [d["contact_ids"] for d in purged if d["customer_id"] == customer["id"]]
+    [purged] = eventually(lambda: customer_events("customers.customer_purged", customer_id=customer["id"]),
+                          lambda found: found, timeout=30)
+    assert purged["data"]["contact_ids"] == [contact["id"]]
     listed = admin_api.get("/customers", params={"deleted": "true", "sort": "-updated_at", "limit": 500})
     assert customer["id"] not in listed.text and kept["id"] in listed.text
     eventually(lambda: audit_of(admin_api, "contact", contact["id"]),

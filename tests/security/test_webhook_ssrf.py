@@ -36,12 +36,7 @@ ATTACKS = (
 
 def restart_notifications(stack, **env):
     stack.kill("notifications", signal.SIGTERM)
-    default_env = stack.env
-    stack.env = dict(default_env, **env)
-    try:
-        stack.start("notifications")
-    finally:
-        stack.env = default_env
+    stack.start("notifications", **env)
     stack.wait_ready()
 
 

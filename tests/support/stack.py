@@ -39,10 +39,11 @@ class Stack:
             return processes.gateway_command(sys.executable)
         return processes.service_command(name.split("#")[0], sys.executable)
 
-    def start(self, name):
-        """Start a process; ``customers#2`` is a second replica of customers."""
+    def start(self, name, **env_overrides):
+        """Start a process; ``customers#2`` is a second replica of customers. ``env_overrides``
+        change this process's environment only (e.g. a timer's interval)."""
         log = open(self.log_path(name), "ab")
-        env = self.env
+        env = dict(self.env, **env_overrides)
         if name != "gateway":
             self.metrics_ports.setdefault(name, free_port())
             env = {**env, "CRM_METRICS_PORT": str(self.metrics_ports[name])}
