@@ -273,11 +273,13 @@ class EventBusy(Exception):
     """Another delivery of this event is being handled: the message goes back to its queue."""
 
 
-def handle_once(db, consumer, event, handler):
+def handle_once(db, consumer, event, handler, source=None):
     """Run ``handler(event)`` unless ``consumer`` already handled this ``event_id``.
 
-    An envelope without a valid signature (``signing.rejection``) is logged, counted as
-    ``rejected`` and acknowledged, never handled.
+    An envelope without a valid signature (``signing.rejection``), or one whose type belongs to
+    another service than ``source``, the service whose exchange delivered it, is logged, counted
+    as ``rejected`` and acknowledged, never handled: a service may publish only on its own
+    exchange, so it cannot pass its events off as another's.
 
     The ``processed_events`` marker is a claim (``pending``) until the handler completed. A
     failure is recorded in ``failed_events`` (retried later by ``retry_failed``, which also
@@ -292,6 +294,8 @@ def handle_once(db, consumer, event, handler):
         log.error("%s dropped a message that is not an event envelope", consumer)
         return False
     refused = signing.rejection(event)
+    if not refused and source and source_service(str(event.get("type"))) != source:
+        refused = "not a %s event" % source
     if refused:
         log.warning("%s refused event %r (%r) from the broker: %s", consumer, str(event.get("event_id"))[:64],
                     str(event.get("type"))[:100], refused)
@@ -400,7 +404,8 @@ def subscribe(event_type):
     def decorator(method):
         @functools.wraps(method)
         def handler(self, event):
-            return handle_once(self.db, method.__name__, event, lambda ev: method(self, ev))
+            return handle_once(self.db, method.__name__, event, lambda ev: method(self, ev),
+                               source_service(event_type))
 
         return event_handler(source_service(event_type), event_type, **HANDLER_OPTIONS)(handler)
 

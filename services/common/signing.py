@@ -44,11 +44,13 @@ def rejection(event):
     given = event.get(SIGNATURE)
     if not isinstance(given, str) or not given:
         return "unsigned"
+    if not given.isascii():
+        return "bad signature"
     try:
         expected = signature_of(event)
     except (TypeError, ValueError):
         return "not canonical JSON"
-    if not hmac.compare_digest(given.encode("utf-8"), expected.encode("ascii")):
+    if not hmac.compare_digest(given, expected):
         return "bad signature"
     if event.get(SEALED) is not None:
         try:

@@ -115,7 +115,7 @@ def _attempt(db, delivery, send, delays):
     body = body_of(delivery["event"])
     started = time.monotonic()
     try:
-        secret = secret_of(db, webhook)
+        secret = hook_secrets.secret_of(webhook)
     except hook_secrets.Unreadable as exc:
         log.error("delivery %s: %s", delivery["_id"], exc)
         status_code, error = None, "The signing secret cannot be read"
@@ -139,14 +139,6 @@ def _attempt(db, delivery, send, delays):
     if status != "pending":
         after_outcome(db, webhook, exhausted=status == "exhausted")
     return status
-
-
-def secret_of(db, webhook):
-    """The hook's signing secret; a plaintext one stored before encryption is sealed on the way."""
-    secret = hook_secrets.secret_of(webhook)
-    if not webhook.get("sealed_secret"):
-        store.seal_secret(db, webhook["_id"], hook_secrets.seal(secret))
-    return secret
 
 
 def after_outcome(db, webhook, exhausted):

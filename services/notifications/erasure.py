@@ -1,7 +1,7 @@
 """Erasure of a customer's personal data from what notifications keeps about it.
 
-``customers.customer_erased`` and ``customers.customer_purged`` (``{customer_id, contact_ids}``)
-remove the inbox items about the customer, blank the subject and body of its e-mails (and the
+``customers.customer_erased`` and ``customers.customer_purged`` (``{customer_id, contact_ids,
+records}``: every record of the customer that was blanked) remove the inbox items about them, blank the subject and body of its e-mails (and the
 address of those sent to its contacts), cancel its pending e-mails and deliveries, empty the
 ``data`` of the events kept in its webhook deliveries (they can no longer be redelivered), and
 drop its failed events. Each of those records carries ``subjects``, the customer and contact ids
@@ -37,5 +37,7 @@ def apply(db, event):
     if event["type"] not in ERASURE_EVENTS:
         return
     data = event["data"]
-    contact_ids = [c for c in data.get("contact_ids") or [] if isinstance(c, str)]
-    store.erase_subjects(db, [data["customer_id"]] + contact_ids, ERASURE_EVENTS)
+    named = [data["customer_id"]] + list(data.get("contact_ids") or [])
+    for ids in (data.get("records") or {}).values():
+        named.extend(ids)
+    store.erase_subjects(db, sorted({i for i in named if isinstance(i, str)}), ERASURE_EVENTS)

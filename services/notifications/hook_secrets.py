@@ -1,8 +1,8 @@
 """Webhook signing secrets: made at creation, kept encrypted, opened only to sign a delivery.
 
 A hook stores ``sealed_secret``, the secret encrypted with Fernet under a key derived from
-``CRM_SECRET_KEY`` (``keyring.fernet_key("webhook-secrets")``). A hook stored before that keeps
-its plaintext ``secret`` working; its first delivery seals it (``store.seal_secret``).
+``CRM_SECRET_KEY`` (``keyring.fernet_key("webhook-secrets")``). A hook stored before that had a
+plaintext ``secret``: the service seals those at start (``store.seal_plaintext_secrets``).
 """
 import secrets
 

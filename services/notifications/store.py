@@ -15,6 +15,7 @@ from pymongo.errors import DuplicateKeyError
 
 from services.common import paging
 from services.common.events import pending_insert, pending_update, utcnow
+from services.notifications import hook_secrets
 
 OUTBOX_COLLECTIONS = ("webhooks", "emails", "deliveries", "preferences")
 HIDDEN = {"_outbox": 0, "_pending": 0, "claim": 0}
@@ -42,6 +43,14 @@ def ensure_indexes(db):
         db[name].create_index("subjects", sparse=True)
     for path in FAILED_EVENT_IDS:
         db.failed_events.create_index(path, sparse=True)
+    seal_plaintext_secrets(db)
+
+
+def seal_plaintext_secrets(db):
+    """At start: seal the signing secrets of hooks stored before secrets were encrypted (a one-off
+    migration; a hook collection is small and ``secret`` exists on none once it has run)."""
+    for hook in db.webhooks.find({"secret": {"$exists": True}}, {"secret": 1}):
+        seal_secret(db, hook["_id"], hook_secrets.seal(hook["secret"]))
 
 
 def insert_ignoring_duplicate(collection, document, *events):

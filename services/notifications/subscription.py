@@ -25,7 +25,7 @@ def exchange_handler(source_service, handle="handle_event"):
     name = handler_name(source_service)
 
     def handler(self, event):
-        return handle_once(self.db, name, event, getattr(self, handle))
+        return handle_once(self.db, name, event, getattr(self, handle), source_service)
 
     handler.__name__ = handler.__qualname__ = name
     handler.__doc__ = "Every event on the %s.events exchange." % source_service

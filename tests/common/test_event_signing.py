@@ -56,6 +56,11 @@ def test_unsigned_and_keyless_forgeries_are_refused(monkeypatch):
     assert signing.rejection(forged) == "bad signature"
 
 
+def test_a_signature_that_is_not_ascii_is_refused_not_raised():
+    assert signing.rejection(dict(sent(), signature="sha256=\ud800")) == "bad signature"
+    assert signing.rejection(dict(sent(), signature="sha256=é")) == "bad signature"
+
+
 def test_a_signed_envelope_whose_sealed_part_does_not_open_is_refused():
     event = dict(sent(), sealed="not-a-fernet-token")
     assert signing.rejection(signing.sign(event)) == "sealed part unreadable"
@@ -100,10 +105,24 @@ def test_handle_once_never_runs_the_handler_for_a_refused_event():
     assert ran == []
 
 
+def test_a_signed_event_of_another_service_on_this_exchange_is_refused():
+    """A service holding the key may publish only on its own exchange: an event it signs with
+    another service's type, delivered through its exchange, is not that other service's event."""
+    ran = []
+
+    class Db:
+        def __getattr__(self, name):
+            raise AssertionError("the database was touched for a refused event")
+
+    passed_off = over_the_wire(signing.sign(sent()))
+    assert events.handle_once(Db(), "on_customers_event", passed_off, ran.append, "customers") is False
+    assert ran == []
+
+
 def test_handle_once_runs_the_handler_for_a_signed_event(db_factory):
     ran = []
     event = over_the_wire(signing.sign(sent()))
-    assert events.handle_once(db_factory("demo"), "on_link_sent", event, ran.append) is True
+    assert events.handle_once(db_factory("demo"), "on_link_sent", event, ran.append, "demo") is True
     assert ran == [event] and signing.secret_of(ran[0])["url"] == "http://crm.test/x?t=live"
 
 

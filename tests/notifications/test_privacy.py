@@ -15,13 +15,14 @@ from services.common.errors import Conflict, ValidationFailed
 from services.common.events import OUTBOX, make_event, utcnow
 from services.customers import events as customers_events
 from services.feedback import events as feedback_events
-from services.notifications import delivery, directory, erasure, inbox, mail, routing, sms, webhooks
+from services.notifications import delivery, directory, erasure, inbox, mail, routing, sms, store, webhooks
 from tests.notifications.conftest import SALES, customers_event, user_event
 
 ADMIN = Caller("hq-admin", ["s1"], ["webhooks:admin", "sites:all"])
 # What customers announces when customer c1 (with contact k1) is erased or purged.
-ERASED_C1 = {"customer_id": "c1", "contact_ids": ["k1"], "records": {"customer": ["c1"], "contact": ["k1"]},
-             "fields": {"customer": ["legal_name"], "contact": ["name"]}}
+ERASED_C1 = {"customer_id": "c1", "contact_ids": ["k1"],
+             "records": {"customer": ["c1"], "contact": ["k1"], "interaction": ["i1"]},
+             "fields": {"customer": ["legal_name"], "contact": ["name"], "interaction": ["summary"]}}
 
 
 class Receiver:
@@ -78,28 +79,28 @@ def test_survey_invitations_never_reach_webhooks(db):
     assert db.deliveries.count_documents({}) == 0
 
 
-def test_signing_secrets_are_stored_encrypted_and_old_plaintext_ones_still_sign_then_get_sealed(db, monkeypatch):
+def test_signing_secrets_are_stored_encrypted_and_old_plaintext_ones_are_sealed_at_start(db):
     created = hook(db)
     stored = db.webhooks.find_one({"_id": created["id"]})
     assert "secret" not in stored and created["secret"] not in json.dumps(stored, default=str)
-    monkeypatch.setattr(delivery.store, "seal_secret", pytest.fail)  # an encrypted one needs no migration
     webhooks.fan_out(db, customers_event("customer_created", customer_id="c1"))
     receiver = Receiver()
     delivery.send_due(db, receiver)
-    monkeypatch.undo()
     headers, body = receiver.requests[0]["headers"], receiver.requests[0]["body"]
     expected = hmac.new(created["secret"].encode(), headers["X-CRM-Timestamp"].encode() + b"." + body,
                         hashlib.sha256).hexdigest()
     assert headers["X-CRM-Signature"] == "sha256=" + expected
 
+    # A hook stored in plaintext by an earlier version: the service's start seals it.
     db.webhooks.update_one({"_id": created["id"]}, {"$set": {"secret": "whsec_old"}, "$unset": {"sealed_secret": ""}})
+    store.ensure_indexes(db)
+    migrated = db.webhooks.find_one({"_id": created["id"]})
+    assert "secret" not in migrated and "whsec_old" not in json.dumps(migrated, default=str)
     webhooks.fan_out(db, customers_event("customer_created", customer_id="c2"))
     delivery.send_due(db, receiver)
     headers, body = receiver.requests[1]["headers"], receiver.requests[1]["body"]
     assert headers["X-CRM-Signature"] == "sha256=" + hmac.new(
         b"whsec_old", headers["X-CRM-Timestamp"].encode() + b"." + body, hashlib.sha256).hexdigest()
-    migrated = db.webhooks.find_one({"_id": created["id"]})
-    assert "secret" not in migrated and migrated["sealed_secret"]
 
     webhooks.delete(db, ADMIN, created["id"])
     assert not {"secret", "sealed_secret"} & set(db.webhooks.find_one({"_id": created["id"]}))
@@ -187,7 +188,10 @@ def test_erasing_a_customer_erases_what_notifications_kept_about_it_and_its_cont
                           due_date="2026-03-01", followup_id="f1", reason="VIP")
     other = customers_event("followup_due", customer_id="c9", legal_name="Other Co", owner_id="owner1",
                             due_date="2026-03-01", followup_id="f9", reason="VIP")
-    for event in (due, other, contact_audit()):
+    # An edit of an interaction names the interaction only, not its customer.
+    visit_edit = customers_events.audit("interaction", "i1", "updated", {
+        "summary": {"before": "Visit", "after": "Met Wang at home"}}, "s1", "u1")
+    for event in (due, other, contact_audit(), visit_edit):
         webhooks.fan_out(db, event)
         routing.route(db, event)
     routing.route(db, signing.sign(survey_sent()))
@@ -213,14 +217,15 @@ def test_erasing_a_customer_erases_what_notifications_kept_about_it_and_its_cont
     assert db.emails.find_one({"event_id": other["event_id"]})["body"]
     sent = db.deliveries.find_one({"event_id": due["event_id"]})
     assert sent["erased"] and sent["event"]["data"] == {} and sent["status"] == "succeeded"
-    pending = db.deliveries.find_one({"event.type": "customers.audit"})
-    assert pending["erased"] and pending["status"] == "cancelled" and pending["event"]["data"] == {}
+    audits = list(db.deliveries.find({"event.type": "customers.audit"}))
+    assert len(audits) == 2 and all(d["erased"] and d["status"] == "cancelled" and d["event"]["data"] == {}
+                                    for d in audits)
     assert db.deliveries.find_one({"event_id": other["event_id"]})["event"]["data"]["legal_name"] == "Other Co"
     assert sorted(f["_id"] for f in db.failed_events.find()) == ["on_customers_event/z"]
     with pytest.raises(Conflict) as refused:
         webhooks.redeliver(db, ADMIN, sent["_id"])
     assert refused.value.code == "delivery_erased"
-    assert webhooks.list_deliveries(db, ADMIN, created["id"], {}, None, None)["total"] == 3
+    assert webhooks.list_deliveries(db, ADMIN, created["id"], {}, None, None)["total"] == 4
 
 
 def test_an_owner_of_another_site_gets_nothing_about_this_sites_customer(db):
