@@ -57,7 +57,7 @@ def logout(body):
 def request_password_reset(body):
     """Mail a reset link if the address is known; the answer is the same either way. A new link
     voids the earlier ones. 429 with ``Retry-After`` after 3 requests for one e-mail within an
-    hour (known or not), or 10 from one address."""
+    hour (known or not), or 20 from one address."""
     rpc.call("accounts", "request_password_reset", body["email"], client_addr=request.remote_addr,
              context=rpc_context())
     return {"status": "accepted"}

@@ -119,6 +119,8 @@ def update_user(db, caller, user_id, data, sessions):
     ended, revoked = token_revocations.user_wide(
         user, data["version"], token_revocations.reason_for(diff), caller.user_id)
     changes.update(ended)
+    if new_email:
+        changes["resets_valid_from"] = utcnow()  # links mailed to the old address end with this write
     updated = store.update_user(db, user_id, data["version"], changes, *emitted, *revoked)
     if updated is None:
         raise Conflict("The user was changed by someone else; reload and try again.",

@@ -143,7 +143,7 @@ class Sessions:
             }, site_id=site, actor="anonymous"))
             emitted.append(self.events.audit("user", user_id, "locked", dict(source, locked_until={
                 "before": None, "after": delayed_until.isoformat()}), site_id=site, actor="anonymous"))
-        self.store.record_failed_login(self.db, user_id, *emitted)
+        self.store.record_failed_login(self.db, user_id, *emitted, delayed_until=delayed_until)
 
     def refresh(self, refresh_token):
         invalid = Unauthorized("The refresh token is not valid.", code="invalid_refresh_token")
@@ -155,13 +155,14 @@ class Sessions:
         if record is None:
             known = self.store.find_refresh_token(self.db, token_hash)
             if known is not None:
-                self.store.revoke_family(self.db, known["family_id"])
                 if known.get("used_at") and not known.get("revoked"):
-                    self._reuse_detected(known)
+                    self._reuse_detected(known)  # before the family is revoked: a crash between repeats it
+                self.store.revoke_family(self.db, known["family_id"])
             raise invalid
         started = _utc(record.get("family_started_at") or record["created_at"])
         user = self.store.find_user(self.db, record["user_id"])
-        if user is None or user.get("status") != "active" or started + REFRESH_TTL <= now:
+        if user is None or user.get("status") != "active" or started + REFRESH_TTL <= now \
+                or started < _utc(user.get("sessions_valid_from") or started):
             self.store.revoke_family(self.db, record["family_id"])
             raise invalid
         return self._session(user, record["family_id"], started)
@@ -226,16 +227,27 @@ class Sessions:
         user = self.store.find_user(self.db, known["user_id"])
         if user is None or user.get("status") == "deleted":
             raise BadRequest("The reset link is not valid.", code="reset_token_invalid")
+        if _utc(known["created_at"]) < _utc(user.get("resets_valid_from") or known["created_at"]):
+            raise BadRequest("The reset link was replaced by a newer one or the password was changed since.",
+                             code="reset_token_invalid")
         check_password(new_password, user["username"], user.get("email"), field="new_password")
         if not self.store.spend_reset_token(self.db, token_hash, now):
             raise BadRequest("The reset link was already used.", code="reset_token_used")
-        self.set_password(user, new_password, actor=user["_id"], unlock=True)
+        try:
+            self.set_password(user, new_password, actor=user["_id"], unlock=True)
+        except Conflict:  # the account changed between the read and the write: the link is spent, so retry
+            self.set_password(self.store.find_user(self.db, user["_id"]), new_password, actor=user["_id"], unlock=True)
         return {}
 
     def set_password(self, user, new_password, actor, unlock=False):
-        """Set the password, end every session and void every reset link; ``unlock`` lifts sign-in delays."""
+        """Set the password, end every session and void every reset link; ``unlock`` lifts sign-in delays.
+
+        The user's own write marks older sessions and reset links invalid (``sessions_valid_from``,
+        ``resets_valid_from``), so a crash before the two tidy-up writes after it loses nothing."""
         site = (user.get("sites") or [None])[0]
-        changes = {"password_hash": passwords.hash_password(new_password), "must_change_password": False}
+        now = utcnow()
+        changes = {"password_hash": passwords.hash_password(new_password), "must_change_password": False,
+                   "sessions_valid_from": now, "resets_valid_from": now}
         ended, revoked = token_revocations.user_wide(user, user["version"], "password_changed", actor)
         changed = self.events.event("password_changed", {
             "user_id": user["_id"], "email": user.get("email"), "display_name": user.get("display_name"),
@@ -247,7 +259,7 @@ class Sessions:
         if updated is None:
             raise Conflict("The account was changed meanwhile; try again.", code="stale_version")
         self.store.revoke_user_sessions(self.db, user["_id"])
-        self.store.void_reset_tokens(self.db, user["_id"], utcnow())
+        self.store.void_reset_tokens(self.db, user["_id"], now)
         if unlock:
             self.throttle.clear_account(user["_id"])
 

@@ -97,10 +97,12 @@ def update_user(db, user_id, version, changes, *events, unset=None):
         raise Conflict("A user with this %s already exists." % field, {field: ["Already taken."]})
 
 
-def record_failed_login(db, user_id, *events):
-    """Queue the events of a failed login on the user (by _id)."""
-    if events:
-        db.users.update_one({"_id": user_id}, pending_update({}, *events))
+def record_failed_login(db, user_id, *events, delayed_until=None):
+    """Queue the events of a failed login on the user (by _id); a delay that starts is kept as
+    ``locked_until`` for the admins' view (cleared by an unlock)."""
+    update = {"$set": {"locked_until": delayed_until}} if delayed_until else {}
+    if events or update:
+        db.users.update_one({"_id": user_id}, pending_update(update, *events))
 
 
 def record_successful_login(db, user_id, at):

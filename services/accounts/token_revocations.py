@@ -31,6 +31,7 @@ REASONS = (
     ("revocations", "permissions_changed"),
     ("permissions", "permissions_changed"),
     ("password_hash", "password_changed"),
+    ("must_change_password", "password_change_required"),
 )
 
 

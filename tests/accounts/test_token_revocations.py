@@ -15,6 +15,7 @@ from services.common.events import parse_time
     ({"grants"}, "permissions_changed"),
     ({"revocations"}, "permissions_changed"),
     ({"password_hash"}, "password_changed"),
+    ({"must_change_password"}, "password_change_required"),
     ({"display_name", "email", "phone", "position", "language"}, None),
     (set(), None),
 ])

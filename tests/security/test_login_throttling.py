@@ -3,6 +3,7 @@
 Each test speaks from its own loopback address (127.0.0.x, bound as the client's source address)
 so that the gateway, which sees the real peer address, counts it apart from the rest of the run.
 """
+import datetime
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -69,6 +70,12 @@ def test_guesses_from_one_address_are_slowed_and_unknown_accounts_answer_alike(s
         lambda items: len(items) == lockout.PAIR.free, timeout=20)
     assert {entry["actor"] for entry in trail} == {"anonymous"}
     assert {entry["changes"]["client_addr"]["after"] for entry in trail} == {"127.0.0.21"}
+    # The admins see the delay, and lift it.
+    delayed = admin_api.get("/users/%s" % victim["id"]).json()
+    assert delayed["locked_until"] and datetime.datetime.fromisoformat(
+        delayed["locked_until"].replace("Z", "+00:00")) > datetime.datetime.now(datetime.timezone.utc)
+    assert admin_api.post("/users/%s/unlock" % victim["id"]).json()["locked_until"] is None
+    assert login(attacker, victim["username"], PASSWORD).status_code == 200
 
 
 def test_an_attack_from_other_addresses_does_not_keep_the_user_out(stack, admin_api, site):
