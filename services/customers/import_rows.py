@@ -29,6 +29,8 @@ EXTRA_CELLS = "The row has more values than the file has columns."
 OUTBOX_ROWS = 100
 SCHEMA = schemas.CustomerSchema()
 
+# An error names its column by the file's own header, cut to this length.
+LABEL_CHARS = 100
 
 def validate(columns, cells):
     """(loaded data with only the row's fields, [(field, message)])."""
@@ -133,7 +135,7 @@ class Batch:
     def _fail(self, number, problems):
         self.counts["failed"] += 1
         for field, message in problems:
-            label = self.label(field) if field != "_row" else ""
+            label = (self.label(field) if field != "_row" else "")[:LABEL_CHARS]
             self.errors.append({"_id": "%s:%08d:%s" % (self.job["_id"], number, field), "import_id": self.job["_id"],
                                 "row": number, "field": label, "message": message})
 

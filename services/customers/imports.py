@@ -177,9 +177,9 @@ def run_tick(db, budget=TICK_SECONDS):
     """Work on one running job for about ``budget`` seconds; True when there was one."""
     token = uuid.uuid4().hex
     try:
+        _sweep_abandoned(db)
         job = store.claim_import(db, OWNER, token, _after(LEASE_SECONDS))
         if job is None:
-            _sweep_abandoned(db)
             return False
         try:
             if job.get("claims", 0) > MAX_CRASHES:
@@ -225,7 +225,10 @@ def _work(db, job, lease, budget):
 
 
 def _save(db, job, lease, changes, *emitted):
-    """The job with ``changes`` saved, or None when this worker lost the lease."""
+    """The job with ``changes`` saved, or None when this worker lost the lease. Progress renews
+    the lease and clears the count of crashed claims: only a worker that dies before making any
+    progress, MAX_CRASHES times in a row, fails the job."""
+    changes = dict(changes, claims=0, lease_until=_after(LEASE_SECONDS))
     if not store.update_import(db, job["_id"], changes, *emitted, match=lease):
         return None
     return dict(job, **changes)

@@ -28,7 +28,7 @@ from pymongo.errors import PyMongoError
 
 from services.common.errors import Conflict, NotFound, ValidationFailed
 from services.common.events import changes_between, isoformat, utcnow
-from services.common.schemas import load
+from services.common.schemas import String, load
 from services.customers import archive, effects, events, insights, moves, parts, schemas, store
 
 log = logging.getLogger(__name__)
@@ -42,9 +42,10 @@ KEPT = ("_id", "version", "updated_at")
 
 
 class MergeSchema(Schema):
-    merged_ids = f.List(f.String(validate=validate.Length(min=1, max=64)), required=True,
+    merged_ids = f.List(String(validate=validate.Length(min=1, max=64)), required=True,
                         validate=validate.Length(min=1, max=MAX_MERGED))
-    fields = f.Dict(keys=f.String(validate=validate.OneOf(MERGEABLE)), values=f.String(), load_default=dict)
+    fields = f.Dict(keys=f.String(validate=validate.OneOf(MERGEABLE)), values=String(validate=validate.Length(max=64)),
+                    load_default=dict)
 
 
 def _lease():

@@ -21,6 +21,10 @@ BOM = b"\xef\xbb\xbf"
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"
 MAX_RECORD_BYTES = 256 * 1024
+# A header cell longer than this names no known column (it is not even looked up).
+MAX_HEADER_CHARS = 200
+# Python's csv refuses a field over 128 KiB by default; a record may be up to 8 * MAX_RECORD_BYTES.
+csv.field_size_limit(8 * MAX_RECORD_BYTES)
 ENCODINGS = ("utf-8", "gb18030")
 
 ADDRESS_FIELDS = ("street", "city", "province", "postal_code")
@@ -73,7 +77,7 @@ class FileError(Exception):
 def header_key(text):
     """A header cell reduced for lookup: width, case, spaces, ``*`` and bracketed hints ignored."""
     text = unicodedata.normalize("NFKC", str(text or "")).lower()
-    text = re.sub(r"\(.*?\)|\[.*?\]", "", text)
+    text = re.sub(r"\([^()]*\)|\[[^\[\]]*\]", "", text)  # linear: no backtracking over open brackets
     return re.sub(r"[\s*_]+", "", text)
 
 
@@ -83,6 +87,10 @@ def map_headers(cells):
     for cell in cells:
         text = clean(cell)
         if not text:
+            columns.append(None)
+            continue
+        if len(text) > MAX_HEADER_CHARS:
+            unknown.append(text[:MAX_HEADER_CHARS] + "…")
             columns.append(None)
             continue
         key = header_key(text)
@@ -151,7 +159,10 @@ def decode(record, encoding):
 
 
 def parse_record(text, delimiter):
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False))
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False))
+    except csv.Error as exc:
+        raise FileError("A row of the file cannot be read as CSV (%s)." % exc)
     return rows[0] if rows else []
 
 

@@ -7,6 +7,7 @@ import datetime
 
 from marshmallow import Schema, fields, validate
 
+from services.common.schemas import String
 from services.customers.schemas import TIERS
 
 RANK = {"vip": 3, "key": 2, "general": 1}
@@ -87,5 +88,5 @@ def explanation(tier):
 
 class OverrideSchema(Schema):
     tier = fields.String(required=True, validate=validate.OneOf(TIERS))
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    reason = String(required=True, validate=validate.Length(min=1, max=500))
     expires_at = fields.AwareDateTime(allow_none=True, load_default=None)

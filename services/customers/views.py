@@ -5,7 +5,7 @@ from marshmallow import Schema, fields, validate
 
 from services.common.errors import NotFound, ValidationFailed
 from services.common.events import utcnow
-from services.common.schemas import load
+from services.common.schemas import String, load
 from services.customers import events, schemas, store
 
 COLUMNS = ("legal_name", "short_name", "tax_id", "industry", "tier", "tags", "owner_id", "lifecycle_stage",
@@ -13,12 +13,12 @@ COLUMNS = ("legal_name", "short_name", "tax_id", "industry", "tier", "tags", "ow
 
 
 class ViewSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    name = String(required=True, validate=validate.Length(min=1, max=100))
     filters = fields.Nested(schemas.ListFilterSchema, load_default=dict)
     columns = fields.List(fields.String(validate=validate.OneOf(COLUMNS)), load_default=lambda: list(COLUMNS[:6]),
                           validate=validate.Length(min=1, max=len(COLUMNS)))
     shared = fields.Boolean(load_default=False)
-    site_id = fields.String(validate=validate.Length(min=1, max=64))
+    site_id = String(validate=validate.Length(min=1, max=64))
 
 
 def out(view):

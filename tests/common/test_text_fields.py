@@ -2,6 +2,7 @@
 (a field that takes only listed values needs no check of its own)."""
 import importlib
 import inspect
+import pkgutil
 
 import pytest
 from marshmallow import Schema, fields, validate
@@ -10,9 +11,7 @@ from gateway.schemas.common import StrictSchema
 from services.common.errors import ValidationFailed
 from services.common.schemas import Email, String, Url, load, text_problem
 
-MODULES = ("services.accounts.schemas", "services.customers.schemas", "services.feedback.schemas",
-           "services.notifications.schemas", "gateway.schemas.common", "gateway.schemas.accounts",
-           "gateway.schemas.customers", "gateway.schemas.feedback", "gateway.schemas.notifications")
+PACKAGES = ("services", "gateway")
 INPUT = {"gateway": StrictSchema}  # the gateway's output schemas only describe answers
 GATEWAY_CURSOR = "gateway.schemas.common.Cursor"  # opaque and checked on a shape of its own
 
@@ -33,8 +32,16 @@ def listed(field):
     return any(isinstance(check, validate.OneOf) for check in field.validators)
 
 
+def _modules():
+    """Every module of the services and the gateway: a schema may live beside its rules."""
+    for package in PACKAGES:
+        root = importlib.import_module(package)
+        for found in pkgutil.walk_packages(root.__path__, package + "."):
+            yield found.name
+
+
 def _input_strings():
-    for name in MODULES:
+    for name in _modules():
         module = importlib.import_module(name)
         for _, schema in inspect.getmembers(module, inspect.isclass):
             if issubclass(schema, INPUT.get(name.split(".")[0], Schema)) and schema.__module__ == name:

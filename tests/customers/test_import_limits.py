@@ -1,6 +1,7 @@
 """Import jobs that cannot end well still end: bombs fail, a job that kills its worker fails after
 MAX_CRASHES, an upload never started is abandoned; each end is audited, and so are error downloads."""
 import datetime
+import uuid
 
 import pytest
 
@@ -52,6 +53,19 @@ def test_a_job_whose_worker_keeps_dying_fails_after_max_crashes(db):
     assert final["status"] == "failed" and final["error"] == "The file could not be read (the import stopped 3 times)."
     assert final["done"] == 0 and store.count_customers(db, {}) == 0
     assert [action for action, _ in job_audits(db, job["id"])] == ["failed"]
+
+
+def test_a_worker_taken_over_after_making_progress_is_no_crash(db):
+    """Two replicas: one step outlives the lease and the other takes the job over. Progress was
+    saved meanwhile, so the takeovers do not add up to a failure."""
+    job = upload(db, samples.csv_bytes([samples.customer_row(n) for n in range(300)]))
+    past = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=1)
+    for attempt in range(imports.MAX_CRASHES + 2):
+        claimed = store.claim_import(db, "replica-%d" % attempt, uuid.uuid4().hex, past)
+        imports._work(db, claimed, {"lease_token": claimed["lease_token"]}, budget=0)  # one step, never released
+        db.imports.update_one({"_id": job["id"]}, {"$set": {"lease_until": past}})  # its lease runs out
+    assert db.imports.find_one({"_id": job["id"]})["claims"] == 0
+    assert run(db, job["id"])["status"] == "completed"
 
 
 def test_ticks_that_end_normally_never_count_as_crashes(db):

@@ -30,6 +30,24 @@ def test_bad_headers_are_a_file_error(headers, message):
     assert message in str(error.value)
 
 
+def test_a_hostile_header_is_an_unknown_column_read_in_linear_time():
+    """Unclosed brackets once made the bracket-stripping pattern quadratic (seconds per cell,
+    with the whole service process stopped); a cell over MAX_HEADER_CHARS is not looked up."""
+    with pytest.raises(tabular.FileError) as error:
+        tabular.map_headers(["客户名称", "(" * 100_000])
+    assert len(str(error.value)) < 400
+    assert tabular.header_key("(" * 100_000 + "legal name") == "(" * 100_000 + "legalname"
+    assert tabular.header_key("客户名称（必填）[text]") == "客户名称"
+
+
+def test_a_csv_field_over_128_kib_is_read_not_a_crash():
+    field = "x" * 140_000
+    raw = ("legal_name,notes\r\nAcme,%s\r\n" % field).encode()
+    encoding, delimiter, header, after = tabular.header_of_csv(stream(samples.chunks(raw, 65536))(0), raw[:65536])
+    rows = read_all(tabular.CsvRows(stream(samples.chunks(raw, 65536)), encoding, delimiter), after)
+    assert header == ["legal_name", "notes"] and rows == [(2, ["Acme", field])]
+
+
 def test_csv_records_span_chunks_and_quoted_newlines():
     body = "".join("Co %d,n\r\n" % i for i in range(50))
     data = 'legal_name,notes\r\n"Acme, Ltd","two\r\nlines"\r\n' + body + "Last,x"
