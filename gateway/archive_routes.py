@@ -233,5 +233,7 @@ def list_merges(args):
 @blp.response(200, s.MergeSchema)
 @error_responses(blp, 403, 404, 409)
 def revert_merge(merge_id):
-    """Undo a merge: the merged customers and every moved record come back."""
+    """Undo a merge: the merged customers and every moved record come back. 409 `merge_erased` once a
+    customer of the merge was erased or purged (30 days after the merge), `merge_moved` once the
+    survivor moved to another site."""
     return customers("revert_merge", merge_id)

@@ -253,7 +253,8 @@ def delete_customer(db, caller, customer_id, erase=False):
     site = customer["site_id"]
     deleted = store.update_customer(db, customer_id, None, changes,
                                     events.event("customer_deleted", {"customer_id": customer_id,
-                                                                       "legal_name": customer["legal_name"],
+                                                                       "legal_name": None if erase else
+                                                                       customer["legal_name"],
                                                                        "erased": bool(erase)}, site, caller.user_id),
                                     events.audit("customer", customer_id, "erased" if erase else "deleted", {}, site,
                                                  caller.user_id), include_deleted=erase)

@@ -62,13 +62,25 @@ def purge(db, customer, actor=SERVICE):
     return store.erase_customer(db, customer_id, changes, *emitted, match={"purge_after": customer["purge_after"]})
 
 
+def _purge_one(db, customer):
+    """``purge`` one customer; a failure of its own is logged and skipped, so it cannot hold up
+    every customer due after it (the next run tries it again)."""
+    try:
+        return purge(db, customer)
+    except PyMongoError:
+        raise
+    except Exception:
+        log.exception("purging customer %s failed; the next run tries again", customer["_id"])
+        return False
+
+
 def purge_due(db, now=None):
     """Purge the soft-deleted customers whose window has passed (bounded batches); how many."""
     count = 0
     try:
         while True:
             due = store.customers_to_purge(db, now or utcnow(), BATCH)
-            done = sum(1 for customer in due if purge(db, customer))
+            done = sum(1 for customer in due if _purge_one(db, customer))
             count += done
             if len(due) < BATCH or not done:
                 return count

@@ -273,10 +273,24 @@ def revert_merge(db, caller, merge_id):
         return out(record, caller)
     if record["status"] == "abandoned":
         raise Conflict("This merge was never applied.", code="merge_abandoned")
+    _check_revertible(db, record)
     claimed = store.claim_merge(db, _lease(), merge_id=merge_id, status="reverting")
     if claimed is None:
         raise Conflict("This merge is being carried out right now; try again shortly.", code="merge_in_progress")
     return out(revert(db, dict(claimed, reverted_by=caller.user_id)), caller)
+
+
+def _check_revertible(db, record):
+    """409 when a customer of the merge was erased (or purged, 30 days after the merge), or the
+    survivor moved to another site since: its images would bring back blanked or misplaced data."""
+    customers = [store.find_customer(db, customer_id, include_deleted=True)
+                 for customer_id in [record["survivor_id"]] + list(record["merged_ids"])]
+    if any(customer is None or customer.get("erased") for customer in customers):
+        raise Conflict("A customer of this merge has been erased; the merge can no longer be reverted.",
+                       code="merge_erased")
+    if customers[0]["site_id"] != record["site_id"]:
+        raise Conflict("The surviving customer moved to another site since the merge; the merge can no longer "
+                       "be reverted.", code="merge_moved")
 
 
 def revert(db, record):
