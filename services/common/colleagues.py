@@ -7,7 +7,11 @@ from services.common.errors import ValidationFailed
 def check_user(caller, user_id, site_id, permission, field):
     """The user ``user_id`` must be active, work at ``site_id`` (or hold ``sites:all``) and hold
     ``permission``; 422 on ``field`` otherwise; -> the user's directory entry. Accounts is asked as
-    the caller, so a user outside the caller's sites is unknown; accounts down is 503, never a pass."""
+    the caller, so a user outside the caller's sites is unknown; accounts down is 503, never a pass.
+    A service acting on its own, or a caller naming itself with the site and the permission, needs
+    no question (-> None)."""
+    if caller.is_service or (user_id == caller.user_id and caller.has_site(site_id) and caller.can(permission)):
+        return None
     answer = remote.call("accounts", "user_directory", [user_id], token=caller.token)
     user = next((u for u in answer.get("items", []) if u["id"] == user_id), None)
     problem = None

@@ -3,7 +3,6 @@
 Finance sees a customer's identity, orders and payments; contacts, interactions, service
 records, opportunities and follow-ups are absent from everything it receives.
 """
-from services.common import colleagues
 from services.common.errors import NotFound
 
 PART_PERMISSIONS = {
@@ -50,11 +49,3 @@ def visible_customer(caller, customer):
     if customer is None or not caller.has_site(customer["site_id"]):
         raise NotFound("No such customer.")
     return customer
-
-
-def check_user(caller, user_id, site_id, permission, field):
-    """A user a customer record names (owner, assignee): see ``colleagues.check_user``; the caller
-    naming itself, with the site and permission, needs no question to accounts."""
-    if caller.is_service or (user_id == caller.user_id and caller.has_site(site_id) and caller.can(permission)):
-        return
-    colleagues.check_user(caller, user_id, site_id, permission, field)

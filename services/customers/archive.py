@@ -4,6 +4,7 @@ import datetime
 import re
 import uuid
 
+from services.common import colleagues
 from services.common.errors import Conflict, NotFound, ValidationFailed
 from services.common.events import changes_between, utcnow
 from services.common.schemas import load, storable
@@ -188,7 +189,7 @@ def create_customer(db, caller, data, force=False):
 def check_owner(caller, customer):
     """The owner must be an active user of the customer's site who may read customers (422 ``owner_id``)."""
     if customer.get("owner_id"):
-        access.check_user(caller, customer["owner_id"], customer["site_id"], "customers:read", "owner_id")
+        colleagues.check_user(caller, customer["owner_id"], customer["site_id"], "customers:read", "owner_id")
 
 
 def get_visible(db, caller, customer_id, include_deleted=False):

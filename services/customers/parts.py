@@ -2,6 +2,7 @@
 opportunities, follow-ups): one set of rules, with what is particular to each part."""
 import uuid
 
+from services.common import colleagues
 from services.common.errors import Conflict, NotFound, ValidationFailed
 from services.common.events import changes_between, utcnow
 from services.common.schemas import load, storable
@@ -54,7 +55,7 @@ def _derived(part, document):
 def _check_people(caller, customer, part, before, after):
     """A follow-up's assignee, when set or changed, must be able to do it at the customer's site (422)."""
     if part == "followups" and after.get("assignee_id") and after["assignee_id"] != before.get("assignee_id"):
-        access.check_user(caller, after["assignee_id"], customer["site_id"], FOLLOWUP_PERMISSION, "assignee_id")
+        colleagues.check_user(caller, after["assignee_id"], customer["site_id"], FOLLOWUP_PERMISSION, "assignee_id")
 
 
 def _customer_for_write(db, caller, customer_id, part):
