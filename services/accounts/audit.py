@@ -47,6 +47,19 @@ def anonymise_customer(db, event):
     event names in the audit entries of every record it names (the customer and each of its parts);
     the entries (who, when, what was done to which fields) stay."""
     data = event["data"]
+    store.remember_erased(db, data["customer_id"], ["%s:%s" % (entity_type, entity_id) for entity_type, ids
+                                                    in data["records"].items() for entity_id in ids], data["fields"])
     for entity_type, ids in data["records"].items():
         for entity_id in ids:
             store.anonymise_audit(db, entity_id, data["fields"].get(entity_type, ()), entity_type=entity_type)
+
+
+def record_customer_audit(db, event):
+    """Keep a customers audit entry; one that arrives after its record was erased (published late
+    from an outbox, retried) is anonymised too. The erasure is remembered before the trail is
+    blanked, and the entry checked after it is stored, so no order of the two leaves it whole."""
+    entry = entry_from_event(event)
+    store.insert_audit(db, entry)
+    fields = store.erased_fields(db, entry["entity_type"], entry["entity_id"])
+    if fields:
+        store.anonymise_audit(db, entry["entity_id"], fields, entity_type=entry["entity_type"])

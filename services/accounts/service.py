@@ -200,7 +200,7 @@ class AccountsService(ServiceBase):
 
     @subscribe("customers.audit")
     def record_customers_audit(self, event):
-        store.insert_audit(self.db, audit.entry_from_event(event))
+        audit.record_customer_audit(self.db, event)
 
     @subscribe("customers.customer_erased")
     def anonymise_erased_customer(self, event):

@@ -38,6 +38,7 @@ def ensure_indexes(db):
     db.audit.create_index([("actor", ASCENDING), ("at", DESCENDING)])
     db.audit.create_index([("entity_type", ASCENDING), ("entity_id", ASCENDING), ("at", DESCENDING)])
     db.audit.create_index([("site_id", ASCENDING), ("at", DESCENDING)])
+    db.erased_records.create_index("records")
 
 
 def queue_events(db, *events):
@@ -239,6 +240,19 @@ def clear_account_throttles(db, account):
 
 
 # audit trail
+
+def remember_erased(db, customer_id, records, fields):
+    """Keep which records of an erased customer (``"<entity_type>:<id>"``) lose which fields, for
+    audit entries that arrive after the erasure."""
+    db.erased_records.update_one({"_id": customer_id}, {"$set": {"records": records, "fields": fields}},
+                                 upsert=True)
+
+
+def erased_fields(db, entity_type, entity_id):
+    """The fields to blank in an audit entry of an erased record, or None (multikey index ``records``)."""
+    found = db.erased_records.find_one({"records": "%s:%s" % (entity_type, entity_id)}, {"fields": 1})
+    return found["fields"].get(entity_type, []) if found else None
+
 
 def insert_audit(db, entry):
     """Idempotent by the event id it came from."""

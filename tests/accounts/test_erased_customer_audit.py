@@ -47,3 +47,21 @@ def test_erasure_blanks_the_personal_values_of_every_record_it_names_only(db):
     assert trail[("customer", "c2")] == {"legal_name": created("Other Trading")}
     assert trail[("interaction", "i1")] == {"summary": created("[erased]"), "kind": created("visit")}
     assert trail[("order", "o1")] == {"amount": created(1500)}
+
+
+def test_an_entry_that_arrives_after_the_erasure_is_anonymised_too(db):
+    audit.anonymise_customer(db, {"data": {
+        "customer_id": "c1", "contact_ids": ["k1"], "fields": ERASED_FIELDS,
+        "records": {"customer": ["c1"], "contact": ["k1"], "interaction": ["i1"]}}})
+    for entity_type, entity_id, changes in (
+            ("contact", "k1", {"phone": {"before": "13800138000", "after": "13900139000"}}),
+            ("interaction", "i1", {"summary": created("Met Zhang San at home")}),
+            ("contact", "k2", {"phone": created("13700137000")})):
+        audit.record_customer_audit(db, {
+            "event_id": uuid.uuid4().hex, "type": "customers.audit", "site_id": "site-a", "actor": "u-1",
+            "occurred_at": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+            "data": {"entity_type": entity_type, "entity_id": entity_id, "action": "updated", "changes": changes}})
+    trail = {e["entity_id"]: e["changes"] for e in db.audit.find()}
+    assert trail["k1"] == {"phone": {"before": "[erased]", "after": "[erased]"}}
+    assert trail["i1"] == {"summary": created("[erased]")}
+    assert trail["k2"] == {"phone": created("13700137000")}
