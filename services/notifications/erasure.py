@@ -40,4 +40,18 @@ def apply(db, event):
     named = [data["customer_id"]] + list(data.get("contact_ids") or [])
     for ids in (data.get("records") or {}).values():
         named.extend(ids)
-    store.erase_subjects(db, sorted({i for i in named if isinstance(i, str)}), ERASURE_EVENTS)
+    ids = sorted({i for i in named if isinstance(i, str)})
+    store.remember_erased(db, ids)  # first: an event about them handled meanwhile sees it (``handle``)
+    store.erase_subjects(db, ids, ERASURE_EVENTS)
+
+
+def handle(db, event, deliver):
+    """``deliver(event)`` (webhooks, inbox, mail) unless it names an erased record; when the record
+    is erased while it runs, what it stored is erased at once. The erasure remembers its ids before
+    it erases, and this checks again after delivering, so neither order leaves a copy."""
+    subjects = subjects_of(event)
+    if store.any_erased(db, subjects):
+        return
+    deliver(event)
+    if store.any_erased(db, subjects):
+        store.erase_subjects(db, subjects, ERASURE_EVENTS)

@@ -67,9 +67,12 @@ class NotificationsService(ServiceBase):
 
     def handle_event(self, event):
         directory.apply(self.db, event)
+        erasure.handle(self.db, event, self._deliver)
+        erasure.apply(self.db, event)
+
+    def _deliver(self, event):
         webhooks.fan_out(self.db, event)
         routing.route(self.db, event)
-        erasure.apply(self.db, event)
 
     @timer(interval=config.get_float("NOTIFICATIONS_INTERVAL"))
     def send_emails(self):

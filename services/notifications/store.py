@@ -11,7 +11,7 @@ import datetime
 import uuid
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.common import paging
 from services.common.events import pending_insert, pending_update, utcnow
@@ -215,6 +215,20 @@ def list_deliveries(db, query, limit, cursor):
 
 
 # erasure
+
+def remember_erased(db, ids):
+    """Keep the ids of erased records (``_id``), for events about them that arrive later."""
+    if ids:
+        try:
+            db.erased_subjects.insert_many([{"_id": i} for i in ids], ordered=False)
+        except BulkWriteError:
+            pass  # some were remembered already
+
+
+def any_erased(db, ids):
+    """Whether any of ``ids`` was erased (``_id`` index)."""
+    return bool(ids) and db.erased_subjects.find_one({"_id": {"$in": list(ids)}}, {"_id": 1}) is not None
+
 
 def erase_subjects(db, ids, keep_types):
     """Erase what names any of ``ids`` (``erasure.py``). Each query leads with ``subjects`` (its

@@ -262,3 +262,44 @@ def test_a_mail_erased_while_it_was_being_sent_is_cancelled_not_sent(db):
     assert mail.send_due(db, sent.append) == 1
     stored = db.emails.find_one({"_id": "late"})
     assert sent == [] and stored["status"] == "cancelled" and stored["to"] is None and "body" not in stored
+
+
+def deliver(db):
+    def send(event):
+        webhooks.fan_out(db, event)
+        routing.route(db, event)
+    return send
+
+
+def test_an_event_about_an_erased_customer_that_arrives_later_leaves_no_copy(db):
+    directory.apply(db, user_event("owner1", ["s1"], SALES))
+    hook(db)
+    erasure.apply(db, customers_events.event("customer_erased", ERASED_C1, site_id="s1"))
+    late = customers_event("followup_due", customer_id="c1", legal_name="Suzhou Castings", owner_id="owner1",
+                           due_date="2026-03-01", followup_id="f1", reason="VIP")
+    visit_edit = customers_events.audit("interaction", "i1", "updated", {
+        "summary": {"before": "Visit", "after": "Met Wang at home"}}, "s1", "u1")
+    other = customers_event("followup_due", customer_id="c9", legal_name="Other Co", owner_id="owner1",
+                            due_date="2026-03-01", followup_id="f9", reason="VIP")
+    for event in (late, visit_edit, other):
+        erasure.handle(db, event, deliver(db))
+    assert [item["title"] for item in db.inbox.find()] == ["Follow-up due: Other Co"]
+    assert [d["event"]["data"]["customer_id"] for d in db.deliveries.find()] == ["c9"]
+
+
+def test_an_event_delivered_while_its_customer_is_erased_leaves_no_copy(db):
+    directory.apply(db, user_event("owner1", ["s1"], SALES))
+    hook(db)
+    during = customers_event("followup_due", customer_id="c1", legal_name="Suzhou Castings", owner_id="owner1",
+                             due_date="2026-03-01", followup_id="f1", reason="VIP")
+
+    def erased_meanwhile(event):
+        """The erasure is handled by another worker after this one's check, before its writes end."""
+        erasure.apply(db, customers_events.event("customer_erased", ERASED_C1, site_id="s1"))
+        deliver(db)(event)
+
+    erasure.handle(db, during, erased_meanwhile)
+    assert db.inbox.count_documents({}) == 0
+    deliveries, mails = list(db.deliveries.find()), list(db.emails.find())
+    assert deliveries and all(d["erased"] and d["status"] == "cancelled" for d in deliveries)
+    assert mails and all(mail["subject"] == "(erased)" and "body" not in mail for mail in mails)
