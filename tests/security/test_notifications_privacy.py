@@ -179,7 +179,8 @@ def test_erasing_a_customer_erases_notifications_copies(plant, publish, notifica
                lambda items: due["event_id"] in {item["event_id"] for item in items}, timeout=30)
     kept = eventually(lambda: received(plant, about(customer["id"], contact["id"])),
                       lambda found: {"customers.customer_created", "customers.followup_due", "customers.audit"}
-                      <= {event["type"] for _, event in found}, timeout=30)
+                      <= {event["type"] for _, event in found} and any(  # the contact's own audit too
+                          event["data"].get("entity_id") == contact["id"] for _, event in found), timeout=30)
     delivery_ids = {request["headers"]["X-CRM-Delivery"] for request, _ in kept}
 
     def stored():
