@@ -217,12 +217,26 @@ class SiteCreateSchema(StrictSchema):
     timezone = Text(64, min_length=1, metadata={"description": "IANA time zone, default Asia/Shanghai"})
 
 
+class SiteUpdateSchema(StrictSchema):
+    name = Text(100, min_length=1)
+    address = Text(300, allow_none=True)
+    timezone = Text(64, min_length=1, metadata={"description": "IANA time zone"})
+    status = fields.String(validate=validate.OneOf(("active", "disabled")), metadata={
+        "description": "disabled: no service records anything new for the site; its records stay readable"})
+    version = fields.Integer(required=True, strict=True)
+
+
+class DeleteSiteQuerySchema(StrictSchema):
+    confirm = Text(20, min_length=1, required=True, metadata={"description": "the site's code"})
+
+
 class SiteSchema(Schema):
     id = fields.String()
     code = fields.String()
     name = fields.String()
     address = fields.String(allow_none=True)
     timezone = fields.String()
+    status = fields.String(metadata={"description": "active or disabled"})
     created_at = Timestamp()
     updated_at = Timestamp()
     version = fields.Integer()

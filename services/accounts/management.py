@@ -3,9 +3,8 @@ import logging
 import re
 import secrets
 import sys
-import uuid
 
-from services.accounts import delegation, events, permissions, schemas, store, token_revocations, users
+from services.accounts import delegation, events, permissions, schemas, sites, store, token_revocations, users
 from services.common.errors import Conflict, NotFound, ValidationFailed
 from services.common.events import changes_between, utcnow
 from services.common.schemas import load
@@ -19,7 +18,6 @@ def _site_of(user):
     return (user.get("sites") or [None])[0]
 
 
-SITE = schemas.SiteSchema()
 user_out = users.user_out
 
 
@@ -232,29 +230,6 @@ def list_roles():
             "permissions": [{"name": name, "description": text} for name, text in permissions.CATALOGUE.items()]}
 
 
-def new_site(data):
-    now = utcnow()
-    data = dict({"address": None}, **data)
-    return dict(data, _id=uuid.uuid4().hex, code_key=data["code"].lower(), created_at=now, updated_at=now, version=1)
-
-
-def create_site(db, caller, data):
-    """A new factory site: sites:admin, held company-wide (sites:all)."""
-    caller.require("sites:admin")
-    caller.require("sites:all")
-    site = new_site(load(schemas.SiteCreateSchema(), data))
-    store.insert_site(db, site, events.event("site_created", {
-        "site_id": site["_id"], "code": site["code"], "name": site["name"], "timezone": site["timezone"],
-    }, site["_id"], caller.user_id), events.audit("site", site["_id"], "created", changes_between(
-        {}, {k: site.get(k) for k in ("code", "name", "address", "timezone")}), site["_id"], caller.user_id))
-    return SITE.dump(site)
-
-
-def list_sites(db, caller):
-    query = {} if caller.all_sites else {"_id": {"$in": list(caller.sites)}}
-    return {"items": [SITE.dump(site) for site in store.list_sites(db, query)]}
-
-
 def ensure_first_admin(db, email, password):
     """Create the HQ site and the first admin when no user exists; -> True when it did."""
     if store.count_users(db):
@@ -262,7 +237,7 @@ def ensure_first_admin(db, email, password):
     site = store.list_sites(db, {"code_key": "hq"})
     site = site[0] if site else None
     if site is None:
-        site = new_site(HQ_SITE)
+        site = sites.new_site(HQ_SITE)
         try:
             store.insert_site(db, site)
         except Conflict:

@@ -5,6 +5,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from services.accounts import permissions
 from services.common.schemas import Email, Id, String
+from services.common.sites import STATUSES as SITE_STATUSES
 
 LANGUAGES = ("zh-CN", "en")
 STATUSES = ("active", "disabled", "deleted")
@@ -103,6 +104,18 @@ class SiteCreateSchema(Schema):
             raise ValidationError("Unknown time zone.")
 
 
+class SiteUpdateSchema(SiteCreateSchema):
+    """What may change of a site: not its code, which other systems may hold."""
+
+    class Meta:
+        exclude = ("code",)
+
+    name = Name()
+    timezone = String()
+    status = String(validate=validate.OneOf(SITE_STATUSES))
+    version = fields.Integer(required=True, strict=True)
+
+
 class UserFilterSchema(Schema):
     site_id = String(validate=validate.Length(max=64))
     role = String(validate=validate.OneOf(list(permissions.ROLES)))
@@ -165,6 +178,7 @@ class SiteSchema(Schema):
     name = String()
     address = String(allow_none=True)
     timezone = String()
+    status = String(dump_default="active")
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     version = fields.Integer()

@@ -2,8 +2,9 @@
 password reset and the audit trail.
 
 Every method but the public ones (``login``, ``refresh``, ``logout``, ``request_password_reset``,
-``confirm_password_reset``, ``health``, ``revocations_since``) needs a valid access token in the nameko context data
-key ``authorization``; permissions and site scope are checked here, not only at the gateway.
+``confirm_password_reset``, ``health``, ``revocations_since``, ``site_directory``) needs a valid
+access token in the nameko context data key ``authorization``; permissions and site scope are
+checked here, not only at the gateway.
 Lists return ``{"items": [...], "next_cursor": str|None, "total": int}`` and take
 ``limit`` (1-500, default 50) and ``cursor``. Times are UTC ISO 8601 strings.
 
@@ -45,8 +46,16 @@ RPC methods (called as ``accounts.<method>``):
 - ``colleagues(filters, limit) -> {items: [{id, username, display_name, position, sites}]}``: active
   users at the caller's sites for pickers and names (filters: site_id, q, ids); any signed-in caller.
 - ``list_roles() -> {roles: [{name, permissions}], permissions: [{name, description}]}``
-- ``list_sites() -> {items}``; ``create_site(data) -> site`` (users:admin); site: code, name,
-  address, timezone.
+- ``list_sites() -> {items}`` (deleted sites left out); ``create_site(data) -> site``,
+  ``update_site(site_id, data={name, address, timezone, status: active|disabled, version}) -> site``,
+  ``delete_site(site_id, confirm) -> {}`` (sites:admin with sites:all); site: id, code, name, address,
+  timezone, status, version. A disabled site takes no new record in any service; only a disabled site
+  is deleted (else Conflict ``site_active``), ``confirm`` being its code, and only once no user works
+  there and every service's ``site_usage`` counts nothing (else Conflict ``site_in_use``, extra
+  ``{total, counts: {"users" | "<service>.<collection>": n}}``; a service not answering is 503).
+- ``site_directory(site_ids=None) -> {items: [{site_id, code, name, timezone, status, version}]}``:
+  every site, deleted ones as tombstones, or those of ``site_ids`` (at most 100); public, no
+  secret: each service's replica (``services.common.sites``) is filled from it.
 - ``list_audit(filters={actor, entity_type, entity_id, site_id, action, since, until}, limit, cursor)
   -> page`` (audit:read): entries of the caller's sites; those without a site for ``sites:all`` only.
 - ``revocations_since(since=None) -> {items: [{user_id, session_id, min_version, expires_at}], as_of}``:
@@ -57,7 +66,7 @@ import logging
 
 from nameko.timer import timer
 
-from services.accounts import audit, events, management, schemas, sessions, store, token_revocations
+from services.accounts import audit, events, management, schemas, sessions, sites, store, token_revocations
 from services.accounts.keys import TokenSigner
 from services.common import config, revocation
 from services.common.base import ServiceBase
@@ -174,11 +183,23 @@ class AccountsService(ServiceBase):
 
     @rpc
     def list_sites(self):
-        return management.list_sites(self.db, self.context.caller)
+        return sites.list_sites(self.db, self.context.caller)
 
     @rpc
     def create_site(self, data):
-        return management.create_site(self.db, self.context.caller, data)
+        return sites.create_site(self.db, self.context.caller, data)
+
+    @rpc
+    def update_site(self, site_id, data):
+        return sites.update_site(self.db, self.context.caller, site_id, data)
+
+    @rpc
+    def delete_site(self, site_id, confirm):
+        return sites.delete_site(self.db, self.context.caller, site_id, confirm)
+
+    @rpc
+    def site_directory(self, site_ids=None):
+        return sites.site_directory(self.db, site_ids)
 
     @rpc
     def list_audit(self, filters=None, limit=None, cursor=None):

@@ -124,7 +124,29 @@ def list_sites(db, query):
 
 
 def site_ids(db, ids):
-    return {site["_id"] for site in db.sites.find({"_id": {"$in": list(ids)}}, {"_id": 1})}
+    """Those of ``ids`` that are active sites (a user may be given no other)."""
+    return {site["_id"] for site in db.sites.find({"_id": {"$in": list(ids)}}, {"_id": 1, "status": 1})
+            if site.get("status", "active") == "active"}
+
+
+def find_site(db, site_id):
+    return db.sites.find_one({"_id": site_id}, {"_outbox": 0})
+
+
+def update_site(db, site_id, version, changes, *events):
+    """Apply ``changes`` when the stored version is ``version``; the new site or None."""
+    try:
+        return db.sites.find_one_and_update(
+            {"_id": site_id, "version": version},
+            pending_update({"$set": dict(changes, updated_at=utcnow()), "$inc": {"version": 1}}, *events),
+            projection={"_outbox": 0}, return_document=ReturnDocument.AFTER)
+    except DuplicateKeyError:
+        raise Conflict("A site with this code already exists.", {"code": ["Already taken."]})
+
+
+def count_site_users(db, site_id):
+    """Users (deleted ones aside) who still work at ``site_id``."""
+    return db.users.count_documents({"sites": site_id, "status": {"$ne": "deleted"}})
 
 
 # refresh and reset tokens

@@ -21,11 +21,17 @@ def check_password(password, *user_inputs, field="password"):
         raise ValidationFailed(fields={field: problems})
 
 
-def new_user(data, known_sites):
-    """A user document from validated ``data``; sites must exist."""
-    unknown = sorted(set(data["sites"]) - set(known_sites))
+def check_sites(site_ids, known_sites):
+    """A user is given only sites that exist and are active (a site they already have may stay
+    when it is disabled); 422 on ``sites`` naming the others."""
+    unknown = sorted(set(site_ids) - set(known_sites))
     if unknown:
-        raise ValidationFailed(fields={"sites": ["Unknown site: %s." % ", ".join(unknown)]})
+        raise ValidationFailed(fields={"sites": ["Unknown or disabled site: %s." % ", ".join(unknown)]})
+
+
+def new_user(data, known_sites):
+    """A user document from validated ``data``; sites must exist and be active (``known_sites``)."""
+    check_sites(data["sites"], known_sites)
     check_password(data["password"], data["username"], data["email"], data.get("display_name"))
     now = utcnow()
     user = {
@@ -88,9 +94,7 @@ def allowed_changes(caller, user, data, known_sites):
             raise Forbidden("Only an administrator may change %s." % ", ".join(denied),
                             extra={"permission": "users:admin"})
     if "sites" in changes:
-        unknown = sorted(set(changes["sites"]) - set(known_sites))
-        if unknown:
-            raise ValidationFailed(fields={"sites": ["Unknown site: %s." % ", ".join(unknown)]})
+        check_sites(set(changes["sites"]) - set(user.get("sites", ())), known_sites)
         if not changes["sites"]:
             raise ValidationFailed(fields={"sites": ["A user belongs to at least one site."]})
     if "email" in changes:

@@ -24,3 +24,23 @@ def check_user(caller, user_id, site_id, permission, field):
     if problem:
         raise ValidationFailed(problem, {field: [problem]})
     return user
+
+
+USER_EVENTS = ("accounts.user_updated", "accounts.user_deleted", "accounts.permissions_changed")
+
+
+def still_allowed(event, permission):
+    """After an accounts user event (``USER_EVENTS``): ``(user_id, sites)``, ``sites`` being None
+    when the user may still be named on every record they could be before (or holds ``sites:all``),
+    else the sites where they still may: none when disabled, deleted or without ``permission``.
+    Records naming the user at any other site must be reassigned or flagged by their service."""
+    data = event["data"]
+    user_id = data["user_id"]
+    if event["type"] == "accounts.user_deleted":
+        return user_id, []
+    granted = data.get("permissions") or []
+    if data.get("status") != "active" or permission not in granted:
+        return user_id, []
+    if "sites:all" in granted or "sites" not in data:
+        return user_id, None
+    return user_id, list(data["sites"])
