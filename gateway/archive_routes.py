@@ -102,7 +102,8 @@ def import_customers(form):
     """Import customers from CSV (UTF-8 or GBK) or XLSX as a job; follow it at ``/imports/{id}``.
 
     Rows are upserted by tax id, else external code; ``dry_run=true`` validates only. Bodies over
-    the gateway's limit (MAX_BODY_BYTES) are 413.
+    the gateway's limit (MAX_BODY_BYTES) are 413. The site must exist and be active (422 on
+    ``site_id``); a job whose site is disabled before it ran fails with the reason in ``error``.
     """
     upload = form["file"]
     filename, first = checked_upload(upload)
@@ -214,7 +215,11 @@ def duplicates(args):
 @blp.response(200, s.MergeSchema)
 @error_responses(blp, 403, 404, 409)
 def merge(body, customer_id):
-    """Merge other customers into this one, choosing per field whose value is kept; revertible."""
+    """Merge other customers into this one, choosing per field whose value is kept; revertible.
+
+    The survivor's site must be active (422 on ``site_id``); merged customers may come from a
+    disabled site.
+    """
     return customers("merge", customer_id, body)
 
 

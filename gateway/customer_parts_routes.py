@@ -66,7 +66,9 @@ def register(part):
     def list_parts(args, customer_id):
         return customers("list_parts", customer_id, part.name, limit=args["limit"], cursor=args.get("cursor"))
 
-    @_route(collection, "POST", "create_%s" % part.name, "Add a %s to a customer (%s)." % (part.label, write))
+    @_route(collection, "POST", "create_%s" % part.name,
+            "Add a %s to a customer (%s); 422 on ``site_id`` when the customer's site is disabled."
+            % (part.label, write))
     @authenticated(blp)
     @blp.arguments(part.create)
     @blp.response(201, part.out)
@@ -75,7 +77,8 @@ def register(part):
         return customers("create_part", customer_id, part.name, plain(body))
 
     @_route(item, "PATCH", "update_%s" % part.name,
-            "Change a %s (%s); 409 on a stale version." % (part.label, write))
+            "Change a %s (%s); 409 on a stale version, 422 on ``site_id`` when the customer's site is "
+            "disabled." % (part.label, write))
     @authenticated(blp)
     @blp.arguments(part.update)
     @blp.response(200, part.out)

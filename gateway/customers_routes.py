@@ -41,7 +41,8 @@ class Customers(MethodView):
         """Create a customer (customers:write).
 
         ``owner_id`` must name an active user of the customer's site holding ``customers:read``
-        (422 on ``owner_id``); 503 when accounts cannot be asked.
+        (422 on ``owner_id``); the site must exist and be active (422 on ``site_id``, code
+        ``unknown_site`` or ``site_disabled``); 503 when accounts cannot be asked.
         """
         return customers("create_customer", plain(body), force=args["force"])
 
@@ -75,7 +76,10 @@ class Customer(MethodView):
         A new ``site_id`` (one of your sites) moves the customer with its orders, payments, service
         records, interactions, opportunities, follow-ups, tier history and (through the
         ``customers.customer_moved`` event) its feedback. The owner is checked as on create,
-        against the new site when the site changes (422 on ``owner_id``).
+        against the new site when the site changes (422 on ``owner_id``); setting an owner clears
+        ``owner_left``. A customer of a disabled site can only be moved out of it, to an active
+        site: any other change is 422 on ``site_id`` (``site_disabled``), as is a move to a
+        disabled or unknown site.
         """
         return customers("update_customer", customer_id, plain(body))
 
@@ -108,9 +112,10 @@ def restore(customer_id):
 @blp.route("/customers/<customer_id>/verify", methods=["POST"])
 @authenticated(blp)
 @blp.response(200, s.CustomerSchema)
-@error_responses(blp, 403, 404)
+@error_responses(blp, 403, 404, 422)
 def verify(customer_id):
-    """Confirm the customer's data is current: stamps ``last_verified_at``."""
+    """Confirm the customer's data is current: stamps ``last_verified_at`` (422 on ``site_id`` when
+    the customer's site is disabled)."""
     return customers("verify_customer", customer_id)
 
 
@@ -137,14 +142,16 @@ class TierOverride(MethodView):
     @authenticated(blp)
     @blp.arguments(s.TierOverrideSchema)
     @blp.response(200, s.CustomerSchema)
-    @error_responses(blp, 403, 404)
+    @error_responses(blp, 403, 404, 422)
     def put(self, body, customer_id):
-        """Set the tier by hand, with a reason and an optional expiry."""
+        """Set the tier by hand, with a reason and an optional expiry (422 on ``site_id`` when the
+        customer's site is disabled)."""
         return customers("set_tier_override", customer_id, plain(body))
 
     @authenticated(blp)
     @blp.response(200, s.CustomerSchema)
-    @error_responses(blp, 403, 404)
+    @error_responses(blp, 403, 404, 422)
     def delete(self, customer_id):
-        """Drop the manual tier: the computed one applies again."""
+        """Drop the manual tier: the computed one applies again (422 on ``site_id`` when the
+        customer's site is disabled)."""
         return customers("clear_tier_override", customer_id)

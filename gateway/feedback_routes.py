@@ -39,7 +39,8 @@ class FeedbackItems(MethodView):
     @blp.response(201, s.FeedbackSchema)
     @error_responses(blp, 403)
     def post(self, body):
-        """Record feedback for a customer of your sites (feedback:write); due by the site's SLA."""
+        """Record feedback for a customer of your sites (feedback:write); due by the site's SLA.
+        The customer's site must be active: 422 ``site_disabled`` on ``site_id`` otherwise."""
         return feedback("create_feedback", with_due_text(body))
 
 
@@ -59,7 +60,9 @@ class FeedbackItem(MethodView):
     def patch(self, body, feedback_id):
         """Assign, move along the workflow, resolve (with a summary), record the customer's
         confirmation, or reclassify (feedback:write). 409 on a stale version or a move the
-        workflow does not allow (``allowed`` names the ones it does)."""
+        workflow does not allow (``allowed`` names the ones it does). An item of a disabled site
+        cannot be changed (422 ``site_disabled`` on ``site_id``): it leaves the site with its customer.
+        ``assignee_left`` says when and from whom an item went back to its site's queue."""
         return feedback("update_feedback", feedback_id, body)
 
 
@@ -88,7 +91,8 @@ class Settings(MethodView):
     @error_responses(blp, 403, 404, 409)
     def put(self, body, site_id):
         """Change a site's categories or SLA hours (settings:write, on one of your sites; plain
-        feedback:write is not enough); 409 on a stale version."""
+        feedback:write is not enough); 409 on a stale version; 422 on ``site_id`` (``unknown_site``,
+        ``site_disabled``) unless the site is active."""
         return feedback("update_settings", site_id, body)
 
 

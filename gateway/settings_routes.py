@@ -31,5 +31,6 @@ class CustomerSettings(MethodView):
     def put(self, body, site_id):
         """Change a site's tier thresholds, follow-up days or review period (settings:write, on one
         of your sites); tiers are recomputed soon after. 409 on a stale version; 422 when the
-        thresholds do not rise from key to VIP."""
+        thresholds do not rise from key to VIP, or on ``site_id`` when the site is disabled or
+        unknown."""
         return rpc.call("customers", "update_settings", site_id, body, context=rpc_context())

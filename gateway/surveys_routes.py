@@ -66,17 +66,31 @@ class Surveys(MethodView):
     @blp.response(201, s.SurveySchema)
     @error_responses(blp, 403)
     def post(self, body):
-        """Create a survey: rating (1-5), NPS (0-10), single-choice and free-text questions (feedback:write)."""
+        """Create a survey: rating (1-5), NPS (0-10), single-choice and free-text questions (feedback:write).
+        Its site must be active: 422 on ``site_id`` (``unknown_site``, ``site_disabled``) otherwise."""
         return feedback("create_survey", body)
 
 
 @blp.route("/surveys/<survey_id>")
-@authenticated(blp)
-@blp.response(200, s.SurveySchema)
-@error_responses(blp, 403, 404)
-def get_survey(survey_id):
-    """One survey, with how many links were sent and answered."""
-    return feedback("get_survey", survey_id)
+class Survey(MethodView):
+    @authenticated(blp)
+    @blp.response(200, s.SurveySchema)
+    @error_responses(blp, 403, 404)
+    def get(self, survey_id):
+        """One survey, with how many links were sent and answered."""
+        return feedback("get_survey", survey_id)
+
+    @authenticated(blp)
+    @blp.arguments(s.SurveyUpdateSchema)
+    @blp.response(200, s.SurveySchema)
+    @error_responses(blp, 403, 404, 409)
+    def patch(self, body, survey_id):
+        """Move a survey to another of your sites (feedback:write): the new site must be one of
+        yours (422 on ``site_id`` otherwise) and active (422 ``unknown_site`` / ``site_disabled``
+        on ``site_id``); the old site may be disabled, so a retired site can be emptied before it
+        is deleted. 409 ``stale_version`` on a stale version. Audited. The links already sent stay
+        with their customers' sites."""
+        return feedback("update_survey", survey_id, body)
 
 
 @blp.route("/surveys/<survey_id>/results")
@@ -98,7 +112,7 @@ def survey_results(survey_id):
 def send_survey(body, survey_id):
     """Send the survey to chosen contacts of a customer: one single-use link each, valid 30 days,
     mailed by notifications (feedback:write and contacts:read). The customer must be of the
-    survey's site (422 on ``customer_id`` otherwise)."""
+    survey's site (422 on ``customer_id`` otherwise), and that site active (422 on ``site_id``)."""
     return feedback("send_survey", survey_id, body)
 
 

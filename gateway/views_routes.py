@@ -28,7 +28,8 @@ class Views(MethodView):
     @blp.response(201, s.ViewSchema)
     @error_responses(blp, 403)
     def post(self, body):
-        """Save a view; ``shared`` makes it visible to everyone in its site."""
+        """Save a view; ``shared`` makes it visible to everyone in its site, which must be active
+        (422 on ``site_id``)."""
         return customers("create_view", plain(body))
 
 

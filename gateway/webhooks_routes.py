@@ -36,7 +36,8 @@ class Webhooks(MethodView):
         A target whose host resolves to any address that is not public (loopback, private, link-local,
         shared 100.64.0.0/10, 6to4, Teredo, NAT64, IPv4-mapped) is refused (422, field ``url``) unless
         WEBHOOK_ALLOW_PRIVATE=true; each delivery resolves again, checks again and connects to the
-        address it checked. The secret is stored encrypted.
+        address it checked. The secret is stored encrypted. A named site must be active: 422 on
+        ``site_id`` (code ``unknown_site`` or ``site_disabled``) otherwise.
         """
         return notifications("create_webhook", body)
 
@@ -51,10 +52,21 @@ class Webhook(MethodView):
         return notifications("get_webhook", webhook_id)
 
     @authenticated(blp)
+    @blp.arguments(s.WebhookUpdateSchema)
+    @blp.response(200, s.WebhookSchema)
+    @error_responses(blp, 403, 404, 409)
+    def patch(self, body, webhook_id):
+        """Change a webhook's URL, event types, site or description, pause it (``active: false``) or
+        resume it (``active: true``); 409 on a stale ``version``. Checked like a new hook; its site (the
+        new one, or else its own) must be active: 422 ``site_disabled`` / ``unknown_site`` on ``site_id``,
+        so a hook of a disabled site can only be moved to an active site or deleted."""
+        return notifications("update_webhook", webhook_id, body)
+
+    @authenticated(blp)
     @blp.response(204)
     @error_responses(blp, 403, 404)
     def delete(self, webhook_id):
-        """Delete a webhook; its pending deliveries are cancelled."""
+        """Delete a webhook (also on a disabled site); its pending deliveries are cancelled."""
         notifications("delete_webhook", webhook_id)
 
 

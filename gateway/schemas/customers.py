@@ -136,6 +136,11 @@ class CustomerCreateSchema(StrictSchema):
 CustomerUpdateSchema = update_schema(CustomerCreateSchema)
 
 
+class OwnerLeftSchema(Schema):
+    user_id = fields.String(metadata={"description": "the user who owned (or was assigned) the record"})
+    at = Timestamp(metadata={"description": "when the record was let go"})
+
+
 class CustomerSchema(Schema):
     id = fields.String()
     site_id = fields.String()
@@ -153,6 +158,9 @@ class CustomerSchema(Schema):
     email = fields.String(allow_none=True)
     source_channel = fields.String(allow_none=True)
     owner_id = fields.String(allow_none=True)
+    owner_left = fields.Nested(OwnerLeftSchema, allow_none=True, metadata={
+        "description": "set when the owner was cleared because they left (disabled, deleted, moved to another site "
+                       "or without customers:read); null otherwise"})
     tags = fields.List(fields.String())
     status = fields.String()
     account_type = fields.String()
@@ -196,7 +204,8 @@ class CustomerFilterSchema(StrictSchema):
     tag = Text(40)
     industry = Text(100)
     region = Text(100, metadata={"description": "province or city of an address"})
-    owner_id = Id()
+    owner_id = Id(metadata={"description": "a user id, or the literal `none`: customers without an owner (never "
+                                           "given one, or whose owner left: see `owner_left`)"})
     lifecycle = Choice(LIFECYCLE)
     churn_risk = Choice(CHURN_LEVELS)
     site_id = Id()
@@ -405,6 +414,9 @@ class FollowupSchema(PartSchema):
     title = fields.String()
     due_date = Day()
     assignee_id = fields.String(allow_none=True)
+    assignee_left = fields.Nested(OwnerLeftSchema, allow_none=True, metadata={
+        "description": "set when the assignee was cleared because they left; the due reminder then goes to the "
+                       "customer's owner, or to the site's managers"})
     status = fields.String()
     notes = fields.String(allow_none=True)
 

@@ -115,6 +115,11 @@ class FeedbackSourceSchema(Schema):
     link_id = fields.String()
 
 
+class AssigneeLeftSchema(Schema):
+    user_id = fields.String()
+    at = Timestamp()
+
+
 class FeedbackSchema(Schema):
     id = fields.String()
     site_id = fields.String()
@@ -132,6 +137,9 @@ class FeedbackSchema(Schema):
     service_record_id = fields.String(allow_none=True)
     status = fields.String()
     assignee_id = fields.String(allow_none=True)
+    assignee_left = fields.Nested(AssigneeLeftSchema, allow_none=True, metadata={
+        "description": "set when the item went back to its site's queue because its assignee was disabled, "
+                       "deleted, lost feedback:write or left the item's site"})
     due_at = Timestamp()
     overdue = fields.Boolean()
     sla_breached_at = Timestamp(allow_none=True)
@@ -195,6 +203,12 @@ class SurveyCreateSchema(StrictSchema):
     site_id = Id(metadata={"description": "default your first site"})
     questions = fields.List(fields.Nested(SurveyQuestionCreateSchema), required=True,
                             validate=validate.Length(min=1, max=50))
+
+
+class SurveyUpdateSchema(StrictSchema):
+    version = fields.Integer(strict=True, validate=VERSION_RANGE, required=True,
+                             metadata={"description": "the version you read"})
+    site_id = Id(required=True, metadata={"description": "the site to move the survey to: one of yours, active"})
 
 
 class SurveyQuestionSchema(Schema):

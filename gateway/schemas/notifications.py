@@ -1,7 +1,8 @@
 """Requests and responses of the inbox, notification preferences, failed e-mails and webhooks."""
 from marshmallow import Schema, fields, validate
 
-from gateway.schemas.common import VERSION_RANGE, PageQuerySchema, PageSchema, StrictSchema, Text, Timestamp, Url
+from gateway.schemas.common import (VERSION_RANGE, JsonBoolean, PageQuerySchema, PageSchema, StrictSchema, Text,
+                                   Timestamp, Url)
 
 KINDS = ("followup_due", "contract_expiring", "tier_changed", "churn_risk_detected", "feedback_assigned",
          "sla_breached", "low_score_alert", "webhook_disabled")
@@ -90,6 +91,19 @@ class WebhookCreateSchema(StrictSchema):
                                                        "customers.*, *"})
     site_id = Text(64, min_length=1, allow_none=True, metadata={"description": "only this site's events"})
     description = Text(200, allow_none=True)
+
+
+class WebhookUpdateSchema(StrictSchema):
+    version = fields.Integer(strict=True, validate=VERSION_RANGE, required=True,
+                             metadata={"description": "the version you read"})
+    url = Url(schemes={"http", "https"}, require_tld=False, validate=validate.Length(max=2000),
+              metadata={"description": "checked like a new hook's"})
+    event_types = fields.List(Text(100, min_length=1), validate=validate.Length(min=1, max=50))
+    site_id = Text(64, min_length=1, allow_none=True, metadata={
+        "description": "move the hook to this (active) site; null: every site (sites:all)"})
+    description = Text(200, allow_none=True)
+    active = JsonBoolean(metadata={"description": "false pauses the hook; true resumes it and clears its count "
+                                                     "of exhausted deliveries"})
 
 
 class WebhookSchema(Schema):

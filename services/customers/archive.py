@@ -4,7 +4,7 @@ import datetime
 import re
 import uuid
 
-from services.common import colleagues
+from services.common import colleagues, sites
 from services.common.errors import Conflict, NotFound, ValidationFailed
 from services.common.events import changes_between, utcnow
 from services.common.schemas import load, storable
@@ -23,7 +23,7 @@ OUT = schemas.CustomerOutSchema()
 
 
 def out(customer):
-    return OUT.dump(customer)
+    return OUT.dump(dict({"owner_left": None}, **customer))
 
 
 def completeness(customer):
@@ -89,6 +89,17 @@ def prepare_database(db):
 def _check_site(caller, site_id):
     if not caller.has_site(site_id):
         raise ValidationFailed(fields={"site_id": ["Not one of your sites."]})
+
+
+def check_site_open(db, caller, site_id):
+    """A site a write may name: one of the caller's, known to accounts and active (422 ``site_id``)."""
+    _check_site(caller, site_id)
+    sites.require(db, site_id)
+
+
+def require_writable(db, customer):
+    """A change of a customer (or of one of its records) needs the customer's site active (422 ``site_id``)."""
+    sites.require(db, customer["site_id"])
 
 
 def _check_parent(db, caller, customer_id, parent_id):
@@ -166,7 +177,7 @@ def create_customer(db, caller, data, force=False):
     caller.require("customers:write")
     data = load(schemas.CustomerSchema(), data)
     site_id = data.pop("site_id", None) or (caller.sites[0] if caller.sites else None)
-    _check_site(caller, site_id)
+    check_site_open(db, caller, site_id)
     customer = new_customer(data, caller, site_id)
     _check_parent(db, caller, customer["_id"], customer.get("parent_id"))
     check_owner(caller, customer)
@@ -208,8 +219,10 @@ def update_customer(db, caller, customer_id, data):
     if "version" not in data:
         raise ValidationFailed(fields={"version": ["Missing data for required field."]})
     version = data.pop("version")
-    if "site_id" in data:
-        _check_site(caller, data["site_id"])
+    if data.get("site_id", customer["site_id"]) != customer["site_id"]:
+        check_site_open(db, caller, data["site_id"])
+    else:
+        require_writable(db, customer)
     if "parent_id" in data:
         _check_parent(db, caller, customer_id, data["parent_id"])
     changes = storable(data)
@@ -217,6 +230,8 @@ def update_customer(db, caller, customer_id, data):
         changes["tags"] = sorted(set(changes["tags"]))
     for address in changes.get("addresses", []):
         address.setdefault("id", uuid.uuid4().hex[:12])
+    if "owner_id" in changes and changes["owner_id"] != customer.get("owner_id"):
+        changes["owner_left"] = None
     merged = dict(customer, **changes)
     if merged.get("owner_id") != customer.get("owner_id") or merged["site_id"] != customer["site_id"]:
         check_owner(caller, merged)
@@ -284,6 +299,7 @@ def restore_customer(db, caller, customer_id):
 def verify_customer(db, caller, customer_id):
     caller.require("customers:write")
     customer = get_visible(db, caller, customer_id)
+    require_writable(db, customer)
     now = utcnow()
     updated = store.update_customer(db, customer_id, None, {"last_verified_at": now}, events.audit(
         "customer", customer_id, "verified", {"last_verified_at": {
@@ -295,6 +311,9 @@ def verify_customer(db, caller, customer_id):
 SORT_FIELDS = {"tier_rank", "legal_name", "created_at", "updated_at", "annual_revenue", "completeness",
                "next_followup_date", "last_order_date"}
 
+
+# ``owner_id=none`` finds the customers without an owner (none set, or their owner left).
+NO_OWNER = "none"
 
 # Filters in the order a search tries them for its candidates: the most selective first.
 FILTER_FIELDS = (("owner_id", "owner_id"), ("parent_id", "parent_id"), ("tag", "tags"), ("industry", "industry"),
@@ -314,6 +333,8 @@ def search_query(caller, filters):
     for name, field in FILTER_FIELDS:
         if filters.get(name):
             query[field] = filters[name]
+    if filters.get("owner_id") == NO_OWNER:
+        query["owner_id"] = None
     query["deleted_at"] = {"$ne": None} if filters.get("deleted") else None
     if filters.get("deleted"):
         query["erased"] = {"$ne": True}

@@ -10,7 +10,8 @@ and then count as unchanged, never twice as created. A job whose worker died MAX
 (``claims`` counts leases never released) fails rather than taking down every replica in turn;
 an upload never started within ABANDON_SECONDS is failed as abandoned and its chunks dropped.
 Every end of a job (imported, dry run, failed, abandoned) and every download of its errors is
-audited.
+audited. The job's site must be active when the job is created and started; a job whose site is
+disabled or deleted meanwhile fails at its next batch, storing no more rows, the reason in ``error``.
 """
 import base64
 import binascii
@@ -22,7 +23,8 @@ import uuid
 import eventlet
 from pymongo.errors import PyMongoError
 
-from services.common.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
+from services.common import sites
+from services.common.errors import Conflict, NotFound, PayloadTooLarge, Unavailable, ValidationFailed
 from services.common.events import isoformat, utcnow
 from services.customers import events, store, tabular
 from services.customers.import_rows import Batch
@@ -78,6 +80,7 @@ def create_import(db, caller, filename, dry_run=False, site_id=None):
     site_id = site_id or (caller.sites[0] if caller.sites else None)
     if not isinstance(site_id, str) or not caller.has_site(site_id):
         raise ValidationFailed(fields={"site_id": ["Not one of your sites."]})
+    sites.require(db, site_id)
     now = utcnow()
     job = {"_id": uuid.uuid4().hex, "status": "uploading", "filename": filename.strip(), "dry_run": bool(dry_run),
            "site_id": site_id, "created_by": caller.user_id, "total": None, "created_at": now, "updated_at": now,
@@ -125,6 +128,11 @@ def start_import(db, caller, import_id):
         raise ValidationFailed(fields={"file": ["No file was uploaded."]})
     if last != count - 1:
         raise ValidationFailed(fields={"file": ["Chunks are missing: %d of %d arrived." % (count, last + 1)]})
+    try:
+        sites.require(db, job["site_id"])
+    except ValidationFailed as refused:
+        _finish(db, job, None, "failed", refused.message)
+        raise
     try:
         changes = _prepare(db, job)
     except tabular.FileError as exc:
@@ -204,7 +212,25 @@ def _sweep_abandoned(db):
         _finish(db, job, None, "failed", NEVER_STARTED, action="abandoned")
 
 
+def _site_problem(db, job):
+    """Why the job's site takes no more rows (disabled or deleted since), or None; an unknown
+    site accounts cannot be asked about now is Unavailable (the job waits)."""
+    try:
+        sites.require(db, job["site_id"])
+    except ValidationFailed as refused:
+        return refused.message
+    return None
+
+
 def _work(db, job, lease, budget):
+    try:
+        problem = _site_problem(db, job)
+    except Unavailable:
+        log.warning("import %s: its site cannot be checked now; the job waits", job["_id"])
+        return
+    if problem:
+        _finish(db, job, lease, "failed", problem)
+        return
     deadline = time.monotonic() + budget
     steps = {"header": _read_header, "count": _count, "import": _import_batch}
     while True:

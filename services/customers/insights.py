@@ -117,6 +117,7 @@ def recompute_all(db, now=None):
 def set_tier_override(db, caller, customer_id, data):
     caller.require("customers:write")
     customer = archive.get_visible(db, caller, customer_id)
+    archive.require_writable(db, customer)
     data = load(tiering.OverrideSchema(), data)
     now = utcnow()
     if data["expires_at"] is not None and data["expires_at"] <= now:
@@ -130,6 +131,7 @@ def set_tier_override(db, caller, customer_id, data):
 def clear_tier_override(db, caller, customer_id):
     caller.require("customers:write")
     customer = archive.get_visible(db, caller, customer_id)
+    archive.require_writable(db, customer)
     return _change_override(db, caller, customer, None, "tier_override_cleared")
 
 

@@ -15,7 +15,8 @@ site moves to the survivor's (``customer_moved``), its parts with it; each moved
 (``moved``, one entry per part whatever the retries: the event id is derived from the merge).
 Child customers in sites the caller cannot see are left where they are (their parent is then the
 soft-deleted merged customer): a merge never changes what its caller may not see. The merge list
-names only the customers of the caller's sites.
+names only the customers of the caller's sites. The survivor's site must be active (422
+``site_id``); merged customers may come from a disabled site (that empties it).
 """
 import datetime
 import itertools
@@ -120,6 +121,7 @@ def merge(db, caller, survivor_id, data):
     if survivor_id in merged_ids:
         raise ValidationFailed(fields={"merged_ids": ["The survivor cannot be merged into itself."]})
     survivor = archive.get_visible(db, caller, survivor_id)
+    archive.require_writable(db, survivor)
     others = [archive.get_visible(db, caller, customer_id) for customer_id in merged_ids]
     bad = {field: ["Not one of the merged customers."] for field, source in data["fields"].items()
            if source != survivor_id and source not in merged_ids}

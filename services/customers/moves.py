@@ -4,11 +4,15 @@ history and feedback scores; feedback learns it from ``customers.customer_moved`
 The customer's own write changes its site, marks it ``moving_parts`` and queues the event; its
 records follow right after, by customer id, and the mark is cleared. A move cut short keeps the
 mark, and ``resume`` (a timer) carries the rest over: every step can run again harmlessly.
+
+Moving customers out is how a site is emptied before accounts deletes it: ``site_usage`` counts
+what still belongs to a site.
 """
 import logging
 
 from pymongo.errors import PyMongoError
 
+from services.common.errors import ValidationFailed
 from services.customers import events, store
 
 log = logging.getLogger(__name__)
@@ -34,3 +38,16 @@ def resume(db):
     except PyMongoError as exc:
         log.warning("resuming moves: database unavailable (%s)", type(exc).__name__)
     return count
+
+
+def site_usage(db, caller, site_id):
+    """``{"counts": {collection: n}}`` of the customer data still at ``site_id`` (only what is
+    there), asked by accounts before it deletes a site (``sites:admin`` and ``sites:all``).
+    Erased customers are left out with their records: they cannot be moved, and their erasure
+    must not keep a site alive."""
+    caller.require("sites:admin")
+    caller.require("sites:all")
+    if not isinstance(site_id, str) or not 1 <= len(site_id) <= 64:
+        raise ValidationFailed(fields={"site_id": ["A site id (1-64 characters)."]})
+    counts = store.count_site_records(db, site_id, store.erased_customer_ids(db, site_id))
+    return {"counts": {name: n for name, n in counts.items() if n}}

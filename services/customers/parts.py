@@ -1,5 +1,8 @@
 """The parts of a customer (contacts, orders, payments, service records, interactions,
-opportunities, follow-ups): one set of rules, with what is particular to each part."""
+opportunities, follow-ups): one set of rules, with what is particular to each part.
+
+A part of a customer whose site is disabled is neither created nor changed (422 ``site_id``);
+deleting one stays allowed."""
 import uuid
 
 from services.common import colleagues
@@ -66,6 +69,7 @@ def _customer_for_write(db, caller, customer_id, part):
 def create_part(db, caller, customer_id, part, data, hooks):
     check_part(part)
     customer = _customer_for_write(db, caller, customer_id, part)
+    archive.require_writable(db, customer)
     data = storable(load(SCHEMAS[part](), data))
     _check_people(caller, customer, part, {}, data)
     now = utcnow()
@@ -102,12 +106,15 @@ def update_part(db, caller, customer_id, part, part_id, data, hooks):
     check_part(part)
     customer = _customer_for_write(db, caller, customer_id, part)
     document = _visible_part(db, caller, customer_id, part, part_id)
+    archive.require_writable(db, customer)
     schema = schemas.versioned(SCHEMAS[part])()
     data = load(schema, data, partial=True)
     if "version" not in data:
         raise ValidationFailed(fields={"version": ["Missing data for required field."]})
     version = data.pop("version")
     changes = storable(data)
+    if part == "followups" and "assignee_id" in changes and changes["assignee_id"] != document.get("assignee_id"):
+        changes["assignee_left"] = None
     merged = dict(document, **changes)
     _check_people(caller, customer, part, document, merged)
     changes.update(_derived(part, merged))

@@ -217,6 +217,7 @@ class CustomerOutSchema(Schema):
     email = String(allow_none=True)
     source_channel = String(allow_none=True)
     owner_id = String(allow_none=True)
+    owner_left = fields.Dict(allow_none=True)
     tags = fields.List(String())
     status = String()
     account_type = String()

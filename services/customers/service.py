@@ -11,13 +11,21 @@ RPC methods (called as ``customers.<method>``):
 - ``health() -> {service, version, db}``
 - ``create_customer(data, force=False) -> customer``: Conflict ``duplicate_tax_id`` (extra
   ``existing_id``) or ``possible_duplicate`` (extra ``candidates``, unless ``force``).
+
+Sites: every write naming a site needs it known to accounts and active (``services.common.sites``;
+ValidationFailed on ``site_id``, code ``unknown_site`` or ``site_disabled``): creating a customer,
+an import, a saved view, a site's settings; changing a customer (moving it needs the new site
+active, and moving out of a disabled site is allowed: that empties it), its parts or tier
+override, or merging into it needs the customer's site active. Deleting and erasing stay allowed.
+Customers show ``owner_left`` (``{user_id, at}`` or null): the owner was cleared because they left.
 - ``get_customer(customer_id)``, ``update_customer(customer_id, data)`` (``owner_id``: an active user of
   the customer's site with ``customers:read``; a new ``site_id`` moves the customer's records too),
   ``delete_customer(customer_id, erase=False) -> {}`` (soft, restorable 30 days; ``erase`` blanks the
   personal data of the customer and its parts at once, a soft-deleted customer too),
   ``restore_customer(customer_id)``, ``verify_customer(customer_id)``
 - ``list_customers(filters={q, tier, tag, industry, region, owner_id, lifecycle, churn_risk, site_id,
-  status, parent_id, deleted, sort}, limit, cursor) -> page``
+  status, parent_id, deleted, sort}, limit, cursor) -> page`` (``owner_id: "none"``: customers
+  without an owner)
 - ``review_due(limit, cursor) -> page``: not verified for the site's review period (90 days).
 - ``overview(customer_id) -> {customer, contacts, interactions, orders_12m, opportunities,
   open_feedback, next_followup, tier, children}``: parts the caller may not see are absent.
@@ -39,6 +47,10 @@ RPC methods (called as ``customers.<method>``):
   ``record_export(filters, format, count) -> {}`` (audited)
 - ``report_tiers(filters)``, ``report_sales(filters)``, ``report_funnel(filters)``,
   ``report_churn(filters)`` (reports:read; filters ``site_id``, ``since``, ``until``)
+- ``site_usage(site_id) -> {counts: {collection: n}}``: the customer data still at a site, only
+  non-zero counts (customers, soft-deleted ones too, each part collection, tier_history,
+  feedback_scores, views; erased customers and their records left out); ``sites:admin`` and
+  ``sites:all``. accounts asks it before deleting a site.
 
 Timers: ``recompute_customers`` (tiers, lifecycle, churn of every customer, once per
 ``CUSTOMERS_RECOMPUTE_INTERVAL`` across replicas), ``scan_followups`` (``followup_due`` and
@@ -47,24 +59,29 @@ import jobs in bounded batches), ``resume_merges`` (finishes a merge or revert c
 ``purge_customers`` (erases soft-deleted customers past their 30 days, every ``CUSTOMERS_SCAN_INTERVAL``),
 ``resume_moves`` (finishes carrying a moved customer's records to its new site).
 Subscriptions: ``feedback.feedback_received`` and ``feedback.survey_response_received`` (scores
-for churn risk).
+for churn risk); ``accounts.site_created``, ``site_updated``, ``site_disabled``, ``site_deleted``
+(the replica of the sites, ``SiteDirectoryMixin``, with its timer ``sync_sites``);
+``accounts.user_updated``, ``user_deleted`` and ``permissions_changed``: customers owned and open
+follow-ups assigned by a user who may no longer be named on them lose their owner / assignee
+(``departures``).
 """
 
 from nameko.timer import timer
 
 from services.common import config, revocation
 from services.common.base import ServiceBase
+from services.common.sites import SiteDirectoryMixin
 from services.common.context import CallerContext
 from services.common.entrypoints import rpc
 from services.common.events import subscribe
 from services.common.mongo import MongoDatabase
 from services.customers import (
-    archive, dedupe, effects, erasure, exports, followups, imports, insights, merge, moves, overview, parts, reports,
-    settings, store, views,
+    archive, dedupe, departures, effects, erasure, exports, followups, imports, insights, merge, moves, overview,
+    parts, reports, settings, store, views,
 )
 
 
-class CustomersService(ServiceBase):
+class CustomersService(SiteDirectoryMixin, ServiceBase):
     name = "customers"
     outbox_collections = store.OUTBOX_COLLECTIONS
 
@@ -189,6 +206,24 @@ class CustomersService(ServiceBase):
     @subscribe("feedback.survey_response_received")
     def on_survey_response_received(self, event):
         insights.record_feedback_score(self.db, event)
+
+    # --- users who left: their customers and follow-ups ---
+
+    @subscribe("accounts.user_updated")
+    def on_user_updated(self, event):
+        departures.apply(self.db, event)
+
+    @subscribe("accounts.user_deleted")
+    def on_user_deleted(self, event):
+        departures.apply(self.db, event)
+
+    @subscribe("accounts.permissions_changed")
+    def on_permissions_changed(self, event):
+        departures.apply(self.db, event)
+
+    @rpc
+    def site_usage(self, site_id):
+        return moves.site_usage(self.db, self.caller, site_id)
 
     # --- archive upkeep: import, export, duplicates, merge ---
 

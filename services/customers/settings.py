@@ -8,10 +8,11 @@ Defaults (a site that never saved settings uses them):
 - review (定期核对) due 90 days after the last verification.
 
 Reading them needs ``customers:read``; changing them needs ``settings:write`` (managers and
-admins) on one of the caller's sites.
+admins) on one of the caller's sites, an active one (422 ``site_id`` for a disabled site).
 """
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from services.common import sites
 from services.common.errors import Conflict, NotFound, ValidationFailed
 from services.common.events import changes_between, jsonable
 from services.common.schemas import load
@@ -91,6 +92,7 @@ def get_settings(db, caller, site_id):
 def update_settings(db, caller, site_id, data):
     caller.require("settings:write")
     _visible_site(caller, site_id)
+    sites.require(db, site_id)
     data = load(SettingsSchema(), data)
     version = data.pop("version")
     before = for_site(db, site_id)

@@ -43,6 +43,8 @@ def ensure_indexes(db):
     db.tier_history.create_index([("customer_id", ASCENDING), ("at", DESCENDING)])
     db.tier_history.create_index([("site_id", ASCENDING), ("at", ASCENDING)])
     db.feedback_scores.create_index([("customer_id", ASCENDING), ("at", DESCENDING)])
+    db.feedback_scores.create_index("site_id")
+    db.followups.create_index([("assignee_id", ASCENDING), ("_id", ASCENDING)])
     customers.create_index([("followup_notice_pending", ASCENDING), ("next_followup_date", ASCENDING)])
     customers.create_index("tier.override.expires_at", sparse=True)
     customers.create_index([("purge_after", ASCENDING), ("_id", ASCENDING)], sparse=True)
@@ -96,6 +98,13 @@ def update_customer(db, customer_id, version, changes, *events, unset=None, incl
     return update_and_fetch(db.customers, match, pending_update(update, *events), HIDDEN)
 
 
+def customers_owned_outside(db, user_id, site_ids, limit):
+    """Customers (soft-deleted ones too, erased ones not) owned by ``user_id`` at a site not in
+    ``site_ids`` (index ``(owner_id, _id)``)."""
+    query = {"owner_id": user_id, "site_id": {"$nin": list(site_ids)}, "erased": {"$ne": True}}
+    return list(db.customers.find(query, HIDDEN).limit(limit))
+
+
 def set_customer_fields(db, customer_id, changes, *events):
     """A derived-field update (tier, keys, dates) that does not bump the record's version."""
     db.customers.update_one({"_id": customer_id}, pending_update({"$set": changes}, *events))
@@ -146,6 +155,13 @@ def all_parts(db, part, query, sort=None, limit=0):
     if sort:
         cursor = cursor.sort(sort)
     return list(cursor.limit(limit))
+
+
+def open_followups_assigned_outside(db, user_id, site_ids, limit):
+    """Open follow-up tasks (not deleted) assigned to ``user_id`` at a site not in ``site_ids``
+    (index ``(assignee_id, _id)``)."""
+    query = {"assignee_id": user_id, "status": "open", "deleted_at": None, "site_id": {"$nin": list(site_ids)}}
+    return list(db.followups.find(query, HIDDEN).limit(limit))
 
 
 def update_part(db, part, part_id, version, changes, *events):
@@ -553,6 +569,24 @@ def finish_move(db, customer_id, site_id):
     """Clear the move mark, unless the customer moved on again meanwhile (then it stays, to redo)."""
     db.customers.update_one({"_id": customer_id, "site_id": site_id, "moving_parts": True},
                             {"$unset": {"moving_parts": ""}})
+
+
+def erased_customer_ids(db, site_id):
+    """Ids of the erased customers of a site (index ``(site_id, created_at)``)."""
+    return [found["_id"] for found in db.customers.find({"site_id": site_id, "erased": True}, {"_id": 1})]
+
+
+def count_site_records(db, site_id, erased_ids):
+    """``{collection: n}`` of the customer data of a site, the erased customers and their records
+    left out: customers (soft-deleted ones too), their parts (deleted ones too), tier history,
+    feedback scores, and saved views not deleted. Each count is one ``site_id`` range of an index
+    ``(site_id, ...)``."""
+    others = {"customer_id": {"$nin": erased_ids}} if erased_ids else {}
+    counts = {"customers": db.customers.count_documents({"site_id": site_id, "erased": {"$ne": True}})}
+    for collection in MOVED_WITH_CUSTOMER:
+        counts[collection] = db[collection].count_documents(dict({"site_id": site_id}, **others))
+    counts["views"] = db.views.count_documents({"site_id": site_id, "deleted_at": None})
+    return counts
 
 
 def customers_to_purge(db, now, limit=100):

@@ -1,8 +1,10 @@
-"""Saved views of the customer list: filters, columns and sort, private or shared in a site."""
+"""Saved views of the customer list: filters, columns and sort, private or shared in a site
+(an active one: 422 ``site_id`` otherwise)."""
 import uuid
 
 from marshmallow import Schema, fields, validate
 
+from services.common import sites
 from services.common.errors import NotFound, ValidationFailed
 from services.common.events import utcnow
 from services.common.schemas import String, load
@@ -33,6 +35,7 @@ def create_view(db, caller, data):
     site_id = data.pop("site_id", None) or (caller.sites[0] if caller.sites else None)
     if not caller.has_site(site_id):
         raise ValidationFailed(fields={"site_id": ["Not one of your sites."]})
+    sites.require(db, site_id)
     view = dict(data, _id=uuid.uuid4().hex, site_id=site_id, owner_id=caller.user_id, created_at=utcnow(),
                 deleted_at=None)
     store.insert_view(db, view, events.audit("view", view["_id"], "created", {}, site_id, caller.user_id))

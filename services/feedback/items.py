@@ -2,6 +2,7 @@
 respond, and the SLA scan."""
 import uuid
 
+from services.common import sites
 from services.common.errors import Conflict, NotFound, ValidationFailed
 from services.common.events import changes_between, jsonable, utcnow
 from services.common.schemas import load
@@ -66,6 +67,7 @@ def create_feedback(db, caller, data):
     caller.require("feedback:write")
     data = load(schemas.FeedbackCreateSchema(), data)
     customer = peers.customer(caller, data["customer_id"])
+    sites.require(db, customer["site_id"])
     site_settings = settings.effective(db, customer["site_id"])
     _check_category(site_settings, data["category"])
     now = utcnow()
@@ -151,6 +153,8 @@ def _assign(change, assignee_id):
                        extra={"current_status": item["status"], "allowed": allowed})
     peers.check_assignee(change.caller, assignee_id, item["site_id"])
     change.fields["assignee_id"] = assignee_id
+    if item.get("assignee_left"):
+        change.fields["assignee_left"] = None
     change.emit("feedback_assigned", assignee_id=assignee_id, previous_assignee_id=item.get("assignee_id"),
                 due_at=jsonable(change.fields.get("due_at", item["due_at"])))
 
@@ -187,6 +191,7 @@ def update_feedback(db, caller, feedback_id, data):
     caller.require("feedback:write")
     item = visible(caller, store.find_feedback(db, feedback_id))
     data = load(schemas.FeedbackUpdateSchema(), data)
+    sites.require(db, item["site_id"])
     version, note = data.pop("version"), data.pop("note", None)
     change = Change(caller, item, utcnow())
     _edit_fields(db, change, data)
@@ -221,6 +226,7 @@ def add_response(db, caller, feedback_id, data):
     caller.require("feedback:write")
     item = visible(caller, store.find_feedback(db, feedback_id))
     data = load(schemas.ResponseSchema(), data)
+    sites.require(db, item["site_id"])
     if len(item.get("responses", [])) >= MAX_RESPONSES:
         raise Conflict("This feedback has the most responses it can hold (%d)." % MAX_RESPONSES,
                        code="too_many_responses")

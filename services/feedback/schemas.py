@@ -135,6 +135,11 @@ class SurveyCreateSchema(Schema):
             raise ValidationError("Question ids must differ.")
 
 
+class SurveyUpdateSchema(Schema):
+    version = fields.Integer(required=True, strict=True)
+    site_id = Ident(required=True, allow_none=False, metadata={"description": "move the survey to this site"})
+
+
 class SendSchema(Schema):
     customer_id = Ident(required=True, allow_none=False)
     contact_ids = fields.List(Ident(allow_none=False), required=True, validate=validate.Length(min=1, max=100))

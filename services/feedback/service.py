@@ -35,6 +35,11 @@ RPC methods (called as ``feedback.<method>``):
 - ``create_survey(data={title, intro, language, site_id, questions: [{id, kind: rating|nps|choice|
   text, text, required, options, max_length}]}) -> survey``; ``get_survey(survey_id)``;
   ``list_surveys(limit, cursor) -> page``
+- ``update_survey(survey_id, data={site_id, version}) -> survey``: move a survey to another of the
+  caller's sites (ValidationFailed on ``site_id``: not one of the caller's sites, or not active,
+  code ``unknown_site`` / ``site_disabled``); the old site may be disabled, so a retired site can
+  be emptied. Conflict ``stale_version``; audited (``moved``, the site before and after). The
+  survey's links stay: each follows its customer.
 - ``send_survey(survey_id, data={customer_id, contact_ids}) -> {survey_id, customer_id,
   expires_at, sent: [{contact_id, name, email, link_id}]}``: one single-use link per contact
   (30 days), each announced by ``feedback.survey_sent`` (needs contacts:read for the contacts);
@@ -44,10 +49,26 @@ RPC methods (called as ``feedback.<method>``):
   BadRequest ``survey_link_used`` / ``survey_link_expired``; ValidationFailed naming each missing
   or bad answer by question id.
 - ``report_satisfaction(filters={site_id, since, until})`` (reports:read): see ``reports``.
+- ``site_usage(site_id) -> {"counts": {"feedback": n, "surveys": n, "survey_links": n}}``
+  (sites:admin and sites:all; non-zero counts only): what still belongs to a site accounts is
+  asked to delete. Survey links are the survey's recipients and their answers; a site's settings
+  are not counted (they go with the site). See ``site_usage``.
+
+Sites: every write naming a site checks it against this service's replica of accounts' sites
+(``services.common.sites``): creating feedback (the customer's site), changing or responding to an
+item, creating or sending a survey, and changing a site's settings are ValidationFailed on
+``site_id`` (code ``unknown_site`` or ``site_disabled``) unless the site is known and active. A
+disabled site's items stay readable; they leave it with their customer (``customers.customer_moved``),
+and its surveys stay readable and may be moved to an active site (``update_survey``).
+Work the service does itself (event handlers, timers, a survey's public answer) is not checked.
 
 Events consumed: ``customers.customer_moved`` (the customer's items and survey links follow it
 to its new site), ``customers.customer_erased`` and ``customers.customer_purged`` (its contacts'
 names, e-mails and ids are blanked on links and items); see ``customer_changes``.
+``accounts.user_updated``, ``accounts.user_deleted`` and ``accounts.permissions_changed``: open
+items assigned to a user who was disabled or deleted, lost ``feedback:write`` or no longer works at
+the item's site go back to the site's queue (``departures``). ``accounts.site_created``,
+``site_updated``, ``site_disabled`` and ``site_deleted`` keep the replica of the sites.
 
 Timers: ``scan_sla`` every ``FEEDBACK_SLA_SCAN_INTERVAL`` seconds marks overdue open items as
 breached (once, ``feedback.sla_breached``) and completes low-score items a crash left behind.
@@ -56,19 +77,19 @@ import logging
 
 from pymongo.errors import PyMongoError
 
-from services.common import revocation
+from services.common import revocation, sites
 from services.common.base import ServiceBase
 from services.common.context import CallerContext
 from services.common.entrypoints import rpc
 from services.common.events import subscribe
 from services.common.mongo import MongoDatabase
-from services.feedback import customer_changes, items, reports, settings, store, surveys
+from services.feedback import customer_changes, departures, items, reports, settings, site_usage, store, surveys
 from services.feedback.sla import configured_timer
 
 log = logging.getLogger(__name__)
 
 
-class FeedbackService(ServiceBase):
+class FeedbackService(sites.SiteDirectoryMixin, ServiceBase):
     name = "feedback"
     outbox_collections = store.OUTBOX_COLLECTIONS
 
@@ -138,6 +159,10 @@ class FeedbackService(ServiceBase):
         return surveys.survey_results(self.db, self.caller, survey_id)
 
     @rpc
+    def update_survey(self, survey_id, data):
+        return surveys.update_survey(self.db, self.caller, survey_id, data)
+
+    @rpc
     def list_surveys(self, limit=None, cursor=None):
         return surveys.list_surveys(self.db, self.caller, limit, cursor)
 
@@ -157,6 +182,10 @@ class FeedbackService(ServiceBase):
     def report_satisfaction(self, filters=None):
         return reports.satisfaction(self.db, self.caller, filters)
 
+    @rpc
+    def site_usage(self, site_id):
+        return site_usage.site_usage(self.db, self.caller, site_id)
+
     @subscribe("customers.customer_moved")
     def on_customer_moved(self, event):
         customer_changes.move_customer(self.db, event)
@@ -168,3 +197,15 @@ class FeedbackService(ServiceBase):
     @subscribe("customers.customer_purged")
     def on_customer_purged(self, event):
         customer_changes.erase_customer(self.db, event)
+
+    @subscribe("accounts.user_updated")
+    def on_user_updated(self, event):
+        departures.handle(self.db, event)
+
+    @subscribe("accounts.user_deleted")
+    def on_user_deleted(self, event):
+        departures.handle(self.db, event)
+
+    @subscribe("accounts.permissions_changed")
+    def on_permissions_changed(self, event):
+        departures.handle(self.db, event)

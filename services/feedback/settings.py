@@ -1,7 +1,9 @@
 """Per-site settings of feedback handling: the categories offered and the SLA hours per severity.
 
 Reading them needs ``feedback:read``; changing them needs ``settings:write`` (managers and
-admins), never plain ``feedback:write``, and the site must be one of the caller's."""
+admins), never plain ``feedback:write``, and the site must be one of the caller's and active
+(422 on ``site_id`` for a site accounts does not know or has disabled)."""
+from services.common import sites
 from services.common.errors import Conflict, NotFound
 from services.common.events import changes_between, jsonable
 from services.common.schemas import load
@@ -33,6 +35,7 @@ def update_settings(db, caller, site_id, data):
     caller.require("settings:write")
     _visible_site(caller, site_id)
     data = load(schemas.SettingsSchema(), data)
+    sites.require(db, site_id)
     version = data.pop("version")
     before = effective(db, site_id)
     changes = {}

@@ -74,6 +74,31 @@ def update_feedback(db, feedback_id, version, changes, *events, push=None):
                                            return_document=ReturnDocument.AFTER)
 
 
+def assigned_elsewhere(db, user_id, open_states, sites, limit):
+    """Up to ``limit`` open items assigned to ``user_id`` at a site not in ``sites`` (index
+    assignee_id + status)."""
+    query = {"assignee_id": user_id, "status": {"$in": list(open_states)}, "site_id": {"$nin": list(sites)}}
+    return list(db.feedback.find(query, HIDDEN).limit(limit))
+
+
+def unassign(db, item, changes, *events, push=None):
+    """Apply ``changes`` to ``item`` if it is still open and assigned as it was read; True when
+    done (index _id)."""
+    match = {"_id": item["_id"], "assignee_id": item["assignee_id"], "status": item["status"]}
+    update = {"$set": dict(changes, updated_at=utcnow()), "$inc": {"version": 1}}
+    if push:
+        update["$push"] = push
+    return db.feedback.update_one(match, pending_update(update, *events)).modified_count == 1
+
+
+def count_site_records(db, site_id):
+    """``{collection: n}`` of what is kept for ``site_id`` (each leads with its site_id index)."""
+    kept = {"site_id": site_id, "customer_erased": {"$ne": True}}
+    return {"feedback": db.feedback.count_documents(kept),
+            "surveys": db.surveys.count_documents({"site_id": site_id}),
+            "survey_links": db.survey_links.count_documents(kept)}
+
+
 def feedback_elsewhere(db, customer_id, site_id):
     """A customer's items outside ``site_id`` (index customer_id + status)."""
     return list(db.feedback.find({"customer_id": customer_id, "site_id": {"$ne": site_id}}, HIDDEN))
@@ -87,9 +112,12 @@ def move_feedback(db, feedback_id, from_site, to_site, *events):
 
 
 def blank_feedback_contacts(db, customer_id):
-    """Forget which contact gave each item of a customer (index customer_id + status)."""
-    db.feedback.update_many({"customer_id": customer_id, "contact_id": {"$ne": None}},
-                            {"$set": {"contact_id": None, "updated_at": utcnow()}, "$inc": {"version": 1}})
+    """Forget which contact gave each item of an erased customer, and mark the items as an erased
+    customer's (``customer_erased``: kept anonymised, never moved, not counted as a site's
+    records; index customer_id + status)."""
+    db.feedback.update_many({"customer_id": customer_id, "customer_erased": {"$ne": True}},
+                            {"$set": {"contact_id": None, "customer_erased": True, "updated_at": utcnow()},
+                             "$inc": {"version": 1}})
 
 
 def overdue_unbreached(db, open_states, now, limit=200):
@@ -137,6 +165,14 @@ def insert_survey(db, survey, *events):
 
 def find_survey(db, survey_id):
     return db.surveys.find_one({"_id": survey_id}, HIDDEN)
+
+
+def update_survey(db, survey_id, version, changes, *events):
+    """Apply ``changes`` if the stored version is ``version``; the survey after, or None when stale
+    (index _id)."""
+    update = pending_update({"$set": dict(changes, updated_at=utcnow()), "$inc": {"version": 1}}, *events)
+    return db.surveys.find_one_and_update({"_id": survey_id, "version": version}, update, projection=HIDDEN,
+                                          return_document=ReturnDocument.AFTER)
 
 
 def list_surveys(db, query, limit, cursor):
@@ -194,7 +230,7 @@ def blank_links(db, customer_id, blanks):
     db.survey_links.update_many({"customer_id": customer_id, "used_at": None, "expires_at": {"$gt": now}},
                                 {"$set": {"expires_at": now}})
     db.survey_links.update_many({"customer_id": customer_id},
-                                {"$set": dict(blanks, updated_at=now), "$inc": {"version": 1}})
+                                {"$set": dict(blanks, customer_erased=True, updated_at=now), "$inc": {"version": 1}})
 
 
 def iterate_links(db, query, projection=None):

@@ -10,8 +10,8 @@ import hashlib
 import secrets
 import uuid
 
-from services.common import config
-from services.common.errors import BadRequest, NotFound, ValidationFailed
+from services.common import config, sites
+from services.common.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from services.common.events import changes_between, jsonable, pending_insert, utcnow
 from services.common.schemas import load
 from services.feedback import answers, events, items, peers, results, schemas, settings, sla, store
@@ -52,6 +52,7 @@ def create_survey(db, caller, data):
     site_id = data.pop("site_id", None) or (caller.sites[0] if caller.sites else None)
     if site_id is None or not caller.has_site(site_id):
         raise ValidationFailed(fields={"site_id": ["Not one of your sites."]})
+    sites.require(db, site_id)
     now = utcnow()
     survey = dict(data, _id=uuid.uuid4().hex, site_id=site_id, questions=_with_ids(data["questions"]),
                   intro=data.get("intro"), sent_count=0, response_count=0, created_by=caller.user_id,
@@ -60,6 +61,34 @@ def create_survey(db, caller, data):
                                                  changes_between({}, survey, ("created_at", "updated_at", "version")),
                                                  site_id, caller.user_id))
     return out(survey)
+
+
+def update_survey(db, caller, survey_id, data):
+    """Move a survey to another of the caller's sites, an active one; the old site may be disabled
+    (moving out is how a retired site is emptied). Its links stay where they are: each follows its
+    customer."""
+    caller.require("feedback:write")
+    survey = visible_survey(caller, store.find_survey(db, survey_id))
+    data = load(schemas.SurveyUpdateSchema(), data)
+    version, site_id = data["version"], data["site_id"]
+    if not caller.has_site(site_id):
+        raise ValidationFailed(fields={"site_id": ["Not one of your sites."]})
+    sites.require(db, site_id)
+    if site_id == survey["site_id"]:
+        if version != survey["version"]:
+            raise _stale_survey()
+        return out(survey)
+    audit = events.audit("survey", survey_id, "moved", {"site_id": {"before": survey["site_id"], "after": site_id}},
+                         site_id, caller.user_id)
+    updated = store.update_survey(db, survey_id, version, {"site_id": site_id}, audit)
+    if updated is None:
+        raise _stale_survey()
+    return out(updated)
+
+
+def _stale_survey():
+    return Conflict("The survey was changed by someone else; reload and try again.",
+                    {"version": ["Stale version."]}, code="stale_version")
 
 
 def visible_survey(caller, survey):
@@ -93,6 +122,7 @@ def send_survey(db, caller, survey_id, data):
     caller.require("feedback:write")
     survey = visible_survey(caller, store.find_survey(db, survey_id))
     data = load(schemas.SendSchema(), data)
+    sites.require(db, survey["site_id"])
     contact_ids = list(dict.fromkeys(data["contact_ids"]))
     customer = peers.customer(caller, data["customer_id"])
     if customer["site_id"] != survey["site_id"]:

@@ -2,16 +2,18 @@
 
 | event | to |
 |---|---|
-| customers.followup_due, customers.contract_expiring | the customer's owner |
+| customers.followup_due, customers.contract_expiring | the customer's owner; with no owner, the site's managers |
 | customers.tier_changed, customers.churn_risk_detected | the owner and the site's managers |
-| feedback.feedback_assigned | the assignee |
+| feedback.feedback_assigned | the assignee; with none (the item went back to the queue), the site's managers |
 | feedback.sla_breached, feedback.low_score_alert | the assignee and the site's managers |
 | accounts.password_reset_requested, accounts.password_changed | the user, by e-mail only |
 | accounts.email_changed | the user's old address, by e-mail only |
 | feedback.survey_sent | the contact it names, by e-mail, with their own link |
 
 An owner or assignee is reached only when they belong to the event's site (or hold
-``sites:all``): old records may name another site's user.
+``sites:all``): old records may name another site's user. An event whose ``owner_id`` or
+``assignee_id`` is null (nobody, or someone who left: customers and feedback clear it then) goes
+to the site's managers instead (``UNNAMED``), so the work has someone.
 
 A user gets an inbox item, plus an e-mail and a text message for the kinds their preferences
 ask for. Every item derives its id from the event and the recipient, so handling an event again
@@ -46,6 +48,8 @@ MAIL_ONLY = {"accounts.password_reset_requested": "display_name", "accounts.pass
              "accounts.email_changed": "display_name",
              "feedback.survey_sent": "name"}
 NAMED = {"owner": "owner_id", "assignee": "assignee_id"}
+# Who is told instead when the event names nobody for the role.
+UNNAMED = "managers"
 DIRECTORY_LAG = datetime.timedelta(hours=1)
 LINKS = {"customers": "/customers/%(customer_id)s", "feedback": "/feedback/%(feedback_id)s",
          "webhook": "/webhooks/%(webhook_id)s/deliveries"}
@@ -86,8 +90,11 @@ def route(db, event):
 
 
 def recipients(db, roles, event):
-    """The active directory entries for ``roles`` (owner, assignee, managers), each person once."""
+    """The active directory entries for ``roles`` (owner, assignee, managers), each person once; the
+    site's managers too when a named role is empty in the event."""
     data = event.get("data") or {}
+    if any(role in NAMED and not data.get(NAMED[role]) for role in roles):
+        roles = tuple(roles) + (UNNAMED,)
     named = [data.get(NAMED[role]) for role in roles if role in NAMED and data.get(NAMED[role])]
     missing = directory.unknown(db, named)
     if missing:

@@ -39,6 +39,16 @@ class WebhookCreateSchema(Schema):
     description = String(allow_none=True, load_default=None, validate=validate.Length(max=200))
 
 
+class WebhookUpdateSchema(Schema):
+    version = fields.Integer(required=True, strict=True)
+    url = Url(schemes={"http", "https"}, require_tld=False, validate=validate.Length(max=2000))
+    event_types = fields.List(String(validate=validate.Length(min=1, max=100)),
+                              validate=validate.Length(min=1, max=50))
+    site_id = String(allow_none=True, validate=validate.Length(min=1, max=64))
+    description = String(allow_none=True, validate=validate.Length(max=200))
+    active = fields.Boolean()
+
+
 class DeliveryFilterSchema(Schema):
     status = String(validate=validate.OneOf(DELIVERY_STATUSES))
 

@@ -4,9 +4,11 @@ It consumes every event of the accounts, customers and feedback exchanges (one i
 SERVICE_POOL queue per exchange, ``subscription.py``): accounts user events keep its recipient
 directory, ``routing.py`` turns events into messages for people, each event is fanned out to
 the webhooks that subscribed to it, and a customer's erasure erases what is kept about it
-(``erasure.py``). E-mails and webhook deliveries are documents sent by timers
-in bounded batches, so nothing pending is lost when a process dies; the webhook timer is also
-woken as soon as this process stored new deliveries, so they go out at once.
+(``erasure.py``). The ``accounts.site_*`` events also reach handlers of their own that keep the
+replica of the sites webhooks are checked against (``services.common.sites``). E-mails and
+webhook deliveries are documents sent by timers in bounded batches, so nothing pending is lost
+when a process dies; the webhook timer is also woken as soon as this process stored new
+deliveries, so they go out at once.
 
 Every RPC method but ``health`` needs a valid access token in the nameko context data key
 ``authorization``. Lists return ``{"items", "next_cursor", "total"}`` and take ``limit``
@@ -26,8 +28,18 @@ RPC methods (called as ``notifications.<method>``):
 - ``list_failed_emails(limit, cursor) -> page`` (webhooks:admin or users:admin; their sites).
 - ``create_webhook(data={url, event_types, site_id?, description?}) -> webhook + secret``
   (webhooks:admin; ValidationFailed on a target that is not public unless WEBHOOK_ALLOW_PRIVATE,
-  an unknown event pattern, or a site outside the caller's); ``list_webhooks(limit, cursor) -> page``;
-  ``get_webhook(webhook_id)``; ``delete_webhook(webhook_id) -> {}``.
+  an unknown event pattern, or a site outside the caller's; on ``site_id`` with code
+  ``unknown_site`` / ``site_disabled`` for a site accounts does not know or has disabled);
+  ``list_webhooks(limit, cursor) -> page``; ``get_webhook(webhook_id)``;
+  ``delete_webhook(webhook_id) -> {}`` (allowed on a disabled site too).
+- ``update_webhook(webhook_id, data={version, url?, event_types?, site_id?, description?,
+  active?}) -> webhook``: the same checks as creation on what it changes; the hook's site (the new
+  one, or else its own) must be active, so a hook of a disabled site can only be moved or deleted;
+  ``active: true`` resumes a disabled hook; Conflict ``stale_version``.
+- ``site_usage(site_id) -> {"counts": {"webhooks": n}}`` (sites:admin and sites:all; non-zero
+  counts only): the live hooks of a site accounts is asked to delete. Inbox items, e-mails and
+  deliveries are not counted: they record events that already happened and belong to their
+  recipient or hook, not to the site (see ``webhooks.site_usage``).
 - ``list_deliveries(webhook_id, filters={status}, limit, cursor) -> page`` of
   ``{id, webhook_id, event_id, event_type, status, attempts: [{number, at, status_code,
   latency_ms, error, success}], next_attempt_at, redelivery_of, created_at, completed_at}``.
@@ -40,7 +52,7 @@ import logging
 from nameko.timer import timer
 from pymongo.errors import PyMongoError
 
-from services.common import config, revocation
+from services.common import config, revocation, sites
 from services.common.base import ServiceBase
 from services.common.context import CallerContext
 from services.common.entrypoints import rpc
@@ -52,7 +64,7 @@ from services.notifications.subscription import exchange_handler
 log = logging.getLogger(__name__)
 
 
-class NotificationsService(ServiceBase):
+class NotificationsService(sites.SiteDirectoryMixin, ServiceBase):
     name = "notifications"
     outbox_collections = store.OUTBOX_COLLECTIONS
 
@@ -123,6 +135,14 @@ class NotificationsService(ServiceBase):
     @rpc
     def get_webhook(self, webhook_id):
         return webhooks.get(self.db, self.context.caller, webhook_id)
+
+    @rpc
+    def update_webhook(self, webhook_id, data):
+        return webhooks.update(self.db, self.context.caller, webhook_id, data)
+
+    @rpc
+    def site_usage(self, site_id):
+        return webhooks.site_usage(self.db, self.context.caller, site_id)
 
     @rpc
     def delete_webhook(self, webhook_id):

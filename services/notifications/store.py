@@ -165,6 +165,18 @@ def list_webhooks(db, query, limit, cursor):
     return paging.page(db.webhooks, query, "created_at", True, limit, cursor, HIDDEN)
 
 
+def update_webhook(db, webhook_id, version, changes, *events):
+    """Apply ``changes`` to a live hook stored at ``version``; the hook after, or None (index _id)."""
+    update = pending_update({"$set": dict(changes, updated_at=utcnow()), "$inc": {"version": 1}}, *events)
+    return db.webhooks.find_one_and_update({"_id": webhook_id, "version": version, "deleted": {"$ne": True}},
+                                           update, projection=HIDDEN, return_document=ReturnDocument.AFTER)
+
+
+def count_site_webhooks(db, site_id):
+    """The live hooks of one site (a scan of a small collection: hooks number in the tens)."""
+    return db.webhooks.count_documents({"site_id": site_id, "deleted": {"$ne": True}})
+
+
 def active_webhooks(db):
     return list(db.webhooks.find({"active": True}, HIDDEN))
 

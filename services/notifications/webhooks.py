@@ -3,8 +3,10 @@ events into deliveries.
 
 A hook has a URL, event type patterns (``customers.customer_created``, ``customers.*``, ``*``)
 and an optional site: it then gets only that site's events. A caller without ``sites:all`` must
-name one of their sites. The secret that signs deliveries is returned once, at creation, and
-stored encrypted (``hook_secrets.py``); targets are checked by ``egress.py``.
+name one of their sites, and a site a hook is created or kept on must be known and active
+(``services.common.sites``): a hook of a disabled site can only be moved or deleted. The secret
+that signs deliveries is returned once, at creation, and stored encrypted (``hook_secrets.py``);
+targets are checked by ``egress.py``.
 
 A delivery carries ``public_event(event)``: the documented envelope keys only (never the sealed
 part or the broker signature), and for customers and feedback events no ``email`` field at any
@@ -13,6 +15,7 @@ are never delivered. Redelivery is audited.
 """
 import uuid
 
+from services.common import sites
 from services.common.errors import Conflict, NotFound, ValidationFailed
 from services.common.events import changes_between, source_service, utcnow
 from services.common.schemas import load
@@ -42,27 +45,36 @@ def visible(caller, webhook):
 
 
 def problems_of(caller, data):
-    """``{field: [messages]}`` of a new hook the schema accepted: patterns, site scope, target."""
+    """``{field: [messages]}`` of the hook fields in ``data`` the schema accepted: patterns, site
+    scope, target."""
     problems = {}
-    patterns = [problem for problem in map(catalogue.pattern_problem, data["event_types"]) if problem]
+    patterns = [problem for problem in map(catalogue.pattern_problem, data.get("event_types", ())) if problem]
     if patterns:
         problems["event_types"] = patterns
-    if data["site_id"] is None and not caller.all_sites:
+    if "site_id" in data and data["site_id"] is None and not caller.all_sites:
         problems["site_id"] = ["Name one of your sites; only sites:all may subscribe to every site."]
-    elif data["site_id"] is not None and not caller.has_site(data["site_id"]):
+    elif data.get("site_id") is not None and not caller.has_site(data["site_id"]):
         problems["site_id"] = ["Not one of your sites."]
-    target = egress.target_problem(data["url"])
+    target = egress.target_problem(data["url"]) if "url" in data else None
     if target:
         problems["url"] = [target]
     return problems
 
 
-def create(db, caller, data):
-    caller.require(PERMISSION)
-    data = load(schemas.WebhookCreateSchema(), data)
+def check(db, caller, data, site_id):
+    """ValidationFailed naming each bad field of ``data``; then the hook's site (``site_id``, None
+    for every site) must be known and active (``unknown_site`` / ``site_disabled``)."""
     problems = problems_of(caller, data)
     if problems:
         raise ValidationFailed(fields=problems)
+    if site_id is not None:
+        sites.require(db, site_id)
+
+
+def create(db, caller, data):
+    caller.require(PERMISSION)
+    data = load(schemas.WebhookCreateSchema(), data)
+    check(db, caller, data, data["site_id"])
     now = utcnow()
     secret = hook_secrets.new()
     webhook = dict(data, _id=uuid.uuid4().hex, event_types=list(dict.fromkeys(data["event_types"])),
@@ -85,6 +97,53 @@ def list_visible(db, caller, limit, cursor):
         query["site_id"] = {"$in": list(caller.sites)}
     documents, next_cursor, total = store.list_webhooks(db, query, limit, cursor)
     return {"items": WEBHOOK.dump(documents, many=True), "next_cursor": next_cursor, "total": total}
+
+
+def update(db, caller, webhook_id, data):
+    """Change a hook's url, event types, site or description, or pause (``active: false``) or resume
+    it (``active: true``, which also clears its count of exhausted deliveries); ``data.version``
+    required. A hook of a disabled site can be moved to an active site or deleted, not changed."""
+    webhook = visible(caller, store.find_webhook(db, str(webhook_id)))
+    data = load(schemas.WebhookUpdateSchema(), data)
+    version = data.pop("version")
+    check(db, caller, data, data.get("site_id", webhook.get("site_id")))
+    if "event_types" in data:
+        data["event_types"] = list(dict.fromkeys(data["event_types"]))
+    changes = {key: value for key, value in data.items() if webhook.get(key) != value}
+    if changes.get("active") is True:
+        changes.update(consecutive_exhausted=0, disabled_at=None)
+    elif changes.get("active") is False:
+        changes["disabled_at"] = utcnow()
+    if not changes:
+        if version != webhook.get("version"):
+            raise stale_webhook()
+        return WEBHOOK.dump(webhook)
+    after = dict(webhook, **changes)
+    updated = store.update_webhook(db, webhook["_id"], version, changes, events.audit(
+        "webhook", webhook["_id"], "updated", changes_between({k: webhook.get(k) for k in AUDITED},
+                                                              {k: after.get(k) for k in AUDITED}),
+        after.get("site_id"), caller.user_id))
+    if updated is None:
+        raise stale_webhook()
+    return WEBHOOK.dump(updated)
+
+
+def stale_webhook():
+    return Conflict("The webhook was changed by someone else; reload and try again.",
+                    {"version": ["Stale version."]}, code="stale_version")
+
+
+def site_usage(db, caller, site_id):
+    """``{"counts": {"webhooks": n}}`` of a site's live hooks (sites:admin and sites:all; only
+    non-zero counts). Inbox items, e-mails and deliveries are not counted: they record events that
+    already happened, belong to their recipient or hook rather than to the site, and age out (sent
+    e-mails after 30 days); nothing in them can be moved to another site."""
+    caller.require("sites:admin")
+    caller.require("sites:all")
+    if not isinstance(site_id, str) or not site_id or len(site_id) > 64:
+        raise ValidationFailed(fields={"site_id": ["A site id."]})
+    count = store.count_site_webhooks(db, site_id)
+    return {"counts": {"webhooks": count} if count else {}}
 
 
 def delete(db, caller, webhook_id):

@@ -7,6 +7,7 @@ import pytest
 from services.common.auth import Caller
 from services.common.errors import Forbidden, NotFound, ValidationFailed
 from services.feedback import customer_changes, items, settings, store, surveys
+from tests.support.sites import known_sites
 
 NOW = datetime.datetime(2026, 11, 1, 9, 0, tzinfo=datetime.timezone.utc)
 READER_A = Caller("u-a", ["site-a"], ["feedback:read"])
@@ -18,6 +19,7 @@ HQ = Caller("u-hq", [], ["feedback:read", "sites:all"])
 def db(db_factory):
     database = db_factory("feedback")
     store.ensure_indexes(database)
+    known_sites(database, "site-a", "site-b")
     return database
 
 
@@ -116,3 +118,20 @@ def test_a_survey_goes_only_to_customers_of_its_site(db, monkeypatch):
         surveys.send_survey(db, hq, survey, {"customer_id": "c9", "contact_ids": ["k9"]})
     assert "customer_id" in refused.value.fields
     assert store.count_links(db, {"survey_id": survey}) == 0
+
+
+def test_an_erased_customers_items_and_links_no_longer_keep_its_site_from_being_deleted(db):
+    erased, kept = add_item(db, "c1", "site-a"), add_item(db, "c2", "site-a")
+    survey = add_survey(db, "site-a")
+    add_link(db, survey, "c1", "site-a", "k1", answers={"q1": 2})
+    add_link(db, survey, "c2", "site-a", "k2")
+    before = store.count_site_records(db, "site-a")
+    assert (before["feedback"], before["survey_links"]) == (2, 2)
+
+    event = {"event_id": "e-erase", "type": "customers.customer_erased", "site_id": "site-a",
+             "data": {"customer_id": "c1", "contact_ids": ["k1"], "records": {}, "fields": []}}
+    customer_changes.erase_customer(db, event)
+    customer_changes.erase_customer(db, event)
+    assert store.count_site_records(db, "site-a") == {"feedback": 1, "surveys": 1, "survey_links": 1}
+    assert store.find_feedback(db, erased)["customer_erased"] is True
+    assert "customer_erased" not in store.find_feedback(db, kept)

@@ -3,6 +3,7 @@ import pytest
 
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.customers.service import CustomersService
+from tests.support.sites import known_to_running_service
 
 SALES = ["customers:read", "customers:write", "contacts:read", "contacts:write", "interactions:read",
          "interactions:write", "orders:read"]
@@ -11,7 +12,9 @@ FINANCE = ["customers:read", "orders:read", "orders:write"]
 
 @pytest.fixture
 def customers(run_service):
-    return run_service(CustomersService)
+    container = run_service(CustomersService)
+    known_to_running_service()
+    return container
 
 
 def test_create_read_update_with_versions_and_site_scope(customers, issue_token, rpc_as):

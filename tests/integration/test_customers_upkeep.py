@@ -15,6 +15,7 @@ from services.common.errors import Conflict, Forbidden, NotFound, ValidationFail
 from services.common.events import make_event
 from services.common.signing import sign
 from services.customers.service import CustomersService
+from tests.support.sites import known_to_running_service
 
 SALES = ["customers:read", "customers:write", "contacts:read", "contacts:write", "interactions:read",
          "interactions:write", "orders:read", "orders:write", "feedback:read"]
@@ -33,7 +34,9 @@ def ahead(days):
 
 @pytest.fixture
 def customers(run_service):
-    return run_service(CustomersService)
+    container = run_service(CustomersService)
+    known_to_running_service()
+    return container
 
 
 class Published:

@@ -5,6 +5,7 @@ from services.common import config
 from services.common.errors import Unavailable
 from services.common.mongo import connect
 from services.feedback.service import FeedbackService
+from tests.support.sites import known_sites
 
 WRITER = ["feedback:read", "feedback:write", "customers:read", "contacts:read"]
 
@@ -15,7 +16,9 @@ def feedback_alone(run_service, nameko_config, monkeypatch):
     monkeypatch.setenv("AMQP_URI", nameko_config["AMQP_URI"])
     run_service(FeedbackService)
     client = connect()
-    yield client[config.database_name("feedback")]
+    db = client[config.database_name("feedback")]
+    known_sites(db, "site-a")  # known before accounts stopped answering
+    yield db
     client.close()
 
 

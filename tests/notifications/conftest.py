@@ -36,10 +36,13 @@ def customers_event(name, site_id="s1", **data):
     return make_event("customers.%s" % name, data, site_id=site_id, actor="service:customers")
 
 
+# The sites these tests name, as the replica of accounts' sites holds them (active).
 @pytest.fixture
 def db(db_factory):
     from services.notifications import store
+    from tests.support.sites import known_sites
 
     database = db_factory("notifications")
     store.ensure_indexes(database)
+    known_sites(database, "s1", "s2", "s3")
     return database

@@ -104,7 +104,7 @@ def test_password_reset_links_never_leave_through_webhooks(db):
         secret={"email": "u1@factory.test", "reset_url": "http://crm.test/reset-password?token=secret"})
     assert webhooks.fan_out(db, reset) == 0
     assert webhooks.fan_out(db, accounts_events.event("site_created", {
-        "site_id": "s9", "code": "S9", "name": "Nine", "timezone": "UTC"})) == 1
+        "site_id": "s9", "code": "S9", "name": "Nine", "timezone": "UTC", "status": "active", "version": 1})) == 1
 
 
 def test_a_delivery_is_signed_and_retried_on_the_schedule_and_logged(db, monkeypatch):

@@ -1,0 +1,16 @@
+"""The customers service's unit tests: each database starts with the replica of the sites these
+tests name, all active (``services.common.sites``), so writes pass the site rule without asking
+accounts. A test about disabled or unknown sites changes the replica itself."""
+import pytest
+
+from tests.support.sites import known_sites
+
+
+@pytest.fixture
+def db_factory(db_factory):
+    def make(service):
+        database = db_factory(service)
+        known_sites(database)
+        return database
+
+    return make
