@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.browser.conftest import shot, sign_in, ui_site
 from tests.support.api import eventually
-from tests.support.customers import add_part, create_customer
+from tests.support.customers import add_part, create_customer, create_site
 
 
 def exactly(text):
@@ -236,6 +236,31 @@ def test_a_survey_answered_on_a_phone_shows_for_the_admin(admin_page, ui_url, ad
     expect(shown).to_contain_text("rating 2/5")
     expect(shown).to_contain_text("NPS 5/10")
     shot(page, "survey_followup_item")
+
+
+def test_a_survey_of_a_disabled_site_is_moved_to_an_active_one(admin_page, ui_url, admin_api):
+    target = ui_site(admin_api)
+    old = create_site(admin_api, "Old")
+    created = admin_api.post("/surveys", {"title": "Retired plant survey %s" % uuid.uuid4().hex[:6],
+                                          "site_id": old["id"], "questions": [{"kind": "rating", "text": "满意吗？"}]})
+    assert created.status_code == 201, created.text
+    survey = created.json()
+    disabled = admin_api.patch("/sites/%s" % old["id"], {"status": "disabled", "version": old["version"]})
+    assert disabled.status_code == 200, disabled.text
+    page = admin_page
+    page.goto(ui_url + "/surveys/%s" % survey["id"])
+    page.locator("[data-test=survey-move]").click()
+    page.locator("[data-test=survey-move-site]").click()
+    offered = page.locator(".el-select-dropdown__item:visible")
+    offered.filter(has_text=exactly("UI Plant (UI-PLANT)")).wait_for()
+    expect(offered.filter(has_text=old["code"])).to_have_count(0)
+    offered.filter(has_text=exactly("UI Plant (UI-PLANT)")).first.click()
+    shot(page, "survey_move_dialog")
+    page.locator("[data-test=survey-move-save]").click()
+    expect(page.locator("[data-test=survey-move-form]")).to_have_count(0)
+    expect(page.locator("[data-test=survey-about]")).to_contain_text("UI Plant")
+    moved = admin_api.get("/surveys/%s" % survey["id"]).json()
+    assert (moved["site_id"], moved["version"]) == (target, survey["version"] + 1)
 
 
 def test_a_reader_sees_feedback_but_cannot_record_or_move_it(page, ui_url, admin_api, make_user):

@@ -53,6 +53,34 @@ export default {
     sites: {
       title: 'Sites', create: 'New site', code: 'Code', name: 'Name', address: 'Address', timezone: 'Time zone',
       created_at: 'Created', code_hint: 'Letters, digits, - and _ only, e.g. SZ-PLANT.',
+      status: 'Status', edit_title: 'Edit site {code}', disable: 'Disable', enable: 'Enable',
+      confirm_disable: 'Disable the site {name}? Nothing new can be recorded for a disabled site (no new customers, '
+        + 'feedback or other records, and no changes to its records); everything already recorded stays readable '
+        + 'and can be moved to another site.',
+      confirm_enable: 'Enable the site {name} again? Records can then be created and changed for it as before.',
+      disabled_done: 'Site disabled', enabled_done: 'Site enabled',
+      delete_title: 'Delete site', delete_button: 'Delete for good',
+      delete_warning: 'A site is deleted for good. Only a disabled site that no user works at and no record belongs to can be deleted.',
+      delete_type: 'Type the site code {code} to confirm.',
+      still_active: 'This site is still active: disable it first, then delete it.',
+      in_use: '{total} records still belong to this site: {list}. Move them to another site (or delete them) first.',
+      holder_count: '{kind} {n}', list_separator: ', ',
+      holders: {
+        users: 'users',
+        customers: {
+          customers: 'customers', contacts: 'contacts', orders: 'orders', payments: 'payments',
+          service_records: 'service records', interactions: 'interactions', opportunities: 'opportunities',
+          followups: 'follow-ups', views: 'saved views', imports: 'imports', settings: 'customer settings',
+        },
+        feedback: {
+          feedback: 'feedback', surveys: 'surveys', survey_links: 'survey links', responses: 'survey responses',
+          settings: 'feedback settings',
+        },
+        notifications: {
+          webhooks: 'webhooks', notifications: 'notifications', emails: 'e-mails', deliveries: 'webhook deliveries',
+          preferences: 'notification preferences',
+        },
+      },
     },
     audit: {
       title: 'Audit log', actor: 'Who', actor_id: 'User id of who', action: 'Action', entity_type: 'Record type',

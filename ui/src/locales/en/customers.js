@@ -23,6 +23,8 @@ export default {
     parent_placeholder: 'Search by name',
     site_default: 'Your first site',
     owner_search: 'Type a colleague\'s name…',
+    no_owner: 'No owner',
+    owner_left: 'The former owner {name} left on {at} (disabled, deleted, or no longer handling this site\'s customers): assign a new owner.',
     computed_note: 'Tier and lifecycle stage are worked out from orders and activity.',
     filters: {
       q: 'Name, tax id, code, phone…',

@@ -106,6 +106,13 @@ export default {
       answers_count: '{n} answers',
       no_scores: 'No scores yet',
       public_link_note: 'Customers answer on their own single-use link, mailed to them.',
+      move_action: 'Move to another site',
+      move: 'Move',
+      move_title: 'Move "{title}" to another site',
+      move_to: 'New site',
+      move_note: 'The survey and its questions go to the new site. Links already sent stay with their customers\' sites; a disabled site is emptied this way.',
+      move_nowhere: 'None of your other sites is active.',
+      moved: 'Survey moved',
     },
   },
 }

@@ -53,6 +53,31 @@ export default {
     sites: {
       title: '工厂管理', create: '新建工厂', code: '代码', name: '名称', address: '地址', timezone: '时区',
       created_at: '创建时间', code_hint: '仅限字母、数字、- 和 _，例如 SZ-PLANT。',
+      status: '状态', edit_title: '编辑工厂 {code}', disable: '停用', enable: '启用',
+      confirm_disable: '停用工厂“{name}”？停用后，不能再为此工厂记录任何新内容（新客户、反馈等），它的记录也不能再修改；'
+        + '已有的记录仍可查看，也可以转移到其他工厂。',
+      confirm_enable: '重新启用工厂“{name}”？启用后可以像以前一样为它新建和修改记录。',
+      disabled_done: '工厂已停用', enabled_done: '工厂已启用',
+      delete_title: '删除工厂', delete_button: '永久删除',
+      delete_warning: '工厂删除后无法恢复。只有已停用、且不再有任何用户和记录的工厂才能删除。',
+      delete_type: '请输入工厂代码 {code} 以确认。',
+      still_active: '此工厂仍在使用中：请先停用，再删除。',
+      in_use: '仍有 {total} 条记录属于此工厂：{list}。请先把它们转移到其他工厂（或删除）。',
+      holder_count: '{kind} {n}', list_separator: '，',
+      holders: {
+        users: '用户',
+        customers: {
+          customers: '客户', contacts: '联系人', orders: '订单', payments: '回款', service_records: '售后服务记录',
+          interactions: '沟通记录', opportunities: '商机', followups: '跟进任务', views: '保存的视图', imports: '导入任务',
+          settings: '客户设置',
+        },
+        feedback: {
+          feedback: '反馈', surveys: '问卷', survey_links: '问卷链接', responses: '问卷答复', settings: '反馈设置',
+        },
+        notifications: {
+          webhooks: 'Webhook', notifications: '通知', emails: '邮件', deliveries: 'Webhook 投递', preferences: '通知偏好',
+        },
+      },
     },
     audit: {
       title: '审计日志', actor: '操作人', actor_id: '操作人用户 ID', action: '操作', entity_type: '记录类型',

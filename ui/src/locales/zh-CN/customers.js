@@ -23,6 +23,8 @@ export default {
     parent_placeholder: '按名称搜索',
     site_default: '默认：您的第一个工厂',
     owner_search: '输入同事姓名搜索…',
+    no_owner: '无负责人',
+    owner_left: '原负责人 {name} 已于 {at} 离开（账号停用、删除，或不再负责此工厂的客户），请指定新的负责人。',
     computed_note: '客户等级和生命周期根据订单和往来记录自动计算。',
     filters: {
       q: '名称、税号、编码、电话…',

@@ -104,6 +104,13 @@ export default {
       answers_count: '{n} 份回答',
       no_scores: '暂无评分',
       public_link_note: '客户通过邮件收到专属链接填写问卷，每个链接仅可使用一次。',
+      move_action: '移至其他工厂',
+      move: '移动',
+      move_title: '将“{title}”移至其他工厂',
+      move_to: '目标工厂',
+      move_note: '问卷及其题目将归属新工厂。已发出的链接仍随客户所属工厂；停用的工厂可借此清空。',
+      move_nowhere: '您没有其他启用中的工厂。',
+      moved: '问卷已移动',
     },
   },
 }

@@ -49,11 +49,11 @@ export function activeFilters(filters) {
   return active
 }
 
-/** The sites the user works at (the API lists only those). */
+/** The sites the user works at (the API lists only those), disabled ones included. */
 export async function loadSites() {
   try {
     const data = await api.get('/sites')
-    return data.items.map((s) => ({ id: s.id, label: s.name || s.code }))
+    return data.items.map((s) => ({ id: s.id, label: s.name || s.code, status: s.status }))
   } catch (e) {
     return []
   }
