@@ -106,6 +106,17 @@ def require(db, site_id, field="site_id", lookup=fetch):
                                else "unknown_site")
 
 
+def usage(caller, site_id, count):
+    """A service's answer to accounts' question ``site_usage(site_id)`` before a site is deleted:
+    ``count(site_id) -> {collection: n}`` of the records still at the site; -> ``{"counts": ...}``
+    with the non-zero ones. For ``sites:admin`` holders with ``sites:all``; 422 on a bad id."""
+    caller.require("sites:admin")
+    caller.require("sites:all")
+    if not isinstance(site_id, str) or not 1 <= len(site_id) <= 64:
+        raise ValidationFailed(fields={"site_id": ["A site id (1-64 characters)."]})
+    return {"counts": {name: n for name, n in count(site_id).items() if n}}
+
+
 def known_ids(db):
     """Every site the replica knows, deleted ones excepted (for consistency checks)."""
     return {site["_id"] for site in db[COLLECTION].find({"status": {"$ne": DELETED}}, {"_id": 1})}

@@ -12,7 +12,7 @@ import logging
 
 from pymongo.errors import PyMongoError
 
-from services.common.errors import ValidationFailed
+from services.common import sites
 from services.customers import events, store
 
 log = logging.getLogger(__name__)
@@ -41,13 +41,8 @@ def resume(db):
 
 
 def site_usage(db, caller, site_id):
-    """``{"counts": {collection: n}}`` of the customer data still at ``site_id`` (only what is
-    there), asked by accounts before it deletes a site (``sites:admin`` and ``sites:all``).
-    Erased customers are left out with their records: they cannot be moved, and their erasure
-    must not keep a site alive."""
-    caller.require("sites:admin")
-    caller.require("sites:all")
-    if not isinstance(site_id, str) or not 1 <= len(site_id) <= 64:
-        raise ValidationFailed(fields={"site_id": ["A site id (1-64 characters)."]})
-    counts = store.count_site_records(db, site_id, store.erased_customer_ids(db, site_id))
-    return {"counts": {name: n for name, n in counts.items() if n}}
+    """The customer data still at ``site_id`` (``sites.usage``), asked by accounts before it deletes
+    a site. Erased customers are left out with their records: they cannot be moved, and their
+    erasure must not keep a site alive."""
+    return sites.usage(caller, site_id, lambda site: store.count_site_records(db, site,
+                                                                            store.erased_customer_ids(db, site)))

@@ -138,12 +138,7 @@ def site_usage(db, caller, site_id):
     non-zero counts). Inbox items, e-mails and deliveries are not counted: they record events that
     already happened, belong to their recipient or hook rather than to the site, and age out (sent
     e-mails after 30 days); nothing in them can be moved to another site."""
-    caller.require("sites:admin")
-    caller.require("sites:all")
-    if not isinstance(site_id, str) or not site_id or len(site_id) > 64:
-        raise ValidationFailed(fields={"site_id": ["A site id."]})
-    count = store.count_site_webhooks(db, site_id)
-    return {"counts": {"webhooks": count} if count else {}}
+    return sites.usage(caller, site_id, lambda site: {"webhooks": store.count_site_webhooks(db, site)})
 
 
 def delete(db, caller, webhook_id):
