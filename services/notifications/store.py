@@ -1,25 +1,28 @@
 """The only module that touches the notifications service's collections.
 
 directory (users, from accounts events), inbox, preferences, emails (the e-mail outbox; sent
-ones are dropped after 30 days), webhooks, deliveries. Inbox items, e-mails and deliveries carry
+ones are deleted after 30 days by ``sweep_sent_emails``, a timer: no TTL index, whose sweeper
+scans the whole collection), webhooks, deliveries. Inbox items, e-mails and deliveries carry
 ``subjects``, the customer records their event names, for erasure (``erasure.py``). E-mails and
 deliveries are work items: a timer claims due ones by moving their ``next_attempt_at`` forward
-(a lease) in one atomic update, so replicas never take the same item and an item held by a
-killed process is due again when its lease runs out.
+(a lease) in one compare-and-swap update, so replicas never take the same item and an item held
+by a killed process is due again when its lease runs out.
 """
 import datetime
 import uuid
 
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.common import paging
 from services.common.events import pending_insert, pending_update, utcnow
+from services.common.mongo import claim, replace_ttl_index, sweep, update_and_fetch
 from services.notifications import hook_secrets
 
 OUTBOX_COLLECTIONS = ("webhooks", "emails", "deliveries", "preferences")
 HIDDEN = {"_outbox": 0, "_pending": 0, "claim": 0}
 SENT_EMAIL_DAYS = 30
+CLAIM_CANDIDATES = 10
 ERASED = "(erased)"
 # Where a failed event names a customer record; each path has a sparse index.
 FAILED_EVENT_IDS = ("event.data.customer_id", "event.data.contact_id", "event.data.entity_id")
@@ -34,7 +37,7 @@ def ensure_indexes(db):
         db[name].create_index([("status", ASCENDING), ("next_attempt_at", ASCENDING)])
         db[name].create_index("_pending", sparse=True)
     db.emails.create_index([("status", ASCENDING), ("failed_at", DESCENDING)])
-    db.emails.create_index("sent_at", expireAfterSeconds=SENT_EMAIL_DAYS * 24 * 3600)
+    replace_ttl_index(db.emails, "sent_at")
     db.deliveries.create_index([("webhook_id", ASCENDING), ("created_at", DESCENDING)])
     db.webhooks.create_index("active")
     db.webhooks.create_index("_pending", sparse=True)
@@ -65,13 +68,19 @@ def insert_ignoring_duplicate(collection, document, *events):
 # directory
 
 def save_directory_entry(db, user_id, fields, at):
-    """Apply a user's fields from an event that happened ``at``, unless a newer one or the deletion won."""
+    """Apply a user's fields from an event that happened ``at``, unless a newer one or the deletion won.
+
+    Events arrive on several queues in any order, and not every event carries every field
+    (``permissions_changed`` has no ``sites``): an older event still fills the fields the entry
+    lacks, so a user first heard of through a later, partial event is not left without sites."""
     try:
         db.directory.update_one(
             {"_id": user_id, "status": {"$ne": "deleted"}, "event_at": {"$lte": at}},
             {"$set": dict(fields, event_at=at)}, upsert=True)
     except DuplicateKeyError:
-        pass
+        for field, value in fields.items():
+            db.directory.update_one({"_id": user_id, "status": {"$ne": "deleted"}, field: {"$exists": False}},
+                                    {"$set": {field: value}})
 
 
 def erase_directory_entry(db, user_id, at):
@@ -97,9 +106,8 @@ def list_inbox(db, query, limit, cursor):
 
 
 def mark_read(db, user_id, notification_id, now):
-    found = db.inbox.find_one_and_update(
-        {"_id": notification_id, "user_id": user_id, "read_at": None}, {"$set": {"read_at": now}},
-        return_document=ReturnDocument.AFTER)
+    found = update_and_fetch(db.inbox, {"_id": notification_id, "user_id": user_id, "read_at": None},
+                             {"$set": {"read_at": now}})
     return found or db.inbox.find_one({"_id": notification_id, "user_id": user_id})
 
 
@@ -116,8 +124,7 @@ def save_preferences(db, user_id, values, version, *events):
     now = utcnow()
     update = pending_update({"$set": dict(values, updated_at=now), "$inc": {"version": 1}}, *events)
     if version is None:
-        return db.preferences.find_one_and_update(
-            {"_id": user_id}, update, upsert=True, projection=HIDDEN, return_document=ReturnDocument.AFTER)
+        return update_and_fetch(db.preferences, {"_id": user_id}, update, HIDDEN, upsert=True)
     if version == 0:
         try:
             document = dict(values, _id=user_id, updated_at=now, version=1)
@@ -125,26 +132,34 @@ def save_preferences(db, user_id, values, version, *events):
             return document
         except DuplicateKeyError:
             return None
-    return db.preferences.find_one_and_update(
-        {"_id": user_id, "version": version}, update, projection=HIDDEN, return_document=ReturnDocument.AFTER)
+    return update_and_fetch(db.preferences, {"_id": user_id, "version": version}, update, HIDDEN)
 
 
 # work items: emails and deliveries
 
 def claim_due(collection, now, lease_seconds):
-    """Take one due pending item for ``lease_seconds``; the item (with its ``claim`` token) or None."""
-    return collection.find_one_and_update(
-        {"status": "pending", "next_attempt_at": {"$lte": now}},
-        {"$set": {"next_attempt_at": now + datetime.timedelta(seconds=lease_seconds), "claim": uuid.uuid4().hex}},
-        sort=[("next_attempt_at", ASCENDING)], projection={"_outbox": 0},
-        return_document=ReturnDocument.AFTER)
+    """Take one due pending item for ``lease_seconds``; the item (with its ``claim`` token) or None.
+
+    The most overdue candidates are read from index status_1_next_attempt_at_1, then claimed by a
+    compare-and-swap on the fields read (``claim``): the lease moves ``next_attempt_at`` and
+    ``claim`` on, so of parallel claimers one only wins an item.
+    """
+    due = {"status": "pending", "next_attempt_at": {"$lte": now}}
+    guard = ("status", "next_attempt_at", "claim")
+    candidates = collection.find(due, dict.fromkeys(guard, 1)).sort("next_attempt_at", ASCENDING)
+    lease = {"$set": {"next_attempt_at": now + datetime.timedelta(seconds=lease_seconds), "claim": uuid.uuid4().hex}}
+    return claim(collection, list(candidates.limit(CLAIM_CANDIDATES)), lease, guard, {"_outbox": 0})
 
 
 def finish_attempt(collection, item, update, *events):
     """Record an attempt on ``item`` if this worker still holds its claim; the item after, or None."""
-    return collection.find_one_and_update(
-        {"_id": item["_id"], "claim": item["claim"]}, pending_update(update, *events),
-        projection=HIDDEN, return_document=ReturnDocument.AFTER)
+    return update_and_fetch(collection, {"_id": item["_id"], "claim": item["claim"]}, pending_update(update, *events),
+                            HIDDEN)
+
+
+def sweep_sent_emails(db, now):
+    """Delete the e-mails sent more than SENT_EMAIL_DAYS ago (index sent_at); how many."""
+    return sweep(db.emails, "sent_at", now - datetime.timedelta(days=SENT_EMAIL_DAYS))
 
 
 def list_failed_emails(db, query, limit, cursor):
@@ -168,8 +183,8 @@ def list_webhooks(db, query, limit, cursor):
 def update_webhook(db, webhook_id, version, changes, *events):
     """Apply ``changes`` to a live hook stored at ``version``; the hook after, or None (index _id)."""
     update = pending_update({"$set": dict(changes, updated_at=utcnow()), "$inc": {"version": 1}}, *events)
-    return db.webhooks.find_one_and_update({"_id": webhook_id, "version": version, "deleted": {"$ne": True}},
-                                           update, projection=HIDDEN, return_document=ReturnDocument.AFTER)
+    return update_and_fetch(db.webhooks, {"_id": webhook_id, "version": version, "deleted": {"$ne": True}},
+                            update, HIDDEN)
 
 
 def count_site_webhooks(db, site_id):
@@ -182,11 +197,12 @@ def active_webhooks(db):
 
 
 def delete_webhook(db, webhook_id, *events):
-    """Turn the hook into a deleted record (its events still to publish) and cancel its pending work."""
-    found = db.webhooks.find_one_and_update(
-        {"_id": webhook_id, "deleted": {"$ne": True}},
+    """Turn the hook into a deleted record (its events still to publish) and cancel its pending work;
+    the deleted hook, or None when it was deleted already."""
+    found = update_and_fetch(
+        db.webhooks, {"_id": webhook_id, "deleted": {"$ne": True}},
         pending_update({"$set": {"deleted": True, "active": False, "updated_at": utcnow()},
-                        "$unset": {"secret": "", "sealed_secret": ""}}, *events))
+                        "$unset": {"secret": "", "sealed_secret": ""}}, *events), HIDDEN)
     cancel_deliveries(db, webhook_id, "webhook deleted")
     return found
 
@@ -203,19 +219,24 @@ def cancel_deliveries(db, webhook_id, reason):
 
 
 def count_exhausted(db, webhook_id, exhausted):
-    """Count one more exhausted delivery of a hook (reset by a success); the hook after."""
+    """Count one more exhausted delivery of a hook (reset by a success); the hook after.
+
+    The ``$inc`` is atomic; the read after it may already hold another replica's increment or
+    reset, never an older value. That is enough: the count only decides whether to try
+    ``disable_webhook``, whose own condition (active, count at the threshold) lets one replica
+    only disable the hook, and a reset read here means a success came after the failures.
+    """
     update = {"$inc": {"consecutive_exhausted": 1}} if exhausted else {"$set": {"consecutive_exhausted": 0}}
-    return db.webhooks.find_one_and_update({"_id": webhook_id}, update, projection=HIDDEN,
-                                           return_document=ReturnDocument.AFTER)
+    return update_and_fetch(db.webhooks, {"_id": webhook_id}, update, HIDDEN)
 
 
 def disable_webhook(db, webhook_id, threshold, *events):
     """Disable an active hook at ``threshold`` consecutive exhausted deliveries; the hook, or None if
     it was not (another replica did it first, or a success reset the count)."""
-    return db.webhooks.find_one_and_update(
-        {"_id": webhook_id, "active": True, "consecutive_exhausted": {"$gte": threshold}},
+    return update_and_fetch(
+        db.webhooks, {"_id": webhook_id, "active": True, "consecutive_exhausted": {"$gte": threshold}},
         pending_update({"$set": {"active": False, "disabled_at": utcnow(), "updated_at": utcnow()}}, *events),
-        projection=HIDDEN, return_document=ReturnDocument.AFTER)
+        HIDDEN)
 
 
 def find_delivery(db, delivery_id):

@@ -37,6 +37,17 @@ def test_the_directory_follows_user_events_in_order_and_erases_deleted_users(db)
     assert directory.users(db, ["ann"]) == []
 
 
+def test_a_user_first_heard_of_through_a_later_partial_event_still_gets_the_older_events_sites(db):
+    """``permissions_changed`` carries no sites; when it overtakes ``user_created`` (another queue),
+    the creation still gives the entry its sites and username, and takes nothing newer back."""
+    directory.apply(db, permissions_event("bo", MANAGER, at="2026-01-01T00:00:02Z"))
+    directory.apply(db, user_event("bo", ["s1"], SALES, at="2026-01-01T00:00:01Z"))
+    entry = db.directory.find_one({"_id": "bo"})
+    assert entry["sites"] == ["s1"] and entry["username"]
+    assert entry["event_at"] == "2026-01-01T00:00:02Z" and set(MANAGER) <= set(entry["permissions"])
+    assert [u["_id"] for u in directory.managers(db, "s1")] == ["bo"]
+
+
 def test_managers_hold_reports_read_and_customers_write_on_the_site(db):
     directory.apply(db, user_event("boss", ["s1"], MANAGER))
     directory.apply(db, user_event("other_site_boss", ["s2"], MANAGER))
