@@ -31,7 +31,7 @@ CUSTOMER = s.CustomerSchema()
 
 def open_database():
     """The customers database of this process (``<CRM_DB_PREFIX>_customers``), with its indexes."""
-    db = connect()[config.database_name("customers")]
+    db = connect(config.mongo_uri("customers"))[config.database_name("customers")]
     events.ensure_indexes(db)
     store.ensure_indexes(db)
     return db

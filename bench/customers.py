@@ -66,7 +66,7 @@ def seed(count, site_ids, owners=(), batch=500, start=0, progress_every=60.0):
     own documents and keys), spread over ``site_ids`` and ``owners``; returns the seconds taken."""
     if isinstance(site_ids, str):
         site_ids = [site_ids]
-    db = pymongo.MongoClient(config.mongo_uri(), socketTimeoutMS=600000)[config.database_name("customers")]
+    db = pymongo.MongoClient(config.mongo_uri("customers"), socketTimeoutMS=600000)[config.database_name("customers")]
     rng = random.Random(7 + start)
     started = shown = time.perf_counter()
     for first in range(start, count, batch):
@@ -125,8 +125,9 @@ def main():
         seconds, job = run_import(api, headers, args.import_rows)
         print("imported %d rows in %.1f s: created %s, failed %s; customers service peak memory %.0f MiB" % (
             args.import_rows, seconds, job.get("created"), job.get("failed"), peak_memory_kib() / 1024))
-    db = pymongo.MongoClient(config.mongo_uri())[config.database_name("customers")]
-    embedded = subprocess.run(["pgrep", "-f", "-m1", "secantus"], capture_output=True, text=True).stdout.split()
+    db = pymongo.MongoClient(config.mongo_uri("customers"))[config.database_name("customers")]
+    embedded = subprocess.run(["pgrep", "-f", "-m1", "secantus.*--port %d" % config.embedded_mongo_port("customers")],
+                              capture_output=True, text=True).stdout.split()
     database_pid = int(embedded[0]) if embedded else None
     search_scale.report(api, {"admin": headers}, search_scale.cases(search_scale.samples(db, 40), site_id),
                         args.repeat, database_pid)

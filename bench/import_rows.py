@@ -1,6 +1,6 @@
 """Customer import end to end, on a private system of its own.
 
-Starts an embedded MongoDB-wire server, a RabbitMQ vhost, the four services and the gateway
+Starts an embedded MongoDB-wire server per service, a RabbitMQ vhost, the four services and the gateway
 (``tests.support``, as the end-to-end tests do), optionally seeds an archive of existing
 customers, then imports a generated CSV through the gateway and reports:
 
@@ -38,7 +38,7 @@ PASSWORD = "Bench-import-%s" % uuid.uuid4().hex[:12]
 
 def environment(workdir, mongo, vhost, run_id):
     return {
-        "MONGO_URI": mongo.uri,
+        **mongo.env(),
         "AMQP_URI": servers.amqp_uri_for(vhost),
         "CRM_DB_PREFIX": "bimp_%s" % run_id,
         "CRM_VAR_DIR": os.path.join(workdir, "var"),
@@ -117,8 +117,8 @@ def stop_profile(profiler):
 def measure(stack, mongo_pid, env, args):
     api = stack.url + "/api/v1"
     headers, site_id = sign_in(api)
-    os.environ.update({key: env[key] for key in ("MONGO_URI", "CRM_DB_PREFIX")})
-    db = pymongo.MongoClient(env["MONGO_URI"], socketTimeoutMS=600000)[env["CRM_DB_PREFIX"] + "_customers"]
+    os.environ.update({key: env[key] for key in ("CUSTOMERS_MONGO_URI", "CRM_DB_PREFIX")})
+    db = pymongo.MongoClient(env["CUSTOMERS_MONGO_URI"], socketTimeoutMS=600000)[env["CRM_DB_PREFIX"] + "_customers"]
     if args.existing:
         seconds = seed(args.existing, site_id)
         print("seeded %d customers in %.0f s (%.0f/s)" % (args.existing, seconds, args.existing / seconds))
@@ -161,14 +161,14 @@ def main():
     os.makedirs(os.path.join(workdir, "db"))
     os.makedirs(os.path.join(workdir, "logs"))
     servers.add_vhost(vhost)
-    mongo = servers.EmbeddedMongo(os.path.join(workdir, "db"))
+    mongo = servers.ServiceServers(os.path.join(workdir, "db"))
     stack = None
     try:
         mongo.start()
         env = environment(workdir, mongo, vhost, run_id)
         stack = Stack(env, os.path.join(workdir, "logs"))
         stack.start_all()
-        measure(stack, mongo.process.pid, env, args)
+        measure(stack, mongo["customers"].process.pid, env, args)
     finally:
         if stack is not None:
             stack.stop_all()

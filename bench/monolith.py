@@ -207,11 +207,11 @@ def main():
 
 def run(system, baseline, args):
     prefix = system.env["CRM_DB_PREFIX"]
-    ids = seed(system.mongo.uri, [prefix, prefix + "_mono"], system.site_id, args.customers)
+    ids = seed(system.mongo["customers"].uri, [prefix, prefix + "_mono"], system.site_id, args.customers)
     targets = {"system": (system.url, system.headers), "baseline": (baseline.url, system.headers)}
     groups = {name: system.pids(name) for name in ("gateway", "customers", "accounts", "feedback", "notifications")}
-    groups.update(baseline=baseline.pids(), db=[system.mongo.process.pid], broker=cpu.broker_pids(),
-                  client=[os.getpid()])
+    groups.update(baseline=baseline.pids(), db=[server.process.pid for server in system.mongo.servers.values()],
+                  broker=cpu.broker_pids(), client=[os.getpid()])
     processes = {"system": {"gateway": system.pids("gateway")[1:], "customers": system.pids("customers")},
                  "baseline": {"baseline": baseline.pids()[1:]}}
     kinds = {"read": lambda name: read_requests(ids), "write": lambda name: write_requests("Bench-%s" % name)}

@@ -21,6 +21,7 @@ import os
 import random
 import signal
 import statistics
+import sys
 import time
 import uuid
 
@@ -60,7 +61,7 @@ def save_state(data, state):
 
 def environment(data, mongo, state):
     return {
-        "MONGO_URI": mongo.uri,
+        **mongo.env(),
         "AMQP_URI": servers.amqp_uri_for("crm_bench_search_%s" % state["run_id"]),
         "CRM_DB_PREFIX": "bsearch_%s" % state["run_id"],
         "CRM_VAR_DIR": os.path.join(data, "var"),
@@ -227,25 +228,29 @@ def main():
     parser.add_argument("--seed-only", action="store_true")
     parser.add_argument("--narrow", action="store_true", help="only the searches matching a few thousand at most")
     parser.add_argument("--only", help="the searches to run, by label, separated by commas")
-    parser.add_argument("--cache-size", default="8G", help="the database server's cache (default 8G; its own is 1G)")
+    parser.add_argument("--cache-size", default="8G", help="each database server's cache (default 8G; its own is 1G)")
     args = parser.parse_args()
+    if os.path.isdir(os.path.join(args.data, "db", "data")):
+        sys.exit("%s holds one database server for every service (an earlier layout; now each service "
+                 "has its own): seed a new --data directory." % args.data)
     os.makedirs(os.path.join(args.data, "db"), exist_ok=True)
     os.makedirs(os.path.join(args.data, "logs"), exist_ok=True)
     state = load_state(args.data, args.customers)
     vhost = "crm_bench_search_%s" % state["run_id"]
     servers.add_vhost(vhost)
-    mongo = servers.EmbeddedMongo(os.path.join(args.data, "db"), ["--cache-size", args.cache_size])
+    mongo = servers.ServiceServers(os.path.join(args.data, "db"), ["--cache-size", args.cache_size])
     stack = None
     try:
         mongo.start(timeout=900)
         env = environment(args.data, mongo, state)
-        os.environ.update({key: env[key] for key in ("MONGO_URI", "CRM_DB_PREFIX")})
+        os.environ.update({key: env[key] for key in ("CUSTOMERS_MONGO_URI", "CRM_DB_PREFIX")})
         stack = Stack(env, os.path.join(args.data, "logs"))
         stack.start_all()
         api = stack.url + "/api/v1"
         admin = sign_in(api, "admin", state["password"])
         prepare_people(api, admin, state, args.data)
-        db = pymongo.MongoClient(env["MONGO_URI"], socketTimeoutMS=600000)[env["CRM_DB_PREFIX"] + "_customers"]
+        client = pymongo.MongoClient(env["CUSTOMERS_MONGO_URI"], socketTimeoutMS=600000)
+        db = client[env["CRM_DB_PREFIX"] + "_customers"]
         seed_archive(state, args.data, db, args.customers, stack)
         if args.seed_only:
             return
@@ -256,7 +261,7 @@ def main():
         if args.narrow or args.only:
             wanted = args.only.split(",") if args.only else NARROW
             table = {label: params for label, params in table.items() if label in wanted}
-        report(api, users, table, args.repeat, mongo.process.pid)
+        report(api, users, table, args.repeat, mongo["customers"].process.pid)
         print("load average at the end: %s" % " ".join(open("/proc/loadavg").read().split()[:3]))
     finally:
         if stack is not None:

@@ -1,6 +1,7 @@
 """A private system for a benchmark, beside whatever else runs on the machine.
 
-Its own RabbitMQ vhost, its own embedded MongoDB-wire server and database prefix, the four
+Its own RabbitMQ vhost, its own embedded MongoDB-wire servers (one per service, as `make run`
+starts them) and database prefix, the four
 services and the gateway as processes (``tests.support``), with the gateway's workers and
 threads from the environment as ``deploy/gunicorn.conf.py`` reads them.
 """
@@ -70,9 +71,10 @@ def process_tree(pid):
     return [pid] + [int(child) for child in children]
 
 
-def bench_env(workdir, mongo_uri, amqp_uri, prefix, extra=None):
+def bench_env(workdir, mongo, amqp_uri, prefix, extra=None):
+    """The system's environment; ``mongo``: its ``servers.ServiceServers``."""
     env = {
-        "MONGO_URI": mongo_uri,
+        **mongo.env(),
         "AMQP_URI": amqp_uri,
         "CRM_DB_PREFIX": prefix,
         "CRM_VAR_DIR": os.path.join(workdir, "var"),
@@ -96,11 +98,11 @@ def private_system(extra_env=None, keep=False):
     servers.add_vhost(vhost)
     for name in ("db", "logs"):
         os.makedirs(os.path.join(workdir, name))
-    mongo = servers.EmbeddedMongo(os.path.join(workdir, "db"))
+    mongo = servers.ServiceServers(os.path.join(workdir, "db"))
     stack = None
     try:
         mongo.start()
-        env = bench_env(workdir, mongo.uri, servers.amqp_uri_for(vhost), "bench_%s" % run_id, extra_env)
+        env = bench_env(workdir, mongo, servers.amqp_uri_for(vhost), "bench_%s" % run_id, extra_env)
         stack = Stack(env, os.path.join(workdir, "logs"))
         stack.env.update({"GATEWAY_WORKERS": str(config.get_int("GATEWAY_WORKERS")),
                           "GATEWAY_THREADS": str(config.get_int("GATEWAY_THREADS"))})

@@ -7,17 +7,19 @@ indexes when they start. Stop the services (or accept a fuzzy snapshot) while du
 
 A dump holds password hashes, webhook secrets and personal data: its directories are made 0700
 and its files 0600, whatever the umask, and an existing file is narrowed before it is rewritten.
-Run it with a MongoDB user that may read (dump) or write (restore) every service database.
+Each service's database is read (written) on that service's server (``<SERVICE>_MONGO_URI``, else
+``MONGO_URI``, else its embedded server): run it with MongoDB users that may read (dump) or write
+(restore) every service database.
 """
 import argparse
+import contextlib
 import os
 import sys
 
 from bson import json_util
 
 from deploy.processes import SERVICES
-from services.common import config
-from services.common.mongo import connect
+from services.common.mongo import ServiceDatabases
 
 OPTIONS = json_util.CANONICAL_JSON_OPTIONS
 
@@ -35,12 +37,34 @@ def private_file(path):
     return os.fdopen(fd, "w", encoding="utf-8")
 
 
-def dump(directory, client=None):
-    client = client or connect()
+def dump(directory, databases=None):
+    """Write every service's database (of ``databases``, a ``ServiceDatabases``; default: the
+    configured ones) under ``directory``; -> ``{"service.collection": documents}``."""
+    with _opened(databases) as databases:
+        return _dump(directory, databases)
+
+
+def restore(directory, databases=None, batch=1000):
+    """Replace the collections found under ``directory`` in each service's database."""
+    with _opened(databases) as databases:
+        return _restore(directory, databases, batch)
+
+
+@contextlib.contextmanager
+def _opened(databases):
+    """``databases``, or the configured ones, closed afterwards."""
+    if databases is not None:
+        yield databases
+        return
+    with ServiceDatabases() as own:
+        yield own
+
+
+def _dump(directory, databases):
     counts = {}
     private_directory(directory)
     for service in SERVICES:
-        db = client[config.database_name(service)]
+        db = databases[service]
         private_directory(os.path.join(directory, service))
         for name in sorted(db.list_collection_names()):
             path = os.path.join(directory, service, name + ".jsonl")
@@ -53,14 +77,13 @@ def dump(directory, client=None):
     return counts
 
 
-def restore(directory, client=None, batch=1000):
-    client = client or connect()
+def _restore(directory, databases, batch):
     counts = {}
     for service in SERVICES:
         folder = os.path.join(directory, service)
         if not os.path.isdir(folder):
             continue
-        db = client[config.database_name(service)]
+        db = databases[service]
         for filename in sorted(os.listdir(folder)):
             if not filename.endswith(".jsonl"):
                 continue

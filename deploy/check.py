@@ -27,6 +27,9 @@ Who did something (``created_by``, a response's author, history entries) is a re
 not a reference, and is not checked. Documents are streamed with projections; only id sets (sites,
 users, customers) stay in memory, other targets are looked up in batches of ids.
 
+Each service's database is read on that service's server (``<SERVICE>_MONGO_URI``, else
+``MONGO_URI``, else its embedded server).
+
 Exit status: 0 clean, 1 something dangles, 2 a database cannot be read.
 """
 import argparse
@@ -45,7 +48,7 @@ warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 from pymongo.errors import ConnectionFailure, PyMongoError  # noqa: E402
 
 from services.common import config  # noqa: E402
-from services.common.mongo import connect  # noqa: E402
+from services.common.mongo import ServiceDatabases  # noqa: E402
 from services.customers.access import PART_PERMISSIONS  # noqa: E402
 from services.customers.store import PARTS  # noqa: E402
 from services.feedback.workflow import OPEN_STATES  # noqa: E402
@@ -168,11 +171,11 @@ def values_of(document, field):
 
 
 class Check:
-    """One run over the databases of ``client``: ``run()`` -> the findings; ``read`` counts the
+    """One run over ``databases`` (a ``ServiceDatabases``): ``run()`` -> the findings; ``read`` counts the
     documents read per ``service.collection``."""
 
-    def __init__(self, client):
-        self.client = client
+    def __init__(self, databases):
+        self.databases = databases
         self.findings = {}
         self.read = collections.Counter()
         self.sites = set()
@@ -183,7 +186,7 @@ class Check:
         self.pending = collections.defaultdict(list)
 
     def db(self, service):
-        return self.client[config.database_name(service)]
+        return self.databases[service]
 
     def run(self):
         self._read("accounts", self._load_directory)
@@ -200,7 +203,7 @@ class Check:
         try:
             work()
         except PyMongoError as exc:
-            raise Unreadable(service, self.client, exc) from exc
+            raise Unreadable(service, self.databases.client(service), exc) from exc
 
     def _load_directory(self):
         accounts = self.db("accounts")
@@ -304,23 +307,23 @@ class Check:
         finding.add(document_id)
 
 
-def check(client=None):
-    """Every dangling reference in the databases ``client`` reaches (default: the configured
-    server and ``CRM_DB_PREFIX``), as ``Finding``s; ``Unreadable`` when a database cannot be read."""
-    return checked(client).report()
+def check(databases=None):
+    """Every dangling reference in ``databases`` (default: each service's configured server and
+    ``CRM_DB_PREFIX``), as ``Finding``s; ``Unreadable`` when a database cannot be read."""
+    return checked(databases).report()
 
 
-def checked(client=None):
+def checked(databases=None):
     """A ``Check`` that has run over the databases: ``report()`` and ``read`` counts."""
-    own = client is None
-    client = client or connect()
+    own = databases is None
+    databases = databases or ServiceDatabases()
     try:
-        done = Check(client)
+        done = Check(databases)
         done.run()
         return done
     finally:
         if own:
-            client.close()
+            databases.close()
 
 
 def as_json(findings):
@@ -343,7 +346,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         done = checked()
-    except (Unreadable, PyMongoError) as exc:  # PyMongoError here: MONGO_URI itself is not valid
+    except (Unreadable, PyMongoError) as exc:  # PyMongoError here: a configured URI itself is not valid
         print("deploy.check: %s" % exc, file=sys.stderr)
         return 2
     findings = done.report()

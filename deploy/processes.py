@@ -1,6 +1,10 @@
 """The processes of a running system: one place for `make run`, the tests and docker compose."""
+import os
 import sys
 
+from services.common import config
+
+# In the order of config.SERVICE_NAMES (the embedded servers' ports follow it).
 SERVICES = {
     "accounts": "services.accounts.service:AccountsService",
     "customers": "services.customers.service:CustomersService",
@@ -29,11 +33,19 @@ def gateway_command(python=sys.executable):
     return [python, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "gateway.wsgi:app"]
 
 
-def embedded_mongo_command(port, storage_path, python=sys.executable):
-    return [
+def embedded_mongo_command(port, storage_path, python=sys.executable, cache_size=None):
+    command = [
         python, "-m", "secantus", "--host", "127.0.0.1", "--port", str(port),
         "--storage-path", storage_path, "--standalone",
     ]
+    return command + (["--cache-size", cache_size] if cache_size else [])
+
+
+def embedded_mongo_servers(db_dir):
+    """``{service: (port, storage path)}`` of the embedded servers `make run` starts under
+    ``db_dir``: one per service whose database has no configured URI, each on its own port."""
+    return {service: (config.embedded_mongo_port(service), os.path.join(db_dir, service))
+            for service in SERVICES if not config.configured_mongo_uri(service)}
 
 
 def declare_queues_command(python=sys.executable):

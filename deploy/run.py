@@ -1,6 +1,8 @@
 """`make run`: start the whole system on this machine under honcho; Ctrl-C stops all of it.
 
-Starts the embedded MongoDB-wire server when MONGO_URI is unset (data under ./var/db), makes
+Starts one embedded MongoDB-wire server per service whose database has no configured URI
+(``<SERVICE>_MONGO_URI`` or MONGO_URI; data under ./var/db/<service>, see deploy/db_split.py for
+a ./var/db of the earlier single server), makes
 sure RabbitMQ answers (starting a local rabbitmq-server if one is installed), declares every
 service's event queues, starts an SMTP sink keeping mail under ./var/mail (when SMTP_HOST is this
 machine), runs the four services and the gateway, and prints the URL once /readyz is green.
@@ -20,7 +22,7 @@ from urllib.parse import urlparse
 
 from honcho.manager import Manager
 
-from deploy import processes
+from deploy import db_split, processes
 from services.common import config
 from services.notifications.egress import allow_private
 
@@ -106,6 +108,22 @@ def add_mail_sink(manager, env, var_dir):
     manager.add_process("mail", shlex.join(command), env=env)
 
 
+def add_embedded_mongo(manager, env, var_dir):
+    """An embedded server per service without a configured database URI (its own process, port
+    and files), and ``<SERVICE>_MONGO_URI`` for every process; a single-server ./var/db of an
+    earlier version is split first."""
+    servers = processes.embedded_mongo_servers(os.path.join(var_dir, "db"))
+    if not servers:
+        return
+    db_split.split_if_needed(os.path.join(var_dir, "db"), log=lambda line: print(line, flush=True))
+    for service, (port, storage_path) in servers.items():
+        os.makedirs(storage_path, exist_ok=True)
+        env[config.mongo_uri_variable(service)] = config.mongo_uri(service)
+        command = processes.embedded_mongo_command(port, storage_path,
+                                                   cache_size=config.get("CRM_EMBEDDED_MONGO_CACHE_SIZE"))
+        manager.add_process("mongo-%s" % service, shlex.join(command), env=env)
+
+
 def declare_queues(env):
     """Declare every service's event queues first, so no early event is dropped (DESIGN §7)."""
     result = subprocess.run(processes.declare_queues_command(), env=env, capture_output=True, text=True)
@@ -127,11 +145,7 @@ def main():
     if admin_password:
         env["CRM_ADMIN_PASSWORD"] = admin_password
     manager = Manager()
-    if not config.get("MONGO_URI"):
-        port = config.get("CRM_EMBEDDED_MONGO_PORT")
-        env["MONGO_URI"] = "mongodb://127.0.0.1:%s/" % port
-        command = processes.embedded_mongo_command(port, os.path.join(var_dir, "db"))
-        manager.add_process("mongo", shlex.join(command), env=env)
+    add_embedded_mongo(manager, env, var_dir)
     add_mail_sink(manager, env, var_dir)
     declare_queues(env)
     for name in processes.SERVICES:

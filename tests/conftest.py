@@ -1,4 +1,4 @@
-"""Root fixtures: a real RabbitMQ vhost and a real MongoDB-wire server per test run."""
+"""Root fixtures: a real RabbitMQ vhost and real MongoDB-wire servers (one per service) per test run."""
 import warnings
 
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
@@ -38,10 +38,12 @@ ADMIN_PASSWORD = "Copper-kettle-morning-2026"
 
 @pytest.fixture(scope="session")
 def mongo_server(tmp_path_factory):
-    server = servers.EmbeddedMongo(tmp_path_factory.mktemp("db"))
-    server.start()
-    yield server
-    server.stop()
+    """One embedded server per service, as `make run` starts them (``servers.ServiceServers``)."""
+    each = servers.ServiceServers(tmp_path_factory.mktemp("db"))
+    each.start()
+    yield each
+    servers.close_clients()
+    each.stop()
 
 
 @pytest.fixture(scope="session")
@@ -83,8 +85,11 @@ def smtp_server():
 
 @pytest.fixture(scope="session")
 def test_env(mongo_server, amqp_uri, smtp_server, tmp_path_factory):
-    """The environment of this run, also exported to the test process itself."""
+    """The environment of this run, also exported to the test process itself. Each service's
+    database is on its own server (``<SERVICE>_MONGO_URI``); MONGO_URI names one of them, for the
+    throwaway databases of ``db_factory``."""
     env = {
+        **mongo_server.env(),
         "MONGO_URI": mongo_server.uri,
         "AMQP_URI": amqp_uri,
         "CRM_DB_PREFIX": "test_%s" % RUN_ID,

@@ -61,10 +61,14 @@ RPC methods (called as ``accounts.<method>``):
 - ``revocations_since(since=None) -> {items: [{user_id, session_id, min_version, expires_at}], as_of}``:
   the access-token revocations recorded from ``since`` (ISO 8601; at most one token lifetime
   back), for every process's token check (``services.common.revocation``); public, no secret.
+
+Timer ``sweep_expired`` (each minute): deletes expired refresh and reset tokens, session
+revocations and sign-in counters (``store.sweep_expired``; no TTL index).
 """
 import logging
 
 from nameko.timer import timer
+from pymongo.errors import PyMongoError
 
 from services.accounts import audit, events, management, schemas, sessions, sites, store, token_revocations
 from services.accounts.keys import TokenSigner
@@ -73,7 +77,7 @@ from services.common.base import ServiceBase
 from services.common.context import CallerContext
 from services.common.entrypoints import rpc
 from services.common.errors import CrmError
-from services.common.events import subscribe
+from services.common.events import subscribe, utcnow
 from services.common.mongo import MongoDatabase
 from services.common.schemas import load
 
@@ -99,6 +103,13 @@ class AccountsService(ServiceBase):
             management.ensure_first_admin(self.db, config.get("CRM_ADMIN_EMAIL"), config.get("CRM_ADMIN_PASSWORD"))
         except CrmError as exc:
             log.error("cannot create the first admin: %s %s", exc.message, exc.fields)
+
+    @timer(interval=60)
+    def sweep_expired(self):
+        try:
+            store.sweep_expired(self.db, utcnow())
+        except PyMongoError as exc:
+            log.warning("expiry sweep: database unavailable (%s)", type(exc).__name__)
 
     @rpc
     def login(self, identifier, password, client_addr=None, user_agent=None):

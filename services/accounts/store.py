@@ -1,16 +1,24 @@
 """The only module that touches the accounts service's collections.
 
 users, sites, refresh_tokens, reset_tokens, session_revocations, logins (history), throttle (attempt
-counters), audit.
+counters), audit. Expired tokens, revocations and counters are deleted by ``sweep_expired`` (a
+timer), not by TTL indexes: the embedded server's TTL sweeper scans whole collections.
 """
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from datetime import timedelta
+
+from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
 from services.common import paging
+from services.common.mongo import replace_ttl_index, sweep, update_and_fetch
 from services.common.errors import Conflict
 from services.common.events import pending_insert, pending_update, record_events, utcnow
 
 OUTBOX_COLLECTIONS = ("users", "sites", "reset_tokens", "session_revocations")
+RESET_TOKEN_KEEP = timedelta(days=7)  # spent or expired reset tokens stay a week, for the trail
+# Collections swept by expires_at, each with how long a document stays after it.
+EXPIRING = {"refresh_tokens": timedelta(0), "reset_tokens": RESET_TOKEN_KEEP,
+            "session_revocations": timedelta(0), "throttle": timedelta(0)}
 
 
 def ensure_indexes(db):
@@ -25,15 +33,13 @@ def ensure_indexes(db):
     db.sites.create_index("_pending", sparse=True)
     db.refresh_tokens.create_index("family_id")
     db.refresh_tokens.create_index("user_id")
-    db.refresh_tokens.create_index("expires_at", expireAfterSeconds=0)
-    db.reset_tokens.create_index("expires_at", expireAfterSeconds=7 * 24 * 3600)
     db.reset_tokens.create_index("user_id")
     db.session_revocations.create_index("at")
-    db.session_revocations.create_index("expires_at", expireAfterSeconds=0)
     db.session_revocations.create_index("_pending", sparse=True)
     db.logins.create_index([("user_id", ASCENDING), ("at", DESCENDING)])
     db.throttle.create_index("account", sparse=True)
-    db.throttle.create_index("expires_at", expireAfterSeconds=0)
+    for name in EXPIRING:
+        replace_ttl_index(db[name], "expires_at")
     db.audit.create_index([("at", DESCENDING)])
     db.audit.create_index([("actor", ASCENDING), ("at", DESCENDING)])
     db.audit.create_index([("entity_type", ASCENDING), ("entity_id", ASCENDING), ("at", DESCENDING)])
@@ -89,10 +95,7 @@ def update_user(db, user_id, version, changes, *events, unset=None):
     if unset:
         update["$unset"] = {field: "" for field in unset}
     try:
-        return db.users.find_one_and_update(
-            match, pending_update(update, *events), projection={"_outbox": 0},
-            return_document=ReturnDocument.AFTER,
-        )
+        return update_and_fetch(db.users, match, pending_update(update, *events), {"_outbox": 0})
     except DuplicateKeyError as exc:
         field = "email" if "email_key" in str(exc) else "username"
         raise Conflict("A user with this %s already exists." % field, {field: ["Already taken."]})
@@ -136,10 +139,10 @@ def find_site(db, site_id):
 def update_site(db, site_id, version, changes, *events):
     """Apply ``changes`` when the stored version is ``version``; the new site or None."""
     try:
-        return db.sites.find_one_and_update(
-            {"_id": site_id, "version": version},
+        return update_and_fetch(
+            db.sites, {"_id": site_id, "version": version},
             pending_update({"$set": dict(changes, updated_at=utcnow()), "$inc": {"version": 1}}, *events),
-            projection={"_outbox": 0}, return_document=ReturnDocument.AFTER)
+            {"_outbox": 0})
     except DuplicateKeyError:
         raise Conflict("A site with this code already exists.", {"code": ["Already taken."]})
 
@@ -156,11 +159,11 @@ def insert_refresh_token(db, token):
 
 
 def spend_refresh_token(db, token_hash, now):
-    """Mark a live token used; returns it, or None when it was unknown, spent, revoked or expired."""
-    return db.refresh_tokens.find_one_and_update(
-        {"_id": token_hash, "used_at": None, "revoked": False, "expires_at": {"$gt": now}},
-        {"$set": {"used_at": now}},
-    )
+    """Mark a live token used; returns it (spent), or None when it was unknown, spent, revoked or
+    expired. The conditional update by _id is what one caller only can win."""
+    return update_and_fetch(db.refresh_tokens,
+                            {"_id": token_hash, "used_at": None, "revoked": False, "expires_at": {"$gt": now}},
+                            {"$set": {"used_at": now}})
 
 
 def find_refresh_token(db, token_hash):
@@ -213,6 +216,16 @@ def void_reset_tokens(db, user_id, now):
     """Void every unspent reset token of the user (index user_id)."""
     db.reset_tokens.update_many({"user_id": user_id, "used_at": None, "voided_at": None},
                                 {"$set": {"voided_at": now}})
+
+
+def sweep_expired(db, now):
+    """Delete what expired (index expires_at of each collection); ``{collection: deleted}``.
+
+    Nothing relies on the sweep for correctness: spending a refresh or reset token checks its
+    ``expires_at``, revocations are read with theirs, and a throttle counter past its
+    ``expires_at`` has outlived every rule window.
+    """
+    return {name: sweep(db[name], "expires_at", now - keep) for name, keep in EXPIRING.items()}
 
 
 # login history

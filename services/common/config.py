@@ -7,9 +7,16 @@ import os
 
 VARIABLES = {
     "AMQP_URI": ("amqp://guest:guest@localhost:5672/", "RabbitMQ connection URI."),
-    "MONGO_URI": ("", "MongoDB URI. Unset: `make run` starts the embedded server under ./var/."),
+    "MONGO_URI": ("", "MongoDB URI of every service's database. Unset: `make run` starts one embedded server "
+                      "per service under ./var/db."),
+    "ACCOUNTS_MONGO_URI": ("", "MongoDB URI of the accounts database (unset: MONGO_URI)."),
+    "CUSTOMERS_MONGO_URI": ("", "MongoDB URI of the customers database (unset: MONGO_URI)."),
+    "FEEDBACK_MONGO_URI": ("", "MongoDB URI of the feedback database (unset: MONGO_URI)."),
+    "NOTIFICATIONS_MONGO_URI": ("", "MongoDB URI of the notifications database (unset: MONGO_URI)."),
     "CRM_DB_PREFIX": ("crm", "Prefix of database names (`<prefix>_accounts`, ...)."),
-    "CRM_EMBEDDED_MONGO_PORT": ("27117", "Port of the embedded MongoDB-wire server started when MONGO_URI is unset."),
+    "CRM_EMBEDDED_MONGO_PORT": ("27117", "Port of the first embedded MongoDB-wire server (accounts'); customers, "
+                                         "feedback and notifications get the next three."),
+    "CRM_EMBEDDED_MONGO_CACHE_SIZE": ("512M", "Cache bound of each embedded server (`256M`, `1G`, ...)."),
     "CRM_VAR_DIR": ("./var", "Where local runs keep data, keys and mail."),
     "GATEWAY_PORT": ("8000", "Port the gateway listens on."),
     "GATEWAY_INTERNAL_PORT": ("8001", "Port of the gateway's internal listener: `/metrics` and per-service health "
@@ -29,6 +36,8 @@ VARIABLES = {
     "FEEDBACK_SLA_SCAN_INTERVAL": ("60", "Seconds between the feedback service's scans for SLA breaches."),
     "CUSTOMERS_RECOMPUTE_INTERVAL": ("86400", "Seconds between recomputes of every customer's tier, lifecycle and churn risk."),
     "CUSTOMERS_SCAN_INTERVAL": ("3600", "Seconds between the customers service's scans for due follow-ups and expiring contracts."),
+    "CUSTOMERS_JOB_RETENTION_DAYS": ("90", "Days finished imports (with their uploads and row errors) and merges are "
+                                           "kept; a merge that can still be reverted is kept longer."),
     "SMTP_HOST": ("localhost", "SMTP server for outgoing mail."),
     "SMTP_PORT": ("8025", "SMTP port."),
     "CRM_PUBLIC_URL": ("http://localhost:8000", "Public base URL, used for links in mail."),
@@ -69,11 +78,30 @@ def get_float(name):
     return float(get(name))
 
 
-def mongo_uri():
-    uri = get("MONGO_URI")
-    if uri:
-        return uri
-    return "mongodb://127.0.0.1:%s/" % get("CRM_EMBEDDED_MONGO_PORT")
+# The services owning a database, in the order of their embedded servers' ports.
+SERVICE_NAMES = ("accounts", "customers", "feedback", "notifications")
+
+
+def mongo_uri_variable(service):
+    return "%s_MONGO_URI" % service.upper()
+
+
+def embedded_mongo_port(service):
+    """The port of ``service``'s embedded server: CRM_EMBEDDED_MONGO_PORT + its place in SERVICE_NAMES."""
+    return get_int("CRM_EMBEDDED_MONGO_PORT") + SERVICE_NAMES.index(service)
+
+
+def configured_mongo_uri(service):
+    """``<SERVICE>_MONGO_URI`` (a service of ``SERVICE_NAMES``; any other, a test's, has only
+    MONGO_URI), else MONGO_URI; "" when neither is set (`make run` then starts the service's
+    embedded server)."""
+    own = get(mongo_uri_variable(service)) if service in SERVICE_NAMES else ""
+    return own or get("MONGO_URI")
+
+
+def mongo_uri(service):
+    """Where ``service``'s database is: the configured URI, else its embedded server."""
+    return configured_mongo_uri(service) or "mongodb://127.0.0.1:%d/" % embedded_mongo_port(service)
 
 
 def database_name(service):

@@ -13,10 +13,13 @@ log = logging.getLogger(__name__)
 SERVER_SELECTION_TIMEOUT_MS = 3000
 
 
-def connect(uri=None):
-    """A client with short timeouts, so an outage is a fast error, not a long hang."""
+def connect(uri):
+    """A client with short timeouts, so an outage is a fast error, not a long hang.
+
+    ``uri`` is a service's (``config.mongo_uri(service)``): each service may have a server of its own.
+    """
     return MongoClient(
-        uri or config.mongo_uri(),
+        uri,
         serverSelectionTimeoutMS=SERVER_SELECTION_TIMEOUT_MS,
         connectTimeoutMS=SERVER_SELECTION_TIMEOUT_MS,
         socketTimeoutMS=20000,
@@ -52,7 +55,7 @@ class MongoDatabase(DependencyProvider):
         self.last_attempt = 0.0
 
     def setup(self):
-        self.client = connect()
+        self.client = connect(config.mongo_uri(self.service_name))
         self.db = self.client[config.database_name(self.service_name)]
 
     def start(self):
@@ -81,6 +84,36 @@ class MongoDatabase(DependencyProvider):
         return self.db
 
 
+class ServiceDatabases:
+    """Every service's database, each on its own service's server, for a process that reads
+    several (backup, the consistency check): ``databases["customers"]``. Services whose URIs are
+    the same (one MongoDB cluster) share one client. Close it (or use it in a ``with``)."""
+
+    def __init__(self, uris=None):
+        self.uris = uris or {service: config.mongo_uri(service) for service in config.SERVICE_NAMES}
+        self.clients = {}
+
+    def client(self, service):
+        uri = self.uris[service]
+        if uri not in self.clients:
+            self.clients[uri] = connect(uri)
+        return self.clients[uri]
+
+    def __getitem__(self, service):
+        return self.client(service)[config.database_name(service)]
+
+    def close(self):
+        for client in self.clients.values():
+            client.close()
+        self.clients = {}
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+
 def _index_setups(ensure_indexes):
     from services.common import events
 
@@ -89,14 +122,64 @@ def _index_setups(ensure_indexes):
         yield ensure_indexes
 
 
-def update_and_fetch(collection, match, update, projection=None):
+def update_and_fetch(collection, match, update, projection=None, upsert=False):
     """``find_one_and_update(match, update, AFTER)`` for a ``match`` that names ``_id``.
 
     Done as ``update_one`` then ``find_one``: the embedded server answers findAndModify with a
-    collection scan (hundreds of ms on tens of thousands of documents) but an ``_id`` update from
-    the index. The conditions in ``match`` still make the write atomic; the read after it may see
-    a later write, never an earlier one.
+    collection scan (it re-asserts ``{_id, $and: [match]}``, hundreds of ms on tens of thousands
+    of documents) but an ``_id`` update from the index (``_id`` is put first in the filter, the
+    clause its planner then picks). The conditions in ``match`` still make the write atomic; the
+    read after it may see a later write, never an earlier one. With ``upsert`` a missing document
+    is inserted (a DuplicateKeyError when one exists but did not match).
     """
-    if not collection.update_one(match, update).matched_count:
+    match = dict({"_id": match["_id"]}, **match)
+    result = collection.update_one(match, update, upsert=upsert)
+    if not result.matched_count and result.upserted_id is None:
         return None
     return collection.find_one({"_id": match["_id"]}, projection)
+
+
+def claim(collection, candidates, update, guard, projection=None):
+    """Win the first of ``candidates`` (documents as an indexed find read them) for ``update``.
+
+    A compare-and-swap in place of ``find_one_and_update(query, sort=...)``: each candidate is
+    updated by ``_id`` only if its ``guard`` fields still hold the values read, so of parallel
+    claimers exactly one wins it (the update changes at least one guard field) and the others
+    try their next candidate. A candidate read while it matched the claim's conditions still
+    matches them when its guard fields are unchanged, so a claim is as exclusive as before.
+    The document after the update, or None when every candidate was lost.
+    """
+    for candidate in candidates:
+        match = {"_id": candidate["_id"]}
+        match.update((field, candidate.get(field)) for field in guard)
+        won = update_and_fetch(collection, match, update, projection)
+        if won is not None:
+            return won
+    return None
+
+
+def sweep(collection, field, cutoff, batch=500, max_batches=20, query=None):
+    """Delete the documents whose ``field`` is before ``cutoff`` (and that match ``query``); how many.
+
+    In place of a TTL index, whose sweeper scans and decodes the whole collection every minute
+    under the embedded server's global lock: this reads only the expired documents, from the
+    index on ``field``, in batches of ``batch`` ids (at most ``max_batches`` a call; the next
+    call takes the rest).
+    """
+    expired = dict({field: {"$lt": cutoff}}, **(query or {}))
+    deleted = 0
+    for _ in range(max_batches):
+        ids = [found["_id"] for found in collection.find(expired, {"_id": 1}).limit(batch)]
+        if ids:
+            deleted += collection.delete_many({"_id": {"$in": ids}}).deleted_count
+        if len(ids) < batch:
+            break
+    return deleted
+
+
+def replace_ttl_index(collection, field):
+    """Drop a TTL index on ``field`` left by an earlier release, and keep a plain one for ``sweep``."""
+    for name, index in collection.index_information().items():
+        if index.get("key") == [(field, 1)] and "expireAfterSeconds" in index:
+            collection.drop_index(name)
+    collection.create_index(field)

@@ -283,16 +283,24 @@ def revert_merge(db, caller, merge_id):
 
 
 def _check_revertible(db, record):
-    """409 when a customer of the merge was erased (or purged, 30 days after the merge), or the
-    survivor moved to another site since: its images would bring back blanked or misplaced data."""
+    refusal = revert_refusal(db, record)
+    if refusal is not None:
+        raise refusal
+
+
+def revert_refusal(db, record):
+    """The 409 a revert of this done merge gets, or None while it can be reverted: when a customer
+    of the merge was erased (or purged, RESTORE_DAYS after the merge), or the survivor moved to
+    another site since, its images would bring back blanked or misplaced data."""
     customers = [store.find_customer(db, customer_id, include_deleted=True)
                  for customer_id in [record["survivor_id"]] + list(record["merged_ids"])]
     if any(customer is None or customer.get("erased") for customer in customers):
-        raise Conflict("A customer of this merge has been erased; the merge can no longer be reverted.",
-                       code="merge_erased")
+        return Conflict("A customer of this merge has been erased; the merge can no longer be reverted.",
+                        code="merge_erased")
     if customers[0]["site_id"] != record["site_id"]:
-        raise Conflict("The surviving customer moved to another site since the merge; the merge can no longer "
-                       "be reverted.", code="merge_moved")
+        return Conflict("The surviving customer moved to another site since the merge; the merge can no longer "
+                        "be reverted.", code="merge_moved")
+    return None
 
 
 def revert(db, record):

@@ -57,7 +57,9 @@ Timers: ``recompute_customers`` (tiers, lifecycle, churn of every customer, once
 ``contract_expiring`` events, every ``CUSTOMERS_SCAN_INTERVAL``), ``process_imports`` (running
 import jobs in bounded batches), ``resume_merges`` (finishes a merge or revert cut short),
 ``purge_customers`` (erases soft-deleted customers past their 30 days, every ``CUSTOMERS_SCAN_INTERVAL``),
-``resume_moves`` (finishes carrying a moved customer's records to its new site).
+``resume_moves`` (finishes carrying a moved customer's records to its new site),
+``purge_finished_jobs`` (deletes imports and merges finished more than ``CUSTOMERS_JOB_RETENTION_DAYS``
+ago, a merge only once it can no longer be reverted; every ``CUSTOMERS_SCAN_INTERVAL``).
 Subscriptions: ``feedback.feedback_received`` and ``feedback.survey_response_received`` (scores
 for churn risk); ``accounts.site_created``, ``site_updated``, ``site_disabled``, ``site_deleted``
 (the replica of the sites, ``SiteDirectoryMixin``, with its timer ``sync_sites``);
@@ -77,7 +79,7 @@ from services.common.events import subscribe
 from services.common.mongo import MongoDatabase
 from services.customers import (
     archive, dedupe, departures, effects, erasure, exports, followups, imports, insights, merge, moves, overview,
-    parts, reports, settings, store, views,
+    parts, reports, retention, settings, store, views,
 )
 
 
@@ -198,6 +200,11 @@ class CustomersService(SiteDirectoryMixin, ServiceBase):
     def purge_customers(self):
         """Erase the personal data of customers deleted longer ago than their restore window."""
         erasure.purge_due(self.db)
+
+    @timer(interval=config.get_float("CUSTOMERS_SCAN_INTERVAL"))
+    def purge_finished_jobs(self):
+        """Delete imports and merges finished longer ago than CUSTOMERS_JOB_RETENTION_DAYS."""
+        retention.purge_finished(self.db)
 
     @subscribe("feedback.feedback_received")
     def on_feedback_received(self, event):

@@ -4,11 +4,11 @@ customers, and one collection per part of a customer (contacts, orders, payments
 service_records, interactions, opportunities, followups), views, settings, tier_history.
 Customers and parts are soft-deleted (``deleted_at``), so a delete and its events are one write.
 """
-from pymongo import ASCENDING, DESCENDING, ReturnDocument, UpdateOne
+from pymongo import ASCENDING, DESCENDING, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 from services.common import config, paging
-from services.common.mongo import update_and_fetch
+from services.common.mongo import claim, update_and_fetch
 from services.common.errors import Conflict
 from services.common.events import pending_insert, pending_update, record_events, utcnow
 
@@ -51,6 +51,7 @@ def ensure_indexes(db):
     customers.create_index("moving_parts", sparse=True)
     db.imports.create_index([("status", ASCENDING), ("created_at", ASCENDING)])
     db.imports.create_index("_pending", sparse=True)
+    db.imports.create_index([("status", ASCENDING), ("finished_at", ASCENDING)])
     db.import_chunks.create_index([("import_id", ASCENDING), ("seq", ASCENDING)])
     db.import_errors.create_index([("import_id", ASCENDING), ("row", ASCENDING)])
     db.merges.create_index([("status", ASCENDING), ("lease_until", ASCENDING)])
@@ -58,6 +59,7 @@ def ensure_indexes(db):
     db.merges.create_index([("site_id", ASCENDING), ("created_at", DESCENDING)])
     db.merges.create_index("survivor_id")
     db.merges.create_index("merged_ids")
+    db.merges.create_index([("status", ASCENDING), ("updated_at", ASCENDING)])
     db.merge_images.create_index([("merge_id", ASCENDING), ("collection", ASCENDING)])
 
 
@@ -222,20 +224,26 @@ def save_settings(db, site_id, version, changes, *events):
         match = {"_id": site_id, "version": {"$exists": False}}
         update["$setOnInsert"] = {"created_at": utcnow()}
     try:
-        return db.settings.find_one_and_update(match, update, projection=HIDDEN, upsert=version == 0,
-                                               return_document=ReturnDocument.AFTER)
+        return update_and_fetch(db.settings, match, update, HIDDEN, upsert=version == 0)
     except DuplicateKeyError:
         return None
 
 
 def claim_run(db, name, every_seconds, now):
     """True for the one caller that may start the periodic run ``name`` now: none ran in the last
-    ``every_seconds``, or one was asked for."""
+    ``every_seconds``, or one was asked for.
+
+    Each step is one conditional write by _id, so one caller only wins: a run asked for
+    (``last_at`` None), then one due, then the first run ever (an insert; a duplicate loses).
+    """
     import datetime
 
-    due = {"$or": [{"last_at": None}, {"last_at": {"$lt": now - datetime.timedelta(seconds=every_seconds)}}]}
+    started = {"$set": {"last_at": now}}
+    for due in (None, {"$lt": now - datetime.timedelta(seconds=every_seconds)}):
+        if db.runs.update_one({"_id": name, "last_at": due}, started).modified_count:
+            return True
     try:
-        db.runs.find_one_and_update(dict(due, _id=name), {"$set": {"last_at": now}}, upsert=True)
+        db.runs.insert_one({"_id": name, "last_at": now})
     except DuplicateKeyError:
         return False
     return True
@@ -365,14 +373,22 @@ def update_import(db, import_id, changes, *events, match=None):
 def claim_import(db, owner, token, until):
     """Lease a running job to ``token`` until ``until``: one nobody works on, preferring the oldest;
     the owner that released it last may take it again at once (its reader is still open).
-    ``claims`` counts the leases not released since: a worker that died holding it."""
+    ``claims`` counts the leases not released since: a worker that died holding it.
+
+    The candidates are read one condition at a time (each ``status`` + one field, index
+    status_1_created_at_1; a top-level ``$or`` would scan), then claimed by a compare-and-swap
+    on the lease fields as read (``claim``): a new lease changes ``lease_token``.
+    """
     now = utcnow()
-    return db.imports.find_one_and_update(
-        {"status": "running", "$or": [{"lease_until": None}, {"lease_until": {"$lt": now}},
-                                      {"lease_owner": owner, "busy": False}]},
-        {"$set": {"busy": True, "lease_owner": owner, "lease_token": token, "lease_until": until},
-         "$inc": {"claims": 1}},
-        projection=HIDDEN, sort=[("created_at", ASCENDING)], return_document=ReturnDocument.AFTER)
+    found = {}
+    for condition in ({"lease_until": None}, {"lease_until": {"$lt": now}}, {"lease_owner": owner, "busy": False}):
+        for job in db.imports.find(dict({"status": "running"}, **condition), HIDDEN):
+            found[job["_id"]] = job
+    candidates = sorted(found.values(), key=lambda job: (job["created_at"], job["_id"]))
+    update = {"$set": {"busy": True, "lease_owner": owner, "lease_token": token, "lease_until": until},
+              "$inc": {"claims": 1}}
+    return claim(db.imports, candidates, update, ("status", "lease_until", "lease_owner", "lease_token", "busy"),
+                 HIDDEN)
 
 
 def release_import(db, import_id, token, until):
@@ -478,15 +494,62 @@ def update_merge(db, merge_id, changes):
 
 def claim_merge(db, until, merge_id=None, status=None):
     """Lease a merge whose lease ran out (a done one any time, to revert it): one given by id, or
-    any pending or reverting one; ``status`` is set with the lease."""
+    any pending or reverting one (index status_1_lease_until_1); ``status`` is set with the lease,
+    by a compare-and-swap on ``status`` and ``lease_until`` as read (``claim``)."""
     now = utcnow()
-    query = {"status": {"$in": ["pending", "reverting"]}, "lease_until": {"$lt": now}}
-    if merge_id is not None:
-        query = {"_id": merge_id, "$or": [{"status": "done"}, query]}
+    if merge_id is None:
+        candidates = [merge for wanted in ("pending", "reverting")
+                      for merge in db.merges.find({"status": wanted, "lease_until": {"$lt": now}})
+                      .sort("lease_until", ASCENDING).limit(20)]
+    else:
+        candidates = [merge for merge in db.merges.find({"_id": merge_id})
+                      if merge["status"] == "done" or merge["status"] in ("pending", "reverting")
+                      and _lease_over(merge, now)]
     changes = {"lease_until": until, "updated_at": now}
     if status:
         changes["status"] = status
-    return db.merges.find_one_and_update(query, {"$set": changes}, return_document=ReturnDocument.AFTER)
+    return claim(db.merges, candidates, {"$set": changes}, ("status", "lease_until"))
+
+
+def _lease_over(merge, now):
+    """Whether ``merge``'s lease ran out before ``now`` (as ``{lease_until: {$lt: now}}`` matches)."""
+    lease = merge.get("lease_until")
+    if lease is None:
+        return False
+    if lease.tzinfo is None:
+        lease = lease.replace(tzinfo=now.tzinfo)
+    return lease < now
+
+
+# --- retention of finished jobs ---
+
+def finished_imports(db, status, before, limit):
+    """Ids of jobs that ended as ``status`` before ``before``, oldest first (index status_1_finished_at_1)."""
+    query = {"status": status, "finished_at": {"$lt": before}}
+    return [job["_id"] for job in db.imports.find(query, {"_id": 1}).sort("finished_at", ASCENDING).limit(limit)]
+
+
+def delete_import(db, import_id):
+    """A finished job with its chunks and row errors (index import_id of each); the job last, so a
+    purge cut short is found again."""
+    db.import_chunks.delete_many({"import_id": import_id})
+    db.import_errors.delete_many({"import_id": import_id})
+    db.imports.delete_one({"_id": import_id})
+
+
+def finished_merges(db, status, before, limit, after=None):
+    """Merges last changed to ``status`` before ``before`` (and after ``after``), oldest first
+    (index status_1_updated_at_1)."""
+    window = {"$lt": before}
+    if after is not None:
+        window["$gt"] = after
+    return list(db.merges.find({"status": status, "updated_at": window}).sort("updated_at", ASCENDING).limit(limit))
+
+
+def delete_merge(db, merge_id):
+    """A finished merge with its before-images (index merge_id); the merge last."""
+    db.merge_images.delete_many({"merge_id": merge_id})
+    db.merges.delete_one({"_id": merge_id})
 
 
 def save_merge_images(db, merge_id, collection, documents):

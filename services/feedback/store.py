@@ -4,12 +4,13 @@ feedback (items, with their responses and status history embedded), settings (pe
 surveys, and survey_links (one per recipient, keyed by the hash of its token; the answer is
 kept on the link it came through).
 """
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
 from services.common import paging
 from services.common.errors import Conflict
 from services.common.events import pending_insert, pending_update, utcnow
+from services.common.mongo import update_and_fetch
 
 OUTBOX_COLLECTIONS = ("feedback", "settings", "surveys", "survey_links")
 HIDDEN = {"_outbox": 0, "_pending": 0, "_outbox_claim": 0}
@@ -70,8 +71,7 @@ def update_feedback(db, feedback_id, version, changes, *events, push=None):
     update = {"$set": dict(changes, updated_at=utcnow()), "$inc": {"version": 1}}
     if push:
         update["$push"] = push
-    return db.feedback.find_one_and_update(match, pending_update(update, *events), projection=HIDDEN,
-                                           return_document=ReturnDocument.AFTER)
+    return update_and_fetch(db.feedback, match, pending_update(update, *events), HIDDEN)
 
 
 def assigned_elsewhere(db, user_id, open_states, sites, limit):
@@ -129,8 +129,7 @@ def mark_breached(db, feedback_id, open_states, now, *events):
     """Mark one breach, once: None when another scan (or a resolution) got there first."""
     match = {"_id": feedback_id, "status": {"$in": list(open_states)}, "sla_breached_at": None}
     update = {"$set": {"sla_breached_at": now, "sla_met": False}}
-    return db.feedback.find_one_and_update(match, pending_update(update, *events), projection=HIDDEN,
-                                           return_document=ReturnDocument.AFTER)
+    return update_and_fetch(db.feedback, match, pending_update(update, *events), HIDDEN)
 
 
 # per-site settings
@@ -145,11 +144,9 @@ def save_settings(db, site_id, version, changes, *events):
     try:
         if version == 0:
             update["$setOnInsert"] = {"created_at": utcnow()}
-            return db.settings.find_one_and_update({"_id": site_id, "version": {"$exists": False}}, update,
-                                                   projection=HIDDEN, upsert=True,
-                                                   return_document=ReturnDocument.AFTER)
-        return db.settings.find_one_and_update({"_id": site_id, "version": version}, update, projection=HIDDEN,
-                                               return_document=ReturnDocument.AFTER)
+            return update_and_fetch(db.settings, {"_id": site_id, "version": {"$exists": False}}, update, HIDDEN,
+                                    upsert=True)
+        return update_and_fetch(db.settings, {"_id": site_id, "version": version}, update, HIDDEN)
     except DuplicateKeyError:
         return None
 
@@ -171,8 +168,7 @@ def update_survey(db, survey_id, version, changes, *events):
     """Apply ``changes`` if the stored version is ``version``; the survey after, or None when stale
     (index _id)."""
     update = pending_update({"$set": dict(changes, updated_at=utcnow()), "$inc": {"version": 1}}, *events)
-    return db.surveys.find_one_and_update({"_id": survey_id, "version": version}, update, projection=HIDDEN,
-                                          return_document=ReturnDocument.AFTER)
+    return update_and_fetch(db.surveys, {"_id": survey_id, "version": version}, update, HIDDEN)
 
 
 def list_surveys(db, query, limit, cursor):
@@ -201,7 +197,7 @@ def answer_link(db, token_hash, now, changes, *events):
     match = {"_id": token_hash, "used_at": None, "expires_at": {"$gt": now}}
     update = pending_update({"$set": dict(changes, used_at=now, answered_at=now, updated_at=now),
                              "$inc": {"version": 1}}, *events)
-    return db.survey_links.find_one_and_update(match, update, projection=HIDDEN, return_document=ReturnDocument.AFTER)
+    return update_and_fetch(db.survey_links, match, update, HIDDEN)
 
 
 def links_awaiting_feedback(db, limit=100):

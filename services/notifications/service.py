@@ -8,7 +8,8 @@ the webhooks that subscribed to it, and a customer's erasure erases what is kept
 replica of the sites webhooks are checked against (``services.common.sites``). E-mails and
 webhook deliveries are documents sent by timers in bounded batches, so nothing pending is lost
 when a process dies; the webhook timer is also woken as soon as this process stored new
-deliveries, so they go out at once.
+deliveries, so they go out at once. The timer ``sweep_sent_emails`` (each minute) deletes the
+e-mails sent more than 30 days ago (no TTL index).
 
 Every RPC method but ``health`` needs a valid access token in the nameko context data key
 ``authorization``. Lists return ``{"items", "next_cursor", "total"}`` and take ``limit``
@@ -56,6 +57,7 @@ from services.common import config, revocation, sites
 from services.common.base import ServiceBase
 from services.common.context import CallerContext
 from services.common.entrypoints import rpc
+from services.common.events import utcnow
 from services.common.mongo import MongoDatabase
 from services.common.wakeup import wakeable_timer
 from services.notifications import admin, delivery, directory, erasure, inbox, mail, routing, store, webhooks
@@ -92,6 +94,13 @@ class NotificationsService(sites.SiteDirectoryMixin, ServiceBase):
             mail.send_due(self.db)
         except PyMongoError as exc:
             log.warning("e-mail outbox: database unavailable (%s)", type(exc).__name__)
+
+    @timer(interval=60)
+    def sweep_sent_emails(self):
+        try:
+            store.sweep_sent_emails(self.db, utcnow())
+        except PyMongoError as exc:
+            log.warning("sent e-mail sweep: database unavailable (%s)", type(exc).__name__)
 
     @wakeable_timer(interval=config.get_float("NOTIFICATIONS_INTERVAL"), signal=webhooks.DELIVERIES_DUE)
     def deliver_webhooks(self):

@@ -3,9 +3,8 @@ import contextlib
 import importlib
 import time
 
-from services.common import config
 from services.common.events import OutboxRelay
-from services.common.mongo import connect
+from tests.support.servers import service_database
 
 STORES = {
     "accounts": "services.accounts.store",
@@ -16,13 +15,9 @@ STORES = {
 
 
 @contextlib.contextmanager
-def service_databases(mongo_uri):
-    """``{service: its pymongo Database}``."""
-    client = connect(mongo_uri)
-    try:
-        yield {name: client[config.database_name(name)] for name in STORES}
-    finally:
-        client.close()
+def service_databases(env):
+    """``{service: its pymongo Database}``, each on its service's server (``env``: ``test_env``)."""
+    yield {name: service_database(env, name) for name in STORES}
 
 
 def pending_events(databases):

@@ -70,7 +70,7 @@ def test_a_broker_outage_mid_load_loses_and_repeats_no_event(stack, test_env, ad
         assert not customers and not interactions, "acknowledged but missing: %d customers, %d interactions" % (
             len(customers), len(interactions))
 
-        with service_databases(test_env["MONGO_URI"]) as databases:
+        with service_databases(test_env) as databases:
             drained, backlog = wait_until_drained(databases, timeout=60)
             assert drained, "events left in the outboxes, every 2 s: %s" % backlog
             time.sleep(2)

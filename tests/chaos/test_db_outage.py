@@ -125,7 +125,7 @@ def test_a_database_outage_mid_load_gives_503s_and_leaves_no_partial_records(
         assert set(announcements) >= stored, "%d of %d customers have no customer_created event" % (
             len(stored - set(announcements)), len(stored))
         wanted = {announcements[customer_id] for customer_id in stored}
-        with service_databases(test_env["MONGO_URI"]) as databases:
+        with service_databases(test_env) as databases:
             seen = wait_until_handled(databases["notifications"], "on_customers_event", wanted, timeout=120)
         assert seen == wanted, "notifications handled %d of %d customer_created events" % (len(seen), len(wanted))
         print("db outage: requests %s, %d customers stored (%d acknowledged + %d imported)" % (

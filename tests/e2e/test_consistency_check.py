@@ -13,11 +13,11 @@ import pytest
 
 from deploy import check
 from services.common import config
-from services.common.mongo import connect
 from tests.conftest import ADMIN_PASSWORD, RUN_ID
 from tests.support import servers
 from tests.support.api import Api, eventually
 from tests.support.customers import add_part, create_customer, create_site, create_user, order, signed_in
+from tests.support.servers import service_database
 from tests.support.stack import ROOT, Stack
 
 PREFIX = "check_%s" % RUN_ID
@@ -41,11 +41,9 @@ def system(test_env, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def databases(test_env):
-    client = connect(test_env["MONGO_URI"])
-    yield {service: client["%s_%s" % (PREFIX, service)]
-           for service in ("accounts", "customers", "feedback", "notifications")}
-    client.close()
+def databases(system):
+    return {service: service_database(system.env, service)
+            for service in ("accounts", "customers", "feedback", "notifications")}
 
 
 @pytest.fixture
@@ -215,7 +213,9 @@ def test_owners_and_assignees_who_left_are_reported(seeded, departed, own_prefix
 
 
 def test_an_unreachable_database_is_exit_status_2_with_a_clear_message(test_env):
-    env = dict(os.environ, MONGO_URI="mongodb://127.0.0.1:%d/" % servers.free_port())
+    nowhere = "mongodb://127.0.0.1:%d/" % servers.free_port()
+    env = dict(os.environ, MONGO_URI=nowhere, **{config.mongo_uri_variable(service): nowhere
+                                                  for service in config.SERVICE_NAMES})
     answer = subprocess.run([sys.executable, "-m", "deploy.check", "--json"], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=60)
     assert answer.returncode == 2

@@ -314,16 +314,11 @@ def seed_site_b(stack, admin_api, phone, hook_url):
 
 def age_verification(test_env, customer_ids):
     """Make customers due for their periodic review (no API sets the verification date back)."""
-    from services.common import config
-    from services.common.mongo import connect
+    from tests.support.servers import service_database
 
-    client = connect(test_env["MONGO_URI"])
-    try:
-        stale = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=400)
-        client[config.database_name("customers")].customers.update_many(
-            {"_id": {"$in": customer_ids}}, {"$set": {"last_verified_at": stale}})
-    finally:
-        client.close()
+    stale = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=400)
+    service_database(test_env, "customers").customers.update_many(
+        {"_id": {"$in": customer_ids}}, {"$set": {"last_verified_at": stale}})
 
 
 def settled(admin_api, a, regional_id):

@@ -1,4 +1,5 @@
-"""`make run`'s launcher: embedded DB kept across restarts, readiness, broker check, clean stop."""
+"""`make run`'s launcher: one embedded DB server per service, kept across restarts; a single
+server's ./var/db of an earlier version split once; readiness, broker check, clean stop."""
 import os
 import signal
 import subprocess
@@ -10,8 +11,11 @@ import pymongo
 import pytest
 import requests
 
+from deploy import db_split
+from services.common import config
 from tests.conftest import RUN_ID
 from tests.support import servers
+from tests.support.api import eventually
 from tests.support.servers import free_port
 from tests.support.stack import ROOT
 
@@ -74,14 +78,33 @@ def launcher_amqp_uri():
     servers.delete_vhost(vhost)
 
 
+DATABASE_URIS = {"MONGO_URI"} | {config.mongo_uri_variable(service) for service in config.SERVICE_NAMES}
+
+
 def launcher_env(amqp_uri, tmp_path):
-    env = {k: v for k, v in os.environ.items() if k != "MONGO_URI"}
+    env = {k: v for k, v in os.environ.items() if k not in DATABASE_URIS}
     env.update({
         "AMQP_URI": amqp_uri, "CRM_DB_PREFIX": "launch", "CRM_VAR_DIR": str(tmp_path / "var"),
-        "CRM_EMBEDDED_MONGO_PORT": str(free_port()), "GATEWAY_PORT": str(free_port()),
-        "GATEWAY_WORKERS": "2", "CRM_ADMIN_PASSWORD": "",
+        "CRM_EMBEDDED_MONGO_PORT": str(servers.free_port_block(len(config.SERVICE_NAMES))),
+        "GATEWAY_PORT": str(free_port()), "GATEWAY_WORKERS": "2", "CRM_ADMIN_PASSWORD": "",
     })
     return env
+
+
+def embedded_server(env, service):
+    """A client of ``service``'s embedded server as `make run` started it with ``env``."""
+    port = int(env["CRM_EMBEDDED_MONGO_PORT"]) + config.SERVICE_NAMES.index(service)
+    return pymongo.MongoClient("mongodb://127.0.0.1:%d/" % port, serverSelectionTimeoutMS=3000)
+
+
+def launched_databases(env):
+    """``{service: the system's databases on that service's embedded server}``."""
+    found = {}
+    for service in config.SERVICE_NAMES:
+        with embedded_server(env, service) as client:
+            found[service] = sorted(name for name in client.list_database_names()
+                                    if name.startswith(env["CRM_DB_PREFIX"] + "_"))
+    return found
 
 
 def test_run_starts_everything_keeps_data_and_stops_cleanly(test_env, launcher_amqp_uri, tmp_path):
@@ -94,23 +117,59 @@ def test_run_starts_everything_keeps_data_and_stops_cleanly(test_env, launcher_a
         login = requests.post("http://localhost:%s/api/v1/auth/login" % env["GATEWAY_PORT"],
                               json={"identifier": "admin", "password": password}, timeout=20)
         assert login.status_code == 200, login.text
-        client = pymongo.MongoClient("mongodb://127.0.0.1:%s/" % env["CRM_EMBEDDED_MONGO_PORT"],
-                                     serverSelectionTimeoutMS=3000)
-        client.launch_probe.marks.insert_one({"_id": "kept"})
-        client.close()
+        own_only = {service: ["launch_%s" % service] for service in config.SERVICE_NAMES}
+        eventually(lambda: launched_databases(env), lambda found: found == own_only, timeout=30)
+        with embedded_server(env, "customers") as client:
+            client.launch_probe.marks.insert_one({"_id": "kept"})
     finally:
         assert stop(launched, signal.SIGINT), "processes left behind after SIGINT"
-    assert os.path.isdir(tmp_path / "var" / "db")
+    assert sorted(os.listdir(tmp_path / "var" / "db")) == sorted(config.SERVICE_NAMES)
 
     launched = Launch(env)
     try:
         launched.read_until("is ready", 90)
         with pytest.raises(AssertionError):
             launched.read_until("First admin", 3)
-        client = pymongo.MongoClient("mongodb://127.0.0.1:%s/" % env["CRM_EMBEDDED_MONGO_PORT"],
-                                     serverSelectionTimeoutMS=3000)
-        assert client.launch_probe.marks.find_one({"_id": "kept"}) == {"_id": "kept"}
-        client.close()
+        with embedded_server(env, "customers") as client:
+            assert client.launch_probe.marks.find_one({"_id": "kept"}) == {"_id": "kept"}
+    finally:
+        assert stop(launched, signal.SIGTERM), "processes left behind after SIGTERM"
+
+
+def test_a_single_servers_data_of_an_earlier_version_is_split_once_into_each_services_server(
+        test_env, launcher_amqp_uri, tmp_path):
+    env = launcher_env(launcher_amqp_uri, tmp_path)
+    old = tmp_path / "var" / "db"
+    old.mkdir(parents=True)
+    with db_split.running(free_port(), str(old)) as uri, pymongo.MongoClient(uri) as client:
+        for service in config.SERVICE_NAMES:
+            client["launch_%s" % service].split_probe.insert_many(
+                [{"_id": "%s-%d" % (service, i), "service": service} for i in range(3)])
+        client.elsewhere.marks.insert_one({"_id": "not a service's"})
+
+    launched = Launch(env)
+    try:
+        line = launched.read_until("Split ", 120)
+        assert "12 documents" in line and "db-before-split" in line
+        launched.read_until("is ready", 90)
+        for service in config.SERVICE_NAMES:
+            with embedded_server(env, service) as client:
+                probes = {name: sorted(d["_id"] for d in client[name].split_probe.find())
+                          for name in client.list_database_names() if name.startswith("launch_")}
+                assert {name: ids for name, ids in probes.items() if ids} == {
+                    "launch_%s" % service: ["%s-%d" % (service, i) for i in range(3)]}, service
+    finally:
+        assert stop(launched, signal.SIGINT), "processes left behind after SIGINT"
+    aside = tmp_path / "var" / "db-before-split"
+    assert (aside / "WiredTiger").is_file() and (aside / db_split.DONE_MARKER).is_file()
+    assert sorted(os.listdir(old)) == sorted(config.SERVICE_NAMES)
+
+    launched = Launch(env)
+    try:
+        launched.read_until("is ready", 90)
+        assert not [line for line in launched.lines if "Split " in line or "Moving the files" in line]
+        with embedded_server(env, "feedback") as client:
+            assert client.launch_feedback.split_probe.count_documents({}) == 3
     finally:
         assert stop(launched, signal.SIGTERM), "processes left behind after SIGTERM"
 

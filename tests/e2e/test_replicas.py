@@ -364,7 +364,7 @@ def test_two_replicas_of_each_service_share_rpc_calls_and_handle_each_event_once
     subscribed = subscriptions()
     started = time.monotonic()
 
-    with service_databases(test_env["MONGO_URI"]) as databases, event_taps(amqp_uri) as taps:
+    with service_databases(test_env) as databases, event_taps(amqp_uri) as taps:
         with second_replicas(stack, amqp_uri):
             wait_until_quiet(amqp_uri, databases, SETTLE_SECONDS)
             settle(amqp_uri, databases, taps, subscribed)  # what was published before is not counted

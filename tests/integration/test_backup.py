@@ -10,44 +10,69 @@ import pytest
 
 from deploy import backup
 from deploy.processes import SERVICES
-from services.common import config
-from services.common.mongo import connect
+from tests.support.servers import service_database
 
 
-def snapshot(client):
-    return {
-        service: {name: list(client[config.database_name(service)][name].find().sort("_id", 1))
-                  for name in client[config.database_name(service)].list_collection_names()}
-        for service in SERVICES
-    }
+@pytest.fixture
+def databases(test_env, monkeypatch):
+    """``{service: its database}`` under a prefix of this test's, each on its service's server;
+    dropped afterwards."""
+    prefix = "bk_%s" % uuid.uuid4().hex[:8]
+    monkeypatch.setenv("CRM_DB_PREFIX", prefix)
+    own = {service: service_database(dict(test_env, CRM_DB_PREFIX=prefix), service) for service in SERVICES}
+    yield own
+    drop(own)
 
 
-def test_dump_then_restore_gives_back_every_document(test_env, monkeypatch, tmp_path):
-    monkeypatch.setenv("CRM_DB_PREFIX", "bk_%s" % uuid.uuid4().hex[:8])
-    client = connect(test_env["MONGO_URI"])
+def drop(databases):
+    for db in databases.values():
+        db.client.drop_database(db.name)
+
+
+def snapshot(databases):
+    return {service: {name: list(db[name].find().sort("_id", 1)) for name in db.list_collection_names()}
+            for service, db in databases.items()}
+
+
+def test_dump_then_restore_gives_back_every_document(databases, tmp_path):
     now = datetime.datetime(2026, 11, 1, 8, 30, tzinfo=datetime.timezone.utc)
-    customers = client[config.database_name("customers")]
+    customers = databases["customers"]
     customers.customers.insert_many([
         {"_id": "c%d" % i, "legal_name": "客户 %d 有限公司" % i, "tags": ["vip", "oem"], "created_at": now,
          "annual_revenue": 1250000.5, "addresses": [{"type": "billing", "city": "苏州"}], "parent_id": None}
         for i in range(25)])
     customers.orders.insert_one({"_id": bson.ObjectId(), "customer_id": "c1", "lines": [{"amount": 10}]})
-    client[config.database_name("accounts")].users.insert_one(
+    databases["accounts"].users.insert_one(
         {"_id": "u1", "username": "admin", "blob": bson.Binary(b"\x00\x01"), "at": now})
-    before = snapshot(client)
+    before = snapshot(databases)
 
     counts = backup.dump(str(tmp_path / "dump"))
     assert counts["customers.customers"] == 25 and counts["accounts.users"] == 1
 
-    for service in SERVICES:
-        client.drop_database(config.database_name(service))
+    drop(databases)
     customers.customers.insert_one({"_id": "stray", "legal_name": "not in the backup"})
 
     backup.restore(str(tmp_path / "dump"))
-    assert snapshot(client) == before
-    for service in SERVICES:
-        client.drop_database(config.database_name(service))
-    client.close()
+    assert snapshot(databases) == before
+
+
+def test_each_database_is_dumped_from_and_restored_to_its_own_services_server(databases, tmp_path):
+    """A customers database on the accounts server is none of the system's: it is not dumped, and
+    the restore writes customers' collections on the customers server only."""
+    databases["customers"].customers.insert_one({"_id": "c1", "legal_name": "On its own server"})
+    on_accounts_server = databases["accounts"].client[databases["customers"].name]
+    on_accounts_server.customers.insert_one({"_id": "c2", "legal_name": "On the wrong server"})
+
+    counts = backup.dump(str(tmp_path / "dump"))
+    assert counts["customers.customers"] == 1
+    assert "On its own server" in (tmp_path / "dump" / "customers" / "customers.jsonl").read_text()
+
+    on_accounts_server.customers.drop()
+    databases["customers"].customers.drop()
+    backup.restore(str(tmp_path / "dump"))
+    assert [c["_id"] for c in databases["customers"].customers.find()] == ["c1"]
+    assert "customers" not in on_accounts_server.list_collection_names()
+    on_accounts_server.client.drop_database(on_accounts_server.name)
 
 
 def test_restore_of_a_missing_directory_says_so(tmp_path, capsys):
@@ -56,11 +81,9 @@ def test_restore_of_a_missing_directory_says_so(tmp_path, capsys):
     assert "No backup" in str(exit_info.value)
 
 
-def test_a_dump_is_owner_only_whatever_the_umask(test_env, monkeypatch, tmp_path):
-    """Issue item 14 / review F23: backups hold hashes, secrets and personal data."""
-    monkeypatch.setenv("CRM_DB_PREFIX", "bk_%s" % uuid.uuid4().hex[:8])
-    client = connect(test_env["MONGO_URI"])
-    client[config.database_name("accounts")].users.insert_one({"_id": "u1", "password_hash": "$argon2id$..."})
+def test_a_dump_is_owner_only_whatever_the_umask(databases, tmp_path):
+    """Backups hold hashes, secrets and personal data."""
+    databases["accounts"].users.insert_one({"_id": "u1", "password_hash": "$argon2id$..."})
     target = tmp_path / "dump"
     (target / "accounts").mkdir(parents=True)
     (target / "accounts" / "users.jsonl").write_text("an older, world-readable dump")
@@ -76,6 +99,3 @@ def test_a_dump_is_owner_only_whatever_the_umask(test_env, monkeypatch, tmp_path
     assert {mode for path, mode in modes.items() if (target / path).is_dir()} == {0o700}
     assert stat.S_IMODE(target.stat().st_mode) == 0o700
     assert "$argon2id$" in (target / "accounts" / "users.jsonl").read_text()
-    for service in SERVICES:
-        client.drop_database(config.database_name(service))
-    client.close()

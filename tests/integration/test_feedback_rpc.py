@@ -32,7 +32,7 @@ def system(run_service, nameko_config, monkeypatch):
 
 @pytest.fixture
 def feedback_db(system):
-    client = connect()
+    client = connect(config.mongo_uri("feedback"))
     yield client[config.database_name("feedback")]
     client.close()
 

@@ -15,7 +15,7 @@ def feedback_alone(run_service, nameko_config, monkeypatch):
     """Only the feedback container: its calls to customers go unanswered."""
     monkeypatch.setenv("AMQP_URI", nameko_config["AMQP_URI"])
     run_service(FeedbackService)
-    client = connect()
+    client = connect(config.mongo_uri("feedback"))
     db = client[config.database_name("feedback")]
     known_sites(db, "site-a")  # known before accounts stopped answering
     yield db

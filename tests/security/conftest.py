@@ -1,13 +1,12 @@
 """Each service's own database, for attack tests that check what a service stored (or did not)."""
 import pytest
-from pymongo import MongoClient
+
+from tests.support.servers import service_database
 
 
 @pytest.fixture(scope="module")
 def service_databases(test_env):
-    client = MongoClient(test_env["MONGO_URI"])
-    yield lambda service: client["%s_%s" % (test_env["CRM_DB_PREFIX"], service)]
-    client.close()
+    return lambda service: service_database(test_env, service)
 
 
 @pytest.fixture(scope="module")

@@ -7,11 +7,10 @@ import io
 import openpyxl
 import pytest
 
-from services.common import config
-from services.common.mongo import connect
 from tests.security.test_import_bombs import finished, upload
 from tests.customers import workbooks
 from tests.support.customers import create_customer, create_site, unique
+from tests.support.servers import service_database
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -76,13 +75,9 @@ def test_an_imported_cell_with_a_control_character_is_a_row_error_naming_the_fie
 
 def test_data_stored_with_control_characters_still_exports(admin_api, site, test_env):
     customer = create_customer(admin_api, site_id=site["id"], force=True)
-    client = connect(test_env["MONGO_URI"])
-    try:
-        client[config.database_name("customers")].customers.update_one({"_id": customer["id"]}, {"$set": {
-            "legal_name": "Stored\x00Bad\x1bName", "industry": "=cmd\x07", "tags": ["t\x0b1", "ok"],
-            "addresses": [{"id": "a1", "type": "billing", "city": "Su\x02zhou", "street": "line\nnext"}]}})
-    finally:
-        client.close()
+    service_database(test_env, "customers").customers.update_one({"_id": customer["id"]}, {"$set": {
+        "legal_name": "Stored\x00Bad\x1bName", "industry": "=cmd\x07", "tags": ["t\x0b1", "ok"],
+        "addresses": [{"id": "a1", "type": "billing", "city": "Su\x02zhou", "street": "line\nnext"}]}})
     params = {"site_id": site["id"]}
     spreadsheet = admin_api.get("/customers/export", params=dict(params, format="xlsx"))
     assert spreadsheet.status_code == 200, spreadsheet.text

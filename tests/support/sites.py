@@ -21,7 +21,7 @@ def known_sites(db, *site_ids, status=sites.ACTIVE, version=1):
 def known_to_running_service(service="customers"):
     """The test sites in the replica of ``service`` running in this test (its database named by
     the current ``CRM_DB_PREFIX``)."""
-    client = connect()
+    client = connect(config.mongo_uri(service))
     try:
         known_sites(client[config.database_name(service)])
     finally:

@@ -151,7 +151,7 @@ def test_merge_two_duplicates_keeping_a_value_of_the_other_then_revert_from_the_
 def overdue_for_review(customer_id, days=120):
     """Back-date the customer's last verification in the customers database: the API stamps it
     with the current time on create and verify and offers no way to set it."""
-    client = connect(config.mongo_uri())
+    client = connect(config.mongo_uri("customers"))
     try:
         stamped = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=days)
         updated = client[config.database_name("customers")].customers.update_one(
