@@ -33,8 +33,13 @@ STATUSES = (ACTIVE, DISABLED)
 FIELDS = ("site_id", "code", "name", "timezone", "status", "version")
 EVENTS = ("site_created", "site_updated", "site_disabled", "site_deleted")
 SYNC_SECONDS = 300
+SAVE_ATTEMPTS = 8
 RETRY_SECONDS = 5
 COLLECTION = "site_directory"
+
+class SaveFailed(RuntimeError):
+    """A site's version could not be written (workers kept racing on it)."""
+
 
 PROBLEMS = {
     None: "No such site.",
@@ -51,19 +56,24 @@ def entry(data):
 
 
 def save(db, data):
-    """Keep ``data`` unless the replica already holds this version of the site or a newer one."""
+    """Keep ``data`` unless the replica already holds this version of the site or a newer one.
+
+    One conditional upsert; a duplicate key means the site is there with this version or a newer
+    one, or that another worker is inserting it this very moment (its insert may not be readable
+    yet), so the write is tried again a few times. It never gives up silently: ``SaveFailed``
+    lets the event be recorded as failed and handled again later."""
     document = entry(data)
-    for _ in range(2):
-        if db[COLLECTION].update_one({"_id": document["_id"], "version": {"$lt": document["version"]}},
-                                     {"$set": document}).matched_count:
-            return
-        if db[COLLECTION].find_one({"_id": document["_id"]}, {"_id": 1}):
-            return
+    for attempt in range(SAVE_ATTEMPTS):
         try:
-            db[COLLECTION].insert_one(document)
+            db[COLLECTION].update_one({"_id": document["_id"], "version": {"$lt": document["version"]}},
+                                      {"$set": document}, upsert=True)
             return
-        except DuplicateKeyError:  # another worker inserted it a moment ago: compare versions again
-            continue
+        except DuplicateKeyError:
+            known = db[COLLECTION].find_one({"_id": document["_id"]}, {"version": 1})
+            if known is not None and known.get("version", 0) >= document["version"]:
+                return
+        time.sleep(0.05 * (attempt + 1))
+    raise SaveFailed("site %s version %d not saved" % (document["_id"], document["version"]))
 
 
 def apply_event(db, event):

@@ -80,3 +80,26 @@ def test_accounts_down_while_the_site_is_unknown_is_unavailable_never_a_pass(db)
 
     with pytest.raises(Unavailable):
         sites.require(db, "s-unknown", lookup=down)
+
+
+def test_events_of_one_site_handled_at_once_by_many_workers_leave_the_newest_version(db):
+    """A site's created, updated and disabled events arrive together on three queues; their
+    workers race to insert the absent site, and the newest version must still win."""
+    import threading
+
+    for round_ in range(5):
+        site_id = "s-race-%d" % round_
+        barrier = threading.Barrier(3)
+
+        def handle(version, status):
+            barrier.wait()
+            sites.save(db, site(version, status, site_id=site_id))
+
+        workers = [threading.Thread(target=handle, args=(version, status))
+                   for version, status in ((1, "active"), (2, "active"), (3, "disabled"))]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        known = sites.find(db, site_id)
+        assert (known["version"], known["status"]) == (3, "disabled")
