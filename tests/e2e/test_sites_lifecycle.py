@@ -26,7 +26,7 @@ def replica_entry(databases, service, site_id):
     return dict(databases(service).site_directory.find_one({"_id": site_id}) or {}, service=service)
 
 
-REPLICA_LAG = 60  # seconds: an event can queue behind whatever else a service is handling (31 s seen once)
+REPLICA_LAG = 60  # seconds: the events queue behind whatever else each service is handling
 
 
 def error(response):
