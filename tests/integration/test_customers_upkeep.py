@@ -21,15 +21,19 @@ SALES = ["customers:read", "customers:write", "contacts:read", "contacts:write",
          "interactions:write", "orders:read", "orders:write", "feedback:read"]
 FINANCE = ["customers:read", "orders:read", "orders:write"]
 MANAGER = SALES + ["reports:read", "settings:write"]
-TODAY = datetime.datetime.now(datetime.timezone.utc).date()
+
+
+def today():
+    """Today as the service sees it, read at each call: a run may cross midnight."""
+    return datetime.datetime.now(datetime.timezone.utc).date()
 
 
 def ago(days):
-    return (TODAY - datetime.timedelta(days=days)).isoformat()
+    return (today() - datetime.timedelta(days=days)).isoformat()
 
 
 def ahead(days):
-    return (TODAY + datetime.timedelta(days=days)).isoformat()
+    return (today() + datetime.timedelta(days=days)).isoformat()
 
 
 @pytest.fixture
@@ -327,7 +331,7 @@ def test_reports_over_the_callers_sites(customers, issue_token, rpc_as):
             ("general", "key", 1), ("general", "vip", 1)]
         assert cluster.customers.report_tiers({"site_id": "site-b"})["distribution"] == {"vip": 1, "key": 0,
                                                                                         "general": 0}
-        sales = cluster.customers.report_sales({"since": ago(60), "until": TODAY.isoformat()})
+        sales = cluster.customers.report_sales({"since": ago(60), "until": today().isoformat()})
         assert sales["total"] == 385000 and sales["orders"] == 4
         assert {(p["product"], p["amount"]) for p in sales["by_product"]} == {("Pump", 280000), ("Valve", 105000)}
         assert [c["customer_id"] for c in sales["by_customer"]] == [group["id"], plant["id"], other["id"]]
