@@ -36,14 +36,17 @@ run: install ui
 	$(PY) -m deploy.run
 
 # Four pytest runs, each with a system of its own, two at a time on the two cores: most tests in
-# one; in the other the browser tests (they must not share a process with eventlet), then the fault
-# and gateway tests, which balances the two. The tests that stop the whole RabbitMQ node would break
-# the others, so they run alone, last.
-BESIDE_BROWSER := tests/chaos tests/gateway
+# one; in the other the browser tests (they must not share a process with eventlet), then the fault,
+# gateway, integration and customers service tests and the consistency check (a system of its own),
+# which balances the two. The tests that stop the whole RabbitMQ node would break the others, so
+# they run alone, last; only their files are collected (BROKER_OUTAGE; tests/test_makefile.py
+# checks that it names them all).
+BESIDE_BROWSER := tests/chaos tests/gateway tests/integration tests/customers tests/e2e/test_consistency_check.py
+BROKER_OUTAGE := tests/chaos/test_broker_outage.py tests/e2e/test_backbone.py
 
 test: test-setup
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-most test-browser-and-more
-	$(PY) -m pytest -m broker_outage
+	$(PY) -m pytest -m broker_outage $(BROKER_OUTAGE)
 
 # What the tests need (the venv, the built UI, Chromium), installed side by side.
 test-setup:

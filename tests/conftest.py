@@ -37,10 +37,17 @@ ADMIN_PASSWORD = "Copper-kettle-morning-2026"
 
 
 @pytest.fixture(scope="session")
-def mongo_server(tmp_path_factory):
-    """One embedded server per service, as `make run` starts them (``servers.ServiceServers``)."""
+def mongo_server(tmp_path_factory, request):
+    """One embedded server per service, as `make run` starts them (``servers.ServiceServers``). The
+    run's broker vhost is created while they start (each takes a second or two)."""
     each = servers.ServiceServers(tmp_path_factory.mktemp("db"))
-    each.start()
+    each.launch()
+    try:
+        request.getfixturevalue("amqp_uri")
+        each.wait_started()
+    except BaseException:
+        each.stop()
+        raise
     yield each
     servers.close_clients()
     each.stop()

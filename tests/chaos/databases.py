@@ -43,7 +43,7 @@ def wait_until_handled(db, consumer, event_ids, timeout):
         seen = handled(db, consumer, event_ids)
         if seen == set(event_ids) or time.monotonic() > deadline:
             return seen
-        time.sleep(1)
+        time.sleep(0.5)
 
 
 def wait_until_drained(databases, timeout):
@@ -54,4 +54,4 @@ def wait_until_drained(databases, timeout):
         samples.append(sum(pending_events(databases).values()))
         if not samples[-1] or time.monotonic() > deadline:
             return not samples[-1], samples
-        time.sleep(2)
+        time.sleep(0.5)

@@ -72,7 +72,7 @@ def test_a_broker_outage_mid_load_loses_and_repeats_no_event(stack, test_env, ad
 
         with service_databases(test_env) as databases:
             drained, backlog = wait_until_drained(databases, timeout=60)
-            assert drained, "events left in the outboxes, every 2 s: %s" % backlog
+            assert drained, "events left in the outboxes, every 0.5 s: %s" % backlog
             time.sleep(2)
             published = [event for event in tap.drain() if event["site_id"] == site["id"]]
             copies = by_id(published)

@@ -73,10 +73,19 @@ class EmbeddedMongo:
         self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT)
 
     def stop(self):
+        self.terminate()
+        self.wait_stopped()
+
+    def terminate(self):
+        """Ask the process to stop, without waiting for it."""
         if self.process and self.process.poll() is None:
             self.process.terminate()
+
+    def wait_stopped(self, timeout=15):
+        """Wait for a terminated process to end; killed if it lingers."""
+        if self.process and self.process.poll() is None:
             try:
-                self.process.wait(15)
+                self.process.wait(timeout)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
@@ -105,14 +114,24 @@ class ServiceServers:
         return {config.mongo_uri_variable(service): server.uri for service, server in self.servers.items()}
 
     def start(self, timeout=30.0):
+        self.launch()
+        self.wait_started(timeout)
+
+    def launch(self):
+        """Start every server's process without waiting for it to answer."""
         for server in self.servers.values():
             server.launch()
+
+    def wait_started(self, timeout=30.0):
         for server in self.servers.values():
             wait_for_port(server.port, timeout)
 
     def stop(self):
+        """Ask every server to stop at once (each takes seconds to close its files), then wait for each."""
         for server in self.servers.values():
-            server.stop()
+            server.terminate()
+        for server in self.servers.values():
+            server.wait_stopped()
 
 
 _clients = {}
