@@ -44,7 +44,12 @@ run: install ui
 BESIDE_BROWSER := tests/chaos tests/gateway tests/integration tests/customers tests/e2e/test_consistency_check.py
 BROKER_OUTAGE := tests/chaos/test_broker_outage.py tests/e2e/test_backbone.py
 
-test: test-setup
+# Each lane starts as soon as what it needs is installed: most tests need only the venv, so they
+# start while the UI builds and Chromium installs for the other lane. Test processes (and the
+# services they start) keep their compiled modules, whatever the machine's environment says.
+unexport PYTHONDONTWRITEBYTECODE
+
+test:
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-most test-browser-and-more
 	$(PY) -m pytest -m broker_outage $(BROKER_OUTAGE)
 
@@ -52,10 +57,10 @@ test: test-setup
 test-setup:
 	$(MAKE) --no-print-directory -j3 install ui chromium
 
-test-most:
+test-most: install
 	$(PY) -m pytest -m "not broker_outage" $(addprefix --ignore=,$(BESIDE_BROWSER))
 
-test-browser-and-more:
+test-browser-and-more: install ui chromium
 	CRM_TEST_BROWSER=1 $(PY) -m pytest -p no:pytest_nameko tests/e2e/browser
 	$(PY) -m pytest -m "not broker_outage" $(BESIDE_BROWSER)
 
