@@ -22,7 +22,7 @@ import requests
 from bench.cpu import peak_rss_kib
 from services.common import config
 from services.common.auth import Caller
-from services.customers import archive
+from services.customers import archive, store
 
 INDUSTRIES = ["machinery", "automotive", "electronics", "chemicals", "textiles", "food", "energy"]
 PROVINCES = ["江苏", "浙江", "广东", "山东", "上海", "湖北", "四川"]
@@ -70,8 +70,7 @@ def seed(count, site_ids, owners=(), batch=500, start=0, progress_every=60.0):
     rng = random.Random(7 + start)
     started = shown = time.perf_counter()
     for first in range(start, count, batch):
-        db.customers.insert_many(seed_documents(first, min(count, first + batch), site_ids, list(owners), rng),
-                                 ordered=False)
+        store.insert_customers(db, seed_documents(first, min(count, first + batch), site_ids, list(owners), rng))
         if time.perf_counter() - shown >= progress_every:
             shown = time.perf_counter()
             print("  %6.0f s: %d of %d customers" % (shown - started, first + batch, count), flush=True)

@@ -176,6 +176,11 @@ def cases(picked, site_id):
         "filter region": [{"region": "江苏"}],
         "filter site": [{"site_id": site_id}],
         "no filter (first page)": [{}],
+        "sort by name": [{"sort": "legal_name"}, {"sort": "-legal_name"}],
+        "sort by created / revenue": [{"sort": "-created_at"}, {"sort": "annual_revenue"}],
+        "sort by tier (ties)": [{"sort": "-tier_rank"}],
+        "filter tier + tag": [{"tier": "key", "tag": "精密"}],
+        "filter owner, sort name": [{"owner_id": "owner-%03d" % rng.randrange(OWNERS), "sort": "legal_name"}],
     }
 
 

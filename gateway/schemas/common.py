@@ -104,7 +104,12 @@ class PageSchema(Schema):
     """``{items, next_cursor, total}``; subclasses made by ``page_schema`` set the item type."""
 
     next_cursor = fields.String(allow_none=True, metadata={"description": "null on the last page"})
-    total = fields.Integer(metadata={"description": "items matching the filters"})
+    total = fields.Integer(metadata={"description": (
+        "items matching the filters, counted when paging began; with total_is_lower_bound, the list holds "
+        "at least this many (a list whose size is not kept, e.g. with two filters, is not counted: it would "
+        "cost a read of every match)")})
+    total_is_lower_bound = fields.Boolean(dump_default=False, metadata={"description": (
+        "true when total is a lower bound (shown as \"N+\"); it becomes exact on the last page")})
 
     @pre_dump
     def with_items(self, page, **kwargs):

@@ -38,6 +38,12 @@ VARIABLES = {
     "CUSTOMERS_SCAN_INTERVAL": ("3600", "Seconds between the customers service's scans for due follow-ups and expiring contracts."),
     "CUSTOMERS_JOB_RETENTION_DAYS": ("90", "Days finished imports (with their uploads and row errors) and merges are "
                                            "kept; a merge that can still be reverted is kept longer."),
+    "CUSTOMERS_LIST_SAMPLE": ("4000", "Customers sampled to cut the customer list into windows; each window of a "
+                                      "page reads about (archive size / this) customers per site."),
+    "CUSTOMERS_LIST_SAMPLE_SECONDS": ("300", "Seconds a process keeps its sample of the customer list before "
+                                             "taking it again."),
+    "CUSTOMERS_RECOUNT_INTERVAL": ("86400", "Seconds between recounts of the customer list's kept totals (they "
+                                            "are kept by every write; a recount mends a failure between writes)."),
     "SMTP_HOST": ("localhost", "SMTP server for outgoing mail."),
     "SMTP_PORT": ("8025", "SMTP port."),
     "CRM_PUBLIC_URL": ("http://localhost:8000", "Public base URL, used for links in mail."),

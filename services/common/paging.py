@@ -95,8 +95,9 @@ def list_key(collection, sort_field, descending):
     return "%s:%s%s" % (collection.full_name, "-" if descending else "", sort_field)
 
 
-def encode_cursor(key, value, ident, total):
-    text = json.dumps([_tagged(value), _tagged(ident), total], separators=(",", ":"), ensure_ascii=False)
+def encode_cursor(key, value, ident, total, total_is_lower_bound=False):
+    fields = [_tagged(value), _tagged(ident), total] + ([1] if total_is_lower_bound else [])
+    text = json.dumps(fields, separators=(",", ":"), ensure_ascii=False)
     body = _b64(text.encode("utf-8"))
     return "%s.%s" % (body, _b64(_mac(key, body)))
 
@@ -104,19 +105,24 @@ def encode_cursor(key, value, ident, total):
 def decode_cursor(key, cursor):
     """(sort value, id, total) of the last item of the previous page; BadRequest unless ``cursor``
     is one ``encode_cursor`` made for ``key``."""
+    return decode_cursor_with_bound(key, cursor)[:3]
+
+
+def decode_cursor_with_bound(key, cursor):
+    """``decode_cursor`` and whether its total is a lower bound."""
     try:
         if not isinstance(cursor, str) or len(cursor) > MAX_CURSOR or not CURSOR_SHAPE.fullmatch(cursor):
             raise ValueError("shape")
         body, mac = cursor.split(".")
         if not hmac.compare_digest(_unb64(mac), _mac(key, body)):
             raise ValueError("signature")
-        value, ident, total = json.loads(_unb64(body))
-        if isinstance(total, bool) or not isinstance(total, int) or total < 0:
+        value, ident, total, *bound = json.loads(_unb64(body))
+        if isinstance(total, bool) or not isinstance(total, int) or total < 0 or bound not in ([], [1]):
             raise ValueError(total)
         value, ident = _untagged(value), _untagged(ident)
         if ident is None or isinstance(ident, (bool, float)):
             raise ValueError(ident)
-        return value, ident, total
+        return value, ident, total, bool(bound)
     except (ValueError, TypeError, binascii.Error, InvalidId):
         raise BadRequest("The cursor is not valid.", fields={"cursor": [BAD_CURSOR]})
 
@@ -158,14 +164,18 @@ def page(collection, query, sort_field, descending=True, limit=None, cursor=None
             if len(documents) <= limit and descending and value is not None:
                 documents += fetch(with_clauses(query, {sort_field: None}), limit + 1 - len(documents))
     except ExecutionTimeout:
-        raise Unavailable("This search matches too much to answer in time: narrow it with a filter or "
-                          "a longer search text.", code="search_too_broad")
+        raise too_broad()
     next_cursor = None
     if len(documents) > limit:
         documents = documents[:limit]
         last = documents[-1]
         next_cursor = encode_cursor(key, last.get(sort_field), last["_id"], total)
     return documents, next_cursor, total
+
+
+def too_broad():
+    return Unavailable("This search matches too much to answer in time: narrow it with a filter or "
+                       "a longer search text.", code="search_too_broad")
 
 
 class Budget:

@@ -14,8 +14,9 @@ KEY_FIELDS = ("legal_name", "short_name", "tax_id", "industry", "company_size", 
               "main_products", "website", "phone", "source_channel", "owner_id", "addresses")
 INTERNAL_FIELDS = ("search_keys", "contact_keys", "phone_keys", "email_keys", "name_key", "tax_id_key",
                    "all_keys", "key_prefixes", "region_keys", "tier_rank", "created_at", "updated_at", "version",
-                   "contact_phone_keys", "contact_email_keys")
+                   "contact_phone_keys", "contact_email_keys", "filter_keys")
 KEYS_VERSION = "search-keys-2"
+LIST_KEYS_VERSION = "list-keys-1"
 RESTORE_DAYS = 30
 REVIEW_DAYS = 90
 TIER_RANK = {"vip": 3, "key": 2, "general": 1}
@@ -76,7 +77,8 @@ def derived_keys(customer):
 
 def prepare_database(db):
     """Indexes, then (once) the search keys of customers stored before the current ones, and a
-    ``last_verified_at`` (their creation) for those without, so review-due is one range."""
+    ``last_verified_at`` (their creation) for those without, so review-due is one range; then
+    (once) the list keys and counts (``store.recount``)."""
     store.ensure_indexes(db)
     if not store.has_marker(db, KEYS_VERSION):
         for customer in store.customers_lacking(db, "key_prefixes"):
@@ -84,6 +86,9 @@ def prepare_database(db):
         for customer in store.customers_lacking(db, "last_verified_at"):
             store.set_customer_fields(db, customer["_id"], {"last_verified_at": customer["created_at"]})
         store.set_marker(db, KEYS_VERSION)
+    if not store.has_marker(db, LIST_KEYS_VERSION):
+        store.recount(db)
+        store.set_marker(db, LIST_KEYS_VERSION)
 
 
 def _check_site(caller, site_id):
@@ -350,16 +355,6 @@ def q_clauses(caller, q):
     clauses = {"key_prefixes": bucket} if bucket else {}
     clauses[field] = {"$regex": "^" + re.escape(text)}
     return clauses
-
-
-def list_customers(db, caller, filters, limit, cursor):
-    caller.require("customers:read")
-    filters = load(schemas.ListFilterSchema(), filters or {})
-    sort = filters.get("sort") or "-updated_at"
-    field, descending = sort.lstrip("-"), sort.startswith("-")
-    documents, next_cursor, total = store.search_customers(db, search_query(caller, filters), field, descending,
-                                                           limit, cursor)
-    return {"items": [out(c) for c in documents], "next_cursor": next_cursor, "total": total}
 
 
 def review_due(db, caller, limit, cursor):

@@ -9,7 +9,7 @@ import datetime
 
 from services.common.errors import ValidationFailed
 from services.common.schemas import load
-from services.customers import archive, events, schemas, store
+from services.customers import archive, events, lists, schemas, store
 
 COLUMNS = ("id", "legal_name", "short_name", "tax_id", "external_code", "site_id", "country", "industry",
            "company_size", "annual_revenue", "main_products", "website", "phone", "email", "source_channel",
@@ -20,6 +20,7 @@ CONTACT_COLUMNS = ("primary_contact", "contact_phone", "contact_email")
 ADDRESS_COLUMNS = ("province", "city", "street", "postal_code")
 FORMATS = ("csv", "xlsx")
 PAGE = 500
+EXPORT_SORT = "created_at"  # without a sort asked for: the archive in the order it was built
 
 
 def _plain(value):
@@ -59,10 +60,15 @@ def _first_contacts(db, customer_ids):
 def export_rows(db, caller, filters=None, cursor=None, limit=None):
     caller.require("customers:read")
     filters = load(schemas.ListFilterSchema(), filters or {})
-    sort = filters.get("sort")
-    field, descending = (sort.lstrip("-"), sort.startswith("-")) if sort else ("_id", False)
-    documents, next_cursor, total = store.search_customers(
-        db, archive.search_query(caller, filters), field, descending, PAGE if limit is None else limit, cursor)
+    sort = filters.get("sort") or EXPORT_SORT
+    field, descending = sort.lstrip("-"), sort.startswith("-")
+    limit = PAGE if limit is None else limit
+    if filters.get("q") or filters.get("deleted"):
+        documents, next_cursor, total = store.search_customers(
+            db, archive.search_query(caller, filters), field, descending, limit, cursor)
+    else:
+        page = lists.read(db, caller, filters, field, descending, limit, cursor)
+        documents, next_cursor, total = page["items"], page["next_cursor"], page["total"]
     columns = list(COLUMNS)
     if caller.can("contacts:read"):
         columns += CONTACT_COLUMNS

@@ -78,8 +78,8 @@ from services.common.entrypoints import rpc
 from services.common.events import subscribe
 from services.common.mongo import MongoDatabase
 from services.customers import (
-    archive, dedupe, departures, effects, erasure, exports, followups, imports, insights, merge, moves, overview,
-    parts, reports, retention, settings, store, views,
+    archive, dedupe, departures, effects, erasure, exports, followups, imports, insights, lists, merge, moves,
+    overview, parts, reports, retention, settings, store, views,
 )
 
 
@@ -121,7 +121,7 @@ class CustomersService(SiteDirectoryMixin, ServiceBase):
 
     @rpc
     def list_customers(self, filters=None, limit=None, cursor=None):
-        return archive.list_customers(self.db, self.caller, filters, limit, cursor)
+        return lists.list_customers(self.db, self.caller, filters, limit, cursor)
 
     @rpc
     def review_due(self, limit=None, cursor=None):
@@ -195,6 +195,12 @@ class CustomersService(SiteDirectoryMixin, ServiceBase):
     def scan_followups(self):
         """Announce due follow-ups and expiring contracts (each once); drop expired tier overrides."""
         followups.scan(self.db)
+
+    @timer(interval=config.get_float("CUSTOMERS_SCAN_INTERVAL"))
+    def recount_lists(self):
+        """Checked every scan interval; one replica recounts the list totals once per
+        CUSTOMERS_RECOUNT_INTERVAL."""
+        lists.periodic_recount(self.db, config.get_float("CUSTOMERS_RECOUNT_INTERVAL"))
 
     @timer(interval=config.get_float("CUSTOMERS_SCAN_INTERVAL"))
     def purge_customers(self):

@@ -5,10 +5,11 @@ service_records, interactions, opportunities, followups), views, settings, tier_
 Customers and parts are soft-deleted (``deleted_at``), so a delete and its events are one write.
 """
 from pymongo import ASCENDING, DESCENDING, UpdateOne
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, ExecutionTimeout
 
-from services.common import config, paging
+from services.common import config, paging, windows
 from services.common.mongo import claim, update_and_fetch
+from services.customers import listing
 from services.common.errors import Conflict
 from services.common.events import pending_insert, pending_update, record_events, utcnow
 
@@ -31,6 +32,9 @@ def ensure_indexes(db):
                   "last_verified_at", "tier_rank", "annual_revenue", "completeness", "last_order_date"):
         customers.create_index([(field, ASCENDING), ("_id", ASCENDING)])
     customers.create_index("_pending", sparse=True)
+    for field in listing.SORTS:
+        customers.create_index(window_index(field))
+    db.list_counts.create_index([("key", ASCENDING), ("site_id", ASCENDING)])
     for part in PARTS:
         db[part].create_index([("customer_id", ASCENDING), ("created_at", DESCENDING)])
         db[part].create_index([("site_id", ASCENDING), ("created_at", DESCENDING)])
@@ -70,10 +74,12 @@ def queue_events(db, *events):
 # customers
 
 def insert_customer(db, customer, *events):
+    customer = dict(customer, filter_keys=listing.filter_keys(customer))
     try:
         db.customers.insert_one(pending_insert(customer, *events))
     except DuplicateKeyError:
         raise Conflict("This customer already exists.")
+    _count(db, listing.counted_in(customer))
 
 
 def find_customer(db, customer_id, include_deleted=False):
@@ -97,7 +103,7 @@ def update_customer(db, customer_id, version, changes, *events, unset=None, incl
     update = {"$set": dict(changes, updated_at=utcnow()), "$inc": {"version": 1}}
     if unset:
         update["$unset"] = {field: "" for field in unset}
-    return update_and_fetch(db.customers, match, pending_update(update, *events), HIDDEN)
+    return _keyed_update_and_fetch(db, match, pending_update(update, *events))
 
 
 def customers_owned_outside(db, user_id, site_ids, limit):
@@ -109,12 +115,130 @@ def customers_owned_outside(db, user_id, site_ids, limit):
 
 def set_customer_fields(db, customer_id, changes, *events):
     """A derived-field update (tier, keys, dates) that does not bump the record's version."""
-    db.customers.update_one({"_id": customer_id}, pending_update({"$set": changes}, *events))
+    _keyed_update(db, {"_id": customer_id}, pending_update({"$set": changes}, *events))
 
 
 def search_customers(db, query, sort_field, descending, limit, cursor):
     return paging.page(db.customers, query, sort_field, descending, limit, cursor, HIDDEN,
                        time_limit=config.get_float("SEARCH_TIME_LIMIT"))
+
+
+# the customer list: windows, sample and counts (``listing``)
+
+KEYED_TRIES = 20
+
+
+def window_index(field):
+    """The index a window of the list sorted by ``field`` is read from."""
+    return [("site_id", ASCENDING), ("deleted_at", ASCENDING), ("filter_keys", ASCENDING), (field, ASCENDING),
+            ("_id", ASCENDING)]
+
+
+def _keyed_update(db, match, update):
+    """``update_one`` of one customer (``match`` names ``_id``) keeping its ``filter_keys`` and the
+    list counts right; True when it matched.
+
+    The keys are worked out from the customer as read and ``update``; the write is conditional on
+    the site, deletion and keys read, so a writer that changed them meanwhile makes this one read
+    again. The counts follow in a second write (a recount mends them after a crash in between).
+    """
+    match = dict({"_id": match["_id"]}, **match)
+    for _ in range(KEYED_TRIES):
+        before = db.customers.find_one({"_id": match["_id"]}, {field: 1 for field in
+                                                                listing.KEY_SOURCES + listing.COUNTED_BY})
+        if before is None or any(field in match and match[field] != before.get(field)
+                                  for field in listing.COUNTED_BY if not isinstance(match.get(field), dict)):
+            return False
+        after = listing.updated(before, update)
+        after["filter_keys"] = listing.filter_keys(after)
+        keyed = dict(update, **{"$set": dict(update.get("$set") or {}, filter_keys=after["filter_keys"])})
+        guarded = dict(match, **{field: before.get(field) for field in listing.COUNTED_BY})
+        if db.customers.update_one(guarded, keyed).matched_count:
+            _count(db, listing.count_changes(before, after))
+            return True
+        if db.customers.find_one(match, {"_id": 1}) is None:
+            return False
+    raise RuntimeError("customer %s changed under %d writes in a row" % (match["_id"], KEYED_TRIES))
+
+
+def _keyed_update_and_fetch(db, match, update):
+    """``_keyed_update`` then the customer as it is now (None when it did not match)."""
+    if not _keyed_update(db, match, update):
+        return None
+    return db.customers.find_one({"_id": match["_id"]}, HIDDEN)
+
+
+def _count(db, changes):
+    """Apply ``{(site_id, key): delta}`` to the list counts."""
+    if changes:
+        db.list_counts.bulk_write([UpdateOne({"_id": "%s\x1f%s" % (site_id, key)},
+                                             {"$inc": {"n": delta}, "$set": {"site_id": site_id, "key": key}},
+                                             upsert=True)
+                                   for (site_id, key), delta in changes.items()], ordered=False)
+
+
+def list_counts(db, site_ids, key):
+    """``{site_id: customers with key}`` of the live customers of ``site_ids`` (one ``_id`` lookup)."""
+    ids = ["%s\x1f%s" % (site_id, key) for site_id in site_ids]
+    return {found["site_id"]: found["n"] for found in db.list_counts.find({"_id": {"$in": ids}})}
+
+
+def counted_sites(db):
+    """Sites with live customers, as the counts know them (index ``(key, site_id)``)."""
+    return {found["site_id"] for found in db.list_counts.find({"key": listing.ALL, "n": {"$gt": 0}},
+                                                              {"site_id": 1})}
+
+
+def recount(db, batch=500):
+    """Count every live customer again, ``_id`` range by range, and replace the counts (their
+    keys mended on the way); for a database that had none, or after a failure between writes."""
+    counts = {}
+    for low, high in id_ranges(_customers_estimate(db) / batch):
+        for customer in db.customers.find(_id_range({"deleted_at": None}, low, high),
+                                          {field: 1 for field in listing.KEY_SOURCES + listing.COUNTED_BY}):
+            keys = listing.filter_keys(customer)
+            if keys != customer.get("filter_keys"):
+                _keyed_update(db, {"_id": customer["_id"]}, {})
+            for place in listing.counted_in(dict(customer, filter_keys=keys)):
+                counts[place] = counts.get(place, 0) + 1
+    if counts:
+        db.list_counts.bulk_write([UpdateOne({"_id": "%s\x1f%s" % place},
+                                             {"$set": {"n": n, "site_id": place[0], "key": place[1]}}, upsert=True)
+                                   for place, n in counts.items()], ordered=False)
+    db.list_counts.delete_many({"_id": {"$nin": ["%s\x1f%s" % place for place in counts]}})
+
+
+def _customers_estimate(db):
+    return sum(list_counts(db, counted_sites(db), listing.ALL).values()) or db.customers.estimated_document_count()
+
+
+def _id_range(query, low, high):
+    bounds = dict(([("$gte", low)] if low else []) + ([("$lt", high)] if high else []))
+    return dict(query, _id=bounds) if bounds else query
+
+
+def sample_customers(db, share):
+    """The live customers whose ids fall in ``listing.sample_ranges(share)``: their site, keys and
+    sort fields (index ``(deleted_at, _id)``, one bounded range each)."""
+    projection = dict({field: 1 for field in listing.SORTS}, site_id=1, filter_keys=1)
+    rows = []
+    for low, high in listing.sample_ranges(share):
+        rows += db.customers.find(_id_range({"deleted_at": None}, low, high), projection)
+    return rows
+
+
+def live_customer_count(db):
+    return sum(list_counts(db, counted_sites(db), listing.ALL).values())
+
+
+def window_customers(db, scopes, order, start, need, keep=None):
+    """Up to ``need`` customers after ``start`` in ``order`` over ``scopes`` (``windows.read_page``)."""
+    budget = paging.Budget(config.get_float("SEARCH_TIME_LIMIT"))
+    try:
+        rows, _ = windows.read_page(db.customers, scopes, order, start, need, HIDDEN, keep, budget.bound)
+    except ExecutionTimeout:
+        raise paging.too_broad()
+    return rows
 
 
 def iterate_customers(db, query, sort=("_id", ASCENDING), batch_size=500):
@@ -274,7 +398,7 @@ def set_derived_fields(db, customer, changes, *events):
              "churn_risk.level": (customer.get("churn_risk") or {}).get("level"),
              "next_followup_date": customer.get("next_followup_date"),
              "followup_announced_date": customer.get("followup_announced_date")}
-    return db.customers.update_one(match, pending_update({"$set": changes}, *events)).matched_count == 1
+    return _keyed_update(db, match, pending_update({"$set": changes}, *events))
 
 
 def iter_customer_ids(db, batch=500):
@@ -284,12 +408,8 @@ def iter_customer_ids(db, batch=500):
     range of the ``(deleted_at, _id)`` index. Pages with only a lower bound would make the
     embedded server read every later customer again for each page.
     """
-    for low, high in id_ranges(db.customers.estimated_document_count() / batch):
-        query = {"deleted_at": None}
-        bounds = dict(([("$gte", low)] if low else []) + ([("$lt", high)] if high else []))
-        if bounds:
-            query["_id"] = bounds
-        for found in db.customers.find(query, {"site_id": 1}):
+    for low, high in id_ranges(_customers_estimate(db) / batch):
+        for found in db.customers.find(_id_range({"deleted_at": None}, low, high), {"site_id": 1}):
             yield found["_id"], found["site_id"]
 
 
@@ -443,7 +563,13 @@ def import_errors(db, import_id, limit=0):
 def insert_customers(db, customers):
     """New customers in one round trip (their events go through ``queue_import_events``)."""
     if customers:
+        customers = [dict(customer, filter_keys=listing.filter_keys(customer)) for customer in customers]
         db.customers.insert_many(customers, ordered=False)
+        counts = {}
+        for customer in customers:
+            for place, delta in listing.counted_in(customer).items():
+                counts[place] = counts.get(place, 0) + delta
+        _count(db, counts)
 
 
 def queue_import_events(db, documents):
@@ -607,7 +733,7 @@ def change_customer(db, match, changes, *events, unset=None):
     update = {"$set": dict(changes, updated_at=utcnow()), "$inc": {"version": 1}}
     if unset:
         update["$unset"] = {field: "" for field in unset}
-    return update_and_fetch(db.customers, match, pending_update(update, *events), HIDDEN)
+    return _keyed_update_and_fetch(db, match, pending_update(update, *events))
 
 
 # --- moves between sites, erasure, purge ---
@@ -680,4 +806,4 @@ def erase_customer(db, customer_id, changes, *events, match=None):
     """Blank a customer (deleted or not) with its events in the same write; True when this call did it."""
     update = pending_update({"$set": dict(changes, updated_at=utcnow()), "$inc": {"version": 1},
                              "$unset": {"purge_after": "", "moving_parts": ""}}, *events)
-    return db.customers.update_one(dict(match or {}, _id=customer_id), update).matched_count == 1
+    return _keyed_update(db, dict(match or {}, _id=customer_id), update)

@@ -7,7 +7,7 @@ import pytest
 from services.common import remote
 from services.common.auth import Caller
 from services.common.errors import Conflict, NotFound, Unavailable, ValidationFailed
-from services.customers import archive, effects, erasure, merge, moves, parts, store
+from services.customers import archive, effects, erasure, lists, merge, moves, parts, store
 
 PERMS = ["customers:read", "customers:write", "contacts:read", "contacts:write", "orders:read", "orders:write",
          "interactions:read", "interactions:write"]
@@ -88,7 +88,7 @@ def test_erasure_blanks_the_customer_and_its_parts_but_keeps_ids_site_and_figure
         "customer_id": customer["id"], "contact_ids": [contact["id"]], "fields": erasure.ERASED_FIELDS,
         "records": {"customer": [customer["id"]], "contact": [contact["id"]], "interaction": [talk["_id"]],
                     "service_record": [], "opportunity": [], "followup": []}}]
-    listed = archive.list_customers(db, SALES, {"deleted": True}, None, None)
+    listed = lists.list_customers(db, SALES, {"deleted": True}, None, None)
     assert customer["id"] not in [c["id"] for c in listed["items"]]
     with pytest.raises(NotFound):
         archive.restore_customer(db, SALES, customer["id"])
@@ -99,7 +99,7 @@ def test_erasure_blanks_the_customer_and_its_parts_but_keeps_ids_site_and_figure
 def test_a_soft_deleted_customer_can_still_be_erased_and_stays_listed_until_then(db, accounts):
     customer, _, _ = full_customer(db)
     archive.delete_customer(db, SALES, customer["id"])
-    listed = archive.list_customers(db, SALES, {"deleted": True}, None, None)
+    listed = lists.list_customers(db, SALES, {"deleted": True}, None, None)
     assert customer["id"] in [c["id"] for c in listed["items"]]
     archive.delete_customer(db, SALES, customer["id"], erase=True)
     assert store.find_customer(db, customer["id"], include_deleted=True)["legal_name"] == erasure.ERASED

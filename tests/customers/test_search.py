@@ -2,7 +2,7 @@
 import pytest
 
 from services.common.auth import Caller
-from services.customers import archive, effects, identifiers, parts, store
+from services.customers import archive, effects, identifiers, lists, parts, store
 
 SALES = Caller("u-sales", ["site-a"], ["customers:read", "customers:write", "contacts:read", "contacts:write"])
 FINANCE = Caller("u-fin", ["site-a"], ["customers:read", "orders:read"])
@@ -21,7 +21,7 @@ def create(db, name, **fields):
 
 
 def names(db, caller, **filters):
-    return sorted(c["legal_name"] for c in archive.list_customers(db, caller, filters, 100, None)["items"])
+    return sorted(c["legal_name"] for c in lists.list_customers(db, caller, filters, 100, None)["items"])
 
 
 def test_keys_hold_prefix_buckets_and_phone_forms():
@@ -80,14 +80,14 @@ def test_pages_walk_ties_and_missing_values_once(db):
     for sort in ("tier_rank", "-tier_rank", "next_followup_date", "-next_followup_date", "legal_name"):
         seen, cursor = [], None
         while True:
-            page = archive.list_customers(db, SALES, {"sort": sort}, 2, cursor)
+            page = lists.list_customers(db, SALES, {"sort": sort}, 2, cursor)
             seen += [c["legal_name"] for c in page["items"]]
             assert page["total"] == 7
             cursor = page["next_cursor"]
             if cursor is None:
                 break
         assert sorted(seen) == ["Paged Co %d" % n for n in range(7)], sort
-    dated = [c["legal_name"] for c in archive.list_customers(db, SALES, {"sort": "next_followup_date"}, 7, None)["items"]]
+    dated = [c["legal_name"] for c in lists.list_customers(db, SALES, {"sort": "next_followup_date"}, 7, None)["items"]]
     assert dated[4:] == ["Paged Co 1", "Paged Co 3", "Paged Co 5"]
 
 

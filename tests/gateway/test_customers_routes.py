@@ -79,7 +79,7 @@ def assert_invalid(response, field):
 
 
 def page(item, next_cursor=None):
-    return {"items": [item], "next_cursor": next_cursor, "total": 1}
+    return {"items": [item], "next_cursor": next_cursor, "total": 1, "total_is_lower_bound": False}
 
 
 # The OpenAPI document and the token

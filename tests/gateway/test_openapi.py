@@ -60,7 +60,7 @@ def test_response_schemas_are_complete(client):
         "created_at", "updated_at", "last_login_at", "version"}
     assert set(schemas["Session"]["properties"]) == {
         "access_token", "refresh_token", "token_type", "expires_in", "user"}
-    assert set(schemas["LoginRecordPage"]["properties"]) == {"items", "next_cursor", "total"}
+    assert set(schemas["LoginRecordPage"]["properties"]) == {"items", "next_cursor", "total", "total_is_lower_bound"}
     assert "password" not in schemas["User"]["properties"]
 
 

@@ -3,7 +3,7 @@ export default {
     save: 'Save', cancel: 'Cancel', create: 'Create', edit: 'Edit', delete: 'Delete', search: 'Search',
     reset: 'Reset', confirm: 'Confirm', close: 'Close', back: 'Back', refresh: 'Refresh', more: 'Load more',
     actions: 'Actions', loading: 'Loading…', empty: 'Nothing here yet', yes: 'Yes', no: 'No', all: 'All',
-    saved: 'Saved', deleted: 'Deleted', created: 'Created', total: '{n} in total', download: 'Download',
+    saved: 'Saved', deleted: 'Deleted', created: 'Created', total: '{n} in total', total_at_least: '{n}+ in total', download: 'Download',
     confirm_delete: 'Delete this record?', required: 'Required', view: 'View', add: 'Add', submit: 'Submit',
     errors: {
       network: 'The server cannot be reached. Check the connection and try again.',

@@ -1,0 +1,175 @@
+"""How the customer list is read at any archive size (plain rules: no database).
+
+- Every customer carries ``filter_keys``: ``"*"`` and one ``"<filter>:<value>"`` per value a list
+  filter can ask for. One index per sort field, ``(site_id, deleted_at, filter_keys, <sort>, _id)``,
+  then serves the unfiltered list and any one filter of it as a bounded window (``windows``).
+- The list's windows are cut from a sample: the customers whose ids fall in a few evenly spread
+  ranges (ids are random, so that is a fair sample of every field), each standing for ``1 / share``
+  customers. A stale sample only makes windows less even; every answer stays complete.
+- Totals come from counts per site and key, kept by every write of a customer (``count_changes``).
+"""
+import copy
+import datetime
+import math
+
+from services.common.windows import sort_key
+
+ALL = "*"
+_OLDEST = datetime.datetime(1900, 1, 1, tzinfo=datetime.timezone.utc)
+# Each sort field and the lowest value it holds (the bound of a window open at its low end).
+SORTS = {"legal_name": "", "created_at": _OLDEST, "updated_at": _OLDEST, "tier_rank": -math.inf,
+         "annual_revenue": -math.inf, "completeness": -math.inf, "next_followup_date": "",
+         "last_order_date": "", "last_verified_at": _OLDEST}
+# The fields ``filter_keys`` is made of, and those that decide which counts a customer is in.
+KEY_SOURCES = ("tier", "lifecycle_stage", "churn_risk", "status", "industry", "owner_id", "parent_id", "tags",
+               "region_keys")
+COUNTED_BY = ("site_id", "deleted_at", "filter_keys")
+# List filters as keys, most selective first: the first a request names is matched by the index,
+# the others row by row.
+FILTER_PREFIXES = (("owner_id", "owner"), ("parent_id", "parent"), ("tag", "tag"), ("region", "region"),
+                   ("industry", "industry"), ("tier", "tier"), ("lifecycle", "lifecycle"),
+                   ("churn_risk", "churn"), ("status", "status"))
+SAMPLE_RANGES = 8
+MAX_ID_DIGITS = 5
+
+
+def filter_keys(customer):
+    """The keys of every list filter ``customer`` matches, ``"*"`` included (sorted, no repeats)."""
+    keys = {ALL, "owner:%s" % (customer.get("owner_id") or "")}
+    singles = (("tier", (customer.get("tier") or {}).get("level")),
+               ("churn", (customer.get("churn_risk") or {}).get("level")),
+               ("lifecycle", customer.get("lifecycle_stage")), ("status", customer.get("status")),
+               ("industry", customer.get("industry")), ("parent", customer.get("parent_id")))
+    keys.update("%s:%s" % (prefix, value) for prefix, value in singles if value)
+    keys.update("tag:%s" % tag for tag in customer.get("tags") or ())
+    keys.update("region:%s" % key for key in customer.get("region_keys") or ())
+    return sorted(keys)
+
+
+def request_keys(filters, fold, no_owner):
+    """The keys a list request's ``filters`` name, most selective first (``"*"`` when none)."""
+    keys = []
+    for name, prefix in FILTER_PREFIXES:
+        value = filters.get(name)
+        if not value:
+            continue
+        if name == "owner_id" and value == no_owner:
+            value = ""
+        elif name == "region":
+            value = fold(value)
+        keys.append("%s:%s" % (prefix, value))
+    return keys or [ALL]
+
+
+def updated(document, update):
+    """``document`` as ``update`` (``$set`` / ``$unset``, dotted paths allowed) leaves it, for the
+    fields keys and counts are made of; ValueError if another operator touches one of them."""
+    after = copy.deepcopy(document)
+    watched = KEY_SOURCES + COUNTED_BY
+    for operator, changes in update.items():
+        for path, value in changes.items():
+            if path.split(".")[0] not in watched:
+                continue
+            if operator == "$set":
+                _put(after, path, value)
+            elif operator == "$unset":
+                _drop(after, path)
+            else:
+                raise ValueError("%s on %s keeps no filter keys" % (operator, path))
+    return after
+
+
+def _put(document, path, value):
+    *parents, last = path.split(".")
+    for name in parents:
+        if not isinstance(document.get(name), dict):
+            document[name] = {}
+        document = document[name]
+    document[last] = value
+
+
+def _drop(document, path):
+    *parents, last = path.split(".")
+    for name in parents:
+        document = document.get(name)
+        if not isinstance(document, dict):
+            return
+    document.pop(last, None)
+
+
+def counted_in(customer):
+    """``{(site_id, key): 1}`` for a live customer, nothing for a deleted one (or none)."""
+    if customer is None or customer.get("deleted_at") is not None:
+        return {}
+    return {(customer["site_id"], key): 1 for key in customer.get("filter_keys") or ()}
+
+
+def count_changes(before, after):
+    """What a write from ``before`` to ``after`` does to the counts: ``{(site_id, key): delta}``."""
+    changes = dict(counted_in(after))
+    for place, count in counted_in(before).items():
+        changes[place] = changes.get(place, 0) - count
+    return {place: delta for place, delta in changes.items() if delta}
+
+
+def sample_ranges(share):
+    """A few ``_id`` ranges, evenly spread, holding about ``share`` of the ids.
+
+    Ids are random hex, so any range of them is a fair sample of every other field: the ranges
+    are only as many as it takes to come near ``share`` (eight or so), each one query.
+    """
+    if share >= 1:
+        return [(None, None)]
+    digits = 1
+    while share * 16 ** digits < SAMPLE_RANGES and digits < MAX_ID_DIGITS:
+        digits += 1
+    slots = 16 ** digits
+    wanted = max(1, round(share * slots))
+    starts = sorted({int(n * slots / wanted) for n in range(wanted)})
+    return [("%0*x" % (digits, start), "%0*x" % (digits, start + 1) if start + 1 < slots else None)
+            for start in starts]
+
+
+def _spread(values):
+    """Cuts (value, id) for sorted sampled ``values``: within a run of one value the ids are spread
+    evenly over the id space. The sample was taken by ranges of ids, so its own ids are bunched;
+    but the ids of all the customers sharing a value are random, so even cuts split them evenly."""
+    run = []
+    for value in values + [_END]:
+        if run and (value is _END or sort_key(value, "") != sort_key(run[0], "")):
+            yield from ((run[0], "%08x" % (16 ** 8 * n // (len(run) + 1))) for n in range(1, len(run) + 1))
+            run = []
+        run.append(value)
+
+
+_END = object()
+
+
+class Sample:
+    """Customers read from ``sample_ranges(share)``: where to cut each site's list by each sort."""
+
+    def __init__(self, rows, share, taken_at):
+        self.share, self.taken_at = share, taken_at
+        self.rows, self._cuts = {}, {}
+        for row in rows:
+            self.rows.setdefault(row["site_id"], []).append(row)
+
+    def cuts(self, site_id, key, field, descending):
+        """(value, id) pairs of the sampled customers of ``site_id`` with ``key``, in list order."""
+        wanted = (site_id, key, field)
+        if wanted not in self._cuts:
+            values = sorted((row.get(field) for row in self.rows.get(site_id, ())
+                             if key in (row.get("filter_keys") or ())), key=lambda value: sort_key(value, ""))
+            self._cuts[wanted] = list(_spread(values))
+        return list(reversed(self._cuts[wanted])) if descending else self._cuts[wanted]
+
+    def stride(self, need, site_id=None, key=ALL, others=()):
+        """How many cuts the first window spans to hold about ``need`` rows; with ``others`` (keys
+        checked row by row) as many more as the sample says few of ``key``'s rows have them."""
+        kept = 1.0
+        if others:
+            having = [row.get("filter_keys") or () for row in self.rows.get(site_id, ())
+                      if key in (row.get("filter_keys") or ())]
+            both = sum(1 for keys in having if all(other in keys for other in others))
+            kept = max(both, 1) / max(len(having), 1)
+        return max(1, math.ceil(need * min(1.0, self.share) / kept))

@@ -1,0 +1,99 @@
+"""The customer list at any archive size: bounded windows, totals from kept counts (``listing``).
+
+A list read by a search text ``q``, or of deleted customers, is read as one query
+(``archive.search_query``): a text prefix, or the few deleted customers, bound its candidates.
+"""
+import time
+
+from services.common import config, paging, sites
+from services.common.events import utcnow
+from services.common.schemas import load
+from services.common.windows import Order
+from services.customers import archive, identifiers, listing, schemas, store
+
+DEFAULT_SORT = "-updated_at"
+_samples = {}
+
+
+def list_customers(db, caller, filters, limit, cursor):
+    caller.require("customers:read")
+    filters = load(schemas.ListFilterSchema(), filters or {})
+    sort = filters.get("sort") or DEFAULT_SORT
+    field, descending = sort.lstrip("-"), sort.startswith("-")
+    if filters.get("q") or filters.get("deleted"):
+        documents, next_cursor, total = store.search_customers(
+            db, archive.search_query(caller, filters), field, descending, limit, cursor)
+        return {"items": [archive.out(c) for c in documents], "next_cursor": next_cursor, "total": total,
+                "total_is_lower_bound": False}
+    page = read(db, caller, filters, field, descending, limit, cursor)
+    page["items"] = [archive.out(c) for c in page["items"]]
+    return page
+
+
+def read(db, caller, filters, field, descending, limit, cursor):
+    """One page of the live customers ``filters`` (a loaded ``ListFilterSchema``) name, in the
+    caller's sites: ``{items (stored documents), next_cursor, total, total_is_lower_bound}``.
+
+    ``total`` is the kept count of the list's one key when it has one (carried by the cursor, as
+    the size of the list when paging began), else what paging has met so far: a lower bound
+    until the last page makes it exact.
+    """
+    limit = paging.check_limit(limit)
+    order = Order(field, descending, listing.SORTS[field])
+    cursor_key = "%s:windows" % paging.list_key(db.customers, field, descending)
+    start, carried, bound = None, None, False
+    if cursor:
+        value, ident, carried, bound = paging.decode_cursor_with_bound(cursor_key, cursor)
+        start = (value, ident)
+    key, *others = listing.request_keys(filters, identifiers.fold, archive.NO_OWNER)
+    site_ids = scope_sites(db, caller, filters.get("site_id"))
+    sample = sample_of(db)
+    scopes = [({"site_id": site_id, "deleted_at": None, "filter_keys": key},
+               sample.cuts(site_id, key, field, descending), sample.stride(limit + 1, site_id, key, others))
+              for site_id in site_ids]
+
+    def keep(document):
+        return all(other in document.get("filter_keys", ()) for other in others)
+
+    rows = store.window_customers(db, scopes, order, start, limit + 1, keep if others else None) if scopes else []
+    more = len(rows) > limit
+    seen = carried if bound else 0
+    if not cursor and not others:
+        total = len(rows) if not more else sum(store.list_counts(db, site_ids, key).values())
+    elif cursor and not bound:
+        total = carried
+    else:
+        total, bound = seen + len(rows), more
+    next_cursor = None
+    if more:
+        rows = rows[:limit]
+        last = rows[-1]
+        next_cursor = paging.encode_cursor(cursor_key, last.get(field), last["_id"],
+                                           seen + limit if bound else total, bound)
+    return {"items": rows, "next_cursor": next_cursor, "total": total, "total_is_lower_bound": bound}
+
+
+def scope_sites(db, caller, site_id):
+    """The sites a list reads: the one asked for (if the caller's), else every site of the caller."""
+    if site_id:
+        return [site_id] if caller.has_site(site_id) else []
+    if caller.all_sites:
+        return sorted(store.counted_sites(db) | sites.known_ids(db))
+    return sorted(caller.sites)
+
+
+def sample_of(db):
+    """The kept sample of ``db``'s customers, taken again when older than its time to live."""
+    kept = _samples.get(db.name)
+    if kept is None or time.monotonic() - kept.taken_at > config.get_float("CUSTOMERS_LIST_SAMPLE_SECONDS"):
+        live = store.live_customer_count(db)
+        wanted = config.get_int("CUSTOMERS_LIST_SAMPLE")
+        share = 1.0 if live <= wanted else wanted / live
+        kept = _samples[db.name] = listing.Sample(store.sample_customers(db, share), share, time.monotonic())
+    return kept
+
+
+def periodic_recount(db, every_seconds, now=None):
+    """The recount of the list totals, by one replica once per ``every_seconds``."""
+    if store.claim_run(db, "recount", every_seconds, now or utcnow()):
+        store.recount(db)

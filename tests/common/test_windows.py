@@ -1,0 +1,129 @@
+"""Windowed keyset paging against the real database server: every order, with nulls, ties and
+several scopes, pages to exactly what one sorted query answers; every query it sends is
+equalities and one range on an index; and a page reads a bounded number of documents."""
+import datetime
+import random
+
+import pytest
+from pymongo import ASCENDING, MongoClient, monitoring
+
+from services.common import windows
+
+INDEX = [("site_id", ASCENDING), ("deleted_at", ASCENDING), ("keys", ASCENDING), ("value", ASCENDING),
+         ("_id", ASCENDING)]
+EPOCH = datetime.datetime(2020, 1, 1, tzinfo=datetime.timezone.utc)
+FLOORS = {"text": "", "number": float("-inf"), "time": datetime.datetime(1900, 1, 1, tzinfo=datetime.timezone.utc)}
+
+
+def value_of(kind, rng):
+    if rng.random() < 0.15:
+        return None
+    if kind == "text":
+        return rng.choice(["", "a", "ab", "b", "Zeta", "苏州", "北京", "ab"]) + rng.choice(["", "x", "y"])
+    if kind == "number":
+        return rng.choice([0, 1, 2.5, -3, 1e9, 7])
+    return EPOCH + datetime.timedelta(days=rng.choice([0, 1, 1, 40, 400]))
+
+
+def seed(collection, kind, rng, count=300):
+    collection.create_index(INDEX)
+    documents = []
+    for number in range(count):
+        document = {"_id": "%032x" % rng.getrandbits(128), "site_id": rng.choice("ab"), "deleted_at": None,
+                    "keys": ["*"] + (["even"] if number % 2 == 0 else [])}
+        value = value_of(kind, rng)
+        if value is not None or rng.random() < 0.5:
+            document["value"] = value
+        documents.append(document)
+    collection.insert_many(documents)
+    return documents
+
+
+def expected(collection, equalities, descending):
+    direction = -1 if descending else 1
+    return [d["_id"] for d in collection.find(equalities).sort([("value", direction), ("_id", direction)])]
+
+
+def cuts_of(collection, equalities, order, every):
+    rows = list(collection.find(equalities).sort([("value", ASCENDING), ("_id", ASCENDING)]))
+    cuts = [(row.get("value"), row["_id"]) for row in rows[every - 1::every]]
+    return list(reversed(cuts)) if order.descending else cuts
+
+
+def page_through(collection, scopes, order, limit):
+    seen, start = [], None
+    while True:
+        rows, _ = windows.read_page(collection, scopes, order, start, limit + 1)
+        seen += [row["_id"] for row in rows[:limit]]
+        if len(rows) <= limit:
+            return seen
+        last = rows[limit - 1]
+        start = (last.get("value"), last["_id"])
+
+
+@pytest.mark.parametrize("kind", ["text", "number", "time"])
+@pytest.mark.parametrize("descending", [False, True])
+def test_pages_over_windows_are_the_sorted_list_exactly(db_factory, kind, descending):
+    rng = random.Random("%s%s" % (kind, descending))
+    collection = db_factory("windows").items
+    seed(collection, kind, rng)
+    order = windows.Order("value", descending, FLOORS[kind])
+    for key in ("*", "even"):
+        for every, stride, limit in ((7, 1, 5), (20, 2, 13), (1000, 1, 50)):
+            scopes = [({"site_id": site, "deleted_at": None, "keys": key},
+                       cuts_of(collection, {"site_id": site, "keys": key}, order, every), stride)
+                      for site in "ab"]
+            both = expected(collection, {"keys": key}, descending)
+            assert page_through(collection, scopes, order, limit) == both, (key, every, stride, limit)
+            single = scopes[:1]
+            assert page_through(collection, single, order, limit) == expected(
+                collection, {"site_id": "a", "keys": key}, descending)
+
+
+class Finds(monitoring.CommandListener):
+    def __init__(self):
+        self.filters = []
+
+    def started(self, event):
+        if event.command_name == "find":
+            self.filters.append(dict(event.command["filter"]))
+
+    def succeeded(self, event):
+        pass
+
+    def failed(self, event):
+        pass
+
+
+def index_served(query, index):
+    """Equalities on a prefix of ``index`` and at most one range, on its next field."""
+    fields = [name for name, _ in index]
+    ranged = [name for name, value in query.items() if isinstance(value, dict)]
+    equal = [name for name in query if name not in ranged]
+    return len(ranged) <= 1 and set(fields[:len(equal)]) == set(equal) and (
+        not ranged or fields[len(equal)] == ranged[0])
+
+
+def test_a_page_reads_a_bounded_number_of_documents_whatever_the_list_size(test_env):
+    finds = Finds()
+    watched = MongoClient(test_env["MONGO_URI"], event_listeners=[finds], tz_aware=True)
+    collection = watched["windows_bound_%s" % random.getrandbits(32)].items
+    try:
+        rng = random.Random(7)
+        collection.create_index(INDEX)
+        names = ["%s%05d" % (rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ"), rng.randrange(100000)) for _ in range(4000)]
+        collection.insert_many([{"_id": "%032x" % rng.getrandbits(128), "site_id": "a", "deleted_at": None,
+                                 "keys": ["*"], "value": name} for name in names])
+        order = windows.Order("value", False, "")
+        equalities = {"site_id": "a", "deleted_at": None, "keys": "*"}
+        cuts = cuts_of(collection, equalities, order, 100)
+        for start in (None, (sorted(names)[2000], "f" * 32)):
+            finds.filters.clear()
+            rows, queries = windows.read_page(collection, [(equalities, cuts, 1)], order, start, 51)
+            assert len(rows) == 51 and queries == len(finds.filters)
+            assert all(index_served(query, INDEX) for query in finds.filters), finds.filters
+            read = sum(collection.count_documents(query) for query in finds.filters)
+            assert read <= 2 * 100 + 51, read
+    finally:
+        watched.drop_database(collection.database.name)
+        watched.close()

@@ -1,0 +1,178 @@
+"""The customer list on the real database server, at a size where reading everything shows: every
+sort and filter pages to exactly the sorted list; each query it sends is served by a window index;
+a page reads a bounded number of customers whatever the archive's size; totals come from the kept
+counts, and stay right through updates, moves and deletes."""
+import datetime
+import random
+
+import pytest
+from pymongo import MongoClient, monitoring
+
+from services.common.auth import Caller
+from services.common.windows import sort_key
+from services.customers import archive, lists, listing, store
+from tests.support.sites import known_sites
+
+SITES = ("site-a", "site-b")
+TIERS = ("general", "key", "vip")
+PERMISSIONS = ["customers:read", "customers:write"]
+SALES_A = Caller("u-a", ["site-a"], PERMISSIONS)
+BOTH = Caller("u-ab", list(SITES), PERMISSIONS)
+ADMIN = Caller("u-admin", [], PERMISSIONS + ["sites:all"])
+NOW = datetime.datetime(2026, 12, 1, tzinfo=datetime.timezone.utc)
+ARCHIVE = 2000
+LIMIT = 25
+WHOLE_LIST_LIMIT = 250
+
+
+class Finds(monitoring.CommandListener):
+    def __init__(self):
+        self.filters = []
+
+    def started(self, event):
+        if event.command_name == "find" and event.command.get("find") == "customers":
+            self.filters.append(dict(event.command["filter"]))
+
+    def succeeded(self, event):
+        pass
+
+    def failed(self, event):
+        pass
+
+
+@pytest.fixture(scope="module")
+def watched(test_env):
+    finds = Finds()
+    client = MongoClient(test_env["MONGO_URI"], event_listeners=[finds], tz_aware=True)
+    db = client["list_windows_%08x" % random.getrandbits(32)]
+    archive.prepare_database(db)
+    known_sites(db)
+    rng = random.Random(11)
+    customers = []
+    for number in range(ARCHIVE):
+        tier = rng.choice(TIERS)
+        customers.append({
+            "_id": "%032x" % rng.getrandbits(128), "site_id": rng.choice(SITES + ("site-a",)),
+            "legal_name": rng.choice(["Acme ", "苏州", "Zenith ", "北京", "ab "]) + "%05d" % rng.randrange(10 ** 5),
+            "tier": {"level": tier}, "tier_rank": archive.TIER_RANK[tier], "status": "active",
+            "lifecycle_stage": rng.choice(["new", "active", "dormant"]), "churn_risk": {"level": "none"},
+            "tags": rng.sample(["oem", "export", "rail"], rng.randrange(3)), "industry": None,
+            "owner_id": rng.choice([None, "u-a", "u-b"]), "parent_id": None, "region_keys": [],
+            "annual_revenue": rng.choice([None, 1e6, 2.5e7, 3e5]), "completeness": rng.randrange(100),
+            "next_followup_date": rng.choice([None, "2026-12-%02d" % rng.randrange(1, 29)]),
+            "last_order_date": None, "last_verified_at": NOW,
+            "created_at": NOW - datetime.timedelta(minutes=number), "updated_at": NOW - datetime.timedelta(
+                seconds=rng.randrange(10 ** 6)), "deleted_at": None, "version": 1})
+    store.insert_customers(db, customers)
+    yield db, finds, customers
+    client.drop_database(db.name)
+    client.close()
+
+
+def expected(customers, caller, field, descending, test=lambda c: True):
+    chosen = [c for c in customers if c["deleted_at"] is None and caller.has_site(c["site_id"]) and test(c)]
+    chosen.sort(key=lambda c: sort_key(c.get(field), c["_id"]), reverse=descending)
+    return [c["_id"] for c in chosen]
+
+
+def page_all(db, caller, filters, field, descending, limit=WHOLE_LIST_LIMIT):
+    ids, cursor, first = [], None, None
+    while True:
+        page = lists.read(db, caller, dict(filters), field, descending, limit, cursor)
+        first = first or page
+        ids += [c["_id"] for c in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            return ids, first, page
+
+
+FILTERS = {
+    "none": ({}, lambda c: True),
+    "tier": ({"tier": "vip"}, lambda c: c["tier"]["level"] == "vip"),
+    "tag": ({"tag": "oem"}, lambda c: "oem" in c["tags"]),
+    "no owner": ({"owner_id": "none"}, lambda c: c["owner_id"] is None),
+    "two filters": ({"tier": "key", "tag": "rail"}, lambda c: c["tier"]["level"] == "key" and "rail" in c["tags"]),
+}
+
+
+@pytest.mark.parametrize("field", sorted(listing.SORTS))
+def test_every_sort_pages_to_exactly_the_sorted_list(watched, field, monkeypatch):
+    db, _, customers = watched
+    monkeypatch.setenv("CUSTOMERS_LIST_SAMPLE", "250")
+    lists._samples.clear()
+    for descending, caller in ((False, SALES_A), (True, ADMIN)):
+        got, _, _ = page_all(db, caller, {}, field, descending)
+        assert got == expected(customers, caller, field, descending), (field, descending, caller.user_id)
+
+
+@pytest.mark.parametrize("name", sorted(FILTERS))
+def test_every_filter_pages_to_exactly_the_filtered_list_with_an_honest_total(watched, name, monkeypatch):
+    db, _, customers = watched
+    monkeypatch.setenv("CUSTOMERS_LIST_SAMPLE", "250")
+    lists._samples.clear()
+    filters, test = FILTERS[name]
+    for caller, limit in ((SALES_A, WHOLE_LIST_LIMIT), (BOTH, 40)):
+        got, first, last = page_all(db, caller, filters, "legal_name", False, limit)
+        wanted = expected(customers, caller, "legal_name", False, test)
+        assert got == wanted
+        if name == "two filters" and len(wanted) > limit:
+            assert first["total_is_lower_bound"] and first["total"] == limit + 1
+            assert not last["total_is_lower_bound"] and last["total"] == len(wanted)
+        else:
+            assert not first["total_is_lower_bound"] and first["total"] == len(wanted)
+
+
+def index_served(query, field):
+    """Equalities on a prefix of the window index of ``field`` and at most one range, next to them."""
+    index = [name for name, _ in store.window_index(field)]
+    ranged = [name for name, value in query.items() if isinstance(value, dict)]
+    equal = [name for name in query if name not in ranged]
+    return len(ranged) <= 1 and set(index[:len(equal)]) == set(equal) and (
+        not ranged or index[len(equal)] == ranged[0])
+
+
+@pytest.mark.parametrize("filters", [{}, {"tier": "vip"}, {"owner_id": "none"}], ids=["all", "tier", "no-owner"])
+@pytest.mark.parametrize("field", ["legal_name", "updated_at", "tier_rank", "next_followup_date"])
+def test_a_page_reads_a_bounded_number_of_customers(watched, field, filters, monkeypatch):
+    """About one window, however many customers the sites hold: with a sample of 200 of 2 000,
+    each cut stands for ten; a page of 25 reads a few dozen, not the site's 1 300 (nor, for the
+    admin, a page from each site)."""
+    db, finds, customers = watched
+    monkeypatch.setenv("CUSTOMERS_LIST_SAMPLE", "200")
+    lists._samples.clear()
+    lists.sample_of(db)
+    for caller in (SALES_A, ADMIN):
+        cursor = None
+        for _ in range(3):
+            finds.filters.clear()
+            page = lists.read(db, caller, dict(filters), field, True, LIMIT, cursor)
+            cursor = page["next_cursor"]
+            assert finds.filters and all(index_served(query, field) for query in finds.filters), finds.filters
+            read = sum(db.customers.count_documents(query) for query in finds.filters)
+            assert read <= 4 * (LIMIT + 1), (read, len(finds.filters))
+
+
+def test_counts_follow_updates_moves_and_deletes(watched):
+    db, _, _ = watched
+
+    def listed(caller, **filters):
+        ids, first, _ = page_all(db, caller, filters, "legal_name", False, 500)
+        assert first["total"] == len(ids) and not first["total_is_lower_bound"]
+        return len(ids)
+
+    created = archive.create_customer(db, SALES_A, {"legal_name": "Counted Works", "tags": ["oem"]}, force=True)
+    oem_a, rail_a, rail_b = listed(SALES_A, tag="oem"), listed(SALES_A, tag="rail"), listed(BOTH, tag="rail")
+    changed = archive.update_customer(db, SALES_A, created["id"], {"tags": ["rail"], "version": created["version"]})
+    assert (listed(SALES_A, tag="oem"), listed(SALES_A, tag="rail")) == (oem_a - 1, rail_a + 1)
+    move = {"site_id": "site-b", "owner_id": None, "version": changed["version"]}
+    archive.update_customer(db, BOTH, created["id"], move)
+    assert (listed(SALES_A, tag="rail"), listed(BOTH, tag="rail")) == (rail_a, rail_b + 1)
+    archive.delete_customer(db, BOTH, created["id"])
+    assert listed(BOTH, tag="rail") == rail_b
+    counts = {place: n for place, n in _all_counts(db).items() if n}
+    store.recount(db)
+    assert {place: n for place, n in _all_counts(db).items() if n} == counts
+
+
+def _all_counts(db):
+    return {(found["site_id"], found["key"]): found["n"] for found in db.list_counts.find()}
