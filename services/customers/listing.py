@@ -19,7 +19,7 @@ _OLDEST = datetime.datetime(1900, 1, 1, tzinfo=datetime.timezone.utc)
 # Each sort field and the lowest value it holds (the bound of a window open at its low end).
 SORTS = {"legal_name": "", "created_at": _OLDEST, "updated_at": _OLDEST, "tier_rank": -math.inf,
          "annual_revenue": -math.inf, "completeness": -math.inf, "next_followup_date": "",
-         "last_order_date": "", "last_verified_at": _OLDEST}
+         "last_order_date": ""}
 # The fields ``filter_keys`` is made of, and those that decide which counts a customer is in.
 KEY_SOURCES = ("tier", "lifecycle_stage", "churn_risk", "status", "industry", "owner_id", "parent_id", "tags",
                "region_keys")

@@ -16,6 +16,11 @@ from services.common.events import pending_insert, pending_update, record_events
 PARTS = ("contacts", "orders", "payments", "service_records", "interactions", "opportunities", "followups")
 OUTBOX_COLLECTIONS = ("customers",) + PARTS + ("views", "imports", "settings")
 HIDDEN = {"_outbox": 0, "_pending": 0, "_outbox_claim": 0}
+# Fields the list once filtered and sorted by through an index ``(field, _id)`` each; the window
+# indexes (``window_index``) serve them now, and every index costs each write.
+LIST_FIELDS_BEFORE_WINDOWS = ("tier.level", "tags", "industry", "region_keys", "lifecycle_stage", "churn_risk.level",
+                              "legal_name", "updated_at", "next_followup_date", "tier_rank", "annual_revenue",
+                              "completeness", "last_order_date")
 
 
 def ensure_indexes(db):
@@ -27,10 +32,10 @@ def ensure_indexes(db):
     customers.create_index("phone_keys")
     customers.create_index("email_keys")
     customers.create_index([("site_id", ASCENDING), ("external_code", ASCENDING)], sparse=True)
-    for field in ("tier.level", "tags", "industry", "region_keys", "owner_id", "lifecycle_stage",
-                  "churn_risk.level", "parent_id", "deleted_at", "legal_name", "updated_at", "next_followup_date",
-                  "last_verified_at", "tier_rank", "annual_revenue", "completeness", "last_order_date"):
+    for field in ("owner_id", "parent_id", "deleted_at", "last_verified_at"):
         customers.create_index([(field, ASCENDING), ("_id", ASCENDING)])
+    for field in LIST_FIELDS_BEFORE_WINDOWS:
+        drop_index(customers, [(field, ASCENDING), ("_id", ASCENDING)])
     customers.create_index("_pending", sparse=True)
     for field in listing.SORTS:
         customers.create_index(window_index(field))
@@ -126,6 +131,13 @@ def search_customers(db, query, sort_field, descending, limit, cursor):
 # the customer list: windows, sample and counts (``listing``)
 
 KEYED_TRIES = 20
+
+
+def drop_index(collection, keys):
+    """Drop the index on exactly ``keys`` if an earlier release made it."""
+    for name, index in collection.index_information().items():
+        if index.get("key") == keys:
+            collection.drop_index(name)
 
 
 def window_index(field):

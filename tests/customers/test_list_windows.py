@@ -176,3 +176,14 @@ def test_counts_follow_updates_moves_and_deletes(watched):
 
 def _all_counts(db):
     return {(found["site_id"], found["key"]): found["n"] for found in db.list_counts.find()}
+
+
+def test_an_archive_of_an_earlier_release_loses_its_single_field_list_indexes(db_factory):
+    db = db_factory("customers")
+    db.customers.create_index([("tier.level", 1), ("_id", 1)])
+    db.customers.create_index([("legal_name", 1), ("_id", 1)])
+    archive.prepare_database(db)
+    keys = [index["key"] for index in db.customers.index_information().values()]
+    assert [("tier.level", 1), ("_id", 1)] not in keys and [("legal_name", 1), ("_id", 1)] not in keys
+    assert all(store.window_index(field) in keys for field in listing.SORTS)
+    assert [("owner_id", 1), ("_id", 1)] in keys
