@@ -22,6 +22,7 @@ import random
 import signal
 import statistics
 import sys
+import threading
 import time
 import uuid
 
@@ -225,6 +226,38 @@ def report(api, users, table, repeat, db_pid):
             print("%-26s %-6s %9.0f %9.0f %17s %6d/%d" % (label, who, p50, p95, shown, failures, sent), flush=True)
 
 
+def reads_beside_lists(api, headers, db, reads=200):
+    """p50 / p95 of a customer read by id while another client pages the admin's list (three
+    sorts, four pages each) in a loop: a list must not stall the reads beside it."""
+    ids = [c["_id"] for c in db.customers.find({"owner_id": "owner-011"}, {"_id": 1}).limit(reads)]
+    stop = threading.Event()
+    pages = [0]
+
+    def lists():
+        while not stop.is_set():
+            for sort in ("-updated_at", "legal_name", "-tier_rank"):
+                cursor = None
+                for _ in range(4):
+                    params = {"sort": sort, "limit": 50, **({"cursor": cursor} if cursor else {})}
+                    page = requests.get(api + "/customers", headers=headers, params=params, timeout=60).json()
+                    pages[0] += 1
+                    cursor = page.get("next_cursor")
+
+    looping = threading.Thread(target=lists, daemon=True)
+    looping.start()
+    timings = []
+    for customer_id in ids:
+        started = time.perf_counter()
+        requests.get(api + "/customers/%s" % customer_id, headers=headers, timeout=60).raise_for_status()
+        timings.append(time.perf_counter() - started)
+    stop.set()
+    looping.join()
+    timings.sort()
+    print("read by id beside the list loop: p50 %.0f ms, p95 %.0f ms (%d reads, %d list pages meanwhile)" % (
+        statistics.median(timings) * 1000, timings[int(len(timings) * 0.95) - 1] * 1000, len(timings), pages[0]),
+        flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=1000000)
@@ -267,6 +300,7 @@ def main():
             wanted = args.only.split(",") if args.only else NARROW
             table = {label: params for label, params in table.items() if label in wanted}
         report(api, users, table, args.repeat, mongo["customers"].process.pid)
+        reads_beside_lists(api, admin, db)
         print("load average at the end: %s" % " ".join(open("/proc/loadavg").read().split()[:3]))
     finally:
         if stack is not None:

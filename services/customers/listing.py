@@ -148,8 +148,8 @@ _END = object()
 class Sample:
     """Customers read from ``sample_ranges(share)``: where to cut each site's list by each sort."""
 
-    def __init__(self, rows, share, taken_at):
-        self.share, self.taken_at = share, taken_at
+    def __init__(self, rows, share):
+        self.share = share
         self.rows, self._cuts = {}, {}
         for row in rows:
             self.rows.setdefault(row["site_id"], []).append(row)

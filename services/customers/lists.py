@@ -3,8 +3,6 @@
 A list read by a search text ``q``, or of deleted customers, is read as one query
 (``archive.search_query``): a text prefix, or the few deleted customers, bound its candidates.
 """
-import time
-
 from services.common import config, paging, sites
 from services.common.events import utcnow
 from services.common.schemas import load
@@ -83,13 +81,17 @@ def scope_sites(db, caller, site_id):
 
 
 def sample_of(db):
-    """The kept sample of ``db``'s customers, taken again when older than its time to live."""
-    kept = _samples.get(db.name)
-    if kept is None or time.monotonic() - kept.taken_at > config.get_float("CUSTOMERS_LIST_SAMPLE_SECONDS"):
-        live = store.live_customer_count(db)
-        wanted = config.get_int("CUSTOMERS_LIST_SAMPLE")
-        share = 1.0 if live <= wanted else wanted / live
-        kept = _samples[db.name] = listing.Sample(store.sample_customers(db, share), share, time.monotonic())
+    """The kept sample of ``db``'s customers (taken now if this process has none yet)."""
+    return _samples.get(db.name) or take_sample(db)
+
+
+def take_sample(db):
+    """Sample ``db``'s customers again (``listing.Sample``); the service's timer does it every
+    CUSTOMERS_LIST_SAMPLE_SECONDS, from its start, so a list request seldom waits for one."""
+    live = store.live_customer_count(db)
+    wanted = config.get_int("CUSTOMERS_LIST_SAMPLE")
+    share = 1.0 if live <= wanted else wanted / live
+    kept = _samples[db.name] = listing.Sample(store.sample_customers(db, share), share)
     return kept
 
 

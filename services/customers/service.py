@@ -196,6 +196,11 @@ class CustomersService(SiteDirectoryMixin, ServiceBase):
         """Announce due follow-ups and expiring contracts (each once); drop expired tier overrides."""
         followups.scan(self.db)
 
+    @timer(interval=config.get_float("CUSTOMERS_LIST_SAMPLE_SECONDS"), eager=True)
+    def sample_lists(self):
+        """Sample the customers again, to cut the customer list into windows."""
+        lists.take_sample(self.db)
+
     @timer(interval=config.get_float("CUSTOMERS_SCAN_INTERVAL"))
     def recount_lists(self):
         """Checked every scan interval; one replica recounts the list totals once per

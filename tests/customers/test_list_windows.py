@@ -99,7 +99,7 @@ FILTERS = {
 def test_every_sort_pages_to_exactly_the_sorted_list(watched, field, monkeypatch):
     db, _, customers = watched
     monkeypatch.setenv("CUSTOMERS_LIST_SAMPLE", "250")
-    lists._samples.clear()
+    lists.take_sample(db)
     for descending, caller in ((False, SALES_A), (True, ADMIN)):
         got, _, _ = page_all(db, caller, {}, field, descending)
         assert got == expected(customers, caller, field, descending), (field, descending, caller.user_id)
@@ -109,7 +109,7 @@ def test_every_sort_pages_to_exactly_the_sorted_list(watched, field, monkeypatch
 def test_every_filter_pages_to_exactly_the_filtered_list_with_an_honest_total(watched, name, monkeypatch):
     db, _, customers = watched
     monkeypatch.setenv("CUSTOMERS_LIST_SAMPLE", "250")
-    lists._samples.clear()
+    lists.take_sample(db)
     filters, test = FILTERS[name]
     for caller, limit in ((SALES_A, WHOLE_LIST_LIMIT), (BOTH, 40)):
         got, first, last = page_all(db, caller, filters, "legal_name", False, limit)
@@ -139,8 +139,7 @@ def test_a_page_reads_a_bounded_number_of_customers(watched, field, filters, mon
     admin, a page from each site)."""
     db, finds, customers = watched
     monkeypatch.setenv("CUSTOMERS_LIST_SAMPLE", "200")
-    lists._samples.clear()
-    lists.sample_of(db)
+    lists.take_sample(db)
     for caller in (SALES_A, ADMIN):
         cursor = None
         for _ in range(3):
