@@ -24,7 +24,7 @@ FAILED = {"id": "m1", "to": "a@b.test", "subject": "S", "kind": "tier_changed", 
 
 
 def page(item, **extra):
-    return dict({"items": [item], "next_cursor": "c2", "total": 7}, **extra)
+    return dict({"items": [item], "next_cursor": "c2", "total": 7, "total_is_lower_bound": False}, **extra)
 
 
 def test_inbox_routes(client, fake_rpc, auth):
