@@ -106,8 +106,8 @@ class PageSchema(Schema):
     next_cursor = fields.String(allow_none=True, metadata={"description": "null on the last page"})
     total = fields.Integer(metadata={"description": (
         "items matching the filters, counted when paging began; with total_is_lower_bound, the list holds "
-        "at least this many (a list whose size is not kept, e.g. with two filters, is not counted: it would "
-        "cost a read of every match)")})
+        "at least this many (a list whose size is not kept, e.g. customers with two filters or a search text, "
+        "is not counted: it would cost a read of every match)")})
     total_is_lower_bound = fields.Boolean(dump_default=False, metadata={"description": (
         "true when total is a lower bound (shown as \"N+\"); it becomes exact on the last page")})
 

@@ -130,6 +130,28 @@ def decode_cursor_with_bound(key, cursor):
 def page(collection, query, sort_field, descending=True, limit=None, cursor=None, projection=None,
          time_limit=None):
     """One page of ``collection`` matching ``query``; returns (documents, next_cursor, total).
+    ``total`` is counted (``_page``)."""
+    documents, next_cursor, total, _ = _page(collection, query, sort_field, descending, limit, cursor, projection,
+                                             time_limit, counted=True)
+    return documents, next_cursor, total
+
+
+def uncounted_page(collection, query, sort_field, descending=True, limit=None, cursor=None, projection=None,
+                   time_limit=None):
+    """``page`` without its count, which on the embedded server costs as much as reading every
+    match again: returns (documents, next_cursor, total, total_is_lower_bound), ``total`` what
+    paging has met so far (``met_so_far``)."""
+    return _page(collection, query, sort_field, descending, limit, cursor, projection, time_limit, counted=False)
+
+
+def met_so_far(seen, found, limit):
+    """(total, is it a lower bound) of a list nothing counts: the ``seen`` rows of the pages before
+    and the ``found`` ones read for this page (``limit`` and one more when more follow)."""
+    return seen + min(found, limit + 1), found > limit
+
+
+def _page(collection, query, sort_field, descending, limit, cursor, projection, time_limit, counted):
+    """One page, as ``page`` and ``uncounted_page`` answer it.
 
     ``total`` is counted on the first page and carried in the cursor to the next ones (counting
     is a scan on the embedded server), so it tells the size of the list as it was when the
@@ -148,12 +170,13 @@ def page(collection, query, sort_field, descending=True, limit=None, cursor=None
     def fetch(find, count):
         return list(budget.bound(collection.find(find, projection).sort(order).limit(count)))
 
+    bound = False
     try:
         if not cursor:
-            total = collection.count_documents(query, **budget.options())
+            total = collection.count_documents(query, **budget.options()) if counted else 0
             documents = fetch(query, limit + 1)
         else:
-            value, ident, total = decode_cursor(key, cursor)
+            value, ident, total, bound = decode_cursor_with_bound(key, cursor)
             op = "$lt" if descending else "$gt"
             documents = []
             if sort_field != "_id":
@@ -165,12 +188,15 @@ def page(collection, query, sort_field, descending=True, limit=None, cursor=None
                 documents += fetch(with_clauses(query, {sort_field: None}), limit + 1 - len(documents))
     except ExecutionTimeout:
         raise too_broad()
+    seen = total
+    if not counted:
+        total, bound = met_so_far(seen, len(documents), limit)
     next_cursor = None
     if len(documents) > limit:
         documents = documents[:limit]
         last = documents[-1]
-        next_cursor = encode_cursor(key, last.get(sort_field), last["_id"], total)
-    return documents, next_cursor, total
+        next_cursor = encode_cursor(key, last.get(sort_field), last["_id"], seen + limit if bound else total, bound)
+    return documents, next_cursor, total, bound
 
 
 def too_broad():

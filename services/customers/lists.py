@@ -2,6 +2,8 @@
 
 A list read by a search text ``q``, or of deleted customers, is read as one query
 (``archive.search_query``): a text prefix, or the few deleted customers, bound its candidates.
+A search is not counted (a count would read every match again): its total is a lower bound
+until its last page.
 """
 from services.common import config, paging, sites
 from services.common.events import utcnow
@@ -19,10 +21,15 @@ def list_customers(db, caller, filters, limit, cursor):
     sort = filters.get("sort") or DEFAULT_SORT
     field, descending = sort.lstrip("-"), sort.startswith("-")
     if filters.get("q") or filters.get("deleted"):
-        documents, next_cursor, total = store.search_customers(
-            db, archive.search_query(caller, filters), field, descending, limit, cursor)
+        query = archive.search_query(caller, filters)
+        if filters.get("q"):
+            documents, next_cursor, total, bound = store.search_customers_uncounted(
+                db, query, field, descending, limit, cursor)
+        else:
+            documents, next_cursor, total = store.search_customers(db, query, field, descending, limit, cursor)
+            bound = False
         return {"items": [archive.out(c) for c in documents], "next_cursor": next_cursor, "total": total,
-                "total_is_lower_bound": False}
+                "total_is_lower_bound": bound}
     page = read(db, caller, filters, field, descending, limit, cursor)
     page["items"] = [archive.out(c) for c in page["items"]]
     return page
@@ -61,7 +68,7 @@ def read(db, caller, filters, field, descending, limit, cursor):
     elif cursor and not bound:
         total = carried
     else:
-        total, bound = seen + len(rows), more
+        total, bound = paging.met_so_far(seen, len(rows), limit)
     next_cursor = None
     if more:
         rows = rows[:limit]

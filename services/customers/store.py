@@ -128,6 +128,12 @@ def search_customers(db, query, sort_field, descending, limit, cursor):
                        time_limit=config.get_float("SEARCH_TIME_LIMIT"))
 
 
+def search_customers_uncounted(db, query, sort_field, descending, limit, cursor):
+    """``search_customers`` without the count (``paging.uncounted_page``)."""
+    return paging.uncounted_page(db.customers, query, sort_field, descending, limit, cursor, HIDDEN,
+                                 time_limit=config.get_float("SEARCH_TIME_LIMIT"))
+
+
 # the customer list: windows, sample and counts (``listing``)
 
 KEYED_TRIES = 20

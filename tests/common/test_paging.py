@@ -23,6 +23,21 @@ def test_pages_cover_every_document_once_and_carry_the_first_total(db_factory):
     assert paging.page(db.items, {}, "rank", True, 5, None)[2] == 24
 
 
+def test_an_uncounted_list_says_at_least_what_it_met_until_its_last_page_makes_it_exact(db_factory):
+    db = db_factory("paging")
+    db.items.insert_many([{"_id": "i%02d" % n, "rank": n % 4} for n in range(12)])
+    seen, cursor, answers = [], None, []
+    while True:
+        documents, cursor, total, bound = paging.uncounted_page(db.items, {}, "rank", True, 5, cursor)
+        seen += [d["_id"] for d in documents]
+        answers.append((total, bound))
+        if cursor is None:
+            break
+    assert sorted(seen) == ["i%02d" % n for n in range(12)]
+    assert answers == [(6, True), (11, True), (12, False)]
+    assert paging.uncounted_page(db.items, {"rank": 1}, "rank", True, 5, None)[2:] == (3, False)
+
+
 def test_a_bad_cursor_or_limit_names_the_field(db_factory):
     db = db_factory("paging")
     with pytest.raises(BadRequest) as bad_cursor:
