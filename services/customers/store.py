@@ -4,8 +4,10 @@ customers, and one collection per part of a customer (contacts, orders, payments
 service_records, interactions, opportunities, followups), views, settings, tier_history.
 Customers and parts are soft-deleted (``deleted_at``), so a delete and its events are one write.
 """
+import logging
+
 from pymongo import ASCENDING, DESCENDING, UpdateOne
-from pymongo.errors import DuplicateKeyError, ExecutionTimeout
+from pymongo.errors import DuplicateKeyError, ExecutionTimeout, PyMongoError
 
 from services.common import config, paging, windows
 from services.common.mongo import claim, update_and_fetch
@@ -15,6 +17,7 @@ from services.common.events import pending_insert, pending_update, record_events
 
 PARTS = ("contacts", "orders", "payments", "service_records", "interactions", "opportunities", "followups")
 OUTBOX_COLLECTIONS = ("customers",) + PARTS + ("views", "imports", "settings")
+log = logging.getLogger(__name__)
 HIDDEN = {"_outbox": 0, "_pending": 0, "_outbox_claim": 0}
 # Fields the list once filtered and sorted by through an index ``(field, _id)`` each; the window
 # indexes (``window_index``) serve them now, and every index costs each write.
@@ -169,14 +172,25 @@ def _keyed_update(db, match, update):
             return False
         after = listing.updated(before, update)
         after["filter_keys"] = listing.filter_keys(after)
-        keyed = dict(update, **{"$set": dict(update.get("$set") or {}, filter_keys=after["filter_keys"])})
-        guarded = dict(match, **{field: before.get(field) for field in listing.COUNTED_BY})
+        keyed = {operator: changes for operator, changes in update.items() if operator != "$unset"}
+        keyed["$set"] = dict(update.get("$set") or {}, filter_keys=after["filter_keys"])
+        unset = {field: "" for field in update.get("$unset") or {} if field != "filter_keys"}
+        if unset:
+            keyed["$unset"] = unset
+        guarded = dict(match, **{field: _also(match.get(field), before.get(field)) for field in listing.COUNTED_BY})
         if db.customers.update_one(guarded, keyed).matched_count:
             _count(db, listing.count_changes(before, after))
             return True
         if db.customers.find_one(match, {"_id": 1}) is None:
             return False
     raise RuntimeError("customer %s changed under %d writes in a row" % (match["_id"], KEYED_TRIES))
+
+
+def _also(condition, value):
+    """``condition`` on a field (a value, an operator document or None) and equal to ``value``."""
+    if isinstance(condition, dict):
+        return dict(condition, **{"$eq": value}) if "$eq" not in condition else condition
+    return value
 
 
 def _keyed_update_and_fetch(db, match, update):
@@ -187,12 +201,21 @@ def _keyed_update_and_fetch(db, match, update):
 
 
 def _count(db, changes):
-    """Apply ``{(site_id, key): delta}`` to the list counts."""
-    if changes:
+    """Apply ``{(site_id, key): delta}`` to the list counts. The customer's own write is done by
+    then: if this one fails, the counts are off until a recount, which it asks for."""
+    if not changes:
+        return
+    try:
         db.list_counts.bulk_write([UpdateOne({"_id": "%s\x1f%s" % (site_id, key)},
                                              {"$inc": {"n": delta}, "$set": {"site_id": site_id, "key": key}},
                                              upsert=True)
                                    for (site_id, key), delta in changes.items()], ordered=False)
+    except PyMongoError as exc:
+        log.warning("list counts not kept (%s): a recount is asked for", type(exc).__name__)
+        try:
+            request_run(db, "recount")
+        except PyMongoError:
+            log.warning("no recount could be asked for: the daily one mends the counts")
 
 
 def list_counts(db, site_ids, key):

@@ -7,6 +7,7 @@ import random
 
 import pytest
 from pymongo import MongoClient, monitoring
+from pymongo import errors as pymongo_errors
 
 from services.common.auth import Caller
 from services.common.windows import sort_key
@@ -186,3 +187,36 @@ def test_an_archive_of_an_earlier_release_loses_its_single_field_list_indexes(db
     assert [("tier.level", 1), ("_id", 1)] not in keys and [("legal_name", 1), ("_id", 1)] not in keys
     assert all(store.window_index(field) in keys for field in listing.SORTS)
     assert [("owner_id", 1), ("_id", 1)] in keys
+
+
+def test_a_write_keeps_its_conditions_and_an_old_image_without_keys_is_restored_with_them(db_factory):
+    """A merge revert puts back an image saved before customers had keys (it unsets the fields
+    the image lacks); a condition on the deletion (``$ne``) still decides whether a write applies."""
+    db = db_factory("customers")
+    archive.prepare_database(db)
+    created = archive.create_customer(db, SALES_A, {"legal_name": "Restored Works", "tags": ["oem"]}, force=True)
+    image = {key: value for key, value in store.find_customer(db, created["id"]).items()
+             if key not in ("filter_keys", "_id", "version", "updated_at")}
+    restored = store.change_customer(db, {"_id": created["id"]}, dict(image, tags=["rail"]), unset=["filter_keys"])
+    assert "tag:rail" in restored["filter_keys"] and "tag:oem" not in restored["filter_keys"]
+    assert store.list_counts(db, ["site-a"], "tag:rail") == {"site-a": 1}
+    assert store.change_customer(db, {"_id": created["id"], "deleted_at": {"$ne": None}}, {"tags": []}) is None
+    assert store.find_customer(db, created["id"])["tags"] == ["rail"]
+
+
+def test_counts_that_cannot_be_written_ask_for_a_recount_and_the_customer_stays_written(db_factory, monkeypatch):
+    db = db_factory("customers")
+    archive.prepare_database(db)
+    store.claim_run(db, "recount", 86400, NOW)
+
+    def refused(*args, **kwargs):
+        raise pymongo_errors.AutoReconnect("the counts' server went away")
+
+    monkeypatch.setattr(type(db.list_counts), "bulk_write", refused)
+    created = archive.create_customer(db, SALES_A, {"legal_name": "Uncounted Works"}, force=True)
+    monkeypatch.undo()
+    assert store.find_customer(db, created["id"])["legal_name"] == "Uncounted Works"
+    assert store.list_counts(db, ["site-a"], listing.ALL) == {}
+    assert store.claim_run(db, "recount", 86400, NOW)
+    store.recount(db)
+    assert store.list_counts(db, ["site-a"], listing.ALL) == {"site-a": 1}
