@@ -18,6 +18,8 @@ import math
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING
 
+from services.common import paging
+
 # MongoDB's comparison order of the value types a sort field holds (null first).
 _TYPE_RANK = ((type(None), 0), (bool, 8), (int, 1), (float, 1), (str, 2), (ObjectId, 7), (datetime.datetime, 9))
 
@@ -34,6 +36,20 @@ def sort_key(value, ident):
     if isinstance(value, datetime.datetime) and value.tzinfo is not None:
         value = value.replace(tzinfo=None) - value.utcoffset()
     return type_rank(value), value if value is not None else 0, type_rank(ident), ident
+
+
+class _Whole:
+    """The id of a cut that stands for every row of its value (``WHOLE``)."""
+    __slots__ = ()
+
+    def __repr__(self):
+        return "WHOLE"
+
+
+# As the id of a (value, id) position: past every row of that value in list order. A window that
+# ends there holds all of that value's rows; one that starts there holds none of them. Cuts made
+# from time alone (``time_cuts``) use it, so they need no id of the collection's id type.
+WHOLE = _Whole()
 
 
 class Order:
@@ -53,7 +69,11 @@ class Order:
 
     def pair_key(self, pair):
         """A key by which pairs sort in this list's order (ascending)."""
-        key = sort_key(*pair)
+        if pair[1] is WHOLE:
+            value = pair[0]
+            key = sort_key(value, "")[:2] + ((-1, 0) if self.descending else (99, 0))
+        else:
+            key = sort_key(*pair)
         return _Reversed(key) if self.descending else key
 
     def between(self, start, end):
@@ -61,13 +81,20 @@ class Order:
         (``(value, _id)`` pairs; None is the start or the end of the list). Each is equalities and
         one range, on the sort field or on ``_id`` within one value."""
         field = self.field
+        if end is not None and end[1] is WHOLE and end[0] is None and self.descending:
+            end = None  # the nulls end a list going down: all of them is the rest of the list
         if start is not None and end is not None and _same(start[0], end[0]):
+            if start[1] is WHOLE:
+                return []
+            if end[1] is WHOLE:
+                return [{field: start[0], "_id": {self.after: start[1]}}]
             return [{field: start[0], "_id": {self.after: start[1], self.until: end[1]}}]
-        clauses = [{field: start[0], "_id": {self.after: start[1]}}] if start is not None else []
+        clauses = [{field: start[0], "_id": {self.after: start[1]}}] if start is not None and start[1] is not WHOLE \
+            else []
         nulls, values = self._middle(start, end)
         middle = [values, nulls] if self.descending else [nulls, values]
         clauses += [clause for clause in middle if clause is not None]
-        if end is not None:
+        if end is not None and end[1] is not WHOLE:
             clauses.append({field: end[0], "_id": {self.until: end[1]}})
         return clauses
 
@@ -82,10 +109,19 @@ class Order:
         else:
             has_values, has_nulls = not end_null, open_start and not end_null
             low, high = (None if open_start or start_null else start[0]), (None if open_end else end[0])
+        # An end standing for every row of its value takes them in the range.
+        whole_end = not open_end and end[1] is WHOLE and not end_null
+        if self.descending and whole_end:
+            has_nulls = False
         values = None
         if has_values:
-            bounds = {"$gt": low} if low is not None else {"$gte": self.floor}
-            if high is not None:
+            if low is None:
+                bounds = {"$gte": self.floor}
+            else:
+                bounds = {"$gte" if whole_end and self.descending else "$gt": low}
+            if high is not None and whole_end and not self.descending:
+                bounds.update(_through(high))
+            elif high is not None:
                 bounds["$lt"] = high
             values = {self.field: bounds}
         return ({self.field: None} if has_nulls else None), values
@@ -104,18 +140,32 @@ class _Reversed:
         return self.key == other.key
 
 
+def _through(value):
+    """The upper bound of a range that takes every row of ``value``. The embedded server drops the
+    rows equal to an inclusive upper bound on a field that is not its index's last (its keys carry
+    the next fields after it), so it is the exclusive bound of the next value where there is one."""
+    if isinstance(value, datetime.datetime):
+        return {"$lt": value + datetime.timedelta(milliseconds=1)}  # the database keeps milliseconds
+    if isinstance(value, str):
+        return {"$lt": value + "\x00"}
+    return {"$lte": value}
+
+
 def _same(first, second):
     return type_rank(first) == type_rank(second) and first == second
 
 
-def read_scope(collection, equalities, order, start, need, cuts, stride, projection=None, keep=None, bound=None):
+def read_scope(collection, equalities, order, start, need, cuts, stride, projection=None, keep=None, bound=None,
+               fixed=False, closed=False):
     """Up to ``need`` rows of one scope (``equalities``) after ``start``, in list order.
 
     The first window spans ``stride`` of the ``cuts`` after ``start`` (so a cut is taken for
     ``need / stride`` rows); the next one as many as the rest of the page needs, or twice as many
     when a window held less than half of what its cuts stand for (the cuts are older than the rows).
     ``keep`` (a predicate) drops rows the query cannot express; then windows are read whole.
-    ``bound`` wraps each cursor (a time budget). Returns (rows, queries made).
+    ``bound`` wraps each cursor (a time budget). With ``fixed`` every window spans one cut (cuts
+    already spaced as the windows should grow: ``time_cuts``); with ``closed`` the scope ends at its
+    last cut (a bound of the list) instead of reaching the end of the list. Returns (rows, queries made).
     """
     start_key = order.pair_key(start) if start is not None else None
     ahead = [cut for cut in cuts if start_key is None or start_key < order.pair_key(cut)]
@@ -124,6 +174,8 @@ def read_scope(collection, equalities, order, start, need, cuts, stride, project
     position = start
     while len(rows) < need:
         end = ahead[taken + span - 1] if taken + span - 1 < len(ahead) else None
+        if end is None and closed:
+            break
         before = len(rows)
         for clause in order.between(position, end):
             query = dict(equalities, **clause)
@@ -140,22 +192,25 @@ def read_scope(collection, equalities, order, start, need, cuts, stride, project
             break
         short = len(rows) - before < span * per_cut / 2
         position, taken = end, taken + span
-        span = span * 2 if short else max(1, math.ceil((need - len(rows)) / per_cut))
+        if not fixed:
+            span = span * 2 if short else max(1, math.ceil((need - len(rows)) / per_cut))
     return rows[:need], queries
 
 
-def read_page(collection, scopes, order, start, need, projection=None, keep=None, bound=None):
+def read_page(collection, scopes, order, start, need, projection=None, keep=None, bound=None, fixed=False,
+              closed=False):
     """Up to ``need`` rows after ``start`` over several scopes, merged in list order.
 
     ``scopes`` are ``(equalities, cuts, stride)``, one per scope, ``stride`` sized for ``need``
     rows. Each scope is first asked for its share of the page (its share of the cuts, and a
     quarter more); a scope is read further only while its last row sorts before the page's last
     (or the page is short), so a list over many sites reads about one page, not one per site.
-    Returns (rows, queries made).
+    ``fixed`` and ``closed`` as ``read_scope`` takes them. Returns (rows, queries made).
     """
     if len(scopes) == 1:
         equalities, cuts, stride = scopes[0]
-        return read_scope(collection, equalities, order, start, need, cuts, stride, projection, keep, bound)
+        return read_scope(collection, equalities, order, start, need, cuts, stride, projection, keep, bound,
+                          fixed, closed)
     weights = [len(cuts) + 1 for _, cuts, _ in scopes]
     shares = [weight / sum(weights) for weight in weights]
     asked = [max(1, math.ceil(need * share * 1.25)) for share in shares]
@@ -165,7 +220,8 @@ def read_page(collection, scopes, order, start, need, projection=None, keep=None
             if done[number] or not asked[number]:
                 continue
             found, made = read_scope(collection, equalities, order, positions[number], asked[number], cuts,
-                                     math.ceil(stride * asked[number] / need), projection, keep, bound)
+                                     math.ceil(stride * asked[number] / need), projection, keep, bound,
+                                     fixed, closed)
             queries += made
             rows[number] += found
             done[number] = len(found) < asked[number]
@@ -178,3 +234,108 @@ def read_page(collection, scopes, order, start, need, projection=None, keep=None
                  for number, part in enumerate(rows)]
         if not any(asked):
             return merged, queries
+
+
+# Lists sorted by a time: windows cut back (or on) in time from where the page starts.
+
+QUANTUM = datetime.timedelta(milliseconds=250)  # the first window's span
+DOUBLINGS = 34  # 0.25 s · 2^34 is 136 years: past the last cut, the rest of the list is one window
+TIME_FLOOR = datetime.datetime(1, 1, 1, tzinfo=datetime.timezone.utc)
+_MS = datetime.timedelta(milliseconds=1)
+
+
+def _ms(instant):
+    """``instant`` as the database keeps it (whole milliseconds)."""
+    return instant.replace(microsecond=instant.microsecond // 1000 * 1000)
+
+
+def _instant(value, text):
+    """The time of a sort value: a datetime, or (``text``) an ISO date; None when it has none."""
+    if text:
+        try:
+            return datetime.datetime.fromisoformat(value[:10]).replace(tzinfo=datetime.timezone.utc)
+        except (TypeError, ValueError):
+            return None
+    if isinstance(value, datetime.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=datetime.timezone.utc)
+    return None
+
+
+def time_cuts(order, start, now, text=False, since=None, until=None):
+    """(start, cuts, closed) of a page of a time-sorted list, for ``read_page(..., fixed=True)``.
+
+    The cuts are ``(value, WHOLE)`` positions, so each window holds every row of the instants it
+    spans, at 0.25 s · 2^k (k = 0..34) from where the page starts (its ``start`` position, else
+    ``now``), back in time going down and on going up: a burst of rows just before the start gets a
+    small first window, and an old sparse list takes ~35 small queries at worst. A list going up from
+    its beginning has no start to cut from: its cuts run from 136 years before ``now`` to ``now`` and
+    on from there. ``since`` and ``until`` (inclusive) bound the list: the page starts at most at
+    the first, and the last cut is the other, with ``closed`` true. ``text``: the values are ISO dates.
+    """
+    descending = order.descending
+    first, last = (until, since) if descending else (since, until)
+    step = -1 if descending else 1
+    if text:
+        first = last = None  # no list of dates has a bound
+    if start is None and first is not None:
+        start = (_ms(first) - step * _MS, WHOLE)
+    elif start is None and last is not None and not descending:
+        start = (None, WHOLE)  # a bounded list holds no nulls, which come first going up
+    steps = [QUANTUM * 2 ** k for k in range(DOUBLINGS + 1)]
+    if start is not None and start[0] is not None:
+        origin = _instant(start[0], text)  # None: a value of no time, read to the end in one window
+        instants = [] if origin is None else [origin + step * span for span in steps]
+    elif start is not None and descending:
+        instants = []  # only nulls are left
+    elif descending:
+        instants = [now] + [now - span for span in steps]
+    else:
+        instants = [now - span for span in reversed(steps)] + [now] + [now + span for span in steps]
+    cuts = []
+    for instant in instants:
+        value = instant.date().isoformat() if text else _ms(instant)
+        if last is not None and not (value > _ms(last) if descending else value < _ms(last)):
+            break
+        if not cuts or cuts[-1][0] != value:
+            cuts.append((value, WHOLE))
+    if last is None and first is not None and descending:
+        last = TIME_FLOOR  # nor the nulls that end it going down
+    if last is not None:
+        cuts.append((_ms(last), WHOLE))
+    return start, cuts, last is not None
+
+
+def time_page(collection, scopes, field, descending, limit, cursor, *, text=False, since=None, until=None,
+              projection=None, keep=None, now=None):
+    """One page of a list sorted by a time ``field`` (then ``_id``), newest first when
+    ``descending``: (documents, next_cursor, total, total_is_lower_bound), as
+    ``paging.uncounted_page`` answers.
+
+    ``scopes`` are the equalities of each part of the list (one per site, say), each read as
+    equalities plus one range on ``field`` (``time_cuts``: the index ``(equalities..., field, _id)``
+    serves it) and merged in list order; ``keep`` drops rows the equalities cannot express (windows
+    are then read whole). ``since``/``until`` (inclusive datetimes) bound ``field``; ``text``: the
+    values are ISO dates. Nothing counts the list (a count reads every match): ``total`` is what
+    paging has met (``paging.met_so_far``), a lower bound until the last page, exact on it or when
+    the first page holds the whole list. The cursor carries that count of the rows before.
+    """
+    limit = paging.check_limit(limit)
+    key = "%s:windows" % paging.list_key(collection, field, descending)
+    order = Order(field, descending, "" if text else TIME_FLOOR)
+    start, seen = None, 0
+    if cursor:
+        value, ident, seen, _ = paging.decode_cursor_with_bound(key, cursor)
+        start = (value, ident)
+    start, cuts, closed = time_cuts(order, start, now or datetime.datetime.now(datetime.timezone.utc), text, since,
+                                     until)
+    rows = []
+    if scopes:
+        rows, _ = read_page(collection, [(equalities, cuts, 1) for equalities in scopes], order, start, limit + 1,
+                            projection, keep, fixed=True, closed=closed)
+    total, bound = paging.met_so_far(seen, len(rows), limit)
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        next_cursor = paging.encode_cursor(key, last.get(field), last["_id"], seen + limit, True)
+    return rows, next_cursor, total, bound
