@@ -1,8 +1,14 @@
 """How the customer list is read at any archive size (plain rules: no database).
 
 - Every customer carries ``filter_keys``: ``"*"`` and one ``"<filter>:<value>"`` per value a list
-  filter can ask for. One index per sort field, ``(site_id, deleted_at, filter_keys, <sort>, _id)``,
-  then serves the unfiltered list and any one filter of it as a bounded window (``windows``).
+  filter can ask for. The sorts most lists use (``KEYED_SORTS``) have an index
+  ``(site_id, deleted_at, filter_keys, <sort>, _id)``, which serves the unfiltered list and any one
+  filter of it as a bounded window (``windows``). Every other sort has a plain
+  ``(site_id, deleted_at, <sort>, _id)``: each key in a multikey index costs every write of a
+  customer an index entry per filter value, and those were most of an import's time. Its filtered
+  lists are read one of two ways, whichever reads fewer customers (``gathers``): the few customers
+  with the filter's key, gathered by the keyed index and sorted here; or windows of the whole list,
+  each row checked, sized by how many sampled rows match.
 - The list's windows are cut from a sample: the customers whose ids fall in a few evenly spread
   ranges (ids are random, so that is a fair sample of every field), each standing for ``1 / share``
   customers. A stale sample only makes windows less even; every answer stays complete.
@@ -29,6 +35,8 @@ COUNTED_BY = ("site_id", "deleted_at", "filter_keys")
 FILTER_PREFIXES = (("owner_id", "owner"), ("parent_id", "parent"), ("tag", "tag"), ("region", "region"),
                    ("industry", "industry"), ("tier", "tier"), ("lifecycle", "lifecycle"),
                    ("churn_risk", "churn"), ("status", "status"))
+# Sorts whose window index carries the filter keys: the default sort and the name.
+KEYED_SORTS = ("updated_at", "legal_name")
 SAMPLE_RANGES = 8
 MAX_ID_DIGITS = 5
 
@@ -59,6 +67,14 @@ def request_keys(filters, fold, no_owner):
             value = fold(value)
         keys.append("%s:%s" % (prefix, value))
     return keys or [ALL]
+
+
+def gathers(matching, site_size, need):
+    """Whether a page of ``need`` rows of a list whose filter ``matching`` of the ``site_size``
+    customers have is read by gathering all of them (about ``matching`` rows read) rather than by
+    windows of the site's whole list checked row by row (about ``need * site_size / matching``):
+    either way a page reads at most about ``sqrt(need * site_size)`` customers."""
+    return matching * matching <= need * max(site_size, 1)
 
 
 def updated(document, update):

@@ -52,15 +52,7 @@ def read(db, caller, filters, field, descending, limit, cursor):
         start = (value, ident)
     key, *others = listing.request_keys(filters, identifiers.fold, archive.NO_OWNER)
     site_ids = scope_sites(db, caller, filters.get("site_id"))
-    sample = sample_of(db)
-    scopes = [({"site_id": site_id, "deleted_at": None, "filter_keys": key},
-               sample.cuts(site_id, key, field, descending), sample.stride(limit + 1, site_id, key, others))
-              for site_id in site_ids]
-
-    def keep(document):
-        return all(other in document.get("filter_keys", ()) for other in others)
-
-    rows = store.window_customers(db, scopes, order, start, limit + 1, keep if others else None) if scopes else []
+    rows = _rows(db, site_ids, order, key, others, start, limit + 1)
     more = len(rows) > limit
     seen = carried if bound else 0
     if not cursor and not others:
@@ -76,6 +68,37 @@ def read(db, caller, filters, field, descending, limit, cursor):
         next_cursor = paging.encode_cursor(cursor_key, last.get(field), last["_id"],
                                            seen + limit if bound else total, bound)
     return {"items": rows, "next_cursor": next_cursor, "total": total, "total_is_lower_bound": bound}
+
+
+def _rows(db, site_ids, order, key, others, start, need):
+    """Up to ``need`` live customers of ``site_ids`` with ``key`` and ``others`` after ``start``, in
+    ``order``: windows of each site's list, or, on a sort whose index has no keys, the few
+    customers with ``key`` gathered where that reads less (``listing.gathers``)."""
+    sample = sample_of(db)
+    live = {"deleted_at": None}
+    if order.field in listing.KEYED_SORTS or key == listing.ALL:
+        if order.field in listing.KEYED_SORTS:
+            live["filter_keys"] = key
+        windowed = [(site_id, key, others) for site_id in site_ids]
+        gathered = []
+    else:
+        matching = store.list_counts(db, site_ids, key)
+        sizes = store.list_counts(db, site_ids, listing.ALL)
+        gathered = [site_id for site_id in site_ids if listing.gathers(matching.get(site_id, 0),
+                                                                        sizes.get(site_id, 0), need)]
+        windowed = [(site_id, listing.ALL, [key] + others) for site_id in site_ids if site_id not in gathered]
+    checked = windowed[0][2] if windowed else others
+
+    def keep(document):
+        return all(wanted in document.get("filter_keys", ()) for wanted in checked)
+
+    scopes = [(dict({"site_id": site_id}, **live), sample.cuts(site_id, cut_key, order.field, order.descending),
+               sample.stride(need, site_id, cut_key, wanted)) for site_id, cut_key, wanted in windowed]
+    rows = store.window_customers(db, scopes, order, start, need, keep if checked else None) if scopes else []
+    for site_id in gathered:
+        rows += store.gather_customers(db, {"site_id": site_id, "deleted_at": None, "filter_keys": key}, order,
+                                       start, need, keep if others else None)
+    return sorted(rows, key=order.key)[:need] if gathered else rows
 
 
 def scope_sites(db, caller, site_id):

@@ -42,6 +42,8 @@ def ensure_indexes(db):
     customers.create_index("_pending", sparse=True)
     for field in listing.SORTS:
         customers.create_index(window_index(field))
+        if field not in listing.KEYED_SORTS:
+            drop_index(customers, window_index(field, keyed=True))
     db.list_counts.create_index([("key", ASCENDING), ("site_id", ASCENDING)])
     for part in PARTS:
         db[part].create_index([("customer_id", ASCENDING), ("created_at", DESCENDING)])
@@ -149,10 +151,12 @@ def drop_index(collection, keys):
             collection.drop_index(name)
 
 
-def window_index(field):
-    """The index a window of the list sorted by ``field`` is read from."""
-    return [("site_id", ASCENDING), ("deleted_at", ASCENDING), ("filter_keys", ASCENDING), (field, ASCENDING),
-            ("_id", ASCENDING)]
+def window_index(field, keyed=None):
+    """The index a window of the list sorted by ``field`` is read from: with the filter keys for
+    ``listing.KEYED_SORTS`` (or as ``keyed`` says)."""
+    keyed = field in listing.KEYED_SORTS if keyed is None else keyed
+    return [("site_id", ASCENDING), ("deleted_at", ASCENDING)] + ([("filter_keys", ASCENDING)] if keyed else []) + [
+        (field, ASCENDING), ("_id", ASCENDING)]
 
 
 def _keyed_update(db, match, update):
@@ -280,6 +284,20 @@ def window_customers(db, scopes, order, start, need, keep=None):
     except ExecutionTimeout:
         raise paging.too_broad()
     return rows
+
+
+def gather_customers(db, equalities, order, start, need, keep=None):
+    """Up to ``need`` customers after ``start`` in ``order`` of all those ``equalities`` match (site,
+    deletion and one filter key: a prefix of a keyed window index), sorted here: for a filter few
+    customers of the site have (``listing.gathers``), on a sort whose index has no keys."""
+    budget = paging.Budget(config.get_float("SEARCH_TIME_LIMIT"))
+    after = order.pair_key(start) if start is not None else None
+    try:
+        rows = [row for row in budget.bound(db.customers.find(equalities, HIDDEN))
+                if (keep is None or keep(row)) and (after is None or after < order.key(row))]
+    except ExecutionTimeout:
+        raise paging.too_broad()
+    return sorted(rows, key=order.key)[:need]
 
 
 def iterate_customers(db, query, sort=("_id", ASCENDING), batch_size=500):
