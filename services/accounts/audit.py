@@ -1,7 +1,8 @@
 """The audit trail: entries from every service's ``*.audit`` events, and their filters."""
 import datetime
 
-from services.accounts import store
+from services.accounts import schemas, store
+from services.common.schemas import load
 
 AUDITED_SERVICES = ("accounts", "customers", "feedback", "notifications")
 
@@ -22,24 +23,13 @@ def entry_from_event(event):
     }
 
 
-def query(filters, caller):
-    """A Mongo query from validated filters, limited to the caller's sites.
+def list_entries(db, caller, filters, limit, cursor):
+    """A page of the trail (``store.list_audit``): validated filters, limited to the caller's sites.
 
     An entry without a site (a company-wide webhook, an export across several sites) is seen by
     ``sites:all`` holders only: it may describe any site's data."""
-    found = {key: filters[key] for key in ("actor", "entity_type", "entity_id", "action") if filters.get(key)}
-    if filters.get("site_id"):
-        found["site_id"] = filters["site_id"]
-    if filters.get("since") or filters.get("until"):
-        found["at"] = {}
-        if filters.get("since"):
-            found["at"]["$gte"] = filters["since"]
-        if filters.get("until"):
-            found["at"]["$lte"] = filters["until"]
-    if not caller.all_sites:
-        scope = {"site_id": {"$in": list(caller.sites)}}
-        found = {"$and": [found, scope]} if found else scope
-    return found
+    filters = load(schemas.AuditFilterSchema(), filters or {})
+    return store.list_audit(db, filters, None if caller.all_sites else set(caller.sites), limit, cursor)
 
 
 def anonymise_customer(db, event):

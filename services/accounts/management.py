@@ -1,6 +1,5 @@
 """Use cases of user, permission and site administration, and the first admin."""
 import logging
-import re
 import secrets
 import sys
 
@@ -41,20 +40,12 @@ def get_user(db, caller, user_id):
 def list_users(db, caller, filters, limit, cursor):
     caller.require("users:admin")
     filters = load(schemas.UserFilterSchema(), filters or {})
-    query = {}
-    if filters.get("site_id"):
-        query["sites"] = filters["site_id"]
-    if filters.get("role"):
-        query["roles"] = filters["role"]
-    query["status"] = filters.get("status") or {"$ne": "deleted"}
     if filters.get("q"):
-        prefix = users.key(filters["q"])
-        pattern = "^" + re.escape(prefix)
-        query["$or"] = [{"username_key": {"$regex": pattern}}, {"email_key": {"$regex": pattern}}]
-    if not caller.all_sites:
-        query = {"$and": [query, {"sites": {"$in": list(caller.sites)}}]}
-    documents, next_cursor, total = store.list_users(db, query, limit, cursor)
-    return {"items": [user_out(u) for u in documents], "next_cursor": next_cursor, "total": total}
+        filters["q"] = users.key(filters["q"])
+    documents, next_cursor, total, bound = store.list_users(db, filters, None if caller.all_sites else caller.sites,
+                                                            limit, cursor)
+    return {"items": [user_out(u) for u in documents], "next_cursor": next_cursor, "total": total,
+            "total_is_lower_bound": bound}
 
 
 DIRECTORY_FIELDS = ("username", "display_name", "position", "sites")

@@ -79,7 +79,6 @@ from services.common.entrypoints import rpc
 from services.common.errors import CrmError
 from services.common.events import subscribe, utcnow
 from services.common.mongo import MongoDatabase
-from services.common.schemas import load
 
 log = logging.getLogger(__name__)
 LOGIN_RECORD = schemas.LoginRecordSchema()
@@ -172,8 +171,9 @@ class AccountsService(ServiceBase):
     @rpc
     def list_logins(self, user_id, limit=None, cursor=None):
         management.get_user(self.db, self.context.caller, user_id)
-        documents, next_cursor, total = store.list_logins(self.db, user_id, limit, cursor)
-        return {"items": LOGIN_RECORD.dump(documents, many=True), "next_cursor": next_cursor, "total": total}
+        documents, next_cursor, total, bound = store.list_logins(self.db, user_id, limit, cursor)
+        return {"items": LOGIN_RECORD.dump(documents, many=True), "next_cursor": next_cursor, "total": total,
+                "total_is_lower_bound": bound}
 
     @rpc
     def get_permissions(self, user_id):
@@ -216,9 +216,9 @@ class AccountsService(ServiceBase):
     def list_audit(self, filters=None, limit=None, cursor=None):
         caller = self.context.caller
         caller.require("audit:read")
-        query = audit.query(load(schemas.AuditFilterSchema(), filters or {}), caller)
-        documents, next_cursor, total = store.list_audit(self.db, query, limit, cursor)
-        return {"items": AUDIT_ENTRY.dump(documents, many=True), "next_cursor": next_cursor, "total": total}
+        documents, next_cursor, total, bound = audit.list_entries(self.db, caller, filters, limit, cursor)
+        return {"items": AUDIT_ENTRY.dump(documents, many=True), "next_cursor": next_cursor, "total": total,
+                "total_is_lower_bound": bound}
 
     @rpc
     def revocations_since(self, since=None):

@@ -9,7 +9,7 @@ from datetime import timedelta
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
-from services.common import paging
+from services.common import windows
 from services.common.mongo import replace_ttl_index, sweep, update_and_fetch
 from services.common.errors import Conflict
 from services.common.events import pending_insert, pending_update, record_events, utcnow
@@ -24,7 +24,8 @@ EXPIRING = {"refresh_tokens": timedelta(0), "reset_tokens": RESET_TOKEN_KEEP,
 def ensure_indexes(db):
     db.users.create_index("username_key", unique=True)
     db.users.create_index("email_key", unique=True, sparse=True)
-    db.users.create_index([("sites", ASCENDING), ("created_at", DESCENDING)])
+    db.users.create_index([("sites", ASCENDING), ("created_at", ASCENDING), ("_id", ASCENDING)])
+    db.users.create_index([("created_at", ASCENDING), ("_id", ASCENDING)])
     db.users.create_index("roles")
     db.users.create_index("status")
     db.users.create_index("_pending", sparse=True)
@@ -36,15 +37,33 @@ def ensure_indexes(db):
     db.reset_tokens.create_index("user_id")
     db.session_revocations.create_index("at")
     db.session_revocations.create_index("_pending", sparse=True)
-    db.logins.create_index([("user_id", ASCENDING), ("at", DESCENDING)])
+    db.logins.create_index([("user_id", ASCENDING), ("at", ASCENDING), ("_id", ASCENDING)])
     db.throttle.create_index("account", sparse=True)
     for name in EXPIRING:
         replace_ttl_index(db[name], "expires_at")
-    db.audit.create_index([("at", DESCENDING)])
-    db.audit.create_index([("actor", ASCENDING), ("at", DESCENDING)])
-    db.audit.create_index([("entity_type", ASCENDING), ("entity_id", ASCENDING), ("at", DESCENDING)])
-    db.audit.create_index([("site_id", ASCENDING), ("at", DESCENDING)])
+    for shape in AUDIT_SHAPES:
+        db.audit.create_index([(field, ASCENDING) for field in shape] + [("at", ASCENDING), ("_id", ASCENDING)])
+    for keys in INDEXES_BEFORE_WINDOWS:
+        drop_index(db[keys[0]], keys[1:])
     db.erased_records.create_index("records")
+
+
+# Indexes of the lists before they were read in windows: (collection, keys...).
+INDEXES_BEFORE_WINDOWS = (
+    ("users", ("sites", ASCENDING), ("created_at", DESCENDING)),
+    ("logins", ("user_id", ASCENDING), ("at", DESCENDING)),
+    ("audit", ("at", DESCENDING)),
+    ("audit", ("actor", ASCENDING), ("at", DESCENDING)),
+    ("audit", ("entity_type", ASCENDING), ("entity_id", ASCENDING), ("at", DESCENDING)),
+    ("audit", ("site_id", ASCENDING), ("at", DESCENDING)),
+)
+
+
+def drop_index(collection, keys):
+    """Drop the index on exactly ``keys`` if an earlier release made it."""
+    for name, index in collection.index_information().items():
+        if index.get("key") == list(keys):
+            collection.drop_index(name)
 
 
 def queue_events(db, *events):
@@ -82,8 +101,25 @@ def iterate_users(db, query, projection):
     return db.users.find(query, projection).batch_size(500)
 
 
-def list_users(db, query, limit, cursor):
-    return paging.page(db.users, query, "created_at", True, limit, cursor, {"_outbox": 0})
+def list_users(db, filters, sites, limit, cursor):
+    """Users newest first (``windows.time_page``): those of ``filters`` (loaded ``UserFilterSchema``)
+    in any of ``sites`` (None: every user). Users are few: what the shape does not express (status,
+    role, the text prefix, the caller's sites) is checked on the rows of each window."""
+    if filters.get("site_id"):
+        scope = {"sites": filters["site_id"]}  # index sites_1_created_at_1__id_1
+    else:
+        scope = {}  # index created_at_1__id_1
+    status, role, prefix = filters.get("status"), filters.get("role"), filters.get("q")
+
+    def keep(user):
+        return ((user.get("status") == status if status else user.get("status") != "deleted")
+                and (not role or role in (user.get("roles") or ()))
+                and (sites is None or bool(set(user.get("sites") or ()) & set(sites)))
+                and (not prefix or any((user.get(key) or "").startswith(prefix)
+                                       for key in ("username_key", "email_key"))))
+
+    return windows.time_page(db.users, [scope], "created_at", True, limit, cursor, projection={"_outbox": 0},
+                             keep=keep)
 
 
 def update_user(db, user_id, version, changes, *events, unset=None):
@@ -235,7 +271,8 @@ def insert_login(db, record):
 
 
 def list_logins(db, user_id, limit, cursor):
-    return paging.page(db.logins, {"user_id": user_id}, "at", True, limit, cursor)
+    """A user's sign-ins, newest first (``windows.time_page``)."""
+    return windows.time_page(db.logins, [{"user_id": user_id}], "at", True, limit, cursor)  # user_id_1_at_1__id_1
 
 
 # attempt counters: {_id: key, rev, count, last_at, next_at, known, account, expires_at}
@@ -311,5 +348,37 @@ def anonymise_audit(db, entity_id, fields, placeholder="[erased]", entity_type="
             db.audit.update_one({"_id": entry["_id"]}, {"$set": erased})
 
 
-def list_audit(db, query, limit, cursor):
-    return paging.page(db.audit, query, "at", True, limit, cursor)
+# The equalities an audit page is read by, most selective first; each has an index
+# (fields..., at, _id): a record's trail, an actor's entries, a site's, the whole trail.
+AUDIT_SHAPES = (
+    ("entity_type", "entity_id"),  # index entity_type_1_entity_id_1_at_1__id_1
+    ("actor",),  # index actor_1_at_1__id_1
+    ("site_id",),  # index site_id_1_at_1__id_1, one query per site
+    (),  # index at_1__id_1
+)
+AUDIT_FIELDS = ("actor", "entity_type", "entity_id", "site_id", "action")
+
+
+def list_audit(db, filters, sites, limit, cursor):
+    """Entries newest first (``windows.time_page``): those of ``filters`` (loaded
+    ``AuditFilterSchema``; since/until bound the windows) with a site of ``sites`` (None: every
+    entry, with a site or without). The first shape of ``AUDIT_SHAPES`` the filters give is the
+    query (one per site of ``sites`` for the site shape); the other filters are checked on its rows."""
+    asked = {field: filters[field] for field in AUDIT_FIELDS if filters.get(field)}
+    shape = next(shape for shape in AUDIT_SHAPES if all(field in asked for field in shape))
+    if shape == () and sites is not None:
+        shape = ("site_id",)
+    if shape == ("site_id",):
+        wanted = [asked["site_id"]] if "site_id" in asked else sorted(sites)
+        scopes = [{"site_id": site_id} for site_id in wanted if sites is None or site_id in sites]
+    else:
+        scopes = [{field: asked[field] for field in shape}]
+    rest = {field: value for field, value in asked.items() if field not in shape}
+
+    def keep(entry):
+        return all(entry.get(field) == value for field, value in rest.items()) and (
+            sites is None or entry.get("site_id") in sites)
+
+    checked = rest or (sites is not None and shape != ("site_id",))
+    return windows.time_page(db.audit, scopes, "at", True, limit, cursor, since=filters.get("since"),
+                             until=filters.get("until"), keep=keep if checked else None)

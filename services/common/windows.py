@@ -305,6 +305,11 @@ def time_cuts(order, start, now, text=False, since=None, until=None):
     return start, cuts, last is not None
 
 
+def clock():
+    """Now, where a page without a start is cut from (tests set it)."""
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
 def time_page(collection, scopes, field, descending, limit, cursor, *, text=False, since=None, until=None,
               projection=None, keep=None, now=None):
     """One page of a list sorted by a time ``field`` (then ``_id``), newest first when
@@ -326,8 +331,7 @@ def time_page(collection, scopes, field, descending, limit, cursor, *, text=Fals
     if cursor:
         value, ident, seen, _ = paging.decode_cursor_with_bound(key, cursor)
         start = (value, ident)
-    start, cuts, closed = time_cuts(order, start, now or datetime.datetime.now(datetime.timezone.utc), text, since,
-                                     until)
+    start, cuts, closed = time_cuts(order, start, now or clock(), text, since, until)
     rows = []
     if scopes:
         rows, _ = read_page(collection, [(equalities, cuts, 1) for equalities in scopes], order, start, limit + 1,

@@ -28,7 +28,7 @@ def record(db, site_id, action):
 
 
 def actions_seen(db, caller, **filters):
-    documents, _, _ = store.list_audit(db, audit.query(filters, caller), 50, None)
+    documents, _, _, _ = audit.list_entries(db, caller, filters, 50, None)
     return sorted(entry["action"] for entry in documents)
 
 

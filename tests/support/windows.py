@@ -1,0 +1,85 @@
+"""What the tests of a list read in time windows share: a database whose client records every
+``find`` it sends, a check that a query is served by one of its collection's indexes as the
+embedded server serves it (equalities on a prefix, at most one range on the next field), and the
+documents a page's queries read."""
+import random
+
+import pytest
+from pymongo import MongoClient, monitoring
+
+from services.common.windows import sort_key
+
+
+class Finds(monitoring.CommandListener):
+    """The filter of every ``find`` sent, by collection."""
+
+    def __init__(self):
+        self.sent = []
+
+    def started(self, event):
+        if event.command_name == "find":
+            self.sent.append((event.command["find"], dict(event.command["filter"])))
+
+    def succeeded(self, event):
+        pass
+
+    def failed(self, event):
+        pass
+
+    def clear(self):
+        self.sent.clear()
+
+    def of(self, collection):
+        return [query for name, query in self.sent if name == collection]
+
+
+@pytest.fixture
+def watched_db(test_env):
+    """(database, finds): a fresh database on the test server through a client that records finds."""
+    finds = Finds()
+    client = MongoClient(test_env["MONGO_URI"], event_listeners=[finds], tz_aware=True)
+    db = client["lists_%08x" % random.getrandbits(32)]
+    yield db, finds
+    client.drop_database(db.name)
+    client.close()
+
+
+def index_served(collection, query):
+    """Whether an index of ``collection`` serves ``query``: its equalities are the index's leading
+    fields and its one range (if any) is on the field after them."""
+    ranged = [name for name, value in query.items() if isinstance(value, dict)]
+    equal = [name for name in query if name not in ranged]
+    if len(ranged) > 1 or any(name.startswith("$") for name in query):
+        return False
+    for index in collection.index_information().values():
+        fields = [name for name, _ in index["key"]]
+        if set(fields[:len(equal)]) == set(equal) and (not ranged or fields[len(equal):len(equal) + 1] == ranged):
+            return True
+    return False
+
+
+def check_queries(collection, queries, most):
+    """Every query of a page index-served, and what they read (each replayed as a count) at most ``most``."""
+    assert queries, "the page sent no query"
+    assert all(index_served(collection, query) for query in queries), queries
+    read = sum(collection.count_documents(query) for query in queries)
+    assert read <= most, (read, len(queries))
+    return read
+
+
+def newest_first(documents, field):
+    return [d["_id"] for d in sorted(documents, key=lambda d: sort_key(d.get(field), d["_id"]), reverse=True)]
+
+
+def page_all(read_page, limit):
+    """Every id ``read_page(limit, cursor)`` pages through (a list's answer), and its last page."""
+    ids, cursor = [], None
+    while True:
+        page = read_page(limit, cursor)
+        ids += [item.get("id", item.get("_id")) for item in page["items"]]
+        assert page["total"] >= len(ids)
+        cursor = page["next_cursor"]
+        if not cursor:
+            assert page["total"] == len(ids) and not page["total_is_lower_bound"]
+            return ids
+        assert page["total_is_lower_bound"]
