@@ -9,6 +9,7 @@ ADMIN_PERMISSIONS = ("webhooks:admin", "users:admin")
 def list_failed_emails(db, caller, limit, cursor):
     if not any(caller.can(perm) for perm in ADMIN_PERMISSIONS):
         raise Forbidden("You need webhooks:admin or users:admin.", extra={"permission": "users:admin"})
-    query = {} if caller.all_sites else {"site_id": {"$in": list(caller.sites)}}
-    documents, next_cursor, total = store.list_failed_emails(db, query, limit, cursor)
-    return {"items": FAILED_EMAIL.dump(documents, many=True), "next_cursor": next_cursor, "total": total}
+    documents, next_cursor, total, bound = store.list_failed_emails(db, None if caller.all_sites else caller.sites,
+                                                                    limit, cursor)
+    return {"items": FAILED_EMAIL.dump(documents, many=True), "next_cursor": next_cursor, "total": total,
+            "total_is_lower_bound": bound}

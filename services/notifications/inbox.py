@@ -38,14 +38,10 @@ def preferences_of(db, user_id):
 
 def list_mine(db, caller, filters, limit, cursor):
     filters = load(schemas.InboxFilterSchema(), filters or {})
-    query = {"user_id": caller.user_id}
-    if filters.get("unread"):
-        query["read_at"] = None
-    documents, next_cursor, total = store.list_inbox(db, query, limit, cursor)
-    unread = total if filters.get("unread") else db.inbox.count_documents({"user_id": caller.user_id,
-                                                                             "read_at": None})
+    documents, next_cursor, total, bound = store.list_inbox(db, caller.user_id, bool(filters.get("unread")), limit,
+                                                           cursor)
     return {"items": NOTIFICATION.dump(documents, many=True), "next_cursor": next_cursor, "total": total,
-            "unread": unread}
+            "total_is_lower_bound": bound, "unread": store.count_unread(db, caller.user_id)}
 
 
 def mark_read(db, caller, notification_id):

@@ -14,7 +14,7 @@ import uuid
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from services.common import paging
+from services.common import windows
 from services.common.events import pending_insert, pending_update, utcnow
 from services.common.mongo import claim, replace_ttl_index, sweep, update_and_fetch
 from services.notifications import hook_secrets
@@ -31,14 +31,21 @@ FAILED_EVENT_IDS = ("event.data.customer_id", "event.data.contact_id", "event.da
 def ensure_indexes(db):
     db.directory.create_index("sites")
     db.directory.create_index("permissions")
-    db.inbox.create_index([("user_id", ASCENDING), ("created_at", DESCENDING)])
-    db.inbox.create_index([("user_id", ASCENDING), ("read_at", ASCENDING)])
+    db.inbox.create_index([("user_id", ASCENDING), ("created_at", ASCENDING), ("_id", ASCENDING)])
+    db.inbox.create_index([("user_id", ASCENDING), ("read_at", ASCENDING), ("created_at", ASCENDING),
+                           ("_id", ASCENDING)])
     for name in ("emails", "deliveries"):
         db[name].create_index([("status", ASCENDING), ("next_attempt_at", ASCENDING)])
         db[name].create_index("_pending", sparse=True)
-    db.emails.create_index([("status", ASCENDING), ("failed_at", DESCENDING)])
+    db.emails.create_index([("status", ASCENDING), ("failed_at", ASCENDING), ("_id", ASCENDING)])
+    db.emails.create_index([("status", ASCENDING), ("site_id", ASCENDING), ("failed_at", ASCENDING),
+                            ("_id", ASCENDING)])
     replace_ttl_index(db.emails, "sent_at")
-    db.deliveries.create_index([("webhook_id", ASCENDING), ("created_at", DESCENDING)])
+    db.deliveries.create_index([("webhook_id", ASCENDING), ("created_at", ASCENDING), ("_id", ASCENDING)])
+    db.deliveries.create_index([("webhook_id", ASCENDING), ("status", ASCENDING), ("created_at", ASCENDING),
+                                ("_id", ASCENDING)])
+    db.webhooks.create_index([("site_id", ASCENDING), ("created_at", ASCENDING), ("_id", ASCENDING)])
+    db.webhooks.create_index([("created_at", ASCENDING), ("_id", ASCENDING)])
     db.webhooks.create_index("active")
     db.webhooks.create_index("_pending", sparse=True)
     db.preferences.create_index("_pending", sparse=True)
@@ -46,7 +53,25 @@ def ensure_indexes(db):
         db[name].create_index("subjects", sparse=True)
     for path in FAILED_EVENT_IDS:
         db.failed_events.create_index(path, sparse=True)
+    for name, *keys in INDEXES_BEFORE_WINDOWS:
+        drop_index(db[name], keys)
     seal_plaintext_secrets(db)
+
+
+# Indexes of the lists before they were read in windows: (collection, keys...).
+INDEXES_BEFORE_WINDOWS = (
+    ("inbox", ("user_id", ASCENDING), ("created_at", DESCENDING)),
+    ("inbox", ("user_id", ASCENDING), ("read_at", ASCENDING)),
+    ("emails", ("status", ASCENDING), ("failed_at", DESCENDING)),
+    ("deliveries", ("webhook_id", ASCENDING), ("created_at", DESCENDING)),
+)
+
+
+def drop_index(collection, keys):
+    """Drop the index on exactly ``keys`` if an earlier release made it."""
+    for name, index in collection.index_information().items():
+        if index.get("key") == list(keys):
+            collection.drop_index(name)
 
 
 def seal_plaintext_secrets(db):
@@ -101,8 +126,18 @@ def directory_users(db, query):
 
 # inbox and preferences
 
-def list_inbox(db, query, limit, cursor):
-    return paging.page(db.inbox, query, "created_at", True, limit, cursor)
+def list_inbox(db, user_id, unread, limit, cursor):
+    """A user's notifications (only the unread ones with ``unread``), newest first (``windows.time_page``)."""
+    if unread:
+        scope = {"user_id": user_id, "read_at": None}  # index user_id_1_read_at_1_created_at_1__id_1
+    else:
+        scope = {"user_id": user_id}  # index user_id_1_created_at_1__id_1
+    return windows.time_page(db.inbox, [scope], "created_at", True, limit, cursor)
+
+
+def count_unread(db, user_id):
+    """(index user_id_1_read_at_1_created_at_1__id_1: reads the unread ones only)"""
+    return db.inbox.count_documents({"user_id": user_id, "read_at": None})
 
 
 def mark_read(db, user_id, notification_id, now):
@@ -162,8 +197,14 @@ def sweep_sent_emails(db, now):
     return sweep(db.emails, "sent_at", now - datetime.timedelta(days=SENT_EMAIL_DAYS))
 
 
-def list_failed_emails(db, query, limit, cursor):
-    return paging.page(db.emails, dict(query, status="failed"), "failed_at", True, limit, cursor, HIDDEN)
+def list_failed_emails(db, sites, limit, cursor):
+    """The e-mails that failed every retry, of ``sites`` (None: all), newest failure first."""
+    if sites is None:
+        scopes = [{"status": "failed"}]  # index status_1_failed_at_1__id_1
+    else:
+        # index status_1_site_id_1_failed_at_1__id_1, one query per site
+        scopes = [{"status": "failed", "site_id": site_id} for site_id in sorted(sites)]
+    return windows.time_page(db.emails, scopes, "failed_at", True, limit, cursor, projection=HIDDEN)
 
 
 # webhooks and deliveries
@@ -176,8 +217,14 @@ def find_webhook(db, webhook_id):
     return db.webhooks.find_one({"_id": webhook_id}, HIDDEN)
 
 
-def list_webhooks(db, query, limit, cursor):
-    return paging.page(db.webhooks, query, "created_at", True, limit, cursor, HIDDEN)
+def list_webhooks(db, sites, limit, cursor):
+    """The live hooks of ``sites`` (None: all), newest first; a deleted hook (few) is dropped from its window."""
+    if sites is None:
+        scopes = [{}]  # index created_at_1__id_1
+    else:
+        scopes = [{"site_id": site_id} for site_id in sorted(sites)]  # index site_id_1_created_at_1__id_1
+    return windows.time_page(db.webhooks, scopes, "created_at", True, limit, cursor, projection=HIDDEN,
+                             keep=lambda hook: hook.get("deleted") is not True)
 
 
 def update_webhook(db, webhook_id, version, changes, *events):
@@ -243,8 +290,14 @@ def find_delivery(db, delivery_id):
     return db.deliveries.find_one({"_id": delivery_id}, HIDDEN)
 
 
-def list_deliveries(db, query, limit, cursor):
-    return paging.page(db.deliveries, query, "created_at", True, limit, cursor, {"event": 0, "claim": 0})
+def list_deliveries(db, webhook_id, status, limit, cursor):
+    """A hook's deliveries (of one ``status`` if given), newest first."""
+    if status:
+        scope = {"webhook_id": webhook_id, "status": status}  # index webhook_id_1_status_1_created_at_1__id_1
+    else:
+        scope = {"webhook_id": webhook_id}  # index webhook_id_1_created_at_1__id_1
+    return windows.time_page(db.deliveries, [scope], "created_at", True, limit, cursor,
+                             projection={"event": 0, "claim": 0})
 
 
 # erasure

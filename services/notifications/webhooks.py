@@ -92,11 +92,10 @@ def get(db, caller, webhook_id):
 
 def list_visible(db, caller, limit, cursor):
     caller.require(PERMISSION)
-    query = {"deleted": {"$ne": True}}
-    if not caller.all_sites:
-        query["site_id"] = {"$in": list(caller.sites)}
-    documents, next_cursor, total = store.list_webhooks(db, query, limit, cursor)
-    return {"items": WEBHOOK.dump(documents, many=True), "next_cursor": next_cursor, "total": total}
+    documents, next_cursor, total, bound = store.list_webhooks(db, None if caller.all_sites else caller.sites, limit,
+                                                               cursor)
+    return {"items": WEBHOOK.dump(documents, many=True), "next_cursor": next_cursor, "total": total,
+            "total_is_lower_bound": bound}
 
 
 def update(db, caller, webhook_id, data):
@@ -151,9 +150,11 @@ def delete(db, caller, webhook_id):
 
 def list_deliveries(db, caller, webhook_id, filters, limit, cursor):
     webhook = visible(caller, store.find_webhook(db, str(webhook_id)))
-    query = dict(load(schemas.DeliveryFilterSchema(), filters or {}), webhook_id=webhook["_id"])
-    documents, next_cursor, total = store.list_deliveries(db, query, limit, cursor)
-    return {"items": DELIVERY.dump(documents, many=True), "next_cursor": next_cursor, "total": total}
+    filters = load(schemas.DeliveryFilterSchema(), filters or {})
+    documents, next_cursor, total, bound = store.list_deliveries(db, webhook["_id"], filters.get("status"), limit,
+                                                                 cursor)
+    return {"items": DELIVERY.dump(documents, many=True), "next_cursor": next_cursor, "total": total,
+            "total_is_lower_bound": bound}
 
 
 def redeliver(db, caller, delivery_id):

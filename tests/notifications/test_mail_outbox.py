@@ -55,7 +55,7 @@ def test_after_the_last_retry_it_is_failed_listed_and_announced(db, monkeypatch)
     assert announced["type"] == "notifications.email_failed" and announced["data"]["attempts"] == 3
     due_now(db)
     assert mail.send_due(db, sender) == 0
-    documents, _, total = store.list_failed_emails(db, {}, 10, None)
+    documents, _, total, _ = store.list_failed_emails(db, None, 10, None)
     assert total == 1 and documents[0]["_id"] == "e2"
 
 
