@@ -86,31 +86,16 @@ def get_feedback(db, caller, feedback_id):
     return out(visible(caller, store.find_feedback(db, feedback_id)))
 
 
-def list_query(caller, filters, now):
-    query = {key: filters[key] for key in ("status", "severity", "category", "channel", "type", "assignee_id",
-                                           "customer_id", "site_id") if filters.get(key)}
-    clauses = [query] if query else []
-    if filters.get("overdue") is True:
-        clauses.append({"status": {"$in": list(OPEN_STATES)}, "due_at": {"$lte": now}})
-    elif filters.get("overdue") is False:
-        clauses.append({"$or": [{"status": {"$in": list(DONE_STATES)}}, {"due_at": {"$gt": now}}]})
-    scope = caller.site_filter()
-    if scope:
-        clauses.append(scope)
-    if len(clauses) > 1:
-        return {"$and": clauses}
-    return clauses[0] if clauses else {}
-
-
 def list_feedback(db, caller, filters, limit, cursor):
     caller.require("feedback:read")
     filters = load(schemas.FeedbackFilterSchema(), filters or {})
     now = utcnow()
     sort = filters.pop("sort", None) or "-created_at"
     field = SORT_FIELDS.get(sort.lstrip("-"), sort.lstrip("-"))
-    documents, next_cursor, total = store.list_feedback(db, list_query(caller, filters, now), field,
-                                                        sort.startswith("-"), limit, cursor)
-    return {"items": [out(item, now) for item in documents], "next_cursor": next_cursor, "total": total}
+    documents, next_cursor, total, bound = store.list_feedback(
+        db, filters, None if caller.all_sites else set(caller.sites), field, sort.startswith("-"), limit, cursor, now)
+    return {"items": [out(item, now) for item in documents], "next_cursor": next_cursor, "total": total,
+            "total_is_lower_bound": bound}
 
 
 class Change:

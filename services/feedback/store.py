@@ -7,10 +7,11 @@ kept on the link it came through).
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
-from services.common import paging
+from services.common import paging, windows
 from services.common.errors import Conflict
 from services.common.events import pending_insert, pending_update, utcnow
 from services.common.mongo import update_and_fetch
+from services.feedback.workflow import DONE_STATES, OPEN_STATES
 
 OUTBOX_COLLECTIONS = ("feedback", "settings", "surveys", "survey_links")
 HIDDEN = {"_outbox": 0, "_pending": 0, "_outbox_claim": 0}
@@ -19,13 +20,18 @@ HIDDEN = {"_outbox": 0, "_pending": 0, "_outbox_claim": 0}
 def ensure_indexes(db):
     """Create this service's indexes (idempotent)."""
     feedback = db.feedback
-    feedback.create_index([("site_id", ASCENDING), ("created_at", DESCENDING)])
+    for field in TIME_SORTS:
+        feedback.create_index([("site_id", ASCENDING), (field, ASCENDING), ("_id", ASCENDING)])
+    feedback.create_index([("customer_id", ASCENDING), ("created_at", ASCENDING), ("_id", ASCENDING)])
     feedback.create_index([("customer_id", ASCENDING), ("status", ASCENDING)])
     feedback.create_index([("status", ASCENDING), ("due_at", ASCENDING)])
     feedback.create_index([("assignee_id", ASCENDING), ("status", ASCENDING)])
     for field in ("created_at", "updated_at", "due_at", "severity_rank", "category", "channel"):
         feedback.create_index([(field, ASCENDING), ("_id", ASCENDING)])
-    db.surveys.create_index([("site_id", ASCENDING), ("created_at", DESCENDING)])
+    db.surveys.create_index([("site_id", ASCENDING), ("created_at", ASCENDING), ("_id", ASCENDING)])
+    db.surveys.create_index([("created_at", ASCENDING), ("_id", ASCENDING)])
+    for name, *keys in INDEXES_BEFORE_WINDOWS:
+        drop_index(db[name], keys)
     links = db.survey_links
     links.create_index("survey_id")
     links.create_index([("customer_id", ASCENDING), ("created_at", DESCENDING)])
@@ -34,6 +40,20 @@ def ensure_indexes(db):
     links.create_index("feedback_pending", sparse=True)
     for name in OUTBOX_COLLECTIONS:
         db[name].create_index("_pending", sparse=True)
+
+
+# Indexes of the lists before they were read in windows: (collection, keys...).
+INDEXES_BEFORE_WINDOWS = (
+    ("feedback", ("site_id", ASCENDING), ("created_at", DESCENDING)),
+    ("surveys", ("site_id", ASCENDING), ("created_at", DESCENDING)),
+)
+
+
+def drop_index(collection, keys):
+    """Drop the index on exactly ``keys`` if an earlier release made it."""
+    for name, index in collection.index_information().items():
+        if index.get("key") == list(keys):
+            collection.drop_index(name)
 
 
 # feedback items
@@ -51,8 +71,69 @@ def find_feedback(db, feedback_id):
     return db.feedback.find_one({"_id": feedback_id}, HIDDEN)
 
 
-def list_feedback(db, query, sort_field, descending, limit, cursor):
-    return paging.page(db.feedback, query, sort_field, descending, limit, cursor, HIDDEN)
+TIME_SORTS = ("created_at", "updated_at", "due_at")
+EQUAL_FILTERS = ("status", "severity", "category", "channel", "type", "assignee_id", "customer_id", "site_id")
+
+
+def list_feedback(db, filters, sites, sort_field, descending, limit, cursor, now):
+    """A page of feedback items (``filters``: a loaded ``FeedbackFilterSchema`` less its sort) of
+    ``sites`` (None: all): (documents, next_cursor, total, total_is_lower_bound).
+
+    A time sort reads windows (``windows.time_page``) of one shape, the other filters checked on
+    their rows: a customer's items by creation, else one query per site, else every item. The
+    severity sort (four values) is one counted query as before (``paging.page``)."""
+    asked = {field: filters[field] for field in EQUAL_FILTERS if filters.get(field)}
+    overdue = filters.get("overdue")
+    if sort_field not in TIME_SORTS:
+        documents, next_cursor, total = paging.page(db.feedback, _severity_query(asked, overdue, sites, now),
+                                                    sort_field, descending, limit, cursor, HIDDEN)
+        return documents, next_cursor, total, False
+    if "customer_id" in asked and sort_field == "created_at":
+        scopes = [{"customer_id": asked["customer_id"]}]  # index customer_id_1_created_at_1__id_1
+    elif "site_id" in asked or sites is not None:
+        wanted = [asked["site_id"]] if "site_id" in asked else sorted(sites)
+        # index site_id_1_<sort>_1__id_1, one query per site
+        scopes = [{"site_id": site_id} for site_id in wanted if sites is None or site_id in sites]
+    else:
+        scopes = [{}]  # index <sort>_1__id_1
+    rest = {field: value for field, value in asked.items() if field not in scopes[0]} if scopes else {}
+
+    def keep(item):
+        if any(item.get(field) != value for field, value in rest.items()):
+            return False
+        if sites is not None and item.get("site_id") not in sites:
+            return False
+        return overdue is None or _overdue(item, now) == overdue
+
+    checked = rest or overdue is not None or (sites is not None and scopes and "site_id" not in scopes[0])
+    return windows.time_page(db.feedback, scopes, sort_field, descending, limit, cursor, projection=HIDDEN,
+                             keep=keep if checked else None)
+
+
+def _overdue(item, now):
+    """Whether ``item`` is open past its due time (``overdue: true``); ``overdue: false`` is its opposite
+    but for an open item without a due time, which is neither."""
+    due = item.get("due_at")
+    if item.get("status") in DONE_STATES:
+        return False
+    if item.get("status") not in OPEN_STATES or due is None:
+        return None
+    if due.tzinfo is None:
+        due = due.replace(tzinfo=now.tzinfo)
+    return due <= now
+
+
+def _severity_query(asked, overdue, sites, now):
+    clauses = [dict(asked)] if asked else []
+    if overdue is True:
+        clauses.append({"status": {"$in": list(OPEN_STATES)}, "due_at": {"$lte": now}})
+    elif overdue is False:
+        clauses.append({"$or": [{"status": {"$in": list(DONE_STATES)}}, {"due_at": {"$gt": now}}]})
+    if sites is not None:
+        clauses.append({"site_id": {"$in": sorted(sites)}})
+    if len(clauses) > 1:
+        return {"$and": clauses}
+    return clauses[0] if clauses else {}
 
 
 def count_feedback(db, query):
@@ -171,8 +252,13 @@ def update_survey(db, survey_id, version, changes, *events):
     return update_and_fetch(db.surveys, {"_id": survey_id, "version": version}, update, HIDDEN)
 
 
-def list_surveys(db, query, limit, cursor):
-    return paging.page(db.surveys, query, "created_at", True, limit, cursor, HIDDEN)
+def list_surveys(db, sites, limit, cursor):
+    """The surveys of ``sites`` (None: all), newest first (``windows.time_page``)."""
+    if sites is None:
+        scopes = [{}]  # index created_at_1__id_1
+    else:
+        scopes = [{"site_id": site_id} for site_id in sorted(sites)]  # index site_id_1_created_at_1__id_1
+    return windows.time_page(db.surveys, scopes, "created_at", True, limit, cursor, projection=HIDDEN)
 
 
 def record_survey_sent(db, survey_id, count, *events):

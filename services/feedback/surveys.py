@@ -112,8 +112,10 @@ def survey_results(db, caller, survey_id):
 
 def list_surveys(db, caller, limit, cursor):
     caller.require("feedback:read")
-    documents, next_cursor, total = store.list_surveys(db, caller.site_filter(), limit, cursor)
-    return {"items": [out(s) for s in documents], "next_cursor": next_cursor, "total": total}
+    documents, next_cursor, total, bound = store.list_surveys(db, None if caller.all_sites else caller.sites, limit,
+                                                              cursor)
+    return {"items": [out(s) for s in documents], "next_cursor": next_cursor, "total": total,
+            "total_is_lower_bound": bound}
 
 
 def send_survey(db, caller, survey_id, data):
