@@ -8,7 +8,7 @@ import { showError } from '../../forms'
 
 export function usePartList(customerId, part, pageSize = 50) {
   const base = `/customers/${customerId}/${part}`
-  const list = reactive({ items: [], total: 0, nextCursor: null, loading: false, loaded: false })
+  const list = reactive({ items: [], total: 0, totalIsLowerBound: false, nextCursor: null, loading: false, loaded: false })
 
   async function fetchPage(cursor) {
     list.loading = true
@@ -16,6 +16,7 @@ export function usePartList(customerId, part, pageSize = 50) {
       const data = await api.get(base, { limit: pageSize, cursor })
       list.items = cursor ? [...list.items, ...data.items] : data.items
       list.total = data.total ?? list.items.length
+      list.totalIsLowerBound = Boolean(data.total_is_lower_bound)
       list.nextCursor = data.next_cursor || null
       list.loaded = true
     } catch (e) {
