@@ -70,9 +70,10 @@ def out(record, caller):
 def list_merges(db, caller, limit, cursor):
     """Merges whose survivor is in the caller's sites, newest first (customers:write, to revert them)."""
     caller.require("customers:write")
-    query = {} if caller.all_sites else {"site_id": {"$in": list(caller.sites)}}
-    documents, next_cursor, total = store.list_merges(db, query, limit, cursor)
-    return {"items": [out(record, caller) for record in documents], "next_cursor": next_cursor, "total": total}
+    documents, next_cursor, total, bound = store.list_merges(db, None if caller.all_sites else caller.sites, limit,
+                                                             cursor)
+    return {"items": [out(record, caller) for record in documents], "next_cursor": next_cursor, "total": total,
+            "total_is_lower_bound": bound}
 
 
 def _blank(value):

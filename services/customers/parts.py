@@ -20,9 +20,6 @@ SCHEMAS = {
     "opportunities": schemas.OpportunitySchema,
     "followups": schemas.FollowupSchema,
 }
-SORT = {"contacts": "created_at", "orders": "order_date", "payments": "payment_date",
-        "service_records": "service_date", "interactions": "occurred_at", "opportunities": "created_at",
-        "followups": "due_date"}
 ENTITY = {"contacts": "contact", "orders": "order", "payments": "payment", "service_records": "service_record",
           "interactions": "interaction", "opportunities": "opportunity", "followups": "followup"}
 INTERNAL = ("created_at", "updated_at", "version", "customer_id", "site_id")
@@ -91,8 +88,9 @@ def list_parts(db, caller, customer_id, part, limit, cursor):
     check_part(part)
     access.require_part(caller, part)
     archive.get_visible(db, caller, customer_id)
-    documents, next_cursor, total = store.list_parts(db, part, {"customer_id": customer_id}, SORT[part], limit, cursor)
-    return {"items": [out(d) for d in documents], "next_cursor": next_cursor, "total": total}
+    documents, next_cursor, total, bound = store.list_parts(db, part, customer_id, limit, cursor)
+    return {"items": [out(d) for d in documents], "next_cursor": next_cursor, "total": total,
+            "total_is_lower_bound": bound}
 
 
 def _visible_part(db, caller, customer_id, part, part_id):

@@ -16,6 +16,11 @@ from services.common.errors import Conflict
 from services.common.events import pending_insert, pending_update, record_events, utcnow
 
 PARTS = ("contacts", "orders", "payments", "service_records", "interactions", "opportunities", "followups")
+# The field each part's list is sorted by, newest first: a time, or an ISO date (text).
+PART_SORTS = {"contacts": "created_at", "orders": "order_date", "payments": "payment_date",
+              "service_records": "service_date", "interactions": "occurred_at", "opportunities": "created_at",
+              "followups": "due_date"}
+TEXT_DATES = ("order_date", "payment_date", "service_date", "due_date")
 OUTBOX_COLLECTIONS = ("customers",) + PARTS + ("views", "imports", "settings")
 log = logging.getLogger(__name__)
 HIDDEN = {"_outbox": 0, "_pending": 0, "_outbox_claim": 0}
@@ -46,7 +51,9 @@ def ensure_indexes(db):
             drop_index(customers, window_index(field, keyed=True))
     db.list_counts.create_index([("key", ASCENDING), ("site_id", ASCENDING)])
     for part in PARTS:
-        db[part].create_index([("customer_id", ASCENDING), ("created_at", DESCENDING)])
+        db[part].create_index([("customer_id", ASCENDING), ("deleted_at", ASCENDING), (PART_SORTS[part], ASCENDING),
+                               ("_id", ASCENDING)])
+        drop_index(db[part], [("customer_id", ASCENDING), ("created_at", DESCENDING)])
         db[part].create_index([("site_id", ASCENDING), ("created_at", DESCENDING)])
         db[part].create_index("_pending", sparse=True)
     db.orders.create_index([("site_id", ASCENDING), ("order_date", DESCENDING)])
@@ -69,8 +76,10 @@ def ensure_indexes(db):
     db.import_chunks.create_index([("import_id", ASCENDING), ("seq", ASCENDING)])
     db.import_errors.create_index([("import_id", ASCENDING), ("row", ASCENDING)])
     db.merges.create_index([("status", ASCENDING), ("lease_until", ASCENDING)])
-    db.merges.create_index([("created_at", DESCENDING)])
-    db.merges.create_index([("site_id", ASCENDING), ("created_at", DESCENDING)])
+    db.merges.create_index([("created_at", ASCENDING), ("_id", ASCENDING)])
+    db.merges.create_index([("site_id", ASCENDING), ("created_at", ASCENDING), ("_id", ASCENDING)])
+    drop_index(db.merges, [("created_at", DESCENDING)])
+    drop_index(db.merges, [("site_id", ASCENDING), ("created_at", DESCENDING)])
     db.merges.create_index("survivor_id")
     db.merges.create_index("merged_ids")
     db.merges.create_index([("status", ASCENDING), ("updated_at", ASCENDING)])
@@ -331,8 +340,12 @@ def find_part(db, part, part_id):
     return db[part].find_one({"_id": part_id, "deleted_at": None}, HIDDEN)
 
 
-def list_parts(db, part, query, sort_field, limit, cursor):
-    return paging.page(db[part], dict(query, deleted_at=None), sort_field, True, limit, cursor, HIDDEN)
+def list_parts(db, part, customer_id, limit, cursor):
+    """A customer's live ``part`` records, newest first by ``PART_SORTS[part]`` (``windows.time_page``)."""
+    field = PART_SORTS[part]
+    scope = {"customer_id": customer_id, "deleted_at": None}  # index customer_id_1_deleted_at_1_<sort>_1__id_1
+    return windows.time_page(db[part], [scope], field, True, limit, cursor, text=field in TEXT_DATES,
+                             projection=HIDDEN)
 
 
 def all_parts(db, part, query, sort=None, limit=0):
@@ -665,8 +678,13 @@ def insert_merge(db, merge):
     db.merges.insert_one(merge)
 
 
-def list_merges(db, query, limit, cursor):
-    return paging.page(db.merges, query, "created_at", True, limit, cursor)
+def list_merges(db, sites, limit, cursor):
+    """The merges whose survivor is in ``sites`` (None: all), newest first (``windows.time_page``)."""
+    if sites is None:
+        scopes = [{}]  # index created_at_1__id_1
+    else:
+        scopes = [{"site_id": site_id} for site_id in sorted(sites)]  # index site_id_1_created_at_1__id_1
+    return windows.time_page(db.merges, scopes, "created_at", True, limit, cursor)
 
 
 def find_merge(db, merge_id):
