@@ -107,7 +107,8 @@ class PageSchema(Schema):
     total = fields.Integer(metadata={"description": (
         "items matching the filters, counted when paging began; with total_is_lower_bound, the list holds "
         "at least this many (a list whose size is not kept, e.g. customers with two filters or a search text, "
-        "is not counted: it would cost a read of every match)")})
+        "and the lists sorted by a time (audit, users, sign-ins, notifications, e-mails, webhooks, deliveries, "
+        "feedback, surveys, a customer's records, merges) is not counted: it would cost a read of every match)")})
     total_is_lower_bound = fields.Boolean(dump_default=False, metadata={"description": (
         "true when total is a lower bound (shown as \"N+\"); it becomes exact on the last page")})
 
