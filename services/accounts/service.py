@@ -226,11 +226,11 @@ class AccountsService(ServiceBase):
 
     learn_revocation = revocation.learn_revocation
 
-    @subscribe("accounts.audit")
+    @subscribe("accounts.audit", idempotent=True)
     def record_accounts_audit(self, event):
         management.record_own_audit(self.db, audit.entry_from_event(event))
 
-    @subscribe("customers.audit")
+    @subscribe("customers.audit", idempotent=True)
     def record_customers_audit(self, event):
         audit.record_customer_audit(self.db, event)
 
@@ -242,10 +242,10 @@ class AccountsService(ServiceBase):
     def anonymise_purged_customer(self, event):
         audit.anonymise_customer(self.db, event)
 
-    @subscribe("feedback.audit")
+    @subscribe("feedback.audit", idempotent=True)
     def record_feedback_audit(self, event):
         store.insert_audit(self.db, audit.entry_from_event(event))
 
-    @subscribe("notifications.audit")
+    @subscribe("notifications.audit", idempotent=True)
     def record_notifications_audit(self, event):
         store.insert_audit(self.db, audit.entry_from_event(event))

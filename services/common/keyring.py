@@ -42,14 +42,41 @@ def _master(value):
     return hashlib.sha256(value.encode("utf-8")).digest()
 
 
+@functools.lru_cache(maxsize=8)
+def _file_master(path, version):
+    return _master(_stored_secret(path))
+
+
+def _file_version(path):
+    try:
+        found = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return found.st_mtime_ns, found.st_size, found.st_ino
+
+
 def master_secret():
-    value = config.get("CRM_SECRET_KEY") or _stored_secret(_key_file())
-    return _master(value)
+    """The hashed secret: read once per value of ``CRM_SECRET_KEY`` (or version of the key file),
+    since every event handled and every cursor checked asks for a key derived from it."""
+    value = config.get("CRM_SECRET_KEY")
+    if value:
+        return _master(value)
+    path = _key_file()
+    version = _file_version(path)
+    if version is None:
+        _stored_secret(path)
+        version = _file_version(path)
+    return _file_master(path, version)
+
+
+@functools.lru_cache(maxsize=64)
+def _derived(master, purpose):
+    return hmac.new(master, purpose.encode("utf-8"), hashlib.sha256).digest()
 
 
 def derived_key(purpose):
     """32 bytes for ``purpose`` (e.g. ``"cursor"``, ``"events"``), the same in every process."""
-    return hmac.new(master_secret(), purpose.encode("utf-8"), hashlib.sha256).digest()
+    return _derived(master_secret(), purpose)
 
 
 def fernet_key(purpose):

@@ -1,8 +1,9 @@
 """Erasure of a customer's personal data from what notifications keeps about it.
 
 ``customers.customer_erased`` and ``customers.customer_purged`` (``{customer_id, contact_ids,
-records}``: every record of the customer that was blanked) remove the inbox items about them, blank the subject and body of its e-mails (and the
-address of those sent to its contacts), cancel its pending e-mails and deliveries, empty the
+records}``: every record of the customer that was blanked) remove the inbox items about them,
+blank the subject and body of its e-mails (and the address of those sent to its contacts),
+cancel its pending e-mails and deliveries, empty the
 ``data`` of the events kept in its webhook deliveries (they can no longer be redelivered), and
 drop its failed events. Each of those records carries ``subjects``, the customer and contact ids
 its event names (``subjects_of``), so all of this rides indexes. The recipient directory holds
@@ -46,12 +47,12 @@ def apply(db, event):
 
 
 def handle(db, event, deliver):
-    """``deliver(event)`` (webhooks, inbox, mail) unless it names an erased record; when the record
-    is erased while it runs, what it stored is erased at once. The erasure remembers its ids before
-    it erases, and this checks again after delivering, so neither order leaves a copy."""
+    """``deliver(event)`` (webhooks, inbox, mail; it returns how many it stored) unless it names an
+    erased record; when the record is erased while it runs, what it stored is erased at once. The
+    erasure remembers its ids before it erases, and this checks again after delivering anything, so
+    neither order leaves a copy."""
     subjects = subjects_of(event)
     if store.any_erased(db, subjects):
         return
-    deliver(event)
-    if store.any_erased(db, subjects):
+    if deliver(event) and store.any_erased(db, subjects):
         store.erase_subjects(db, subjects, ERASURE_EVENTS)

@@ -75,6 +75,11 @@ def link_for(area, data):
         return None
 
 
+def routed(event):
+    """Whether ``route`` turns events of this type into anything."""
+    return event["type"] in TO_USERS or event["type"] in MAIL_ONLY
+
+
 def route(db, event):
     """Turn one event into inbox items, e-mails and texts; -> how many people it reached."""
     event_type, data = event["type"], event.get("data") or {}

@@ -81,12 +81,10 @@ class NotificationsService(sites.SiteDirectoryMixin, ServiceBase):
 
     def handle_event(self, event):
         directory.apply(self.db, event)
-        erasure.handle(self.db, event, self._deliver)
+        hooks = webhooks.hooks_wanting(self.db, event)
+        if hooks or routing.routed(event):
+            erasure.handle(self.db, event, lambda ev: webhooks.fan_out(self.db, ev, hooks) + routing.route(self.db, ev))
         erasure.apply(self.db, event)
-
-    def _deliver(self, event):
-        webhooks.fan_out(self.db, event)
-        routing.route(self.db, event)
 
     @timer(interval=config.get_float("NOTIFICATIONS_INTERVAL"))
     def send_emails(self):

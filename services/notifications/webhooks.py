@@ -209,14 +209,19 @@ def wanted_by(webhook, event):
     return any(catalogue.matches(pattern, event["type"]) for pattern in webhook["event_types"])
 
 
-def fan_out(db, event):
-    """A delivery for every active hook that wants ``event``, sent at once; -> how many were created."""
+def hooks_wanting(db, event):
+    """The active hooks that want ``event``."""
+    return [webhook for webhook in store.active_webhooks(db) if wanted_by(webhook, event)]
+
+
+def fan_out(db, event, hooks=None):
+    """A delivery for every active hook that wants ``event`` (``hooks``, when the caller read them),
+    sent at once; -> how many were created."""
     created = 0
     body, subjects = public_event(event), erasure.subjects_of(event)
-    for webhook in store.active_webhooks(db):
-        if wanted_by(webhook, event):
-            delivery = new_delivery(derived_id(webhook["_id"], event["event_id"]), webhook["_id"], body, subjects)
-            created += store.insert_ignoring_duplicate(db.deliveries, delivery)
+    for webhook in hooks_wanting(db, event) if hooks is None else hooks:
+        delivery = new_delivery(derived_id(webhook["_id"], event["event_id"]), webhook["_id"], body, subjects)
+        created += store.insert_ignoring_duplicate(db.deliveries, delivery)
     if created:
         DELIVERIES_DUE.wake()
     return created

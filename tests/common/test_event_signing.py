@@ -139,3 +139,32 @@ def test_a_stored_failure_whose_event_is_refused_leaves_the_retry_list(db_factor
 
     assert events.retry_failed(db, Consumer()) == 1
     assert ran == [] and db.failed_events.count_documents({}) == 0
+
+
+def test_an_idempotent_handler_runs_on_every_delivery_keeps_no_marker_and_its_failure_is_retried(db_factory):
+    """Handlers whose writes are keyed by the event id (the audit trail) skip the exactly-once
+    marker: two deliveries run twice, nothing lands in ``processed_events``; a failure is kept and
+    leaves the retry list once a retry succeeds. A forged event is still refused."""
+    db = db_factory("demo")
+    event = over_the_wire(signing.sign(sent()))
+    ran, broken = [], [True]
+
+    def handler(delivered):
+        if broken[0]:
+            raise RuntimeError("the handler failed")
+        ran.append(delivered["event_id"])
+
+    class Consumer:
+        def on_link_sent(self, delivered):
+            return events.handle_once(db, "on_link_sent", delivered, handler, "demo", idempotent=True)
+
+    assert Consumer().on_link_sent(event) is False
+    assert db.failed_events.count_documents({}) == 1
+    broken[0] = False
+    db.failed_events.update_many({}, {"$set": {"next_attempt_at": events.utcnow()}})
+    assert events.retry_failed(db, Consumer()) == 1
+    assert db.failed_events.count_documents({}) == 0
+    assert Consumer().on_link_sent(event) is True
+    assert ran == [event["event_id"]] * 2 and db.processed_events.count_documents({}) == 0
+    forged = dict(event, signature="sha256=" + "0" * 64)
+    assert Consumer().on_link_sent(forged) is False and len(ran) == 2

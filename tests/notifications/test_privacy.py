@@ -265,9 +265,9 @@ def test_a_mail_erased_while_it_was_being_sent_is_cancelled_not_sent(db):
 
 
 def deliver(db):
+    """What the service delivers an event with: how many deliveries, inbox items and mails it stored."""
     def send(event):
-        webhooks.fan_out(db, event)
-        routing.route(db, event)
+        return webhooks.fan_out(db, event) + routing.route(db, event)
     return send
 
 
@@ -296,10 +296,28 @@ def test_an_event_delivered_while_its_customer_is_erased_leaves_no_copy(db):
     def erased_meanwhile(event):
         """The erasure is handled by another worker after this one's check, before its writes end."""
         erasure.apply(db, customers_events.event("customer_erased", ERASED_C1, site_id="s1"))
-        deliver(db)(event)
+        return deliver(db)(event)
 
     erasure.handle(db, during, erased_meanwhile)
     assert db.inbox.count_documents({}) == 0
     deliveries, mails = list(db.deliveries.find()), list(db.emails.find())
     assert deliveries and all(d["erased"] and d["status"] == "cancelled" for d in deliveries)
     assert mails and all(mail["subject"] == "(erased)" and "body" not in mail for mail in mails)
+
+
+def test_an_event_nobody_wants_is_not_checked_against_erasures_and_one_a_hook_wants_is(db, monkeypatch):
+    """An import sends two events per customer that no person and, usually, no hook wants: the
+    service reads the hooks and stops there. Once a hook wants them, erasures are checked again."""
+    from services.notifications.service import NotificationsService
+
+    checked = []
+    real = store.any_erased
+    monkeypatch.setattr(store, "any_erased", lambda db_, ids: checked.append(ids) or real(db_, ids))
+    handler = NotificationsService.handle_event
+    service = type("Service", (), {"db": db})()
+    created = customers_event("customer_created", customer_id="c7", legal_name="Ningbo Bearings")
+    handler(service, created)
+    assert checked == [] and db.deliveries.count_documents({}) == 0
+    hook(db, event_types=["customers.customer_created"])
+    handler(service, created)
+    assert checked == [["c7"], ["c7"]] and db.deliveries.count_documents({}) == 1
