@@ -9,7 +9,7 @@ import pytest
 from services.common import windows
 from services.common.auth import Caller
 from services.common.windows import sort_key
-from services.feedback import items, store, surveys
+from services.feedback import items, sla, store, surveys
 from services.feedback.workflow import DONE_STATES, OPEN_STATES
 from tests.support import windows as support
 from tests.support.windows import check_queries, page_all
@@ -35,12 +35,13 @@ def times(rng, dense, sparse):
 def seed_items(db, rng):
     documents = []
     for at in times(rng, 600, 400):
-        status = rng.choice(OPEN_STATES + DONE_STATES)
+        status, severity = rng.choice(OPEN_STATES + DONE_STATES), rng.choice(["low", "high", "critical"])
         due = at + datetime.timedelta(hours=rng.choice([-1, 24, 24 * 400]))
         documents.append({
             "_id": "%032x" % rng.getrandbits(128), "site_id": rng.choice(["site-a", "site-b", "site-c"]),
             "customer_id": rng.choice(["c-1", "c-2", "c-3"]), "status": status,
-            "severity": rng.choice(["low", "high"]), "category": "quality", "channel": rng.choice(["web", "phone"]),
+            "severity": severity, "severity_rank": sla.SEVERITY_RANK[severity], "category": "quality",
+            "channel": rng.choice(["web", "phone"]),
             "type": "complaint", "assignee_id": rng.choice([None, "u-1"]), "created_at": at,
             "updated_at": at + datetime.timedelta(seconds=rng.choice([0, 0, 30])),
             "due_at": None if status in DONE_STATES and rng.random() < 0.3 else due, "version": 1})
@@ -89,9 +90,17 @@ def test_the_severity_sort_is_still_exact_and_counted(watched_db):
     db, _ = watched_db
     store.ensure_indexes(db)
     documents = seed_items(db, random.Random(2))
-    page = items.list_feedback(db, READER_A, {"sort": "-severity"}, 10, None)
-    assert page["total"] == len([d for d in documents if d["site_id"] == "site-a"])
-    assert not page["total_is_lower_bound"]
+    for caller, filters, test in ((READER_A, {}, lambda d: d["site_id"] == "site-a"),
+                                  (READER_AB, {"status": "open"},
+                                   lambda d: d["site_id"] in ("site-a", "site-b") and d["status"] == "open"),
+                                  (READER_AB, {"overdue": True},
+                                   lambda d: d["site_id"] in ("site-a", "site-b") and overdue(d))):
+        wanted = sorted_ids([d for d in documents if test(d)], "severity_rank", True)
+        page = items.list_feedback(db, caller, dict(filters, sort="-severity"), 10, None)
+        assert page["total"] == len(wanted) and not page["total_is_lower_bound"]
+        got = page_all(lambda limit, cursor: items.list_feedback(db, caller, dict(filters, sort="-severity"), limit,
+                                                                 cursor), 200, counted=True)
+        assert got == wanted
 
 
 def test_surveys_page_newest_first_in_the_callers_sites(watched_db):
