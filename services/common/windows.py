@@ -267,7 +267,8 @@ def time_cuts(order, start, now, text=False, since=None, until=None):
     The cuts are ``(value, WHOLE)`` positions, so each window holds every row of the instants it
     spans, at 0.25 s · 2^k (k = 0..34) from where the page starts (its ``start`` position, else
     ``now``), back in time going down and on going up: a burst of rows just before the start gets a
-    small first window, and an old sparse list takes ~35 small queries at worst. A list going up from
+    small first window, and an old sparse list takes ~35 small queries at worst (a burst farther
+    back than its span is read whole by the window that reaches it). A list going up from
     its beginning has no start to cut from: its cuts run from 136 years before ``now`` to ``now`` and
     on from there. ``since`` and ``until`` (inclusive) bound the list: the page starts at most at
     the first, and the last cut is the other, with ``closed`` true. ``text``: the values are ISO dates.
