@@ -277,9 +277,10 @@ def handle_once(db, consumer, event, handler, source=None, idempotent=False):
     """Run ``handler(event)`` unless ``consumer`` already handled this ``event_id``.
 
     An ``idempotent`` handler (one whose writes are keyed by the event id, so a second run
-    changes nothing) keeps no marker: it runs on every delivery, and a failure is recorded and
-    retried as any other. That saves two writes per event where events come by the hundred
-    thousand (an import's audit trail).
+    changes nothing) takes no claim: it runs on every delivery, and its marker is written once,
+    after it ran; a failure is recorded and retried as any other. That saves a write per event
+    where events come by the hundred thousand (an import's audit trail). ``idempotent`` may also
+    be a predicate of the verified event, for a handler idempotent for some events only.
 
     An envelope without a valid signature (``signing.rejection``), or one whose type belongs to
     another service than ``source``, the service whose exchange delivered it, is logged, counted
@@ -308,7 +309,7 @@ def handle_once(db, consumer, event, handler, source=None, idempotent=False):
         metrics.EVENTS_HANDLED.labels(logs.process_name(), "unverified", "rejected").inc()
         return False
     marker = "%s/%s" % (consumer, event.get("event_id"))
-    if idempotent:
+    if idempotent(event) if callable(idempotent) else idempotent:
         return _run_idempotent(db, marker, consumer, event, handler)
     if not _claim(db, marker, event):
         log.info("event %s already handled by %s", event.get("event_id"), consumer)
@@ -338,6 +339,10 @@ def _run_idempotent(db, marker, consumer, event, handler):
         _record_failure(db, marker, consumer, event, exc)
         _count_handled(event, "failed")
         return False
+    try:
+        db.processed_events.insert_one({"_id": marker, "type": event.get("type"), "processed_at": utcnow()})
+    except DuplicateKeyError:
+        pass  # handled before, by an earlier delivery
     _count_handled(event, "handled")
     return True
 

@@ -75,9 +75,9 @@ def link_for(area, data):
         return None
 
 
-def routed(event):
-    """Whether ``route`` turns events of this type into anything."""
-    return event["type"] in TO_USERS or event["type"] in MAIL_ONLY
+def unrouted(event):
+    """Whether ``route`` turns events of this type into nothing (no inbox item, e-mail or text)."""
+    return event["type"] not in TO_USERS and event["type"] not in MAIL_ONLY
 
 
 def route(db, event):

@@ -74,15 +74,17 @@ class NotificationsService(sites.SiteDirectoryMixin, ServiceBase):
     context = CallerContext()
     learn_revocation = revocation.learn_revocation
 
-    # One handler per source exchange of catalogue.SOURCES (a test keeps the two in step).
-    on_accounts_event = exchange_handler("accounts")
-    on_customers_event = exchange_handler("customers")
-    on_feedback_event = exchange_handler("feedback")
+    # One handler per source exchange of catalogue.SOURCES (a test keeps the two in step). An event
+    # routed to no person is handled on each delivery, with no exactly-once marker: its hook
+    # deliveries are keyed by hook and event, and the directory and erasures are kept idempotently.
+    on_accounts_event = exchange_handler("accounts", idempotent=routing.unrouted)
+    on_customers_event = exchange_handler("customers", idempotent=routing.unrouted)
+    on_feedback_event = exchange_handler("feedback", idempotent=routing.unrouted)
 
     def handle_event(self, event):
         directory.apply(self.db, event)
         hooks = webhooks.hooks_wanting(self.db, event)
-        if hooks or routing.routed(event):
+        if hooks or not routing.unrouted(event):
             erasure.handle(self.db, event, lambda ev: webhooks.fan_out(self.db, ev, hooks) + routing.route(self.db, ev))
         erasure.apply(self.db, event)
 

@@ -15,8 +15,9 @@ def handler_name(source_service):
     return "on_%s_event" % source_service
 
 
-def exchange_handler(source_service, handle="handle_event"):
-    """A service method receiving every ``<source_service>.*`` event once per ``event_id``.
+def exchange_handler(source_service, handle="handle_event", idempotent=False):
+    """A service method receiving every ``<source_service>.*`` event once per ``event_id`` (on each
+    delivery, for the events the predicate ``idempotent`` names: see ``handle_once``).
 
     It passes the envelope to ``self.<handle>(event)``; a failure lands in ``failed_events`` and is
     retried (by ServiceBase) through this same method, so its name must be the attribute it is
@@ -25,7 +26,7 @@ def exchange_handler(source_service, handle="handle_event"):
     name = handler_name(source_service)
 
     def handler(self, event):
-        return handle_once(self.db, name, event, getattr(self, handle), source_service)
+        return handle_once(self.db, name, event, getattr(self, handle), source_service, idempotent)
 
     handler.__name__ = handler.__qualname__ = name
     handler.__doc__ = "Every event on the %s.events exchange." % source_service
