@@ -30,8 +30,8 @@ SORTS = {"legal_name": "", "created_at": _OLDEST, "updated_at": _OLDEST, "tier_r
 KEY_SOURCES = ("tier", "lifecycle_stage", "churn_risk", "status", "industry", "owner_id", "parent_id", "tags",
                "region_keys")
 COUNTED_BY = ("site_id", "deleted_at", "filter_keys")
-# List filters as keys, most selective first: the first a request names is matched by the index,
-# the others row by row.
+# List filters and the prefix of their keys. Of several, each site's list is read by the key the
+# fewest of its customers have (by the kept counts), the others checked row by row.
 FILTER_PREFIXES = (("owner_id", "owner"), ("parent_id", "parent"), ("tag", "tag"), ("region", "region"),
                    ("industry", "industry"), ("tier", "tier"), ("lifecycle", "lifecycle"),
                    ("churn_risk", "churn"), ("status", "status"))
@@ -55,7 +55,7 @@ def filter_keys(customer):
 
 
 def request_keys(filters, fold, no_owner):
-    """The keys a list request's ``filters`` name, most selective first (``"*"`` when none)."""
+    """The keys a list request's ``filters`` name (``"*"`` when none)."""
     keys = []
     for name, prefix in FILTER_PREFIXES:
         value = filters.get(name)

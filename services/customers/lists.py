@@ -50,13 +50,13 @@ def read(db, caller, filters, field, descending, limit, cursor):
     if cursor:
         value, ident, carried, bound = paging.decode_cursor_with_bound(cursor_key, cursor)
         start = (value, ident)
-    key, *others = listing.request_keys(filters, identifiers.fold, archive.NO_OWNER)
+    keys = listing.request_keys(filters, identifiers.fold, archive.NO_OWNER)
     site_ids = scope_sites(db, caller, filters.get("site_id"))
-    rows = _rows(db, site_ids, order, key, others, start, limit + 1)
+    rows = _rows(db, site_ids, order, keys, start, limit + 1)
     more = len(rows) > limit
     seen = carried if bound else 0
-    if not cursor and not others:
-        total = len(rows) if not more else sum(store.list_counts(db, site_ids, key).values())
+    if not cursor and len(keys) == 1:
+        total = len(rows) if not more else sum(store.list_counts(db, site_ids, keys[0]).values())
     elif cursor and not bound:
         total = carried
     else:
@@ -70,34 +70,40 @@ def read(db, caller, filters, field, descending, limit, cursor):
     return {"items": rows, "next_cursor": next_cursor, "total": total, "total_is_lower_bound": bound}
 
 
-def _rows(db, site_ids, order, key, others, start, need):
-    """Up to ``need`` live customers of ``site_ids`` with ``key`` and ``others`` after ``start``, in
-    ``order``: windows of each site's list, or, on a sort whose index has no keys, the few
-    customers with ``key`` gathered where that reads less (``listing.gathers``)."""
+def _rows(db, site_ids, order, keys, start, need):
+    """Up to ``need`` live customers of ``site_ids`` with every one of ``keys`` after ``start``, in
+    ``order``. Each site is read by the key fewest of its customers have (by the kept counts):
+    windows of that key's list where the sort's index has the keys, else windows of the whole
+    list checked row by row, or the key's few customers gathered where that reads less
+    (``listing.gathers``)."""
     sample = sample_of(db)
-    live = {"deleted_at": None}
-    if order.field in listing.KEYED_SORTS or key == listing.ALL:
-        if order.field in listing.KEYED_SORTS:
-            live["filter_keys"] = key
-        windowed = [(site_id, key, others) for site_id in site_ids]
-        gathered = []
-    else:
-        matching = store.list_counts(db, site_ids, key)
-        sizes = store.list_counts(db, site_ids, listing.ALL)
-        gathered = [site_id for site_id in site_ids if listing.gathers(matching.get(site_id, 0),
-                                                                        sizes.get(site_id, 0), need)]
-        windowed = [(site_id, listing.ALL, [key] + others) for site_id in site_ids if site_id not in gathered]
-    checked = windowed[0][2] if windowed else others
+    keyed = order.field in listing.KEYED_SORTS
+    wanted = [key for key in keys if key != listing.ALL]
+    counts = {key: store.list_counts(db, site_ids, key) for key in wanted} if len(wanted) > 1 or not keyed else {}
+    sizes = store.list_counts(db, site_ids, listing.ALL) if wanted and not keyed else {}
+    scopes, gathered = [], []
+    for site_id in site_ids:
+        key = min(wanted, key=lambda k: counts[k].get(site_id, 0)) if counts else keys[0]
+        others = [other for other in wanted if other != key]
+        if keyed:
+            scopes.append(({"site_id": site_id, "deleted_at": None, "filter_keys": key},
+                           sample.cuts(site_id, key, order.field, order.descending),
+                           sample.stride(need, site_id, key, others)))
+        elif key != listing.ALL and listing.gathers(counts[key].get(site_id, 0), sizes.get(site_id, 0), need):
+            gathered.append((site_id, key))
+        else:
+            scopes.append(({"site_id": site_id, "deleted_at": None},
+                           sample.cuts(site_id, listing.ALL, order.field, order.descending),
+                           sample.stride(need, site_id, listing.ALL, wanted)))
 
     def keep(document):
-        return all(wanted in document.get("filter_keys", ()) for wanted in checked)
+        return all(key in document.get("filter_keys", ()) for key in wanted)
 
-    scopes = [(dict({"site_id": site_id}, **live), sample.cuts(site_id, cut_key, order.field, order.descending),
-               sample.stride(need, site_id, cut_key, wanted)) for site_id, cut_key, wanted in windowed]
-    rows = store.window_customers(db, scopes, order, start, need, keep if checked else None) if scopes else []
-    for site_id in gathered:
+    checked = keep if len(wanted) > 1 or (wanted and not keyed) else None
+    rows = store.window_customers(db, scopes, order, start, need, checked) if scopes else []
+    for site_id, key in gathered:
         rows += store.gather_customers(db, {"site_id": site_id, "deleted_at": None, "filter_keys": key}, order,
-                                       start, need, keep if others else None)
+                                       start, need, checked)
     return sorted(rows, key=order.key)[:need] if gathered else rows
 
 

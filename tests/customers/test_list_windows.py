@@ -59,7 +59,8 @@ def watched(test_env):
             "legal_name": rng.choice(["Acme ", "苏州", "Zenith ", "北京", "ab "]) + "%05d" % rng.randrange(10 ** 5),
             "tier": {"level": tier}, "tier_rank": archive.TIER_RANK[tier], "status": "active",
             "lifecycle_stage": rng.choice(["new", "active", "dormant"]), "churn_risk": {"level": "none"},
-            "tags": rng.sample(["oem", "export", "rail"], rng.randrange(3)), "industry": None,
+            "tags": rng.sample(["oem", "export", "rail"], rng.randrange(3)),
+            "industry": "bearings" if number < RARE else None,
             "owner_id": "u-rare" if number < RARE else rng.choice([None, "u-a", "u-b"]),
             "parent_id": None, "region_keys": [],
             "annual_revenue": rng.choice([None, 1e6, 2.5e7, 3e5]), "completeness": rng.randrange(100),
@@ -182,6 +183,31 @@ def test_a_filter_few_customers_have_is_gathered_on_a_sort_without_keys(watched,
             break
     assert ids == wanted and len(ids) == RARE
     assert page["total"] == RARE and not page["total_is_lower_bound"]
+
+
+def test_two_filters_read_each_site_by_the_key_fewer_of_its_customers_have(watched):
+    """A tag a third of the customers have, and an industry six of site-a's have: site-a is read by
+    the industry's windows (the tag checked row by row), whatever order the filters come in."""
+    db, finds, customers = watched
+    filters = {"tag": "rail", "industry": "bearings"}
+    wanted = expected(customers, BOTH, "updated_at", True,
+                      lambda c: "rail" in c["tags"] and c["industry"] == "bearings")
+    rarer = {}
+    for site in SITES:
+        mine = [c for c in customers if c["site_id"] == site]
+        tagged = sum(1 for c in mine if "rail" in c["tags"])
+        bearings = sum(1 for c in mine if c["industry"] == "bearings")
+        rarer[site] = "tag:rail" if tagged < bearings else "industry:bearings"
+    assert rarer["site-a"] == "industry:bearings"
+    finds.filters.clear()
+    page = lists.read(db, BOTH, dict(filters), "updated_at", True, WHOLE_LIST_LIMIT, None)
+    assert {(query["site_id"], query["filter_keys"]) for query in finds.filters
+            if "filter_keys" in query} == set(rarer.items())
+    ids, cursor = [item["_id"] for item in page["items"]], page["next_cursor"]
+    while cursor:
+        page = lists.read(db, BOTH, dict(filters), "updated_at", True, WHOLE_LIST_LIMIT, cursor)
+        ids, cursor = ids + [item["_id"] for item in page["items"]], page["next_cursor"]
+    assert ids == wanted
 
 
 def test_counts_follow_updates_moves_and_deletes(watched):
