@@ -173,9 +173,11 @@ def read_scope(collection, equalities, order, start, need, cuts, stride, project
     per_cut = need / span
     position = start
     while len(rows) < need:
+        if closed and taken + span > len(ahead):
+            if taken >= len(ahead):
+                break
+            span = len(ahead) - taken  # a window grown past the last cut ends there
         end = ahead[taken + span - 1] if taken + span - 1 < len(ahead) else None
-        if end is None and closed:
-            break
         before = len(rows)
         for clause in order.between(position, end):
             query = dict(equalities, **clause)

@@ -26,6 +26,9 @@ _OLDEST = datetime.datetime(1900, 1, 1, tzinfo=datetime.timezone.utc)
 SORTS = {"legal_name": "", "created_at": _OLDEST, "updated_at": _OLDEST, "tier_rank": -math.inf,
          "annual_revenue": -math.inf, "completeness": -math.inf, "next_followup_date": "",
          "last_order_date": ""}
+# The review-due list's order (oldest verification first), cut from the sample as the sorts are.
+REVIEWED = "last_verified_at"
+SAMPLED_FIELDS = tuple(SORTS) + (REVIEWED,)
 # The fields ``filter_keys`` is made of, and those that decide which counts a customer is in.
 KEY_SOURCES = ("tier", "lifecycle_stage", "churn_risk", "status", "industry", "owner_id", "parent_id", "tags",
                "region_keys")

@@ -5,10 +5,12 @@ A list read by a search text ``q``, or of deleted customers, is read as one quer
 A search is not counted (a count would read every match again): its total is a lower bound
 until its last page.
 """
+import datetime
+
 from services.common import config, paging, sites
 from services.common.events import utcnow
 from services.common.schemas import load
-from services.common.windows import Order
+from services.common.windows import WHOLE, Order
 from services.customers import archive, identifiers, listing, schemas, store
 
 DEFAULT_SORT = "-updated_at"
@@ -68,6 +70,43 @@ def read(db, caller, filters, field, descending, limit, cursor):
         next_cursor = paging.encode_cursor(cursor_key, last.get(field), last["_id"],
                                            seen + limit if bound else total, bound)
     return {"items": rows, "next_cursor": next_cursor, "total": total, "total_is_lower_bound": bound}
+
+
+def review_due(db, caller, limit, cursor, now=None):
+    """One page of the live customers of the caller's sites not verified within their site's
+    review period (``review_days``, else ``archive.REVIEW_DAYS``), oldest verification first:
+    ``{items, next_cursor, total, total_is_lower_bound}``.
+
+    Each site is read as windows of ``listing.REVIEWED``, cut from the sample and closed at the
+    site's own cutoff, so a page reads about a page of due customers whatever the archive holds.
+    Nothing counts the due: ``total`` is what paging has met, a lower bound until the last page.
+    """
+    caller.require("customers:read")
+    limit = paging.check_limit(limit)
+    now = now or utcnow()
+    order = Order(listing.REVIEWED, False, listing.SORTS["updated_at"])
+    cursor_key = "%s:due" % paging.list_key(db.customers, listing.REVIEWED, False)
+    start, seen = (None, WHOLE), 0  # never-verified customers (none are stored) are not due
+    if cursor:
+        value, ident, seen, _ = paging.decode_cursor_with_bound(cursor_key, cursor)
+        start = (value, ident)
+    periods, sample = store.review_periods(db), sample_of(db)
+    scopes = []
+    for site_id in scope_sites(db, caller, None):
+        before = now - datetime.timedelta(days=periods.get(site_id, archive.REVIEW_DAYS), microseconds=1)
+        last = (before.replace(microsecond=before.microsecond // 1000 * 1000), WHOLE)  # the database keeps ms
+        cuts = [cut for cut in sample.cuts(site_id, listing.ALL, listing.REVIEWED, False)
+                if order.pair_key(cut) < order.pair_key(last)]
+        scopes.append(({"site_id": site_id, "deleted_at": None}, cuts + [last], sample.stride(limit + 1, site_id)))
+    rows = store.window_customers(db, scopes, order, start, limit + 1, closed=True) if scopes else []
+    total, bound = paging.met_so_far(seen, len(rows), limit)
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = paging.encode_cursor(cursor_key, rows[-1].get(listing.REVIEWED), rows[-1]["_id"], seen + limit,
+                                           True)
+    return {"items": [archive.out(c) for c in rows], "next_cursor": next_cursor, "total": total,
+            "total_is_lower_bound": bound}
 
 
 def _rows(db, site_ids, order, keys, start, need):

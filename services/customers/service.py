@@ -125,7 +125,7 @@ class CustomersService(SiteDirectoryMixin, ServiceBase):
 
     @rpc
     def review_due(self, limit=None, cursor=None):
-        return archive.review_due(self.db, self.caller, limit, cursor)
+        return lists.review_due(self.db, self.caller, limit, cursor)
 
     @rpc
     def list_parts(self, customer_id, part, limit=None, cursor=None):

@@ -40,8 +40,10 @@ def ensure_indexes(db):
     customers.create_index("phone_keys")
     customers.create_index("email_keys")
     customers.create_index([("site_id", ASCENDING), ("external_code", ASCENDING)], sparse=True)
-    for field in ("owner_id", "parent_id", "deleted_at", "last_verified_at"):
+    for field in ("owner_id", "parent_id", "deleted_at"):
         customers.create_index([(field, ASCENDING), ("_id", ASCENDING)])
+    customers.create_index(window_index(listing.REVIEWED))
+    drop_index(customers, [(listing.REVIEWED, ASCENDING), ("_id", ASCENDING)])
     for field in LIST_FIELDS_BEFORE_WINDOWS:
         drop_index(customers, [(field, ASCENDING), ("_id", ASCENDING)])
     customers.create_index("_pending", sparse=True)
@@ -274,7 +276,7 @@ def _id_range(query, low, high):
 def sample_customers(db, share):
     """The live customers whose ids fall in ``listing.sample_ranges(share)``: their site, keys and
     sort fields (index ``(deleted_at, _id)``, one bounded range each)."""
-    projection = dict({field: 1 for field in listing.SORTS}, site_id=1, filter_keys=1)
+    projection = dict({field: 1 for field in listing.SAMPLED_FIELDS}, site_id=1, filter_keys=1)
     rows = []
     for low, high in listing.sample_ranges(share):
         rows += db.customers.find(_id_range({"deleted_at": None}, low, high), projection)
@@ -285,11 +287,13 @@ def live_customer_count(db):
     return sum(list_counts(db, counted_sites(db), listing.ALL).values())
 
 
-def window_customers(db, scopes, order, start, need, keep=None):
-    """Up to ``need`` customers after ``start`` in ``order`` over ``scopes`` (``windows.read_page``)."""
+def window_customers(db, scopes, order, start, need, keep=None, closed=False):
+    """Up to ``need`` customers after ``start`` in ``order`` over ``scopes`` (``windows.read_page``;
+    ``closed``: each scope ends at its last cut)."""
     budget = paging.Budget(config.get_float("SEARCH_TIME_LIMIT"))
     try:
-        rows, _ = windows.read_page(db.customers, scopes, order, start, need, HIDDEN, keep, budget.bound)
+        rows, _ = windows.read_page(db.customers, scopes, order, start, need, HIDDEN, keep, budget.bound,
+                                    closed=closed)
     except ExecutionTimeout:
         raise paging.too_broad()
     return rows

@@ -127,3 +127,19 @@ def test_a_page_reads_a_bounded_number_of_documents_whatever_the_list_size(test_
     finally:
         watched.drop_database(collection.database.name)
         watched.close()
+
+
+def test_a_closed_scope_reads_up_to_its_last_cut_when_its_windows_grow_past_it(db_factory):
+    """Cuts older than the rows (a stale sample): the first window holds nothing, so the next one
+    grows; it must end at the scope's last cut, not give up before it, nor go past it."""
+    collection = db_factory("windows").items
+    collection.create_index(INDEX)
+    values = [EPOCH + datetime.timedelta(days=day) for day in range(10)]
+    collection.insert_many([{"_id": "%02d" % day, "site_id": "a", "deleted_at": None, "keys": ["*"], "value": value}
+                            for day, value in enumerate(values)])
+    order = windows.Order("value", False, FLOORS["time"])
+    stale = [(EPOCH - datetime.timedelta(days=1), "00")]
+    last = (values[6], windows.WHOLE)
+    rows, _ = windows.read_scope(collection, {"site_id": "a", "deleted_at": None, "keys": "*"}, order, None, 50,
+                                 stale + [last], 1, closed=True)
+    assert [row["_id"] for row in rows] == ["%02d" % day for day in range(7)]

@@ -49,7 +49,7 @@ def watched(test_env):
     db = client["list_windows_%08x" % random.getrandbits(32)]
     archive.prepare_database(db)
     known_sites(db)
-    rng = random.Random(11)
+    rng, verified = random.Random(11), random.Random(12)
     customers = []
     for number in range(ARCHIVE):
         tier = rng.choice(TIERS)
@@ -65,7 +65,7 @@ def watched(test_env):
             "parent_id": None, "region_keys": [],
             "annual_revenue": rng.choice([None, 1e6, 2.5e7, 3e5]), "completeness": rng.randrange(100),
             "next_followup_date": rng.choice([None, "2026-12-%02d" % rng.randrange(1, 29)]),
-            "last_order_date": None, "last_verified_at": NOW,
+            "last_order_date": None, "last_verified_at": NOW - datetime.timedelta(hours=verified.randrange(24 * 200)),
             "created_at": NOW - datetime.timedelta(minutes=number), "updated_at": NOW - datetime.timedelta(
                 seconds=rng.randrange(10 ** 6)), "deleted_at": None, "version": 1})
     store.insert_customers(db, customers)
@@ -208,6 +208,38 @@ def test_two_filters_read_each_site_by_the_key_fewer_of_its_customers_have(watch
         page = lists.read(db, BOTH, dict(filters), "updated_at", True, WHOLE_LIST_LIMIT, cursor)
         ids, cursor = ids + [item["_id"] for item in page["items"]], page["next_cursor"]
     assert ids == wanted
+
+
+def test_review_due_pages_each_sites_due_customers_oldest_first_reading_about_a_page(watched, monkeypatch):
+    """Site-a reviews every 30 days, site-b every 90 (the default): the due are those verified
+    before each site's own cutoff, paged in order of verification; a page reads a window or two of
+    the due, not every customer verified before the cutoff, and nothing past it."""
+    db, finds, customers = watched
+    monkeypatch.setenv("CUSTOMERS_LIST_SAMPLE", "200")
+    lists.take_sample(db)
+    db.settings.update_one({"_id": "site-a"}, {"$set": {"review_days": 30}}, upsert=True)
+    cutoffs = {"site-a": NOW - datetime.timedelta(days=30), "site-b": NOW - datetime.timedelta(days=90)}
+    try:
+        for caller in (SALES_A, ADMIN):
+            wanted = expected(customers, caller, "last_verified_at", False,
+                              lambda c: c["last_verified_at"] < cutoffs[c["site_id"]])
+            ids, cursor, reads = [], None, []
+            while True:
+                finds.filters.clear()
+                page = lists.review_due(db, caller, LIMIT, cursor, now=NOW)
+                assert all(index_served(query, "last_verified_at") for query in finds.filters), finds.filters
+                reads.append(sum(db.customers.count_documents(query) for query in finds.filters))
+                ids += [item["id"] for item in page["items"]]
+                cursor = page["next_cursor"]
+                if not cursor:
+                    break
+                assert page["total_is_lower_bound"] and page["total"] == len(ids) + 1
+            assert ids == wanted and len(wanted) > 3 * LIMIT
+            # The sample's cuts are random: a page reads about two pages, at worst a few.
+            assert sum(reads) <= 3 * (LIMIT + 1) * len(reads) and max(reads) <= 6 * (LIMIT + 1), reads
+            assert page["total"] == len(wanted) and not page["total_is_lower_bound"]
+    finally:
+        db.settings.delete_one({"_id": "site-a"})
 
 
 def test_counts_follow_updates_moves_and_deletes(watched):

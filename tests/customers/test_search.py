@@ -103,17 +103,6 @@ def test_customers_stored_before_the_current_keys_get_them_once(db):
     assert "key_prefixes" not in db.customers.find_one({"_id": created["id"]})
 
 
-def test_review_due_is_one_range_per_review_period():
-    periods = {"site-a": 30, "site-b": 90, "site-c": 45}
-    assert archive.review_groups(SALES, periods) == {30: {"site_id": "site-a"}}
-    two = Caller("u2", ["site-a", "site-b", "site-d"], ["customers:read"])
-    assert archive.review_groups(two, periods) == {30: {"site_id": "site-a"}, 90: {"site_id": {"$in": ["site-b", "site-d"]}}}
-    assert archive.review_groups(ADMIN, periods) == {30: {"site_id": {"$in": ["site-a"]}},
-                                                     45: {"site_id": {"$in": ["site-c"]}},
-                                                     90: {"site_id": {"$nin": ["site-a", "site-c"]}}}
-    assert archive.review_groups(ADMIN, {}) == {90: {}}
-
-
 def test_review_due_reads_the_stale_and_never_verified(db):
     stale, fresh = create(db, "Stale Works"), create(db, "Fresh Works")
     old = archive.utcnow().replace(year=2025)
@@ -122,7 +111,7 @@ def test_review_due_reads_the_stale_and_never_verified(db):
     db.customers.update_one({"_id": never["id"]}, {"$set": {"created_at": old}, "$unset": {"last_verified_at": ""}})
     db.runs.delete_one({"_id": archive.KEYS_VERSION})
     archive.prepare_database(db)
-    due = archive.review_due(db, SALES, 50, None)
+    due = lists.review_due(db, SALES, 50, None)
     assert sorted(c["legal_name"] for c in due["items"]) == ["Never Verified Works", "Stale Works"]
     assert due["total"] == 2 and fresh["id"] not in [c["id"] for c in due["items"]]
-    assert archive.review_due(db, Caller("u-none", [], ["customers:read"]), 50, None)["total"] == 0
+    assert lists.review_due(db, Caller("u-none", [], ["customers:read"]), 50, None)["total"] == 0
