@@ -5,15 +5,19 @@ Starts an embedded MongoDB-wire server per service, a RabbitMQ vhost, the four s
 customers, then imports a generated CSV through the gateway and reports:
 
 - wall time from the upload to ``GET /imports/{id}`` saying completed, and rows/s;
-- how long the outbox takes to drain after that (every event of the import published);
-- the CPU seconds of the customers service and of the database server, and the load average;
+- how long the outbox takes to drain after that (every event of the import published), and how
+  long until every consumer has taken every event (the vhost's queues empty) and the audit trail
+  holds an entry per created customer: the import end to end;
+- the CPU seconds of each process of the system (each service, each database server, the
+  gateway, the broker node) over that whole time, and the load average;
 - the customers service's peak memory (VmHWM).
 
     .venv/bin/python -m bench.import_rows --rows 100000 [--existing 100000] [--profile DIR]
 
-``--profile DIR`` also records the customers service and the database server with py-spy
-during the import (collapsed stacks in DIR). Nothing it starts outlives it, and it touches no
-other run on the machine (its own vhost, database server and database prefix).
+``--profile DIR`` also records the customers, accounts and notifications services and their
+database servers with py-spy from the upload until every event is consumed (collapsed stacks in
+DIR). Nothing it starts outlives it, and it touches no other run on the machine (its own vhost,
+database servers and database prefix).
 """
 import argparse
 import os
@@ -28,11 +32,12 @@ import uuid
 import pymongo
 import requests
 
-from bench.cpu import children, cpu_seconds, peak_rss_kib
+from bench.cpu import Meter, broker_pids, children, cpu_seconds, peak_rss_kib
 from bench.customers import import_csv, seed
 from tests.support import servers
 from tests.support.stack import Stack
 
+PROFILED = ("customers", "accounts", "notifications")
 PASSWORD = "Bench-import-%s" % uuid.uuid4().hex[:12]
 
 
@@ -97,6 +102,21 @@ def wait_drained(db, timeout):
     return time.perf_counter() - started, pending_events(db)
 
 
+def queued_messages(vhost):
+    """Messages ready or unacknowledged in every queue of ``vhost``."""
+    listed = servers.rabbitmqctl("list_queues", "-p", vhost, "--no-table-headers", "messages").stdout
+    return sum(int(line) for line in listed.split() if line.strip().isdigit())
+
+
+def wait_consumed(vhost, timeout):
+    """Seconds until the vhost's queues stay empty for two polls in a row (every event taken)."""
+    started, empty = time.perf_counter(), 0
+    while empty < 2 and time.perf_counter() - started < timeout:
+        empty = empty + 1 if queued_messages(vhost) == 0 else 0
+        time.sleep(1)
+    return time.perf_counter() - started
+
+
 def start_profile(pid, directory, name):
     """py-spy recording ``pid`` as collapsed stacks (``DIR/NAME.txt``, for speedscope or flamegraph.pl).
 
@@ -114,7 +134,8 @@ def stop_profile(profiler):
     profiler.wait(60)
 
 
-def measure(stack, mongo_pid, env, args):
+def measure(stack, mongo, env, args, vhost):
+    mongo_pid = mongo["customers"].process.pid
     api = stack.url + "/api/v1"
     headers, site_id = sign_in(api)
     os.environ.update({key: env[key] for key in ("CUSTOMERS_MONGO_URI", "CRM_DB_PREFIX")})
@@ -126,14 +147,23 @@ def measure(stack, mongo_pid, env, args):
     pid = stack.procs["customers"].pid
     profilers = []
     if args.profile:
-        profilers = [start_profile(pid, args.profile, "customers"),
-                     start_profile(mongo_pid, args.profile, "database")]
+        profilers = [start_profile(stack.procs[name].pid, args.profile, name) for name in PROFILED] + [
+            start_profile(mongo[name].process.pid, args.profile, "%s-database" % name) for name in PROFILED]
+    meter = Meter(dict({name: [int(child) for child in children(proc.pid)] for name, proc in stack.procs.items()},
+                       **{"%s database" % name: [mongo[name].process.pid] for name in mongo.servers},
+                       broker=broker_pids()))
+    meter.start()
     cpu_before = cpu_seconds(pid), cpu_seconds(mongo_pid)
     seconds, job, refused = run_import(api, headers, body)
     cpu_import = cpu_seconds(pid) - cpu_before[0], cpu_seconds(mongo_pid) - cpu_before[1]
+    drain, left = wait_drained(db, args.drain_timeout)
+    consumed = wait_consumed(vhost, args.drain_timeout)
     for profiler, _ in profilers:
         stop_profile(profiler)
-    drain, left = wait_drained(db, args.drain_timeout)
+    spent = meter.stop()
+    accounts = pymongo.MongoClient(env["ACCOUNTS_MONGO_URI"], socketTimeoutMS=600000)[
+        env["CRM_DB_PREFIX"] + "_accounts"]
+    audited = accounts.audit.count_documents({"entity_type": "customer", "action": "created"})
     cpu_drain = cpu_seconds(pid) - cpu_before[0] - cpu_import[0], cpu_seconds(mongo_pid) - cpu_before[1] - cpu_import[1]
     print("imported %d rows in %.1f s (%.0f rows/s): status %s, created %s, updated %s, unchanged %s, failed %s"
           % (args.rows, seconds, args.rows / seconds, job.get("status"), job.get("created"), job.get("updated"),
@@ -142,6 +172,12 @@ def measure(stack, mongo_pid, env, args):
     print("outbox drained %.1f s after completion (%d documents still pending)" % (drain, left))
     print("CPU seconds during the import: customers service %.1f, database %.1f; during the drain: %.1f, %.1f"
           % (cpu_import + cpu_drain))
+    print("every event taken by its consumers %.1f s after that: the import end to end in %.1f s (%.0f rows/s); "
+          "audit entries of created customers: %d" % (consumed, seconds + drain + consumed,
+                                                       args.rows / (seconds + drain + consumed), audited))
+    print("CPU seconds from the upload to the end, per process: %s (total %.1f)"
+          % (", ".join("%s %.1f" % item for item in sorted(spent.items(), key=lambda item: -item[1])),
+             sum(spent.values())))
     print("customers service peak memory (VmHWM) %.0f MiB" % (peak_rss_kib(children(pid)) / 1024))
     print("machine load average at the end: %s" % " ".join(open("/proc/loadavg").read().split()[:3]))
     for _, output in profilers:
@@ -153,7 +189,7 @@ def main():
     parser.add_argument("--rows", type=int, default=100000)
     parser.add_argument("--existing", type=int, default=0, help="customers seeded into the archive first")
     parser.add_argument("--drain-timeout", type=float, default=1800)
-    parser.add_argument("--profile", metavar="DIR", help="record the service and the database with py-spy into DIR")
+    parser.add_argument("--profile", metavar="DIR", help="record services and databases with py-spy into DIR")
     args = parser.parse_args()
     run_id = uuid.uuid4().hex[:8]
     workdir = tempfile.mkdtemp(prefix="crm-bench-import-")
@@ -168,7 +204,7 @@ def main():
         env = environment(workdir, mongo, vhost, run_id)
         stack = Stack(env, os.path.join(workdir, "logs"))
         stack.start_all()
-        measure(stack, mongo["customers"].process.pid, env, args)
+        measure(stack, mongo, env, args, vhost)
     finally:
         if stack is not None:
             stack.stop_all()
