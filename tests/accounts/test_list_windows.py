@@ -7,12 +7,11 @@ import random
 import pytest
 
 from services.accounts import audit, management, store
-from services.common import windows
 from services.common.auth import Caller
 from tests.support import windows as support
-from tests.support.windows import check_queries, newest_first, page_all
+from tests.support.windows import START, check_queries, newest_first, page_all
 
-watched_db = support.watched_db
+watched_db, frozen_clock = support.watched_db, support.frozen_clock
 
 AUDITOR_A = Caller("u-a", ["site-a"], ["audit:read"])
 AUDITOR_AB = Caller("u-ab", ["site-a", "site-b"], ["audit:read"])
@@ -21,13 +20,9 @@ ADMIN_A = Caller("u-admin-a", ["site-a"], ["users:admin"])
 ADMIN_ALL = Caller("u-admin", [], ["users:admin", "sites:all"])
 
 
-START = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
 
 
-@pytest.fixture(autouse=True)
-def clock(monkeypatch):
-    """Pages start cut from 10 ms after the newest rows seeded, however long the test runs."""
-    monkeypatch.setattr(windows, "clock", lambda: START + datetime.timedelta(milliseconds=10))
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 def now():

@@ -6,38 +6,19 @@ import datetime
 import random
 
 import pytest
-from pymongo import ASCENDING, MongoClient, monitoring
+from pymongo import ASCENDING
 
 from services.common import windows
+from tests.support.windows import served_by, watching
 
 NOW = datetime.datetime(2026, 12, 1, 12, tzinfo=datetime.timezone.utc)
 SITE_INDEX = [("site_id", ASCENDING), ("at", ASCENDING), ("_id", ASCENDING)]
 ALL_INDEX = [("at", ASCENDING), ("_id", ASCENDING)]
 
 
-class Finds(monitoring.CommandListener):
-    def __init__(self):
-        self.filters = []
-
-    def started(self, event):
-        if event.command_name == "find":
-            self.filters.append(dict(event.command["filter"]))
-
-    def succeeded(self, event):
-        pass
-
-    def failed(self, event):
-        pass
-
-
 @pytest.fixture(scope="module")
 def watched(test_env):
-    finds = Finds()
-    client = MongoClient(test_env["MONGO_URI"], event_listeners=[finds], tz_aware=True)
-    db = client["time_windows_%08x" % random.getrandbits(32)]
-    yield db, finds
-    client.drop_database(db.name)
-    client.close()
+    yield from watching(test_env, "time_windows")
 
 
 def at_of(rng, text):
@@ -128,15 +109,6 @@ def test_since_and_until_bound_the_windows(watched, descending):
                        for query in finds.filters)
 
 
-def index_served(query, index):
-    """Equalities on a prefix of ``index`` and at most one range, on its next field."""
-    fields = [name for name, _ in index]
-    ranged = [name for name, value in query.items() if isinstance(value, dict)]
-    equal = [name for name in query if name not in ranged]
-    return len(ranged) <= 1 and set(fields[:len(equal)]) == set(equal) and (
-        not ranged or fields[len(equal)] == ranged[0])
-
-
 def test_a_page_reads_a_bounded_number_of_documents_beside_a_dense_burst(watched):
     """1 500 rows written at 500 a second just before now (an import's audit), 300 sparse rows over
     ten years before: each page of 25 reads a few hundred at most, in at most ~36 queries."""
@@ -153,7 +125,7 @@ def test_a_page_reads_a_bounded_number_of_documents_beside_a_dense_burst(watched
         finds.filters.clear()
         rows, cursor, _, _ = windows.time_page(collection, [{"site_id": "a"}], "at", True, limit, cursor, now=NOW)
         pages += 1
-        assert all(index_served(query, SITE_INDEX) for query in finds.filters), finds.filters
+        assert all(served_by(query, SITE_INDEX) for query in finds.filters), finds.filters
         read = sum(collection.count_documents(query) for query in finds.filters)
         assert read <= 300 and len(finds.filters) <= 40, (pages, read, len(finds.filters))
         if not cursor:

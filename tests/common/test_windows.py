@@ -5,9 +5,10 @@ import datetime
 import random
 
 import pytest
-from pymongo import ASCENDING, MongoClient, monitoring
+from pymongo import ASCENDING
 
 from services.common import windows
+from tests.support.windows import served_by, watching
 
 INDEX = [("site_id", ASCENDING), ("deleted_at", ASCENDING), ("keys", ASCENDING), ("value", ASCENDING),
          ("_id", ASCENDING)]
@@ -80,34 +81,10 @@ def test_pages_over_windows_are_the_sorted_list_exactly(db_factory, kind, descen
                 collection, {"site_id": "a", "keys": key}, descending)
 
 
-class Finds(monitoring.CommandListener):
-    def __init__(self):
-        self.filters = []
-
-    def started(self, event):
-        if event.command_name == "find":
-            self.filters.append(dict(event.command["filter"]))
-
-    def succeeded(self, event):
-        pass
-
-    def failed(self, event):
-        pass
-
-
-def index_served(query, index):
-    """Equalities on a prefix of ``index`` and at most one range, on its next field."""
-    fields = [name for name, _ in index]
-    ranged = [name for name, value in query.items() if isinstance(value, dict)]
-    equal = [name for name in query if name not in ranged]
-    return len(ranged) <= 1 and set(fields[:len(equal)]) == set(equal) and (
-        not ranged or fields[len(equal)] == ranged[0])
-
-
 def test_a_page_reads_a_bounded_number_of_documents_whatever_the_list_size(test_env):
-    finds = Finds()
-    watched = MongoClient(test_env["MONGO_URI"], event_listeners=[finds], tz_aware=True)
-    collection = watched["windows_bound_%s" % random.getrandbits(32)].items
+    watched = watching(test_env, "windows_bound")
+    db, finds = next(watched)
+    collection = db.items
     try:
         rng = random.Random(7)
         collection.create_index(INDEX)
@@ -121,11 +98,10 @@ def test_a_page_reads_a_bounded_number_of_documents_whatever_the_list_size(test_
             finds.filters.clear()
             rows, queries = windows.read_page(collection, [(equalities, cuts, 1)], order, start, 51)
             assert len(rows) == 51 and queries == len(finds.filters)
-            assert all(index_served(query, INDEX) for query in finds.filters), finds.filters
+            assert all(served_by(query, INDEX) for query in finds.filters), finds.filters
             read = sum(collection.count_documents(query) for query in finds.filters)
             assert read <= 2 * 100 + 51, read
     finally:
-        watched.drop_database(collection.database.name)
         watched.close()
 
 

@@ -6,13 +6,13 @@ import datetime
 import random
 
 import pytest
-from pymongo import MongoClient, monitoring
 from pymongo import errors as pymongo_errors
 
 from services.common.auth import Caller
 from services.common.windows import sort_key
-from services.customers import archive, lists, listing, store
+from services.customers import archive, listing, lists, store
 from tests.support.sites import known_sites
+from tests.support.windows import watching
 
 SITES = ("site-a", "site-b")
 TIERS = ("general", "key", "vip")
@@ -27,26 +27,10 @@ WHOLE_LIST_LIMIT = 250
 RARE = 6  # customers of owner u-rare, all in site-a
 
 
-class Finds(monitoring.CommandListener):
-    def __init__(self):
-        self.filters = []
-
-    def started(self, event):
-        if event.command_name == "find" and event.command.get("find") == "customers":
-            self.filters.append(dict(event.command["filter"]))
-
-    def succeeded(self, event):
-        pass
-
-    def failed(self, event):
-        pass
-
-
 @pytest.fixture(scope="module")
 def watched(test_env):
-    finds = Finds()
-    client = MongoClient(test_env["MONGO_URI"], event_listeners=[finds], tz_aware=True)
-    db = client["list_windows_%08x" % random.getrandbits(32)]
+    gen = watching(test_env, "list_windows", "customers")
+    db, finds = next(gen)
     archive.prepare_database(db)
     known_sites(db)
     rng, verified = random.Random(11), random.Random(12)
@@ -70,8 +54,7 @@ def watched(test_env):
                 seconds=rng.randrange(10 ** 6)), "deleted_at": None, "version": 1})
     store.insert_customers(db, customers)
     yield db, finds, customers
-    client.drop_database(db.name)
-    client.close()
+    gen.close()
 
 
 def expected(customers, caller, field, descending, test=lambda c: True):

@@ -7,32 +7,19 @@ import random
 
 import pytest
 
-from services.common import windows
 from services.common.auth import Caller
-from services.common.windows import sort_key
 from services.customers import merge, store
 from tests.support import windows as support
-from tests.support.windows import check_queries, page_all
+from tests.support.windows import START, check_queries, newest_first, page_all, times
 
-watched_db = support.watched_db
-START = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+watched_db, frozen_clock = support.watched_db, support.frozen_clock
 WRITER_A = Caller("u-a", ["site-a"], ["customers:read", "customers:write"])
 WRITER_ALL = Caller("u-all", [], ["customers:read", "customers:write", "sites:all"])
 
 
-@pytest.fixture(autouse=True)
-def clock(monkeypatch):
-    """Pages start cut from 10 ms after the newest rows seeded, however long the test runs."""
-    monkeypatch.setattr(windows, "clock", lambda: START + datetime.timedelta(milliseconds=10))
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
-def times(rng, dense, sparse):
-    return ([START - datetime.timedelta(milliseconds=2 * n) for n in range(dense)]
-            + [START - datetime.timedelta(minutes=rng.randrange(1, 60 * 24 * 3650)) for _ in range(sparse)])
-
-
-def newest_first(documents, field):
-    return [d["_id"] for d in sorted(documents, key=lambda d: sort_key(d.get(field), d["_id"]), reverse=True)]
 
 
 def as_page(answer):

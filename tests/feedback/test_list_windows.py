@@ -6,30 +6,21 @@ import random
 
 import pytest
 
-from services.common import windows
 from services.common.auth import Caller
 from services.common.windows import sort_key
 from services.feedback import items, sla, store, surveys
 from services.feedback.workflow import DONE_STATES, OPEN_STATES
 from tests.support import windows as support
-from tests.support.windows import check_queries, page_all
+from tests.support.windows import START, check_queries, page_all, times
 
-watched_db = support.watched_db
-START = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+watched_db, frozen_clock = support.watched_db, support.frozen_clock
 READER_A = Caller("u-a", ["site-a"], ["feedback:read"])
 READER_AB = Caller("u-ab", ["site-a", "site-b"], ["feedback:read"])
 READER_ALL = Caller("u-all", [], ["feedback:read", "sites:all"])
 
 
-@pytest.fixture(autouse=True)
-def clock(monkeypatch):
-    """Pages start cut from 10 ms after the newest rows seeded, however long the test runs."""
-    monkeypatch.setattr(windows, "clock", lambda: START + datetime.timedelta(milliseconds=10))
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
-
-def times(rng, dense, sparse):
-    return ([START - datetime.timedelta(milliseconds=2 * n) for n in range(dense)]
-            + [START - datetime.timedelta(minutes=rng.randrange(1, 60 * 24 * 3650)) for _ in range(sparse)])
 
 
 def seed_items(db, rng):

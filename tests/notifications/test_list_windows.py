@@ -2,34 +2,23 @@
 (``windows.time_page``) on the real database server: each page's queries are index-served and read
 a bounded number of documents beside a dense burst, and paging yields exactly the sorted list of
 the caller's scope (another site's or user's items never appear)."""
-import datetime
 import random
 
 import pytest
 
-from services.common import windows
 from services.common.auth import Caller
 from services.notifications import admin, inbox, store, webhooks
 from tests.support import windows as support
-from tests.support.windows import check_queries, newest_first, page_all
+from tests.support.windows import START, check_queries, newest_first, page_all, times
 
-watched_db = support.watched_db
-START = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+watched_db, frozen_clock = support.watched_db, support.frozen_clock
 ADMIN_A = Caller("u-a", ["s1"], ["webhooks:admin", "users:admin"])
 ADMIN_AB = Caller("u-ab", ["s1", "s2"], ["webhooks:admin"])
 ADMIN_ALL = Caller("u-all", [], ["webhooks:admin", "sites:all"])
 
 
-@pytest.fixture(autouse=True)
-def clock(monkeypatch):
-    """Pages start cut from 10 ms after the newest rows seeded, however long the test runs."""
-    monkeypatch.setattr(windows, "clock", lambda: START + datetime.timedelta(milliseconds=10))
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
-
-def times(rng, dense, sparse):
-    """``dense`` instants 2 ms apart just before START, then ``sparse`` over the ten years before."""
-    return ([START - datetime.timedelta(milliseconds=2 * n) for n in range(dense)]
-            + [START - datetime.timedelta(minutes=rng.randrange(1, 60 * 24 * 3650)) for _ in range(sparse)])
 
 
 def ident(rng):
