@@ -203,10 +203,11 @@ def export_customers(args):
 @authenticated(blp)
 @blp.arguments(s.DuplicatesQuerySchema, location="query", unknown=RAISE)
 @blp.response(200, s.DuplicateClustersSchema)
-@error_responses(blp, 403)
+@error_responses(blp, 400, 403)
 def duplicates(args):
-    """Clusters of customers in your sites that look like the same company."""
-    return customers("duplicates", args["limit"])
+    """Clusters of customers in your sites that look like the same company, a page at a time; 400 for
+    a cursor that is not a next_cursor of this list."""
+    return customers("duplicates", limit=args["limit"], cursor=args.get("cursor"))
 
 
 @blp.route("/customers/<customer_id>/merge", methods=["POST"])

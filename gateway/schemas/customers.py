@@ -515,7 +515,9 @@ class ExportQuerySchema(CustomerFilterSchema):
 
 class DuplicatesQuerySchema(StrictSchema):
     limit = QueryInteger(load_default=50, validate=validate.Range(min=1, max=500),
-                         metadata={"description": "clusters at most (1-500)"})
+                         metadata={"description": "clusters at most (1-500); a page may hold fewer, even none, "
+                                                  "and still have a next_cursor"})
+    cursor = Cursor()
 
 
 class ClusterMemberSchema(Schema):
@@ -532,7 +534,12 @@ class ClusterSchema(Schema):
 
 
 class DuplicateClustersSchema(Schema):
-    clusters = fields.List(fields.Nested(ClusterSchema), metadata={"description": "strongest reason first"})
+    clusters = fields.List(fields.Nested(ClusterSchema), metadata={"description": (
+        "strongest reason first (same_tax_id, similar_name, same_phone, same_email), then by key; at most 50 "
+        "customers each; a cluster whose customers are exactly a stronger one's is left out")})
+    next_cursor = fields.String(allow_none=True, metadata={"description": (
+        "pass it as cursor for the next page; null when no more clusters follow. A page reads a bounded part of "
+        "the archive, so it may hold fewer than limit clusters while more follow")})
 
 
 class MergeRequestSchema(StrictSchema):

@@ -38,7 +38,7 @@ Customers show ``owner_left`` (``{user_id, at}`` or null): the owner was cleared
 - ``get_settings(site_id)``, ``update_settings(site_id, data)``: tier thresholds, follow-up
   cadence, review period of a site.
 - ``list_views() -> {items}``, ``create_view(data) -> view``, ``delete_view(view_id) -> {}``
-- ``duplicates(limit) -> {clusters}``, ``merge(survivor_id, data={merged_ids, fields}) -> merge``,
+- ``duplicates(limit, cursor) -> {clusters, next_cursor}``, ``merge(survivor_id, data={merged_ids, fields}) -> merge``,
   ``revert_merge(merge_id) -> merge``
 - ``create_import(filename, dry_run, site_id=None) -> job``, ``append_import_chunk(import_id, seq, content_b64)``,
   ``start_import(import_id) -> job``, ``get_import(import_id) -> job``,
@@ -246,8 +246,8 @@ class CustomersService(SiteDirectoryMixin, ServiceBase):
     # --- archive upkeep: import, export, duplicates, merge ---
 
     @rpc
-    def duplicates(self, limit=None):
-        return dedupe.duplicates(self.db, self.caller, limit)
+    def duplicates(self, limit=None, cursor=None):
+        return dedupe.duplicates(self.db, self.caller, limit, cursor)
 
     @rpc
     def merge(self, survivor_id, data):

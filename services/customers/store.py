@@ -35,6 +35,7 @@ def ensure_indexes(db):
     customers = db.customers
     customers.create_index([("site_id", ASCENDING), ("created_at", DESCENDING)])
     customers.create_index("key_prefixes")
+    # The duplicate checks of a new customer and the duplicates list's windows (``DUPLICATE_KEYS``).
     customers.create_index("tax_id_key", sparse=True)
     customers.create_index("name_key")
     customers.create_index("phone_keys")
@@ -274,9 +275,9 @@ def _id_range(query, low, high):
 
 
 def sample_customers(db, share):
-    """The live customers whose ids fall in ``listing.sample_ranges(share)``: their site, keys and
-    sort fields (index ``(deleted_at, _id)``, one bounded range each)."""
-    projection = dict({field: 1 for field in listing.SAMPLED_FIELDS}, site_id=1, filter_keys=1)
+    """The live customers whose ids fall in ``listing.sample_ranges(share)``: their site, keys, sort
+    fields and duplicate keys (index ``(deleted_at, _id)``, one bounded range each)."""
+    projection = dict({field: 1 for field in listing.SAMPLED_FIELDS + DUPLICATE_KEYS}, site_id=1, filter_keys=1)
     rows = []
     for low, high in listing.sample_ranges(share):
         rows += db.customers.find(_id_range({"deleted_at": None}, low, high), projection)
@@ -376,6 +377,36 @@ def update_part(db, part, part_id, version, changes, *events):
 
 def aggregate(db, collection, pipeline):
     return list(db[collection].aggregate(pipeline))
+
+
+# Duplicates: each reason's key is read through its own single-field index (``ensure_indexes``:
+# ``tax_id_key`` sparse, ``name_key``, ``phone_keys`` and ``email_keys`` multikey), one clause a
+# query, so the query reads exactly the index entries it names (``dedupe``). Deleted customers and
+# other sites' are dropped by the caller: a second clause would read no fewer.
+DUPLICATE_KEYS = ("tax_id_key", "name_key", "phone_keys", "email_keys")
+DUPLICATE_FIELDS = dict({field: 1 for field in DUPLICATE_KEYS}, legal_name=1, site_id=1, tax_id=1, deleted_at=1,
+                        contact_phone_keys=1, contact_email_keys=1)
+
+
+def customers_keyed_between(db, field, low, high, budget):
+    """Customers with a ``field`` key from ``low`` (inclusive) to ``high`` (exclusive; None: every
+    key from ``low`` on), deleted ones too. Index ``field``: a range on it alone."""
+    bounds = {"$gte": low} if high is None else {"$gte": low, "$lt": high}
+    return _bounded(budget, db.customers.find({field: bounds}, DUPLICATE_FIELDS))
+
+
+def customers_keyed_by(db, field, keys, budget):
+    """Customers with any of ``keys`` as a ``field`` key, deleted ones too. Index ``field``: an ``$in``."""
+    if not keys:
+        return []
+    return _bounded(budget, db.customers.find({field: {"$in": sorted(keys)}}, DUPLICATE_FIELDS))
+
+
+def _bounded(budget, cursor):
+    try:
+        return list(budget.bound(cursor))
+    except ExecutionTimeout:
+        raise paging.too_broad()
 
 
 # saved views and settings

@@ -1,4 +1,4 @@
-"""Duplicate clusters among the caller's sites, on the real DB's aggregation."""
+"""Duplicate clusters among the caller's sites, on the real database server (small archives: one page)."""
 import pytest
 
 from services.common.auth import Caller

@@ -464,12 +464,26 @@ def test_a_refused_export_is_an_error_not_a_download(client, fake_rpc, auth):
 
 # Duplicates, merges, views, reports
 
+def test_a_bad_duplicates_cursor_is_400_naming_it(client, fake_rpc, auth):
+    from services.common import paging
+    from services.common.errors import BadRequest
+
+    response = client.get("/api/v1/customers/duplicates?cursor=not-a-cursor", headers=auth)
+    assert response.status_code == 400 and "cursor" in response.get_json()["error"]["fields"]
+    assert fake_rpc.calls == []
+    fake_rpc.replies["duplicates"] = BadRequest("The cursor is not valid.", fields={"cursor": [paging.BAD_CURSOR]})
+    response = client.get("/api/v1/customers/duplicates?cursor=k.forged", headers=auth)
+    assert response.status_code == 400 and "cursor" in response.get_json()["error"]["fields"]
+
+
 def test_duplicates_and_merges(client, fake_rpc, auth):
     clusters = {"clusters": [{"key": "acme", "reason": "similar_name", "customers": [
-        {"id": "c1", "legal_name": "ACME", "site_id": "s1", "tax_id": None}]}]}
+        {"id": "c1", "legal_name": "ACME", "site_id": "s1", "tax_id": None}]}], "next_cursor": "k.sig"}
     fake_rpc.replies.update(duplicates=clusters, merge=MERGE, revert_merge=dict(MERGE, status="reverted"))
     assert client.get("/api/v1/customers/duplicates?limit=10", headers=auth).get_json() == clusters
-    assert fake_rpc.last["args"] == (10,)
+    assert fake_rpc.last["kwargs"] == {"limit": 10, "cursor": None}
+    assert client.get("/api/v1/customers/duplicates?cursor=k.sig", headers=auth).status_code == 200
+    assert fake_rpc.last["kwargs"] == {"limit": 50, "cursor": "k.sig"}
     body = {"merged_ids": ["c2", "c3"], "fields": {"phone": "c2"}}
     assert client.post("/api/v1/customers/c1/merge", json=body, headers=auth).get_json() == MERGE
     assert fake_rpc.last["args"] == ("c1", body)
