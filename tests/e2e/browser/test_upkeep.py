@@ -89,6 +89,17 @@ def test_import_explains_a_file_it_cannot_read_and_one_too_large(admin_page, ui_
     shot(page, "upkeep_import_too_large")
 
 
+def load_until_shown(page, cluster):
+    """Load more of the duplicates list (read a part at a time) until ``cluster`` shows or it ends."""
+    idle = page.locator("[data-test=duplicates-more]:not(.is-loading)")
+    end = page.locator("[data-test=duplicates-end]")
+    for _ in range(100):
+        expect(idle.or_(end).or_(cluster).first).to_be_visible(timeout=15000)
+        if cluster.count() or not idle.count():
+            return
+        idle.click()
+
+
 def test_merge_two_duplicates_keeping_a_value_of_the_other_then_revert_from_the_list(admin_page, ui_url, admin_api,
                                                                                     browser):
     page = admin_page
@@ -99,6 +110,7 @@ def test_merge_two_duplicates_keeping_a_value_of_the_other_then_revert_from_the_
     page.goto(ui_url + "/duplicates")
     page.locator("[data-test=duplicates-filter]").fill(core)
     cluster = page.locator("[data-test=duplicate-cluster]", has_text="%s电子股份有限公司" % core)
+    load_until_shown(page, cluster)
     expect(cluster).to_have_count(1)
     expect(cluster.locator("[data-test=duplicate-member]")).to_have_count(2)
     shot(page, "upkeep_duplicates")

@@ -39,6 +39,8 @@ export default {
       filter: 'Filter by name or credit code', reason: 'Reason', none: 'No likely duplicates found.',
       reasons: { same_tax_id: 'Same credit code', similar_name: 'Similar name', same_phone: 'Same phone', same_email: 'Same e-mail' },
       strength: { same_tax_id: 'Almost certainly one company', similar_name: 'Likely the same company', same_phone: 'Possibly related', same_email: 'Possibly related' },
+      partial: 'More groups may follow: the list is read a part at a time. Filters apply to the groups loaded so far.',
+      none_yet: 'No likely duplicates found so far: load more to look further.', end: 'No more groups.',
       shared: 'Shared: {key}', compare: 'Compare and merge',
     },
     merge: {

@@ -39,6 +39,8 @@ export default {
       filter: '按名称或信用代码筛选', reason: '原因', none: '没有发现疑似重复的客户。',
       reasons: { same_tax_id: '信用代码相同', similar_name: '名称相似', same_phone: '电话相同', same_email: '邮箱相同' },
       strength: { same_tax_id: '几乎确定是同一家公司', similar_name: '很可能是同一家公司', same_phone: '可能相关', same_email: '可能相关' },
+      partial: '后面可能还有更多分组：列表分段读取。筛选只作用于已加载的分组。',
+      none_yet: '目前尚未发现疑似重复的客户，可加载更多继续查找。', end: '没有更多分组了。',
       shared: '共同值：{key}', compare: '对比并合并',
     },
     merge: {
