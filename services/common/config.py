@@ -41,7 +41,8 @@ VARIABLES = {
     "CUSTOMERS_LIST_SAMPLE": ("4000", "Customers sampled to cut the customer list into windows; each window of a "
                                       "page reads about (archive size / this) customers per site."),
     "CUSTOMERS_LIST_SAMPLE_SECONDS": ("300", "Seconds a process keeps its sample of the customer list before "
-                                             "taking it again."),
+                                             "taking it again (sooner once the archive grew or shrank by a "
+                                             "fifth)."),
     "CUSTOMERS_RECOUNT_INTERVAL": ("86400", "Seconds between recounts of the customer list's kept totals (they "
                                             "are kept by every write; a recount mends a failure between writes)."),
     "SMTP_HOST": ("localhost", "SMTP server for outgoing mail."),

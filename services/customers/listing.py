@@ -41,6 +41,7 @@ FILTER_PREFIXES = (("owner_id", "owner"), ("parent_id", "parent"), ("tag", "tag"
 # Sorts whose window index carries the filter keys: the default sort and the name.
 KEYED_SORTS = ("updated_at", "legal_name")
 SAMPLE_RANGES = 8
+SAMPLE_SLACK = 50  # customers added or removed that never make a sample outgrown
 MAX_ID_DIGITS = 5
 
 
@@ -167,11 +168,16 @@ _END = object()
 class Sample:
     """Customers read from ``sample_ranges(share)``: where to cut each site's list by each sort."""
 
-    def __init__(self, rows, share):
-        self.share = share
+    def __init__(self, rows, share, live=None, taken_at=0.0):
+        self.share, self.live, self.taken_at = share, live, taken_at
         self.rows, self._cuts = {}, {}
         for row in rows:
             self.rows.setdefault(row["site_id"], []).append(row)
+
+    def outgrown(self, live):
+        """Whether the archive's ``live`` customers are far from the number sampled: a fifth more or
+        less (and more than a few dozen), so its cuts stand for too many rows, or too few."""
+        return self.live is None or abs(live - self.live) > self.live / 5 + SAMPLE_SLACK
 
     def cuts(self, site_id, key, field, descending):
         """(value, id) pairs of the sampled customers of ``site_id`` with ``key``, in list order."""

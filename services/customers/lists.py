@@ -6,6 +6,7 @@ A search is not counted (a count would read every match again): its total is a l
 until its last page.
 """
 import datetime
+import time
 
 from services.common import config, paging, sites
 from services.common.events import utcnow
@@ -160,14 +161,24 @@ def sample_of(db):
     return _samples.get(db.name) or take_sample(db)
 
 
-def take_sample(db):
-    """Sample ``db``'s customers again (``listing.Sample``); the service's timer does it every
-    CUSTOMERS_LIST_SAMPLE_SECONDS, from its start, so a list request seldom waits for one."""
-    live = store.live_customer_count(db)
+def take_sample(db, live=None):
+    """Sample ``db``'s customers again (``listing.Sample``)."""
+    live = store.live_customer_count(db) if live is None else live
     wanted = config.get_int("CUSTOMERS_LIST_SAMPLE")
     share = 1.0 if live <= wanted else wanted / live
-    kept = _samples[db.name] = listing.Sample(store.sample_customers(db, share), share)
+    kept = _samples[db.name] = listing.Sample(store.sample_customers(db, share), share, live, time.monotonic())
     return kept
+
+
+def keep_sample(db):
+    """Sample again when the kept sample is CUSTOMERS_LIST_SAMPLE_SECONDS old, or when the archive
+    grew or shrank away from it (``listing.Sample.outgrown``: an import, a restored backup), so that
+    windows stay small. The service's timer checks every few seconds from its start (a count read
+    of a few documents), so a list request seldom waits for a sample."""
+    kept, live = _samples.get(db.name), store.live_customer_count(db)
+    if kept is None or kept.outgrown(live) or time.monotonic() - kept.taken_at > config.get_float(
+            "CUSTOMERS_LIST_SAMPLE_SECONDS"):
+        take_sample(db, live)
 
 
 def periodic_recount(db, every_seconds, now=None):

@@ -82,6 +82,8 @@ from services.customers import (
     overview, parts, reports, retention, settings, store, views,
 )
 
+SAMPLE_CHECK_SECONDS = 5  # how often the list's sample is checked for age and growth (a few point reads)
+
 
 class CustomersService(SiteDirectoryMixin, ServiceBase):
     name = "customers"
@@ -196,10 +198,10 @@ class CustomersService(SiteDirectoryMixin, ServiceBase):
         """Announce due follow-ups and expiring contracts (each once); drop expired tier overrides."""
         followups.scan(self.db)
 
-    @timer(interval=config.get_float("CUSTOMERS_LIST_SAMPLE_SECONDS"), eager=True)
+    @timer(interval=SAMPLE_CHECK_SECONDS, eager=True)
     def sample_lists(self):
-        """Sample the customers again, to cut the customer list into windows."""
-        lists.take_sample(self.db)
+        """Sample the customers again when due or outgrown, to cut the customer list into windows."""
+        lists.keep_sample(self.db)
 
     @timer(interval=config.get_float("CUSTOMERS_SCAN_INTERVAL"))
     def recount_lists(self):

@@ -297,3 +297,24 @@ def test_counts_that_cannot_be_written_ask_for_a_recount_and_the_customer_stays_
     assert store.claim_run(db, "recount", 86400, NOW)
     store.recount(db)
     assert store.list_counts(db, ["site-a"], listing.ALL) == {"site-a": 1}
+
+
+def test_a_sample_of_an_empty_archive_is_taken_again_once_an_import_filled_it(db_factory, monkeypatch):
+    """The service samples at its start, often before the first import: the next check after the
+    archive grew by a fifth takes a new sample, so the list's windows are cut again; a fresh sample
+    of an archive that did not change is kept."""
+    monkeypatch.setenv("CUSTOMERS_LIST_SAMPLE", "100")
+    db = db_factory("customers")
+    archive.prepare_database(db)
+    known_sites(db)
+    lists.keep_sample(db)
+    empty = lists.sample_of(db)
+    assert empty.rows == {} and empty.live == 0
+    store.insert_customers(db, [archive.new_customer({"legal_name": "Imported %03d Works" % number}, SALES_A, "site-a")
+                                for number in range(400)])
+    lists.keep_sample(db)
+    filled = lists.sample_of(db)
+    assert filled is not empty and filled.live == 400 and 60 <= len(filled.rows["site-a"]) <= 140
+    assert filled.cuts("site-a", listing.ALL, "legal_name", False)
+    lists.keep_sample(db)
+    assert lists.sample_of(db) is filled
