@@ -10,7 +10,7 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
 from services.common import windows
-from services.common.mongo import replace_ttl_index, sweep, update_and_fetch
+from services.common.mongo import drop_index, replace_ttl_index, sweep, update_and_fetch
 from services.common.errors import Conflict
 from services.common.events import pending_insert, pending_update, record_events, utcnow
 
@@ -58,12 +58,6 @@ INDEXES_BEFORE_WINDOWS = (
     ("audit", ("site_id", ASCENDING), ("at", DESCENDING)),
 )
 
-
-def drop_index(collection, keys):
-    """Drop the index on exactly ``keys`` if an earlier release made it."""
-    for name, index in collection.index_information().items():
-        if index.get("key") == list(keys):
-            collection.drop_index(name)
 
 
 def queue_events(db, *events):

@@ -177,6 +177,13 @@ def sweep(collection, field, cutoff, batch=500, max_batches=20, query=None):
     return deleted
 
 
+def drop_index(collection, keys):
+    """Drop the index on exactly ``keys`` (``[(field, direction)]``) if an earlier release made it."""
+    for name, index in collection.index_information().items():
+        if index.get("key") == list(keys):
+            collection.drop_index(name)
+
+
 def replace_ttl_index(collection, field):
     """Drop a TTL index on ``field`` left by an earlier release, and keep a plain one for ``sweep``."""
     for name, index in collection.index_information().items():

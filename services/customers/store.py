@@ -10,7 +10,7 @@ from pymongo import ASCENDING, DESCENDING, UpdateOne
 from pymongo.errors import DuplicateKeyError, ExecutionTimeout, PyMongoError
 
 from services.common import config, paging, windows
-from services.common.mongo import claim, update_and_fetch
+from services.common.mongo import claim, drop_index, update_and_fetch
 from services.customers import listing
 from services.common.errors import Conflict
 from services.common.events import pending_insert, pending_update, record_events, utcnow
@@ -155,12 +155,6 @@ def search_customers_uncounted(db, query, sort_field, descending, limit, cursor)
 
 KEYED_TRIES = 20
 
-
-def drop_index(collection, keys):
-    """Drop the index on exactly ``keys`` if an earlier release made it."""
-    for name, index in collection.index_information().items():
-        if index.get("key") == keys:
-            collection.drop_index(name)
 
 
 def window_index(field, keyed=None):

@@ -10,7 +10,7 @@ from pymongo.errors import DuplicateKeyError
 from services.common import paging, windows
 from services.common.errors import Conflict
 from services.common.events import pending_insert, pending_update, utcnow
-from services.common.mongo import update_and_fetch
+from services.common.mongo import drop_index, update_and_fetch
 from services.feedback.workflow import DONE_STATES, OPEN_STATES
 
 OUTBOX_COLLECTIONS = ("feedback", "settings", "surveys", "survey_links")
@@ -48,12 +48,6 @@ INDEXES_BEFORE_WINDOWS = (
     ("surveys", ("site_id", ASCENDING), ("created_at", DESCENDING)),
 )
 
-
-def drop_index(collection, keys):
-    """Drop the index on exactly ``keys`` if an earlier release made it."""
-    for name, index in collection.index_information().items():
-        if index.get("key") == list(keys):
-            collection.drop_index(name)
 
 
 # feedback items

@@ -16,7 +16,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.common import windows
 from services.common.events import pending_insert, pending_update, utcnow
-from services.common.mongo import claim, replace_ttl_index, sweep, update_and_fetch
+from services.common.mongo import claim, drop_index, replace_ttl_index, sweep, update_and_fetch
 from services.notifications import hook_secrets
 
 OUTBOX_COLLECTIONS = ("webhooks", "emails", "deliveries", "preferences")
@@ -66,12 +66,6 @@ INDEXES_BEFORE_WINDOWS = (
     ("deliveries", ("webhook_id", ASCENDING), ("created_at", DESCENDING)),
 )
 
-
-def drop_index(collection, keys):
-    """Drop the index on exactly ``keys`` if an earlier release made it."""
-    for name, index in collection.index_information().items():
-        if index.get("key") == list(keys):
-            collection.drop_index(name)
 
 
 def seal_plaintext_secrets(db):
