@@ -145,7 +145,8 @@ def _through(value):
     rows equal to an inclusive upper bound on a field that is not its index's last (its keys carry
     the next fields after it), so it is the exclusive bound of the next value where there is one."""
     if isinstance(value, datetime.datetime):
-        return {"$lt": value + datetime.timedelta(milliseconds=1)}  # the database keeps milliseconds
+        after = _shifted(value, datetime.timedelta(milliseconds=1))  # the database keeps milliseconds
+        return {} if after is None else {"$lt": after}  # nothing comes after the last time there is
     if isinstance(value, str):
         return {"$lt": value + "\x00"}
     return {"$lte": value}
@@ -281,19 +282,24 @@ def time_cuts(order, start, now, text=False, since=None, until=None):
     if text:
         first = last = None  # no list of dates has a bound
     if start is None and first is not None:
-        start = (_ms(first) - step * _MS, WHOLE)
-    elif start is None and last is not None and not descending:
+        before_first = _shifted(_ms(first), -step * _MS)
+        if before_first is not None:
+            start = (before_first, WHOLE)
+        elif not descending:
+            start = (None, WHOLE)  # ``since`` is the earliest time there is: the list starts at it
+    if start is None and last is not None and not descending:
         start = (None, WHOLE)  # a bounded list holds no nulls, which come first going up
     steps = [QUANTUM * 2 ** k for k in range(DOUBLINGS + 1)]
     if start is not None and start[0] is not None:
         origin = _instant(start[0], text)  # None: a value of no time, read to the end in one window
-        instants = [] if origin is None else [origin + step * span for span in steps]
+        instants = [] if origin is None else _within([(origin, step * span) for span in steps])
     elif start is not None and descending:
         instants = []  # only nulls are left
     elif descending:
-        instants = [now] + [now - span for span in steps]
+        instants = [now] + _within([(now, -span) for span in steps])
     else:
-        instants = [now - span for span in reversed(steps)] + [now] + [now + span for span in steps]
+        instants = (list(reversed(_within([(now, -span) for span in steps]))) + [now]
+                    + _within([(now, span) for span in steps]))
     cuts = []
     for instant in instants:
         value = instant.date().isoformat() if text else _ms(instant)
@@ -306,6 +312,26 @@ def time_cuts(order, start, now, text=False, since=None, until=None):
     if last is not None:
         cuts.append((_ms(last), WHOLE))
     return start, cuts, last is not None
+
+
+def _shifted(instant, delta):
+    """``instant + delta``, or None past the first or last time a datetime holds."""
+    try:
+        return instant + delta
+    except OverflowError:
+        return None
+
+
+def _within(shifts):
+    """The instants of ``[(instant, delta)]`` (growing deltas) up to the first that is out of range:
+    a list near the first or last time there is has fewer cuts, its last window reaching the end."""
+    instants = []
+    for instant, delta in shifts:
+        shifted = _shifted(instant, delta)
+        if shifted is None:
+            break
+        instants.append(shifted)
+    return instants
 
 
 def clock():

@@ -145,3 +145,24 @@ def test_cuts_stand_for_every_row_of_their_instant():
     since = NOW - datetime.timedelta(seconds=1, microseconds=700)
     _, cuts, closed = windows.time_cuts(order, None, NOW, since=since)
     assert closed and cuts[-1] == (NOW - datetime.timedelta(milliseconds=1001), windows.WHOLE) and len(cuts) == 5
+
+
+@pytest.mark.parametrize("text", [False, True], ids=["datetime", "date-text"])
+@pytest.mark.parametrize("descending", [True, False], ids=["newest-first", "oldest-first"])
+def test_the_first_and_last_times_there_are_page_and_bound_like_any_other(watched, descending, text):
+    """Rows at year 1 and 9999 (a hostile or mistyped date) and bounds at them: every page answers,
+    exactly, where shifting a cut by a quarter second past them used to be a server error."""
+    db, _ = watched
+    collection = db["extremes_%s_%s" % (descending, text)]
+    collection.create_index(SITE_INDEX)
+    first = datetime.datetime(1, 1, 1, tzinfo=datetime.timezone.utc)
+    last = datetime.datetime(9999, 12, 31, 23, 59, 59, 999000, tzinfo=datetime.timezone.utc)
+    instants = [first, first + datetime.timedelta(days=1), NOW, last - datetime.timedelta(days=1), last] * 3
+    collection.insert_many([{"_id": "%02d" % number, "site_id": "a",
+                             "at": instant.date().isoformat() if text else instant}
+                            for number, instant in enumerate(instants)])
+    bounds = [{}] if text else [{}, {"since": first}, {"until": last}, {"since": first, "until": last}]
+    for options in bounds:
+        for limit in (1, 4, 50):
+            ids, _ = page_through(collection, [{"site_id": "a"}], descending, limit, text=text, **options)
+            assert ids == expected(collection, {"site_id": "a"}, descending), (options, limit)
