@@ -78,8 +78,8 @@ from services.common.entrypoints import rpc
 from services.common.events import subscribe
 from services.common.mongo import MongoDatabase
 from services.customers import (
-    archive, dedupe, departures, effects, erasure, exports, followups, imports, insights, lists, merge, moves,
-    overview, parts, reports, retention, settings, store, views,
+    archive, dedupe, departures, effects, erasure, exports, followups, import_jobs, insights, lists, merge, moves,
+    overview, parts, reports, retention, saved_views, settings, store,
 )
 
 SAMPLE_CHECK_SECONDS = 5  # how often the list's sample is checked for age and growth (a few point reads)
@@ -275,27 +275,27 @@ class CustomersService(SiteDirectoryMixin, ServiceBase):
 
     @rpc
     def create_import(self, filename, dry_run=False, site_id=None):
-        return imports.create_import(self.db, self.caller, filename, dry_run, site_id)
+        return import_jobs.create_import(self.db, self.caller, filename, dry_run, site_id)
 
     @rpc
     def append_import_chunk(self, import_id, seq, content_b64):
-        return imports.append_chunk(self.db, self.caller, import_id, seq, content_b64)
+        return import_jobs.append_chunk(self.db, self.caller, import_id, seq, content_b64)
 
     @rpc
     def start_import(self, import_id):
-        return imports.start_import(self.db, self.caller, import_id)
+        return import_jobs.start_import(self.db, self.caller, import_id)
 
     @rpc
     def get_import(self, import_id):
-        return imports.get_import(self.db, self.caller, import_id)
+        return import_jobs.get_import(self.db, self.caller, import_id)
 
     @rpc
     def import_errors(self, import_id):
-        return imports.import_errors(self.db, self.caller, import_id)
+        return import_jobs.import_errors(self.db, self.caller, import_id)
 
     @timer(interval=0.2)
     def process_imports(self):
-        imports.run_tick(self.db)
+        import_jobs.run_tick(self.db)
 
     @rpc
     def export_rows(self, filters=None, cursor=None, limit=None):
@@ -309,12 +309,12 @@ class CustomersService(SiteDirectoryMixin, ServiceBase):
 
     @rpc
     def list_views(self):
-        return views.list_views(self.db, self.caller)
+        return saved_views.list_views(self.db, self.caller)
 
     @rpc
     def create_view(self, data):
-        return views.create_view(self.db, self.caller, data)
+        return saved_views.create_view(self.db, self.caller, data)
 
     @rpc
     def delete_view(self, view_id):
-        return views.delete_view(self.db, self.caller, view_id)
+        return saved_views.delete_view(self.db, self.caller, view_id)

@@ -6,7 +6,7 @@ from pymongo.errors import AutoReconnect
 
 from services.common.auth import Caller
 from services.common.errors import Conflict, NotFound, ValidationFailed
-from services.customers import imports, store
+from services.customers import import_jobs, store
 from tests.customers import samples
 
 SALES = Caller("u-sales", ["site-a"], ["customers:read", "customers:write"])
@@ -15,24 +15,24 @@ OTHER_SITE = Caller("u-b", ["site-b"], ["customers:read", "customers:write"])
 
 @pytest.fixture
 def db(db_factory, monkeypatch):
-    monkeypatch.setattr(imports, "BATCH_ROWS", 25)
+    monkeypatch.setattr(import_jobs, "BATCH_ROWS", 25)
     database = db_factory("customers")
     store.ensure_indexes(database)
     return database
 
 
 def upload(db, data, filename="customers.csv", dry_run=False, size=4096):
-    job = imports.create_import(db, SALES, filename, dry_run)
+    job = import_jobs.create_import(db, SALES, filename, dry_run)
     for seq, piece in enumerate(samples.b64_chunks(data, size)):
-        imports.append_chunk(db, SALES, job["id"], seq, piece)
-    return imports.start_import(db, SALES, job["id"])
+        import_jobs.append_chunk(db, SALES, job["id"], seq, piece)
+    return import_jobs.start_import(db, SALES, job["id"])
 
 
 def run(db, job_id, ticks=1000, budget=0.5):
     for _ in range(ticks):
-        if not imports.run_tick(db, budget):
+        if not import_jobs.run_tick(db, budget):
             break
-    return imports.get_import(db, SALES, job_id)
+    return import_jobs.get_import(db, SALES, job_id)
 
 
 def queued_events(db, customer_id):
@@ -74,7 +74,7 @@ def test_bad_rows_are_reported_and_the_rest_imported(db):
     job = run(db, upload(db, samples.csv_bytes(rows))["id"])
     assert (job["done"], job["created"], job["failed"]) == (10, 7, 3)
     assert [(e["row"], e["field"]) for e in job["errors_sample"]] == [(4, "tax_id"), (7, "email"), (10, "legal_name")]
-    report = imports.import_errors(db, SALES, job["id"])
+    report = import_jobs.import_errors(db, SALES, job["id"])
     assert report["filename"] == "customers-errors.csv"
     assert report["columns"] == ["row", "field", "message"] and [r[:2] for r in report["rows"]] == [
         [4, "tax_id"], [7, "email"], [10, "legal_name"]]
@@ -100,32 +100,32 @@ def test_a_key_twice_in_one_file_updates_the_first(db):
 
 
 def test_unknown_columns_fail_the_job_at_start(db):
-    job = imports.create_import(db, SALES, "x.csv")
-    imports.append_chunk(db, SALES, job["id"], 0, samples.b64_chunks(b"legal_name,colour\nA,red\n", 100)[0])
+    job = import_jobs.create_import(db, SALES, "x.csv")
+    import_jobs.append_chunk(db, SALES, job["id"], 0, samples.b64_chunks(b"legal_name,colour\nA,red\n", 100)[0])
     with pytest.raises(ValidationFailed) as bad:
-        imports.start_import(db, SALES, job["id"])
+        import_jobs.start_import(db, SALES, job["id"])
     assert "colour" in bad.value.fields["file"][0]
-    assert imports.get_import(db, SALES, job["id"])["status"] == "failed"
+    assert import_jobs.get_import(db, SALES, job["id"])["status"] == "failed"
     with pytest.raises(Conflict):
-        imports.start_import(db, SALES, job["id"])
+        import_jobs.start_import(db, SALES, job["id"])
 
 
 def test_upload_rules(db):
-    job = imports.create_import(db, SALES, "x.csv")
+    job = import_jobs.create_import(db, SALES, "x.csv")
     with pytest.raises(ValidationFailed):
-        imports.append_chunk(db, SALES, job["id"], 0, "***")
+        import_jobs.append_chunk(db, SALES, job["id"], 0, "***")
     with pytest.raises(ValidationFailed) as missing:
-        imports.append_chunk(db, SALES, job["id"], 1, samples.b64_chunks(b"legal_name\n", 100)[0])
-        imports.start_import(db, SALES, job["id"])
+        import_jobs.append_chunk(db, SALES, job["id"], 1, samples.b64_chunks(b"legal_name\n", 100)[0])
+        import_jobs.start_import(db, SALES, job["id"])
     assert "missing" in missing.value.fields["file"][0]
     with pytest.raises(NotFound):
-        imports.get_import(db, OTHER_SITE, job["id"])
+        import_jobs.get_import(db, OTHER_SITE, job["id"])
     with pytest.raises(ValidationFailed):
-        imports.create_import(db, SALES, "x.csv", site_id="site-b")
+        import_jobs.create_import(db, SALES, "x.csv", site_id="site-b")
 
 
 def test_xlsx_and_gbk_files_import(db, monkeypatch, tmp_path):
-    monkeypatch.setattr(imports.tabular.tempfile, "gettempdir", lambda: str(tmp_path))
+    monkeypatch.setattr(import_jobs.tabular.tempfile, "gettempdir", lambda: str(tmp_path))
     xlsx = run(db, upload(db, samples.xlsx_bytes([samples.customer_row(n) for n in range(30)]), "a.xlsx")["id"])
     assert (xlsx["status"], xlsx["total"], xlsx["created"]) == ("completed", 30, 30)
     gbk = samples.csv_bytes([samples.customer_row(n) for n in range(30, 40)], samples.HEADERS_CN, encoding="gbk")
@@ -138,7 +138,7 @@ def test_xlsx_and_gbk_files_import(db, monkeypatch, tmp_path):
 def test_a_crash_mid_batch_resumes_without_duplicates(db, monkeypatch):
     data = samples.csv_bytes([samples.customer_row(n) for n in range(100)])
     job_id = upload(db, data)["id"]
-    save = imports._save
+    save = import_jobs._save
     calls = {"n": 0}
 
     def flaky(db_, job, lease, changes, *emitted):
@@ -148,11 +148,11 @@ def test_a_crash_mid_batch_resumes_without_duplicates(db, monkeypatch):
                 raise AutoReconnect("connection lost")
         return save(db_, job, lease, changes, *emitted)
 
-    monkeypatch.setattr(imports, "_save", flaky)
-    imports.run_tick(db, 0)
-    imports.run_tick(db, 0)
-    imports.run_tick(db, 0)
-    partial = imports.get_import(db, SALES, job_id)
+    monkeypatch.setattr(import_jobs, "_save", flaky)
+    import_jobs.run_tick(db, 0)
+    import_jobs.run_tick(db, 0)
+    import_jobs.run_tick(db, 0)
+    partial = import_jobs.get_import(db, SALES, job_id)
     assert partial["status"] == "running" and partial["done"] == 25 and live_customers(db) == 50
     lapsed = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=1)
     db.imports.update_one({"_id": job_id}, {"$set": {"busy": True, "lease_owner": "gone", "lease_until": lapsed}})
@@ -177,8 +177,8 @@ def test_a_crash_between_customers_and_their_events_loses_no_event(db, monkeypat
 
     monkeypatch.setattr(store, "queue_import_events", flaky)
     for _ in range(3):
-        imports.run_tick(db, 0)
-    assert live_customers(db) == 50 and imports.get_import(db, SALES, job_id)["done"] == 25
+        import_jobs.run_tick(db, 0)
+    assert live_customers(db) == 50 and import_jobs.get_import(db, SALES, job_id)["done"] == 25
     job = run(db, job_id)
     assert (job["status"], job["created"], job["unchanged"]) == ("completed", 60, 0)
     every = [event for document in db.outbox.find({}) for event in document["_outbox"]]

@@ -6,7 +6,7 @@ import pytest
 from services.common import remote, sites
 from services.common.auth import Caller
 from services.common.errors import Forbidden, ValidationFailed
-from services.customers import archive, effects, erasure, imports, insights, merge, moves, parts, settings, store, views
+from services.customers import archive, effects, erasure, import_jobs, insights, merge, moves, parts, saved_views, settings, store
 from tests.customers import samples
 from tests.support.sites import known_sites
 
@@ -56,9 +56,9 @@ def test_a_disabled_site_takes_no_new_customer_nor_any_change(db):
                                               {"number": "SO-2", "version": order["version"]}, hooks))
     refused_on_site(lambda: insights.set_tier_override(db, HQ, customer["id"], {"tier": "vip", "reason": "big"}))
     refused_on_site(lambda: insights.clear_tier_override(db, HQ, customer["id"]))
-    refused_on_site(lambda: views.create_view(db, HQ, {"name": "Mine", "site_id": "site-b"}))
+    refused_on_site(lambda: saved_views.create_view(db, HQ, {"name": "Mine", "site_id": "site-b"}))
     refused_on_site(lambda: settings.update_settings(db, HQ, "site-b", {"version": 0, "review_days": 30}))
-    refused_on_site(lambda: imports.create_import(db, HQ, "c.csv", site_id="site-b"))
+    refused_on_site(lambda: import_jobs.create_import(db, HQ, "c.csv", site_id="site-b"))
     other = customer_in(db, "site-a", "杭州精机有限公司")
     refused_on_site(lambda: merge.merge(db, HQ, customer["id"], {"merged_ids": [other["id"]], "fields": {}}))
     assert archive.get_customer(db, HQ, customer["id"])["version"] == 1
@@ -106,25 +106,25 @@ def test_moving_to_a_disabled_or_unknown_site_is_refused(db, monkeypatch):
 
 
 def test_an_import_whose_site_is_disabled_before_it_runs_fails_storing_nothing(db):
-    job = imports.create_import(db, HQ, "c.csv", site_id="site-b")
-    imports.append_chunk(db, HQ, job["id"], 0, samples.b64_chunks(samples.csv_bytes(
+    job = import_jobs.create_import(db, HQ, "c.csv", site_id="site-b")
+    import_jobs.append_chunk(db, HQ, job["id"], 0, samples.b64_chunks(samples.csv_bytes(
         [samples.customer_row(n) for n in range(5)]), 4096)[0])
-    imports.start_import(db, HQ, job["id"])
+    import_jobs.start_import(db, HQ, job["id"])
     disable(db, "site-b")
-    while imports.run_tick(db):
+    while import_jobs.run_tick(db):
         pass
-    ended = imports.get_import(db, HQ, job["id"])
+    ended = import_jobs.get_import(db, HQ, job["id"])
     assert ended["status"] == "failed" and "disabled" in ended["error"] and ended["created"] == 0
     assert store.count_customers(db, {}) == 0
 
 
 def test_starting_an_import_of_a_site_disabled_since_fails_the_job(db):
-    job = imports.create_import(db, HQ, "c.csv", site_id="site-b")
-    imports.append_chunk(db, HQ, job["id"], 0, samples.b64_chunks(samples.csv_bytes([samples.customer_row(1)]),
+    job = import_jobs.create_import(db, HQ, "c.csv", site_id="site-b")
+    import_jobs.append_chunk(db, HQ, job["id"], 0, samples.b64_chunks(samples.csv_bytes([samples.customer_row(1)]),
                                                                   4096)[0])
     disable(db, "site-b")
-    refused_on_site(lambda: imports.start_import(db, HQ, job["id"]))
-    ended = imports.get_import(db, HQ, job["id"])
+    refused_on_site(lambda: import_jobs.start_import(db, HQ, job["id"]))
+    ended = import_jobs.get_import(db, HQ, job["id"])
     assert ended["status"] == "failed" and "disabled" in ended["error"]
 
 
@@ -135,9 +135,9 @@ def test_site_usage_counts_what_still_belongs_to_a_site(db):
     archive.delete_customer(db, HQ, deleted["id"])
     erased = customer_in(db, "site-b", "常州精机有限公司")
     archive.delete_customer(db, HQ, erased["id"], erase=True)
-    views.create_view(db, HQ, {"name": "Mine", "site_id": "site-b"})
-    gone = views.create_view(db, HQ, {"name": "Old", "site_id": "site-b"})
-    views.delete_view(db, HQ, gone["id"])
+    saved_views.create_view(db, HQ, {"name": "Mine", "site_id": "site-b"})
+    gone = saved_views.create_view(db, HQ, {"name": "Old", "site_id": "site-b"})
+    saved_views.delete_view(db, HQ, gone["id"])
     customer_in(db, "site-a", "杭州精机有限公司")
     counts = moves.site_usage(db, ADMIN, "site-b")["counts"]
     assert counts == {"customers": 2, "orders": 2, "contacts": 1, "views": 1}

@@ -1,4 +1,4 @@
-"""Customer import as a governed job (DESIGN §8): upload in chunks, start, then a timer works it.
+"""Customer import as a governed job: upload in chunks, start, then a timer works it.
 
 Job life: ``uploading`` (chunks arrive) → ``running`` → ``completed`` or ``failed``. A running
 job goes through phases ``header`` (XLSX only: read the header row), ``count`` (a cheap pass for
