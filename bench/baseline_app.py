@@ -17,7 +17,7 @@ from marshmallow import RAISE, ValidationError
 from gateway.errors import STATUS
 from gateway.schemas import customers as s
 from gateway.schemas.common import plain
-from services.common import auth, config, events
+from services.common import auth, config, consumer, outbox
 from services.common.errors import CrmError, Unauthorized, ValidationFailed
 from services.common.mongo import connect
 from services.customers import archive, store
@@ -32,7 +32,8 @@ CUSTOMER = s.CustomerSchema()
 def open_database():
     """The customers database of this process (``<CRM_DB_PREFIX>_customers``), with its indexes."""
     db = connect(config.mongo_uri("customers"))[config.database_name("customers")]
-    events.ensure_indexes(db)
+    outbox.ensure_indexes(db, store.OUTBOX_COLLECTIONS)
+    consumer.ensure_indexes(db)
     store.ensure_indexes(db)
     return db
 

@@ -22,7 +22,7 @@ import requests
 from bench.cpu import peak_rss_kib
 from services.common import config
 from services.common.auth import Caller
-from services.customers import archive, store
+from services.customers import customer_record, store, tiering
 
 INDUSTRIES = ["machinery", "automotive", "electronics", "chemicals", "textiles", "food", "energy"]
 PROVINCES = ["江苏", "浙江", "广东", "山东", "上海", "湖北", "四川"]
@@ -52,11 +52,11 @@ def seed_documents(first, last, site_ids, owners, rng):
                 "phone": "0%d-%08d" % (rng.randrange(10, 999), rng.randrange(10 ** 8)),
                 "email": "info%d@%s.example" % (i, rng.choice(SYLLABLES)),
                 "addresses": [{"type": "billing", "province": rng.choice(PROVINCES), "country": "CN"}]}
-        customer = archive.new_customer(data, caller, site_ids[i % len(site_ids)])
+        customer = customer_record.new_customer(data, caller, site_ids[i % len(site_ids)])
         customer["owner_id"] = rng.choice(owners) if owners else None
         level = rng.choices(["vip", "key", "general"], [1, 9, 90])[0]
         customer["tier"] = {"level": level, "reasons": ["seeded"], "overridden": False}
-        customer["tier_rank"] = archive.TIER_RANK[level]
+        customer["tier_rank"] = tiering.RANK[level]
         documents.append(customer)
     return documents
 

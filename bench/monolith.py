@@ -26,7 +26,7 @@ from bench import cpu, load, profile
 from bench.system import Gunicorn, private_system
 from services.common import config
 from services.common.auth import Caller
-from services.customers import archive
+from services.customers import customer_record
 
 INDUSTRIES = ["machinery", "automotive", "electronics", "chemicals", "textiles"]
 PROVINCES = ["江苏", "浙江", "广东", "山东", "上海"]
@@ -54,7 +54,7 @@ def seed(mongo_uri, prefixes, site_id, count):
     client = MongoClient(mongo_uri, tz_aware=True)
     caller = Caller("bench", [site_id], ["customers:write"])
     rng = random.Random(7)
-    documents = [archive.new_customer(customer_body(rng, "Seeded"), caller, site_id) for _ in range(count)]
+    documents = [customer_record.new_customer(customer_body(rng, "Seeded"), caller, site_id) for _ in range(count)]
     for prefix in prefixes:
         collection = client["%s_customers" % prefix].customers
         for first in range(0, count, 500):

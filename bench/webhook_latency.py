@@ -20,7 +20,7 @@ import requests
 
 from bench.load import percentile
 from bench.system import private_system
-from services.common.events import parse_time
+from services.common.clock import parse_time
 from tests.support.servers import free_port
 
 TARGET_P99 = 1.0

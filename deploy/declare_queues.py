@@ -1,6 +1,6 @@
 """Declare every service's event queues and bindings on the broker, before any service starts.
 
-The broker drops an event published to an exchange with no bound queue (DESIGN §7), so an event
+The broker drops an event published to an exchange with no bound queue (docs/architecture.md §9), so an event
 published before its subscriber first started would be lost. This builds each service class's
 nameko container (without starting it), lets each event handler work out its queue, exchange
 and binding exactly as it would at start, and declares them durably.

@@ -13,7 +13,7 @@ SERVICES = {
 }
 
 
-# eventlet announces its own deprecation on import; nameko 2.x depends on it (DESIGN §7).
+# eventlet announces its own deprecation on import; nameko 2.x depends on it (docs/architecture.md §9).
 QUIET_WARNINGS = "ignore::Warning:nameko.containers,ignore::Warning:nameko.cli.commands"
 
 

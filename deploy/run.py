@@ -125,7 +125,7 @@ def add_embedded_mongo(manager, env, var_dir):
 
 
 def declare_queues(env):
-    """Declare every service's event queues first, so no early event is dropped (DESIGN §7)."""
+    """Declare every service's event queues first, so no early event is dropped (docs/architecture.md §9)."""
     result = subprocess.run(processes.declare_queues_command(), env=env, capture_output=True, text=True)
     if result.returncode != 0:
         print("Could not declare the event queues: %s" % (result.stderr.strip().splitlines() or ["?"])[-1],

@@ -7,17 +7,23 @@ import uuid
 from flask import Flask, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from gateway import errors, headers, health, links, metrics, routing
+from gateway import docs, errors, headers, health, links, metrics, routing, security, ui
 from gateway.extensions import api, rpc
+from gateway.routes import (archive, audit, auth, customer_parts, customers, feedback, notifications, reports, settings,
+                            sites, surveys, users, views, webhooks)
 from services.common import config, logs
-
 
 log = logging.getLogger("gateway.requests")
 REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]+")
 SURVEY_LINK = re.compile(r"^/s/[^/]+")
+# The API's blueprints, in the order the document lists their tags.
+API_BLUEPRINTS = (health.blp, auth.blp, users.blp, sites.blp, audit.blp, settings.blp, customers.blp,
+                  customer_parts.blp, archive.blp, views.blp, reports.blp, notifications.blp, webhooks.blp,
+                  feedback.blp, surveys.blp, surveys.public_blp)
 
 
-def settings():
+def app_config():
+    """The Flask config, from the environment."""
     return {
         "AMQP_URI": config.get("AMQP_URI"),
         "RPC_TIMEOUT": config.get_float("RPC_TIMEOUT"),
@@ -34,7 +40,7 @@ def settings():
 
 def create_app(overrides=None):
     app = Flask(__name__)
-    app.config.update(settings())
+    app.config.update(app_config())
     app.config.update(overrides or {})
     logging.basicConfig(level=config.get("LOG_LEVEL"))
     logs.set_process_name("gateway")
@@ -53,26 +59,11 @@ def create_app(overrides=None):
 
 
 def _register_blueprints(app):
-    from gateway import (archive_routes, audit_routes, auth_routes, customer_parts_routes, customers_routes,
-                         reports_routes, security, settings_routes, sites_routes, users_routes, views_routes)
-    from gateway.docs import blp as docs_blp
-
     security.register_scheme(api.spec)
-    api.register_blueprint(health.blp)
-    for module in (auth_routes, users_routes, sites_routes, audit_routes, settings_routes, customers_routes,
-                   customer_parts_routes, archive_routes, views_routes, reports_routes):
-        api.register_blueprint(module.blp)
-    from gateway import notifications_routes, webhooks_routes
-    for module in (notifications_routes, webhooks_routes):
-        api.register_blueprint(module.blp)
-    from gateway import feedback_routes, surveys_routes
-
-    for blueprint in (feedback_routes.blp, surveys_routes.blp, surveys_routes.public_blp):
+    for blueprint in API_BLUEPRINTS:
         api.register_blueprint(blueprint)
-    app.register_blueprint(docs_blp)
-    from gateway.ui import blp as ui_blp
-
-    app.register_blueprint(ui_blp)
+    for blueprint in (docs.blp, ui.blp):
+        app.register_blueprint(blueprint)
     links.add_links(api.spec.to_dict())  # its "paths" are the spec's own: the links stay in the document
 
 

@@ -1,4 +1,4 @@
-"""One table from error types to HTTP statuses, and the JSON error body of DESIGN §4."""
+"""One table from error types to HTTP statuses, and the JSON error body of docs/architecture.md §4."""
 import logging
 import uuid
 

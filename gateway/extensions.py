@@ -2,7 +2,8 @@
 from flask_smorest import Api
 from marshmallow import Schema, fields
 
-from gateway.rpc import RpcPool
+from gateway import metrics
+from services.common.remote import Client
 
 
 class ErrorDetailSchema(Schema):
@@ -24,10 +25,10 @@ class ErrorSchema(Schema):
 
 
 class CrmApi(Api):
-    """flask-smorest's Api documenting the error body of DESIGN §4."""
+    """flask-smorest's Api documenting the error body of docs/architecture.md §4."""
 
     ERROR_SCHEMA = ErrorSchema
 
 
 api = CrmApi()
-rpc = RpcPool()
+rpc = Client(latency=metrics.RPC_LATENCY)

@@ -1,6 +1,6 @@
 """The caller's bearer token: read from the request, verified locally, forwarded on every RPC.
 
-The gateway holds only the public key (DESIGN §2): it turns away a missing or bad token early,
+The gateway holds only the public key (docs/architecture.md §2): it turns away a missing or bad token early,
 and each service verifies the forwarded token again before acting on it. A revoked token is
 refused too (401 ``token_revoked``), from memory: once ``watch_revocations`` was called (the
 gunicorn entry does), each worker process keeps a thread that asks accounts for new revocations
@@ -16,7 +16,7 @@ from flask import g, request
 
 from gateway.extensions import ErrorSchema, rpc
 from services.common import auth, revocation
-from services.common.errors import Unauthorized, Unavailable
+from services.common.errors import Unauthorized
 
 log = logging.getLogger(__name__)
 
@@ -44,17 +44,13 @@ def current_token():
 
 
 def verifier():
-    """The process's TokenVerifier, loaded once the public key file exists (503 until then)."""
+    """The process's ``auth.KeyedVerifier`` (503 until the public key file exists)."""
     global _verifier
-    if _verifier is None:
-        with _lock:
-            if _verifier is None:
-                try:
-                    _verifier = auth.verifier_from_config(_revocations())
-                except (OSError, ValueError) as exc:
-                    log.warning("token public key not usable yet: %s", exc)
-                    raise Unavailable("Token verification keys are not available yet.")
-    return _verifier
+    with _lock:
+        revocations = _revocations()
+        if _verifier is None:
+            _verifier = auth.KeyedVerifier(revocations)
+        return _verifier
 
 
 def watch_revocations():

@@ -1,17 +1,18 @@
 """Building blocks shared by every area: strict input, times, list pages and error responses."""
+import copy
 import re
 from datetime import date, datetime, timezone
 
-from marshmallow import RAISE, Schema, fields, pre_dump, validate
+from marshmallow import RAISE, Schema, fields, missing, pre_dump, validate
 
 from gateway.extensions import ErrorSchema
 from services.common import paging
 from services.common.errors import BadRequest
-from services.common.schemas import Email, String, Url  # noqa: F401 (the fields every area uses)
+from services.common.schemas import (  # noqa: F401 (the field kinds every area uses)
+    VERSION_RANGE, Choice, Day, Email, Ident, JsonBoolean, Money, Opt, String, Text, Timestamp, Url,
+)
 
 MAX_LIMIT = 500
-# A record's version is stored as a 64-bit integer: anything larger cannot be a version you read.
-VERSION_RANGE = validate.Range(min=0, max=2 ** 63 - 1)
 DEFAULT_LIMIT = 50
 
 ERROR_DESCRIPTIONS = {
@@ -36,6 +37,78 @@ class StrictSchema(Schema):
         unknown = RAISE
 
 
+_inputs = {}
+
+
+def http_input(contract_schema, name=None, rules=(), base=None, required=(), defaults=(), **added):
+    """The HTTP form of a service contract's input schema: the same fields, bounds and descriptions,
+    an unknown field a 422, and no load defaults (the service applies its own, so a PATCH carries
+    only what the caller sent). Nested contract schemas take their HTTP form too (``XSchema`` ->
+    ``XCreateSchema`` unless made before under another name). Rules across fields (a phone number
+    for its country, a USCC check digit) stay the service's, which answers 422 naming the field, but
+    for the methods named in ``rules``, which the gateway runs too. ``base`` (default StrictSchema)
+    adds its fields first, e.g. a page's ``limit`` and ``cursor``; the fields named in ``required``
+    must be sent over HTTP (e.g. a PUT's whole list) though the service has a default for them; those
+    in ``defaults`` keep their default."""
+    if contract_schema in _inputs and name is None and not (added or rules or base or required or defaults):
+        return _inputs[contract_schema]
+    declared = {}
+    for field_name, field in contract_schema._declared_fields.items():
+        if not field.dump_only:
+            declared[field_name] = _http_field(field, keep_default=field_name in defaults)
+            declared[field_name].required = field.required or field_name in required
+    declared.update({rule: getattr(contract_schema, rule) for rule in rules})
+    declared.update(added)
+    made = type(name or contract_schema.__name__.replace("Schema", "CreateSchema"), (base or StrictSchema,), declared)
+    _inputs.setdefault(contract_schema, made)
+    return made
+
+
+def _http_field(field, keep_default=False):
+    field = copy.copy(field)
+    if not keep_default:
+        field.load_default = missing
+    if isinstance(field, fields.Nested) and isinstance(field.nested, type):
+        field.nested = http_input(field.nested)
+    elif isinstance(field, fields.List):
+        field.inner = _http_field(field.inner)
+    return field
+
+
+_outputs = {}
+
+
+def http_output(contract_schema, name=None, **added):
+    """The HTTP form of a service contract's output schema: the same fields and descriptions, each
+    read from the service's answer by its own name (an ``Id`` reads ``id``, which the service made
+    of the document's ``_id``; a ``Function`` the service computed reads as the ``type`` its metadata
+    declares). ``added`` declares fields the HTTP answer has besides."""
+    if contract_schema in _outputs and name is None and not added:
+        return _outputs[contract_schema]
+    declared = {field_name: _output_field(field) for field_name, field in contract_schema._declared_fields.items()}
+    declared.update(added)
+    made = type(name or contract_schema.__name__, (Schema,), declared)
+    _outputs.setdefault(contract_schema, made)
+    return made
+
+
+_COMPUTED = {"boolean": fields.Boolean, "integer": fields.Integer, "number": fields.Float, "string": fields.String}
+
+
+def _output_field(field):
+    if isinstance(field, fields.Function):  # computed by the service: read as the type it declares
+        metadata = {key: value for key, value in field.metadata.items() if key != "type"}
+        return _COMPUTED[field.metadata["type"]](metadata=metadata)
+    field = copy.copy(field)
+    field.attribute = None
+    field.dump_default = missing  # the service's answer already has it
+    if isinstance(field, fields.Nested) and isinstance(field.nested, type):
+        field.nested = http_output(field.nested)
+    elif isinstance(field, fields.List):
+        field.inner = _output_field(field.inner)
+    return field
+
+
 class QueryInteger(fields.Integer):
     """An integer in a query string: ASCII digits only, so ``1.5``, ``1e2`` or ``1_0`` are invalid."""
 
@@ -52,27 +125,7 @@ class QueryInteger(fields.Integer):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
-class JsonBoolean(fields.Boolean):
-    """A boolean in a JSON body: only ``true`` or ``false``, never ``0``, ``1`` or ``"yes"``."""
 
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, bool):
-            raise self.make_error("invalid", input=value)
-        return value
-
-
-class Timestamp(fields.DateTime):
-    """A UTC ISO 8601 time in a response; text the service already formatted passes through."""
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        if value is None or isinstance(value, str):
-            return value
-        return super()._serialize(value, attr, obj, **kwargs)
-
-
-def Text(max_length, min_length=0, multiline=False, **kwargs):
-    """Text input of a length; control characters are 422 (tab and line breaks too unless ``multiline``)."""
-    return String(validate=validate.Length(min=min_length or None, max=max_length), multiline=multiline, **kwargs)
 
 
 class Cursor(fields.String):

@@ -1,7 +1,7 @@
 """The audit trail: entries from every service's ``*.audit`` events, and their filters."""
 import datetime
 
-from services.accounts import schemas, store
+from services.accounts import contract, store
 from services.common.schemas import load
 
 AUDITED_SERVICES = ("accounts", "customers", "feedback", "notifications")
@@ -28,8 +28,8 @@ def list_entries(db, caller, filters, limit, cursor):
 
     An entry without a site (a company-wide webhook, an export across several sites) is seen by
     ``sites:all`` holders only: it may describe any site's data."""
-    filters = load(schemas.AuditFilterSchema(), filters or {})
-    return store.list_audit(db, filters, None if caller.all_sites else set(caller.sites), limit, cursor)
+    filters = load(contract.AuditFilterSchema(), filters or {})
+    return store.list_audit(db, filters, caller.site_scope(), limit, cursor)
 
 
 def anonymise_customer(db, event):

@@ -1,4 +1,4 @@
-"""Delegation never widens (DESIGN §2): who may change which user, and grant what.
+"""Delegation never widens (docs/architecture.md §2): who may change which user, and grant what.
 
 - A caller grants only the roles and permissions it holds itself.
 - ``sites:all``, ``sites:admin`` and role ``admin`` need ``sites:all``.

@@ -1,28 +1,6 @@
-"""What accounts publishes (exchange ``accounts.events``); documented in docs/events.md."""
-from services.common.events import AUDIT_FIELDS, Catalogue
-
-# What other services keep of a user (notifications' recipient directory); never secrets.
-PROFILE = ("email", "display_name", "language", "status", "permissions")
-USER = ("user_id", "username", "sites", "roles") + PROFILE
-# A site as every service's replica keeps it (services.common.sites); the newest version wins.
-SITE = ("site_id", "code", "name", "timezone", "status", "version")
-
-CATALOGUE = Catalogue("accounts", {
-    "user_created": USER,
-    "user_updated": USER + ("changed_fields",),
-    "user_deleted": ("user_id",),
-    "permissions_changed": ("user_id", "roles", "grants", "revocations", "effective") + PROFILE,
-    "account_locked": ("user_id", "locked_until", "client_addr"),
-    "password_changed": ("user_id", "email", "display_name", "language"),
-    "password_reset_requested": ("user_id", "display_name", "language", "expires_at"),
-    "email_changed": ("user_id", "display_name", "language"),
-    "site_created": SITE,
-    "site_updated": SITE,
-    "site_disabled": SITE,
-    "site_deleted": SITE,
-    "tokens_revoked": ("user_id", "session_id", "min_version", "reason", "expires_at"),
-    "audit": AUDIT_FIELDS,
-}, sealed={"password_reset_requested": ("email", "reset_url"), "email_changed": ("email", "new_email")})
+"""The events accounts publishes (exchange ``accounts.events``), built from the catalogue of its
+contract; documented in docs/events.md."""
+from services.accounts.contract import CATALOGUE
 
 event = CATALOGUE.event
 

@@ -3,9 +3,10 @@ import logging
 import secrets
 import sys
 
-from services.accounts import delegation, events, permissions, schemas, sites, store, token_revocations, users
-from services.common.errors import Conflict, NotFound, ValidationFailed
-from services.common.events import changes_between, utcnow
+from services.accounts import contract, delegation, events, permissions, sites, store, token_revocations, users
+from services.common.clock import utcnow
+from services.common.envelope import changes_between
+from services.common.errors import Conflict, NotFound, ValidationFailed, stale_version
 from services.common.schemas import load
 
 log = logging.getLogger(__name__)
@@ -22,7 +23,7 @@ user_out = users.user_out
 
 def create_user(db, caller, data):
     caller.require("users:admin")
-    data = load(schemas.UserCreateSchema(), data)
+    data = load(contract.UserCreateSchema(), data)
     delegation.check_sites(caller, data["sites"])
     delegation.check_grant(caller, (), (), data["roles"], permissions.effective_permissions(data["roles"]))
     user = users.new_user(data, store.site_ids(db, data["sites"]))
@@ -39,10 +40,10 @@ def get_user(db, caller, user_id):
 
 def list_users(db, caller, filters, limit, cursor):
     caller.require("users:admin")
-    filters = load(schemas.UserFilterSchema(), filters or {})
+    filters = load(contract.UserFilterSchema(), filters or {})
     if filters.get("q"):
         filters["q"] = users.key(filters["q"])
-    documents, next_cursor, total, bound = store.list_users(db, filters, None if caller.all_sites else caller.sites,
+    documents, next_cursor, total, bound = store.list_users(db, filters, caller.site_scope(),
                                                             limit, cursor)
     return {"items": [user_out(u) for u in documents], "next_cursor": next_cursor, "total": total,
             "total_is_lower_bound": bound}
@@ -54,7 +55,7 @@ DIRECTORY_FIELDS = ("username", "display_name", "position", "sites")
 def colleagues(db, caller, filters, limit=50):
     """Active colleagues at the caller's sites, for owner and assignee pickers: names only, no
     contact details or permissions. Any signed-in user may ask."""
-    filters = load(schemas.DirectoryFilterSchema(), filters or {})
+    filters = load(contract.DirectoryFilterSchema(), filters or {})
     query = {"status": "active"}
     if filters.get("ids"):
         query["_id"] = {"$in": filters["ids"]}
@@ -62,8 +63,8 @@ def colleagues(db, caller, filters, limit=50):
         if not caller.has_site(filters["site_id"]):
             return {"items": []}
         query["sites"] = filters["site_id"]
-    elif not caller.all_sites:
-        query["sites"] = {"$in": list(caller.sites)}
+    else:
+        query.update(caller.site_filter("sites"))
     prefix = users.key(filters.get("q") or "")
     limit = max(1, min(int(limit or 50), 200))
     found = []
@@ -82,7 +83,7 @@ def update_user(db, caller, user_id, data, sessions):
     user = users.get_visible(caller, store.find_user(db, user_id))
     if user["status"] == "deleted":
         raise NotFound("No such user.")
-    data = load(schemas.UserUpdateSchema(), data)
+    data = load(contract.UserUpdateSchema(), data)
     current_password = data.pop("current_password", None)
     delegation.check_not_self(caller, user, set(data) & set(delegation.PRIVILEGE_FIELDS))
     changes = users.allowed_changes(caller, user, data, store.site_ids(db, data.get("sites", ())))
@@ -112,8 +113,7 @@ def update_user(db, caller, user_id, data, sessions):
         changes["resets_valid_from"] = utcnow()  # links mailed to the old address end with this write
     updated = store.update_user(db, user_id, data["version"], changes, *emitted, *revoked)
     if updated is None:
-        raise Conflict("The user was changed by someone else; reload and try again.",
-                       {"version": ["Stale version."]}, code="stale_version")
+        raise stale_version("user")
     if changes.get("status") == "disabled":
         store.revoke_user_sessions(db, user_id)
     if new_email:
@@ -191,7 +191,7 @@ def get_permissions(db, caller, user_id):
 def set_permissions(db, caller, user_id, data):
     caller.require("users:admin")
     user = users.get_visible(caller, store.find_user(db, user_id))
-    data = load(schemas.PermissionsSchema(), data)
+    data = load(contract.PermissionsSchema(), data)
     delegation.check_not_self(caller, user, ["permissions"])
     delegation.check_target(caller, user)
     roles = data.get("roles", user["roles"])
@@ -211,8 +211,7 @@ def set_permissions(db, caller, user_id, data):
             revocations=revocations, effective=changes["permissions"]), site, caller.user_id),
         events.audit("permissions", user_id, "changed", diff, site, caller.user_id), *revoked)
     if updated is None:
-        raise Conflict("The user was changed by someone else; reload and try again.",
-                       {"version": ["Stale version."]}, code="stale_version")
+        raise stale_version("user")
     return permissions_view(updated)
 
 

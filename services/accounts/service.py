@@ -67,22 +67,21 @@ revocations and sign-in counters (``store.sweep_expired``; no TTL index).
 """
 import logging
 
-from nameko.timer import timer
-from pymongo.errors import PyMongoError
-
-from services.accounts import audit, events, management, schemas, sessions, sites, store, token_revocations
+from services.accounts import audit, contract, events, management, sessions, sites, store, token_revocations
 from services.accounts.keys import TokenSigner
 from services.common import config, revocation
 from services.common.base import ServiceBase
+from services.common.clock import utcnow
+from services.common.consumer import subscribe
 from services.common.context import CallerContext
 from services.common.entrypoints import rpc
 from services.common.errors import CrmError
-from services.common.events import subscribe, utcnow
 from services.common.mongo import MongoDatabase
+from services.common.timers import timer
 
 log = logging.getLogger(__name__)
-LOGIN_RECORD = schemas.LoginRecordSchema()
-AUDIT_ENTRY = schemas.AuditEntrySchema()
+LOGIN_RECORD = contract.LoginRecordSchema()
+AUDIT_ENTRY = contract.AuditEntrySchema()
 
 
 class AccountsService(ServiceBase):
@@ -103,12 +102,9 @@ class AccountsService(ServiceBase):
         except CrmError as exc:
             log.error("cannot create the first admin: %s %s", exc.message, exc.fields)
 
-    @timer(interval=60)
+    @timer(interval=60, guard="expiry sweep")
     def sweep_expired(self):
-        try:
-            store.sweep_expired(self.db, utcnow())
-        except PyMongoError as exc:
-            log.warning("expiry sweep: database unavailable (%s)", type(exc).__name__)
+        store.sweep_expired(self.db, utcnow())
 
     @rpc
     def login(self, identifier, password, client_addr=None, user_agent=None):

@@ -6,8 +6,8 @@ import uuid
 from services.accounts import devices, lockout, passwords, throttling, token_revocations
 from services.accounts.tokens import hash_opaque_token, new_opaque_token
 from services.accounts.users import check_password, key, user_out
+from services.common.clock import utcnow
 from services.common.errors import BadRequest, Conflict, TooManyAttempts, Unauthorized, ValidationFailed
-from services.common.events import utcnow
 
 log = logging.getLogger(__name__)
 

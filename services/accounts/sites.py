@@ -8,14 +8,15 @@ a record of it (409 ``site_in_use`` naming how many). A deleted site stays as a 
 """
 import uuid
 
-from services.accounts import events, schemas, store
+from services.accounts import contract, events, store
 from services.common import remote
-from services.common.errors import Conflict, NotFound, ValidationFailed
-from services.common.events import changes_between, utcnow
+from services.common.clock import utcnow
+from services.common.envelope import changes_between
+from services.common.errors import Conflict, NotFound, ValidationFailed, stale_version
 from services.common.schemas import load
 from services.common.sites import ACTIVE, DELETED, DISABLED
 
-SITE = schemas.SiteSchema()
+SITE = contract.SiteSchema()
 AUDITED = ("code", "name", "address", "timezone", "status")
 # The services that store records of a site, asked before it is deleted (``site_usage``).
 RECORD_HOLDERS = ("customers", "feedback", "notifications")
@@ -58,7 +59,7 @@ def _live(db, site_id):
 def create_site(db, caller, data):
     """A new factory site: sites:admin, held company-wide (sites:all)."""
     _require_admin(caller)
-    site = new_site(load(schemas.SiteCreateSchema(), data))
+    site = new_site(load(contract.SiteCreateSchema(), data))
     store.insert_site(db, site, _event("site_created", site, caller.user_id),
                       _audit(site, "created", {}, caller.user_id))
     return SITE.dump(site)
@@ -68,12 +69,12 @@ def update_site(db, caller, site_id, data):
     """Rename, move to another time zone, disable or enable a site (``data.version`` required)."""
     _require_admin(caller)
     before = _live(db, site_id)
-    data = load(schemas.SiteUpdateSchema(), data)
+    data = load(contract.SiteUpdateSchema(), data)
     version = data.pop("version")
     changes = {k: v for k, v in data.items() if before.get(k, ACTIVE if k == "status" else None) != v}
     if not changes:
         if before["version"] != version:
-            raise _stale()
+            raise stale_version("site")
         return SITE.dump(before)
     disabling = changes.get("status") == DISABLED
     after = dict(before, **changes, version=before["version"] + 1)
@@ -82,13 +83,8 @@ def update_site(db, caller, site_id, data):
                              _audit(after, "disabled" if disabling else "updated",
                                     {k: before.get(k) for k in AUDITED}, caller.user_id))
     if site is None:
-        raise _stale()
+        raise stale_version("site")
     return SITE.dump(site)
-
-
-def _stale():
-    return Conflict("The site was changed by someone else; reload and try again.",
-                    {"version": ["Stale version."]}, code="stale_version")
 
 
 def usage(db, caller, site):
@@ -120,14 +116,12 @@ def delete_site(db, caller, site_id, confirm):
     after = dict(site, **changes, version=site["version"] + 1)
     if store.update_site(db, site["_id"], site["version"], changes, _event("site_deleted", after, caller.user_id),
                          _audit(after, "deleted", {k: site.get(k) for k in AUDITED}, caller.user_id)) is None:
-        raise _stale()
+        raise stale_version("site")
     return {}
 
 
 def list_sites(db, caller):
-    query = {"status": {"$ne": DELETED}}
-    if not caller.all_sites:
-        query["_id"] = {"$in": list(caller.sites)}
+    query = dict({"status": {"$ne": DELETED}}, **caller.site_filter("_id"))
     return {"items": [SITE.dump(site) for site in store.list_sites(db, query)]}
 
 

@@ -12,7 +12,8 @@ from pymongo.errors import DuplicateKeyError
 from services.common import windows
 from services.common.mongo import drop_index, replace_ttl_index, sweep, update_and_fetch
 from services.common.errors import Conflict
-from services.common.events import pending_insert, pending_update, record_events, utcnow
+from services.common.clock import utcnow
+from services.common.outbox import HIDDEN, pending_insert, pending_update, record_events
 
 OUTBOX_COLLECTIONS = ("users", "sites", "reset_tokens", "session_revocations")
 RESET_TOKEN_KEEP = timedelta(days=7)  # spent or expired reset tokens stay a week, for the trail
@@ -28,15 +29,12 @@ def ensure_indexes(db):
     db.users.create_index([("created_at", ASCENDING), ("_id", ASCENDING)])
     db.users.create_index("roles")
     db.users.create_index("status")
-    db.users.create_index("_pending", sparse=True)
     db.users.create_index("tokens_revoked_at", sparse=True)
     db.sites.create_index("code_key", unique=True)
-    db.sites.create_index("_pending", sparse=True)
     db.refresh_tokens.create_index("family_id")
     db.refresh_tokens.create_index("user_id")
     db.reset_tokens.create_index("user_id")
     db.session_revocations.create_index("at")
-    db.session_revocations.create_index("_pending", sparse=True)
     db.logins.create_index([("user_id", ASCENDING), ("at", ASCENDING), ("_id", ASCENDING)])
     db.throttle.create_index("account", sparse=True)
     for name in EXPIRING:
@@ -79,16 +77,16 @@ def count_users(db):
 
 
 def find_user(db, user_id):
-    return db.users.find_one({"_id": user_id}, {"_outbox": 0})
+    return db.users.find_one({"_id": user_id}, HIDDEN)
 
 
 def find_user_by_key(db, key):
     """A user by lower-cased username or e-mail."""
-    return db.users.find_one({"$or": [{"username_key": key}, {"email_key": key}]}, {"_outbox": 0})
+    return db.users.find_one({"$or": [{"username_key": key}, {"email_key": key}]}, HIDDEN)
 
 
 def find_user_by_email(db, email_key):
-    return db.users.find_one({"email_key": email_key, "status": "active"}, {"_outbox": 0})
+    return db.users.find_one({"email_key": email_key, "status": "active"}, HIDDEN)
 
 
 def iterate_users(db, query, projection):
@@ -112,7 +110,7 @@ def list_users(db, filters, sites, limit, cursor):
                 and (not prefix or any((user.get(key) or "").startswith(prefix)
                                        for key in ("username_key", "email_key"))))
 
-    return windows.time_page(db.users, [scope], "created_at", True, limit, cursor, projection={"_outbox": 0},
+    return windows.time_page(db.users, [scope], "created_at", True, limit, cursor, projection=HIDDEN,
                              keep=keep)
 
 
@@ -125,7 +123,7 @@ def update_user(db, user_id, version, changes, *events, unset=None):
     if unset:
         update["$unset"] = {field: "" for field in unset}
     try:
-        return update_and_fetch(db.users, match, pending_update(update, *events), {"_outbox": 0})
+        return update_and_fetch(db.users, match, pending_update(update, *events), HIDDEN)
     except DuplicateKeyError as exc:
         field = "email" if "email_key" in str(exc) else "username"
         raise Conflict("A user with this %s already exists." % field, {field: ["Already taken."]})
@@ -153,7 +151,7 @@ def insert_site(db, site, *events):
 
 
 def list_sites(db, query):
-    return list(db.sites.find(query, {"_outbox": 0}).sort("code", ASCENDING))
+    return list(db.sites.find(query, HIDDEN).sort("code", ASCENDING))
 
 
 def site_ids(db, ids):
@@ -163,7 +161,7 @@ def site_ids(db, ids):
 
 
 def find_site(db, site_id):
-    return db.sites.find_one({"_id": site_id}, {"_outbox": 0})
+    return db.sites.find_one({"_id": site_id}, HIDDEN)
 
 
 def update_site(db, site_id, version, changes, *events):
@@ -172,7 +170,7 @@ def update_site(db, site_id, version, changes, *events):
         return update_and_fetch(
             db.sites, {"_id": site_id, "version": version},
             pending_update({"$set": dict(changes, updated_at=utcnow()), "$inc": {"version": 1}}, *events),
-            {"_outbox": 0})
+            HIDDEN)
     except DuplicateKeyError:
         raise Conflict("A site with this code already exists.", {"code": ["Already taken."]})
 

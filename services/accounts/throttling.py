@@ -6,8 +6,8 @@ revision: of N parallel attempts exactly one wins each revision, so they cannot 
 from datetime import timedelta
 
 from services.accounts import lockout
+from services.common.clock import utcnow
 from services.common.errors import TooManyAttempts
-from services.common.events import utcnow
 
 KEEP = timedelta(days=1)
 KEEP_KNOWN = timedelta(days=180)

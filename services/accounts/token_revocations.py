@@ -1,4 +1,4 @@
-"""Ending access tokens before they expire (DESIGN §2): what accounts records and announces.
+"""Ending access tokens before they expire (docs/architecture.md §2): what accounts records and announces.
 
 Every process applies the entries in memory (``services.common.revocation``). Two kinds:
 
@@ -17,8 +17,8 @@ import datetime
 
 from services.accounts import events, store
 from services.accounts.keys import ACCESS_TOKEN_SECONDS
+from services.common.clock import isoformat, parse_time, utcnow
 from services.common.errors import ValidationFailed
-from services.common.events import isoformat, parse_time, utcnow
 
 KEEP = datetime.timedelta(seconds=ACCESS_TOKEN_SECONDS + 60)  # the token lifetime, the verifiers' leeway, a margin
 

@@ -1,9 +1,9 @@
 """Rules for user records: creation, who may change what, erasure."""
 import uuid
 
-from services.accounts import passwords, permissions, schemas
+from services.accounts import contract, passwords, permissions
+from services.common.clock import utcnow
 from services.common.errors import Forbidden, NotFound, ValidationFailed
-from services.common.events import utcnow
 
 CONTACT_FIELDS = ("display_name", "email", "phone", "position", "language")
 PERSONAL_FIELDS = ("username", "display_name", "email", "phone", "position")
@@ -129,7 +129,7 @@ def public_view(user):
     return {k: v for k, v in user.items() if k not in SECRET_FIELDS and not k.startswith("_") or k == "_id"}
 
 
-USER = schemas.UserSchema()
+USER = contract.UserSchema()
 
 
 def user_out(user):

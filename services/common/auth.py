@@ -1,12 +1,14 @@
 """Access-token verification and the permission and site checks every service applies.
 
 Only ``accounts`` holds the private key; every other process verifies with the public key
-(DESIGN §2). A service re-verifies the token the gateway forwards and then asks the resulting
+(docs/architecture.md §2). A service re-verifies the token the gateway forwards and then asks the resulting
 ``Caller`` what it may do.
 """
 import collections
 import functools
+import logging
 import os
+import threading
 import time
 
 import jwt
@@ -14,7 +16,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from services.common import config
-from services.common.errors import Forbidden, NotFound, Unauthorized
+from services.common.errors import Forbidden, NotFound, Unauthorized, Unavailable
+
+log = logging.getLogger(__name__)
 
 ALGORITHM = "EdDSA"
 ACCESS_TYPE = "access"
@@ -69,6 +73,15 @@ class Caller:
         if self.all_sites:
             return {}
         return {field: {"$in": list(self.sites)}}
+
+    def site_scope(self):
+        """The caller's sites, or None for all-sites holders: the scope of a list read site by site."""
+        return None if self.all_sites else list(self.sites)
+
+    def require_site(self, site_id):
+        """A site the caller names (in a path or a filter) must be one of theirs: 404 otherwise."""
+        if not isinstance(site_id, str) or not self.has_site(site_id):
+            raise NotFound("No such site.")
 
     def check_site(self, site_id):
         """Raise NotFound (not Forbidden, so ids don't leak) when ``site_id`` is outside the caller's sites."""
@@ -159,3 +172,28 @@ def public_key_path():
 
 def verifier_from_config(revocations=None):
     return TokenVerifier(load_public_key(public_key_path()), revocations=revocations)
+
+
+class KeyedVerifier:
+    """A process's token verifier, the gateway's and each service's: made once the public key file
+    exists (Unavailable until then, so a process that starts before accounts wrote the key
+    answers 503 and recovers by itself), then kept with its cache of verified tokens."""
+
+    def __init__(self, revocations=None):
+        self._revocations = revocations
+        self._verifier = None
+        self._lock = threading.Lock()
+
+    def verify(self, token):
+        return self._loaded().verify(token)
+
+    def _loaded(self):
+        if self._verifier is None:
+            with self._lock:
+                if self._verifier is None:
+                    try:
+                        self._verifier = verifier_from_config(self._revocations)
+                    except (OSError, ValueError) as exc:
+                        log.warning("token public key not usable yet: %s", exc)
+                        raise Unavailable("Token verification keys are not available yet.")
+        return self._verifier

@@ -1,22 +1,18 @@
 """Entrypoints every service has: ``health``, the outbox relay, and the retry of failed events."""
-import logging
-
 from nameko.events import EventDispatcher
-from nameko.timer import timer
-from pymongo.errors import PyMongoError
 
-from services.common import config, events
+from services.common import config, consumer, outbox
 from services.common.entrypoints import rpc
 from services.common.metrics import Observability
 from services.common.mongo import ping
-
-log = logging.getLogger(__name__)
+from services.common.timers import timer
 
 VERSION = "0.1.0"
 
 
 class ServiceBase:
-    """Subclasses set ``name``, a ``db = MongoDatabase(...)`` dependency and ``outbox_collections``."""
+    """Subclasses set ``name``, a ``db = MongoDatabase(...)`` dependency, ``outbox_collections``
+    and a ``context = CallerContext(...)`` dependency (``caller``: who calls the RPC method)."""
 
     name = None
     outbox_collections = ()
@@ -29,28 +25,19 @@ class ServiceBase:
         """-> {service, version, db}: ``db`` is true when this service's database answers."""
         return {"service": self.name, "version": VERSION, "db": ping(self.db)}
 
-    relay_pacing = events.RelayPacing()
-
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        cls.relay_pacing = events.RelayPacing()
-
-    @timer(interval=config.get_float("OUTBOX_INTERVAL"))
+    @timer(interval=config.get_float("OUTBOX_INTERVAL"), guard="outbox relay", signal=outbox.QUEUED,
+           idle=outbox.IDLE_SECONDS)
     def relay_outbox(self):
-        if not self.relay_pacing.due():
-            return
-        try:
-            relay = events.OutboxRelay(self.db, self.outbox_collections, self._publish, self.name)
-            self.relay_pacing.ran(relay.run_once())
-        except PyMongoError as exc:
-            log.warning("outbox relay of %s: database unavailable (%s)", self.name, type(exc).__name__)
+        """Publish the pending events; how many (some: the next tick runs again)."""
+        return outbox.OutboxRelay(self.db, self.outbox_collections, self._publish, self.name).run_once()
 
-    @timer(interval=10)
+    @timer(interval=10, guard="retry of failed events")
     def retry_failed_events(self):
-        try:
-            events.retry_failed(self.db, self)
-        except PyMongoError as exc:
-            log.warning("retry of failed events of %s: database unavailable (%s)", self.name, type(exc).__name__)
+        consumer.retry_failed(self.db, self)
+
+    @property
+    def caller(self):
+        return self.context.caller
 
     def _publish(self, event):
         self.dispatch(event["type"], event)

@@ -30,7 +30,7 @@ VARIABLES = {
     "RPC_TIMEOUT": ("5", "Seconds the gateway (and a service calling another) waits for an RPC reply."),
     "SEARCH_TIME_LIMIT": ("4", "Seconds a list or search may spend in the database before it is refused "
                                 "(503 `search_too_broad`); keep it under RPC_TIMEOUT."),
-    "RPC_POOL_SIZE": ("8", "Started RPC proxies kept per gateway process."),
+    "RPC_POOL_SIZE": ("8", "Started RPC proxies kept per process (the gateway's and each service's)."),
     "MAX_BODY_BYTES": ("10485760", "Largest request body the gateway accepts (413 above)."),
     "OUTBOX_INTERVAL": ("0.5", "Seconds between outbox relay runs in each service."),
     "FEEDBACK_SLA_SCAN_INTERVAL": ("60", "Seconds between the feedback service's scans for SLA breaches."),

@@ -4,18 +4,12 @@ Context data travels in message headers anyone on the broker can set, so only th
 signature is trusted: never a bare user id header. A revoked token is refused too
 (``revocation``): each service process keeps the revocations in memory, learnt from accounts.
 """
-import logging
-import os
 
 import eventlet
-from nameko.exceptions import RemoteError, UnknownService
 from nameko.extensions import DependencyProvider
-from nameko.standalone.rpc import ClusterRpcProxy
 
-from services.common import auth, config, revocation
-from services.common.errors import CrmError, Forbidden, Unauthorized, Unavailable
-
-log = logging.getLogger(__name__)
+from services.common import auth, config, remote, revocation
+from services.common.errors import Forbidden, Unauthorized
 
 
 class RequestContext:
@@ -66,9 +60,10 @@ class CallerContext(DependencyProvider):
         self.password_change_methods = frozenset(password_change_methods)
 
     def setup(self):
-        self.verifier = None
         self.revocations = revocation.Revocations()
-        self._proxy = self._cluster = self._watcher = None
+        self.verifier = auth.KeyedVerifier(self.revocations)
+        self.client = remote.Client(self.container.config["AMQP_URI"], size=1)
+        self._watcher = None
 
     def start(self):
         self._watcher = self.container.spawn_managed_thread(self._watch)
@@ -76,7 +71,7 @@ class CallerContext(DependencyProvider):
     def stop(self):
         if self._watcher is not None:
             self._watcher.kill()
-        self._close()
+        self.client.close()
 
     kill = stop
 
@@ -86,33 +81,10 @@ class CallerContext(DependencyProvider):
             eventlet.sleep(revocation.CATCH_UP_SECONDS if poller.poll() else 1)
 
     def _fetch(self, since):
-        """accounts' answer to ``revocations_since``, over one standalone proxy kept between calls."""
-        if self._cluster is None:
-            self._proxy = ClusterRpcProxy(self.container.config, timeout=config.get_float("RPC_TIMEOUT"))
-            self._cluster = self._proxy.start()
-        try:
-            return self._cluster.accounts.revocations_since(since)
-        except (UnknownService, RemoteError, CrmError):  # accounts is not up, or answered: the proxy is fine
-            raise
-        except Exception:
-            self._close()
-            raise
+        """accounts' answer to ``revocations_since``, over a proxy kept between calls."""
+        return self.client.call("accounts", "revocations_since", since, timeout=config.get_float("RPC_TIMEOUT"))
 
-    def _close(self):
-        proxy, self._proxy, self._cluster = self._proxy, None, None
-        if proxy is not None:
-            try:
-                proxy.stop()
-            except Exception:
-                log.debug("stopping the revocations proxy", exc_info=True)
-
-    def _verify(self, token):
-        if self.verifier is None:
-            if not os.path.exists(auth.public_key_path()):
-                raise Unavailable("Token verification keys are not available yet.")
-            self.verifier = auth.verifier_from_config(self.revocations)
-        return self.verifier.verify(token)
 
     def get_dependency(self, worker_ctx):
         allowed = worker_ctx.entrypoint.method_name in self.password_change_methods
-        return RequestContext(worker_ctx.data or {}, self._verify, allowed, self.revocations)
+        return RequestContext(worker_ctx.data or {}, self.verifier.verify, allowed, self.revocations)

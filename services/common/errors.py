@@ -73,6 +73,12 @@ class Conflict(CrmError):
     code = "conflict"
 
 
+def stale_version(thing, plural=False):
+    """The 409 of a write whose ``version`` is no longer the stored one (``thing``: what was written)."""
+    return Conflict("The %s %s changed by someone else; reload and try again." % (thing, "were" if plural else "was"),
+                    {"version": ["Stale version."]}, code="stale_version")
+
+
 @_remote
 class PayloadTooLarge(CrmError):
     """The request is too large."""

@@ -4,9 +4,10 @@ import time
 
 from nameko.extensions import DependencyProvider
 from pymongo import MongoClient
-from pymongo.errors import PyMongoError
+from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from services.common import config
+from services.common.clock import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +40,10 @@ def ping(db):
 class MongoDatabase(DependencyProvider):
     """Gives each worker its service's database.
 
-    ``ensure_indexes(db)`` runs at container start; if the server is not up yet it is tried again
-    (at most every few seconds) by later workers, so services may start before the database.
+    The kit's indexes (the outbox's ``_pending`` index on ``outbox`` and on each of the service
+    class's ``outbox_collections``; the consumers' markers), then ``ensure_indexes(db)``, run at
+    container start; if the server is not up yet they are tried again (at most every few
+    seconds) by later workers, so services may start before the database.
     Database errors inside a worker surface as pymongo errors, which callers map to 503.
     """
 
@@ -51,10 +54,12 @@ class MongoDatabase(DependencyProvider):
         self.ensure_indexes = ensure_indexes
         self.client = None
         self.db = None
+        self.outbox_collections = ()
         self.indexes_ready = False
         self.last_attempt = 0.0
 
     def setup(self):
+        self.outbox_collections = tuple(getattr(self.container.service_cls, "outbox_collections", ()))
         self.client = connect(config.mongo_uri(self.service_name))
         self.db = self.client[config.database_name(self.service_name)]
 
@@ -73,7 +78,7 @@ class MongoDatabase(DependencyProvider):
             return
         self.last_attempt = time.monotonic()
         try:
-            for setup_indexes in _index_setups(self.ensure_indexes):
+            for setup_indexes in _index_setups(self.ensure_indexes, self.outbox_collections):
                 setup_indexes(self.db)
             self.indexes_ready = True
         except PyMongoError as exc:
@@ -114,10 +119,11 @@ class ServiceDatabases:
         self.close()
 
 
-def _index_setups(ensure_indexes):
-    from services.common import events
+def _index_setups(ensure_indexes, outbox_collections=()):
+    from services.common import consumer, outbox
 
-    yield events.ensure_indexes
+    yield lambda db: outbox.ensure_indexes(db, outbox_collections)
+    yield consumer.ensure_indexes
     if ensure_indexes is not None:
         yield ensure_indexes
 
@@ -137,6 +143,19 @@ def update_and_fetch(collection, match, update, projection=None, upsert=False):
     if not result.matched_count and result.upserted_id is None:
         return None
     return collection.find_one({"_id": match["_id"]}, projection)
+
+
+def save_versioned(collection, document_id, version, update, projection=None):
+    """Apply ``update`` to the document ``document_id`` when its stored version is ``version`` (0: none is
+    stored yet, and the document is made); the document after, or None when ``version`` is stale."""
+    match = {"_id": document_id, "version": version}
+    if version == 0:
+        match = {"_id": document_id, "version": {"$exists": False}}
+        update = dict(update, **{"$setOnInsert": {"created_at": utcnow()}})
+    try:
+        return update_and_fetch(collection, match, update, projection, upsert=version == 0)
+    except DuplicateKeyError:
+        return None
 
 
 def claim(collection, candidates, update, guard, projection=None):

@@ -150,6 +150,16 @@ def met_so_far(seen, found, limit):
     return seen + min(found, limit + 1), found > limit
 
 
+def cut_page(rows, limit, key, field, seen, total, bound):
+    """``rows`` (read up to ``limit`` and one more) cut to the page, and the cursor after its last
+    row, None on the last page; the cursor carries ``total``, or with ``bound`` the rows met so far."""
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    last = rows[-1]
+    return rows, encode_cursor(key, last.get(field), last["_id"], seen + limit if bound else total, bound)
+
+
 def _page(collection, query, sort_field, descending, limit, cursor, projection, time_limit, counted):
     """One page, as ``page`` and ``uncounted_page`` answer it.
 
@@ -191,11 +201,7 @@ def _page(collection, query, sort_field, descending, limit, cursor, projection, 
     seen = total
     if not counted:
         total, bound = met_so_far(seen, len(documents), limit)
-    next_cursor = None
-    if len(documents) > limit:
-        documents = documents[:limit]
-        last = documents[-1]
-        next_cursor = encode_cursor(key, last.get(sort_field), last["_id"], seen + limit if bound else total, bound)
+    documents, next_cursor = cut_page(documents, limit, key, sort_field, seen, total, bound)
     return documents, next_cursor, total, bound
 
 

@@ -1,30 +1,229 @@
-"""Calls from one service to another, always bounded by a timeout (DESIGN §7).
+"""The one RPC client of the gateway and the services: every call bounded by a timeout (docs/architecture.md §9).
 
-nameko's RpcProxy dependency has no timeout, so a dead peer would hang the worker: these calls
-go through a standalone proxy with ``RPC_TIMEOUT`` and forward the caller's token.
+nameko's RpcProxy dependency has no timeout, so a dead peer would hang a worker, and its standalone
+proxy connects anew for every call. A ``Client`` keeps started proxies in a per-process pool
+instead: they are created lazily in the process that uses them (so after gunicorn forks), one is
+checked out per call, and a proxy that timed out or lost its broker connection is thrown away
+(with the rest of the pool, when the broker itself went away). An idle proxy is checked before
+use, so the first call after a broker restart gets a fresh proxy rather than a 503.
+
+A proxy speaks nameko's RPC protocol with nameko's reply listener, and publishes its requests
+through one producer on a connection of its own, kept for its life. Requests are published with
+a broker confirm (``mandatory``, so a service nobody serves is UnknownService at once) but not
+persisted: a request outliving its caller's timeout is of no use to anyone.
+
+The gateway binds a ``Client`` to its app; a service calls another with ``call``, forwarding the
+caller's token and request id.
 """
 import logging
+import os
+import queue
 import socket
+import threading
+import time
+import uuid
 
-from kombu.exceptions import OperationalError
-from nameko.exceptions import RpcTimeout, UnknownService
-from nameko.standalone.rpc import ClusterRpcProxy
+from amqp.exceptions import AMQPError
+from kombu import Connection, Producer
+from kombu.exceptions import ChannelError, OperationalError
+from nameko.constants import DEFAULT_TRANSPORT_OPTIONS, HEADER_PREFIX, NON_PERSISTENT
+from nameko.exceptions import ContainerBeingKilled, RpcTimeout, UnknownService
+from nameko.rpc import RpcReply, get_rpc_exchange
+from nameko.standalone.rpc import SingleThreadedReplyListener, StandaloneProxyBase
 
 from services.common import config, logs
 from services.common.errors import Unavailable
 
 log = logging.getLogger(__name__)
 
+BROKER_ERRORS = (OperationalError, AMQPError, socket.error, ConnectionError, IOError)
+
+
+def message_headers(context):
+    """nameko's context data headers: ``nameko.<key>`` for each value that is set."""
+    return {"%s.%s" % (HEADER_PREFIX, key): value for key, value in context.items() if value is not None}
+
+
+class _Entry:
+    """One started proxy: a reply queue with its listener, and a confirming producer."""
+
+    def __init__(self, amqp_uri, timeout):
+        config = {"AMQP_URI": amqp_uri, "serializer": "json"}
+        self.exchange = get_rpc_exchange(config)
+        self.container = StandaloneProxyBase.ServiceContainer(config)  # the listener holds it weakly
+        self.replies = SingleThreadedReplyListener(timeout=timeout).bind(self.container)
+        self.connection = Connection(amqp_uri, transport_options=dict(DEFAULT_TRANSPORT_OPTIONS, confirm_publish=True))
+        try:
+            self.replies.setup()
+            self.producer = Producer(self.connection.default_channel, exchange=self.exchange, serializer="json")
+        except BaseException:
+            self.stop()
+            raise
+
+    def call(self, service, method, args, kwargs, context, timeout):
+        """``service.method(*args, **kwargs)``, waiting for the reply (RpcTimeout after ``timeout`` seconds)."""
+        self.replies.queue_consumer.timeout = timeout
+        correlation_id = str(uuid.uuid4())
+        reply = RpcReply(self.replies.get_reply_event(correlation_id))
+        try:
+            self.producer.publish(
+                {"args": args, "kwargs": kwargs}, routing_key="%s.%s" % (service, method), mandatory=True,
+                reply_to=self.replies.routing_key, correlation_id=correlation_id,
+                headers=message_headers(context), delivery_mode=NON_PERSISTENT)
+        except ChannelError as exc:
+            if "NO_ROUTE" in str(exc):
+                raise UnknownService(service)
+            raise
+        return reply.result()
+
+    def usable(self):
+        """False when the broker closed this proxy's connection while it sat idle (a broker restart,
+        a forced close): a request published on it would fail, and the caller would get a 503."""
+        try:
+            self.connection.drain_events(timeout=0)
+        except socket.timeout:
+            return True
+        except BROKER_ERRORS:
+            return False
+        return True
+
+    def stop(self):
+        for close in (self.replies.stop, self.connection.release):
+            try:
+                close()
+            except Exception:
+                log.debug("stopping a broken RPC proxy", exc_info=True)
+
+
+class Client:
+    """A per-process pool of started proxies on one broker: up to ``size`` kept idle, each call
+    waiting ``timeout`` seconds unless it says otherwise.
+
+    ``latency``, when given, is a histogram labelled service, method and outcome (ok, error,
+    timeout, unavailable) that every call is timed into.
+    """
+
+    def __init__(self, amqp_uri=None, timeout=None, size=1, latency=None):
+        self._lock = threading.Lock()
+        self._pid = None
+        self._idle = None
+        self.amqp_uri = amqp_uri
+        self.timeout = timeout
+        self.size = size
+        self.latency = latency
+
+    def init_app(self, app):
+        """Take the broker, timeout and pool size from a Flask app's config."""
+        self.amqp_uri = app.config["AMQP_URI"]
+        self.timeout = float(app.config["RPC_TIMEOUT"])
+        self.size = int(app.config["RPC_POOL_SIZE"])
+        app.extensions["rpc"] = self
+
+    def call(self, service, method, *args, context=None, timeout=None, **kwargs):
+        """Call ``service.method`` with ``context`` as nameko context data, waiting ``timeout`` seconds
+        at most (the client's own by default); no answer, or broker trouble, is Unavailable (503)."""
+        entry = self._checkout(service)
+        started = time.perf_counter()
+        outcome = "error"
+        try:
+            result = entry.call(service, method, args, kwargs, context or {}, timeout or self.timeout)
+            outcome = "ok"
+        except RpcTimeout:
+            entry.stop()
+            outcome = "timeout"
+            raise Unavailable("The %s service did not answer in time." % service, extra={"service": service})
+        except UnknownService:
+            entry.stop()  # its channel may still owe the confirm of the returned request
+            outcome = "unavailable"
+            raise Unavailable("The %s service is unavailable." % service, extra={"service": service})
+        except ContainerBeingKilled:
+            self._checkin(entry)
+            outcome = "unavailable"
+            raise Unavailable("The %s service is unavailable." % service, extra={"service": service})
+        except BROKER_ERRORS as exc:
+            entry.stop()
+            self._flush()
+            log.warning("broker error calling %s.%s: %s", service, method, exc)
+            outcome = "unavailable"
+            raise Unavailable("The message broker is unavailable.", extra={"service": service})
+        except Exception:
+            self._checkin(entry)
+            raise
+        finally:
+            if self.latency is not None:
+                self.latency.labels(service, method, outcome).observe(time.perf_counter() - started)
+        self._checkin(entry)
+        return result
+
+    def close(self):
+        """Stop this process's idle proxies."""
+        self._flush()
+
+    def _pool(self):
+        pid = os.getpid()
+        if self._pid != pid:
+            with self._lock:
+                if self._pid != pid:
+                    self._idle = queue.LifoQueue()
+                    self._pid = pid
+        return self._idle
+
+    def _checkout(self, service):
+        idle = self._pool()
+        try:
+            entry = idle.get_nowait()
+        except queue.Empty:
+            pass
+        else:
+            if entry.usable():
+                return entry
+            entry.stop()
+            self._flush()  # the broker went away since: the other idle proxies are as stale
+        try:
+            return _Entry(self.amqp_uri, self.timeout)
+        except BROKER_ERRORS as exc:
+            log.warning("cannot reach the broker: %s", exc)
+            raise Unavailable("The message broker is unavailable.", extra={"service": service})
+
+    def _checkin(self, entry):
+        idle = self._pool()
+        if idle.qsize() < self.size:
+            idle.put(entry)
+        else:
+            entry.stop()
+
+    def _flush(self):
+        idle = self._pool()
+        while True:
+            try:
+                idle.get_nowait().stop()
+            except queue.Empty:
+                return
+
+
+_clients = {}
+_clients_lock = threading.Lock()
+
+
+def shared_client():
+    """This process's client on the configured broker (one per ``AMQP_URI``)."""
+    amqp_uri = config.get("AMQP_URI")
+    client = _clients.get(amqp_uri)
+    if client is None:
+        with _clients_lock:
+            client = _clients.setdefault(amqp_uri, Client(amqp_uri, size=config.get_int("RPC_POOL_SIZE")))
+    return client
+
 
 def call(service, method, *args, token=None, timeout=None, **kwargs):
-    """``service.method(*args, **kwargs)`` as the caller holding ``token``; Unavailable on timeout."""
+    """``service.method(*args, **kwargs)`` from a service, as the caller holding ``token``; Unavailable
+    when no answer came within ``timeout`` seconds (``RPC_TIMEOUT``) or the broker is away."""
     context = {"authorization": token} if token else {}
     if logs.current_request_id():
         context["request_id"] = logs.current_request_id()
     try:
-        with ClusterRpcProxy(config.nameko_config(), context_data=context,
-                             timeout=timeout or config.get_float("RPC_TIMEOUT")) as cluster:
-            return getattr(getattr(cluster, service), method)(*args, **kwargs)
-    except (RpcTimeout, UnknownService, OperationalError, socket.error, ConnectionError) as exc:
-        log.warning("%s.%s unavailable: %s", service, method, type(exc).__name__)
-        raise Unavailable("The %s service is unavailable." % service, extra={"service": service})
+        return shared_client().call(service, method, *args, context=context,
+                                    timeout=timeout or config.get_float("RPC_TIMEOUT"), **kwargs)
+    except Unavailable as exc:
+        log.warning("%s.%s unavailable: %s", service, method, exc.message)
+        raise

@@ -1,6 +1,6 @@
 """Revoked access tokens, as every process knows them: in memory, no database read per request.
 
-accounts ends access tokens before they expire in two ways (DESIGN §2), each one entry
+accounts ends access tokens before they expire in two ways (docs/architecture.md §2), each one entry
 ``{user_id, session_id, min_version, expires_at}``:
 
 - a session (logout, a reused refresh token): every token whose ``sid`` claim is ``session_id``
@@ -26,9 +26,9 @@ import time
 from nameko.events import BROADCAST
 
 from services.common import signing
+from services.common.clock import isoformat, parse_time
 from services.common.entrypoints import event_handler
 from services.common.errors import Unauthorized, Unavailable
-from services.common.events import isoformat, parse_time
 
 log = logging.getLogger(__name__)
 

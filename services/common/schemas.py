@@ -1,11 +1,18 @@
-"""Loading input with marshmallow into domain errors that name the field, and the one string field
-every service's and the gateway's schemas declare text with."""
+"""Loading input with marshmallow into domain errors that name the field, and the field kinds every
+service's contract and the gateway's schemas are declared with."""
 import datetime
 import re
 
-from marshmallow import EXCLUDE, RAISE, ValidationError, fields
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from services.common.errors import ValidationFailed
+
+# The languages the product speaks (a user's setting, a survey's, a template's).
+LANGUAGES = ("zh-CN", "en")
+ID_MAX = 64
+MONEY_MAX = 10 ** 13
+# A record's version is stored as a 64-bit integer: anything larger cannot be a version someone read.
+VERSION_RANGE = validate.Range(min=0, max=2 ** 63 - 1)
 
 
 def load(schema, data, partial=False):
@@ -70,7 +77,71 @@ class Id(String):
         super().__init__(**kwargs)
 
 
-__all__ = ["load", "storable", "Email", "Id", "String", "Url", "EXCLUDE", "RAISE"]
+def Text(max_length, min_length=0, multiline=False, **kwargs):
+    """Text of a length; control characters are refused (tab and line breaks too unless ``multiline``).
+    A ``validate`` given runs after the length check."""
+    more = kwargs.pop("validate", None)
+    checks = [validate.Length(min=min_length or None, max=max_length)] + ([more] if more else [])
+    return String(validate=checks if more else checks[0], multiline=multiline, **kwargs)
+
+
+def Opt(max_length, **kwargs):
+    """An optional, nullable text field."""
+    return Text(max_length, allow_none=True, **kwargs)
+
+
+def Ident(**kwargs):
+    """An id given in input (what ``Id`` shows in output)."""
+    return Text(ID_MAX, min_length=1, **kwargs)
+
+
+def Choice(values, **kwargs):
+    return fields.String(validate=validate.OneOf(values), **kwargs)
+
+
+def Money(**kwargs):
+    """An amount in the record's currency (stored as a float rounded to cents)."""
+    return fields.Float(allow_nan=False, validate=validate.Range(min=0, max=MONEY_MAX), **kwargs)
+
+
+class JsonBoolean(fields.Boolean):
+    """A boolean in a JSON body: only ``true`` or ``false``, never ``0``, ``1`` or ``"yes"``."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
+class Timestamp(fields.DateTime):
+    """A UTC ISO 8601 time in output; text already formatted passes through."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None or isinstance(value, str):
+            return value
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
+class Day(fields.Date):
+    """A calendar date (ISO text) in output; text already formatted passes through."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None or isinstance(value, str):
+            return value
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
+class OrderedPeriod(Schema):
+    """Mixed into a filter with ``since`` and ``until``: ``until`` must not be before ``since``."""
+
+    @validates_schema
+    def ordered(self, data, **kwargs):
+        if data.get("since") and data.get("until") and data["until"] < data["since"]:
+            raise ValidationError("Must not be before since.", "until")
+
+
+__all__ = ["load", "storable", "Choice", "Day", "Email", "Id", "Ident", "JsonBoolean", "Money", "Opt", "String",
+           "Text", "Timestamp", "Url", "VERSION_RANGE", "OrderedPeriod", "EXCLUDE", "RAISE"]
 
 
 def storable(value):

@@ -24,7 +24,7 @@ SCHEME = "sha256="
 
 def canonical(event):
     """The bytes a signature covers: every envelope key but ``signature``, as sorted compact JSON."""
-    from services.common.events import jsonable
+    from services.common.envelope import jsonable
 
     body = {key: value for key, value in event.items() if key != SIGNATURE}
     return json.dumps(jsonable(body), sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode("ascii")

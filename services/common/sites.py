@@ -19,12 +19,12 @@ deleted site as a tombstone (``status: deleted``) so a late event cannot bring i
 import logging
 import time
 
-from nameko.timer import timer
-from pymongo.errors import DuplicateKeyError, PyMongoError
+from pymongo.errors import DuplicateKeyError
 
 from services.common import remote
+from services.common.consumer import subscribe
 from services.common.errors import CrmError, ValidationFailed
-from services.common.events import subscribe
+from services.common.timers import timer
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +153,7 @@ class SiteDirectoryMixin:
 
     sites_synced_at = None
 
-    @timer(interval=RETRY_SECONDS, eager=True)
+    @timer(interval=RETRY_SECONDS, eager=True, guard="site directory sync")
     def sync_sites(self):
         """The full snapshot from accounts: at start (tried again every ``RETRY_SECONDS`` until it
         succeeds), then every ``SYNC_SECONDS``."""
@@ -162,7 +162,7 @@ class SiteDirectoryMixin:
             return
         try:
             sync(self.db, fetch())
-        except (CrmError, PyMongoError) as exc:
+        except CrmError as exc:
             log.warning("site directory not synced: %s", type(exc).__name__)
             return
         type(self).sites_synced_at = now

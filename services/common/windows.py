@@ -339,6 +339,13 @@ def clock():
     return datetime.datetime.now(datetime.timezone.utc)
 
 
+def site_scopes(sites):
+    """The scopes of a list over ``sites``: one a site (in order), or one of every site when ``sites`` is None."""
+    if sites is None:
+        return [{}]
+    return [{"site_id": site_id} for site_id in sorted(sites)]
+
+
 def time_page(collection, scopes, field, descending, limit, cursor, *, text=False, since=None, until=None,
               projection=None, keep=None, now=None):
     """One page of a list sorted by a time ``field`` (then ``_id``), newest first when
@@ -366,9 +373,5 @@ def time_page(collection, scopes, field, descending, limit, cursor, *, text=Fals
         rows, _ = read_page(collection, [(equalities, cuts, 1) for equalities in scopes], order, start, limit + 1,
                             projection, keep, fixed=True, closed=closed)
     total, bound = paging.met_so_far(seen, len(rows), limit)
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        last = rows[-1]
-        next_cursor = paging.encode_cursor(key, last.get(field), last["_id"], seen + limit, True)
+    rows, next_cursor = paging.cut_page(rows, limit, key, field, seen, total, bound)
     return rows, next_cursor, total, bound

@@ -1,4 +1,4 @@
-"""Who may see and change which part of a customer (DESIGN §2).
+"""Who may see and change which part of a customer (docs/architecture.md §2).
 
 Finance sees a customer's identity, orders and payments; contacts, interactions, service
 records, opportunities and follow-ups are absent from everything it receives.
@@ -14,6 +14,9 @@ PART_PERMISSIONS = {
     "opportunities": ("interactions:read", "interactions:write"),
     "followups": ("interactions:read", "interactions:write"),
 }
+# The entity each part is in audit entries and in an erasure's ``records``.
+ENTITY = {"contacts": "contact", "orders": "order", "payments": "payment", "service_records": "service_record",
+          "interactions": "interaction", "opportunities": "opportunity", "followups": "followup"}
 
 
 def readable_parts(caller):

@@ -5,74 +5,21 @@ import re
 import uuid
 
 from services.common import colleagues, sites
-from services.common.errors import Conflict, NotFound, ValidationFailed
-from services.common.events import changes_between, utcnow
+from services.common.clock import utcnow
+from services.common.envelope import changes_between
+from services.common.errors import Conflict, NotFound, ValidationFailed, stale_version
 from services.common.schemas import load, storable
-from services.customers import access, erasure, events, identifiers, moves, schemas, store
+from services.customers import access, contract, customer_record, erasure, events, identifiers, moves, store
 
-KEY_FIELDS = ("legal_name", "short_name", "tax_id", "industry", "company_size", "annual_revenue",
-              "main_products", "website", "phone", "source_channel", "owner_id", "addresses")
-INTERNAL_FIELDS = ("search_keys", "contact_keys", "phone_keys", "email_keys", "name_key", "tax_id_key",
-                   "all_keys", "key_prefixes", "region_keys", "tier_rank", "created_at", "updated_at", "version",
-                   "contact_phone_keys", "contact_email_keys", "filter_keys")
 KEYS_VERSION = "search-keys-2"
 LIST_KEYS_VERSION = "list-keys-1"
 RESTORE_DAYS = 30
 REVIEW_DAYS = 90
-TIER_RANK = {"vip": 3, "key": 2, "general": 1}
-OUT = schemas.CustomerOutSchema()
+OUT = contract.CustomerOutSchema()
 
 
 def out(customer):
     return OUT.dump(dict({"owner_left": None}, **customer))
-
-
-def completeness(customer):
-    filled = sum(1 for field in KEY_FIELDS if customer.get(field) not in (None, "", [], {}))
-    return round(100 * filled / len(KEY_FIELDS))
-
-
-def derived_keys(customer):
-    """The normalised keys search and duplicate detection use.
-
-    ``search_keys`` are the identity's (names, tax id, code); ``all_keys`` add the contacts' names,
-    phones and e-mails, for those who may see contacts; ``key_prefixes`` lets a search find its
-    candidates by one indexed equality; ``region_keys`` are the addresses' provinces and cities.
-    """
-    search = set()
-    for field in ("legal_name", "short_name"):
-        search |= identifiers.text_keys(customer.get(field))
-    tax_key = identifiers.tax_id_key(customer.get("tax_id")) or None
-    if tax_key:
-        search.add(tax_key.lower())
-    if customer.get("external_code"):
-        search.add(identifiers.compact(customer["external_code"]))
-    phones = set(customer.get("contact_phone_keys", []))
-    emails = set(customer.get("contact_email_keys", []))
-    if customer.get("phone"):
-        phones.add(identifiers.phone_key(customer["phone"]))
-    if customer.get("email"):
-        emails.add(identifiers.fold(customer["email"]))
-    phones.discard("")
-    everything = search | set(customer.get("contact_keys", [])) | {identifiers.compact(e) for e in emails}
-    for phone in phones:
-        everything |= identifiers.phone_forms(phone)
-    everything.discard("")
-    regions = {identifiers.fold(address.get(part)) for address in customer.get("addresses") or []
-               for part in ("province", "city")}
-    regions.discard("")
-    return {
-        "name_key": identifiers.name_key(customer["legal_name"]),
-        "tax_id_key": tax_key,
-        "search_keys": sorted(search),
-        "all_keys": sorted(everything),
-        "key_prefixes": sorted(identifiers.key_prefixes(everything)),
-        "region_keys": sorted(regions),
-        "phone_keys": sorted(phones),
-        "email_keys": sorted(emails),
-        "completeness": completeness(customer),
-        "tier_rank": TIER_RANK.get((customer.get("tier") or {}).get("level"), 1),
-    }
 
 
 def prepare_database(db):
@@ -82,7 +29,7 @@ def prepare_database(db):
     store.ensure_indexes(db)
     if not store.has_marker(db, KEYS_VERSION):
         for customer in store.customers_lacking(db, "key_prefixes"):
-            store.set_customer_fields(db, customer["_id"], derived_keys(customer))
+            store.set_customer_fields(db, customer["_id"], customer_record.derived_keys(customer))
         for customer in store.customers_lacking(db, "last_verified_at"):
             store.set_customer_fields(db, customer["_id"], {"last_verified_at": customer["created_at"]})
         store.set_marker(db, KEYS_VERSION)
@@ -130,7 +77,7 @@ def duplicate_candidates(db, caller, customer, exclude_id=None):
     One single-key query each (name, phones, e-mails), filtered here by site: each is answered
     from its own index, where one combined query would scan the archive on the embedded server.
     """
-    keys = derived_keys(customer)
+    keys = customer_record.derived_keys(customer)
     projection = {"_id": 1, "legal_name": 1, "tax_id": 1, "site_id": 1, "deleted_at": 1}
 
     def live_in_scope(query, limit):
@@ -158,32 +105,12 @@ def _candidate(customer):
     return {"id": customer["_id"], "legal_name": customer["legal_name"]}
 
 
-def new_customer(data, caller, site_id):
-    now = utcnow()
-    customer = {
-        "_id": uuid.uuid4().hex, "site_id": site_id, "country": "CN", "status": "active",
-        "account_type": "legal_entity", "parent_id": None, "tags": [], "main_products": [], "addresses": [],
-        "owner_id": caller.user_id if not caller.is_service else None,
-        "lifecycle_stage": "prospect",
-        "tier": {"level": "general", "reasons": ["New customer: no orders yet."], "overridden": False},
-        "churn_risk": {"level": "none", "reasons": []},
-        "last_verified_at": now, "next_followup_date": None, "last_order_date": None, "deleted_at": None,
-        "created_at": now, "updated_at": now, "version": 1,
-    }
-    customer.update(storable(data))
-    customer["tags"] = sorted(set(customer["tags"]))
-    for address in customer["addresses"]:
-        address.setdefault("id", uuid.uuid4().hex[:12])
-    customer.update(derived_keys(customer))
-    return customer
-
-
 def create_customer(db, caller, data, force=False):
     caller.require("customers:write")
-    data = load(schemas.CustomerSchema(), data)
+    data = load(contract.CustomerSchema(), data)
     site_id = data.pop("site_id", None) or (caller.sites[0] if caller.sites else None)
     check_site_open(db, caller, site_id)
-    customer = new_customer(data, caller, site_id)
+    customer = customer_record.new_customer(data, caller, site_id)
     _check_parent(db, caller, customer["_id"], customer.get("parent_id"))
     check_owner(caller, customer)
     same_tax, similar = duplicate_candidates(db, caller, customer)
@@ -197,8 +124,8 @@ def create_customer(db, caller, data, force=False):
     store.insert_customer(
         db, customer,
         events.event("customer_created", events.customer_data(customer), site_id, caller.user_id),
-        events.audit("customer", customer["_id"], "created", changes_between({}, customer, INTERNAL_FIELDS),
-                     site_id, caller.user_id))
+        events.audit("customer", customer["_id"], "created",
+                     changes_between({}, customer, customer_record.INTERNAL_FIELDS), site_id, caller.user_id))
     return out(customer)
 
 
@@ -220,7 +147,7 @@ def get_customer(db, caller, customer_id):
 def update_customer(db, caller, customer_id, data):
     caller.require("customers:write")
     customer = get_visible(db, caller, customer_id)
-    data = load(schemas.CustomerUpdateSchema(), data, partial=True)
+    data = load(contract.CustomerUpdateSchema(), data, partial=True)
     if "version" not in data:
         raise ValidationFailed(fields={"version": ["Missing data for required field."]})
     version = data.pop("version")
@@ -240,8 +167,8 @@ def update_customer(db, caller, customer_id, data):
     merged = dict(customer, **changes)
     if merged.get("owner_id") != customer.get("owner_id") or merged["site_id"] != customer["site_id"]:
         check_owner(caller, merged)
-    changes.update(derived_keys(merged))
-    diff = changes_between(customer, dict(customer, **changes), INTERNAL_FIELDS + ("completeness",))
+    changes.update(customer_record.derived_keys(merged))
+    diff = changes_between(customer, dict(customer, **changes), customer_record.INTERNAL_FIELDS + ("completeness",))
     emitted = []
     if diff:
         emitted = [events.event("customer_updated", dict(events.customer_data(merged), changed_fields=sorted(diff)),
@@ -253,8 +180,7 @@ def update_customer(db, caller, customer_id, data):
         emitted.append(moves.moved_event(customer_id, customer["site_id"], merged["site_id"], caller.user_id))
     updated = store.update_customer(db, customer_id, version, changes, *emitted)
     if updated is None:
-        raise Conflict("The customer was changed by someone else; reload and try again.",
-                       {"version": ["Stale version."]}, code="stale_version")
+        raise stale_version("customer")
     if moving:
         moves.carry_records(db, customer_id, updated["site_id"])
     return out(updated)

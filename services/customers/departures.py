@@ -13,8 +13,9 @@ version read: a fixed record no longer matches, so a run cut short and run again
 retried) finishes the job without touching anything twice. Erased customers are left alone.
 """
 from services.common import colleagues
-from services.common.events import changes_between, isoformat, utcnow
-from services.customers import archive, events, parts, store
+from services.common.clock import isoformat, utcnow
+from services.common.envelope import changes_between
+from services.customers import access, customer_record, events, parts, store
 
 SERVICE = "service:customers"
 OWNER_PERMISSION = "customers:read"
@@ -61,7 +62,7 @@ def _in_batches(find, fix):
 def _clear_owner(db, customer, left):
     changes = {"owner_id": None, "owner_left": dict(left)}
     after = dict(customer, **changes)
-    diff = changes_between(customer, after, archive.INTERNAL_FIELDS + ("completeness",))
+    diff = changes_between(customer, after, customer_record.INTERNAL_FIELDS + ("completeness",))
     site = customer["site_id"]
     updated = store.change_customer(
         db, {"_id": customer["_id"], "owner_id": customer["owner_id"], "version": customer["version"]}, changes,
@@ -75,6 +76,6 @@ def _clear_assignee(db, task, left):
     changes = {"assignee_id": None, "assignee_left": dict(left)}
     diff = changes_between(task, dict(task, **changes), parts.INTERNAL)
     updated = store.update_part(db, "followups", task["_id"], task["version"], changes,
-                                events.audit(parts.ENTITY["followups"], task["_id"], "updated", diff, task["site_id"],
+                                events.audit(access.ENTITY["followups"], task["_id"], "updated", diff, task["site_id"],
                                              SERVICE))
     return updated is not None

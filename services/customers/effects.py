@@ -1,5 +1,5 @@
 """What a change to a customer's part sets off: its own events, and the customer's derived fields."""
-from services.customers import archive, events, identifiers, insights, parts, store
+from services.customers import customer_record, events, insights, parts, store
 
 
 class Effects(parts.NoHooks):
@@ -37,17 +37,8 @@ class Effects(parts.NoHooks):
 
 def refresh_contact_keys(db, customer):
     """Keep the customer's search keys for its contacts' names, phones and e-mails current."""
-    contacts = store.all_parts(db, "contacts", {"customer_id": customer["_id"]})
-    names, phones, emails = set(), set(), set()
-    for contact in contacts:
-        names |= identifiers.text_keys(contact.get("name"))
-        if contact.get("phone"):
-            phones.add(identifiers.phone_key(contact["phone"]))
-        if contact.get("email"):
-            emails.add(identifiers.fold(contact["email"]))
+    contact_keys = customer_record.contact_keys(store.all_parts(db, "contacts", {"customer_id": customer["_id"]}))
     current = store.find_customer(db, customer["_id"]) or customer
-    contact_keys = {"contact_keys": sorted(names), "contact_phone_keys": sorted(phones),
-                    "contact_email_keys": sorted(emails)}
-    keys = archive.derived_keys(dict(current, **contact_keys))
+    keys = customer_record.derived_keys(dict(current, **contact_keys))
     store.set_customer_fields(db, customer["_id"], dict(contact_keys, **{
         field: keys[field] for field in ("phone_keys", "email_keys", "all_keys", "key_prefixes")}))

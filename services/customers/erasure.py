@@ -13,9 +13,8 @@ import logging
 
 from pymongo.errors import PyMongoError
 
-from services.common.events import utcnow
-from services.customers import events, store
-from services.customers.parts import ENTITY
+from services.common.clock import utcnow
+from services.customers import access, events, store
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +40,7 @@ PART_BLANK = {
 
 # What the audit trail (kept by accounts) blanks, per entity type: the same fields as here.
 ERASED_FIELDS = {"customer": sorted(CUSTOMER_BLANK),
-                 **{ENTITY[part]: sorted(blank) for part, blank in PART_BLANK.items()}}
+                 **{access.ENTITY[part]: sorted(blank) for part, blank in PART_BLANK.items()}}
 
 
 def purge(db, customer, actor=SERVICE):
@@ -50,7 +49,7 @@ def purge(db, customer, actor=SERVICE):
     customer_id, site = customer["_id"], customer["site_id"]
     erased = {"customer": [customer_id]}
     for part, blank in PART_BLANK.items():
-        erased[ENTITY[part]] = store.part_ids(db, part, customer_id)
+        erased[access.ENTITY[part]] = store.part_ids(db, part, customer_id)
         store.blank_parts(db, part, customer_id, blank)
     store.blank_merge_images(db, customer_id, CUSTOMER_BLANK)
     name = "customer_erased" if customer.get("erased") else "customer_purged"

@@ -9,7 +9,7 @@ import datetime
 
 from services.common.errors import ValidationFailed
 from services.common.schemas import load
-from services.customers import archive, events, lists, schemas, store
+from services.customers import archive, contract, events, lists, store
 
 COLUMNS = ("id", "legal_name", "short_name", "tax_id", "external_code", "site_id", "country", "industry",
            "company_size", "annual_revenue", "main_products", "website", "phone", "email", "source_channel",
@@ -18,7 +18,7 @@ COLUMNS = ("id", "legal_name", "short_name", "tax_id", "external_code", "site_id
            "last_verified_at", "created_at", "updated_at")
 CONTACT_COLUMNS = ("primary_contact", "contact_phone", "contact_email")
 ADDRESS_COLUMNS = ("province", "city", "street", "postal_code")
-FORMATS = ("csv", "xlsx")
+FORMATS = contract.EXPORT_FORMATS
 PAGE = 500
 EXPORT_SORT = "created_at"  # without a sort asked for: the archive in the order it was built
 
@@ -59,7 +59,7 @@ def _first_contacts(db, customer_ids):
 
 def export_rows(db, caller, filters=None, cursor=None, limit=None):
     caller.require("customers:read")
-    filters = load(schemas.ListFilterSchema(), filters or {})
+    filters = load(contract.ListFilterSchema(), filters or {})
     sort = filters.get("sort") or EXPORT_SORT
     field, descending = sort.lstrip("-"), sort.startswith("-")
     limit = PAGE if limit is None else limit
@@ -81,7 +81,7 @@ def export_rows(db, caller, filters=None, cursor=None, limit=None):
 
 def record_export(db, caller, filters, format, count):
     caller.require("customers:read")
-    filters = load(schemas.ListFilterSchema(), filters or {})
+    filters = load(contract.ListFilterSchema(), filters or {})
     problems = {}
     if format not in FORMATS:
         problems["format"] = ["One of csv, xlsx."]

@@ -9,8 +9,8 @@ inside 7 days gets one event).
 """
 import datetime
 
-from services.common.events import utcnow
-from services.customers import events, insights, store, tiering
+from services.common.clock import utcnow
+from services.customers import events, store
 from services.customers.lifecycle import as_date
 
 THRESHOLDS = (30, 7)
@@ -53,11 +53,9 @@ def contract_notice(order, today, done):
 
 
 def scan(db, today=None, now=None):
-    """Announce due follow-ups and expiring contracts; refresh customers whose override expired."""
+    """Announce due follow-ups and expiring contracts."""
     now = now or utcnow()
     today = today or now.date()
-    for customer_id in store.expired_tier_overrides(db, tiering.time_text(now)):
-        insights.refresh(db, customer_id)
     announced = 0
     for customer in store.followups_to_announce(db, today.isoformat()):
         source = customer.get("next_followup") or {}

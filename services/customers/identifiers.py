@@ -1,6 +1,8 @@
-"""Company identifiers and names: the USCC check digit, name normalisation, search keys."""
+"""Company identifiers and names: the USCC check digit, phone numbers, name normalisation, search keys."""
 import re
 import unicodedata
+
+import phonenumbers
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -29,6 +31,16 @@ def valid_uscc(value):
     """True for an 18-character unified social credit code with the right check digit."""
     value = (value or "").strip().upper()
     return bool(USCC_SHAPE.match(value)) and uscc_check_digit(value[:17]) == value[17]
+
+
+
+def valid_phone(value, region="CN"):
+    """Whether ``value`` is a valid phone number for ``region`` (ISO 3166 alpha-2)."""
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.is_valid_number(number)
 
 
 def tax_id_key(value):

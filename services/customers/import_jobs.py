@@ -24,8 +24,8 @@ import eventlet
 from pymongo.errors import PyMongoError
 
 from services.common import sites
+from services.common.clock import isoformat, utcnow
 from services.common.errors import Conflict, NotFound, PayloadTooLarge, Unavailable, ValidationFailed
-from services.common.events import isoformat, utcnow
 from services.customers import events, store, tabular
 from services.customers.import_rows import Batch
 

@@ -17,17 +17,17 @@ import uuid
 from pymongo.errors import PyMongoError
 
 from services.common.auth import Caller
+from services.common.envelope import changes_between
 from services.common.errors import CrmError, ValidationFailed
-from services.common.events import changes_between
 from services.common.schemas import load, storable
-from services.customers import archive, events, identifiers, schemas, store, tabular
+from services.customers import contract, customer_record, events, identifiers, store, tabular
 
 log = logging.getLogger(__name__)
 
 UNREADABLE = "Not readable: not UTF-8 or GBK text, a quote never closed, or a row of more than 256 KB."
 EXTRA_CELLS = "The row has more values than the file has columns."
 OUTBOX_ROWS = 100
-SCHEMA = schemas.CustomerSchema()
+SCHEMA = contract.CustomerSchema()
 
 # An error names its column by the file's own header, cut to this length.
 LABEL_CHARS = 100
@@ -170,7 +170,8 @@ class Batch:
     def _create(self, number, data):
         """``data`` is already loaded (``validate``); the schema's only default, country CN, is
         also ``new_customer``'s."""
-        customer = dict(archive.new_customer(data, self.caller, self.site_id), _id=self._row_customer_id(number))
+        customer = dict(customer_record.new_customer(data, self.caller, self.site_id),
+                        _id=self._row_customer_id(number))
         if not self.job["dry_run"]:
             self.unsaved[customer["_id"]] = customer
             self._queue_created(number, customer)
@@ -183,7 +184,7 @@ class Batch:
         created = (
             events.event("customer_created", events.customer_data(customer), self.site_id, actor),
             events.audit("customer", customer["_id"], "created",
-                         changes_between({}, customer, archive.INTERNAL_FIELDS), self.site_id, actor))
+                         changes_between({}, customer, customer_record.INTERNAL_FIELDS), self.site_id, actor))
         for kind, event in zip(("created", "audit"), created):
             event["event_id"] = str(uuid.uuid5(uuid.NAMESPACE_URL, "%s/%d/%s" % (self.job["_id"], number, kind)))
         self.queued.append((number, created))
@@ -195,9 +196,9 @@ class Batch:
         if "addresses" in data:
             changes["addresses"] = _with_billing(current.get("addresses") or [], data["addresses"][0])
         after = dict(current, **changes)
-        changes.update(archive.derived_keys(after))
+        changes.update(customer_record.derived_keys(after))
         after = dict(current, **changes)
-        diff = changes_between(current, after, archive.INTERNAL_FIELDS + ("completeness",))
+        diff = changes_between(current, after, customer_record.INTERNAL_FIELDS + ("completeness",))
         if not diff:
             return "unchanged"
         if self.job["dry_run"]:

@@ -9,10 +9,11 @@ risk (``customers.churn_risk_detected``) in the same write.
 import datetime
 import uuid
 
+from services.common.clock import utcnow
+from services.common.envelope import jsonable
 from services.common.errors import ValidationFailed
-from services.common.events import jsonable, utcnow
 from services.common.schemas import load
-from services.customers import archive, events, followups, lifecycle, settings, store, tiering
+from services.customers import archive, contract, events, followups, lifecycle, settings, store, tiering
 
 SERVICE = "service:customers"
 ATTEMPTS = 3
@@ -102,6 +103,14 @@ def history_entry(customer, tier, actor, now):
             "reasons": tier["reasons"], "overridden": tier["overridden"], "by": actor}
 
 
+def expire_overrides(db, now=None):
+    """Refresh the customers whose manual tier override has expired (before follow-ups are announced:
+    the tier sets the follow-up cadence)."""
+    now = now or utcnow()
+    for customer_id in store.expired_tier_overrides(db, tiering.time_text(now)):
+        refresh(db, customer_id)
+
+
 def recompute_all(db, now=None):
     """Refresh every live customer (the periodic run); the number refreshed."""
     now = now or utcnow()
@@ -118,7 +127,7 @@ def set_tier_override(db, caller, customer_id, data):
     caller.require("customers:write")
     customer = archive.get_visible(db, caller, customer_id)
     archive.require_writable(db, customer)
-    data = load(tiering.OverrideSchema(), data)
+    data = load(contract.TierOverrideSchema(), data)
     now = utcnow()
     if data["expires_at"] is not None and data["expires_at"] <= now:
         raise ValidationFailed(fields={"expires_at": ["Must be in the future."]})

@@ -12,6 +12,7 @@ of 6 or less (1; two or more: 2). 0 points: none, 1: low, 2 or more: high.
 import datetime
 import statistics
 
+from services.customers import contract
 from services.customers.tiering import amount_text
 
 NOT_COUNTED = ("cancelled", "draft")
@@ -21,7 +22,7 @@ GAP_MIN_DAYS = 14
 SPEND_DROP = 0.30
 SPEND_COLLAPSE = 0.60
 SCORE_DAYS = 180
-LEVELS = ("none", "low", "high")
+LEVELS = contract.CHURN_LEVELS
 
 
 def as_date(value):

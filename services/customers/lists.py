@@ -9,10 +9,10 @@ import datetime
 import time
 
 from services.common import config, paging, sites
-from services.common.events import utcnow
+from services.common.clock import utcnow
 from services.common.schemas import load
 from services.common.windows import WHOLE, Order
-from services.customers import archive, identifiers, listing, schemas, store
+from services.customers import archive, contract, identifiers, listing, store
 
 DEFAULT_SORT = "-updated_at"
 _samples = {}
@@ -20,7 +20,7 @@ _samples = {}
 
 def list_customers(db, caller, filters, limit, cursor):
     caller.require("customers:read")
-    filters = load(schemas.ListFilterSchema(), filters or {})
+    filters = load(contract.ListFilterSchema(), filters or {})
     sort = filters.get("sort") or DEFAULT_SORT
     field, descending = sort.lstrip("-"), sort.startswith("-")
     if filters.get("q") or filters.get("deleted"):
@@ -64,12 +64,7 @@ def read(db, caller, filters, field, descending, limit, cursor):
         total = carried
     else:
         total, bound = paging.met_so_far(seen, len(rows), limit)
-    next_cursor = None
-    if more:
-        rows = rows[:limit]
-        last = rows[-1]
-        next_cursor = paging.encode_cursor(cursor_key, last.get(field), last["_id"],
-                                           seen + limit if bound else total, bound)
+    rows, next_cursor = paging.cut_page(rows, limit, cursor_key, field, seen, total, bound)
     return {"items": rows, "next_cursor": next_cursor, "total": total, "total_is_lower_bound": bound}
 
 
@@ -101,11 +96,7 @@ def review_due(db, caller, limit, cursor, now=None):
         scopes.append(({"site_id": site_id, "deleted_at": None}, cuts + [last], sample.stride(limit + 1, site_id)))
     rows = store.window_customers(db, scopes, order, start, limit + 1, closed=True) if scopes else []
     total, bound = paging.met_so_far(seen, len(rows), limit)
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = paging.encode_cursor(cursor_key, rows[-1].get(listing.REVIEWED), rows[-1]["_id"], seen + limit,
-                                           True)
+    rows, next_cursor = paging.cut_page(rows, limit, cursor_key, listing.REVIEWED, seen, total, bound)
     return {"items": [archive.out(c) for c in rows], "next_cursor": next_cursor, "total": total,
             "total_is_lower_bound": bound}
 

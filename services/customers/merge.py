@@ -23,30 +23,21 @@ import itertools
 import logging
 import uuid
 
-from marshmallow import Schema, validate
-from marshmallow import fields as f
 from pymongo.errors import PyMongoError
 
-from services.common.errors import Conflict, NotFound, ValidationFailed
-from services.common.events import changes_between, isoformat, utcnow
-from services.common.schemas import String, load
-from services.customers import archive, effects, events, insights, moves, parts, schemas, store
+from services.common.clock import isoformat, utcnow
+from services.common.envelope import changes_between
+from services.common.errors import Conflict, NotFound, ValidationFailed, stale_version
+from services.common.schemas import load
+from services.customers import access, archive, contract, customer_record, effects, events, insights, moves, store
 
 log = logging.getLogger(__name__)
 
-MERGEABLE = tuple(name for name in schemas.CustomerSchema._declared_fields if name != "site_id")
-MAX_MERGED = 500
+MERGEABLE = contract.MERGEABLE
 BATCH = 500
 LEASE_SECONDS = 120
 STALE_ATTEMPTS = 3
 KEPT = ("_id", "version", "updated_at")
-
-
-class MergeSchema(Schema):
-    merged_ids = f.List(String(validate=validate.Length(min=1, max=64)), required=True,
-                        validate=validate.Length(min=1, max=MAX_MERGED))
-    fields = f.Dict(keys=f.String(validate=validate.OneOf(MERGEABLE)), values=String(validate=validate.Length(max=64)),
-                    load_default=dict)
 
 
 def _lease():
@@ -70,7 +61,7 @@ def out(record, caller):
 def list_merges(db, caller, limit, cursor):
     """Merges whose survivor is in the caller's sites, newest first (customers:write, to revert them)."""
     caller.require("customers:write")
-    documents, next_cursor, total, bound = store.list_merges(db, None if caller.all_sites else caller.sites, limit,
+    documents, next_cursor, total, bound = store.list_merges(db, caller.site_scope(), limit,
                                                              cursor)
     return {"items": [out(record, caller) for record in documents], "next_cursor": next_cursor, "total": total,
             "total_is_lower_bound": bound}
@@ -117,7 +108,7 @@ def _resolve_parent(db, survivor_id, by_id, parent_id):
 
 def merge(db, caller, survivor_id, data):
     caller.require("customers:write")
-    data = load(MergeSchema(), data)
+    data = load(contract.MergeSchema(), data)
     merged_ids = list(dict.fromkeys(data["merged_ids"]))
     if survivor_id in merged_ids:
         raise ValidationFailed(fields={"merged_ids": ["The survivor cannot be merged into itself."]})
@@ -141,13 +132,12 @@ def merge(db, caller, survivor_id, data):
     record = {"_id": uuid.uuid4().hex, "status": "pending", "survivor_id": survivor_id, "merged_ids": merged_ids,
               "site_id": survivor["site_id"], "sites": sorted({c["site_id"] for c in by_id.values()}),
               "fields": data["fields"], "changes": changes, "images": by_id, "created_by": caller.user_id,
-              "scope": None if caller.all_sites else list(caller.sites), "created_at": now, "updated_at": now,
+              "scope": caller.site_scope(), "created_at": now, "updated_at": now,
               "lease_until": _lease()}
     store.insert_merge(db, record)
     record = apply(db, record)
     if record["status"] == "abandoned":
-        raise Conflict("The survivor was changed by someone else; reload and try again.",
-                       {"version": ["Stale version."]}, code="stale_version")
+        raise stale_version("survivor")
     return out(record, caller)
 
 
@@ -176,8 +166,8 @@ def _apply_survivor(db, record):
     survivor_id, merge_id = record["survivor_id"], record["_id"]
     image = record["images"][survivor_id]
     after = dict(image, **record["changes"])
-    changes = dict(record["changes"], **archive.derived_keys(after), last_merge_id=merge_id)
-    diff = changes_between(image, after, archive.INTERNAL_FIELDS + ("completeness",))
+    changes = dict(record["changes"], **customer_record.derived_keys(after), last_merge_id=merge_id)
+    diff = changes_between(image, after, customer_record.INTERNAL_FIELDS + ("completeness",))
     site, actor = image["site_id"], record["created_by"]
     emitted = [events.event("customer_merged", {"survivor_id": survivor_id, "merged_ids": record["merged_ids"],
                                                 "merge_id": merge_id}, site, actor),
@@ -239,7 +229,7 @@ def _audit_moves(db, record, part, moved, actor, action):
     for before, after in moved:
         owner = {"customer_id": before["customer_id"], "site_id": before["site_id"]}
         changes = changes_between(owner, {"customer_id": after["customer_id"], "site_id": after["site_id"]})
-        event = events.audit(parts.ENTITY[part], before["_id"], action, changes, after["site_id"], actor)
+        event = events.audit(access.ENTITY[part], before["_id"], action, changes, after["site_id"], actor)
         event["event_id"] = str(uuid.uuid5(uuid.NAMESPACE_OID, "%s:%s:%s:%s" % (record["_id"], action, part,
                                                                                   before["_id"])))
         emitted.append(event)
@@ -349,7 +339,7 @@ def _restore(db, current, image, match, actor, event, *moved):
     fields = {key: value for key, value in image.items() if key not in KEPT}
     unset = [key for key in current if key not in image and key not in KEPT and not key.startswith("_")]
     audit = events.audit("customer", image["_id"], "merge_reverted",
-                         changes_between(current, image, archive.INTERNAL_FIELDS + ("completeness",)),
+                         changes_between(current, image, customer_record.INTERNAL_FIELDS + ("completeness",)),
                          image["site_id"], actor)
     store.change_customer(db, dict(match, _id=image["_id"]), fields, event, audit, *moved, unset=unset)
 

@@ -9,9 +9,9 @@ whatever goes wrong there, it reads ``"unknown"`` and the view is still served.
 import logging
 
 from services.common import remote
-from services.common.events import utcnow
+from services.common.clock import utcnow
 from services.customers import archive, lifecycle, parts, store, tiering
-from services.customers.schemas import OPEN_STAGES
+from services.customers.contract import OPEN_STAGES
 
 log = logging.getLogger(__name__)
 

@@ -6,22 +6,21 @@ deleting one stays allowed."""
 import uuid
 
 from services.common import colleagues
-from services.common.errors import Conflict, NotFound, ValidationFailed
-from services.common.events import changes_between, utcnow
+from services.common.clock import utcnow
+from services.common.envelope import changes_between
+from services.common.errors import NotFound, ValidationFailed, stale_version
 from services.common.schemas import load, storable
-from services.customers import access, archive, events, identifiers, schemas, store
+from services.customers import access, archive, contract, events, identifiers, store
 
 SCHEMAS = {
-    "contacts": schemas.ContactSchema,
-    "orders": schemas.OrderSchema,
-    "payments": schemas.PaymentSchema,
-    "service_records": schemas.ServiceRecordSchema,
-    "interactions": schemas.InteractionSchema,
-    "opportunities": schemas.OpportunitySchema,
-    "followups": schemas.FollowupSchema,
+    "contacts": contract.ContactSchema,
+    "orders": contract.OrderSchema,
+    "payments": contract.PaymentSchema,
+    "service_records": contract.ServiceRecordSchema,
+    "interactions": contract.InteractionSchema,
+    "opportunities": contract.OpportunitySchema,
+    "followups": contract.FollowupSchema,
 }
-ENTITY = {"contacts": "contact", "orders": "order", "payments": "payment", "service_records": "service_record",
-          "interactions": "interaction", "opportunities": "opportunity", "followups": "followup"}
 INTERNAL = ("created_at", "updated_at", "version", "customer_id", "site_id")
 FOLLOWUP_PERMISSION = access.PART_PERMISSIONS["followups"][1]
 
@@ -75,7 +74,7 @@ def create_part(db, caller, customer_id, part, data, hooks):
     document.update(_derived(part, document))
     if part == "opportunities":
         document["stage_history"] = [{"stage": document["stage"], "at": now.isoformat(), "by": caller.user_id}]
-    emitted = [events.audit(ENTITY[part], document["_id"], "created",
+    emitted = [events.audit(access.ENTITY[part], document["_id"], "created",
                             changes_between({}, document, INTERNAL + ("stage_history",)),
                             customer["site_id"], caller.user_id)]
     emitted += hooks.created(part, customer, document, caller)
@@ -96,7 +95,7 @@ def list_parts(db, caller, customer_id, part, limit, cursor):
 def _visible_part(db, caller, customer_id, part, part_id):
     document = store.find_part(db, part, part_id)
     if document is None or document["customer_id"] != customer_id:
-        raise NotFound("No such %s." % ENTITY[part].replace("_", " "))
+        raise NotFound("No such %s." % access.ENTITY[part].replace("_", " "))
     return document
 
 
@@ -105,7 +104,7 @@ def update_part(db, caller, customer_id, part, part_id, data, hooks):
     customer = _customer_for_write(db, caller, customer_id, part)
     document = _visible_part(db, caller, customer_id, part, part_id)
     archive.require_writable(db, customer)
-    schema = schemas.versioned(SCHEMAS[part])()
+    schema = contract.versioned(SCHEMAS[part])()
     data = load(schema, data, partial=True)
     if "version" not in data:
         raise ValidationFailed(fields={"version": ["Missing data for required field."]})
@@ -122,12 +121,11 @@ def update_part(db, caller, customer_id, part, part_id, data, hooks):
     diff = changes_between(document, dict(document, **changes), INTERNAL + ("stage_history",))
     emitted = []
     if diff:
-        emitted.append(events.audit(ENTITY[part], part_id, "updated", diff, customer["site_id"], caller.user_id))
+        emitted.append(events.audit(access.ENTITY[part], part_id, "updated", diff, customer["site_id"], caller.user_id))
         emitted += hooks.updated(part, customer, document, dict(document, **changes), caller)
     updated = store.update_part(db, part, part_id, version, changes, *emitted)
     if updated is None:
-        raise Conflict("The record was changed by someone else; reload and try again.",
-                       {"version": ["Stale version."]}, code="stale_version")
+        raise stale_version("record")
     hooks.after_change(part, customer, updated)
     return out(updated)
 
@@ -137,7 +135,7 @@ def delete_part(db, caller, customer_id, part, part_id, hooks):
     customer = _customer_for_write(db, caller, customer_id, part)
     document = _visible_part(db, caller, customer_id, part, part_id)
     store.update_part(db, part, part_id, None, {"deleted_at": utcnow()}, events.audit(
-        ENTITY[part], part_id, "deleted", {}, customer["site_id"], caller.user_id))
+        access.ENTITY[part], part_id, "deleted", {}, customer["site_id"], caller.user_id))
     hooks.after_change(part, customer, dict(document, deleted_at=utcnow()))
     return {}
 

@@ -10,10 +10,10 @@ server alike.
 """
 import datetime
 
-from services.common.errors import NotFound, ValidationFailed
-from services.common.events import utcnow
+from services.common.clock import utcnow
+from services.common.errors import ValidationFailed
 from services.customers import access, lifecycle, store
-from services.customers.schemas import STAGES, TIERS
+from services.customers.contract import STAGES, TIERS
 
 TOP = 20
 PRODUCTS = 50
@@ -55,8 +55,7 @@ def prepare(caller, filters):
         raise ValidationFailed(fields={name: ["Unknown field."] for name in unknown})
     site = {}
     if filters.get("site_id"):
-        if not isinstance(filters["site_id"], str) or not caller.has_site(filters["site_id"]):
-            raise NotFound("No such site.")
+        caller.require_site(filters["site_id"])
         site = {"site_id": filters["site_id"]}
     return filters, site
 

@@ -11,7 +11,7 @@ import logging
 from pymongo.errors import PyMongoError
 
 from services.common import config
-from services.common.events import utcnow
+from services.common.clock import utcnow
 from services.customers import archive, merge, store
 
 log = logging.getLogger(__name__)

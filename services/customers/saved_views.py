@@ -2,25 +2,14 @@
 (an active one: 422 ``site_id`` otherwise)."""
 import uuid
 
-from marshmallow import Schema, fields, validate
 
 from services.common import sites
+from services.common.clock import utcnow
 from services.common.errors import NotFound, ValidationFailed
-from services.common.events import utcnow
-from services.common.schemas import String, load
-from services.customers import events, schemas, store
+from services.common.schemas import load
+from services.customers import contract, events, store
 
-COLUMNS = ("legal_name", "short_name", "tax_id", "industry", "tier", "tags", "owner_id", "lifecycle_stage",
-           "churn_risk", "site_id", "completeness", "next_followup_date", "last_order_date", "updated_at")
-
-
-class ViewSchema(Schema):
-    name = String(required=True, validate=validate.Length(min=1, max=100))
-    filters = fields.Nested(schemas.ListFilterSchema, load_default=dict)
-    columns = fields.List(fields.String(validate=validate.OneOf(COLUMNS)), load_default=lambda: list(COLUMNS[:6]),
-                          validate=validate.Length(min=1, max=len(COLUMNS)))
-    shared = fields.Boolean(load_default=False)
-    site_id = String(validate=validate.Length(min=1, max=64))
+COLUMNS = contract.VIEW_COLUMNS
 
 
 def out(view):
@@ -31,7 +20,7 @@ def out(view):
 
 def create_view(db, caller, data):
     caller.require("customers:read")
-    data = load(ViewSchema(), data)
+    data = load(contract.ViewSchema(), data)
     site_id = data.pop("site_id", None) or (caller.sites[0] if caller.sites else None)
     if not caller.has_site(site_id):
         raise ValidationFailed(fields={"site_id": ["Not one of your sites."]})

@@ -68,15 +68,14 @@ follow-ups assigned by a user who may no longer be named on them lose their owne
 (``departures``).
 """
 
-from nameko.timer import timer
-
 from services.common import config, revocation
 from services.common.base import ServiceBase
 from services.common.sites import SiteDirectoryMixin
 from services.common.context import CallerContext
 from services.common.entrypoints import rpc
-from services.common.events import subscribe
+from services.common.consumer import subscribe
 from services.common.mongo import MongoDatabase
+from services.common.timers import timer
 from services.customers import (
     archive, dedupe, departures, effects, erasure, exports, followups, import_jobs, insights, lists, merge, moves,
     overview, parts, reports, retention, saved_views, settings, store,
@@ -92,10 +91,6 @@ class CustomersService(SiteDirectoryMixin, ServiceBase):
     db = MongoDatabase(name, archive.prepare_database)
     context = CallerContext()
     learn_revocation = revocation.learn_revocation
-
-    @property
-    def caller(self):
-        return self.context.caller
 
     @rpc
     def create_customer(self, data, force=False):
@@ -195,7 +190,8 @@ class CustomersService(SiteDirectoryMixin, ServiceBase):
 
     @timer(interval=config.get_float("CUSTOMERS_SCAN_INTERVAL"))
     def scan_followups(self):
-        """Announce due follow-ups and expiring contracts (each once); drop expired tier overrides."""
+        """Drop expired tier overrides, then announce due follow-ups and expiring contracts (each once)."""
+        insights.expire_overrides(self.db)
         followups.scan(self.db)
 
     @timer(interval=SAMPLE_CHECK_SECONDS, eager=True)

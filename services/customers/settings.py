@@ -10,13 +10,11 @@ Defaults (a site that never saved settings uses them):
 Reading them needs ``customers:read``; changing them needs ``settings:write`` (managers and
 admins) on one of the caller's sites, an active one (422 ``site_id`` for a disabled site).
 """
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
-
 from services.common import sites
-from services.common.errors import Conflict, NotFound, ValidationFailed
-from services.common.events import changes_between, jsonable
+from services.common.envelope import changes_between, jsonable
+from services.common.errors import ValidationFailed, stale_version
 from services.common.schemas import load
-from services.customers import events, store
+from services.customers import contract, events, store
 
 DEFAULTS = {
     "tier_thresholds": {"vip_amount": 1000000.0, "vip_loyal_amount": 500000.0, "vip_loyal_years": 3.0,
@@ -40,60 +38,21 @@ def for_site(db, site_id):
     return effective(store.find_settings(db, site_id))
 
 
-def _amount():
-    return fields.Float(allow_nan=False, validate=validate.Range(min=0, max=10 ** 13))
-
-
-def _days():
-    return fields.Integer(strict=True, validate=validate.Range(min=1, max=3650))
-
-
-class ThresholdsSchema(Schema):
-    vip_amount = _amount()
-    vip_loyal_amount = _amount()
-    vip_loyal_years = fields.Float(allow_nan=False, validate=validate.Range(min=0, max=100))
-    key_amount = _amount()
-    key_orders = fields.Integer(strict=True, validate=validate.Range(min=1, max=100000))
-
-
-class CadenceSchema(Schema):
-    vip = _days()
-    key = _days()
-    general = _days()
-
-
-class SettingsSchema(Schema):
-    version = fields.Integer(required=True, strict=True, metadata={"description": "0 before the first change"})
-    tier_thresholds = fields.Nested(ThresholdsSchema)
-    followup_days = fields.Nested(CadenceSchema)
-    review_days = _days()
-
-    @validates_schema
-    def not_empty(self, data, **kwargs):
-        if len(data) == 1:
-            raise ValidationError("Nothing to change.", "_body")
-
-
 def out(site_id, settings):
     return jsonable(dict(settings, site_id=site_id))
 
 
-def _visible_site(caller, site_id):
-    if not isinstance(site_id, str) or not caller.has_site(site_id):
-        raise NotFound("No such site.")
-
-
 def get_settings(db, caller, site_id):
     caller.require("customers:read")
-    _visible_site(caller, site_id)
+    caller.require_site(site_id)
     return out(site_id, for_site(db, site_id))
 
 
 def update_settings(db, caller, site_id, data):
     caller.require("settings:write")
-    _visible_site(caller, site_id)
+    caller.require_site(site_id)
     sites.require(db, site_id)
-    data = load(SettingsSchema(), data)
+    data = load(contract.SettingsUpdateSchema(), data)
     version = data.pop("version")
     before = for_site(db, site_id)
     after = dict(before)
@@ -111,8 +70,7 @@ def update_settings(db, caller, site_id, data):
     audit = events.audit("customer_settings", site_id, "updated", diff, site_id, caller.user_id)
     saved = store.save_settings(db, site_id, version, changes, audit)
     if saved is None:
-        raise Conflict("The settings were changed by someone else; reload and try again.",
-                       {"version": ["Stale version."]}, code="stale_version")
+        raise stale_version("settings", plural=True)
     if diff:
         store.request_run(db, "recompute")
     return out(site_id, effective(saved))

@@ -10,10 +10,11 @@ from pymongo import ASCENDING, DESCENDING, UpdateOne
 from pymongo.errors import DuplicateKeyError, ExecutionTimeout, PyMongoError
 
 from services.common import config, paging, windows
-from services.common.mongo import claim, drop_index, update_and_fetch
+from services.common.mongo import claim, drop_index, save_versioned, update_and_fetch
 from services.customers import listing
 from services.common.errors import Conflict
-from services.common.events import pending_insert, pending_update, record_events, utcnow
+from services.common.clock import utcnow
+from services.common.outbox import HIDDEN, pending_insert, pending_update, record_events
 
 PARTS = ("contacts", "orders", "payments", "service_records", "interactions", "opportunities", "followups")
 # The field each part's list is sorted by, newest first: a time, or an ISO date (text).
@@ -23,7 +24,6 @@ PART_SORTS = {"contacts": "created_at", "orders": "order_date", "payments": "pay
 TEXT_DATES = ("order_date", "payment_date", "service_date", "due_date")
 OUTBOX_COLLECTIONS = ("customers",) + PARTS + ("views", "imports", "settings")
 log = logging.getLogger(__name__)
-HIDDEN = {"_outbox": 0, "_pending": 0, "_outbox_claim": 0}
 # Fields the list once filtered and sorted by through an index ``(field, _id)`` each; the window
 # indexes (``window_index``) serve them now, and every index costs each write.
 LIST_FIELDS_BEFORE_WINDOWS = ("tier.level", "tags", "industry", "region_keys", "lifecycle_stage", "churn_risk.level",
@@ -47,7 +47,6 @@ def ensure_indexes(db):
     drop_index(customers, [(listing.REVIEWED, ASCENDING), ("_id", ASCENDING)])
     for field in LIST_FIELDS_BEFORE_WINDOWS:
         drop_index(customers, [(field, ASCENDING), ("_id", ASCENDING)])
-    customers.create_index("_pending", sparse=True)
     for field in listing.SORTS:
         customers.create_index(window_index(field))
         if field not in listing.KEYED_SORTS:
@@ -58,7 +57,6 @@ def ensure_indexes(db):
                                ("_id", ASCENDING)])
         drop_index(db[part], [("customer_id", ASCENDING), ("created_at", DESCENDING)])
         db[part].create_index([("site_id", ASCENDING), ("created_at", DESCENDING)])
-        db[part].create_index("_pending", sparse=True)
     db.orders.create_index([("site_id", ASCENDING), ("order_date", DESCENDING)])
     db.orders.create_index("contract_end_date", sparse=True)
     db.followups.create_index([("status", ASCENDING), ("due_date", ASCENDING)])
@@ -74,7 +72,6 @@ def ensure_indexes(db):
     customers.create_index([("purge_after", ASCENDING), ("_id", ASCENDING)], sparse=True)
     customers.create_index("moving_parts", sparse=True)
     db.imports.create_index([("status", ASCENDING), ("created_at", ASCENDING)])
-    db.imports.create_index("_pending", sparse=True)
     db.imports.create_index([("status", ASCENDING), ("finished_at", ASCENDING)])
     db.import_chunks.create_index([("import_id", ASCENDING), ("seq", ASCENDING)])
     db.import_errors.create_index([("import_id", ASCENDING), ("row", ASCENDING)])
@@ -444,14 +441,7 @@ def find_settings(db, site_id):
 def save_settings(db, site_id, version, changes, *events):
     """Apply ``changes`` when the stored version is ``version`` (0: none stored yet); the new settings or None."""
     update = pending_update({"$set": dict(changes, updated_at=utcnow()), "$inc": {"version": 1}}, *events)
-    match = {"_id": site_id, "version": version}
-    if version == 0:
-        match = {"_id": site_id, "version": {"$exists": False}}
-        update["$setOnInsert"] = {"created_at": utcnow()}
-    try:
-        return update_and_fetch(db.settings, match, update, HIDDEN, upsert=version == 0)
-    except DuplicateKeyError:
-        return None
+    return save_versioned(db.settings, site_id, version, update, HIDDEN)
 
 
 def claim_run(db, name, every_seconds, now):
@@ -709,10 +699,7 @@ def insert_merge(db, merge):
 
 def list_merges(db, sites, limit, cursor):
     """The merges whose survivor is in ``sites`` (None: all), newest first (``windows.time_page``)."""
-    if sites is None:
-        scopes = [{}]  # index created_at_1__id_1
-    else:
-        scopes = [{"site_id": site_id} for site_id in sorted(sites)]  # index site_id_1_created_at_1__id_1
+    scopes = windows.site_scopes(sites)  # index created_at_1__id_1, or site_id_1_created_at_1__id_1
     return windows.time_page(db.merges, scopes, "created_at", True, limit, cursor)
 
 

@@ -5,10 +5,7 @@ Amounts are summed as recorded, in the orders' own currencies (no conversion).
 """
 import datetime
 
-from marshmallow import Schema, fields, validate
 
-from services.common.schemas import String
-from services.customers.schemas import TIERS
 
 RANK = {"vip": 3, "key": 2, "general": 1}
 
@@ -84,9 +81,3 @@ def effective_tier(computed, override, now):
 
 def explanation(tier):
     return "; ".join((tier or {}).get("reasons") or [])
-
-
-class OverrideSchema(Schema):
-    tier = fields.String(required=True, validate=validate.OneOf(TIERS))
-    reason = String(required=True, validate=validate.Length(min=1, max=500))
-    expires_at = fields.AwareDateTime(allow_none=True, load_default=None)

@@ -11,7 +11,8 @@ Items are taken in batches of ``BATCH``; each write applies only if the item is 
 it was read, so running the same event twice changes nothing more.
 """
 from services.common import colleagues
-from services.common.events import changes_between, jsonable, utcnow
+from services.common.clock import utcnow
+from services.common.envelope import changes_between, jsonable
 from services.feedback import events, store
 from services.feedback.items import SERVICE_ACTOR, UNAUDITED
 from services.feedback.workflow import OPEN_STATES

@@ -3,10 +3,11 @@ respond, and the SLA scan."""
 import uuid
 
 from services.common import sites
-from services.common.errors import Conflict, NotFound, ValidationFailed
-from services.common.events import changes_between, jsonable, utcnow
+from services.common.clock import utcnow
+from services.common.envelope import changes_between, jsonable
+from services.common.errors import Conflict, NotFound, ValidationFailed, stale_version
 from services.common.schemas import load
-from services.feedback import events, peers, schemas, settings, sla, store, workflow
+from services.feedback import contract, events, peers, settings, sla, store, workflow
 from services.feedback.workflow import DONE_STATES, OPEN_STATES
 
 MAX_RESPONSES = 500
@@ -65,7 +66,7 @@ def _check_category(site_settings, category):
 
 def create_feedback(db, caller, data):
     caller.require("feedback:write")
-    data = load(schemas.FeedbackCreateSchema(), data)
+    data = load(contract.FeedbackCreateSchema(), data)
     customer = peers.customer(caller, data["customer_id"])
     sites.require(db, customer["site_id"])
     site_settings = settings.effective(db, customer["site_id"])
@@ -88,12 +89,12 @@ def get_feedback(db, caller, feedback_id):
 
 def list_feedback(db, caller, filters, limit, cursor):
     caller.require("feedback:read")
-    filters = load(schemas.FeedbackFilterSchema(), filters or {})
+    filters = load(contract.FeedbackFilterSchema(), filters or {})
     now = utcnow()
     sort = filters.pop("sort", None) or "-created_at"
     field = SORT_FIELDS.get(sort.lstrip("-"), sort.lstrip("-"))
     documents, next_cursor, total, bound = store.list_feedback(
-        db, filters, None if caller.all_sites else set(caller.sites), field, sort.startswith("-"), limit, cursor, now)
+        db, filters, caller.site_scope(), field, sort.startswith("-"), limit, cursor, now)
     return {"items": [out(item, now) for item in documents], "next_cursor": next_cursor, "total": total,
             "total_is_lower_bound": bound}
 
@@ -175,7 +176,7 @@ def _move(db, change, target, data, note):
 def update_feedback(db, caller, feedback_id, data):
     caller.require("feedback:write")
     item = visible(caller, store.find_feedback(db, feedback_id))
-    data = load(schemas.FeedbackUpdateSchema(), data)
+    data = load(contract.FeedbackUpdateSchema(), data)
     sites.require(db, item["site_id"])
     version, note = data.pop("version"), data.pop("note", None)
     change = Change(caller, item, utcnow())
@@ -202,15 +203,14 @@ def update_feedback(db, caller, feedback_id, data):
     updated = store.update_feedback(db, feedback_id, version, change.fields, *change.events,
                                     push={"history": change.history} if change.history else None)
     if updated is None:
-        raise Conflict("The feedback was changed by someone else; reload and try again.",
-                       {"version": ["Stale version."]}, code="stale_version")
+        raise stale_version("feedback")
     return out(updated, change.now)
 
 
 def add_response(db, caller, feedback_id, data):
     caller.require("feedback:write")
     item = visible(caller, store.find_feedback(db, feedback_id))
-    data = load(schemas.ResponseSchema(), data)
+    data = load(contract.ResponseSchema(), data)
     sites.require(db, item["site_id"])
     if len(item.get("responses", [])) >= MAX_RESPONSES:
         raise Conflict("This feedback has the most responses it can hold (%d)." % MAX_RESPONSES,

@@ -8,9 +8,8 @@ survey (items made from a low survey score would count twice otherwise).
 import statistics
 from collections import Counter, defaultdict
 
-from services.common.errors import NotFound
 from services.common.schemas import load
-from services.feedback import schemas, store
+from services.feedback import contract, store
 
 TOP = 5
 ITEM_FIELDS = {"category": 1, "severity": 1, "type": 1, "channel": 1, "rating": 1, "sla_met": 1, "created_at": 1,
@@ -20,10 +19,10 @@ RESPONSE_FIELDS = {"rating": 1, "nps": 1, "answered_at": 1}
 
 def satisfaction(db, caller, filters):
     caller.require("reports:read")
-    filters = load(schemas.ReportFilterSchema(), filters or {})
+    filters = load(contract.ReportFilterSchema(), filters or {})
     site_id = filters.get("site_id")
-    if site_id and not caller.has_site(site_id):
-        raise NotFound("No such site.")
+    if site_id:
+        caller.require_site(site_id)
     scope = {"site_id": site_id} if site_id else caller.site_filter()
 
     def within(field):

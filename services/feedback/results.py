@@ -1,6 +1,6 @@
 """What a survey's answers add up to: per question (average, spread, NPS, choices, texts) and
 the answers themselves, newest first."""
-from services.common.events import jsonable
+from services.common.envelope import jsonable
 from services.feedback.reports import nps
 
 LATEST = 200

@@ -75,16 +75,14 @@ breached (once, ``feedback.sla_breached``) and completes low-score items a crash
 """
 import logging
 
-from pymongo.errors import PyMongoError
-
 from services.common import revocation, sites
 from services.common.base import ServiceBase
+from services.common.consumer import subscribe
 from services.common.context import CallerContext
 from services.common.entrypoints import rpc
-from services.common.events import subscribe
 from services.common.mongo import MongoDatabase
+from services.common.timers import timer
 from services.feedback import customer_changes, departures, items, reports, settings, site_usage, store, surveys
-from services.feedback.sla import configured_timer
 
 log = logging.getLogger(__name__)
 
@@ -97,18 +95,10 @@ class FeedbackService(sites.SiteDirectoryMixin, ServiceBase):
     context = CallerContext()
     learn_revocation = revocation.learn_revocation
 
-    @property
-    def caller(self):
-        return self.context.caller
-
-    @configured_timer(variable="FEEDBACK_SLA_SCAN_INTERVAL")
+    @timer(interval="FEEDBACK_SLA_SCAN_INTERVAL", guard="SLA scan")
     def scan_sla(self):
-        try:
-            breached = items.scan_sla(self.db)
-            completed = surveys.complete_low_score_items(self.db)
-        except PyMongoError as exc:
-            log.warning("SLA scan: database unavailable (%s)", type(exc).__name__)
-            return
+        breached = items.scan_sla(self.db)
+        completed = surveys.complete_low_score_items(self.db)
         if breached or completed:
             log.info("SLA scan: %d breached, %d low-score items completed", breached, completed)
 

@@ -4,10 +4,10 @@ Reading them needs ``feedback:read``; changing them needs ``settings:write`` (ma
 admins), never plain ``feedback:write``, and the site must be one of the caller's and active
 (422 on ``site_id`` for a site accounts does not know or has disabled)."""
 from services.common import sites
-from services.common.errors import Conflict, NotFound
-from services.common.events import changes_between, jsonable
+from services.common.envelope import changes_between, jsonable
+from services.common.errors import stale_version
 from services.common.schemas import load
-from services.feedback import events, schemas, sla, store
+from services.feedback import contract, events, sla, store
 
 
 def effective(db, site_id):
@@ -20,21 +20,16 @@ def out(site_id, stored):
     return jsonable(shown)
 
 
-def _visible_site(caller, site_id):
-    if not isinstance(site_id, str) or not caller.has_site(site_id):
-        raise NotFound("No such site.")
-
-
 def get_settings(db, caller, site_id):
     caller.require("feedback:read")
-    _visible_site(caller, site_id)
+    caller.require_site(site_id)
     return out(site_id, store.find_settings(db, site_id))
 
 
 def update_settings(db, caller, site_id, data):
     caller.require("settings:write")
-    _visible_site(caller, site_id)
-    data = load(schemas.SettingsSchema(), data)
+    caller.require_site(site_id)
+    data = load(contract.SettingsSchema(), data)
     sites.require(db, site_id)
     version = data.pop("version")
     before = effective(db, site_id)
@@ -47,6 +42,5 @@ def update_settings(db, caller, site_id, data):
     audit = events.audit("feedback_settings", site_id, "updated", diff, site_id, caller.user_id)
     saved = store.save_settings(db, site_id, version, changes, audit)
     if saved is None:
-        raise Conflict("The settings were changed by someone else; reload and try again.",
-                       {"version": ["Stale version."]}, code="stale_version")
+        raise stale_version("settings", plural=True)
     return out(site_id, saved)

@@ -6,11 +6,9 @@ in the same write, so replicas scanning at the same time cannot both report it.
 """
 import datetime
 
-from nameko.timer import Timer
+from services.feedback import contract
 
-from services.common import config
-
-SEVERITIES = ("critical", "high", "normal", "low")
+SEVERITIES = contract.SEVERITIES
 SEVERITY_RANK = {"critical": 4, "high": 3, "normal": 2, "low": 1}
 DEFAULT_SLA_HOURS = {"critical": 4, "high": 24, "normal": 72, "low": 168}
 DEFAULT_CATEGORIES = ("quality", "delivery", "price", "service", "documentation", "other")
@@ -38,17 +36,3 @@ def met_on_resolution(item, now):
         return item["sla_met"]
     return now <= item["due_at"]
 
-
-class ConfiguredTimer(Timer):
-    """A nameko timer whose interval is read from a config variable when the container starts,
-    so a test (or an operator) can change it without re-importing the service."""
-
-    def __init__(self, variable, eager=False, **kwargs):
-        self.variable = variable
-        super().__init__(interval=None, eager=eager, **kwargs)
-
-    def setup(self):
-        self.interval = config.get_float(self.variable)
-
-
-configured_timer = ConfiguredTimer.decorator

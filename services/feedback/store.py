@@ -8,13 +8,13 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
 from services.common import paging, windows
+from services.common.clock import utcnow
 from services.common.errors import Conflict
-from services.common.events import pending_insert, pending_update, utcnow
-from services.common.mongo import drop_index, update_and_fetch
+from services.common.mongo import drop_index, save_versioned, update_and_fetch
+from services.common.outbox import HIDDEN, pending_insert, pending_update
 from services.feedback.workflow import DONE_STATES, OPEN_STATES
 
 OUTBOX_COLLECTIONS = ("feedback", "settings", "surveys", "survey_links")
-HIDDEN = {"_outbox": 0, "_pending": 0, "_outbox_claim": 0}
 
 
 def ensure_indexes(db):
@@ -38,8 +38,6 @@ def ensure_indexes(db):
     links.create_index([("site_id", ASCENDING), ("created_at", DESCENDING)])
     links.create_index([("site_id", ASCENDING), ("answered_at", DESCENDING)])
     links.create_index("feedback_pending", sparse=True)
-    for name in OUTBOX_COLLECTIONS:
-        db[name].create_index("_pending", sparse=True)
 
 
 # Indexes of the lists before they were read in windows: (collection, keys...).
@@ -218,16 +216,9 @@ def find_settings(db, site_id):
 
 
 def save_settings(db, site_id, version, changes, *events):
-    """Apply ``changes`` when the stored version is ``version`` (0: none stored yet); the new settings."""
+    """Apply ``changes`` when the stored version is ``version`` (0: none stored yet); the new settings or None."""
     update = pending_update({"$set": dict(changes, updated_at=utcnow()), "$inc": {"version": 1}}, *events)
-    try:
-        if version == 0:
-            update["$setOnInsert"] = {"created_at": utcnow()}
-            return update_and_fetch(db.settings, {"_id": site_id, "version": {"$exists": False}}, update, HIDDEN,
-                                    upsert=True)
-        return update_and_fetch(db.settings, {"_id": site_id, "version": version}, update, HIDDEN)
-    except DuplicateKeyError:
-        return None
+    return save_versioned(db.settings, site_id, version, update, HIDDEN)
 
 
 # surveys and their links
@@ -252,10 +243,7 @@ def update_survey(db, survey_id, version, changes, *events):
 
 def list_surveys(db, sites, limit, cursor):
     """The surveys of ``sites`` (None: all), newest first (``windows.time_page``)."""
-    if sites is None:
-        scopes = [{}]  # index created_at_1__id_1
-    else:
-        scopes = [{"site_id": site_id} for site_id in sorted(sites)]  # index site_id_1_created_at_1__id_1
+    scopes = windows.site_scopes(sites)  # index created_at_1__id_1, or site_id_1_created_at_1__id_1
     return windows.time_page(db.surveys, scopes, "created_at", True, limit, cursor, projection=HIDDEN)
 
 

@@ -11,10 +11,12 @@ import secrets
 import uuid
 
 from services.common import config, sites
-from services.common.errors import BadRequest, Conflict, NotFound, ValidationFailed
-from services.common.events import changes_between, jsonable, pending_insert, utcnow
+from services.common.clock import utcnow
+from services.common.envelope import changes_between, jsonable
+from services.common.errors import BadRequest, NotFound, ValidationFailed, stale_version
+from services.common.outbox import pending_insert
 from services.common.schemas import load
-from services.feedback import answers, events, items, peers, results, schemas, settings, sla, store
+from services.feedback import answers, contract, events, items, peers, results, settings, sla, store
 
 LINK_DAYS = 30
 THANK_YOU = {"zh-CN": "感谢您的反馈！", "en": "Thank you for your feedback!"}
@@ -48,7 +50,7 @@ def _with_ids(questions):
 
 def create_survey(db, caller, data):
     caller.require("feedback:write")
-    data = load(schemas.SurveyCreateSchema(), data)
+    data = load(contract.SurveyCreateSchema(), data)
     site_id = data.pop("site_id", None) or (caller.sites[0] if caller.sites else None)
     if site_id is None or not caller.has_site(site_id):
         raise ValidationFailed(fields={"site_id": ["Not one of your sites."]})
@@ -69,26 +71,21 @@ def update_survey(db, caller, survey_id, data):
     customer."""
     caller.require("feedback:write")
     survey = visible_survey(caller, store.find_survey(db, survey_id))
-    data = load(schemas.SurveyUpdateSchema(), data)
+    data = load(contract.SurveyUpdateSchema(), data)
     version, site_id = data["version"], data["site_id"]
     if not caller.has_site(site_id):
         raise ValidationFailed(fields={"site_id": ["Not one of your sites."]})
     sites.require(db, site_id)
     if site_id == survey["site_id"]:
         if version != survey["version"]:
-            raise _stale_survey()
+            raise stale_version("survey")
         return out(survey)
     audit = events.audit("survey", survey_id, "moved", {"site_id": {"before": survey["site_id"], "after": site_id}},
                          site_id, caller.user_id)
     updated = store.update_survey(db, survey_id, version, {"site_id": site_id}, audit)
     if updated is None:
-        raise _stale_survey()
+        raise stale_version("survey")
     return out(updated)
-
-
-def _stale_survey():
-    return Conflict("The survey was changed by someone else; reload and try again.",
-                    {"version": ["Stale version."]}, code="stale_version")
 
 
 def visible_survey(caller, survey):
@@ -112,7 +109,7 @@ def survey_results(db, caller, survey_id):
 
 def list_surveys(db, caller, limit, cursor):
     caller.require("feedback:read")
-    documents, next_cursor, total, bound = store.list_surveys(db, None if caller.all_sites else caller.sites, limit,
+    documents, next_cursor, total, bound = store.list_surveys(db, caller.site_scope(), limit,
                                                               cursor)
     return {"items": [out(s) for s in documents], "next_cursor": next_cursor, "total": total,
             "total_is_lower_bound": bound}
@@ -123,7 +120,7 @@ def send_survey(db, caller, survey_id, data):
     customer must be of the survey's site."""
     caller.require("feedback:write")
     survey = visible_survey(caller, store.find_survey(db, survey_id))
-    data = load(schemas.SendSchema(), data)
+    data = load(contract.SendSchema(), data)
     sites.require(db, survey["site_id"])
     contact_ids = list(dict.fromkeys(data["contact_ids"]))
     customer = peers.customer(caller, data["customer_id"])

@@ -6,8 +6,9 @@ Reopening takes a resolved or closed item back to ``in_progress`` (its assignee 
 import datetime
 
 from services.common.errors import Conflict
+from services.feedback import contract
 
-STATUSES = ("open", "assigned", "in_progress", "resolved", "closed")
+STATUSES = contract.STATUSES
 OPEN_STATES = ("open", "assigned", "in_progress")
 DONE_STATES = ("resolved", "closed")
 TRANSITIONS = {

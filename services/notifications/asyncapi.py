@@ -8,7 +8,7 @@ checks docs/asyncapi.yaml against the catalogues, so regenerate it when a catalo
 """
 import sys
 
-from services.common.events import source_service
+from services.common.envelope import source_service
 from services.notifications import catalogue
 
 ENVELOPE = {

@@ -1,15 +1,17 @@
 """The event surface: every service's catalogue, and how webhook patterns select from it.
 
 ``SOURCES`` are the services whose exchanges notifications consumes, to route events to people
-and to fan them out to webhooks. Each one's catalogue is the ``Catalogue`` in
-``services/<service>/events.py``.
+and to fan them out to webhooks. Each one's catalogue is ``CATALOGUE`` in its contract module.
 """
 import fnmatch
-import importlib
 import re
 
-from services.common.events import Catalogue
+from services.accounts import contract as accounts
+from services.customers import contract as customers
+from services.feedback import contract as feedback
+from services.notifications import contract as notifications
 
+CONTRACTS = {"accounts": accounts, "customers": customers, "feedback": feedback, "notifications": notifications}
 SOURCES = ("accounts", "customers", "feedback")
 PUBLISHERS = SOURCES + ("notifications",)
 # Never sent to webhooks: they are about a live password-reset or survey link and its address.
@@ -21,16 +23,9 @@ PATTERN = re.compile(r"^(\*|[a-z_]+\.[a-z_*]+)$")
 
 
 def catalogue_of(service):
-    """``{event_type: fields}`` of ``service``'s catalogue, or None when it has none yet."""
-    try:
-        module = importlib.import_module("services.%s.events" % service)
-    except ModuleNotFoundError:
-        return None
-    found = {}
-    for value in vars(module).values():
-        if isinstance(value, Catalogue):
-            found.update(value.types)
-    return found
+    """``{event_type: fields}`` of ``service``'s catalogue, or None for a service that publishes none."""
+    contract = CONTRACTS.get(service)
+    return dict(contract.CATALOGUE.types) if contract else None
 
 
 def catalogues(services=PUBLISHERS):

@@ -25,7 +25,7 @@ import eventlet
 import requests
 
 from services.common import config, logs, metrics
-from services.common.events import parse_time, utcnow
+from services.common.clock import parse_time, utcnow
 from services.notifications import directory, egress, events, hook_secrets, retries, routing, store
 
 log = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ drop its failed events. Each of those records carries ``subjects``, the customer
 its event names (``subjects_of``), so all of this rides indexes. The recipient directory holds
 users only, never customers or contacts.
 """
-from services.common.events import source_service
+from services.common.envelope import source_service
 from services.notifications import store
 
 ERASURE_EVENTS = ("customers.customer_erased", "customers.customer_purged")

@@ -1,11 +1,6 @@
-"""What notifications publishes (exchange ``notifications.events``); documented in docs/events.md."""
-from services.common.events import AUDIT_FIELDS, Catalogue
-
-CATALOGUE = Catalogue("notifications", {
-    "webhook_disabled": ("webhook_id", "url", "consecutive_exhausted"),
-    "email_failed": ("email_id", "to", "kind", "attempts", "error"),
-    "audit": AUDIT_FIELDS,
-})
+"""The events notifications publishes (exchange ``notifications.events``), built from the catalogue of
+its contract; documented in docs/events.md."""
+from services.notifications.contract import CATALOGUE
 
 event = CATALOGUE.event
 

@@ -3,16 +3,17 @@
 A change of preferences is audited (``notifications.audit``, entity ``notification_preferences``,
 the user's id), the text-message number masked to its last digits.
 """
+from services.common.clock import utcnow
+from services.common.envelope import changes_between
 from services.common.errors import Conflict, NotFound
-from services.common.events import changes_between, utcnow
 from services.common.schemas import load
-from services.notifications import erasure, events, schemas, sms, store
+from services.notifications import contract, erasure, events, sms, store
 
 # The kinds a user can receive in the inbox; each is also mailed unless the user turns it off.
-KINDS = schemas.KINDS
+KINDS = contract.KINDS
 
-NOTIFICATION = schemas.NotificationSchema()
-PREFERENCES = schemas.PreferencesSchema()
+NOTIFICATION = contract.NotificationSchema()
+PREFERENCES = contract.PreferencesSchema()
 
 
 def add(db, notification_id, user_id, kind, title, body, link, event):
@@ -37,7 +38,7 @@ def preferences_of(db, user_id):
 
 
 def list_mine(db, caller, filters, limit, cursor):
-    filters = load(schemas.InboxFilterSchema(), filters or {})
+    filters = load(contract.InboxFilterSchema(), filters or {})
     documents, next_cursor, total, bound = store.list_inbox(db, caller.user_id, bool(filters.get("unread")), limit,
                                                            cursor)
     return {"items": NOTIFICATION.dump(documents, many=True), "next_cursor": next_cursor, "total": total,
@@ -60,7 +61,7 @@ def get_preferences(db, caller):
 
 
 def set_preferences(db, caller, data):
-    data = load(schemas.PreferencesUpdateSchema(), data)
+    data = load(contract.PreferencesUpdateSchema(), data)
     version = data.pop("version", None)
     values = {"email_kinds": sorted(set(data["email_kinds"])), "sms_kinds": sorted(set(data.get("sms_kinds", []))),
               "sms_number": data.get("sms_number")}

@@ -15,7 +15,7 @@ from email.utils import formatdate, make_msgid
 import eventlet
 
 from services.common import config
-from services.common.events import utcnow
+from services.common.clock import utcnow
 from services.notifications import events, retries, store
 
 log = logging.getLogger(__name__)

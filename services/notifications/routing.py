@@ -28,7 +28,7 @@ import logging
 import uuid
 
 from services.common import config
-from services.common.events import utcnow
+from services.common.clock import utcnow
 from services.common.signing import secret_of
 from services.notifications import directory, erasure, inbox, mail, sms, templates
 

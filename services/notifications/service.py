@@ -48,22 +48,15 @@ RPC methods (called as ``notifications.<method>``):
   (Conflict ``webhook_disabled`` when the hook is disabled, ``delivery_erased`` when its
   customer was erased).
 """
-import logging
-
-from nameko.timer import timer
-from pymongo.errors import PyMongoError
-
 from services.common import config, revocation, sites
 from services.common.base import ServiceBase
+from services.common.clock import utcnow
 from services.common.context import CallerContext
 from services.common.entrypoints import rpc
-from services.common.events import utcnow
 from services.common.mongo import MongoDatabase
-from services.common.wakeup import wakeable_timer
+from services.common.timers import timer
 from services.notifications import admin, delivery, directory, erasure, inbox, mail, routing, store, webhooks
 from services.notifications.subscription import exchange_handler
-
-log = logging.getLogger(__name__)
 
 
 class NotificationsService(sites.SiteDirectoryMixin, ServiceBase):
@@ -88,26 +81,18 @@ class NotificationsService(sites.SiteDirectoryMixin, ServiceBase):
             erasure.handle(self.db, event, lambda ev: webhooks.fan_out(self.db, ev, hooks) + routing.route(self.db, ev))
         erasure.apply(self.db, event)
 
-    @timer(interval=config.get_float("NOTIFICATIONS_INTERVAL"))
+    @timer(interval=config.get_float("NOTIFICATIONS_INTERVAL"), guard="e-mail outbox")
     def send_emails(self):
-        try:
-            mail.send_due(self.db)
-        except PyMongoError as exc:
-            log.warning("e-mail outbox: database unavailable (%s)", type(exc).__name__)
+        mail.send_due(self.db)
 
-    @timer(interval=60)
+    @timer(interval=60, guard="sent e-mail sweep")
     def sweep_sent_emails(self):
-        try:
-            store.sweep_sent_emails(self.db, utcnow())
-        except PyMongoError as exc:
-            log.warning("sent e-mail sweep: database unavailable (%s)", type(exc).__name__)
+        store.sweep_sent_emails(self.db, utcnow())
 
-    @wakeable_timer(interval=config.get_float("NOTIFICATIONS_INTERVAL"), signal=webhooks.DELIVERIES_DUE)
+    @timer(interval=config.get_float("NOTIFICATIONS_INTERVAL"), guard="webhook deliveries",
+           signal=webhooks.DELIVERIES_DUE)
     def deliver_webhooks(self):
-        try:
-            delivery.send_due(self.db)
-        except PyMongoError as exc:
-            log.warning("webhook deliveries: database unavailable (%s)", type(exc).__name__)
+        delivery.send_due(self.db)
 
     @rpc
     def list_notifications(self, filters=None, limit=None, cursor=None):

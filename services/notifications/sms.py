@@ -5,8 +5,8 @@ A provider is any class with ``send(number, text)`` that raises on failure. The 
 ``NOTIFICATIONS_SMS_PROVIDER=package.module:Class`` loads another one (constructed without
 arguments; read its own settings from the environment).
 """
-import importlib
 import logging
+import pkgutil
 
 from services.common import config
 
@@ -42,10 +42,9 @@ def load(spec):
     """The provider named by ``spec``: ``logging`` or ``package.module:Class``."""
     if spec == "logging":
         return LoggingProvider()
-    module_name, _, class_name = spec.partition(":")
-    if not class_name:
+    if ":" not in spec:
         raise ValueError("NOTIFICATIONS_SMS_PROVIDER must be 'logging' or 'package.module:Class', not %r" % spec)
-    return getattr(importlib.import_module(module_name), class_name)()
+    return pkgutil.resolve_name(spec)()
 
 
 _provider = None

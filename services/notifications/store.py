@@ -14,13 +14,14 @@ import uuid
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from services.common import windows
-from services.common.events import pending_insert, pending_update, utcnow
+from services.common import outbox, windows
+from services.common.clock import utcnow
 from services.common.mongo import claim, drop_index, replace_ttl_index, sweep, update_and_fetch
+from services.common.outbox import pending_insert, pending_update
 from services.notifications import hook_secrets
 
 OUTBOX_COLLECTIONS = ("webhooks", "emails", "deliveries", "preferences")
-HIDDEN = {"_outbox": 0, "_pending": 0, "claim": 0}
+HIDDEN = dict(outbox.HIDDEN, claim=0)  # a delivery's or e-mail's lease token is never returned either
 SENT_EMAIL_DAYS = 30
 CLAIM_CANDIDATES = 10
 ERASED = "(erased)"
@@ -36,7 +37,6 @@ def ensure_indexes(db):
                            ("_id", ASCENDING)])
     for name in ("emails", "deliveries"):
         db[name].create_index([("status", ASCENDING), ("next_attempt_at", ASCENDING)])
-        db[name].create_index("_pending", sparse=True)
     db.emails.create_index([("status", ASCENDING), ("failed_at", ASCENDING), ("_id", ASCENDING)])
     db.emails.create_index([("status", ASCENDING), ("site_id", ASCENDING), ("failed_at", ASCENDING),
                             ("_id", ASCENDING)])
@@ -47,8 +47,6 @@ def ensure_indexes(db):
     db.webhooks.create_index([("site_id", ASCENDING), ("created_at", ASCENDING), ("_id", ASCENDING)])
     db.webhooks.create_index([("created_at", ASCENDING), ("_id", ASCENDING)])
     db.webhooks.create_index("active")
-    db.webhooks.create_index("_pending", sparse=True)
-    db.preferences.create_index("_pending", sparse=True)
     for name in ("inbox", "emails", "deliveries"):
         db[name].create_index("subjects", sparse=True)
     for path in FAILED_EVENT_IDS:
@@ -177,7 +175,7 @@ def claim_due(collection, now, lease_seconds):
     guard = ("status", "next_attempt_at", "claim")
     candidates = collection.find(due, dict.fromkeys(guard, 1)).sort("next_attempt_at", ASCENDING)
     lease = {"$set": {"next_attempt_at": now + datetime.timedelta(seconds=lease_seconds), "claim": uuid.uuid4().hex}}
-    return claim(collection, list(candidates.limit(CLAIM_CANDIDATES)), lease, guard, {"_outbox": 0})
+    return claim(collection, list(candidates.limit(CLAIM_CANDIDATES)), lease, guard, outbox.HIDDEN)
 
 
 def finish_attempt(collection, item, update, *events):
@@ -213,10 +211,7 @@ def find_webhook(db, webhook_id):
 
 def list_webhooks(db, sites, limit, cursor):
     """The live hooks of ``sites`` (None: all), newest first; a deleted hook (few) is dropped from its window."""
-    if sites is None:
-        scopes = [{}]  # index created_at_1__id_1
-    else:
-        scopes = [{"site_id": site_id} for site_id in sorted(sites)]  # index site_id_1_created_at_1__id_1
+    scopes = windows.site_scopes(sites)  # index created_at_1__id_1, or site_id_1_created_at_1__id_1
     return windows.time_page(db.webhooks, scopes, "created_at", True, limit, cursor, projection=HIDDEN,
                              keep=lambda hook: hook.get("deleted") is not True)
 
@@ -291,7 +286,7 @@ def list_deliveries(db, webhook_id, status, limit, cursor):
     else:
         scope = {"webhook_id": webhook_id}  # index webhook_id_1_created_at_1__id_1
     return windows.time_page(db.deliveries, [scope], "created_at", True, limit, cursor,
-                             projection={"event": 0, "claim": 0})
+                             projection=dict(HIDDEN, event=0))
 
 
 # erasure

@@ -7,8 +7,8 @@ catalogue, now and as it grows. The queue is named by nameko's rule
 (``evt-<service>-<service>.#--notifications.<method>``), so ``deploy/declare_queues.py``
 declares it like any other handler's.
 """
+from services.common.consumer import HANDLER_OPTIONS, handle_once
 from services.common.entrypoints import event_handler
-from services.common.events import HANDLER_OPTIONS, handle_once
 
 
 def handler_name(source_service):

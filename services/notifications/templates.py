@@ -9,8 +9,8 @@ import os
 import jinja2
 
 from services.common import config
+from services.common.schemas import LANGUAGES
 
-LANGUAGES = ("zh-CN", "en")
 DEFAULT_LANGUAGE = "zh-CN"
 
 _env = jinja2.Environment(

@@ -16,16 +16,17 @@ are never delivered. Redelivery is audited.
 import uuid
 
 from services.common import sites
-from services.common.errors import Conflict, NotFound, ValidationFailed
-from services.common.events import changes_between, source_service, utcnow
+from services.common.clock import utcnow
+from services.common.envelope import changes_between, source_service
+from services.common.errors import Conflict, NotFound, ValidationFailed, stale_version
 from services.common.schemas import load
-from services.common.wakeup import Signal
-from services.notifications import catalogue, egress, erasure, events, hook_secrets, schemas, store
+from services.common.timers import Signal
+from services.notifications import catalogue, contract, egress, erasure, events, hook_secrets, store
 from services.notifications.routing import derived_id
 
 PERMISSION = "webhooks:admin"
-WEBHOOK = schemas.WebhookSchema()
-DELIVERY = schemas.DeliverySchema()
+WEBHOOK = contract.WebhookSchema()
+DELIVERY = contract.DeliverySchema()
 AUDITED = ("url", "event_types", "site_id", "description", "active")
 # Woken when deliveries were stored: the service's delivery timer sends them at once.
 DELIVERIES_DUE = Signal()
@@ -73,7 +74,7 @@ def check(db, caller, data, site_id):
 
 def create(db, caller, data):
     caller.require(PERMISSION)
-    data = load(schemas.WebhookCreateSchema(), data)
+    data = load(contract.WebhookCreateSchema(), data)
     check(db, caller, data, data["site_id"])
     now = utcnow()
     secret = hook_secrets.new()
@@ -92,7 +93,7 @@ def get(db, caller, webhook_id):
 
 def list_visible(db, caller, limit, cursor):
     caller.require(PERMISSION)
-    documents, next_cursor, total, bound = store.list_webhooks(db, None if caller.all_sites else caller.sites, limit,
+    documents, next_cursor, total, bound = store.list_webhooks(db, caller.site_scope(), limit,
                                                                cursor)
     return {"items": WEBHOOK.dump(documents, many=True), "next_cursor": next_cursor, "total": total,
             "total_is_lower_bound": bound}
@@ -103,7 +104,7 @@ def update(db, caller, webhook_id, data):
     it (``active: true``, which also clears its count of exhausted deliveries); ``data.version``
     required. A hook of a disabled site can be moved to an active site or deleted, not changed."""
     webhook = visible(caller, store.find_webhook(db, str(webhook_id)))
-    data = load(schemas.WebhookUpdateSchema(), data)
+    data = load(contract.WebhookUpdateSchema(), data)
     version = data.pop("version")
     check(db, caller, data, data.get("site_id", webhook.get("site_id")))
     if "event_types" in data:
@@ -115,7 +116,7 @@ def update(db, caller, webhook_id, data):
         changes["disabled_at"] = utcnow()
     if not changes:
         if version != webhook.get("version"):
-            raise stale_webhook()
+            raise stale_version("webhook")
         return WEBHOOK.dump(webhook)
     after = dict(webhook, **changes)
     updated = store.update_webhook(db, webhook["_id"], version, changes, events.audit(
@@ -123,13 +124,8 @@ def update(db, caller, webhook_id, data):
                                                               {k: after.get(k) for k in AUDITED}),
         after.get("site_id"), caller.user_id))
     if updated is None:
-        raise stale_webhook()
+        raise stale_version("webhook")
     return WEBHOOK.dump(updated)
-
-
-def stale_webhook():
-    return Conflict("The webhook was changed by someone else; reload and try again.",
-                    {"version": ["Stale version."]}, code="stale_version")
 
 
 def site_usage(db, caller, site_id):
@@ -150,7 +146,7 @@ def delete(db, caller, webhook_id):
 
 def list_deliveries(db, caller, webhook_id, filters, limit, cursor):
     webhook = visible(caller, store.find_webhook(db, str(webhook_id)))
-    filters = load(schemas.DeliveryFilterSchema(), filters or {})
+    filters = load(contract.DeliveryFilterSchema(), filters or {})
     documents, next_cursor, total, bound = store.list_deliveries(db, webhook["_id"], filters.get("status"), limit,
                                                                  cursor)
     return {"items": DELIVERY.dump(documents, many=True), "next_cursor": next_cursor, "total": total,

@@ -5,8 +5,8 @@ import datetime
 import pytest
 
 from services.accounts import store
+from services.common.clock import utcnow
 from services.common.errors import Conflict
-from services.common.events import utcnow
 from tests.common.concurrency import race
 
 

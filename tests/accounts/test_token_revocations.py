@@ -5,7 +5,7 @@ import pytest
 
 from services.accounts import token_revocations
 from services.accounts.keys import ACCESS_TOKEN_SECONDS
-from services.common.events import parse_time
+from services.common.clock import parse_time
 
 
 @pytest.mark.parametrize("fields, reason", [

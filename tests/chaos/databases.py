@@ -3,7 +3,7 @@ import contextlib
 import importlib
 import time
 
-from services.common.events import OutboxRelay
+from services.common.outbox import OutboxRelay
 from tests.support.servers import service_database
 
 STORES = {

@@ -8,7 +8,7 @@ import re
 import pytest
 from pymongo.errors import DuplicateKeyError
 
-from services.common.events import utcnow
+from services.common.clock import utcnow
 from services.common.mongo import claim, replace_ttl_index, sweep, update_and_fetch
 from tests.common.concurrency import race
 

@@ -1,11 +1,11 @@
 import datetime
 import uuid
 
-from services.common import events
+from services.common import envelope, outbox
 
 
 def test_envelope_has_every_field_of_the_contract():
-    event = events.make_event("customers.customer_created", {"id": "c1"}, site_id="s1", actor="u1")
+    event = envelope.make_event("customers.customer_created", {"id": "c1"}, site_id="s1", actor="u1")
     assert set(event) == {"event_id", "type", "occurred_at", "site_id", "actor", "data", "version", "request_id"}
     assert uuid.UUID(event["event_id"]).version == 4
     assert event["occurred_at"].endswith("Z")
@@ -14,15 +14,15 @@ def test_envelope_has_every_field_of_the_contract():
 
 
 def test_pending_update_adds_the_events_to_the_same_write():
-    event = events.make_event("customers.customer_updated", {})
-    update = events.pending_update({"$set": {"name": "A"}}, event)
-    assert update["$set"] == {"name": "A", events.PENDING: True}
-    assert update["$push"] == {events.OUTBOX: {"$each": [event]}}
+    event = envelope.make_event("customers.customer_updated", {})
+    update = outbox.pending_update({"$set": {"name": "A"}}, event)
+    assert update["$set"] == {"name": "A", outbox.PENDING: True}
+    assert update["$push"] == {outbox.OUTBOX: {"$each": [event]}}
 
 
 def test_pending_update_without_events_changes_nothing():
-    assert events.pending_update({"$set": {"name": "A"}}) == {"$set": {"name": "A"}}
+    assert outbox.pending_update({"$set": {"name": "A"}}) == {"$set": {"name": "A"}}
 
 
 def test_source_service_is_the_exchange_owner():
-    assert events.source_service("feedback.sla_breached") == "feedback"
+    assert envelope.source_service("feedback.sla_breached") == "feedback"

@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from services.common import events, signing
-from services.common.events import Catalogue
+from services.common import clock, consumer, envelope, signing
+from services.common.envelope import Catalogue
 
 
 @pytest.fixture(autouse=True)
@@ -72,7 +72,7 @@ def test_secret_fields_travel_sealed_and_open_only_with_the_key(monkeypatch):
     assert "ann@example.test" not in wire and "t=live" not in wire
     assert event["data"] == {"user_id": "u1", "expires_at": "2026-01-01T00:00:00Z"}
     assert signing.secret_of(over_the_wire(event)) == {"email": "ann@example.test", "url": "http://crm.test/x?t=live"}
-    assert signing.secret_of(events.make_event("demo.plain", {})) == {}
+    assert signing.secret_of(envelope.make_event("demo.plain", {})) == {}
     monkeypatch.setenv("CRM_SECRET_KEY", "another deployment")
     with pytest.raises(Exception):
         signing.secret_of(event)
@@ -100,8 +100,8 @@ def test_handle_once_never_runs_the_handler_for_a_refused_event():
 
     forged = over_the_wire(sent())
     forged["signature"] = "sha256=" + "0" * 64
-    assert events.handle_once(Db(), "on_link_sent", forged, ran.append) is False
-    assert events.handle_once(Db(), "on_link_sent", over_the_wire(sent()), ran.append) is False
+    assert consumer.handle_once(Db(), "on_link_sent", forged, ran.append) is False
+    assert consumer.handle_once(Db(), "on_link_sent", over_the_wire(sent()), ran.append) is False
     assert ran == []
 
 
@@ -115,14 +115,14 @@ def test_a_signed_event_of_another_service_on_this_exchange_is_refused():
             raise AssertionError("the database was touched for a refused event")
 
     passed_off = over_the_wire(signing.sign(sent()))
-    assert events.handle_once(Db(), "on_customers_event", passed_off, ran.append, "customers") is False
+    assert consumer.handle_once(Db(), "on_customers_event", passed_off, ran.append, "customers") is False
     assert ran == []
 
 
 def test_handle_once_runs_the_handler_for_a_signed_event(db_factory):
     ran = []
     event = over_the_wire(signing.sign(sent()))
-    assert events.handle_once(db_factory("demo"), "on_link_sent", event, ran.append, "demo") is True
+    assert consumer.handle_once(db_factory("demo"), "on_link_sent", event, ran.append, "demo") is True
     assert ran == [event] and signing.secret_of(ran[0])["url"] == "http://crm.test/x?t=live"
 
 
@@ -130,14 +130,14 @@ def test_a_stored_failure_whose_event_is_refused_leaves_the_retry_list(db_factor
     db = db_factory("demo")
     unsigned = over_the_wire(sent())
     db.failed_events.insert_one({"_id": "on_link_sent/%s" % unsigned["event_id"], "consumer": "on_link_sent",
-                                 "event": unsigned, "attempts": 1, "next_attempt_at": events.utcnow()})
+                                 "event": unsigned, "attempts": 1, "next_attempt_at": clock.utcnow()})
     ran = []
 
     class Consumer:
         def on_link_sent(self, event):
-            return events.handle_once(db, "on_link_sent", event, ran.append)
+            return consumer.handle_once(db, "on_link_sent", event, ran.append)
 
-    assert events.retry_failed(db, Consumer()) == 1
+    assert consumer.retry_failed(db, Consumer()) == 1
     assert ran == [] and db.failed_events.count_documents({}) == 0
 
 
@@ -156,13 +156,13 @@ def test_an_idempotent_handler_runs_on_every_delivery_keeps_no_marker_and_its_fa
 
     class Consumer:
         def on_link_sent(self, delivered):
-            return events.handle_once(db, "on_link_sent", delivered, handler, "demo", idempotent=True)
+            return consumer.handle_once(db, "on_link_sent", delivered, handler, "demo", idempotent=True)
 
     assert Consumer().on_link_sent(event) is False
     assert db.failed_events.count_documents({}) == 1
     broken[0] = False
-    db.failed_events.update_many({}, {"$set": {"next_attempt_at": events.utcnow()}})
-    assert events.retry_failed(db, Consumer()) == 1
+    db.failed_events.update_many({}, {"$set": {"next_attempt_at": clock.utcnow()}})
+    assert consumer.retry_failed(db, Consumer()) == 1
     assert db.failed_events.count_documents({}) == 0
     assert Consumer().on_link_sent(event) is True
     assert ran == [event["event_id"]] * 2

@@ -8,7 +8,7 @@ import logging.config
 import yaml
 from nameko.cli.main import setup_yaml_parser
 
-from services.common import events, logs
+from services.common import envelope, logs
 from tests.support.stack import ROOT
 
 
@@ -73,9 +73,9 @@ def test_scopes_nest_and_restore():
 
 def test_events_carry_the_request_id_they_were_raised_under():
     with logs.request_scope("req-7"):
-        event = events.make_event("customers.customer_created", {"id": "c1"})
+        event = envelope.make_event("customers.customer_created", {"id": "c1"})
     assert event["request_id"] == "req-7"
-    assert events.make_event("customers.customer_created", {})["request_id"] is None
+    assert envelope.make_event("customers.customer_created", {})["request_id"] is None
 
 
 def test_the_services_logging_config_is_the_same_json_setup(monkeypatch):

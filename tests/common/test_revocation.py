@@ -9,8 +9,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from services.accounts.tokens import TokenIssuer
 from services.common import revocation, signing
 from services.common.auth import TokenVerifier
+from services.common.clock import isoformat
+from services.common.envelope import make_event
 from services.common.errors import Unauthorized, Unavailable
-from services.common.events import isoformat, make_event
 from tests.common.test_auth import public_pem
 
 

@@ -4,8 +4,8 @@ deleted sites naming the field."""
 import pytest
 
 from services.common import sites
+from services.common.envelope import make_event
 from services.common.errors import Unavailable, ValidationFailed
-from services.common.events import make_event
 
 
 @pytest.fixture

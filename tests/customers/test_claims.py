@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from services.common.events import utcnow
+from services.common.clock import utcnow
 from services.customers import store
 from tests.common.concurrency import race
 

@@ -4,7 +4,7 @@ repeated finishes the job without touching anything twice."""
 import pytest
 
 from services.common.auth import Caller
-from services.common.events import make_event
+from services.common.envelope import make_event
 from services.customers import archive, departures, effects, parts, store
 
 PERMS = ["customers:read", "customers:write", "interactions:read", "interactions:write"]

@@ -10,7 +10,7 @@ from pymongo import errors as pymongo_errors
 
 from services.common.auth import Caller
 from services.common.windows import sort_key
-from services.customers import archive, listing, lists, store
+from services.customers import archive, customer_record, listing, lists, store, tiering
 from tests.support.sites import known_sites
 from tests.support.windows import watching
 
@@ -41,7 +41,7 @@ def watched(test_env):
             "_id": "%032x" % rng.getrandbits(128),
             "site_id": rng.choice(SITES + ("site-a",)) if number >= RARE else "site-a",
             "legal_name": rng.choice(["Acme ", "苏州", "Zenith ", "北京", "ab "]) + "%05d" % rng.randrange(10 ** 5),
-            "tier": {"level": tier}, "tier_rank": archive.TIER_RANK[tier], "status": "active",
+            "tier": {"level": tier}, "tier_rank": tiering.RANK[tier], "status": "active",
             "lifecycle_stage": rng.choice(["new", "active", "dormant"]), "churn_risk": {"level": "none"},
             "tags": rng.sample(["oem", "export", "rail"], rng.randrange(3)),
             "industry": "bearings" if number < RARE else None,
@@ -310,8 +310,8 @@ def test_a_sample_of_an_empty_archive_is_taken_again_once_an_import_filled_it(db
     lists.keep_sample(db)
     empty = lists.sample_of(db)
     assert empty.rows == {} and empty.live == 0
-    store.insert_customers(db, [archive.new_customer({"legal_name": "Imported %03d Works" % number}, SALES_A, "site-a")
-                                for number in range(400)])
+    store.insert_customers(db, [customer_record.new_customer({"legal_name": "Imported %03d Works" % number}, SALES_A,
+                                                             "site-a") for number in range(400)])
     lists.keep_sample(db)
     filled = lists.sample_of(db)
     assert filled is not empty and filled.live == 400 and 60 <= len(filled.rows["site-a"]) <= 140

@@ -6,7 +6,9 @@ import pytest
 from services.common import remote, sites
 from services.common.auth import Caller
 from services.common.errors import Forbidden, ValidationFailed
-from services.customers import archive, effects, erasure, import_jobs, insights, merge, moves, parts, saved_views, settings, store
+from services.customers import (
+    archive, effects, erasure, import_jobs, insights, merge, moves, parts, saved_views, settings, store,
+)
 from tests.customers import samples
 from tests.support.sites import known_sites
 

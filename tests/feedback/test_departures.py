@@ -5,7 +5,7 @@ import datetime
 import pytest
 
 from services.accounts import events as accounts_events
-from services.common.events import OUTBOX
+from services.common.outbox import OUTBOX
 from services.feedback import departures, items, store
 
 NOW = datetime.datetime(2026, 11, 1, 9, 0, tzinfo=datetime.timezone.utc)

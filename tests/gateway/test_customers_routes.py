@@ -7,7 +7,7 @@ import re
 import openpyxl
 import pytest
 
-from gateway.customer_parts_routes import PARTS
+from gateway.routes.customer_parts import PARTS
 from gateway.extensions import rpc
 from services.common.errors import Conflict, Forbidden, NotFound
 
@@ -395,13 +395,15 @@ def test_import_over_the_body_limit_is_413(app, client, fake_rpc, auth):
 
 def test_import_job_and_error_file(client, fake_rpc, auth):
     fake_rpc.replies.update(get_import=JOB, import_errors={
-        "filename": "customers-errors.csv", "columns": ["row", "field", "message"], "rows": [[3, "tax_id", "校验位错误"]]})
+        "filename": "customers-errors.csv", "columns": ["row", "field", "message"],
+        "rows": [[3, "tax_id", "校验位错误"]]})
     assert client.get("/api/v1/imports/j1", headers=auth).get_json() == JOB
     response = client.get("/api/v1/imports/j1/errors", headers=auth)
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"] == 'attachment; filename="customers-errors.csv"'
     assert response.data.decode("utf-8") == "\ufeffrow,field,message\r\n3,tax_id,校验位错误\r\n"
-    fake_rpc.replies["import_errors"] = {"filename": "客户-errors.csv", "columns": ["row", "field", "message"], "rows": []}
+    fake_rpc.replies["import_errors"] = {"filename": "客户-errors.csv", "columns": ["row", "field", "message"],
+                                         "rows": []}
     disposition = client.get("/api/v1/imports/j1/errors", headers=auth).headers["Content-Disposition"]
     assert disposition == "attachment; filename=\"-errors.csv\"; filename*=UTF-8''%E5%AE%A2%E6%88%B7-errors.csv"
 
@@ -409,8 +411,8 @@ def test_import_job_and_error_file(client, fake_rpc, auth):
 # Export
 
 PAGES = {
-    None: {"columns": ["id", "legal_name", "tags"], "rows": [["c1", "苏州精机", "oem, vip"], ["c2", "=HYPERLINK()", ""]],
-           "next_cursor": "k2", "total": 3},
+    None: {"columns": ["id", "legal_name", "tags"],
+           "rows": [["c1", "苏州精机", "oem, vip"], ["c2", "=HYPERLINK()", ""]], "next_cursor": "k2", "total": 3},
     "k2": {"columns": ["id", "legal_name", "tags"], "rows": [["c3", "Acme Ltd", None]], "next_cursor": None,
            "total": 3},
 }

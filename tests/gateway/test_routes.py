@@ -138,7 +138,8 @@ def test_permissions(client, fake_rpc, auth):
 
 def test_sites_and_roles(client, fake_rpc, auth):
     fake_rpc.replies.update(list_sites={"items": [SITE]}, create_site=SITE, list_roles=ROLES)
-    assert client.get("/api/v1/sites", headers=auth).get_json() == {"items": [SITE], "next_cursor": None, "total": 1, "total_is_lower_bound": False}
+    assert client.get("/api/v1/sites", headers=auth).get_json() == {
+        "items": [SITE], "next_cursor": None, "total": 1, "total_is_lower_bound": False}
     body = {"code": "SH", "name": "Shanghai", "timezone": "Asia/Shanghai"}
     response = client.post("/api/v1/sites", json=body, headers=auth)
     assert response.status_code == 201

@@ -11,8 +11,8 @@ from nameko.rpc import rpc
 from nameko.standalone.events import event_dispatcher
 from nameko.testing.services import entrypoint_hook
 
+from services.common.envelope import make_event
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from services.common.events import make_event
 from services.common.signing import sign
 from services.customers.service import CustomersService
 from tests.support.sites import known_to_running_service

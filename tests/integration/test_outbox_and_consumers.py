@@ -12,7 +12,7 @@ from nameko.rpc import rpc
 from nameko.standalone.events import event_dispatcher
 from pymongo.errors import AutoReconnect
 
-from services.common import events, signing
+from services.common import clock, consumer, envelope, outbox, signing
 from services.common.base import ServiceBase
 from services.common.entrypoints import event_handler
 from services.common.mongo import MongoDatabase
@@ -37,8 +37,8 @@ def bound_queue(connection, exchange_name, routing_key):
 
 def test_an_event_whose_publish_failed_is_published_later(db_factory, nameko_config):
     db = db_factory("orders")
-    event = events.make_event("testsvc.order_recorded", {"order": "A-1"}, site_id="s1", actor="u1")
-    db.orders.insert_one(events.pending_insert({"_id": "A-1", "amount": 10}, event))
+    event = envelope.make_event("testsvc.order_recorded", {"order": "A-1"}, site_id="s1", actor="u1")
+    db.orders.insert_one(outbox.pending_insert({"_id": "A-1", "amount": 10}, event))
     dispatch = event_dispatcher(nameko_config)
     attempts = []
 
@@ -50,7 +50,7 @@ def test_an_event_whose_publish_failed_is_published_later(db_factory, nameko_con
 
     with Connection(nameko_config["AMQP_URI"]) as connection:
         queue = bound_queue(connection, "testsvc.events", "testsvc.order_recorded")
-        relay = events.OutboxRelay(db, ["orders"], publish)
+        relay = outbox.OutboxRelay(db, ["orders"], publish)
 
         assert relay.run_once() == 0
         assert relay.pending_count() == 1
@@ -61,16 +61,16 @@ def test_an_event_whose_publish_failed_is_published_later(db_factory, nameko_con
         assert message.payload == signing.sign(event) and signing.rejection(message.payload) is None
         assert relay.pending_count() == 0
         stored = db.orders.find_one({"_id": "A-1"})
-        assert events.OUTBOX not in stored and events.PENDING not in stored
+        assert outbox.OUTBOX not in stored and outbox.PENDING not in stored
         assert stored["amount"] == 10
 
 
 def test_events_without_a_document_go_through_the_outbox_collection(db_factory, nameko_config):
     db = db_factory("exports")
-    event = events.make_event("testsvc.export_done", {"rows": 3})
-    events.record_events(db, event)
+    event = envelope.make_event("testsvc.export_done", {"rows": 3})
+    outbox.record_events(db, event)
     published = []
-    relay = events.OutboxRelay(db, [], published.append)
+    relay = outbox.OutboxRelay(db, [], published.append)
     assert relay.run_once() == 1
     assert published == [signing.sign(event)]
     assert db.outbox.count_documents({}) == 0
@@ -78,8 +78,8 @@ def test_events_without_a_document_go_through_the_outbox_collection(db_factory, 
 
 def test_a_publish_failing_mid_document_resends_only_the_events_not_yet_published(db_factory):
     db = db_factory("batches")
-    queued = [events.make_event("testsvc.thing_happened", {"n": n}) for n in range(5)]
-    db.outbox.insert_one(events.pending_insert({"_id": "batch-1"}, *queued))
+    queued = [envelope.make_event("testsvc.thing_happened", {"n": n}) for n in range(5)]
+    db.outbox.insert_one(outbox.pending_insert({"_id": "batch-1"}, *queued))
     published, failures = [], [ConnectionError("broker went away")]
 
     def publish(event):
@@ -87,10 +87,10 @@ def test_a_publish_failing_mid_document_resends_only_the_events_not_yet_publishe
             raise failures.pop()
         published.append(event["data"]["n"])
 
-    relay = events.OutboxRelay(db, [], publish)
+    relay = outbox.OutboxRelay(db, [], publish)
     relay.run_once()
     assert published == [0, 1, 2]
-    assert [e["data"]["n"] for e in db.outbox.find_one({"_id": "batch-1"})[events.OUTBOX]] == [3, 4]
+    assert [e["data"]["n"] for e in db.outbox.find_one({"_id": "batch-1"})[outbox.OUTBOX]] == [3, 4]
     assert relay.run_once() == 2
     assert published == [0, 1, 2, 3, 4]
     assert db.outbox.count_documents({}) == 0
@@ -100,7 +100,7 @@ class Listener(ServiceBase):
     name = "listener"
     db = MongoDatabase(name)
 
-    @events.subscribe("testsvc.thing_happened")
+    @consumer.subscribe("testsvc.thing_happened")
     def on_thing(self, event):
         if event["data"].get("explode") and not self.db.flags.find_one({"_id": "fixed"}):
             raise RuntimeError("cannot handle this yet")
@@ -115,10 +115,10 @@ def test_a_duplicate_delivery_is_handled_once(run_service, nameko_config):
     container = run_service(Listener)
     db = _db_of(container)
     dispatch = event_dispatcher(nameko_config)
-    event = signing.sign(events.make_event("testsvc.thing_happened", {"n": 1}))
+    event = signing.sign(envelope.make_event("testsvc.thing_happened", {"n": 1}))
     dispatch("testsvc", event["type"], event)
     dispatch("testsvc", event["type"], event)
-    other = signing.sign(events.make_event("testsvc.thing_happened", {"n": 2}))
+    other = signing.sign(envelope.make_event("testsvc.thing_happened", {"n": 2}))
     dispatch("testsvc", other["type"], other)
 
     wait_for(lambda: db.handled.count_documents({}) >= 2)
@@ -130,7 +130,7 @@ def test_a_failed_handler_is_recorded_and_retried_not_lost(run_service, nameko_c
     container = run_service(Listener)
     db = _db_of(container)
     dispatch = event_dispatcher(nameko_config)
-    event = signing.sign(events.make_event("testsvc.thing_happened", {"explode": True}))
+    event = signing.sign(envelope.make_event("testsvc.thing_happened", {"explode": True}))
     dispatch("testsvc", event["type"], event)
 
     failure = wait_for(lambda: db.failed_events.find_one({}))
@@ -140,7 +140,7 @@ def test_a_failed_handler_is_recorded_and_retried_not_lost(run_service, nameko_c
     assert db.handled.count_documents(mine) == 0
 
     db.flags.insert_one({"_id": "fixed"})
-    db.failed_events.update_one({}, {"$set": {"next_attempt_at": events.utcnow()}})
+    db.failed_events.update_one({}, {"$set": {"next_attempt_at": clock.utcnow()}})
     wait_for(lambda: db.handled.count_documents(mine) == 1, timeout=20)
     wait_for(lambda: db.failed_events.count_documents({}) == 0)  # the retry clears it after the handler
     eventlet.sleep(0.5)
@@ -155,7 +155,7 @@ def _db_of(container):
 def test_a_claim_left_by_a_lost_database_is_taken_over_once_stale(db_factory, monkeypatch):
     """The database went away mid-handler: the event goes back to its queue. Had the claim not
     been released either, a redelivery waits while it is fresh and takes it over once stale."""
-    monkeypatch.setattr(events, "BUSY_PAUSE", 0)
+    monkeypatch.setattr(consumer, "BUSY_PAUSE", 0)
     db = db_factory("claims")
     event = signing.sign({"event_id": "e-lost", "type": "customers.customer_created", "data": {}})
     runs = []
@@ -164,18 +164,18 @@ def test_a_claim_left_by_a_lost_database_is_taken_over_once_stale(db_factory, mo
         raise AutoReconnect("the database went away")
 
     with pytest.raises(AutoReconnect):
-        events.handle_once(db, "on_created", event, lost)
+        consumer.handle_once(db, "on_created", event, lost)
     assert db.processed_events.find_one({"_id": "on_created/e-lost"}) is None
     assert db.failed_events.find_one({"_id": "on_created/e-lost"}) is None
 
-    left = {"_id": "on_created/e-lost", "type": event["type"], "processed_at": events.utcnow(), "pending": True}
+    left = {"_id": "on_created/e-lost", "type": event["type"], "processed_at": clock.utcnow(), "pending": True}
     db.processed_events.insert_one(left)
-    with pytest.raises(events.EventBusy):
-        events.handle_once(db, "on_created", event, lambda ev: runs.append(ev["event_id"]))
-    stale = events.utcnow() - datetime.timedelta(seconds=events.HANDLING_SECONDS + 1)
+    with pytest.raises(consumer.EventBusy):
+        consumer.handle_once(db, "on_created", event, lambda ev: runs.append(ev["event_id"]))
+    stale = clock.utcnow() - datetime.timedelta(seconds=consumer.HANDLING_SECONDS + 1)
     db.processed_events.update_one({"_id": left["_id"]}, {"$set": {"processed_at": stale}})
-    assert events.handle_once(db, "on_created", event, lambda ev: runs.append(ev["event_id"])) is True
-    assert events.handle_once(db, "on_created", event, lambda ev: runs.append(ev["event_id"])) is False
+    assert consumer.handle_once(db, "on_created", event, lambda ev: runs.append(ev["event_id"])) is True
+    assert consumer.handle_once(db, "on_created", event, lambda ev: runs.append(ev["event_id"])) is False
     assert runs == ["e-lost"]
     assert "pending" not in db.processed_events.find_one({"_id": left["_id"]})
 
@@ -187,7 +187,7 @@ def test_a_handler_failing_while_the_database_answers_is_recorded_not_requeued(d
     def broken(ev):
         raise ValueError("a bug")
 
-    assert events.handle_once(db, "on_created", event, broken) is False
+    assert consumer.handle_once(db, "on_created", event, broken) is False
     assert db.processed_events.find_one({"_id": "on_created/e-bad"}) is None
     assert db.failed_events.find_one({"_id": "on_created/e-bad"})["attempts"] == 1
 
@@ -204,13 +204,13 @@ def test_a_failure_handled_meanwhile_by_another_delivery_leaves_the_list_at_its_
         raise ValueError("not yet")
 
     def consume(ev):
-        return events.handle_once(db, "on_created", ev, lambda handled: runs.append(handled["event_id"]))
+        return consumer.handle_once(db, "on_created", ev, lambda handled: runs.append(handled["event_id"]))
 
-    assert events.handle_once(db, "on_created", event, broken) is False
+    assert consumer.handle_once(db, "on_created", event, broken) is False
     assert consume(event) is True
-    db.failed_events.update_one({"_id": "on_created/e-again"}, {"$set": {"next_attempt_at": events.utcnow()}})
+    db.failed_events.update_one({"_id": "on_created/e-again"}, {"$set": {"next_attempt_at": clock.utcnow()}})
 
-    assert events.retry_failed(db, types.SimpleNamespace(on_created=consume)) == 1
+    assert consumer.retry_failed(db, types.SimpleNamespace(on_created=consume)) == 1
     assert runs == ["e-again"]
     assert db.failed_events.count_documents({}) == 0
 
@@ -222,14 +222,14 @@ def test_a_retry_that_fails_again_stays_listed_with_one_more_attempt(db_factory)
     def consume(ev):
         def broken(handled):
             raise ValueError("still broken")
-        return events.handle_once(db, "on_created", ev, broken)
+        return consumer.handle_once(db, "on_created", ev, broken)
 
     assert consume(event) is False
-    db.failed_events.update_one({"_id": "on_created/e-stuck"}, {"$set": {"next_attempt_at": events.utcnow()}})
-    assert events.retry_failed(db, types.SimpleNamespace(on_created=consume)) == 1
+    db.failed_events.update_one({"_id": "on_created/e-stuck"}, {"$set": {"next_attempt_at": clock.utcnow()}})
+    assert consumer.retry_failed(db, types.SimpleNamespace(on_created=consume)) == 1
     failure = db.failed_events.find_one({"_id": "on_created/e-stuck"})
     assert failure["attempts"] == 2
-    assert failure["next_attempt_at"].replace(tzinfo=None) > events.utcnow().replace(tzinfo=None)
+    assert failure["next_attempt_at"].replace(tzinfo=None) > clock.utcnow().replace(tzinfo=None)
 
 
 class SeveringListener(ServiceBase):
@@ -240,7 +240,7 @@ class SeveringListener(ServiceBase):
     db = MongoDatabase(name)
     sever = None
 
-    @event_handler("testsvc", "testsvc.line_cut", **events.HANDLER_OPTIONS)
+    @event_handler("testsvc", "testsvc.line_cut", **consumer.HANDLER_OPTIONS)
     def on_line_cut(self, event):
         self.db.handled.insert_one({"event_id": event["event_id"]})
         if SeveringListener.sever:
@@ -260,11 +260,11 @@ def test_an_acknowledgement_lost_with_the_broker_connection_leaves_the_service_r
     db = _db_of(container)
     SeveringListener.sever = lambda: _consumer_socket(container).shutdown(socket.SHUT_WR)
     dispatch = event_dispatcher(nameko_config)
-    cut = signing.sign(events.make_event("testsvc.line_cut", {"n": 1}))
+    cut = signing.sign(envelope.make_event("testsvc.line_cut", {"n": 1}))
     dispatch("testsvc", cut["type"], cut)
     wait_for(lambda: db.handled.count_documents({"event_id": cut["event_id"]}) == 2, timeout=20)
 
-    later = signing.sign(events.make_event("testsvc.line_cut", {"n": 2}))
+    later = signing.sign(envelope.make_event("testsvc.line_cut", {"n": 2}))
     dispatch("testsvc", later["type"], later)
     wait_for(lambda: db.handled.count_documents({"event_id": later["event_id"]}) == 1, timeout=20)
     assert not container._died.ready()

@@ -20,4 +20,5 @@ def test_service_answers_health_and_ensures_indexes(name, run_service, nameko_co
     assert answer["service"] == name and answer["db"] is True and answer["version"]
     provider = next(dep for dep in container.dependencies if isinstance(dep, MongoDatabase))
     assert provider.indexes_ready
-    assert "_pending_1" in provider.db.outbox.index_information()
+    for collection in ("outbox",) + tuple(container.service_cls.outbox_collections):
+        assert "_pending_1" in provider.db[collection].index_information(), collection

@@ -2,8 +2,7 @@
 import pytest
 
 from services.accounts import events as accounts_events
-from services.common.events import make_event
-from tests.gateway.conftest import app, auth, client, fake_rpc, key_file, signing_key, token  # noqa: F401
+from services.common.envelope import make_event
 
 MANAGER = ["customers:read", "customers:write", "reports:read", "feedback:write"]
 SALES = ["customers:read", "customers:write", "contacts:read"]

@@ -2,7 +2,7 @@
 one replica only), webhook counters under parallel outcomes, and the sweep of sent e-mails."""
 import datetime
 
-from services.common.events import utcnow
+from services.common.clock import utcnow
 from services.notifications import mail, store
 from tests.common.concurrency import race
 

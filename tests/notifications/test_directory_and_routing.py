@@ -3,7 +3,8 @@ import datetime
 
 import pytest
 
-from services.common.events import isoformat, make_event, utcnow
+from services.common.clock import isoformat, utcnow
+from services.common.envelope import make_event
 from services.notifications import directory, routing
 from tests.notifications.conftest import MANAGER, SALES, customers_event, permissions_event, user_event
 

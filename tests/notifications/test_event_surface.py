@@ -57,10 +57,10 @@ def test_webhook_patterns_select_event_types():
 
 
 def test_every_kind_has_a_template_in_both_languages():
-    from services.notifications import routing, schemas
+    from services.notifications import contract, routing
 
     kinds = templates.kinds()
-    needed = {routing.kind_of(t) for t in list(routing.TO_USERS) + list(routing.MAIL_ONLY)} | set(schemas.KINDS)
+    needed = {routing.kind_of(t) for t in list(routing.TO_USERS) + list(routing.MAIL_ONLY)} | set(contract.KINDS)
     assert needed <= kinds
     for language in templates.LANGUAGES:
         assert set(os.listdir(os.path.join(ROOT, "services", "notifications", "templates", language))) == {

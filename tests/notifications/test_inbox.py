@@ -2,8 +2,8 @@
 import pytest
 
 from services.common.auth import Caller
+from services.common.envelope import make_event
 from services.common.errors import Conflict, NotFound, ValidationFailed
-from services.common.events import make_event
 from services.notifications import inbox
 
 ANN = Caller("ann", ["s1"], [])

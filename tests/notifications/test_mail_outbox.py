@@ -2,7 +2,8 @@
 import datetime
 import smtplib
 
-from services.common.events import OUTBOX, utcnow
+from services.common.clock import utcnow
+from services.common.outbox import OUTBOX
 from services.notifications import mail, store
 
 

@@ -11,8 +11,10 @@ from cryptography.fernet import Fernet
 
 from services.common import signing
 from services.common.auth import Caller
+from services.common.clock import utcnow
+from services.common.envelope import make_event
 from services.common.errors import Conflict, ValidationFailed
-from services.common.events import OUTBOX, make_event, utcnow
+from services.common.outbox import OUTBOX
 from services.customers import events as customers_events
 from services.feedback import events as feedback_events
 from services.notifications import delivery, directory, erasure, inbox, mail, routing, sms, store, webhooks

@@ -7,8 +7,9 @@ import json
 import pytest
 
 from services.common.auth import Caller
+from services.common.clock import utcnow
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from services.common.events import OUTBOX, utcnow
+from services.common.outbox import OUTBOX
 from services.notifications import delivery, directory, egress, webhooks
 from tests.notifications.conftest import customers_event, user_event
 

@@ -25,7 +25,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from deploy import broker_definitions, processes
 from services.accounts import events as accounts_events
 from services.common import signing
-from services.common.events import isoformat, make_event, utcnow
+from services.common.clock import isoformat, utcnow
+from services.common.envelope import make_event
 from services.customers import events as customers_events
 from tests.support import servers
 from tests.support.api import eventually

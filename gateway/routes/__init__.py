@@ -1,0 +1,1 @@
+"""The API's areas, one module each, beside its schemas in ``gateway.schemas``."""

@@ -1,0 +1,344 @@
+"""The customers service's public face: its enumerations, the shapes of its RPC inputs and outputs,
+and its event catalogue. The gateway and the other services import the customers service only
+through this module."""
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
+
+from services.common.envelope import AUDIT_FIELDS, Catalogue
+from services.common.schemas import (
+    ID_MAX, VERSION_RANGE, Choice, Day, Email, Id, Ident, JsonBoolean, Money, Opt, String, Text, Timestamp, Url,
+)
+from services.customers import identifiers
+
+TIERS = ("vip", "key", "general")
+ACCOUNT_TYPES = ("group", "legal_entity", "plant", "ship_to", "bill_to")
+STATUSES = ("active", "inactive")
+LIFECYCLE = ("prospect", "first_purchase", "repeat", "loyal", "dormant")
+CHURN_LEVELS = ("none", "low", "high")
+ADDRESS_TYPES = ("billing", "shipping", "office")
+INTERACTION_KINDS = ("call", "meeting", "email", "visit")
+STAGES = ("identified", "contacted", "needs_analysis", "proposal", "negotiation", "won", "lost")
+OPEN_STAGES = STAGES[:5]
+ORDER_STATUSES = ("draft", "confirmed", "shipped", "completed", "cancelled")
+PAYMENT_METHODS = ("bank_transfer", "acceptance_bill", "cash", "card", "other")
+SERVICE_STATUSES = ("open", "in_progress", "closed")
+FOLLOWUP_STATUSES = ("open", "done", "cancelled")
+SORT_FIELDS = ("legal_name", "created_at", "updated_at", "tier_rank", "annual_revenue", "completeness",
+               "next_followup_date", "last_order_date")
+SORTS = tuple(prefix + name for name in SORT_FIELDS for prefix in ("", "-"))
+VIEW_COLUMNS = ("legal_name", "short_name", "tax_id", "industry", "tier", "tags", "owner_id", "lifecycle_stage",
+                "churn_risk", "site_id", "completeness", "next_followup_date", "last_order_date", "updated_at")
+EXPORT_FORMATS = ("csv", "xlsx")
+
+
+# Inputs. Each field says its bounds and, where the service applies one, its default; the gateway's
+# HTTP forms are derived from these (strict, and without the defaults, so a PATCH carries only what
+# the caller sent).
+
+class AddressSchema(Schema):
+    id = String(dump_only=True)
+    type = Choice(ADDRESS_TYPES, required=True)
+    street = Opt(300)
+    city = Opt(100)
+    province = Opt(100, metadata={"description": "province or state"})
+    postal_code = Opt(20)
+    country = Opt(100, load_default="CN", metadata={"description": "default CN"})
+
+
+class CustomerSchema(Schema):
+    """A customer as written (create and update)."""
+
+    legal_name = Text(200, min_length=1, required=True)
+    short_name = Opt(100)
+    tax_id = Opt(40, metadata={"description": "USCC (18 characters, check digit verified) for CN, else free text"})
+    external_code = Opt(64)
+    country = Text(2, min_length=2, load_default="CN", metadata={"description": "ISO 3166 alpha-2, default CN"})
+    industry = Opt(100)
+    company_size = Opt(40)
+    annual_revenue = Money(allow_none=True)
+    main_products = fields.List(Text(100), validate=validate.Length(max=50))
+    website = Url(allow_none=True, validate=validate.Length(max=300))
+    phone = Opt(40, metadata={"description": "validated for the customer's country"})
+    email = Email(allow_none=True, validate=validate.Length(max=254))
+    source_channel = Opt(60)
+    owner_id = Opt(ID_MAX, metadata={"description": "the user owning the account, default the caller: an active user "
+                                                    "of the customer's site with customers:read, else 422"})
+    tags = fields.List(Text(40, min_length=1), validate=validate.Length(max=50))
+    status = Choice(STATUSES)
+    account_type = Choice(ACCOUNT_TYPES, metadata={"description": "default legal_entity"})
+    parent_id = Opt(ID_MAX, metadata={"description": "the account above this one; a cycle is 409"})
+    addresses = fields.List(fields.Nested(AddressSchema), validate=validate.Length(max=20))
+    site_id = Ident(metadata={"description": "one of your sites; default your first. Changing it moves the customer "
+                                            "with all its records (both sites must be yours)"})
+    notes = Opt(2000, multiline=True)
+
+    @validates_schema
+    def valid_phone(self, data, **kwargs):
+        if data.get("phone") and not identifiers.valid_phone(data["phone"], data.get("country") or "CN"):
+            raise ValidationError("Not a valid phone number.", "phone")
+
+    @validates_schema(skip_on_field_errors=False)
+    def valid_tax_id(self, data, **kwargs):
+        tax_id = data.get("tax_id")
+        if tax_id and data.get("country", "CN") == "CN":
+            key = identifiers.tax_id_key(tax_id)
+            if len(key) == 18 and not identifiers.valid_uscc(key):
+                raise ValidationError("Not a valid unified social credit code (check digit).", "tax_id")
+            if len(key) != 18:
+                raise ValidationError("A Chinese tax id is the 18-character unified social credit code.", "tax_id")
+
+
+class CustomerUpdateSchema(CustomerSchema):
+    version = fields.Integer(required=True, strict=True)
+
+
+class ContactSchema(Schema):
+    name = Text(100, min_length=1, required=True)
+    position = Opt(100)
+    phone = Opt(40, metadata={"description": "validated for phone_region"})
+    phone_region = Text(2, min_length=2, load_default="CN", metadata={"description": "ISO 3166 alpha-2, default CN"})
+    email = Email(allow_none=True, validate=validate.Length(max=254))
+    primary = JsonBoolean(load_default=False)
+    birthday = fields.Date(allow_none=True)
+    notes = Opt(2000, multiline=True)
+
+    @validates_schema
+    def valid_phone(self, data, **kwargs):
+        if data.get("phone") and not identifiers.valid_phone(data["phone"], data.get("phone_region") or "CN"):
+            raise ValidationError("Not a valid phone number for region %s." % data.get("phone_region", "CN"), "phone")
+
+
+class OrderLineSchema(Schema):
+    product = Text(200, min_length=1, required=True)
+    quantity = fields.Float(required=True, allow_nan=False, validate=validate.Range(min=0, max=10 ** 9))
+    amount = Money(required=True)
+
+
+class OrderSchema(Schema):
+    number = Text(64, min_length=1, required=True)
+    order_date = fields.Date(required=True)
+    lines = fields.List(fields.Nested(OrderLineSchema), required=True, validate=validate.Length(min=1, max=500))
+    currency = String(load_default="CNY", validate=validate.Regexp(r"^[A-Z]{3}$"),
+                      metadata={"description": "default CNY"})
+    status = Choice(ORDER_STATUSES, load_default="confirmed", metadata={"description": "default confirmed"})
+    contract_end_date = fields.Date(allow_none=True)
+
+
+class PaymentSchema(Schema):
+    payment_date = fields.Date(required=True)
+    amount = Money(required=True)
+    method = Choice(PAYMENT_METHODS, load_default="bank_transfer", metadata={"description": "default bank_transfer"})
+    order_number = Opt(64)
+
+
+class ServiceRecordSchema(Schema):
+    service_date = fields.Date(required=True)
+    product = Opt(200)
+    issue = Text(2000, min_length=1, required=True, multiline=True)
+    action = Opt(2000, multiline=True)
+    engineer = Opt(100)
+    status = Choice(SERVICE_STATUSES, load_default="open", metadata={"description": "default open"})
+
+
+class InteractionSchema(Schema):
+    kind = Choice(INTERACTION_KINDS, required=True)
+    occurred_at = fields.AwareDateTime(required=True, metadata={"description": "with its UTC offset"})
+    participants = fields.List(Text(100), validate=validate.Length(max=50))
+    summary = Text(2000, min_length=1, required=True, multiline=True)
+    key_points = Opt(4000, multiline=True)
+    decisions = Opt(4000, multiline=True)
+    next_step = Opt(1000, multiline=True)
+    next_step_date = fields.Date(allow_none=True)
+
+
+class OpportunitySchema(Schema):
+    title = Text(200, min_length=1, required=True)
+    stage = Choice(STAGES, load_default="identified", metadata={"description": "default identified"})
+    expected_amount = Money(allow_none=True)
+    expected_close_date = fields.Date(allow_none=True)
+    probability = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0, max=100))
+    product = Opt(200)
+
+
+class FollowupSchema(Schema):
+    title = Text(200, min_length=1, required=True)
+    due_date = fields.Date(required=True)
+    assignee_id = Opt(ID_MAX, metadata={
+        "description": "an active user of the customer's site with interactions:write, else 422"})
+    status = Choice(FOLLOWUP_STATUSES, load_default="open", metadata={"description": "default open"})
+    notes = Opt(2000, multiline=True)
+
+
+def versioned(schema_class):
+    """The update form of a part schema: every field optional but ``version``."""
+    return type(schema_class.__name__.replace("Schema", "UpdateSchema"), (schema_class,), {
+        "version": fields.Integer(required=True, strict=True),
+    })
+
+
+class ListFilterSchema(Schema):
+    q = Text(100, min_length=1, metadata={
+        "description": "prefix of a name, short name, tax id, code, contact name, phone or e-mail"})
+    tier = Choice(TIERS)
+    tag = Text(40)
+    industry = Text(100)
+    region = Text(100, metadata={"description": "province or city of an address"})
+    owner_id = Ident(metadata={"description": "a user id, or the literal `none`: customers without an owner (never "
+                                             "given one, or whose owner left: see `owner_left`)"})
+    lifecycle = Choice(LIFECYCLE)
+    churn_risk = Choice(CHURN_LEVELS)
+    site_id = Ident()
+    status = Choice(STATUSES)
+    parent_id = Ident()
+    deleted = fields.Boolean(metadata={"description": "true: the soft-deleted ones instead"})
+    sort = Choice(SORTS, metadata={"description": "field, or -field for descending; default -updated_at"})
+
+    @validates("q")
+    def not_blank(self, value, **kwargs):
+        if not value.strip():
+            raise ValidationError("Enter something to search for.")
+
+
+def Days(**kwargs):
+    return fields.Integer(strict=True, validate=validate.Range(min=1, max=3650), **kwargs)
+
+
+class TierThresholdsSchema(Schema):
+    vip_amount = Money(metadata={"description": "12-month amount that makes a customer VIP"})
+    vip_loyal_amount = Money(metadata={"description": "the VIP amount for a customer of vip_loyal_years or more"})
+    vip_loyal_years = fields.Float(allow_nan=False, validate=validate.Range(min=0, max=100))
+    key_amount = Money(metadata={"description": "12-month amount that makes a customer key"})
+    key_orders = fields.Integer(strict=True, validate=validate.Range(min=1, max=100000),
+                                metadata={"description": "orders in 12 months that make a customer key"})
+
+
+class FollowupDaysSchema(Schema):
+    vip = Days()
+    key = Days()
+    general = Days()
+
+
+class SettingsUpdateSchema(Schema):
+    """A change of a site's customer settings: what is sent changes, the rest stays."""
+
+    version = fields.Integer(strict=True, validate=VERSION_RANGE, required=True,
+                             metadata={"description": "the version you read (0 at first)"})
+    tier_thresholds = fields.Nested(TierThresholdsSchema)
+    followup_days = fields.Nested(FollowupDaysSchema, metadata={"description": "follow-up cadence per tier"})
+    review_days = Days(metadata={"description": "days after the last verification a review falls due"})
+
+    @validates_schema
+    def not_empty(self, data, **kwargs):
+        if len(data) == 1:
+            raise ValidationError("Nothing to change.", "_body")
+
+
+class TierOverrideSchema(Schema):
+    tier = Choice(TIERS, required=True)
+    reason = Text(500, min_length=1, required=True, multiline=True)
+    expires_at = fields.AwareDateTime(allow_none=True, load_default=None,
+                                      metadata={"description": "none: until cleared"})
+
+
+MERGEABLE = tuple(name for name in CustomerSchema._declared_fields if name != "site_id")
+MAX_MERGED = 500
+
+
+class MergeSchema(Schema):
+    merged_ids = fields.List(Ident(), required=True, validate=validate.Length(min=1, max=MAX_MERGED),
+                             metadata={"description": "customers merged into this one"})
+    fields = fields.Dict(keys=Text(64, min_length=1, validate=validate.OneOf(MERGEABLE)), values=Ident(),
+                         load_default=dict,  # last: the name shadows the module
+                         metadata={"description": "field name -> id of the customer whose value is kept"})
+
+
+class ViewSchema(Schema):
+    name = Text(100, min_length=1, required=True)
+    filters = fields.Nested(ListFilterSchema, load_default=dict)
+    columns = fields.List(Choice(VIEW_COLUMNS), load_default=lambda: list(VIEW_COLUMNS[:6]),
+                          validate=validate.Length(min=1, max=len(VIEW_COLUMNS)))
+    shared = JsonBoolean(load_default=False, metadata={"description": "shared with the site, or private (default)"})
+    site_id = Ident()
+
+
+# Outputs
+
+class OwnerLeftSchema(Schema):
+    user_id = String(metadata={"description": "the user who owned (or was assigned) the record"})
+    at = Timestamp(metadata={"description": "when the record was let go"})
+
+
+class AddressOutSchema(Schema):
+    id = String()
+    type = String()
+    street = String(allow_none=True)
+    city = String(allow_none=True)
+    province = String(allow_none=True)
+    postal_code = String(allow_none=True)
+    country = String(allow_none=True)
+
+
+class CustomerOutSchema(Schema):
+    id = Id()
+    site_id = String()
+    legal_name = String()
+    short_name = String(allow_none=True)
+    tax_id = String(allow_none=True)
+    external_code = String(allow_none=True)
+    country = String()
+    industry = String(allow_none=True)
+    company_size = String(allow_none=True)
+    annual_revenue = fields.Float(allow_none=True)
+    main_products = fields.List(String())
+    website = String(allow_none=True)
+    phone = String(allow_none=True)
+    email = String(allow_none=True)
+    source_channel = String(allow_none=True)
+    owner_id = String(allow_none=True)
+    owner_left = fields.Nested(OwnerLeftSchema, allow_none=True, metadata={
+        "description": "set when the owner was cleared because they left (disabled, deleted, moved to another site "
+                       "or without customers:read); null otherwise"})
+    tags = fields.List(String())
+    status = String()
+    account_type = String()
+    parent_id = String(allow_none=True)
+    addresses = fields.List(fields.Nested(AddressOutSchema))
+    notes = String(allow_none=True)
+    lifecycle_stage = String()
+    tier = fields.Dict(metadata={"description": "level, reasons, overridden (and the override's reason and expiry)"})
+    churn_risk = fields.Dict(metadata={"description": "level (none, low, high) and reasons"})
+    completeness = fields.Integer(metadata={"description": "percent of the key fields filled"})
+    last_verified_at = Timestamp(allow_none=True)
+    next_followup_date = Day(allow_none=True)
+    last_order_date = Day(allow_none=True)
+    deleted_at = Timestamp(allow_none=True)
+    created_at = Timestamp()
+    updated_at = Timestamp()
+    version = fields.Integer()
+
+
+# Events (exchange ``customers.events``; docs/events.md)
+
+CUSTOMER = ("customer_id", "legal_name", "tax_id", "owner_id", "tier", "tags")
+
+CATALOGUE = Catalogue("customers", {
+    "customer_created": CUSTOMER,
+    "customer_updated": CUSTOMER + ("changed_fields",),
+    "customer_deleted": ("customer_id", "legal_name", "erased"),
+    "customer_restored": ("customer_id", "legal_name"),
+    "customer_moved": ("customer_id", "from_site_id", "to_site_id"),
+    "customer_erased": ("customer_id", "contact_ids", "records", "fields"),
+    "customer_purged": ("customer_id", "contact_ids", "records", "fields"),
+    "customer_merged": ("survivor_id", "merged_ids", "merge_id"),
+    "merge_reverted": ("survivor_id", "restored_ids", "merge_id"),
+    "tier_changed": ("customer_id", "legal_name", "owner_id", "old_tier", "new_tier", "reasons", "overridden"),
+    "order_recorded": ("customer_id", "order_id", "number", "order_date", "total_amount", "currency"),
+    "interaction_logged": ("customer_id", "interaction_id", "kind", "occurred_at", "next_step_date"),
+    "opportunity_stage_changed": ("customer_id", "opportunity_id", "title", "old_stage", "new_stage",
+                                  "expected_amount"),
+    "followup_due": ("customer_id", "legal_name", "owner_id", "due_date", "followup_id", "reason"),
+    "contract_expiring": ("customer_id", "legal_name", "owner_id", "order_id", "number", "contract_end_date",
+                          "days_left"),
+    "churn_risk_detected": ("customer_id", "legal_name", "owner_id", "level", "reasons"),
+    "import_completed": ("import_id", "created", "updated", "failed", "total"),
+    "audit": AUDIT_FIELDS,
+})

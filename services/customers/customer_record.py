@@ -1,0 +1,95 @@
+"""Rules of the customer record: its key fields and completeness, the keys derived for search
+and duplicate detection, a new record's defaults, and the fields kept internal (no database)."""
+import uuid
+
+from services.common.clock import utcnow
+from services.common.schemas import storable
+from services.customers import identifiers, tiering
+
+KEY_FIELDS = ("legal_name", "short_name", "tax_id", "industry", "company_size", "annual_revenue",
+              "main_products", "website", "phone", "source_channel", "owner_id", "addresses")
+INTERNAL_FIELDS = ("search_keys", "contact_keys", "phone_keys", "email_keys", "name_key", "tax_id_key",
+                   "all_keys", "key_prefixes", "region_keys", "tier_rank", "created_at", "updated_at", "version",
+                   "contact_phone_keys", "contact_email_keys", "filter_keys")
+
+
+def completeness(customer):
+    filled = sum(1 for field in KEY_FIELDS if customer.get(field) not in (None, "", [], {}))
+    return round(100 * filled / len(KEY_FIELDS))
+
+
+def derived_keys(customer):
+    """The normalised keys search and duplicate detection use.
+
+    ``search_keys`` are the identity's (names, tax id, code); ``all_keys`` add the contacts' names,
+    phones and e-mails, for those who may see contacts; ``key_prefixes`` lets a search find its
+    candidates by one indexed equality; ``region_keys`` are the addresses' provinces and cities.
+    """
+    search = set()
+    for field in ("legal_name", "short_name"):
+        search |= identifiers.text_keys(customer.get(field))
+    tax_key = identifiers.tax_id_key(customer.get("tax_id")) or None
+    if tax_key:
+        search.add(tax_key.lower())
+    if customer.get("external_code"):
+        search.add(identifiers.compact(customer["external_code"]))
+    phones = set(customer.get("contact_phone_keys", []))
+    emails = set(customer.get("contact_email_keys", []))
+    _add_reach_keys(customer, phones, emails)
+    phones.discard("")
+    everything = search | set(customer.get("contact_keys", [])) | {identifiers.compact(e) for e in emails}
+    for phone in phones:
+        everything |= identifiers.phone_forms(phone)
+    everything.discard("")
+    regions = {identifiers.fold(address.get(part)) for address in customer.get("addresses") or []
+               for part in ("province", "city")}
+    regions.discard("")
+    return {
+        "name_key": identifiers.name_key(customer["legal_name"]),
+        "tax_id_key": tax_key,
+        "search_keys": sorted(search),
+        "all_keys": sorted(everything),
+        "key_prefixes": sorted(identifiers.key_prefixes(everything)),
+        "region_keys": sorted(regions),
+        "phone_keys": sorted(phones),
+        "email_keys": sorted(emails),
+        "completeness": completeness(customer),
+        "tier_rank": tiering.RANK.get((customer.get("tier") or {}).get("level"), 1),
+    }
+
+
+def contact_keys(contacts):
+    """The keys of a customer's contacts that its own keys include: names, phones, e-mails."""
+    names, phones, emails = set(), set(), set()
+    for contact in contacts:
+        names |= identifiers.text_keys(contact.get("name"))
+        _add_reach_keys(contact, phones, emails)
+    return {"contact_keys": sorted(names), "contact_phone_keys": sorted(phones), "contact_email_keys": sorted(emails)}
+
+
+def _add_reach_keys(record, phones, emails):
+    if record.get("phone"):
+        phones.add(identifiers.phone_key(record["phone"]))
+    if record.get("email"):
+        emails.add(identifiers.fold(record["email"]))
+
+
+def new_customer(data, caller, site_id):
+    """A customer document from validated ``data``, on ``site_id``, owned by ``caller`` (a user)."""
+    now = utcnow()
+    customer = {
+        "_id": uuid.uuid4().hex, "site_id": site_id, "country": "CN", "status": "active",
+        "account_type": "legal_entity", "parent_id": None, "tags": [], "main_products": [], "addresses": [],
+        "owner_id": caller.user_id if not caller.is_service else None,
+        "lifecycle_stage": "prospect",
+        "tier": {"level": "general", "reasons": ["New customer: no orders yet."], "overridden": False},
+        "churn_risk": {"level": "none", "reasons": []},
+        "last_verified_at": now, "next_followup_date": None, "last_order_date": None, "deleted_at": None,
+        "created_at": now, "updated_at": now, "version": 1,
+    }
+    customer.update(storable(data))
+    customer["tags"] = sorted(set(customer["tags"]))
+    for address in customer["addresses"]:
+        address.setdefault("id", uuid.uuid4().hex[:12])
+    customer.update(derived_keys(customer))
+    return customer

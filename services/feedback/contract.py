@@ -1,0 +1,174 @@
+"""The feedback service's public face: its enumerations, the shapes of its RPC inputs, and its
+event catalogue (outputs are built in ``items`` and ``surveys``). The gateway and the other
+services import the feedback service only through this module."""
+from datetime import timezone
+
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
+
+from services.common.envelope import AUDIT_FIELDS, Catalogue
+from services.common.schemas import (
+    ID_MAX, LANGUAGES, VERSION_RANGE, Choice, Ident, JsonBoolean, Opt, OrderedPeriod, String, Text,
+)
+
+SEVERITIES = ("critical", "high", "normal", "low")
+STATUSES = ("open", "assigned", "in_progress", "resolved", "closed")
+CHANNELS = ("phone", "email", "web", "wechat", "visit", "survey")
+TYPES = ("complaint", "suggestion", "praise", "question")
+QUESTION_KINDS = ("rating", "nps", "choice", "text")
+SORTS = ("created_at", "updated_at", "due_at", "severity")
+SORT_ORDERS = tuple(prefix + name for name in SORTS for prefix in ("", "-"))
+RESPONSE_KINDS = ("note", "reply")
+KEY = r"^[a-z][a-z0-9_]{0,39}$"  # a survey question's key
+
+
+def Key(**kwargs):
+    return String(validate=validate.Regexp(KEY, error="Lower-case letters, digits and _ (max 40)."), **kwargs)
+
+
+# Inputs. Each field says its bounds and, where the service applies one, its default; the gateway's
+# HTTP forms are derived from these (strict, and without the defaults).
+
+class FeedbackCreateSchema(Schema):
+    customer_id = Ident(required=True)
+    contact_id = Ident(allow_none=True)
+    channel = Choice(CHANNELS, required=True)
+    type = Choice(TYPES, required=True)
+    category = Key(required=True, metadata={"description": "one of the site's categories"})
+    severity = Choice(SEVERITIES, load_default="normal", metadata={"description": "default normal"})
+    rating = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=5))
+    subject = Opt(200)
+    text = Text(4000, min_length=1, required=True, multiline=True)
+    order_id = Ident(allow_none=True)
+    service_record_id = Ident(allow_none=True)
+    due_at = fields.AwareDateTime(allow_none=True, default_timezone=timezone.utc, metadata={
+        "description": "a deadline agreed with the customer; default and latest: the SLA of the severity"})
+
+
+class ConfirmationSchema(Schema):
+    confirmed = JsonBoolean(required=True)
+    note = Opt(1000, multiline=True)
+
+
+class FeedbackUpdateSchema(Schema):
+    version = fields.Integer(strict=True, validate=VERSION_RANGE,
+                             required=True, metadata={"description": "the version you read"})
+    status = Choice(STATUSES, metadata={"description": "a move the workflow allows (409 names them)"})
+    assignee_id = Ident(metadata={"description": "an active user of the site with feedback:write"})
+    severity = Choice(SEVERITIES)
+    category = Key()
+    subject = Opt(200)
+    order_id = Ident(allow_none=True)
+    service_record_id = Ident(allow_none=True)
+    resolution_summary = Text(2000, min_length=1, multiline=True, metadata={"description": "required to resolve"})
+    customer_confirmation = fields.Nested(ConfirmationSchema)
+    note = Opt(1000, multiline=True, metadata={"description": "why the status changed"})
+
+
+class ResponseSchema(Schema):
+    kind = Choice(RESPONSE_KINDS, required=True, metadata={"description": "internal note or reply to the customer"})
+    text = Text(4000, min_length=1, required=True, multiline=True)
+
+
+class FeedbackFilterSchema(Schema):
+    status = Choice(STATUSES)
+    severity = Choice(SEVERITIES)
+    category = Text(40)
+    channel = Choice(CHANNELS)
+    type = Choice(TYPES)
+    assignee_id = Text(ID_MAX)
+    customer_id = Text(ID_MAX)
+    site_id = Text(ID_MAX)
+    overdue = fields.Boolean(metadata={"description": "open and past its due time"})
+    sort = Choice(SORT_ORDERS, metadata={"description": "default -created_at"})
+
+
+def Hours():
+    return fields.Float(allow_nan=False, validate=validate.Range(min=0.25, max=8760))
+
+
+class SlaHoursSchema(Schema):
+    critical = Hours()
+    high = Hours()
+    normal = Hours()
+    low = Hours()
+
+
+class SettingsSchema(Schema):
+    version = fields.Integer(strict=True, validate=VERSION_RANGE,
+                             required=True, metadata={"description": "the version you read (0 at first)"})
+    categories = fields.List(Key(), validate=validate.Length(min=1, max=30))
+    sla_hours = fields.Nested(SlaHoursSchema)
+
+    @validates("categories")
+    def distinct(self, value, **kwargs):
+        if len(set(value)) != len(value):
+            raise ValidationError("Each category once.")
+
+
+class QuestionSchema(Schema):
+    id = Key(metadata={"description": "default q1, q2, ... by position"})
+    kind = Choice(QUESTION_KINDS, required=True)
+    text = Text(500, min_length=1, required=True)
+    required = JsonBoolean(load_default=True, metadata={"description": "default true"})
+    options = fields.List(Text(200, min_length=1), validate=validate.Length(min=2, max=20),
+                          metadata={"description": "single choice only"})
+    max_length = fields.Integer(strict=True, validate=validate.Range(min=1, max=4000),
+                                metadata={"description": "free text only; default 2000"})
+
+    @validates_schema
+    def options_for_choice_only(self, data, **kwargs):
+        if data["kind"] == "choice" and not data.get("options"):
+            raise ValidationError("A single-choice question needs its options.", "options")
+        if data["kind"] != "choice" and data.get("options"):
+            raise ValidationError("Only single-choice questions have options.", "options")
+        if data.get("options") and len(set(data["options"])) != len(data["options"]):
+            raise ValidationError("Each option once.", "options")
+        if data["kind"] != "text" and data.get("max_length"):
+            raise ValidationError("Only free-text questions have a maximum length.", "max_length")
+
+
+class SurveyCreateSchema(Schema):
+    title = Text(200, min_length=1, required=True)
+    intro = Opt(2000, multiline=True)
+    language = Choice(LANGUAGES, load_default="zh-CN", metadata={"description": "default zh-CN"})
+    site_id = Ident(metadata={"description": "default your first site"})
+    questions = fields.List(fields.Nested(QuestionSchema), required=True, validate=validate.Length(min=1, max=50))
+
+    @validates("questions")
+    def distinct_ids(self, value, **kwargs):
+        ids = [q["id"] for q in value if q.get("id")]
+        if len(set(ids)) != len(ids):
+            raise ValidationError("Question ids must differ.")
+
+
+class SurveyUpdateSchema(Schema):
+    version = fields.Integer(strict=True, validate=VERSION_RANGE, required=True,
+                             metadata={"description": "the version you read"})
+    site_id = Ident(required=True, metadata={"description": "the site to move the survey to: one of yours, active"})
+
+
+class SendSchema(Schema):
+    customer_id = Ident(required=True)
+    contact_ids = fields.List(Ident(), required=True, validate=validate.Length(min=1, max=100))
+
+
+class ReportFilterSchema(OrderedPeriod):
+    site_id = Ident(metadata={"description": "one site; default all of yours"})
+    since = fields.AwareDateTime(default_timezone=timezone.utc)
+    until = fields.AwareDateTime(default_timezone=timezone.utc)
+
+
+# Events (exchange ``feedback.events``; docs/events.md)
+
+CATALOGUE = Catalogue("feedback", {
+    "feedback_received": ("feedback_id", "customer_id", "contact_id", "channel", "type", "category", "severity",
+                          "rating", "nps", "due_at"),
+    "feedback_assigned": ("feedback_id", "customer_id", "assignee_id", "previous_assignee_id", "due_at"),
+    "feedback_status_changed": ("feedback_id", "customer_id", "old_status", "new_status", "reopened"),
+    "feedback_resolved": ("feedback_id", "customer_id", "resolution_summary", "resolved_at", "sla_met"),
+    "sla_breached": ("feedback_id", "customer_id", "severity", "assignee_id", "status", "due_at"),
+    "survey_sent": ("survey_id", "survey_title", "customer_id", "contact_id", "name", "expires_at", "language"),
+    "survey_response_received": ("survey_id", "customer_id", "contact_id", "rating", "nps", "feedback_id"),
+    "low_score_alert": ("feedback_id", "survey_id", "customer_id", "contact_id", "rating", "nps"),
+    "audit": AUDIT_FIELDS,
+}, sealed={"survey_sent": ("email", "link")})

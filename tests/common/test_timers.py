@@ -1,0 +1,92 @@
+"""The timer entrypoint of every service: woken, paced, configured and guarded (``services.common.timers``)."""
+import logging
+
+import eventlet
+from nameko.containers import ServiceContainer
+from pymongo.errors import ServerSelectionTimeoutError
+
+from services.common import timers
+from services.common.timers import Signal, timer
+
+SIGNAL = Signal()
+RUNS = []
+
+
+class Sleepy:
+    name = "sleepy"
+
+    @timer(interval=60, signal=SIGNAL)
+    def tick(self):
+        RUNS.append(eventlet.hubs.get_hub().clock())
+
+
+def wait_for(predicate, timeout=5.0):
+    deadline = eventlet.hubs.get_hub().clock() + timeout
+    while not predicate() and eventlet.hubs.get_hub().clock() < deadline:
+        eventlet.sleep(0.01)
+    return predicate()
+
+
+def test_a_woken_timer_runs_at_once_and_again_for_a_later_wake():
+    RUNS.clear()
+    container = ServiceContainer(Sleepy, {})
+    container.start()
+    try:
+        eventlet.sleep(0.05)
+        assert RUNS == []
+        SIGNAL.wake()
+        SIGNAL.wake()
+        assert wait_for(lambda: len(RUNS) == 1)
+        eventlet.sleep(0.05)
+        assert len(RUNS) == 1
+        SIGNAL.wake()
+        assert wait_for(lambda: len(RUNS) == 2)
+    finally:
+        container.stop()
+
+
+def test_a_timer_between_runs_stops_at_once():
+    container = ServiceContainer(Sleepy, {})
+    container.start()
+    eventlet.sleep(0.05)
+    with eventlet.Timeout(2):
+        container.stop()
+    RUNS.clear()
+    SIGNAL.wake()
+    eventlet.sleep(0.05)
+    assert RUNS == []
+
+
+def test_a_paced_timer_runs_when_woken_when_its_last_run_found_more_or_when_idle_long_enough():
+    signal = Signal()
+    paced = timers.Timer(0.5, signal=signal, idle=60)
+    assert paced.due()  # the first tick
+    assert not paced.due()
+    signal.wake()
+    assert paced.due()
+    assert not paced.due()
+    paced.more = True
+    assert paced.due()
+    paced.more = False
+    paced.last -= 61
+    assert paced.due()
+    assert timers.Timer(0.5).due()
+
+
+def test_an_interval_may_name_a_configuration_variable_read_at_start(monkeypatch):
+    monkeypatch.setenv("FEEDBACK_SLA_SCAN_INTERVAL", "7")
+    configured = timers.Timer("FEEDBACK_SLA_SCAN_INTERVAL")
+    configured.setup()
+    assert configured.interval == 7.0
+
+
+def test_a_guarded_run_that_lost_the_database_is_a_warning_and_ends(caplog):
+    class Service:
+        name = "sleepy"
+
+        def sweep(self):
+            raise ServerSelectionTimeoutError("no server")
+
+    with caplog.at_level(logging.WARNING, logger=timers.__name__):
+        assert timers.guarded("expiry sweep", Service.sweep)(Service()) is None
+    assert "expiry sweep of sleepy: database unavailable (ServerSelectionTimeoutError)" in caplog.text

@@ -1,0 +1,64 @@
+"""The RPC client's pool against the real broker: an idle proxy whose connection the broker
+closed (as a broker restart does) is replaced before use, so no request fails on it."""
+import select
+import subprocess
+
+from nameko.rpc import rpc
+
+from services.common.remote import Client
+from tests.chaos.broker import vhost_of
+
+
+class Echo:
+    name = "pool_echo"
+
+    @rpc
+    def ping(self, word):
+        return word
+
+
+def broker_connections(vhost):
+    """``{peer_port: connection pid}`` of the connections the broker holds on ``vhost``."""
+    listed = subprocess.run(["rabbitmqctl", "-q", "list_connections", "pid", "vhost", "peer_port"],
+                            check=True, capture_output=True, text=True, timeout=60).stdout
+    found = {}
+    for line in listed.splitlines():
+        parts = line.split("\t")
+        if len(parts) == 3 and parts[1] == vhost:
+            found[int(parts[2])] = parts[0]
+    return found
+
+
+def close_from_the_broker(vhost, sock):
+    """Have the broker close the connection on ``sock``, and wait until its closing reaches us."""
+    pid = broker_connections(vhost)[sock.getsockname()[1]]
+    subprocess.run(["rabbitmqctl", "-q", "close_connection", pid, "test: forced close"],
+                   check=True, capture_output=True, timeout=60)
+    readable, _, _ = select.select([sock], [], [], 30)
+    assert readable, "the broker did not close the connection"
+
+
+def pool_for(amqp_uri):
+    return Client(amqp_uri, timeout=10, size=4)
+
+
+def test_an_idle_proxy_closed_by_the_broker_is_replaced_before_the_next_call(run_service, integration_amqp_uri):
+    run_service(Echo)
+    pool = pool_for(integration_amqp_uri)
+    assert pool.call("pool_echo", "ping", "first") == "first"
+    [stale] = list(pool._pool().queue)
+
+    close_from_the_broker(vhost_of(integration_amqp_uri), stale.connection.connection.sock)
+
+    assert pool.call("pool_echo", "ping", "second") == "second"
+    [fresh] = list(pool._pool().queue)
+    assert fresh is not stale
+
+
+def test_a_live_idle_proxy_is_reused(run_service, integration_amqp_uri):
+    run_service(Echo)
+    pool = pool_for(integration_amqp_uri)
+    assert pool.call("pool_echo", "ping", "a") == "a"
+    [first] = list(pool._pool().queue)
+    assert pool.call("pool_echo", "ping", "b") == "b"
+    assert list(pool._pool().queue) == [first]

@@ -1,0 +1,115 @@
+"""Each service's public face is its contract module: the gateway and the other services import a
+service only through it, nothing imports through ``importlib``, and every enumeration the gateway
+checks input against is the owning service's own."""
+import ast
+import importlib
+import inspect
+import pathlib
+import pkgutil
+
+import pytest
+from marshmallow import Schema, fields, validate
+
+import gateway.schemas
+from deploy.processes import SERVICES
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+CONTRACTS = {name: importlib.import_module("services.%s.contract" % name) for name in SERVICES}
+
+
+def python_files(*folders):
+    for folder in folders:
+        yield from sorted((ROOT / folder).rglob("*.py"))
+
+
+def imported_modules(path):
+    """Every module ``path`` imports, as dotted names (``from a import b`` gives ``a.b``)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            yield from ("%s.%s" % (node.module, alias.name) for alias in node.names)
+
+
+def owner(path):
+    """The service a file belongs to, or None (the gateway, the shared kit)."""
+    parts = path.relative_to(ROOT).parts
+    return parts[1] if parts[0] == "services" and parts[1] in SERVICES else None
+
+
+def test_other_services_and_the_gateway_import_a_service_only_through_its_contract():
+    breaches = []
+    for path in python_files("gateway", "services"):
+        for module in imported_modules(path):
+            parts = module.split(".")
+            if parts[0] != "services" or len(parts) < 2 or parts[1] not in SERVICES or parts[1] == owner(path):
+                continue
+            if parts[2:3] != ["contract"]:
+                breaches.append("%s imports %s" % (path.relative_to(ROOT), module))
+    assert breaches == []
+
+
+def test_nothing_imports_through_importlib():
+    found = []
+    for path in python_files("gateway", "services"):
+        text = path.read_text(encoding="utf-8")
+        if "importlib" in text or "__import__" in text:
+            found.append(str(path.relative_to(ROOT)))
+    assert found == []
+
+
+def test_the_rule_sees_a_breach():
+    """The checks above read real import statements: a hidden import would be caught."""
+    tree = "from services.customers import store\nimport services.feedback.items\n"
+    sample = ROOT / "services" / "notifications" / "_sample_for_the_rule.py"
+    sample.write_text(tree, encoding="utf-8")
+    try:
+        assert set(imported_modules(sample)) == {"services.customers.store", "services.feedback.items"}
+        assert owner(sample) == "notifications"
+    finally:
+        sample.unlink()
+
+
+def contract_enumerations():
+    """Every tuple a contract module holds (its own enumerations and those it takes from the kit)."""
+    return [value for contract in CONTRACTS.values() for value in vars(contract).values()
+            if isinstance(value, tuple) and value and all(isinstance(item, str) for item in value)]
+
+
+def gateway_schemas():
+    for info in pkgutil.iter_modules(gateway.schemas.__path__):
+        module = importlib.import_module("gateway.schemas.%s" % info.name)
+        for value in vars(module).values():
+            if inspect.isclass(value) and issubclass(value, Schema):
+                yield value
+
+
+def choices(field):
+    """The OneOf validators of ``field`` and of the fields inside it (a list's items, a dict's keys)."""
+    validators = field.validators
+    for validator in validators:
+        if isinstance(validator, validate.OneOf):
+            yield validator
+    inner = getattr(field, "inner", None) or getattr(field, "key_field", None)
+    if isinstance(inner, fields.Field):
+        yield from choices(inner)
+
+
+def test_every_enumeration_the_gateway_checks_is_the_services_own():
+    own = contract_enumerations()
+    checked, foreign = 0, []
+    for schema in gateway_schemas():
+        for name, field in schema._declared_fields.items():
+            for validator in choices(field):
+                checked += 1
+                if not any(validator.choices is enumeration for enumeration in own):
+                    foreign.append("%s.%s: %s" % (schema.__name__, name, validator.choices))
+    assert checked > 20, "the walk found too few enumerations to mean anything"
+    assert foreign == []
+
+
+@pytest.mark.parametrize("service", sorted(SERVICES))
+def test_each_contract_declares_its_catalogue(service):
+    catalogue = CONTRACTS[service].CATALOGUE
+    assert catalogue.types and all(event_type.startswith(service + ".") for event_type in catalogue.types)
