@@ -27,7 +27,7 @@ from amqp.exceptions import AMQPError
 from kombu import Connection, Producer
 from kombu.exceptions import ChannelError, OperationalError
 from nameko.constants import DEFAULT_TRANSPORT_OPTIONS, HEADER_PREFIX, NON_PERSISTENT
-from nameko.exceptions import ContainerBeingKilled, RpcTimeout, UnknownService
+from nameko.exceptions import ContainerBeingKilled, MethodNotFound, RpcTimeout, UnknownService
 from nameko.rpc import RpcReply, get_rpc_exchange
 from nameko.standalone.rpc import SingleThreadedReplyListener, StandaloneProxyBase
 
@@ -140,6 +140,12 @@ class Client:
             self._checkin(entry)
             outcome = "unavailable"
             raise Unavailable("The %s service is unavailable." % service, extra={"service": service})
+        except MethodNotFound:
+            # A replica of an older version answered (a rolling upgrade): the request cannot be served yet.
+            self._checkin(entry)
+            outcome = "unavailable"
+            log.warning("%s has no method %s: an older version is running", service, method)
+            raise Unavailable("The %s service cannot answer this yet." % service, extra={"service": service})
         except BROKER_ERRORS as exc:
             entry.stop()
             self._flush()

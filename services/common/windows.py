@@ -120,7 +120,7 @@ class Order:
             else:
                 bounds = {"$gte" if whole_end and self.descending else "$gt": low}
             if high is not None and whole_end and not self.descending:
-                bounds.update(_through(high))
+                bounds.update(through(high))
             elif high is not None:
                 bounds["$lt"] = high
             values = {self.field: bounds}
@@ -140,7 +140,7 @@ class _Reversed:
         return self.key == other.key
 
 
-def _through(value):
+def through(value):
     """The upper bound of a range that takes every row of ``value``. The embedded server drops the
     rows equal to an inclusive upper bound on a field that is not its index's last (its keys carry
     the next fields after it), so it is the exclusive bound of the next value where there is one."""

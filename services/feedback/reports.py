@@ -8,6 +8,7 @@ survey (items made from a low survey score would count twice otherwise).
 import statistics
 from collections import Counter, defaultdict
 
+from services.common import windows
 from services.common.schemas import load
 from services.feedback import contract, store
 
@@ -26,7 +27,9 @@ def satisfaction(db, caller, filters):
     scope = {"site_id": site_id} if site_id else caller.site_filter()
 
     def within(field):
-        bounds = {op: filters[key] for key, op in (("since", "$gte"), ("until", "$lte")) if filters.get(key)}
+        bounds = {"$gte": filters["since"]} if filters.get("since") else {}
+        if filters.get("until"):
+            bounds.update(windows.through(filters["until"]))  # until counts, as the embedded server's ranges allow
         return dict(scope, **{field: bounds or {"$ne": None}})
 
     feedback = list(store.iterate_feedback(db, within("created_at"), ITEM_FIELDS))

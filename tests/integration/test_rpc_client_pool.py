@@ -3,8 +3,10 @@ closed (as a broker restart does) is replaced before use, so no request fails on
 import select
 import subprocess
 
+import pytest
 from nameko.rpc import rpc
 
+from services.common.errors import Unavailable
 from services.common.remote import Client
 from tests.chaos.broker import vhost_of
 
@@ -62,3 +64,14 @@ def test_a_live_idle_proxy_is_reused(run_service, integration_amqp_uri):
     [first] = list(pool._pool().queue)
     assert pool.call("pool_echo", "ping", "b") == "b"
     assert list(pool._pool().queue) == [first]
+
+
+def test_a_method_an_older_replica_lacks_is_unavailable_and_the_proxy_serves_on(run_service, integration_amqp_uri):
+    """During a rolling upgrade a request may reach a replica without the method: 503, not 500."""
+    run_service(Echo)
+    pool = pool_for(integration_amqp_uri)
+    with pytest.raises(Unavailable) as refused:
+        pool.call("pool_echo", "added_in_the_next_version", "x")
+    assert refused.value.code == "service_unavailable" and refused.value.extra == {"service": "pool_echo"}
+    assert pool.call("pool_echo", "ping", "still") == "still"
+    assert len(pool._pool().queue) == 1
