@@ -36,6 +36,9 @@ def prepare_database(db):
     if not store.has_marker(db, LIST_KEYS_VERSION):
         store.recount(db)
         store.set_marker(db, LIST_KEYS_VERSION)
+    if not store.has_marker(db, customer_record.KEYS_VERSION):
+        store.request_run(db, "recompute")  # which makes the keys of customers stored before them
+        store.set_marker(db, customer_record.KEYS_VERSION)
 
 
 def _check_site(caller, site_id):

@@ -6,11 +6,14 @@ from services.common.clock import utcnow
 from services.common.schemas import storable
 from services.customers import identifiers, tiering
 
+# The version of the keys ``derived_keys`` makes; a customer stored with older keys gets new ones from
+# the next periodic recompute (``insights.derive``).
+KEYS_VERSION = "pinyin-1"
 KEY_FIELDS = ("legal_name", "short_name", "tax_id", "industry", "company_size", "annual_revenue",
               "main_products", "website", "phone", "source_channel", "owner_id", "addresses")
 INTERNAL_FIELDS = ("search_keys", "contact_keys", "phone_keys", "email_keys", "name_key", "tax_id_key",
                    "all_keys", "key_prefixes", "region_keys", "tier_rank", "created_at", "updated_at", "version",
-                   "contact_phone_keys", "contact_email_keys", "filter_keys")
+                   "contact_phone_keys", "contact_email_keys", "filter_keys", "keys_version")
 
 
 def completeness(customer):
@@ -55,6 +58,7 @@ def derived_keys(customer):
         "email_keys": sorted(emails),
         "completeness": completeness(customer),
         "tier_rank": tiering.RANK.get((customer.get("tier") or {}).get("level"), 1),
+        "keys_version": KEYS_VERSION,
     }
 
 

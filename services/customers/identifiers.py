@@ -3,6 +3,7 @@ import re
 import unicodedata
 
 import phonenumbers
+from pypinyin import lazy_pinyin
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -69,7 +70,8 @@ def name_key(name):
 
 
 def text_keys(text):
-    """Search keys for prefix search: the folded text, its words, and for Chinese every suffix."""
+    """Search keys for prefix search: the folded text, its words, and for Chinese every suffix and the
+    pinyin keys (``pinyin_keys``)."""
     folded = NOT_WORD.sub(" ", fold(text)).strip()
     if not folded:
         return set()
@@ -78,7 +80,48 @@ def text_keys(text):
     compact = folded.replace(" ", "")
     if CJK.search(compact):
         keys.update(compact[i:] for i in range(1, min(len(compact), 40)))
+        keys |= pinyin_keys(compact)
     return keys
+
+
+MIXED_CHARACTERS = 3  # at most this many characters typed before the initials of the rest ("苏州jm")
+
+
+def pinyin_keys(text):
+    """Keys that find a name with Chinese characters by its pinyin: the whole pinyin
+    ("suzhoujingmijixie…"), the initials ("szjmjx…"), and the first one to three characters followed
+    by the initials of the rest ("苏zjm…", "苏州jm…", "苏州精m…"). Letters and digits in the name stay
+    as they are. Polyphonic characters read as pypinyin reads them in their phrase (重庆 chongqing,
+    银行 yinhang); a name it reads otherwise is found by its characters, not that pinyin."""
+    text = compact(text)
+    if not CJK.search(text):
+        return set()
+    chunks = _pinyin_chunks(text)
+    full = "".join(syllable for _, syllable in chunks)
+    initials = [syllable[:1] if CJK.match(chunk) else syllable for chunk, syllable in chunks]
+    keys = {full, "".join(initials)}
+    for typed in range(1, min(MIXED_CHARACTERS, len(chunks) - 1) + 1):
+        if CJK.match(chunks[typed - 1][0]):
+            keys.add("".join(chunk for chunk, _ in chunks[:typed]) + "".join(initials[typed:]))
+    keys.discard("")
+    return keys
+
+
+def _pinyin_chunks(text):
+    """``[(chunk, syllable)]``: each Chinese character with its pinyin (read in its phrase), each run
+    of other characters with itself."""
+    chunks, syllables = [], iter(lazy_pinyin(text, errors=lambda run: [run]))
+    position = 0
+    for syllable in syllables:
+        if position >= len(text):
+            break
+        if CJK.match(text[position]):
+            chunks.append((text[position], syllable.lower()))
+            position += 1
+        else:
+            chunks.append((syllable, syllable))
+            position += len(syllable)
+    return chunks
 
 
 def phone_key(phone):

@@ -13,7 +13,9 @@ from services.common.clock import utcnow
 from services.common.envelope import jsonable
 from services.common.errors import ValidationFailed
 from services.common.schemas import load
-from services.customers import archive, contract, events, followups, lifecycle, settings, store, tiering
+from services.customers import (
+    archive, contract, customer_record, events, followups, lifecycle, settings, store, tiering,
+)
 
 SERVICE = "service:customers"
 ATTEMPTS = 3
@@ -45,7 +47,10 @@ def derive(customer, found, site_settings, today, now):
     due, followup_id, reason = followups.next_followup(
         tier["level"], site_settings["followup_days"], found["last_interaction_at"], customer.get("created_at"),
         found["open_task"])
+    # Keys of an older version (a customer stored before pinyin keys) are made anew on the way.
+    stale_keys = customer.get("keys_version") != customer_record.KEYS_VERSION
     return {
+        **(customer_record.derived_keys(customer) if stale_keys else {}),
         "tier": tier,
         "tier_rank": tiering.RANK[tier["level"]],
         "lifecycle_stage": lifecycle.stage(stats),

@@ -2,7 +2,7 @@
 import pytest
 
 from services.common.auth import Caller
-from services.customers import archive, effects, identifiers, lists, parts, store
+from services.customers import archive, customer_record, effects, identifiers, insights, lists, parts, store
 
 SALES = Caller("u-sales", ["site-a"], ["customers:read", "customers:write", "contacts:read", "contacts:write"])
 FINANCE = Caller("u-fin", ["site-a"], ["customers:read", "orders:read"])
@@ -115,3 +115,46 @@ def test_review_due_reads_the_stale_and_never_verified(db):
     assert sorted(c["legal_name"] for c in due["items"]) == ["Never Verified Works", "Stale Works"]
     assert due["total"] == 2 and fresh["id"] not in [c["id"] for c in due["items"]]
     assert lists.review_due(db, Caller("u-none", [], ["customers:read"]), 50, None)["total"] == 0
+
+
+def test_a_chinese_name_is_found_by_its_pinyin_its_initials_and_both_mixed(db):
+    precision = create(db, "苏州精密机械有限公司", short_name="苏精")
+    create(db, "重庆长安汽车配件厂")
+    create(db, "中国银行苏州分行")
+    create(db, "Acme 2号厂")
+    acme = create(db, "Acme Precision")
+    parts.create_part(db, SALES, acme["id"], "contacts", {"name": "张长江"}, effects.Effects(db))
+    for q in ("suzhoujingmi", "suzhou", "SuZhou JingMi", "szjm", "szjmjx", "苏州jm", "苏zjm", "苏州精m", "sujing"):
+        assert names(db, SALES, q=q) == ["苏州精密机械有限公司"], q
+    assert names(db, SALES, q="chongqing") == names(db, SALES, q="cqca") == ["重庆长安汽车配件厂"]
+    assert names(db, SALES, q="zhongguoyinhang") == names(db, SALES, q="zgyh") == ["中国银行苏州分行"]
+    assert names(db, SALES, q="acme2hc") == names(db, SALES, q="acme2haochang") == ["Acme 2号厂"]
+    # a contact's name too, for those who may see contacts
+    assert names(db, SALES, q="zhangchangjiang") == names(db, SALES, q="zcj") == ["Acme Precision"]
+    assert names(db, FINANCE, q="zcj") == []
+    # a Latin name has no pinyin keys; text that reads as pinyin of nothing finds nothing
+    assert names(db, SALES, q="szjmx") == [] and names(db, SALES, q="acmep") == ["Acme Precision"]
+    assert precision["id"] in {c["id"] for c in lists.list_customers(db, SALES, {"q": "sz"}, 100, None)["items"]}
+
+
+def test_customers_stored_before_pinyin_keys_get_them_from_the_periodic_recompute(db, monkeypatch):
+    with monkeypatch.context() as before:
+        before.setattr(identifiers, "pinyin_keys", lambda text: set())
+        create(db, "苏州精密机械有限公司")
+    db.customers.update_many({}, {"$unset": {"keys_version": ""}})
+    assert names(db, SALES, q="szjm") == []
+
+    insights.recompute_all(db)
+
+    assert names(db, SALES, q="szjm") == names(db, SALES, q="苏州jm") == ["苏州精密机械有限公司"]
+    assert db.customers.find_one({})["keys_version"] == customer_record.KEYS_VERSION
+
+
+def test_a_new_key_version_asks_for_a_recompute_once(db):
+    db.runs.update_one({"_id": "recompute"}, {"$set": {"last_at": "then"}}, upsert=True)
+    db.runs.delete_one({"_id": customer_record.KEYS_VERSION})
+    archive.prepare_database(db)
+    assert db.runs.find_one({"_id": "recompute"})["last_at"] is None
+    db.runs.update_one({"_id": "recompute"}, {"$set": {"last_at": "then"}})
+    archive.prepare_database(db)
+    assert db.runs.find_one({"_id": "recompute"})["last_at"] == "then"

@@ -2,6 +2,7 @@
 import datetime
 
 import pytest
+from pypinyin import lazy_pinyin
 
 from tests.support.customers import add_part, cjk, create_customer, ids, mobile, order, team, unique, uscc
 
@@ -202,3 +203,9 @@ def test_search_by_prefix_over_chinese_and_latin_names_and_contact_phone(people)
     assert found(phone[:9]) == [english["id"]]
     assert found(phone[:3] + " " + phone[3:7]) == [english["id"]] or len(found(phone[:7])) > 1
     assert found(international) == [chinese["id"]]
+    # by pinyin too: whole, initials, and characters then initials (other names may read the same)
+    syllables = lazy_pinyin(chinese["legal_name"])
+    assert chinese["id"] in found("".join(syllables))
+    assert chinese["id"] in found("".join(syllables[:5]))
+    assert chinese["id"] in found("".join(s[0] for s in syllables))
+    assert chinese["id"] in found(core[:2] + "".join(s[0] for s in syllables[2:6]))
