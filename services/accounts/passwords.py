@@ -5,21 +5,29 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from zxcvbn import zxcvbn
 
+from services.common import config
+
 MIN_LENGTH = 12
 MAX_LENGTH = 128
 MIN_SCORE = 3
 
-_hasher = PasswordHasher()
 _dummy_hash = None
 
 
+def _hasher():
+    """The hasher of PASSWORD_HASH_PARAMETERS, read when used, so a process started with other
+    parameters hashes with those."""
+    time_cost, memory_kib, parallelism = (int(part) for part in config.get("PASSWORD_HASH_PARAMETERS").split(","))
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
+
+
 def hash_password(password):
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def verify_password(password_hash, password):
     try:
-        return _hasher.verify(password_hash, password)
+        return _hasher().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -36,7 +44,7 @@ def verify_dummy(password):
 def needs_rehash(password_hash):
     """True when the hash was made with other parameters than today's (rehash at next login)."""
     try:
-        return _hasher.check_needs_rehash(password_hash)
+        return _hasher().check_needs_rehash(password_hash)
     except InvalidHashError:
         return True
 

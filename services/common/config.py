@@ -50,6 +50,9 @@ VARIABLES = {
     "CRM_PUBLIC_URL": ("http://localhost:8000", "Public base URL, used for links in mail."),
     "CRM_ADMIN_EMAIL": ("admin@example.com", "E-mail of the first admin, created once if no user exists."),
     "CRM_ADMIN_PASSWORD": ("", "Password of the first admin; unset: one is generated and printed once."),
+    "PASSWORD_HASH_PARAMETERS": ("3,65536,4", "argon2id time cost, memory (KiB) and parallelism of new password "
+                                              "hashes (RFC 9106's low-memory choice); a password hashed with other "
+                                              "parameters is hashed again at its next sign-in."),
     "JWT_PRIVATE_KEY_FILE": ("", "PEM private key accounts signs access tokens with (generated under CRM_VAR_DIR/keys if unset)."),
     "JWT_PUBLIC_KEY_FILE": ("", "PEM public key every service verifies tokens with."),
     "CRM_SECRET_KEY": ("", "Secret shared by every process: signs list cursors and events, seals secret event "

@@ -30,6 +30,17 @@ def test_needs_rehash():
     assert needs_rehash("not-a-hash")
 
 
+def test_new_hashes_use_the_configured_parameters_and_the_default_is_rfc_9106_low_memory(monkeypatch):
+    monkeypatch.delenv("PASSWORD_HASH_PARAMETERS", raising=False)
+    assert "$m=65536,t=3,p=4$" in hash_password(STRONG)
+    monkeypatch.setenv("PASSWORD_HASH_PARAMETERS", "2,19456,1")
+    cheaper = hash_password(STRONG)
+    assert "$m=19456,t=2,p=1$" in cheaper and verify_password(cheaper, STRONG)
+    assert not needs_rehash(cheaper)
+    monkeypatch.setenv("PASSWORD_HASH_PARAMETERS", "3,65536,4")
+    assert needs_rehash(cheaper) and verify_password(cheaper, STRONG)
+
+
 def test_policy_accepts_strong_passphrase():
     assert check_password_policy(STRONG, user_inputs=["ana", "ana.lopez@plant.example"]) == []
 
