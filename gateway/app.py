@@ -7,10 +7,10 @@ import uuid
 from flask import Flask, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from gateway import docs, errors, headers, health, links, metrics, routing, security, ui
+from gateway import docs, errors, headers, health, language, links, metrics, routing, security, ui
 from gateway.extensions import api, rpc
 from gateway.routes import (archive, audit, auth, customer_parts, customers, feedback, notifications, reports, settings,
-                            sites, surveys, users, views, webhooks)
+                            sites, surveys, users, views, webhooks, catalogues)
 from services.common import config, logs
 
 log = logging.getLogger("gateway.requests")
@@ -19,7 +19,7 @@ SURVEY_LINK = re.compile(r"^/s/[^/]+")
 # The API's blueprints, in the order the document lists their tags.
 API_BLUEPRINTS = (health.blp, auth.blp, users.blp, sites.blp, audit.blp, settings.blp, customers.blp,
                   customer_parts.blp, archive.blp, views.blp, reports.blp, notifications.blp, webhooks.blp,
-                  feedback.blp, surveys.blp, surveys.public_blp)
+                  feedback.blp, surveys.blp, surveys.public_blp, catalogues.blp)
 
 
 def app_config():
@@ -51,6 +51,7 @@ def create_app(overrides=None):
     rpc.init_app(app)
     errors.init_app(app)
     headers.init_app(app)
+    app.after_request(language.mark_language)
     routing.init_app(app)
     _register_blueprints(app)
     _observe_requests(app)

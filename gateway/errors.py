@@ -6,7 +6,8 @@ from flask import jsonify
 from nameko.exceptions import RemoteError
 from werkzeug.exceptions import HTTPException
 
-from services.common import errors
+from gateway.language import localized_fields, request_language
+from services.common import errors, messages
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +38,13 @@ HTTP_CODES = {
 
 
 def error_response(status, code, message, fields=None, headers=None, **extra):
-    body = {"code": code, "message": message}
+    """The JSON error body, its texts in the request's language (``gateway.language``), each with
+    the code and parameters of its message (``message_code``, ``params``, ``field_details``)."""
+    language = request_language()
+    said = messages.localize(str(message or ""), language)
+    body = {"code": code, "message": said["message"], "message_code": said["code"], "params": said["params"]}
     if fields:
-        body["fields"] = fields
+        body["fields"], body["field_details"] = localized_fields(fields, language)
     body.update(extra)
     response = jsonify({"error": body})
     response.status_code = status

@@ -116,6 +116,9 @@ def test_env(mongo_server, amqp_uri, smtp_server, tmp_path_factory):
         # second of CPU, and the suite signs users in by the thousand. The default parameters have a
         # test of their own (tests/accounts/test_passwords.py).
         "PASSWORD_HASH_PARAMETERS": "1,1024,1",
+        # Users speak the language the tests read: English answers to API tests, the Chinese UI in
+        # the browser. Both languages have tests of their own.
+        "CRM_DEFAULT_LANGUAGE": "zh-CN" if BROWSER_RUN else "en",
     }
     os.environ.update(env)
     return env

@@ -18,7 +18,7 @@ from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import CombinedMultiDict, FileStorage
 from werkzeug.exceptions import UnsupportedMediaType
 
-from gateway import downloads
+from gateway import downloads, language
 from gateway.blueprint import ApiBlueprint
 from gateway.schemas import archive as s
 from gateway.schemas.common import PageQuerySchema, error_responses, page_schema, split_page
@@ -124,8 +124,8 @@ def get_import(import_id):
 def import_errors(import_id):
     """The rows an import rejected, as a CSV download (UTF-8 with a BOM; text a spreadsheet would run
     as a formula starts with an apostrophe, as in the export); audited."""
-    result = customers.import_errors(import_id)
-    content = b"".join(downloads.csv_lines([result]))
+    result = language.localized_column(customers.import_errors(import_id), "message")
+    content = b"".join(downloads.csv_lines([result], header=language.column_headers))
     return Response(content, mimetype=downloads.CSV_TYPE, headers=attachment(result["filename"]))
 
 
@@ -157,7 +157,7 @@ class Counted:
 def streamed_csv(pages, filters):
     counted = Counted(pages)
     try:
-        yield from downloads.csv_lines(counted)
+        yield from downloads.csv_lines(counted, header=language.column_headers)
     finally:
         customers.record_export(filters, "csv", counted.rows)
 
@@ -179,7 +179,7 @@ def export_customers(args):
     pages = itertools.chain([first], pages)
     name = "customers-%s.%s" % (datetime.date.today().strftime("%Y%m%d"), file_format)
     if file_format == "xlsx":
-        count, handle = downloads.xlsx_file(pages)
+        count, handle = downloads.xlsx_file(pages, header=language.column_headers)
         try:
             customers.record_export(filters, "xlsx", count)
         except BaseException:

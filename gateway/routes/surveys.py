@@ -12,9 +12,11 @@ from gateway.blueprint import ApiBlueprint
 from gateway.errors import error_response
 from gateway.extensions import ErrorSchema
 from gateway.headers import SURVEY_PAGE
+from gateway.language import localized_fields
 from gateway.schemas import surveys as s
 from gateway.schemas.common import PageQuerySchema, page_schema
 from gateway.services import Service, feedback
+from services.common import messages
 from services.common.errors import CrmError, ValidationFailed
 
 blp = ApiBlueprint("surveys", __name__, description="Satisfaction surveys")
@@ -134,7 +136,8 @@ def failure(exc, html):
         if exc.code != "service_unavailable":
             raise exc
         return page(503, message=texts()["unavailable"], title=texts()["problem"])
-    return page(status, message=exc.message, title=texts()["problem"])
+    language = messages.negotiate(request.headers.get("Accept-Language"), "zh-CN")
+    return page(status, message=messages.localize(exc.message, language)["message"], title=texts()["problem"])
 
 
 def submitted_answers():
@@ -192,7 +195,8 @@ def answer_survey(token):
             survey = public_feedback.survey_for_token(token)
         except CrmError as again:
             return failure(again, html)
-        return page(422, survey=survey, answers=given, errors=exc.fields, message=texts(survey["language"])["fix"])
+        errors = localized_fields(exc.fields, survey["language"])[0]
+        return page(422, survey=survey, answers=given, errors=errors, message=texts(survey["language"])["fix"])
     except CrmError as exc:
         return failure(exc, html)
     if html:

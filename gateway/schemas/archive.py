@@ -1,6 +1,7 @@
 """Requests and responses of archive upkeep: import, export, duplicates and merges."""
 from marshmallow import Schema, fields, validate
 
+from gateway.language import LocalizedTexts
 from gateway.schemas.common import Choice, Cursor, Ident, QueryInteger, StrictSchema, Timestamp, http_input
 from gateway.schemas.customers import CustomerFilterSchema
 from services.customers import contract
@@ -20,7 +21,9 @@ class ImportErrorSchema(Schema):
     message = fields.String()
 
 
-class ImportJobSchema(Schema):
+class ImportJobSchema(LocalizedTexts):
+    TEXT_KEYS = {"message": "messages", "error": "messages"}  # the rows' and the job's, in the caller's language
+
     id = fields.String()
     status = fields.String(metadata={"description": "uploading, running, completed or failed"})
     dry_run = fields.Boolean()
@@ -34,6 +37,9 @@ class ImportJobSchema(Schema):
     unchanged = fields.Integer()
     failed = fields.Integer()
     errors_sample = fields.List(fields.Nested(ImportErrorSchema), metadata={"description": "the first errors"})
+    warnings = fields.Integer(metadata={"description": "rows imported with a remark: an address kept as written "
+                                                       "that names no region for certain"})
+    warnings_sample = fields.List(fields.Nested(ImportErrorSchema), metadata={"description": "the first warnings"})
     error = fields.String(allow_none=True, metadata={"description": "why the whole job failed"})
     created_at = Timestamp()
     started_at = Timestamp(allow_none=True)

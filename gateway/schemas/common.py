@@ -78,16 +78,17 @@ def _http_field(field, keep_default=False):
 _outputs = {}
 
 
-def http_output(contract_schema, name=None, **added):
+def http_output(contract_schema, name=None, bases=(Schema,), **added):
     """The HTTP form of a service contract's output schema: the same fields and descriptions, each
     read from the service's answer by its own name (an ``Id`` reads ``id``, which the service made
     of the document's ``_id``; a ``Function`` the service computed reads as the ``type`` its metadata
-    declares). ``added`` declares fields the HTTP answer has besides."""
-    if contract_schema in _outputs and name is None and not added:
+    declares). ``added`` declares fields the HTTP answer has besides; ``bases`` are the schema's
+    classes (e.g. ``gateway.language.LocalizedTexts``)."""
+    if contract_schema in _outputs and name is None and not added and bases == (Schema,):
         return _outputs[contract_schema]
     declared = {field_name: _output_field(field) for field_name, field in contract_schema._declared_fields.items()}
     declared.update(added)
-    made = type(name or contract_schema.__name__, (Schema,), declared)
+    made = type(name or contract_schema.__name__, bases, declared)
     _outputs.setdefault(contract_schema, made)
     return made
 

@@ -6,6 +6,7 @@ answers with errors naming the field. Output schemas list every field the servic
 """
 from marshmallow import Schema, fields, pre_dump, validate
 
+from gateway.language import LocalizedTexts
 from gateway.schemas.common import Cursor, Day, QueryInteger, StrictSchema, Timestamp, http_input, http_output
 from gateway.schemas.customer_parts import (ContactSchema, FollowupSchema, InteractionSchema, OpportunitySchema,
                                             update_schema)
@@ -31,7 +32,7 @@ CustomerCreateSchema = http_input(contract.CustomerSchema)
 CustomerUpdateSchema = update_schema(CustomerCreateSchema)
 
 
-CustomerSchema = http_output(contract.CustomerOutSchema, "CustomerSchema")
+CustomerSchema = http_output(contract.CustomerOutSchema, "CustomerSchema", bases=(LocalizedTexts,))
 
 
 class CandidateSchema(Schema):
@@ -54,7 +55,7 @@ class DuplicateErrorSchema(Schema):
 CustomerFilterSchema = http_input(contract.ListFilterSchema, "CustomerFilterSchema")
 
 
-class CustomerListQuerySchema(CustomerFilterSchema):
+class CustomerListQuerySchema(http_input(contract.ListQuerySchema, "CustomerListFilterSchema")):
     limit = QueryInteger(load_default=50, validate=validate.Range(min=1, max=500),
                          metadata={"description": "Items per page (1-500)"})
     cursor = Cursor()
@@ -73,14 +74,15 @@ class DeleteCustomerQuerySchema(StrictSchema):
 TierOverrideSchema = http_input(contract.TierOverrideSchema, "TierOverrideSchema")
 
 
-class TierChangeSchema(Schema):
+class TierChangeSchema(LocalizedTexts):
     id = fields.String()
     customer_id = fields.String()
     site_id = fields.String()
     at = Timestamp()
     old_tier = fields.String(allow_none=True)
     new_tier = fields.String()
-    reasons = fields.List(fields.String())
+    reasons = fields.List(fields.String(), metadata={"description": "in the request's language"})
+    reasons_details = fields.List(fields.Dict(), metadata={"description": "each reason's {code, params}"})
     overridden = fields.Boolean()
     by = fields.String(allow_none=True, metadata={"description": "the user, or the service for computed changes"})
 
@@ -103,7 +105,8 @@ class OrderTotalsSchema(AmountSchema):
 
 class NextFollowupSchema(Schema):
     date = Day(allow_none=True)
-    reason = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True, metadata={"description": "in the request's language"})
+    reason_details = fields.Dict(allow_none=True, metadata={"description": "the reason's {code, params}"})
     followup = fields.Nested(FollowupSchema, allow_none=True)
 
 
@@ -115,7 +118,7 @@ class ChildAccountSchema(Schema):
     tier = fields.String(allow_none=True)
 
 
-class OverviewSchema(Schema):
+class OverviewSchema(LocalizedTexts):
     """The 360 view; what the caller may not see is absent."""
 
     customer = fields.Nested(CustomerSchema)

@@ -82,7 +82,8 @@ class Sessions:
         refresh, record = refresh_token_record(user["_id"], family_id, family_started_at=family_started_at)
         access, expires_in = self.issuer.issue(user["_id"], user["sites"], user["permissions"],
                                                must_change_password=bool(user.get("must_change_password")),
-                                               session_id=record["family_id"], version=user["version"])
+                                               session_id=record["family_id"], version=user["version"],
+                                               language=user.get("language"))
         self.store.insert_refresh_token(self.db, record)
         return {"access_token": access, "refresh_token": refresh, "token_type": "Bearer",
                 "expires_in": expires_in, "user": user_out(user)}

@@ -10,7 +10,9 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from services.common.auth import ACCESS_TYPE, ALGORITHM, PASSWORD_CHANGE_CLAIM, SESSION_CLAIM, VERSION_CLAIM
+from services.common.auth import (
+    ACCESS_TYPE, ALGORITHM, LANGUAGE_CLAIM, PASSWORD_CHANGE_CLAIM, SESSION_CLAIM, VERSION_CLAIM,
+)
 
 
 def _public_pem(private_key):
@@ -80,11 +82,13 @@ class TokenIssuer:
         self._key = key
         self.ttl_seconds = ttl_seconds
 
-    def issue(self, user_id, sites, perms, now=None, must_change_password=False, session_id=None, version=None):
+    def issue(self, user_id, sites, perms, now=None, must_change_password=False, session_id=None, version=None,
+              language=None):
         """-> (token, expires_in seconds). ``now`` (epoch seconds) is for tests. A user who must
         change their password gets a token the services accept only for that (``auth``).
         ``session_id`` (claim ``sid``: the refresh-token family) and ``version`` (claim ``ver``: the
-        user record's version) let accounts revoke the token early (``revocations``)."""
+        user record's version) let accounts revoke the token early (``revocations``); ``language``
+        (claim ``lang``) is the user's language setting, the language of the texts answered to them."""
         iat = int(time.time() if now is None else now)
         claims = {
             "sub": str(user_id),
@@ -101,6 +105,8 @@ class TokenIssuer:
             claims[SESSION_CLAIM] = session_id
         if version is not None:
             claims[VERSION_CLAIM] = version
+        if language:
+            claims[LANGUAGE_CLAIM] = language
         return jwt.encode(claims, self._key, algorithm=ALGORITHM), self.ttl_seconds
 
 

@@ -2,6 +2,7 @@
 import uuid
 
 from services.accounts import contract, passwords, permissions
+from services.common import config, messages
 from services.common.clock import utcnow
 from services.common.errors import Forbidden, NotFound, ValidationFailed
 
@@ -43,7 +44,7 @@ def new_user(data, known_sites):
         "display_name": data["display_name"],
         "phone": data.get("phone"),
         "position": data.get("position"),
-        "language": data.get("language", "zh-CN"),
+        "language": data.get("language") or messages.language_of(config.get("CRM_DEFAULT_LANGUAGE"), "zh-CN"),
         "sites": list(dict.fromkeys(data["sites"])),
         "roles": list(dict.fromkeys(data["roles"])),
         "grants": [],

@@ -31,15 +31,20 @@ PASSWORD_CHANGE_CLAIM = "pwc"
 # family it was signed for, and the version of the user record when it was signed.
 SESSION_CLAIM = "sid"
 VERSION_CLAIM = "ver"
+# The user's language setting when the token was signed: the language of the texts answered to them.
+LANGUAGE_CLAIM = "lang"
 
-Identity = collections.namedtuple("Identity", "expires sub sites perms must_change_password issued session version")
+Identity = collections.namedtuple("Identity",
+                                  "expires sub sites perms must_change_password issued session version language")
 
 
 class Caller:
     """Who is calling, on which sites, with which permissions."""
 
-    def __init__(self, user_id, sites=(), perms=(), token=None, is_service=False, must_change_password=False):
+    def __init__(self, user_id, sites=(), perms=(), token=None, is_service=False, must_change_password=False,
+                 language=None):
         self.user_id = user_id
+        self.language = language  # the user's language setting (zh-CN or en), None for a service
         self.sites = list(sites)
         self.perms = frozenset(perms)
         self.token = token
@@ -125,7 +130,7 @@ class TokenVerifier:
         if self._revocations is not None:
             self._revocations.check(identity.sub, identity.session, identity.version, identity.issued)
         return Caller(identity.sub, identity.sites, identity.perms, token=token,
-                      must_change_password=identity.must_change_password)
+                      must_change_password=identity.must_change_password, language=identity.language)
 
     def _check(self, token):
         """The ``Identity`` of a token with a valid signature and claims; Unauthorized otherwise."""
@@ -142,11 +147,13 @@ class TokenVerifier:
             raise Unauthorized("The token is not an access token.")
         sub, sites, perms = claims["sub"], claims.get("sites", []), claims.get("perms", [])
         issued, session, version = claims["iat"], claims.get(SESSION_CLAIM), claims.get(VERSION_CLAIM)
+        language = claims.get(LANGUAGE_CLAIM)
         if not (_is_str(sub) and _is_str_list(sites) and _is_str_list(perms) and _is_number(issued)
-                and (session is None or _is_str(session)) and (version is None or _is_int(version))):
+                and (session is None or _is_str(session)) and (version is None or _is_int(version))
+                and (language is None or _is_str(language))):
             raise Unauthorized("The token is not valid.")
         return Identity(claims["exp"], sub, tuple(sites), tuple(perms), claims.get(PASSWORD_CHANGE_CLAIM) is True,
-                        issued, session, version)
+                        issued, session, version, language)
 
 
 def _is_str(value):

@@ -48,6 +48,8 @@ VARIABLES = {
     "SMTP_HOST": ("localhost", "SMTP server for outgoing mail."),
     "SMTP_PORT": ("8025", "SMTP port."),
     "CRM_PUBLIC_URL": ("http://localhost:8000", "Public base URL, used for links in mail."),
+    "CRM_DEFAULT_LANGUAGE": ("zh-CN", "Language setting of users created without one (zh-CN or en): the language of "
+                                      "their notifications and of the API's texts to them."),
     "CRM_ADMIN_EMAIL": ("admin@example.com", "E-mail of the first admin, created once if no user exists."),
     "CRM_ADMIN_PASSWORD": ("", "Password of the first admin; unset: one is generated and printed once."),
     "PASSWORD_HASH_PARAMETERS": ("3,65536,4", "argon2id time cost, memory (KiB) and parallelism of new password "

@@ -2,30 +2,37 @@
 restore, verify, search."""
 import datetime
 import re
-import uuid
 
 from services.common import colleagues, sites
 from services.common.clock import utcnow
 from services.common.envelope import changes_between
 from services.common.errors import Conflict, NotFound, ValidationFailed, stale_version
 from services.common.schemas import load, storable
-from services.customers import access, contract, customer_record, erasure, events, identifiers, moves, store
+from services.customers import (
+    access, code_migration, contract, customer_record, erasure, events, identifiers, industries, listing, moves,
+    region_migration, store,
+)
 
 KEYS_VERSION = "search-keys-2"
 LIST_KEYS_VERSION = "list-keys-1"
+NAME_SORT_VERSION = "name-sort-1"
 RESTORE_DAYS = 30
 REVIEW_DAYS = 90
 OUT = contract.CustomerOutSchema()
 
 
 def out(customer):
-    return OUT.dump(dict({"owner_left": None}, **customer))
+    return OUT.dump(dict({"owner_left": None, "industry_code": None, "company_size_derived": False}, **customer,
+                         industry_labels=industries.labels(customer.get("industry_code"))))
 
 
 def prepare_database(db):
     """Indexes, then (once) the search keys of customers stored before the current ones, and a
     ``last_verified_at`` (their creation) for those without, so review-due is one range; then
-    (once) the list keys and counts (``store.recount``)."""
+    (once) the list keys and counts (``store.recount``); then (once) the pinyin sort key of the names
+    stored before it, deleted customers' too, so a list sorted by name misses none; and (once) the
+    industry and company size codes of free text stored before them (``code_migration``), and the
+    region codes of the addresses stored before them (``region_migration``)."""
     store.ensure_indexes(db)
     if not store.has_marker(db, KEYS_VERSION):
         for customer in store.customers_lacking(db, "key_prefixes"):
@@ -36,6 +43,16 @@ def prepare_database(db):
     if not store.has_marker(db, LIST_KEYS_VERSION):
         store.recount(db)
         store.set_marker(db, LIST_KEYS_VERSION)
+    if not store.has_marker(db, code_migration.MARKER):
+        code_migration.migrate(db)
+        store.set_marker(db, code_migration.MARKER)
+    if not store.has_marker(db, region_migration.MARKER):
+        region_migration.migrate(db)
+        store.set_marker(db, region_migration.MARKER)
+    if not store.has_marker(db, NAME_SORT_VERSION):
+        for customer in store.customers_lacking(db, "name_sort"):
+            store.set_customer_fields(db, customer["_id"], {"name_sort": identifiers.sort_key(customer["legal_name"])})
+        store.set_marker(db, NAME_SORT_VERSION)
     if not store.has_marker(db, customer_record.KEYS_VERSION):
         store.request_run(db, "recompute")  # which makes the keys of customers stored before them
         store.set_marker(db, customer_record.KEYS_VERSION)
@@ -163,10 +180,11 @@ def update_customer(db, caller, customer_id, data):
     changes = storable(data)
     if "tags" in changes:
         changes["tags"] = sorted(set(changes["tags"]))
-    for address in changes.get("addresses", []):
-        address.setdefault("id", uuid.uuid4().hex[:12])
+    if "addresses" in changes:
+        changes["addresses"] = customer_record.placed_addresses(changes["addresses"])
     if "owner_id" in changes and changes["owner_id"] != customer.get("owner_id"):
         changes["owner_left"] = None
+    changes.update(customer_record.classified(customer, changes))
     merged = dict(customer, **changes)
     if merged.get("owner_id") != customer.get("owner_id") or merged["site_id"] != customer["site_id"]:
         check_owner(caller, merged)
@@ -242,15 +260,11 @@ def verify_customer(db, caller, customer_id):
     return out(updated)
 
 
-SORT_FIELDS = {"tier_rank", "legal_name", "created_at", "updated_at", "annual_revenue", "completeness",
-               "next_followup_date", "last_order_date"}
-
-
 # ``owner_id=none`` finds the customers without an owner (none set, or their owner left).
 NO_OWNER = "none"
 
 # Filters in the order a search tries them for its candidates: the most selective first.
-FILTER_FIELDS = (("owner_id", "owner_id"), ("parent_id", "parent_id"), ("tag", "tags"), ("industry", "industry"),
+FILTER_FIELDS = (("owner_id", "owner_id"), ("parent_id", "parent_id"), ("tag", "tags"),
                  ("lifecycle", "lifecycle_stage"), ("churn_risk", "churn_risk.level"), ("tier", "tier.level"),
                  ("status", "status"), ("site_id", "site_id"))
 
@@ -263,7 +277,9 @@ def search_query(caller, filters):
     """
     query = q_clauses(caller, filters["q"]) if filters.get("q") else {}
     if filters.get("region"):
-        query["region_keys"] = identifiers.fold(filters["region"])
+        query["region_keys"] = customer_record.region_key(filters["region"])
+    if filters.get("industry"):
+        query["filter_keys"] = listing.industry_key(filters["industry"])
     for name, field in FILTER_FIELDS:
         if filters.get(name):
             query[field] = filters[name]

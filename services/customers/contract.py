@@ -3,11 +3,12 @@ and its event catalogue. The gateway and the other services import the customers
 through this module."""
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
+from services.common import regions
 from services.common.envelope import AUDIT_FIELDS, Catalogue
 from services.common.schemas import (
     ID_MAX, VERSION_RANGE, Choice, Day, Email, Id, Ident, JsonBoolean, Money, Opt, String, Text, Timestamp, Url,
 )
-from services.customers import identifiers
+from services.customers import company_sizes, identifiers, industries
 
 TIERS = ("vip", "key", "general")
 ACCOUNT_TYPES = ("group", "legal_entity", "plant", "ship_to", "bill_to")
@@ -22,6 +23,12 @@ ORDER_STATUSES = ("draft", "confirmed", "shipped", "completed", "cancelled")
 PAYMENT_METHODS = ("bank_transfer", "acceptance_bill", "cash", "card", "other")
 SERVICE_STATUSES = ("open", "in_progress", "closed")
 FOLLOWUP_STATUSES = ("open", "done", "cancelled")
+COMPANY_SIZES = company_sizes.SIZES
+# Where customers come from: what the form offers; ``source_channel`` stays free text.
+SOURCE_CHANNELS = ("exhibition", "referral", "website", "online_platform", "social_media", "cold_call", "tender",
+                   "existing_customer", "advertising", "other")
+# GB/T 4754-2017: (code, Chinese name, English name, parent code) of each section and division.
+INDUSTRIES = industries.ENTRIES
 SORT_FIELDS = ("legal_name", "created_at", "updated_at", "tier_rank", "annual_revenue", "completeness",
                "next_followup_date", "last_order_date")
 SORTS = tuple(prefix + name for name in SORT_FIELDS for prefix in ("", "-"))
@@ -34,6 +41,28 @@ EXPORT_FORMATS = ("csv", "xlsx")
 # HTTP forms are derived from these (strict, and without the defaults, so a PATCH carries only what
 # the caller sent).
 
+class IndustryCode(String):
+    """A GB/T 4754-2017 section (``C``) or division (``C36``); ``c36`` and a bare ``36`` read as ``C36``."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        code = industries.canonical(super()._deserialize(value, attr, data, **kwargs))
+        if code is None:
+            raise ValidationError("Unknown industry code: a GB/T 4754-2017 section (A to T) or division (e.g. C36).")
+        return code
+
+
+def RegionCode(what):
+    return Opt(6, validate=validate.Regexp(r"^\d{6}$", error="A six-digit region code."), metadata={
+        "description": "GB/T 2260 code of the %s; catalogue `regions`. Without codes, they are placed from the "
+                       "address's text where it names a region for certain" % what})
+
+
+def known_region(value):
+    """A six-digit filter value must be a known region code."""
+    if regions.CODE.match(value) and not regions.find(value):
+        raise ValidationError("Unknown region code.")
+
+
 class AddressSchema(Schema):
     id = String(dump_only=True)
     type = Choice(ADDRESS_TYPES, required=True)
@@ -42,6 +71,15 @@ class AddressSchema(Schema):
     province = Opt(100, metadata={"description": "province or state"})
     postal_code = Opt(20)
     country = Opt(100, load_default="CN", metadata={"description": "default CN"})
+    province_code = RegionCode("province (e.g. 320000)")
+    city_code = RegionCode("city (e.g. 320500), inside province_code")
+    district_code = RegionCode("district, county or county-level city (e.g. 320506), inside city_code")
+
+    @validates_schema
+    def known_regions(self, data, **kwargs):
+        problems = regions.code_problems(data)
+        if problems:
+            raise ValidationError({field: [message] for field, message in problems.items()})
 
 
 class CustomerSchema(Schema):
@@ -52,14 +90,21 @@ class CustomerSchema(Schema):
     tax_id = Opt(40, metadata={"description": "USCC (18 characters, check digit verified) for CN, else free text"})
     external_code = Opt(64)
     country = Text(2, min_length=2, load_default="CN", metadata={"description": "ISO 3166 alpha-2, default CN"})
-    industry = Opt(100)
-    company_size = Opt(40)
-    annual_revenue = Money(allow_none=True)
+    industry = Opt(100, metadata={"description": "free text, kept as written; given without industry_code, a "
+                                                 "text naming an industry (汽车零部件, electronics…) sets it too"})
+    industry_code = IndustryCode(allow_none=True, metadata={
+        "description": "GB/T 4754-2017 section (e.g. C) or division (e.g. C36); catalogue `industries`"})
+    company_size = Choice(COMPANY_SIZES, allow_none=True, metadata={
+        "description": "large, medium, small or micro (统计上大中小微型企业划分办法(2017)); not given: derived by that "
+                       "rule from employees, annual_revenue and industry_code where the rule sizes the industry"})
+    employees = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0, max=10 ** 7),
+                               metadata={"description": "number of employees (从业人员)"})
+    annual_revenue = Money(allow_none=True, metadata={"description": "operating revenue of a year, in CNY (元)"})
     main_products = fields.List(Text(100), validate=validate.Length(max=50))
     website = Url(allow_none=True, validate=validate.Length(max=300))
     phone = Opt(40, metadata={"description": "validated for the customer's country"})
     email = Email(allow_none=True, validate=validate.Length(max=254))
-    source_channel = Opt(60)
+    source_channel = Opt(60, metadata={"description": "free text, or a code of the catalogue `source_channels`"})
     owner_id = Opt(ID_MAX, metadata={"description": "the user owning the account, default the caller: an active user "
                                                     "of the customer's site with customers:read, else 422"})
     tags = fields.List(Text(40, min_length=1), validate=validate.Length(max=50))
@@ -180,8 +225,12 @@ class ListFilterSchema(Schema):
         "description": "prefix of a name, short name, tax id, code, contact name, phone or e-mail"})
     tier = Choice(TIERS)
     tag = Text(40)
-    industry = Text(100)
-    region = Text(100, metadata={"description": "province or city of an address"})
+    industry = Text(100, metadata={
+        "description": "an industry code: a section (e.g. C) finds its divisions' customers too, a division (e.g. "
+                       "C36) its own; for customers without a code, their free-text industry as written"})
+    region = Text(100, validate=known_region, metadata={
+        "description": "a region code of any level (320000 province, 320500 city, 320576 district), or a name "
+                       "(江苏, 苏州市) or the province or city of an address as written"})
     owner_id = Ident(metadata={"description": "a user id, or the literal `none`: customers without an owner (never "
                                              "given one, or whose owner left: see `owner_left`)"})
     lifecycle = Choice(LIFECYCLE)
@@ -190,12 +239,22 @@ class ListFilterSchema(Schema):
     status = Choice(STATUSES)
     parent_id = Ident()
     deleted = fields.Boolean(metadata={"description": "true: the soft-deleted ones instead"})
-    sort = Choice(SORTS, metadata={"description": "field, or -field for descending; default -updated_at"})
+    sort = Choice(SORTS, metadata={"description": "field, or -field for descending (legal_name: by pinyin); "
+                                                  "default -updated_at"})
 
     @validates("q")
     def not_blank(self, value, **kwargs):
         if not value.strip():
             raise ValidationError("Enter something to search for.")
+
+
+class ListQuerySchema(ListFilterSchema):
+    """The list's filters and where a list sorted by name starts."""
+
+    name_from = Text(20, min_length=1, metadata={
+        "description": "the A–Z jump: with sort=legal_name (or -legal_name), and without q or deleted, the list "
+                       "starts at the first name whose pinyin (or Latin) reading begins with this, e.g. `b` or "
+                       "`bei`; names sort by their pinyin (安徽… before 北京… before 重庆…)"})
 
 
 def Days(**kwargs):
@@ -275,6 +334,15 @@ class AddressOutSchema(Schema):
     province = String(allow_none=True)
     postal_code = String(allow_none=True)
     country = String(allow_none=True)
+    province_code = String(allow_none=True)
+    city_code = String(allow_none=True)
+    district_code = String(allow_none=True)
+    province_name = String(allow_none=True, metadata={"description": "the name of province_code"})
+    city_name = String(allow_none=True, metadata={"description": "the name of city_code"})
+    district_name = String(allow_none=True, metadata={"description": "the name of district_code"})
+    region_unparsed = fields.Boolean(metadata={
+        "description": "true: the address came without codes and its text names no region for certain; it is "
+                       "kept as written"})
 
 
 class CustomerOutSchema(Schema):
@@ -286,7 +354,14 @@ class CustomerOutSchema(Schema):
     external_code = String(allow_none=True)
     country = String()
     industry = String(allow_none=True)
+    industry_code = String(allow_none=True, metadata={"description": "GB/T 4754-2017 section or division"})
+    industry_labels = fields.Dict(allow_none=True, metadata={
+        "description": "the zh-CN and en names of industry_code (null without one)"})
     company_size = String(allow_none=True)
+    company_size_derived = fields.Boolean(metadata={
+        "description": "true: company_size was derived by the national rule, and follows employees, annual_revenue "
+                       "and industry_code; false: it was given"})
+    employees = fields.Integer(allow_none=True)
     annual_revenue = fields.Float(allow_none=True)
     main_products = fields.List(String())
     website = String(allow_none=True)

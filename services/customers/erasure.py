@@ -14,7 +14,7 @@ import logging
 from pymongo.errors import PyMongoError
 
 from services.common.clock import utcnow
-from services.customers import access, events, store
+from services.customers import access, events, identifiers, store
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ CUSTOMER_BLANK = {
     "phone": None, "email": None, "addresses": [], "notes": None, "next_followup": None,
     "followup_notice_pending": False, "name_key": None, "tax_id_key": None, "search_keys": [], "all_keys": [],
     "key_prefixes": [], "region_keys": [], "phone_keys": [], "email_keys": [], "contact_keys": [],
-    "contact_phone_keys": [], "contact_email_keys": [],
+    "contact_phone_keys": [], "contact_email_keys": [], "name_sort": identifiers.sort_key(ERASED),
 }
 PART_BLANK = {
     "contacts": {"name": ERASED, "position": None, "phone": None, "email": None, "birthday": None, "notes": None,

@@ -107,6 +107,18 @@ def pinyin_keys(text):
     return keys
 
 
+SORT_KEY_MAX = 400
+
+
+def sort_key(name):
+    """A name's place in alphabetical order, as a Chinese reader orders names: by pinyin, syllable by
+    syllable (安徽… before 北京… before 重庆…, 西安 before 先锋), Latin letters and digits among them as
+    they are; equal readings by their characters. Width, case and punctuation are ignored."""
+    words = NOT_WORD.sub(" ", fold(name)).split()
+    syllables = [syllable for word in words for _, syllable in _pinyin_chunks(word)]
+    return (" ".join(syllables)[:SORT_KEY_MAX] + "\x01" + compact(name))[:2 * SORT_KEY_MAX]
+
+
 def _pinyin_chunks(text):
     """``[(chunk, syllable)]``: each Chinese character with its pinyin (read in its phrase), each run
     of other characters with itself."""

@@ -47,7 +47,7 @@ OWNER = uuid.uuid4().hex
 STOPPED = "The file could not be read (the import stopped %d times)." % MAX_CRASHES
 NEVER_STARTED = "The upload was never finished, so the import never started."
 ERROR_COLUMNS = ("row", "field", "message")
-COUNTERS = ("done", "created", "updated", "unchanged", "failed")
+COUNTERS = ("done", "created", "updated", "unchanged", "failed", "warnings")
 _XLSX = {}
 _sweep = {"next": 0.0}
 
@@ -62,11 +62,13 @@ def _time(value):
 
 def out(db, job):
     sample = list(store.import_errors(db, job["_id"], SAMPLE)) if job.get("failed") else []
+    warned = list(store.import_errors(db, job["_id"], SAMPLE, warnings=True)) if job.get("warnings") else []
     shown = {key: job.get(key, 0) for key in COUNTERS}
     shown.update({
         "id": job["_id"], "status": job["status"], "dry_run": job["dry_run"], "filename": job["filename"],
         "site_id": job["site_id"], "format": job.get("format"), "total": job.get("total"),
         "errors_sample": [{k: e[k] for k in ("row", "field", "message")} for e in sample],
+        "warnings_sample": [{k: e[k] for k in ("row", "field", "message")} for e in warned],
         "error": job.get("error"), "created_at": _time(job["created_at"]),
         "started_at": _time(job.get("started_at")), "finished_at": _time(job.get("finished_at")),
     })
@@ -293,7 +295,7 @@ def _import_batch(db, job, lease):
             finished = False
             break
     batch = Batch(db, job).run(rows)
-    store.insert_import_errors(db, batch.errors)
+    store.insert_import_errors(db, batch.errors + list(batch.warnings.values()))
     changes = {key: job.get(key, 0) + batch.counts.get(key, 0) for key in COUNTERS}
     changes.update(done=job["done"] + len(rows), position=position)
     job = _save(db, job, lease, changes)

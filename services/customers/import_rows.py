@@ -20,12 +20,13 @@ from services.common.auth import Caller
 from services.common.envelope import changes_between
 from services.common.errors import CrmError, ValidationFailed
 from services.common.schemas import load, storable
-from services.customers import contract, customer_record, events, identifiers, store, tabular
+from services.customers import contract, customer_record, events, identifiers, places, store, tabular
 
 log = logging.getLogger(__name__)
 
 UNREADABLE = "Not readable: not UTF-8 or GBK text, a quote never closed, or a row of more than 256 KB."
 EXTRA_CELLS = "The row has more values than the file has columns."
+UNPLACED = "The address names no province, city or district for certain; it is kept as written."
 OUTBOX_ROWS = 100
 SCHEMA = contract.CustomerSchema()
 
@@ -91,6 +92,7 @@ class Batch:
         self.label = lambda field: labels.get(field, field)
         self.counts = {"created": 0, "updated": 0, "unchanged": 0, "failed": 0}
         self.errors = []
+        self.warnings = {}
         self.known = {}
         self.unsaved = {}
         self.queued = []
@@ -115,6 +117,7 @@ class Batch:
                 log.exception("import %s: row %s", self.job["_id"], number)
                 self._fail(number, [("_row", "Could not be imported (internal error).")])
         self._flush()
+        self.counts["warnings"] = len(self.warnings)
         return self
 
     def _flush(self):
@@ -139,6 +142,14 @@ class Batch:
             self.errors.append({"_id": "%s:%08d:%s" % (self.job["_id"], number, field), "import_id": self.job["_id"],
                                 "row": number, "field": label, "message": message})
 
+    def _warn_unplaced(self, number, address):
+        """A warning, not an error: the row's address was kept but could not be placed in a region."""
+        if address and address.get("region_unparsed"):
+            field = next(field for field in places.TEXT_FIELDS if address.get(field))
+            self.warnings[number] = {
+                "_id": "%s:%08d:region" % (self.job["_id"], number), "import_id": self.job["_id"], "row": number,
+                "field": self.label(field)[:LABEL_CHARS], "message": UNPLACED, "warning": True}
+
     def _load_matches(self, rows):
         wanted = {"tax_id_key": set(), "external_code": set(), "legal_name": set()}
         for data in rows:
@@ -160,7 +171,7 @@ class Batch:
             if not self.job["dry_run"]:
                 self._queue_created(number, current)
             return "created"
-        return self._update(current, data)
+        return self._update(number, current, data)
 
     def _row_customer_id(self, number):
         """The id of the customer a row creates: the same when a batch runs again because its
@@ -172,6 +183,7 @@ class Batch:
         also ``new_customer``'s."""
         customer = dict(customer_record.new_customer(data, self.caller, self.site_id),
                         _id=self._row_customer_id(number))
+        self._warn_unplaced(number, (customer["addresses"] or [None])[0])
         if not self.job["dry_run"]:
             self.unsaved[customer["_id"]] = customer
             self._queue_created(number, customer)
@@ -189,12 +201,14 @@ class Batch:
             event["event_id"] = str(uuid.uuid5(uuid.NAMESPACE_URL, "%s/%d/%s" % (self.job["_id"], number, kind)))
         self.queued.append((number, created))
 
-    def _update(self, current, data, retry=True):
+    def _update(self, number, current, data, retry=True):
         changes = {key: value for key, value in data.items() if key != "addresses"}
         if "tags" in changes:
             changes["tags"] = sorted(set(changes["tags"]))
         if "addresses" in data:
-            changes["addresses"] = _with_billing(current.get("addresses") or [], data["addresses"][0])
+            changes["addresses"], billing = _with_billing(current.get("addresses") or [], data["addresses"][0])
+            self._warn_unplaced(number, billing)
+        changes.update(customer_record.classified(current, changes))
         after = dict(current, **changes)
         changes.update(customer_record.derived_keys(after))
         after = dict(current, **changes)
@@ -216,19 +230,20 @@ class Batch:
             fresh = store.find_customer(self.db, current["_id"])
             if fresh is None or not retry:
                 raise ValidationFailed(fields={"_row": ["The customer was changed or deleted meanwhile."]})
-            return self._update(fresh, data, retry=False)
+            return self._update(number, fresh, data, retry=False)
         self._remember(updated)
         return "updated"
 
 
 def _with_billing(addresses, billing):
-    """``addresses`` with the first billing address updated from the row (added if there is none)."""
-    result, done = [], False
+    """(``addresses`` with the first billing address updated from the row (added if there is none),
+    that address): new text places it anew (``places.with_text``)."""
+    result, done = [], None
     for address in addresses:
-        if not done and address.get("type") == "billing":
-            address = dict(address, **billing)
-            done = True
+        if done is None and address.get("type") == "billing":
+            address = done = places.with_text(address, billing)
         result.append(address)
-    if not done:
-        result.append(dict(billing, id=uuid.uuid4().hex[:12]))
-    return result
+    if done is None:
+        done = dict(places.placed(billing), id=uuid.uuid4().hex[:12])
+        result.append(done)
+    return result, done

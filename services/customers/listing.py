@@ -19,19 +19,22 @@ import datetime
 import math
 
 from services.common.windows import sort_key
+from services.customers import industries
 
 ALL = "*"
 _OLDEST = datetime.datetime(1900, 1, 1, tzinfo=datetime.timezone.utc)
 # Each sort field and the lowest value it holds (the bound of a window open at its low end).
-SORTS = {"legal_name": "", "created_at": _OLDEST, "updated_at": _OLDEST, "tier_rank": -math.inf,
+SORTS = {"name_sort": "", "created_at": _OLDEST, "updated_at": _OLDEST, "tier_rank": -math.inf,
          "annual_revenue": -math.inf, "completeness": -math.inf, "next_followup_date": "",
          "last_order_date": ""}
+# The API's sorts by another field than their name: a name sorts by its pinyin key (``identifiers.sort_key``).
+STORED_SORTS = {"legal_name": "name_sort"}
 # The review-due list's order (oldest verification first), cut from the sample as the sorts are.
 REVIEWED = "last_verified_at"
 SAMPLED_FIELDS = tuple(SORTS) + (REVIEWED,)
 # The fields ``filter_keys`` is made of, and those that decide which counts a customer is in.
-KEY_SOURCES = ("tier", "lifecycle_stage", "churn_risk", "status", "industry", "owner_id", "parent_id", "tags",
-               "region_keys")
+KEY_SOURCES = ("tier", "lifecycle_stage", "churn_risk", "status", "industry", "industry_code", "owner_id",
+               "parent_id", "tags", "region_keys")
 COUNTED_BY = ("site_id", "deleted_at", "filter_keys")
 # List filters and the prefix of their keys. Of several, each site's list is read by the key the
 # fewest of its customers have (by the kept counts), the others checked row by row.
@@ -39,7 +42,7 @@ FILTER_PREFIXES = (("owner_id", "owner"), ("parent_id", "parent"), ("tag", "tag"
                    ("industry", "industry"), ("tier", "tier"), ("lifecycle", "lifecycle"),
                    ("churn_risk", "churn"), ("status", "status"))
 # Sorts whose window index carries the filter keys: the default sort and the name.
-KEYED_SORTS = ("updated_at", "legal_name")
+KEYED_SORTS = ("updated_at", "name_sort")
 SAMPLE_RANGES = 8
 SAMPLE_SLACK = 50  # customers added or removed that never make a sample outgrown
 MAX_ID_DIGITS = 5
@@ -51,15 +54,37 @@ def filter_keys(customer):
     singles = (("tier", (customer.get("tier") or {}).get("level")),
                ("churn", (customer.get("churn_risk") or {}).get("level")),
                ("lifecycle", customer.get("lifecycle_stage")), ("status", customer.get("status")),
-               ("industry", customer.get("industry")), ("parent", customer.get("parent_id")))
+               ("parent", customer.get("parent_id")))
     keys.update("%s:%s" % (prefix, value) for prefix, value in singles if value)
+    keys.update("industry:%s" % code for code in industry_values(customer))
     keys.update("tag:%s" % tag for tag in customer.get("tags") or ())
     keys.update("region:%s" % key for key in customer.get("region_keys") or ())
     return sorted(keys)
 
 
-def request_keys(filters, fold, no_owner):
-    """The keys a list request's ``filters`` name (``"*"`` when none)."""
+def industry_values(customer):
+    """What the industry filter finds ``customer`` by: its industry code's division and section, or,
+    without a code, its free-text industry as written."""
+    if customer.get("industry_code"):
+        return industries.keys(customer["industry_code"])
+    return [customer["industry"]] if customer.get("industry") else []
+
+
+def industry_key(value):
+    """The key of the industry filter ``value``: a code (``c36`` is ``C36``), else the text as written."""
+    return "industry:%s" % (industries.canonical(value) or value)
+
+
+def name_start(key, descending):
+    """Where a list sorted by name starts for the A–Z jump to ``key`` (an ``identifiers.sort_key``):
+    just before the first name whose reading begins with it, in the list's direction."""
+    reading = key.split("\x01")[0]
+    return reading + "\U0010ffff" if descending else reading
+
+
+def request_keys(filters, region_key, no_owner):
+    """The keys a list request's ``filters`` name (``"*"`` when none); ``region_key`` makes the
+    region filter's (``customer_record.region_key``)."""
     keys = []
     for name, prefix in FILTER_PREFIXES:
         value = filters.get(name)
@@ -68,8 +93,8 @@ def request_keys(filters, fold, no_owner):
         if name == "owner_id" and value == no_owner:
             value = ""
         elif name == "region":
-            value = fold(value)
-        keys.append("%s:%s" % (prefix, value))
+            value = region_key(value)
+        keys.append(industry_key(value) if name == "industry" else "%s:%s" % (prefix, value))
     return keys or [ALL]
 
 

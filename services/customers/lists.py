@@ -10,9 +10,10 @@ import time
 
 from services.common import config, paging, sites
 from services.common.clock import utcnow
+from services.common.errors import ValidationFailed
 from services.common.schemas import load
 from services.common.windows import WHOLE, Order
-from services.customers import archive, contract, identifiers, listing, store
+from services.customers import archive, contract, customer_record, identifiers, listing, store
 
 DEFAULT_SORT = "-updated_at"
 _samples = {}
@@ -20,9 +21,13 @@ _samples = {}
 
 def list_customers(db, caller, filters, limit, cursor):
     caller.require("customers:read")
-    filters = load(contract.ListFilterSchema(), filters or {})
+    filters = load(contract.ListQuerySchema(), filters or {})
     sort = filters.get("sort") or DEFAULT_SORT
     field, descending = sort.lstrip("-"), sort.startswith("-")
+    field = listing.STORED_SORTS.get(field, field)
+    if filters.get("name_from") and (field != "name_sort" or filters.get("q") or filters.get("deleted")):
+        raise ValidationFailed(fields={"name_from": [
+            "Only with sort=legal_name (or -legal_name), without q or deleted."]})
     if filters.get("q") or filters.get("deleted"):
         query = archive.search_query(caller, filters)
         if filters.get("q"):
@@ -53,13 +58,16 @@ def read(db, caller, filters, field, descending, limit, cursor):
     if cursor:
         value, ident, carried, bound = paging.decode_cursor_with_bound(cursor_key, cursor)
         start = (value, ident)
-    keys = listing.request_keys(filters, identifiers.fold, archive.NO_OWNER)
+    elif filters.get("name_from"):
+        start = (listing.name_start(identifiers.sort_key(filters["name_from"]), descending), WHOLE)
+    keys = listing.request_keys(filters, customer_record.region_key, archive.NO_OWNER)
     site_ids = scope_sites(db, caller, filters.get("site_id"))
     rows = _rows(db, site_ids, order, keys, start, limit + 1)
     more = len(rows) > limit
     seen = carried if bound else 0
     if not cursor and len(keys) == 1:
-        total = len(rows) if not more else sum(store.list_counts(db, site_ids, keys[0]).values())
+        whole = not more and start is None  # the rows read are the whole list (not from a jump on)
+        total = len(rows) if whole else sum(store.list_counts(db, site_ids, keys[0]).values())
     elif cursor and not bound:
         total = carried
     else:

@@ -43,7 +43,8 @@ Customers show ``owner_left`` (``{user_id, at}`` or null): the owner was cleared
 - ``create_import(filename, dry_run, site_id=None) -> job``, ``append_import_chunk(import_id, seq, content_b64)``,
   ``start_import(import_id) -> job``, ``get_import(import_id) -> job``,
   ``import_errors(import_id) -> {filename, columns, rows}`` (row, field, message; audited)
-- ``export_rows(filters, cursor, limit) -> {columns, rows, next_cursor}``,
+- ``export_rows(filters, cursor, limit) -> {columns, kinds, rows, next_cursor}`` (a kind per column:
+  text, amount, date or time),
   ``record_export(filters, format, count) -> {}`` (audited)
 - ``report_tiers(filters)``, ``report_sales(filters)``, ``report_funnel(filters)``,
   ``report_churn(filters)`` (reports:read; filters ``site_id``, ``since``, ``until``)

@@ -51,6 +51,7 @@ def ensure_indexes(db):
         customers.create_index(window_index(field))
         if field not in listing.KEYED_SORTS:
             drop_index(customers, window_index(field, keyed=True))
+    drop_index(customers, window_index("legal_name", keyed=True))  # names sort by ``name_sort`` now
     db.list_counts.create_index([("key", ASCENDING), ("site_id", ASCENDING)])
     for part in PARTS:
         db[part].create_index([("customer_id", ASCENDING), ("deleted_at", ASCENDING), (PART_SORTS[part], ASCENDING),
@@ -504,6 +505,13 @@ def iter_customer_ids(db, batch=500):
             yield found["_id"], found["site_id"]
 
 
+def customer_fields(db, fields, batch=500):
+    """``_id`` and ``fields`` of every customer, deleted ones too, read one ``_id`` range of about
+    ``batch`` at a time (as ``iter_customer_ids``)."""
+    for low, high in id_ranges(db.customers.estimated_document_count() / batch):
+        yield from db.customers.find(_id_range({}, low, high), {field: 1 for field in fields})
+
+
 def id_ranges(count):
     """About ``count`` contiguous ranges covering every string, split on leading hex digits:
     ``(None, "01"), ("01", "02"), ..., ("ff", None)``."""
@@ -547,7 +555,7 @@ def mark_contract_announced(db, order_id, keys, *events):
 def child_customers(db, parent_ids, limit=0):
     query = {"parent_id": {"$in": list(parent_ids)}, "deleted_at": None}
     projection = {"legal_name": 1, "site_id": 1, "account_type": 1, "tier": 1, "parent_id": 1}
-    return list(db.customers.find(query, projection).sort("legal_name", ASCENDING).limit(limit))
+    return list(db.customers.find(query, projection).sort("name_sort", ASCENDING).limit(limit))
 
 
 def customer_refs(db, customer_ids, chunk=1000):
@@ -647,8 +655,10 @@ def insert_import_errors(db, errors):
                                     ordered=False)
 
 
-def import_errors(db, import_id, limit=0):
-    return db.import_errors.find({"import_id": import_id}).sort([("row", ASCENDING), ("_id", ASCENDING)]).limit(limit)
+def import_errors(db, import_id, limit=0, warnings=False):
+    """A job's row errors, or its warnings (rows kept with a remark), by row (index ``(import_id, row)``)."""
+    query = {"import_id": import_id, "warning": True if warnings else {"$ne": True}}
+    return db.import_errors.find(query).sort([("row", ASCENDING), ("_id", ASCENDING)]).limit(limit)
 
 
 def insert_customers(db, customers):

@@ -15,7 +15,8 @@ import re
 import tempfile
 import unicodedata
 
-from services.customers import xlsx
+from services.common import messages
+from services.customers import company_sizes, xlsx
 
 BOM = b"\xef\xbb\xbf"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -32,8 +33,8 @@ LIST_FIELDS = ("tags", "main_products")
 LIST_SEPARATORS = re.compile(r"[,，、;；|]")
 
 HEADERS = {field: field for field in (
-    "legal_name", "short_name", "tax_id", "external_code", "country", "industry", "company_size",
-    "annual_revenue", "main_products", "website", "phone", "email", "source_channel", "tags", "notes",
+    "legal_name", "short_name", "tax_id", "external_code", "country", "industry", "industry_code", "company_size",
+    "employees", "annual_revenue", "main_products", "website", "phone", "email", "source_channel", "tags", "notes",
     "status", "account_type",
 ) + ADDRESS_FIELDS}
 HEADERS.update({
@@ -45,6 +46,9 @@ HEADERS.update({
     "外部编码": "external_code", "客户编码": "external_code", "编码": "external_code",
     "externalcode": "external_code", "code": "external_code",
     "国家": "country", "国家地区": "country", "行业": "industry", "所属行业": "industry",
+    "行业代码": "industry_code", "行业编码": "industry_code", "国民经济行业代码": "industry_code",
+    "员工人数": "employees", "员工数": "employees", "人数": "employees", "从业人员": "employees",
+    "从业人数": "employees", "staff": "employees",
     "规模": "company_size", "企业规模": "company_size", "公司规模": "company_size", "companysize": "company_size",
     "年营业额": "annual_revenue", "营业额": "annual_revenue", "年收入": "annual_revenue",
     "annualrevenue": "annual_revenue", "revenue": "annual_revenue",
@@ -64,10 +68,13 @@ HEADERS.update({
 
 HEADERS = {re.sub(r"[\s*_]+", "", name.lower()): field for name, field in HEADERS.items()}
 
-# Columns of an export that an import reads past (system-kept or not the customer's own data).
-READ_ONLY = {"id", "siteid", "ownerid", "parentid", "tier", "lifecyclestage", "churnrisk", "completeness",
-             "lastorderdate", "nextfollowupdate", "lastverifiedat", "createdat", "updatedat", "primarycontact",
-             "contactphone", "contactemail"}
+# Columns of an export that an import reads past (system-kept or not the customer's own data), and
+# their headers (by ``header_key``; ``_recognise_export_headers``).
+READ_ONLY = set()
+READ_ONLY_FIELDS = {"id", "site_id", "owner_id", "parent_id", "tier", "lifecycle_stage", "churn_risk", "completeness",
+                   "last_order_date", "next_followup_date", "last_verified_at", "created_at", "updated_at",
+                   "primary_contact", "contact_phone", "contact_email"}
+FIELDS = set(HEADERS.values())
 
 
 class FileError(Exception):
@@ -79,6 +86,18 @@ def header_key(text):
     text = unicodedata.normalize("NFKC", str(text or "")).lower()
     text = re.sub(r"\([^()]*\)|\[[^\[\]]*\]", "", text)  # linear: no backtracking over open brackets
     return re.sub(r"[\s*_]+", "", text)
+
+
+def _recognise_export_headers():
+    """An exported file imports again in either language: each column's header (the ``columns``
+    catalogue the export's header is written with) names its field, or a column an import reads past."""
+    for field, labels in messages.labelled("", "columns").items():
+        for label in labels.values():
+            key = header_key(label)
+            if field in READ_ONLY_FIELDS:
+                READ_ONLY.add(key)
+            elif field in FIELDS:
+                HEADERS.setdefault(key, field)
 
 
 def map_headers(cells):
@@ -336,6 +355,12 @@ def number(text):
         return text
 
 
+def whole(text):
+    """A head count as a whole number where it reads as one ("1,200", "1200人"); else unchanged."""
+    found = number(re.sub(r"[人名]$", "", text))
+    return int(found) if isinstance(found, float) and found.is_integer() else text
+
+
 def row_data(columns, cells):
     """The customer data of one row (fields with a value only) and the cells beyond the header."""
     data, address = {}, {}
@@ -350,6 +375,10 @@ def row_data(columns, cells):
             value = split_list(value)
         elif field == "annual_revenue":
             value = number(value)
+        elif field == "employees":
+            value = whole(value)
+        elif field == "company_size":
+            value = company_sizes.code_of(value) or value
         if field in ADDRESS_FIELDS:
             address[field] = value
         else:
@@ -358,3 +387,6 @@ def row_data(columns, cells):
         data["addresses"] = [dict(address, type="billing")]
     extra = [clean(cell) for cell in cells[len(columns):] if clean(cell) is not None]
     return data, extra
+
+
+_recognise_export_headers()

@@ -18,6 +18,8 @@ QUESTION_KINDS = ("rating", "nps", "choice", "text")
 SORTS = ("created_at", "updated_at", "due_at", "severity")
 SORT_ORDERS = tuple(prefix + name for name in SORTS for prefix in ("", "-"))
 RESPONSE_KINDS = ("note", "reply")
+# The categories a site starts with (its settings may change them).
+DEFAULT_CATEGORIES = ("quality", "delivery", "price", "service", "documentation", "other")
 KEY = r"^[a-z][a-z0-9_]{0,39}$"  # a survey question's key
 
 

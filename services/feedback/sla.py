@@ -11,7 +11,7 @@ from services.feedback import contract
 SEVERITIES = contract.SEVERITIES
 SEVERITY_RANK = {"critical": 4, "high": 3, "normal": 2, "low": 1}
 DEFAULT_SLA_HOURS = {"critical": 4, "high": 24, "normal": 72, "low": 168}
-DEFAULT_CATEGORIES = ("quality", "delivery", "price", "service", "documentation", "other")
+DEFAULT_CATEGORIES = contract.DEFAULT_CATEGORIES
 
 
 def site_settings(stored):

@@ -8,7 +8,7 @@ import os
 
 import jinja2
 
-from services.common import config
+from services.common import config, messages
 from services.common.schemas import LANGUAGES
 
 DEFAULT_LANGUAGE = "zh-CN"
@@ -33,6 +33,24 @@ def moment(value):
 _env.filters["moment"] = moment
 
 
+@jinja2.pass_context
+def service_text(context, value):
+    """A reason a service gave (its English text), in the message's language."""
+    return messages.localize(str(value), context.get("language"), "reasons")["message"]
+
+
+_env.filters["service_text"] = service_text
+
+
+@jinja2.pass_context
+def label(context, code, catalogue):
+    """The label of an enumeration's code (``catalogue``: e.g. ``tiers``) in the message's language."""
+    return messages.text("labels", "%s.%s" % (catalogue, code), context.get("language")) if code else code
+
+
+_env.filters["label"] = label
+
+
 def language_of(value):
     """``zh-CN`` or ``en`` for a user's language setting (``en-GB`` is ``en``); the default otherwise."""
     value = (value or "").strip().lower()
@@ -44,7 +62,8 @@ def language_of(value):
 def render(kind, language, **context):
     """-> (subject, body) of the ``kind`` template in ``language``."""
     template = _env.get_template("%s/%s.txt" % (language_of(language), kind))
-    values = template.new_context(dict(context, public_url=config.get("CRM_PUBLIC_URL").rstrip("/")))
+    values = template.new_context(dict(context, public_url=config.get("CRM_PUBLIC_URL").rstrip("/"),
+                                       language=language_of(language)))
     subject = " ".join("".join(template.blocks["subject"](values)).split())
     body = "".join(template.blocks["body"](values)).strip() + "\n"
     return subject, body

@@ -36,8 +36,22 @@ def test_every_domain_error_maps_to_its_status_and_body():
     for error_type, status in gateway_errors.STATUS.items():
         response = app_raising(error_type("Because.", {"name": ["Required."]})).get("/boom")
         assert response.status_code == status
-        assert response.json == {"error": {"code": error_type.code, "message": "Because.",
-                                           "fields": {"name": ["Required."]}}}
+        # texts no catalogue knows are answered as they are, with no code
+        assert response.json == {"error": {"code": error_type.code, "message": "Because.", "message_code": None,
+                                           "params": {}, "fields": {"name": ["Required."]},
+                                           "field_details": {"name": [{"code": None, "params": {}}]}}}
+
+
+def test_a_known_message_is_answered_in_the_requests_language_with_its_code_and_parameters():
+    error = errors.ValidationFailed(fields={"name": ["Longer than maximum length 100."], "site_id": [
+        "Not one of your sites."]})
+    english = app_raising(error).get("/boom").json["error"]
+    chinese = app_raising(error).get("/boom", headers={"Accept-Language": "zh-CN,zh;q=0.9"}).json["error"]
+    assert english["message"] == "The input is not valid." and english["message_code"]
+    assert chinese["message_code"] == english["message_code"] and chinese["message"] != english["message"]
+    assert english["field_details"]["name"] == chinese["field_details"]["name"] == [
+        {"code": "field.too_long", "params": {"max": "100"}}]
+    assert chinese["fields"]["name"][0] != "Longer than maximum length 100." and "100" in chinese["fields"]["name"][0]
 
 
 def test_too_many_attempts_sets_retry_after():

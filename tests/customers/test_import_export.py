@@ -1,5 +1,13 @@
-"""Export pages: the list's filters, the caller's columns, paging, and the audited record."""
+"""Export pages: the list's filters, the caller's columns, paging, the kind of every column, and the
+audited record."""
+import datetime
+import io
+import zoneinfo
+
+import openpyxl
 import pytest
+
+from gateway import downloads
 
 from services.common.auth import Caller
 from services.common.errors import ValidationFailed
@@ -45,6 +53,38 @@ def test_finance_gets_no_contact_columns(db):
     columns, rows = all_rows(db, FINANCE)
     assert not set(columns) & set(exports.CONTACT_COLUMNS) and len(rows) == 7
     assert rows[0]["phone"].startswith("0512")
+
+
+def test_each_column_has_a_kind_and_times_are_in_the_sites_zone(db):
+    page = exports.export_rows(db, SALES, None, None, 7)
+    kinds = dict(zip(page["columns"], page["kinds"]))
+    assert len(page["kinds"]) == len(page["columns"])
+    assert [kinds[c] for c in ("legal_name", "annual_revenue", "last_order_date", "created_at", "contact_phone")] == [
+        "text", "amount", "date", "time", "text"]
+    first = dict(zip(page["columns"], page["rows"][0]))
+    stored = db.customers.find_one({"_id": first["id"]})["created_at"]
+    assert first["created_at"].endswith("+08:00")  # the test sites are in Asia/Shanghai
+    assert datetime.datetime.fromisoformat(first["created_at"]) == stored
+
+
+def test_an_exported_workbook_has_date_time_and_amount_cells(db):
+    db.customers.update_many({}, {"$set": {"last_order_date": "2026-03-01", "annual_revenue": 12345678.5}})
+    count, handle = downloads.xlsx_file([exports.export_rows(db, SALES, None, None, 7)])
+    try:
+        sheet = openpyxl.load_workbook(io.BytesIO(handle.read())).active
+    finally:
+        handle.close()
+    header = [cell.value for cell in sheet[1]]
+    row = {name: cell for name, cell in zip(header, sheet[2])}
+    assert count == 7
+    assert row["last_order_date"].is_date and row["last_order_date"].number_format == "yyyy-mm-dd"
+    assert row["last_order_date"].value == datetime.datetime(2026, 3, 1)
+    assert row["created_at"].is_date and row["created_at"].number_format == "yyyy-mm-dd hh:mm"
+    stored = db.customers.find_one({"_id": row["id"].value})["created_at"]
+    shanghai = stored.astimezone(zoneinfo.ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
+    assert abs(row["created_at"].value - shanghai) < datetime.timedelta(milliseconds=1)
+    assert row["annual_revenue"].value == 12345678.5 and row["annual_revenue"].number_format == "#,##0.00"
+    assert row["legal_name"].data_type == "s" and row["legal_name"].value.startswith("Export Co")
 
 
 def test_exported_columns_import_again():

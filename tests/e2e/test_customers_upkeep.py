@@ -1,6 +1,7 @@
 """Upkeep of the customer archive through the gateway: the 360 view, tiers, reports, import,
 export, duplicates and merges (issue: the customer archive)."""
 import csv
+import datetime
 import io
 
 import openpyxl
@@ -179,6 +180,7 @@ def test_export_xlsx(people):
     sheet = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True).active
     rows = list(sheet.iter_rows(values_only=True))
     assert "legal_name" in rows[0] and [row[rows[0].index("legal_name")] for row in rows[1:]] == [name]
+    assert isinstance(rows[1][rows[0].index("created_at")], datetime.datetime)  # a date cell, not ISO text
 
 
 # Duplicates and merges

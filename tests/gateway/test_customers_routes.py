@@ -14,7 +14,10 @@ from services.common.errors import Conflict, Forbidden, NotFound
 CUSTOMER = {
     "id": "c1", "site_id": "s1", "legal_name": "苏州精密机械有限公司", "short_name": "苏州精机",
     "tax_id": "91350100M000100Y43", "external_code": None, "country": "CN", "industry": "machinery",
-    "company_size": "200-500", "annual_revenue": 12000000.0, "main_products": ["gears"], "website": None,
+    "industry_code": "C34",
+    "industry_labels": {"zh-CN": "通用设备制造业", "en": "Manufacture of general-purpose machinery"},
+    "company_size": "medium", "company_size_derived": True, "employees": 350, "annual_revenue": 12000000.0,
+    "main_products": ["gears"], "website": None,
     "phone": "0512-6666 8888", "email": None, "source_channel": "fair", "owner_id": "u1", "owner_left": None,
     "tags": ["oem"], "status": "active", "account_type": "legal_entity", "parent_id": None,
     "addresses": [{"id": "a1", "type": "billing", "street": "1 Road", "city": "苏州", "province": "江苏",
@@ -39,8 +42,8 @@ OPPORTUNITY = dict(COMMON, title="Line upgrade", stage="proposal", expected_amou
                                   {"stage": "proposal", "at": "2026-11-03T08:00:00+00:00", "by": "u1"}])
 JOB = {"id": "j1", "status": "running", "dry_run": False, "filename": "customers.csv", "site_id": "s1",
        "format": "csv", "total": None, "done": 0, "created": 0, "updated": 0, "unchanged": 0, "failed": 0,
-       "errors_sample": [], "error": None, "created_at": "2026-11-01T08:00:00+00:00",
-       "started_at": "2026-11-01T08:00:01+00:00", "finished_at": None}
+       "errors_sample": [], "warnings": 0, "warnings_sample": [], "error": None,
+       "created_at": "2026-11-01T08:00:00+00:00", "started_at": "2026-11-01T08:00:01+00:00", "finished_at": None}
 MERGE = {"id": "m1", "status": "done", "survivor_id": "c1", "merged_ids": ["c2", "c3"], "fields": {"phone": "c2"},
          "moved": {"contacts": 3}, "created_by": "u1", "created_at": "2026-11-01T08:00:00+00:00",
          "done_at": "2026-11-01T08:00:02+00:00", "reverted_at": None, "reverted_by": None,
@@ -66,6 +69,10 @@ PART_ROUTES = {(method, "/customers/{customer_id}/%s%s" % (path, suffix))
                for path in PART_PATHS
                for method, suffix in (("get", ""), ("post", ""), ("patch", "/{part_id}"), ("delete", "/{part_id}"))}
 ALL_ROUTES = CUSTOMER_ROUTES | PART_ROUTES
+# As the gateway answers it: each service text with its code and parameters beside it.
+NEW_CUSTOMER = [{"code": "tier.new_customer", "params": {}}]
+CUSTOMER_ANSWER = dict(CUSTOMER, tier=dict(CUSTOMER["tier"], reasons_details=NEW_CUSTOMER),
+                       churn_risk=dict(CUSTOMER["churn_risk"], reasons_details=[]))
 
 
 def spec(client):
@@ -120,7 +127,7 @@ def test_openapi_documents_bodies_errors_and_downloads(client):
     assert "409" in paths["/api/v1/customers/{customer_id}"]["patch"]["responses"]
     query = {p["name"] for p in paths["/api/v1/customers"]["get"]["parameters"]}
     assert query == {"q", "tier", "tag", "industry", "region", "owner_id", "lifecycle", "churn_risk", "site_id",
-                     "status", "parent_id", "deleted", "sort", "limit", "cursor"}
+                     "status", "parent_id", "deleted", "sort", "name_from", "limit", "cursor"}
 
 
 def test_part_operations_are_distinct(client):
@@ -209,7 +216,7 @@ def test_list_passes_set_filters_and_keeps_every_field(client, fake_rpc, auth):
     fake_rpc.replies["list_customers"] = page(CUSTOMER, "c2")
     response = client.get("/api/v1/customers?q=%E7%B2%BE%E6%9C%BA&tier=vip&deleted=false&sort=-tier_rank&limit=20",
                           headers=auth)
-    assert response.get_json() == page(CUSTOMER, "c2")
+    assert response.get_json() == page(CUSTOMER_ANSWER, "c2")
     assert fake_rpc.last["method"] == "list_customers"
     assert fake_rpc.last["args"] == ({"q": "精机", "tier": "vip", "deleted": False, "sort": "-tier_rank"},)
     assert fake_rpc.last["kwargs"] == {"limit": 20, "cursor": None}
@@ -219,7 +226,7 @@ def test_create_passes_body_and_force(client, fake_rpc, auth):
     fake_rpc.replies["create_customer"] = CUSTOMER
     body = {"legal_name": "苏州精密机械有限公司", "tags": ["oem"], "addresses": [{"type": "billing", "city": "苏州"}]}
     response = client.post("/api/v1/customers", json=body, headers=auth)
-    assert response.status_code == 201 and response.get_json() == CUSTOMER
+    assert response.status_code == 201 and response.get_json() == CUSTOMER_ANSWER
     assert fake_rpc.last["args"] == (body,) and fake_rpc.last["kwargs"] == {"force": False}
     client.post("/api/v1/customers?force=true", json=body, headers=auth)
     assert fake_rpc.last["kwargs"] == {"force": True}
@@ -241,7 +248,7 @@ def test_customer_item_routes(client, fake_rpc, auth):
     for method in ("get_customer", "update_customer", "restore_customer", "verify_customer",
                    "set_tier_override", "clear_tier_override"):
         fake_rpc.replies[method] = CUSTOMER
-    assert client.get("/api/v1/customers/c1", headers=auth).get_json() == CUSTOMER
+    assert client.get("/api/v1/customers/c1", headers=auth).get_json() == CUSTOMER_ANSWER
     assert (fake_rpc.last["method"], fake_rpc.last["args"]) == ("get_customer", ("c1",))
     assert client.patch("/api/v1/customers/c1", json={"industry": "x", "version": 2}, headers=auth).status_code == 200
     assert fake_rpc.last["args"] == ("c1", {"industry": "x", "version": 2})
@@ -250,7 +257,7 @@ def test_customer_item_routes(client, fake_rpc, auth):
     client.delete("/api/v1/customers/c1?erase=true", headers=auth)
     assert fake_rpc.last["kwargs"] == {"erase": True}
     for path, method in (("restore", "restore_customer"), ("verify", "verify_customer")):
-        assert client.post("/api/v1/customers/c1/" + path, headers=auth).get_json() == CUSTOMER
+        assert client.post("/api/v1/customers/c1/" + path, headers=auth).get_json() == CUSTOMER_ANSWER
         assert (fake_rpc.last["method"], fake_rpc.last["args"]) == (method, ("c1",))
     body = {"tier": "vip", "reason": "Strategic account", "expires_at": "2027-01-01T08:00:00+08:00"}
     assert client.put("/api/v1/customers/c1/tier-override", json=body, headers=auth).status_code == 200
@@ -272,10 +279,23 @@ def test_review_overview_and_tier_history(client, fake_rpc, auth):
                           "old_tier": "general", "new_tier": "vip", "overridden": False, "by": "customers",
                           "reasons": ["12-month amount 1 250 000 ≥ 1 000 000"]}]}
     fake_rpc.replies.update(review_due=page(CUSTOMER), overview=overview, tier_history=history)
-    assert client.get("/api/v1/customers/review-due?limit=5", headers=auth).get_json() == page(CUSTOMER)
+    assert client.get("/api/v1/customers/review-due?limit=5", headers=auth).get_json() == page(CUSTOMER_ANSWER)
     assert fake_rpc.last["kwargs"] == {"limit": 5, "cursor": None}
-    assert client.get("/api/v1/customers/c1/overview", headers=auth).get_json() == overview
-    assert client.get("/api/v1/customers/c1/tier-history", headers=auth).get_json() == history
+    new_customer = NEW_CUSTOMER
+    assert client.get("/api/v1/customers/c1/overview", headers=auth).get_json() == dict(
+        overview, customer=CUSTOMER_ANSWER,
+        tier=dict(overview["tier"], reasons_details=new_customer, explanation_details=new_customer),
+        next_followup=dict(overview["next_followup"], reason_details={"code": None, "params": {}}))
+    amount = [{"code": "tier.amount_at_least", "params": {"amount": "1 250 000", "threshold": "1 000 000"}}]
+    assert client.get("/api/v1/customers/c1/tier-history", headers=auth).get_json() == {
+        "items": [dict(history["items"][0], reasons_details=amount)]}
+    # in Chinese, for a caller who asks for it
+    chinese = client.get("/api/v1/customers/c1/overview", headers=dict(auth, **{"Accept-Language": "zh-CN,en;q=0.5"}))
+    assert chinese.headers["Content-Language"] == "zh-CN"
+    answer = chinese.get_json()
+    assert answer["tier"]["reasons"] == ["新客户：尚无订单。"] == answer["customer"]["tier"]["reasons"]
+    history_zh = client.get("/api/v1/customers/c1/tier-history", headers=dict(auth, **{"Accept-Language": "zh"}))
+    assert history_zh.get_json()["items"][0]["reasons"] == ["近 12 个月订单金额 1 250 000 ≥ 1 000 000"]
     assert (fake_rpc.last["method"], fake_rpc.last["args"]) == ("tier_history", ("c1",))
 
 

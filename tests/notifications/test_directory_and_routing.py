@@ -75,13 +75,18 @@ def test_followup_due_goes_to_the_owner_inbox_and_mail_in_their_language(db):
 
 
 def test_tier_changes_reach_owner_and_managers_once_each(db):
-    directory.apply(db, user_event("owner1", ["s1"], MANAGER))
+    directory.apply(db, user_event("owner1", ["s1"], MANAGER, language="zh-CN"))
     directory.apply(db, user_event("boss", ["s1"], MANAGER, language="en"))
     event = customers_event("tier_changed", customer_id="c1", legal_name="Acme", owner_id="owner1", old_tier="key",
                             new_tier="vip", reasons=["12-month amount 1 250 000 ≥ 1 000 000"], overridden=False)
     assert routing.route(db, event) == 2
     [item] = inbox_of(db, "boss")
-    assert item["title"] == "Tier changed: Acme is now vip" and "1 250 000" in item["body"]
+    assert item["title"] == "Tier changed: Acme is now VIP" and "from tier Key to VIP" in item["body"]
+    assert "12-month amount 1 250 000 ≥ 1 000 000" in item["body"]
+    # the owner reads Chinese: the tiers' labels and the reason in Chinese
+    [chinese] = inbox_of(db, "owner1")
+    assert chinese["title"] == "客户分级变更：Acme 现为 VIP" and "由 重点 变为 VIP" in chinese["body"]
+    assert "近 12 个月订单金额 1 250 000 ≥ 1 000 000" in chinese["body"]
 
 
 def test_preferences_decide_which_kinds_are_mailed(db):

@@ -42,11 +42,11 @@ def create_site(admin_api, label):
     return response.json()
 
 
-def create_user(admin_api, site_ids, roles):
+def create_user(admin_api, site_ids, roles, **extra):
     username = unique("cust.")
     response = admin_api.post("/users", {
         "username": username, "email": "%s@factory.test" % username, "password": PASSWORD,
-        "display_name": username.title(), "sites": site_ids, "roles": roles})
+        "display_name": username.title(), "sites": site_ids, "roles": roles, **extra})
     assert response.status_code == 201, response.text
     return response.json()
 

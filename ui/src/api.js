@@ -5,6 +5,7 @@
  * retry. Failures are thrown as ApiError with the API's error code, message and per-field messages.
  */
 import { session } from './session'
+import { i18n } from './i18n'
 
 export const BASE = '/api/v1'
 
@@ -52,7 +53,8 @@ function query(params) {
 
 /** Call the API; resolves to the parsed JSON (or the raw Response with {raw: true}). */
 export async function request(method, path, { body, params, raw = false, form = null, retry = true } = {}) {
-  const headers = {}
+  // The API answers its texts in the user's language setting; before sign-in, in this one.
+  const headers = { 'Accept-Language': i18n.global.locale.value }
   if (session.accessToken) headers.Authorization = `Bearer ${session.accessToken}`
   let payload
   if (form) payload = form

@@ -1,5 +1,6 @@
 /** The signed-in user: tokens (kept in localStorage), the user record and permission checks. */
 import { reactive } from 'vue'
+import { LOCALES, setLocale } from './i18n'
 
 const KEY = 'crm.session'
 
@@ -20,6 +21,8 @@ export const session = reactive({
     this.accessToken = data.access_token
     this.refreshToken = data.refresh_token
     if (data.user) this.user = data.user
+    // The UI speaks the user's language setting, as the API's texts do.
+    if (data.user && LOCALES.includes(data.user.language)) setLocale(data.user.language)
     this.save()
   },
   setUser(user) {

@@ -111,3 +111,19 @@ def api_for():
     def make(base_url, identifier, password):
         return Api(base_url).login(identifier, password)
     return make
+
+
+def pick_levels(page, field, *labels):
+    """In a cascader whose every level may be chosen (``checkStrictly``), at ``field`` (a selector):
+    each level's label in turn, the last one taken by its radio."""
+    page.locator(field).click()
+    menus = page.locator(".el-cascader__dropdown:visible .el-cascader-menu")
+    for level, label in enumerate(labels):
+        exact = page.locator(".el-cascader-node__label", has_text=re.compile("^%s$" % re.escape(label)))
+        node = menus.nth(level).locator(".el-cascader-node").filter(has=exact)
+        if level == len(labels) - 1:
+            node.locator(".el-radio").click()
+        else:
+            node.click()
+    page.locator(field).click()  # closes it, as a second click does
+    page.locator(".el-cascader__dropdown:visible").wait_for(state="hidden")

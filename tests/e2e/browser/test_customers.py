@@ -4,8 +4,8 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.browser.conftest import shot, sign_in, ui_site
-from tests.support.customers import cjk, mobile, uscc
+from tests.e2e.browser.conftest import pick_levels, shot, sign_in, ui_site
+from tests.support.customers import cjk, create_site, mobile, uscc
 
 CUSTOMER_URL = re.compile(r".*/customers/([0-9a-f]{32})$")
 
@@ -35,6 +35,30 @@ def add_tag(page, tag):
     page.locator("[data-test=customer-tags] .el-tag", has_text=tag).wait_for()
 
 
+def pick_industry(page, field, section, division=None):
+    """In the industry cascader driven by data-test=<field>: a section (its radio), or a division of it."""
+    page.locator("[data-test=%s]" % field).click()
+    menus = page.locator(".el-cascader__dropdown:visible .el-cascader-menu")
+
+    def node(menu, label):
+        exact = page.locator(".el-cascader-node__label", has_text=re.compile("^%s$" % re.escape(label)))
+        return menu.locator(".el-cascader-node").filter(has=exact)
+
+    if division is None:
+        node(menus.nth(0), section).locator(".el-radio").click()
+    else:
+        node(menus.nth(0), section).click()
+        node(menus.nth(1), division).click()
+    if page.locator(".el-cascader__dropdown:visible").count():
+        page.keyboard.press("Escape")
+    page.locator(".el-cascader__dropdown:visible").wait_for(state="hidden")
+
+
+def pick_option(page, field, label):
+    page.locator("[data-test=%s]" % field).click()
+    page.locator(".el-select-dropdown__item:visible", has_text=re.compile("^%s$" % re.escape(label))).click()
+
+
 def customers_named(api, name):
     response = api.get("/customers", params={"q": name, "limit": 50})
     assert response.status_code == 200, response.text
@@ -57,12 +81,11 @@ def test_create_a_customer_then_a_similar_one_warns_and_can_be_created_anyway(ad
     page.locator("[data-test=customer-legal_name]").fill(name)
     page.locator("[data-test=customer-short_name]").fill(name[:4])
     page.locator("[data-test=customer-tax_id]").fill(tax_id)
-    page.locator("[data-test=customer-industry]").fill("机械制造")
+    pick_industry(page, "customer-industry_code", "制造业", "通用设备制造业")
     page.locator("[data-test=customer-phone]").fill(mobile())
     add_tag(page, "浏览器测试")
     page.locator("[data-test=address-add]").click()
-    page.locator("[data-test=address-0] [data-test=address-province]").fill("江苏省")
-    page.locator("[data-test=address-0] [data-test=address-city]").fill("苏州市")
+    pick_levels(page, "[data-test=address-0] [data-test=address-region]", "江苏省", "苏州市")
     shot(page, "customers_form_filled")
     page.locator("[data-test=customer-save]").click()
 
@@ -71,8 +94,8 @@ def test_create_a_customer_then_a_similar_one_warns_and_can_be_created_anyway(ad
     page.get_by_text(name, exact=True).first.wait_for()
     [first] = customers_named(admin_api, name)
     assert first["id"] == first_id
-    assert first["tags"] == ["浏览器测试"] and first["industry"] == "机械制造"
-    assert first["addresses"][0]["city"] == "苏州市"
+    assert first["tags"] == ["浏览器测试"] and first["industry_code"] == "C34"
+    assert (first["addresses"][0]["city_code"], first["addresses"][0]["city_name"]) == ("320500", "苏州市")
     shot(page, "customers_created")
 
     # The same name again (no tax id): the archive names the first one as similar.
@@ -256,17 +279,80 @@ def test_a_viewer_sees_the_list_but_is_not_offered_create_edit_or_delete(page, u
 def test_two_filters_show_a_lower_bound_until_the_last_page_makes_the_total_exact(admin_page, ui_url, admin_api):
     """A list of two filters has no kept count: the first page says "21+", the last one "21"."""
     page = admin_page
-    tag, industry = "双筛选%s" % cjk(2), "阀门%s" % cjk(2)
+    tag = "双筛选%s" % cjk(2)
     for number in range(21):
         response = admin_api.post("/customers", {"legal_name": "%s阀门厂%02d" % (cjk(3), number), "tags": [tag],
-                                                 "industry": industry})
+                                                 "industry_code": "C34"})
         assert response.status_code == 201, response.text
     open_list(page, ui_url)
     page.locator("[data-test=filter-tag]").fill(tag)
-    page.locator("[data-test=filter-industry]").fill(industry)
+    pick_industry(page, "filter-industry", "制造业")
     page.locator("[data-test=filter-apply]").click()
     page.locator("[data-test=customer-total]", has_text="共 21+ 条").wait_for()
     expect(rows(page)).to_have_count(20)
     page.locator("[data-test=page-next]").click()
     page.locator("[data-test=customer-total]", has_text=re.compile(r"^共 21 条$")).wait_for()
     expect(rows(page)).to_have_count(1)
+
+
+def test_the_a_to_z_jump_lists_names_by_pinyin_from_the_chosen_letter(page, ui_url, admin_api, make_user):
+    """In a site of its own: 安徽… before 北京… before 重庆…, and B starts the list at 北京."""
+    site = create_site(admin_api, "AZ")
+    names = ["安徽江淮汽车", "北京精密", "重庆长安汽车配件厂", "西安重工", "Zenith Motors"]
+    for name in reversed(names):
+        response = admin_api.post("/customers", {"legal_name": name, "site_id": site["id"]})
+        assert response.status_code == 201, response.text
+    username, password, _ = make_user(roles=("sales",), sites=[site["id"]])
+    sign_in(page, ui_url, username, password)
+    open_list(page, ui_url)
+    page.locator("[data-test=letter]", has_text=re.compile("^B$")).click()
+    expect(rows(page)).to_have_text(names[1:])
+    expect(page.locator("[data-test=customer-table] th.ascending")).to_have_count(1)
+    shot(page, "customers_letter_jump")
+    page.locator("[data-test=letter]", has_text=re.compile("^X$")).click()
+    expect(rows(page)).to_have_text(names[3:])
+    page.locator("[data-test=letter-clear]").click()
+    expect(rows(page)).to_have_text(names)
+
+
+def test_the_form_takes_industry_size_and_source_from_the_catalogues(admin_page, ui_url, admin_api):
+    """Industry from the GB/T 4754 cascader, company size and source channel from the API's
+    catalogues (a channel of one's own typed in); the size is derived until one is chosen; the
+    list and the 360 page show the industry by its name."""
+    page = admin_page
+    name = "%s汽车配件有限公司" % cjk(4)
+    open_new_form(page, ui_url)
+    page.locator("[data-test=customer-legal_name]").fill(name)
+    pick_industry(page, "customer-industry_code", "制造业", "汽车制造业")
+    expect(page.locator("[data-test=customer-industry_code] input")).to_have_value("制造业 / 汽车制造业")
+    page.locator("[data-test=customer-employees] input").fill("350")
+    page.locator("[data-test=customer-annual_revenue] input").fill("50000000")
+    pick_option(page, "customer-source_channel", "展会")
+    shot(page, "customers_form_catalogues")
+    page.locator("[data-test=customer-save]").click()
+    page.wait_for_url(CUSTOMER_URL)
+    [created] = customers_named(admin_api, name)
+    assert (created["industry_code"], created["employees"], created["source_channel"]) == ("C36", 350, "exhibition")
+    assert (created["company_size"], created["company_size_derived"]) == ("medium", True)
+    expect(page.locator("[data-test=customer-industry]")).to_have_text("汽车制造业")
+
+    page.goto(ui_url + "/customers/%s/edit" % created["id"])
+    page.locator("[data-test=customer-company_size-derived]").wait_for()
+    expect(page.locator("[data-test=customer-company_size]")).to_contain_text("中型")
+    pick_option(page, "customer-company_size", "大型")
+    page.locator("[data-test=customer-source_channel]").click()
+    page.locator("[data-test=customer-source_channel] input").fill("老客户的朋友")
+    page.keyboard.press("Enter")
+    page.locator("[data-test=customer-save]").click()
+    page.wait_for_url(CUSTOMER_URL)
+    page.locator("[data-test=customer-industry]").wait_for()
+    [changed] = customers_named(admin_api, name)
+    assert (changed["company_size"], changed["company_size_derived"], changed["source_channel"]) == (
+        "large", False, "老客户的朋友")
+
+    open_list(page, ui_url)
+    page.locator("[data-test=customer-search]").fill(name)
+    page.locator("[data-test=filter-apply]").click()
+    wait_for_total(page, 1)
+    expect(page.locator("[data-test=customer-table] .el-table__row").first).to_contain_text("汽车制造业")
+    shot(page, "customers_industry_column")

@@ -15,8 +15,10 @@ def test_the_login_page_speaks_the_browsers_language_and_rejects_a_wrong_passwor
     shot(page, "shell_login_refused")
 
 
-def test_switch_to_english_and_back(admin_page, ui_url):
-    page = admin_page
+def test_switch_to_english_and_back(page, ui_url, admin_api, make_user):
+    """The switch is the user's language setting: it outlives the session, and the API follows it."""
+    username, password, user_id = make_user()
+    sign_in(page, ui_url, username, password)
     assert page.locator("[data-test=menu-dashboard]").inner_text().strip() == "工作台"
     page.locator("[data-test=locale-button]").click()
     page.locator("[data-test=locale-en]").click()
@@ -25,6 +27,12 @@ def test_switch_to_english_and_back(admin_page, ui_url):
     page.reload()
     page.locator("[data-test=menu-dashboard]", has_text="Dashboard").wait_for()
     shot(page, "shell_english")
+    assert admin_api.get("/users/%s" % user_id).json()["language"] == "en"
+    # signed in again in a browser that was left in Chinese: the setting decides
+    page.evaluate("localStorage.clear()")
+    page.evaluate("localStorage.setItem('crm.locale', 'zh-CN')")
+    sign_in(page, ui_url, username, password)
+    page.locator("[data-test=menu-dashboard]", has_text="Dashboard").wait_for()
     page.locator("[data-test=locale-button]").click()
     page.locator("[data-test=locale-zh-CN]").click()
     page.locator("[data-test=menu-dashboard]", has_text="工作台").wait_for()

@@ -2,6 +2,7 @@
 and reverting the merge from the list of merges, and confirming customers due for their periodic review."""
 import csv
 import datetime
+import re
 
 from playwright.sync_api import expect
 
@@ -65,8 +66,9 @@ def test_import_checks_the_file_then_imports_it_and_offers_the_rejected_rows(adm
     assert download.suggested_filename.endswith("-errors.csv")
     with open(download.path(), encoding="utf-8-sig") as handle:
         rows = list(csv.reader(handle))
-    assert rows[0] == ["row", "field", "message"]
+    assert rows[0] == ["行号", "字段", "错误信息"]  # in the user's language, as the messages are
     assert [(row[0], row[1]) for row in rows[1:]] == [("3", "统一社会信用代码")]
+    assert re.search(r"[\u4e00-\u9fff]", rows[1][2]), rows[1][2]
 
     assert [found(admin_api, name) for name in names] == [1, 0, 1]
 

@@ -117,7 +117,8 @@ export default {
     severity: { critical: 'Critical', high: 'High', normal: 'Normal', low: 'Low' },
     addresses: {
       add: 'Add address', edit: 'Edit address', type: 'Type', street: 'Street', city: 'City', province: 'Province',
-      postal_code: 'Postal code', country: 'Country', empty: 'No addresses',
+      postal_code: 'Postal code', country: 'Country', empty: 'No addresses', region: 'Region',
+      unparsed: 'Region not recognised',
     },
     address_types: { billing: 'Billing', shipping: 'Shipping', office: 'Office' },
     hierarchy: {

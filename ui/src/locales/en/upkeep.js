@@ -3,6 +3,7 @@ export default {
     fields: {
       legal_name: 'Customer name', short_name: 'Short name', tax_id: 'Unified social credit code',
       external_code: 'Customer code', country: 'Country', industry: 'Industry', company_size: 'Company size',
+      industry_code: 'Industry code (GB/T 4754, e.g. C36)', employees: 'Employees',
       annual_revenue: 'Annual revenue', main_products: 'Main products', website: 'Website', phone: 'Phone',
       email: 'E-mail', source_channel: 'Source', owner_id: 'Owner', tags: 'Tags', status: 'Status',
       account_type: 'Account type', parent_id: 'Parent company', addresses: 'Addresses', notes: 'Notes',
@@ -28,6 +29,7 @@ export default {
       job_failed: 'The file could not be imported', no_rows: 'The file has no data rows.',
       would: { total: 'Rows', created: 'Would be created', updated: 'Would be updated', unchanged: 'Unchanged', failed: 'Rejected' },
       counts: { total: 'Rows', created: 'Created', updated: 'Updated', unchanged: 'Unchanged', failed: 'Rejected' },
+      warned_rows: 'Imported, but the address names no region we could recognise: {n} rows (kept as written)',
       bad_rows: 'Rejected rows', row: 'Row', field: 'Column', message: 'Problem', whole_row: '(whole row)',
       sample_only: 'The first {n} problems are shown; download the rejected rows for the full list.',
       too_large: 'The file is larger than the server accepts (10 MB by default). Split it into smaller files and import them one by one.',

@@ -117,7 +117,7 @@ export default {
     severity: { critical: '紧急', high: '高', normal: '一般', low: '低' },
     addresses: {
       add: '添加地址', edit: '编辑地址', type: '类型', street: '详细地址', city: '城市', province: '省份',
-      postal_code: '邮编', country: '国家', empty: '暂无地址',
+      postal_code: '邮编', country: '国家', empty: '暂无地址', region: '地区', unparsed: '未能识别地区',
     },
     address_types: { billing: '开票地址', shipping: '收货地址', office: '办公地址' },
     hierarchy: {

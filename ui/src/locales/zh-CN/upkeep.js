@@ -3,6 +3,7 @@ export default {
     fields: {
       legal_name: '客户名称', short_name: '客户简称', tax_id: '统一社会信用代码',
       external_code: '客户编码', country: '国家/地区', industry: '行业', company_size: '企业规模',
+      industry_code: '行业代码（GB/T 4754，如 C36）', employees: '从业人员',
       annual_revenue: '年营业额', main_products: '主要产品', website: '网站', phone: '电话',
       email: '邮箱', source_channel: '客户来源', owner_id: '负责人', tags: '标签', status: '状态',
       account_type: '账户类型', parent_id: '上级公司', addresses: '地址', notes: '备注',
@@ -28,6 +29,7 @@ export default {
       job_failed: '文件无法导入', no_rows: '文件中没有数据行。',
       would: { total: '总行数', created: '将新建', updated: '将更新', unchanged: '无变化', failed: '被拒绝' },
       counts: { total: '总行数', created: '已新建', updated: '已更新', unchanged: '无变化', failed: '被拒绝' },
+      warned_rows: '已导入但未能识别地区的地址：{n} 行（地址按原样保留）',
       bad_rows: '被拒绝的行', row: '行号', field: '列', message: '问题', whole_row: '（整行）',
       sample_only: '仅显示前 {n} 个问题，完整列表请下载被拒绝的行。',
       too_large: '文件超过服务器允许的大小（默认 10 MB），请拆分成较小的文件后逐个导入。',

@@ -35,6 +35,12 @@ export const DEFAULT_SORT = '-updated_at'
 export const TIER_TAG_TYPES = { vip: 'danger', key: 'warning', general: 'info' }
 export const CHURN_TAG_TYPES = { none: 'success', low: 'warning', high: 'danger' }
 
+/** A customer's industry as people read it: its code's name in `locale`, else the text typed. */
+export function industryText(customer, locale) {
+  const labels = customer.industry_labels
+  return (labels && (labels[locale] || labels.en)) || customer.industry || ''
+}
+
 export function emptyFilters() {
   return Object.fromEntries(FILTER_KEYS.map((key) => [key, '']))
 }

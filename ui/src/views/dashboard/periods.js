@@ -26,11 +26,6 @@ export function monthLabel(month) {
     .format(new Date(year, number - 1, 1))
 }
 
-/** A short axis label for large numbers, e.g. "1.2万" / "12K". */
-export function compactNumber(value) {
-  return new Intl.NumberFormat(i18n.global.locale.value, { notation: 'compact', maximumFractionDigits: 1 }).format(value)
-}
-
 /** Today as 'YYYY-MM-DD' in the browser's time zone, shifted by `days`. */
 export function isoDay(days = 0, today = new Date()) {
   const date = new Date(today.getFullYear(), today.getMonth(), today.getDate() + days)

@@ -8,7 +8,9 @@ export const IMPORT_COLUMNS = [
   { field: 'external_code', header: '客户编码' },
   { field: 'short_name', header: '客户简称' },
   { field: 'industry', header: '行业' },
+  { field: 'industry_code', header: '行业代码' },
   { field: 'company_size', header: '企业规模' },
+  { field: 'employees', header: '从业人员' },
   { field: 'annual_revenue', header: '年营业额' },
   { field: 'main_products', header: '主要产品' },
   { field: 'phone', header: '电话' },
@@ -25,7 +27,7 @@ export const IMPORT_COLUMNS = [
 
 /** Fields a merge may take from any of the merged customers, in display order. */
 export const MERGE_FIELDS = [
-  'legal_name', 'short_name', 'tax_id', 'external_code', 'country', 'industry', 'company_size',
+  'legal_name', 'short_name', 'tax_id', 'external_code', 'country', 'industry', 'industry_code', 'company_size', 'employees',
   'annual_revenue', 'main_products', 'website', 'phone', 'email', 'source_channel', 'owner_id', 'tags',
   'status', 'account_type', 'parent_id', 'addresses', 'notes',
 ]
