@@ -3,6 +3,7 @@ from datetime import timezone
 
 from marshmallow import Schema, fields
 
+from gateway.language import LocalizedTexts
 from gateway.schemas.common import Day, Ident, StrictSchema
 from services.common.schemas import OrderedPeriod
 from gateway.schemas.customers import AmountSchema, ItemsSchema
@@ -86,13 +87,14 @@ class FunnelReportSchema(ReportSchema):
     conversion = fields.Nested(ConversionSchema)
 
 
-class AtRiskSchema(Schema):
+class AtRiskSchema(LocalizedTexts):
     customer_id = fields.String()
     legal_name = fields.String()
     site_id = fields.String()
     owner_id = fields.String(allow_none=True)
     level = fields.String(metadata={"description": "low or high"})
-    reasons = fields.List(fields.String())
+    reasons = fields.List(fields.String(), metadata={"description": "in the request's language"})
+    reasons_details = fields.List(fields.Dict(), metadata={"description": "each reason's {code, params}"})
     tier = fields.String(allow_none=True)
     lifecycle_stage = fields.String(allow_none=True)
     last_order_date = Day(allow_none=True)

@@ -15,7 +15,7 @@ import zoneinfo
 from services.common import sites
 from services.common.errors import ValidationFailed
 from services.common.schemas import load
-from services.customers import archive, contract, events, lists, store
+from services.customers import archive, contract, events, listing, lists, store
 
 COLUMNS = ("id", "legal_name", "short_name", "tax_id", "external_code", "site_id", "country", "industry",
            "industry_code", "company_size", "employees", "annual_revenue", "main_products", "website", "phone",
@@ -90,7 +90,7 @@ def export_rows(db, caller, filters=None, cursor=None, limit=None):
     caller.require("customers:read")
     filters = load(contract.ListFilterSchema(), filters or {})
     sort = filters.get("sort") or EXPORT_SORT
-    field, descending = sort.lstrip("-"), sort.startswith("-")
+    field, descending = listing.stored_sort(sort)
     limit = PAGE if limit is None else limit
     if filters.get("q") or filters.get("deleted"):
         documents, next_cursor, total = store.search_customers(

@@ -75,6 +75,12 @@ def industry_key(value):
     return "industry:%s" % (industries.canonical(value) or value)
 
 
+def stored_sort(sort):
+    """``(stored field, descending)`` of an API sort (``legal_name``, ``-updated_at``, ...)."""
+    field = sort.lstrip("-")
+    return STORED_SORTS.get(field, field), sort.startswith("-")
+
+
 def name_start(key, descending):
     """Where a list sorted by name starts for the A–Z jump to ``key`` (an ``identifiers.sort_key``):
     just before the first name whose reading begins with it, in the list's direction."""

@@ -23,8 +23,7 @@ def list_customers(db, caller, filters, limit, cursor):
     caller.require("customers:read")
     filters = load(contract.ListQuerySchema(), filters or {})
     sort = filters.get("sort") or DEFAULT_SORT
-    field, descending = sort.lstrip("-"), sort.startswith("-")
-    field = listing.STORED_SORTS.get(field, field)
+    field, descending = listing.stored_sort(sort)
     if filters.get("name_from") and (field != "name_sort" or filters.get("q") or filters.get("deleted")):
         raise ValidationFailed(fields={"name_from": [
             "Only with sort=legal_name (or -legal_name), without q or deleted."]})

@@ -14,3 +14,14 @@ def db_factory(db_factory):
         return database
 
     return make
+
+
+@pytest.fixture
+def db(db_factory):
+    """A customers database made ready as the service makes it at start (``archive.prepare_database``);
+    modules that test the steps before it have a ``db`` of their own."""
+    from services.customers import archive
+
+    database = db_factory("customers")
+    archive.prepare_database(database)
+    return database

@@ -11,13 +11,6 @@ from services.customers import archive, code_migration, customer_record, import_
 SALES = Caller("u-sales", ["site-a"], ["customers:read", "customers:write"])
 
 
-@pytest.fixture
-def db(db_factory):
-    database = db_factory("customers")
-    archive.prepare_database(database)
-    return database
-
-
 def create(db, name, **fields):
     return archive.create_customer(db, SALES, dict({"legal_name": name}, **fields), force=True)
 

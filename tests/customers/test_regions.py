@@ -110,13 +110,6 @@ def test_codes_are_checked_against_the_data():
     assert address_errors({"district_code": "320500"}) == {"district_code": ["Not a district's code."]}
 
 
-@pytest.fixture
-def db(db_factory):
-    database = db_factory("customers")
-    archive.prepare_database(database)
-    return database
-
-
 def create(db, name, *addresses):
     return archive.create_customer(db, SALES, {"legal_name": name, "addresses": list(addresses)}, force=True)
 

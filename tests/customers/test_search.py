@@ -3,18 +3,13 @@ import pytest
 
 from services.common import errors
 from services.common.auth import Caller
-from services.customers import archive, customer_record, effects, identifiers, insights, lists, parts, store
+from services.customers import (
+    archive, customer_record, effects, exports, identifiers, insights, lists, parts, store,
+)
 
 SALES = Caller("u-sales", ["site-a"], ["customers:read", "customers:write", "contacts:read", "contacts:write"])
 FINANCE = Caller("u-fin", ["site-a"], ["customers:read", "orders:read"])
 ADMIN = Caller("u-admin", [], ["customers:read", "customers:write", "contacts:read", "sites:all"])
-
-
-@pytest.fixture
-def db(db_factory):
-    database = db_factory("customers")
-    archive.prepare_database(database)
-    return database
 
 
 def create(db, name, **fields):
@@ -192,6 +187,14 @@ def test_the_list_sorted_by_name_is_in_pinyin_order_both_ways_and_jumps_to_a_let
     rest = lists.list_customers(db, SALES, {"sort": "legal_name", "name_from": "c"}, 100, first["next_cursor"])
     assert [c["legal_name"] for c in first["items"] + rest["items"]] == ALPHABETICAL[4:]
     assert first["total"] == rest["total"] == len(ALPHABETICAL)  # the list's size, wherever it starts
+
+
+def test_an_export_sorted_by_name_is_in_pinyin_order_too(db):
+    for name in reversed(ALPHABETICAL):
+        create(db, name)
+    for sort, expected in (("legal_name", ALPHABETICAL), ("-legal_name", ALPHABETICAL[::-1])):
+        page = exports.export_rows(db, SALES, {"sort": sort})
+        assert [row[page["columns"].index("legal_name")] for row in page["rows"]] == expected
 
 
 @pytest.mark.parametrize("filters", [{"name_from": "b"}, {"name_from": "b", "sort": "-updated_at"},

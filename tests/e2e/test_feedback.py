@@ -195,6 +195,9 @@ def test_a_survey_to_two_contacts(stack, plant, feedback_events):
     assert thanks.status_code == 200 and "Thank you" in thanks.text
     plant["answers"].append({"rating": 5, "nps": 10})
     again = public(stack, "POST", wang, data={"q1": "5", "q2": "10"})
+    # a used link's page knows no survey: it speaks the browser's language (Chinese by default)
+    assert again.status_code == 410 and "已通过此链接填写过问卷" in again.text
+    again = public(stack, "POST", wang, data={"q1": "5", "q2": "10"}, headers={"Accept-Language": "en-US,en"})
     assert again.status_code == 410 and "already answered" in again.text
     assert len(feedback_events("feedback.survey_response_received", at_least=2, survey_id=survey["id"])) == 2
     assert api.get("/surveys/%s" % survey["id"]).json()["response_count"] == 2

@@ -138,8 +138,9 @@ def test_five_wrong_passwords_slow_the_account_from_that_address_even_for_the_ri
     assert locked.status_code == 429
     assert 1 <= int(locked.headers["Retry-After"]) <= 30
     unknown = api.post("/auth/login", {"identifier": "nobody-here", "password": "Wrong-password-000"})
-    assert unknown.status_code == 401 and unknown.json() == {
-        "error": {"code": "invalid_credentials", "message": "Invalid credentials."}}
+    assert unknown.status_code == 401 and unknown.json() == {"error": {
+        "code": "invalid_credentials", "message": "Invalid credentials.", "message_code": "auth.invalid_credentials",
+        "params": {}}}
 
     assert admin_api.post("/users/%s/unlock" % user["id"]).status_code == 200
     assert api.post("/auth/login", {"identifier": user["email"], "password": PASSWORD}).status_code == 200

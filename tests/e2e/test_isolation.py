@@ -38,6 +38,8 @@ NOT_SITE_DATA = {
     "/readyz": "each service's version and database state",
     "/api/v1/me": "the caller's own account",
     "/api/v1/roles": "the built-in roles and the permission catalogue",
+    "/api/v1/catalogues": "the names of the code catalogues",
+    "/api/v1/catalogues/{name}": "codes and their labels: enumerations, national classifications, regions",
     "/api/v1/notifications/preferences": "the caller's own delivery preferences",
     "/s/{token}": "the public survey page: the single-use token is the credential, not a site",
 }

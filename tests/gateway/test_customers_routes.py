@@ -539,9 +539,12 @@ REPORTS = {
                                      conversion={"won": 2, "lost": 1, "rate": 0.6667})),
     "churn-risk": ("report_churn", {"site_id": None, "total": 1, "items": [{
         "customer_id": "c1", "legal_name": "Acme", "site_id": "s1", "owner_id": "u1", "level": "high",
-        "reasons": ["No order for 200 days (usual gap 60)."], "tier": "key", "lifecycle_stage": "dormant",
-        "last_order_date": "2026-05-01"}]}),
+        "reasons": ["No order for 200 days; the usual gap between orders is 60 days"], "tier": "key",
+        "lifecycle_stage": "dormant", "last_order_date": "2026-05-01"}]}),
 }
+# What the gateway adds: each reason's code and parameters.
+ANSWERED = {"churn-risk": lambda answer: dict(answer, items=[dict(answer["items"][0], reasons_details=[
+    {"code": "churn.no_order", "params": {"days": "200", "gap": "60"}}])])}
 
 
 @pytest.mark.parametrize("path", sorted(REPORTS))
@@ -549,6 +552,6 @@ def test_reports_pass_filters_and_keep_every_field(client, fake_rpc, auth, path)
     method, answer = REPORTS[path]
     fake_rpc.replies[method] = answer
     response = client.get("/api/v1/reports/%s?site_id=s1&since=2026-01-01T00:00:00%%2B08:00" % path, headers=auth)
-    assert response.status_code == 200 and response.get_json() == answer
+    assert response.status_code == 200 and response.get_json() == ANSWERED.get(path, dict)(answer)
     assert (fake_rpc.last["method"], fake_rpc.last["args"]) == (
         method, ({"site_id": "s1", "since": "2025-12-31T16:00:00+00:00"},))

@@ -74,9 +74,14 @@ def sign_in(page, base_url, identifier, password):
 
 
 @pytest.fixture
-def admin_page(page, ui_url):
-    """A page signed in as the bootstrapped admin."""
-    return sign_in(page, ui_url, "admin", ADMIN_PASSWORD)
+def admin_page(page, ui_url, admin_api):
+    """A page signed in as the bootstrapped admin. The language switch is the user's language
+    setting: a test that switches the admin to English has it put back to Chinese after."""
+    yield sign_in(page, ui_url, "admin", ADMIN_PASSWORD)
+    me = admin_api.get("/me").json()
+    if me["language"] != "zh-CN":
+        restored = admin_api.patch("/users/%s" % me["id"], {"language": "zh-CN", "version": me["version"]})
+        assert restored.status_code == 200, restored.text
 
 
 def ui_site(admin_api):

@@ -61,7 +61,7 @@ def test_the_dashboard_shows_charts_and_my_lists_in_both_languages(admin_page, a
     assert churn_link.get_attribute("href") == "/customers/%s" % lapsed["id"]
     churn_row = page.locator("[data-test=card-churn] tr", has=page.locator(
         "[data-test=churn-customer]", has_text=lapsed["legal_name"]))
-    assert "No order for" in churn_row.inner_text()
+    assert "天未下单" in churn_row.inner_text()  # the reason in the user's language
     followup = page.locator("[data-test=card-followups] [data-test=followup-item]", has_text=active["legal_name"])
     followup.wait_for()
     assert "已逾期" in followup.inner_text()

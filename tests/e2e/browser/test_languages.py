@@ -46,9 +46,11 @@ def test_the_main_pages_in_chinese_show_no_english_text_from_the_server(admin_pa
         page.goto(ui_url + path)
         page.locator(".el-loading-mask").first.wait_for(state="hidden")
         page.wait_for_load_state("networkidle")
+    page.locator("[data-test=tier-badge]").click()
     page.locator("[data-test=tier-reason]").first.wait_for()
     assert page.locator("[data-test=tier-reason]").first.inner_text() == "新客户：尚无订单。"
     shot(page, "languages_customer360_zh")
+    page.keyboard.press("Escape")
 
     # a field the server refuses: its message next to the field, in Chinese
     page.goto(ui_url + "/customers/%s/edit" % customer["id"])
@@ -59,6 +61,7 @@ def test_the_main_pages_in_chinese_show_no_english_text_from_the_server(admin_pa
     assert CJK.search(message.inner_text()) and "valid" not in message.inner_text()
     shot(page, "languages_field_error_zh")
 
-    texts = [text for _, answer in answers for text in server_texts(answer)]
+    # the audit trail shows values as they were stored (a tier's reasons among them), like typed text
+    texts = [(url, text) for url, answer in answers if "/api/v1/audit" not in url for text in server_texts(answer)]
     assert texts, "the walk read no server texts"
-    assert english(texts) == [], english(texts)
+    assert [(url, text) for url, text in texts if english([text])] == []
