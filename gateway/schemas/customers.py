@@ -6,6 +6,7 @@ answers with errors naming the field. Output schemas list every field the servic
 """
 from marshmallow import Schema, fields, pre_dump, validate
 
+from gateway.extensions import MessagesSchema
 from gateway.language import LocalizedTexts
 from gateway.schemas.common import Cursor, Day, QueryInteger, StrictSchema, Timestamp, http_input, http_output
 from gateway.schemas.customer_parts import (ContactSchema, FollowupSchema, InteractionSchema, OpportunitySchema,
@@ -40,12 +41,10 @@ class CandidateSchema(Schema):
     legal_name = fields.String()
 
 
-class DuplicateErrorDetailSchema(Schema):
+class DuplicateErrorDetailSchema(MessagesSchema):
     code = fields.String(required=True, metadata={"description": "duplicate_tax_id or possible_duplicate"})
-    message = fields.String(required=True)
     existing_id = fields.String(metadata={"description": "duplicate_tax_id: the customer with this tax id"})
     candidates = fields.List(fields.Nested(CandidateSchema), metadata={"description": "the similar customers"})
-    fields = fields.Dict(keys=fields.String(), values=fields.Raw())  # last: the name shadows the module
 
 
 class DuplicateErrorSchema(Schema):
