@@ -308,3 +308,13 @@ def test_the_other_catalogues_hold_the_same_codes_in_both_languages(domain):
     for code, (source, text) in chinese.items():
         assert english[code][0] == source and placeholders(text) == placeholders(source), code
         assert text and (text != source or not re.search(r"[a-z]{3}", source) or domain == "columns"), code
+
+
+def test_several_known_texts_in_one_are_each_translated_and_a_typed_text_is_left_as_typed():
+    both = "Missing data for required field.; Not a valid URL."
+    said = messages.localize(both, "zh-CN")
+    assert said["code"] is None and "；" in said["message"] and "Missing" not in said["message"]
+    typed = "大客户; 战略合作 (board decision)"
+    assert messages.localize(typed, "zh-CN") == {"code": None, "params": {}, "message": typed}
+    partly = "Missing data for required field.; whatever the user wrote"
+    assert messages.localize(partly, "zh-CN")["message"] == partly

@@ -120,9 +120,11 @@ def localize(english, language, domain="messages"):
     """``{code, params, message}``: an English text the API produced, in ``language``. A text no
     catalogue knows is answered as it is, with code None."""
     code, params = recognise(english, domain)
-    if code is None and "; " in english:  # several texts in one (an import row's errors)
-        parts = [localize(part, language, domain)["message"] for part in english.split("; ")]
-        return {"code": None, "params": {}, "message": text("reasons", "separator", language).join(parts)}
+    if code is None and "; " in english:  # several known texts in one (an import row's errors)
+        parts = [localize(part, language, domain) for part in english.split("; ")]
+        if all(part["code"] for part in parts):
+            joined = text("reasons", "separator", language).join(part["message"] for part in parts)
+            return {"code": None, "params": {}, "message": joined}
     if code is None:
         return {"code": None, "params": {}, "message": english}
     return {"code": code, "params": params, "message": text(domain, code, language, **params)}
