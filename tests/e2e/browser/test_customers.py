@@ -104,7 +104,7 @@ def test_create_a_customer_then_a_similar_one_warns_and_can_be_created_anyway(ad
     page.locator("[data-test=customer-save]").click()
     dialog = page.locator(".el-dialog:has([data-test=duplicate-list])")
     dialog.wait_for()
-    assert dialog.locator("[data-test=duplicate-list]").get_by_text(name).is_visible()
+    expect(dialog.locator("[data-test=duplicate-list]").get_by_text(name)).to_be_visible()
     expect(dialog.locator("[data-test=duplicate-list]")).to_contain_text(tax_id)
     shot(page, "customers_duplicate_warning")
     dialog.locator("[data-test=duplicate-open]").first.click()

@@ -84,7 +84,7 @@ def test_a_complaint_goes_from_the_board_to_resolved(admin_page, ui_url, admin_a
     page.locator("[data-test=feedback-resolution]").fill("更换了第 7 批密封圈，客户验收合格。")
     page.locator("[data-test=feedback-transition-save]").click()
     page.locator("[data-test=feedback-status]", has_text="已解决").wait_for()
-    assert page.locator("[data-test=feedback-status-closed]").is_visible()
+    expect(page.locator("[data-test=feedback-status-closed]")).to_be_visible()
     assert [e.inner_text().split("\n")[0] for e in page.locator("[data-test=feedback-history-entry]").all()][0].startswith("处理中")
     shot(page, "feedback_detail_resolved")
 
@@ -148,8 +148,8 @@ def test_a_missing_required_field_is_shown_next_to_it(admin_page, ui_url, admin_
     page.locator("[data-test=feedback-create]").click()
     page.locator("[data-test=feedback-text]").fill("只填了内容。")
     page.locator("[data-test=feedback-save]").click()
-    form_error(page, "feedback-customer").wait_for()
-    assert form_error(page, "feedback-channel").is_visible() and form_error(page, "feedback-category").is_visible()
+    for field in ("feedback-customer", "feedback-channel", "feedback-category"):
+        expect(form_error(page, field)).to_be_visible()
     assert form_error(page, "feedback-text").count() == 0
     shot(page, "feedback_field_errors")
     assert admin_api.get("/feedback", params={"limit": 500}).json()["total"] == before
