@@ -24,7 +24,7 @@ from zxcvbn import feedback as zxcvbn_feedback
 from deploy.processes import SERVICES
 from services.accounts import passwords, sessions
 from services.common import errors, messages
-from services.customers import access, import_rows
+from services.customers import access, import_convert, import_parts, import_people, import_rows
 from tests.support.message_walk import ROOT, Walk
 
 LANGUAGES = ("en", "zh_CN")
@@ -131,8 +131,11 @@ def default_texts():
 
 
 def row_texts():
-    """The messages of an import row that the row's schema does not give."""
-    return {import_rows.UNREADABLE, import_rows.EXTRA_CELLS, import_rows.UNPLACED}
+    """The messages of an import row that the row's schema does not give (errors and remarks)."""
+    return {import_rows.UNREADABLE, import_rows.EXTRA_CELLS, import_rows.UNPLACED, import_rows.NO_PARENT,
+            import_people.UNKNOWN, import_people.AMBIGUOUS, import_people.NOT_ALLOWED,
+            import_parts.AMBIGUOUS_CUSTOMER, import_parts.NO_AMOUNT, *import_parts.NO_CUSTOMER.values(),
+            import_convert.NOT_A_CHOICE, import_convert.NOT_A_COUNTRY}
 
 
 def filled_texts(walk):

@@ -17,6 +17,7 @@ from webargs.flaskparser import FlaskParser
 from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import CombinedMultiDict, FileStorage
 from werkzeug.exceptions import UnsupportedMediaType
+from werkzeug.routing import BaseConverter
 
 from gateway import downloads, language
 from gateway.blueprint import ApiBlueprint
@@ -31,7 +32,8 @@ EXPORT_PAGE = 500
 EXPORT_DESCRIPTION = "The customers as CSV (UTF-8 with a BOM) or XLSX"
 XLSX_MAGIC = b"PK\x03\x04"
 BINARY_MAGIC = (XLSX_MAGIC, b"\xd0\xcf\x11\xe0")
-FILE_TYPES = {".csv": "csv", ".xlsx": "xlsx"}
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")  # Excel's "Unicode text": NUL bytes are its text
+FILE_TYPES = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx"}  # .txt: Excel's "Unicode text"
 
 
 class UploadParser(FlaskParser):
@@ -52,6 +54,16 @@ class ArchiveBlueprint(ApiBlueprint):
 blp = ArchiveBlueprint("archive", __name__, description="Import, export, duplicates and merges of customers")
 
 
+class ImportIdConverter(BaseConverter):
+    """An import's id in a path: any segment but the names of the routes beside it (``/imports/preview``
+    is no import, so its Allow header names POST only)."""
+
+    regex = r"(?!(?:preview|fields|template)(?![^/]))[^/]+"
+
+
+blp.record_once(lambda state: state.app.url_map.converters.setdefault("import_id", ImportIdConverter))
+
+
 def attachment(filename):
     """A Content-Disposition header for ``filename``: an ASCII name, and the UTF-8 one (RFC 6266) if different."""
     plain_name = re.sub(r'[^\x20-\x7e]|["\\]', "", filename).strip() or "download"
@@ -70,13 +82,13 @@ def checked_upload(upload):
     filename = os.path.basename((upload.filename or "").replace("\\", "/")).strip()[:200]
     kind = FILE_TYPES.get(os.path.splitext(filename)[1].lower())
     if kind is None:
-        raise UnsupportedMediaType("Upload a CSV or XLSX file (.csv, .xlsx).")
+        raise UnsupportedMediaType("Upload a CSV or XLSX file (.csv, .txt, .tsv, .xlsx).")
     first = upload.stream.read(RAW_CHUNK_BYTES)
     if not first:
         raise ValidationFailed(fields={"file": ["The file is empty."]})
     if kind == "xlsx" and not first.startswith(XLSX_MAGIC):
         raise ValidationFailed(fields={"file": ["This is not an XLSX workbook."]})
-    if kind == "csv" and (first.startswith(BINARY_MAGIC) or b"\x00" in first):
+    if kind == "csv" and (first.startswith(BINARY_MAGIC) or (b"\x00" in first and not first.startswith(UTF16_BOMS))):
         raise ValidationFailed(fields={"file": ["This is not a CSV text file."]})
     return filename, first
 
@@ -88,35 +100,137 @@ def chunks(first, stream):
         chunk = stream.read(RAW_CHUNK_BYTES)
 
 
+def uploaded(form, dry_run=False):
+    """The id of a new import job holding the form's ``file``, sent to the service in chunks."""
+    upload = form["file"]
+    filename, first = checked_upload(upload)
+    site = {"site_id": form["site_id"]} if form.get("site_id") else {}
+    job = customers.create_import(filename, dry_run, **site)
+    for seq, chunk in enumerate(chunks(first, upload.stream)):
+        customers.append_import_chunk(job["id"], seq, base64.b64encode(chunk).decode("ascii"))
+    return job["id"]
+
+
 @blp.route("/customers/import", methods=["POST"])
 @authenticated(blp)
 @blp.arguments(s.ImportUploadSchema, location="multipart")
 @blp.response(202, s.ImportJobSchema)
 @error_responses(blp, 403, 413, 415)
 def import_customers(form):
-    """Import customers from CSV (UTF-8 or GBK) or XLSX as a job; follow it at ``/imports/{id}``.
+    """Import customers from CSV or XLSX as a job with the suggested mapping; follow it at ``/imports/{id}``.
 
-    Rows are upserted by tax id, else external code; ``dry_run=true`` validates only. Bodies over
-    the gateway's limit (MAX_BODY_BYTES) are 413. The site must exist and be active (422 on
-    ``site_id``); a job whose site is disabled before it ran fails with the reason in ``error``.
+    Each column goes to the field its header names in any of the systems ``docs/import.md`` lists,
+    or its values show (USCCs, e-mails, dates…); a column placed nowhere is skipped and listed in
+    ``skipped_columns``. Rows are upserted by tax id, else external code, else exact name;
+    ``dry_run=true`` validates only. Bodies over the gateway's limit (MAX_BODY_BYTES) are 413. The
+    site must exist and be active (422 on ``site_id``); a job whose site is disabled before it ran
+    fails with the reason in ``error``.
     """
-    upload = form["file"]
-    filename, first = checked_upload(upload)
-    site = {"site_id": form["site_id"]} if form.get("site_id") else {}
-    job = customers.create_import(filename, form["dry_run"], **site)
-    for seq, chunk in enumerate(chunks(first, upload.stream)):
-        customers.append_import_chunk(job["id"], seq, base64.b64encode(chunk).decode("ascii"))
-    return customers.start_import(job["id"])
+    return customers.start_import(uploaded(form, form["dry_run"]), {"entity": "customers"})
 
 
-@blp.route("/imports/<import_id>")
+@blp.route("/imports/preview", methods=["POST"])
+@authenticated(blp)
+@blp.arguments(s.ImportPreviewUploadSchema, location="multipart")
+@blp.response(200, s.ImportPreviewSchema)
+@error_responses(blp, 403, 413, 415)
+def preview_import(form):
+    """The columns of a file before importing it: each header, its first values and the field suggested
+    for it (from the header, in the export labels of Zoho, Salesforce, HubSpot, Odoo, Fxiaoke,
+    Kingdee/Yonyou and plain spreadsheets, or from the values), the workbook's sheets, and the fields
+    the entity offers. The upload is kept an hour: run it with ``POST /imports`` and its ``upload_id``."""
+    upload_id = uploaded(form)
+    preview = customers.preview_import(upload_id, form["entity"], form.get("sheet"))
+    return dict(preview, fields=labelled_fields(preview["fields"]))
+
+
+@blp.route("/imports", methods=["POST"])
+@authenticated(blp)
+@blp.arguments(s.ImportRunSchema, location="multipart")
+@blp.response(202, s.ImportJobSchema)
+@error_responses(blp, 403, 404, 409, 413, 415)
+def run_import(form):
+    """Import a file's rows as customers or as one kind of their records (``entity``), with a mapping of
+    its columns; follow the job at ``/imports/{id}``.
+
+    Part rows (contacts, orders — one row per order line —, payments, interactions, service records,
+    opportunities, follow-ups) name their customer by tax id, code or exact name; importing the same
+    file again creates nothing new. A column mapped to null is skipped and listed on the job. 409
+    ``import_started`` for an upload already run."""
+    options = {key: form[key] for key in ("entity", "mapping", "value_map", "mapping_id", "sheet") if key in form}
+    if "upload_id" in form:
+        return customers.start_import(form["upload_id"], dict(options, dry_run=form["dry_run"]))
+    return customers.start_import(uploaded(form, form["dry_run"]), options)
+
+
+def labelled_fields(found):
+    """Import fields with their label in the request's language."""
+    chosen = language.request_language()
+    return [dict(field, label=field["labels"].get(chosen) or field["name"]) for field in found]
+
+
+@blp.route("/imports/fields")
+@blp.operation(200, s.ImportFieldsSchema, 403, query=s.ImportFieldsQuerySchema)
+def import_fields(args):
+    """The fields a column of ``entity`` may fill, with their kinds and labels in your language."""
+    found = customers.import_fields(args["entity"])
+    return dict(found, fields=labelled_fields(found["fields"]))
+
+
+@blp.route("/imports/template")
+@authenticated(blp)
+@blp.arguments(s.ImportTemplateQuerySchema, location="query", unknown=RAISE)
+@blp.response(200, {"type": "string"}, content_type="text/csv", description="An empty file with the entity's headers")
+@blp.alt_response(200, schema={"type": "string", "format": "binary"}, content_type=downloads.XLSX_TYPE,
+                  description="An empty workbook with the entity's headers", success=True)
+@error_responses(blp, 403)
+def import_template(args):
+    """An empty CSV or XLSX with the headers of ``entity``'s fields in your language, required ones first."""
+    found = labelled_fields(customers.import_fields(args["entity"])["fields"])
+    found = sorted(found, key=lambda field: not field["required"])
+    page = {"columns": [field["name"] for field in found], "rows": []}
+    labels = {field["name"]: field["label"] for field in found}
+
+    def header(columns):
+        return [labels[column] for column in columns]
+
+    name = "%s-template.%s" % (args["entity"], args["format"])
+    if args["format"] == "xlsx":
+        _, handle = downloads.xlsx_file([page], title=args["entity"], header=header)
+        return send_file(handle, mimetype=downloads.XLSX_TYPE, as_attachment=True, download_name=name)
+    return Response(b"".join(downloads.csv_lines([page], header=header)), mimetype=downloads.CSV_TYPE,
+                    headers=attachment(name))
+
+
+@blp.route("/import-mappings")
+@blp.operation(200, s.ImportMappingListSchema, 403, 404, query=s.ImportMappingQuerySchema)
+def list_import_mappings(args):
+    """Column mappings saved for your sites, by name (of ``entity``, of ``site_id`` when given)."""
+    return customers.list_import_mappings(args.get("entity"), args.get("site_id"))
+
+
+@blp.route("/import-mappings", methods=["POST"])
+@blp.operation(201, s.ImportMappingSchema, 403, body=s.ImportMappingCreateSchema)
+def save_import_mapping(body):
+    """Save a column mapping by name for a site; a name saved again (same site and entity) replaces it."""
+    return customers.save_import_mapping(body)
+
+
+@blp.route("/import-mappings/<mapping_id>", methods=["DELETE"])
+@blp.operation(204, None, 403, 404)
+def delete_import_mapping(mapping_id):
+    """Delete a saved mapping."""
+    customers.delete_import_mapping(mapping_id)
+
+
+@blp.route("/imports/<import_id:import_id>")
 @blp.operation(200, s.ImportJobSchema, 403, 404)
 def get_import(import_id):
     """An import's status and progress: rows done of total, created, updated, failed."""
     return customers.get_import(import_id)
 
 
-@blp.route("/imports/<import_id>/errors")
+@blp.route("/imports/<import_id:import_id>/errors")
 @authenticated(blp)
 @blp.response(200, {"type": "string"}, content_type="text/csv",
               description="One line per rejected value: row, field, message")

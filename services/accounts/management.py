@@ -78,6 +78,26 @@ def colleagues(db, caller, filters, limit=50):
     return {"items": sorted(found, key=lambda u: ((u["display_name"] or u["username"]).lower(), u["id"]))}
 
 
+PEOPLE_LIMIT = 5000
+
+
+def site_people(db, caller, site_id):
+    """The active users who may be named on a site's records (its users and ``sites:all`` holders),
+    with what an import matches a name against: for a caller who imports there (customers:write)."""
+    caller.require("customers:write")
+    caller.require_site(site_id)
+    found = []
+    for user in store.iterate_users(db, {"status": "active"}, {field: 1 for field in PEOPLE_FIELDS}):
+        if site_id in (user.get("sites") or ()) or "sites:all" in (user.get("permissions") or ()):
+            found.append({"id": user["_id"], **{field: user.get(field) for field in PEOPLE_FIELDS}})
+            if len(found) >= PEOPLE_LIMIT:
+                break
+    return {"items": found}
+
+
+PEOPLE_FIELDS = ("username", "display_name", "email", "sites", "permissions")
+
+
 def update_user(db, caller, user_id, data, sessions):
     """``sessions`` checks the current password a change of one's own e-mail needs."""
     user = users.get_visible(caller, store.find_user(db, user_id))

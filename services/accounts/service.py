@@ -180,6 +180,13 @@ class AccountsService(ServiceBase):
         return management.set_permissions(self.db, self.context.caller, user_id, data)
 
     @rpc
+    def site_people(self, site_id):
+        """-> {items: [{id, username, display_name, email, sites, permissions}]}: the active users who may
+        be named on the site's records (an import matches owners by name, username or e-mail);
+        customers:write at the site."""
+        return management.site_people(self.db, self.context.caller, site_id)
+
+    @rpc
     def user_directory(self, user_ids):
         return management.user_directory(self.db, self.context.caller, user_ids)
 

@@ -74,7 +74,7 @@ def require_writable(db, customer):
     sites.require(db, customer["site_id"])
 
 
-def _check_parent(db, caller, customer_id, parent_id):
+def check_parent(db, caller, customer_id, parent_id):
     """The parent must be visible; linking it must not close a cycle (409)."""
     if not parent_id:
         return
@@ -131,7 +131,7 @@ def create_customer(db, caller, data, force=False):
     site_id = data.pop("site_id", None) or (caller.sites[0] if caller.sites else None)
     check_site_open(db, caller, site_id)
     customer = customer_record.new_customer(data, caller, site_id)
-    _check_parent(db, caller, customer["_id"], customer.get("parent_id"))
+    check_parent(db, caller, customer["_id"], customer.get("parent_id"))
     check_owner(caller, customer)
     same_tax, similar = duplicate_candidates(db, caller, customer)
     if same_tax:
@@ -176,7 +176,7 @@ def update_customer(db, caller, customer_id, data):
     else:
         require_writable(db, customer)
     if "parent_id" in data:
-        _check_parent(db, caller, customer_id, data["parent_id"])
+        check_parent(db, caller, customer_id, data["parent_id"])
     changes = storable(data)
     if "tags" in changes:
         changes["tags"] = sorted(set(changes["tags"]))

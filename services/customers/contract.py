@@ -35,6 +35,11 @@ SORTS = tuple(prefix + name for name in SORT_FIELDS for prefix in ("", "-"))
 VIEW_COLUMNS = ("legal_name", "short_name", "tax_id", "industry", "tier", "tags", "owner_id", "lifecycle_stage",
                 "churn_risk", "site_id", "completeness", "next_followup_date", "last_order_date", "updated_at")
 EXPORT_FORMATS = ("csv", "xlsx")
+# What an import file's rows may be, in the order a workbook's sheets are imported (a part needs its customer).
+IMPORT_ENTITIES = ("customers", "contacts", "orders", "payments", "interactions", "service_records", "opportunities",
+                   "followups")
+MAX_MAPPED_COLUMNS = 500
+MAX_MAPPED_VALUES = 1000
 
 
 # Inputs. Each field says its bounds and, where the service applies one, its default; the gateway's
@@ -115,6 +120,9 @@ class CustomerSchema(Schema):
     site_id = Ident(metadata={"description": "one of your sites; default your first. Changing it moves the customer "
                                             "with all its records (both sites must be yours)"})
     notes = Opt(2000, multiline=True)
+    customer_since = fields.Date(allow_none=True, metadata={
+        "description": "when the customer relationship began, if before the record (e.g. kept by an import from "
+                       "another system); counts toward the years as a customer in tiering"})
 
     @validates_schema
     def valid_phone(self, data, **kwargs):
@@ -298,6 +306,34 @@ class TierOverrideSchema(Schema):
                                       metadata={"description": "none: until cleared"})
 
 
+class ImportOptionsSchema(Schema):
+    """How an uploaded file is read: which records its rows are, which field each column fills."""
+
+    entity = Choice(IMPORT_ENTITIES, metadata={"description": "default customers"})
+    mapping = fields.Dict(keys=Text(200, min_length=1), values=String(allow_none=True, validate=validate.Length(
+        max=64)), validate=validate.Length(max=MAX_MAPPED_COLUMNS), allow_none=True, metadata={
+        "description": "{header: field or null}: null skips the column; a header not named takes its suggested "
+                       "field"})
+    value_map = fields.Dict(keys=Text(64, min_length=1), values=fields.Dict(
+        keys=Text(200, min_length=1), values=Text(200), validate=validate.Length(max=MAX_MAPPED_VALUES)),
+        validate=validate.Length(max=50), allow_none=True, metadata={
+            "description": "{field: {text in the file: value}}, e.g. {\"level\": {\"重要客户\": \"key\"}}"})
+    sheet = Text(100, min_length=1, metadata={"description": "the XLSX sheet to read; default the first"})
+    mapping_id = Ident(metadata={"description": "a saved mapping: its entity, mapping and value map"})
+    dry_run = JsonBoolean()
+
+
+class ImportMappingSchema(Schema):
+    """A column mapping saved by name for a site, to import the next file of the same system alike."""
+
+    name = Text(100, min_length=1, required=True)
+    entity = Choice(IMPORT_ENTITIES, required=True)
+    site_id = Ident(metadata={"description": "one of your sites; default your first"})
+    mapping = fields.Dict(keys=Text(200, min_length=1), values=String(allow_none=True, validate=validate.Length(
+        max=64)), required=True, validate=validate.Length(min=1, max=MAX_MAPPED_COLUMNS))
+    value_map = ImportOptionsSchema._declared_fields["value_map"]
+
+
 MERGEABLE = tuple(name for name in CustomerSchema._declared_fields if name != "site_id")
 MAX_MERGED = 500
 
@@ -378,6 +414,7 @@ class CustomerOutSchema(Schema):
     parent_id = String(allow_none=True)
     addresses = fields.List(fields.Nested(AddressOutSchema))
     notes = String(allow_none=True)
+    customer_since = Day(allow_none=True)
     lifecycle_stage = String()
     tier = fields.Dict(metadata={"description": "level, reasons, overridden (and the override's reason and expiry)"})
     churn_risk = fields.Dict(metadata={"description": "level (none, low, high) and reasons"})
@@ -405,15 +442,16 @@ CATALOGUE = Catalogue("customers", {
     "customer_purged": ("customer_id", "contact_ids", "records", "fields"),
     "customer_merged": ("survivor_id", "merged_ids", "merge_id"),
     "merge_reverted": ("survivor_id", "restored_ids", "merge_id"),
-    "tier_changed": ("customer_id", "legal_name", "owner_id", "old_tier", "new_tier", "reasons", "overridden"),
-    "order_recorded": ("customer_id", "order_id", "number", "order_date", "total_amount", "currency"),
-    "interaction_logged": ("customer_id", "interaction_id", "kind", "occurred_at", "next_step_date"),
+    "tier_changed": ("customer_id", "legal_name", "owner_id", "old_tier", "new_tier", "reasons", "overridden",
+                     "imported"),
+    "order_recorded": ("customer_id", "order_id", "number", "order_date", "total_amount", "currency", "imported"),
+    "interaction_logged": ("customer_id", "interaction_id", "kind", "occurred_at", "next_step_date", "imported"),
     "opportunity_stage_changed": ("customer_id", "opportunity_id", "title", "old_stage", "new_stage",
-                                  "expected_amount"),
+                                  "expected_amount", "imported"),
     "followup_due": ("customer_id", "legal_name", "owner_id", "due_date", "followup_id", "reason"),
     "contract_expiring": ("customer_id", "legal_name", "owner_id", "order_id", "number", "contract_end_date",
                           "days_left"),
-    "churn_risk_detected": ("customer_id", "legal_name", "owner_id", "level", "reasons"),
+    "churn_risk_detected": ("customer_id", "legal_name", "owner_id", "level", "reasons", "imported"),
     "import_completed": ("import_id", "created", "updated", "failed", "total"),
     "audit": AUDIT_FIELDS,
 })

@@ -3,8 +3,11 @@ from services.customers import customer_record, events, insights, parts, store
 
 
 class Effects(parts.NoHooks):
-    def __init__(self, db):
+    """``imported``: the changes come from an import of history; their events say so."""
+
+    def __init__(self, db, imported=False):
         self.db = db
+        self.imported = imported
 
     def created(self, part, customer, document, caller):
         site = customer["site_id"]
@@ -12,12 +15,12 @@ class Effects(parts.NoHooks):
             return [events.event("order_recorded", {
                 "customer_id": customer["_id"], "order_id": document["_id"], "number": document["number"],
                 "order_date": document["order_date"], "total_amount": document["total_amount"],
-                "currency": document["currency"]}, site, caller.user_id)]
+                "currency": document["currency"], "imported": self.imported}, site, caller.user_id)]
         if part == "interactions":
             return [events.event("interaction_logged", {
                 "customer_id": customer["_id"], "interaction_id": document["_id"], "kind": document["kind"],
                 "occurred_at": document["occurred_at"].isoformat(),
-                "next_step_date": document.get("next_step_date")}, site, caller.user_id)]
+                "next_step_date": document.get("next_step_date"), "imported": self.imported}, site, caller.user_id)]
         return []
 
     def updated(self, part, customer, before, after, caller):
@@ -25,14 +28,15 @@ class Effects(parts.NoHooks):
             return [events.event("opportunity_stage_changed", {
                 "customer_id": customer["_id"], "opportunity_id": before["_id"], "title": after["title"],
                 "old_stage": before["stage"], "new_stage": after["stage"],
-                "expected_amount": after.get("expected_amount")}, customer["site_id"], caller.user_id)]
+                "expected_amount": after.get("expected_amount"), "imported": self.imported}, customer["site_id"],
+                caller.user_id)]
         return []
 
     def after_change(self, part, customer, document):
         if part == "contacts":
             refresh_contact_keys(self.db, customer)
         else:
-            insights.refresh(self.db, customer["_id"])
+            insights.refresh(self.db, customer["_id"], imported=self.imported)
 
 
 def refresh_contact_keys(db, customer):

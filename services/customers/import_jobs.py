@@ -1,8 +1,11 @@
 """Customer import as a governed job: upload in chunks, start, then a timer works it.
 
-Job life: ``uploading`` (chunks arrive) → ``running`` → ``completed`` or ``failed``. A running
-job goes through phases ``header`` (XLSX only: read the header row), ``count`` (a cheap pass for
-``total``) and ``import`` (rows validated and upserted in batches). Whoever works a job holds its
+Job life: ``uploading`` (chunks arrive; ``preview_import`` may read them) → ``running`` →
+``completed`` or ``failed``. A running job goes through phases ``transcode`` (a UTF-16 text file
+only: its chunks rewritten as UTF-8 under ``chunk_base``, the originals dropped once all are
+written), ``header`` (read the header row and the first rows' values, and place each column:
+``import_mapping``), ``count`` (a cheap pass for ``total``) and ``import`` (rows validated and
+upserted in batches by the entity's batch). Whoever works a job holds its
 lease (``lease_token``); every progress write is conditional on it, and the read position
 (``position`` / ``count_position``) is saved with the counters, so a restart or another replica
 resumes where the last saved batch ended. Rows of a batch cut short by a crash are upserted again
@@ -23,10 +26,12 @@ import uuid
 import eventlet
 from pymongo.errors import PyMongoError
 
-from services.common import sites
+from services.common import remote, sites
 from services.common.clock import isoformat, utcnow
 from services.common.errors import Conflict, NotFound, PayloadTooLarge, Unavailable, ValidationFailed
-from services.customers import events, store, tabular
+from services.common.schemas import load
+from services.customers import access, contract, events, import_mapping, import_mappings, store, tabular
+from services.customers.import_parts import PartBatch
 from services.customers.import_rows import Batch
 
 log = logging.getLogger(__name__)
@@ -48,6 +53,10 @@ STOPPED = "The file could not be read (the import stopped %d times)." % MAX_CRAS
 NEVER_STARTED = "The upload was never finished, so the import never started."
 ERROR_COLUMNS = ("row", "field", "message")
 COUNTERS = ("done", "created", "updated", "unchanged", "failed", "warnings")
+LINKS = ("tax_id", "code", "name")  # how a part's rows named their customers, counted
+TRANSCODED_BASE = MAX_SEQ  # where a transcoded file's chunks are kept (the upload's are below)
+# Entities whose rows name people (an owner, an assignee) by name, username or e-mail.
+NAMING_PEOPLE = ("customers", "followups")
 _XLSX = {}
 _sweep = {"next": 0.0}
 
@@ -64,9 +73,12 @@ def out(db, job):
     sample = list(store.import_errors(db, job["_id"], SAMPLE)) if job.get("failed") else []
     warned = list(store.import_errors(db, job["_id"], SAMPLE, warnings=True)) if job.get("warnings") else []
     shown = {key: job.get(key, 0) for key in COUNTERS}
+    shown["linked_by"] = {how: job.get("linked_by_" + how, 0) for how in LINKS}
     shown.update({
         "id": job["_id"], "status": job["status"], "dry_run": job["dry_run"], "filename": job["filename"],
         "site_id": job["site_id"], "format": job.get("format"), "total": job.get("total"),
+        "entity": job.get("entity", "customers"), "sheet": job.get("sheet"), "mapping": job.get("mapping"),
+        "skipped_columns": job.get("skipped", []),
         "errors_sample": [{k: e[k] for k in ("row", "field", "message")} for e in sample],
         "warnings_sample": [{k: e[k] for k in ("row", "field", "message")} for e in warned],
         "error": job.get("error"), "created_at": _time(job["created_at"]),
@@ -118,13 +130,78 @@ def append_chunk(db, caller, import_id, seq, content_b64):
 
 
 def _chunks(db, job):
-    return lambda seq: store.iter_import_chunks(db, job["_id"], seq)
+    """The job's stored file, ``(seq, bytes)`` from ``seq`` on (a transcoded file's, once written)."""
+    base = job.get("chunk_base", 0)
+    return lambda seq: ((number - base, data) for number, data in store.iter_import_chunks(db, job["_id"], seq + base))
 
 
-def start_import(db, caller, import_id):
+def preview_import(db, caller, import_id, entity="customers", sheet=None):
+    """An upload's columns before it is started: headers, sample values, the suggested field of each."""
     job = _visible_job(db, caller, import_id, write=True)
     if job["status"] != "uploading":
         raise Conflict("This import has already started.", code="import_started")
+    options = load(contract.ImportOptionsSchema(), dict({"entity": entity}, **({"sheet": sheet} if sheet else {})))
+    entity = options["entity"]
+    count, last, _ = store.import_chunk_stats(db, import_id)
+    if count == 0:
+        raise ValidationFailed(fields={"file": ["No file was uploaded."]})
+    first = next(store.iter_import_chunks(db, import_id, 0))[1]
+    try:
+        read = tabular.preview(_chunks(db, job), first, import_id, options.get("sheet"))
+    except tabular.FileError as exc:
+        raise ValidationFailed(str(exc), {"file": [str(exc)]})
+    headers = [header[:tabular.MAX_HEADER_CHARS] for header in read["header"]]
+    _, _, suggestions = import_mapping.columns_of(entity, headers, read["samples"])
+    columns = [{"index": index, "header": header, "samples": samples, "field": field, "suggested_by": by}
+               for index, (header, samples, (field, by)) in enumerate(zip(headers, read["samples"], suggestions))]
+    return {"upload_id": import_id, "entity": entity, "format": read["format"], "encoding": read.get("encoding"),
+            "delimiter": read.get("delimiter"), "sheets": read.get("sheets", []), "sheet": read.get("sheet"),
+            "rows_read": read.get("rows_read", 0), "columns": columns,
+            "fields": import_mapping.field_list(entity)}
+
+
+def import_fields(caller, entity):
+    """The fields a column of ``entity`` may fill (for a mapping form or a template)."""
+    caller.require("customers:read")
+    entity = load(contract.ImportOptionsSchema(), {"entity": entity}).get("entity", "customers")
+    return {"entity": entity, "fields": import_mapping.field_list(entity)}
+
+
+def _options(db, caller, job, options):
+    """The start options (entity, mapping, value map, sheet, dry run) as the job keeps them; a saved
+    mapping named by ``mapping_id`` gives its entity, mapping and value map."""
+    options = load(contract.ImportOptionsSchema(), options or {})
+    if options.get("mapping_id"):
+        saved = import_mappings.get(db, caller, options["mapping_id"])
+        options.setdefault("mapping", saved["mapping"])
+        options.setdefault("value_map", saved.get("value_map") or {})
+        options["entity"] = saved["entity"]
+    import_mapping.check(options.get("entity", "customers"), options.get("mapping"), options.get("value_map"))
+    if options.get("entity", "customers") != "customers":
+        access.require_part(caller, options["entity"], write=True)
+    chosen = {"entity": options.get("entity", "customers"), "mapping": options.get("mapping"),
+              "value_map": options.get("value_map") or {}, "sheet": options.get("sheet")}
+    if "dry_run" in options:
+        chosen["dry_run"] = options["dry_run"]
+    if chosen["entity"] in NAMING_PEOPLE:
+        chosen["people"] = _people(caller, job["site_id"])
+    return chosen
+
+
+def _people(caller, site_id):
+    """Who an owner or assignee column may name, asked of accounts as the caller (503 when it is away)."""
+    if caller.is_service:
+        return []
+    found = remote.call("accounts", "site_people", site_id, token=caller.token).get("items", [])
+    return [{key: person.get(key) for key in ("id", "username", "display_name", "email", "sites", "permissions")}
+            for person in found]
+
+
+def start_import(db, caller, import_id, options=None):
+    job = _visible_job(db, caller, import_id, write=True)
+    if job["status"] != "uploading":
+        raise Conflict("This import has already started.", code="import_started")
+    job = dict(job, **_options(db, caller, job, options))
     count, last, size = store.import_chunk_stats(db, import_id)
     if count == 0:
         raise ValidationFailed(fields={"file": ["No file was uploaded."]})
@@ -140,6 +217,8 @@ def start_import(db, caller, import_id):
     except tabular.FileError as exc:
         _finish(db, job, None, "failed", str(exc))
         raise ValidationFailed(str(exc), {"file": [str(exc)]})
+    changes.update({key: job[key] for key in ("entity", "mapping", "value_map", "sheet", "dry_run", "people")
+                    if key in job})
     changes.update(status="running", chunks=count, size=size, started_at=utcnow(), busy=False, lease_until=None)
     if not store.update_import(db, import_id, changes, match={"status": "uploading"}):
         raise Conflict("This import has already started.", code="import_started")
@@ -147,24 +226,40 @@ def start_import(db, caller, import_id):
 
 
 def _prepare(db, job):
-    """Format and, for CSV, encoding and header (cheap: the first records only)."""
+    """Format and, for CSV, encoding, header and column placing (cheap: the first records only)."""
     first = next(store.iter_import_chunks(db, job["_id"], 0))[1]
     if tabular.sniff(first) == "xlsx":
         return {"format": "xlsx", "phase": "header"}
+    if tabular.is_utf16(first):
+        return {"format": "csv", "phase": "transcode"}
+    return _csv_header(db, job, first)
+
+
+def _csv_header(db, job, first):
     encoding, delimiter, header, after = tabular.header_of_csv(_chunks(db, job)(0), first)
-    return dict(_header(header), format="csv", encoding=encoding, delimiter=delimiter, phase="count",
-                position=after, count_position=after)
+    reader = tabular.CsvRows(_chunks(db, job), encoding, delimiter)
+    return dict(_header(job, header, reader.rows(after)), format="csv", encoding=encoding,
+                delimiter=delimiter, phase="count", position=after, count_position=after)
 
 
-def _header(cells):
-    return {"columns": tabular.map_headers(cells), "headers": [tabular.clean(cell) for cell in cells]}
+def _header(job, cells, data_rows):
+    """The columns' fields (placed by the header, or the values of the first ``data_rows``) and the
+    headers skipped; FileError when they cannot make the entity's records."""
+    entity = job.get("entity", "customers")
+    headers = [(tabular.clean(cell) or "")[:tabular.MAX_HEADER_CHARS] for cell in cells]
+    samples = tabular.first_values(cells, data_rows)["samples"]
+    columns, skipped, _ = import_mapping.columns_of(entity, headers, samples, job.get("mapping"))
+    problems = import_mapping.problems(entity, columns, headers)
+    if problems:
+        raise tabular.FileError(problems[0])
+    return {"columns": columns, "headers": headers, "skipped": skipped}
 
 
 def _reader(db, job):
     if job["format"] == "csv":
         return tabular.CsvRows(_chunks(db, job), job["encoding"], job["delimiter"])
     if job["_id"] not in _XLSX:
-        _XLSX[job["_id"]] = tabular.XlsxRows(job["_id"], _chunks(db, job))
+        _XLSX[job["_id"]] = tabular.XlsxRows(job["_id"], _chunks(db, job), job.get("sheet"))
     return _XLSX[job["_id"]]
 
 
@@ -234,7 +329,7 @@ def _work(db, job, lease, budget):
         _finish(db, job, lease, "failed", problem)
         return
     deadline = time.monotonic() + budget
-    steps = {"header": _read_header, "count": _count, "import": _import_batch}
+    steps = {"transcode": _transcode, "header": _read_header, "count": _count, "import": _import_batch}
     while True:
         try:
             job = steps[job["phase"]](db, job, lease)
@@ -262,9 +357,29 @@ def _save(db, job, lease, changes, *emitted):
     return dict(job, **changes)
 
 
+def _transcode(db, job, lease):
+    """A UTF-16 file's chunks rewritten as UTF-8 above TRANSCODED_BASE, then read from there: a
+    worker that dies midway leaves the upload whole, and the next writes the copy again."""
+    chunks = store.iter_import_chunks(db, job["_id"], 0)
+    uploaded = (data for seq, data in chunks if seq < TRANSCODED_BASE)
+    for seq, data in enumerate(tabular.transcode_utf16(uploaded)):
+        store.save_import_chunk(db, job["_id"], TRANSCODED_BASE + seq, data)
+        if seq % 20 == 19 and _save(db, job, lease, {}) is None:
+            return None
+        eventlet.sleep(0)
+    job = _save(db, job, lease, {"chunk_base": TRANSCODED_BASE})
+    if job is None:
+        return None
+    store.delete_import_chunks(db, job["_id"], below=TRANSCODED_BASE)
+    first = next(store.iter_import_chunks(db, job["_id"], TRANSCODED_BASE), (None, b""))[1]
+    return _save(db, job, lease, _csv_header(db, job, first))
+
+
 def _read_header(db, job, lease):
-    header, after = _reader(db, job).header()
-    return _save(db, job, lease, dict(_header(header), phase="count", position=after, count_position=after))
+    reader = _reader(db, job)
+    header, after = reader.header()
+    changes = _header(job, header, reader.rows(after))
+    return _save(db, job, lease, dict(changes, phase="count", position=after, count_position=after))
 
 
 def _count(db, job, lease):
@@ -294,9 +409,10 @@ def _import_batch(db, job, lease):
         if len(rows) >= BATCH_ROWS or held >= BATCH_CHARS:
             finished = False
             break
-    batch = Batch(db, job).run(rows)
+    batch = (Batch if job.get("entity", "customers") == "customers" else PartBatch)(db, job).run(rows)
     store.insert_import_errors(db, batch.errors + list(batch.warnings.values()))
-    changes = {key: job.get(key, 0) + batch.counts.get(key, 0) for key in COUNTERS}
+    changes = {key: job.get(key, 0) + batch.counts.get(key, 0)
+               for key in COUNTERS + tuple("linked_by_" + how for how in LINKS)}
     changes.update(done=job["done"] + len(rows), position=position)
     job = _save(db, job, lease, changes)
     if job is not None and finished:

@@ -1,4 +1,8 @@
-"""One batch of import rows: validated with the API's schema, upserted by business key.
+"""One batch of customer rows: read by ``import_convert``, validated with the API's schema, upserted
+by business key. The references a row makes are resolved here: an owner by name, username or
+e-mail (``import_people``; one not found is a warning, the row is kept), a level as a tier
+override with the reason "imported", a parent account by exact name or code in the site (one not
+found is a warning).
 
 The business key of a row is its tax id (normalised), else its external code, else its exact
 legal name, within the job's site. A key seen earlier in the file updates the customer that row
@@ -17,50 +21,38 @@ import uuid
 from pymongo.errors import PyMongoError
 
 from services.common.auth import Caller
+from services.common.clock import utcnow
 from services.common.envelope import changes_between
 from services.common.errors import CrmError, ValidationFailed
 from services.common.schemas import load, storable
-from services.customers import contract, customer_record, events, identifiers, places, store, tabular
+from services.customers import (
+    archive, contract, customer_record, events, identifiers, import_convert, import_people, import_report, places,
+    store, tiering,
+)
 
 log = logging.getLogger(__name__)
 
 UNREADABLE = "Not readable: not UTF-8 or GBK text, a quote never closed, or a row of more than 256 KB."
-EXTRA_CELLS = "The row has more values than the file has columns."
+EXTRA_CELLS = import_convert.EXTRA_CELLS
+NO_PARENT = "No customer of this site has the name or code {name}; the parent account is left as it was."
+IMPORTED = "imported"
 UNPLACED = "The address names no province, city or district for certain; it is kept as written."
 OUTBOX_ROWS = 100
 SCHEMA = contract.CustomerSchema()
 
-# An error names its column by the file's own header, cut to this length.
-LABEL_CHARS = 100
-
-def validate(columns, cells):
-    """(loaded data with only the row's fields, [(field, message)])."""
+def validate(columns, cells, value_map=None):
+    """(loaded data with only the row's fields, references, problems, remarks), the last two
+    ``[(field, message)]`` (``import_convert``)."""
     if cells is None:
-        return None, [("_row", UNREADABLE)]
-    data, extra = tabular.row_data(columns, cells)
-    if extra:
-        return None, [("_row", EXTRA_CELLS)]
+        return None, {}, [("_row", UNREADABLE)], []
+    data, references, problems, remarks = import_convert.convert("customers", columns, cells, value_map)
+    if problems:
+        return None, references, problems, remarks
     try:
         loaded = load(SCHEMA, data)
     except ValidationFailed as exc:
-        return None, list(_flatten(exc.fields))
-    return {key: value for key, value in storable(loaded).items() if key in data}, []
-
-
-def _flatten(messages, field=None):
-    if isinstance(messages, dict):
-        for key, value in messages.items():
-            inner = str(key)
-            yield from _flatten(value, field if inner.isdigit() else inner)
-    elif isinstance(messages, (list, tuple)):
-        texts = [m for m in messages if isinstance(m, str)]
-        if texts:
-            yield field or "_row", "; ".join(texts)
-        for item in messages:
-            if not isinstance(item, str):
-                yield from _flatten(item, field)
-    else:
-        yield field or "_row", str(messages)
+        return None, references, list(import_report.flatten(exc.fields)), remarks
+    return {key: value for key, value in storable(loaded).items() if key in data}, references, [], remarks
 
 
 def business_key(data):
@@ -88,11 +80,11 @@ class Batch:
         self.job = job
         self.site_id = job["site_id"]
         self.caller = Caller(job["created_by"], [self.site_id])
-        labels = dict(zip(job["columns"], job["headers"]))
-        self.label = lambda field: labels.get(field, field)
+        self.people = import_people.People(job.get("people"), "customers:read")
         self.counts = {"created": 0, "updated": 0, "unchanged": 0, "failed": 0}
-        self.errors = []
-        self.warnings = {}
+        self.report = import_report.RowReport(job, self.counts)
+        self.errors = self.report.errors
+        self.warnings = self.report.warnings
         self.known = {}
         self.unsaved = {}
         self.queued = []
@@ -100,24 +92,27 @@ class Batch:
     def run(self, rows):
         valid = []
         for number, cells in rows:
-            data, problems = validate(self.job["columns"], cells)
+            data, references, problems, remarks = validate(self.job["columns"], cells, self.job.get("value_map"))
             if problems:
                 self._fail(number, problems)
-            else:
-                valid.append((number, data))
-        self._load_matches([data for _, data in valid])
-        for number, data in valid:
+                continue
+            for field, message in remarks:
+                self._warn(number, field, message)
+            valid.append((number, data, references))
+        self._load_matches([data for _, data, _ in valid], [refs["parent"] for _, _, refs in valid if "parent" in refs])
+        for number, data, references in valid:
             try:
+                data = self._resolved(number, data, references)
                 self.counts[self._upsert(number, data)] += 1
             except PyMongoError:
                 raise
             except CrmError as exc:
-                self._fail(number, list(_flatten(exc.fields)) or [("_row", exc.message)])
+                self._fail(number, list(import_report.flatten(exc.fields)) or [("_row", exc.message)])
             except Exception:
                 log.exception("import %s: row %s", self.job["_id"], number)
                 self._fail(number, [("_row", "Could not be imported (internal error).")])
         self._flush()
-        self.counts["warnings"] = len(self.warnings)
+        self.counts["warnings"] = self.report.warned_rows()
         return self
 
     def _flush(self):
@@ -136,25 +131,49 @@ class Batch:
         return documents
 
     def _fail(self, number, problems):
-        self.counts["failed"] += 1
-        for field, message in problems:
-            label = (self.label(field) if field != "_row" else "")[:LABEL_CHARS]
-            self.errors.append({"_id": "%s:%08d:%s" % (self.job["_id"], number, field), "import_id": self.job["_id"],
-                                "row": number, "field": label, "message": message})
+        self.report.fail([number], problems)
+
+    def _warn(self, number, field, message):
+        self.report.warn(number, field, message)
+
+    def _resolved(self, number, data, references):
+        """``data`` with the row's references as fields: the owner's id, the tier override, the parent's id."""
+        data = dict(data)
+        if "owner" in references:
+            owner_id, problem = self.people.find(references["owner"])
+            if problem:
+                self._warn(number, "owner", problem)
+            else:
+                data["owner_id"] = owner_id
+        if "level" in references:
+            data["tier_override"] = {"level": references["level"], "reason": IMPORTED, "expires_at": None,
+                                     "set_by": self.caller.user_id, "set_at": tiering.time_text(utcnow())}
+        if "parent" in references:
+            parent = self._parent(references["parent"])
+            if parent is None:
+                self._warn(number, "parent", NO_PARENT.format(name=str(references["parent"])[:100]))
+            else:
+                data["parent_id"] = parent["_id"]
+        return data
+
+    def _parent(self, text):
+        return self.known.get(("external_code", text)) or self.known.get(("legal_name", text))
 
     def _warn_unplaced(self, number, address):
         """A warning, not an error: the row's address was kept but could not be placed in a region."""
         if address and address.get("region_unparsed"):
             field = next(field for field in places.TEXT_FIELDS if address.get(field))
-            self.warnings[number] = {
-                "_id": "%s:%08d:region" % (self.job["_id"], number), "import_id": self.job["_id"], "row": number,
-                "field": self.label(field)[:LABEL_CHARS], "message": UNPLACED, "warning": True}
+            prefix = "shipping_" if address.get("type") == "shipping" else ""
+            self._warn(number, prefix + field if prefix + field in self.job["columns"] else field, UNPLACED)
 
-    def _load_matches(self, rows):
+    def _load_matches(self, rows, parents=()):
         wanted = {"tax_id_key": set(), "external_code": set(), "legal_name": set()}
         for data in rows:
             field, value = business_key(data)
             wanted[field].add(value)
+        for text in parents:
+            wanted["external_code"].add(text)
+            wanted["legal_name"].add(text)
         for customer in store.find_import_matches(self.db, self.site_id, wanted):
             for key in _keys_of(customer):
                 self.known.setdefault(key, customer)
@@ -181,9 +200,15 @@ class Batch:
     def _create(self, number, data):
         """``data`` is already loaded (``validate``); the schema's only default, country CN, is
         also ``new_customer``'s."""
+        data = dict(data)
+        override = data.pop("tier_override", None)
         customer = dict(customer_record.new_customer(data, self.caller, self.site_id),
                         _id=self._row_customer_id(number))
-        self._warn_unplaced(number, (customer["addresses"] or [None])[0])
+        if override:
+            customer["tier"] = tiering.effective_tier(customer["tier"], override, utcnow())
+            customer.update(customer_record.derived_keys(customer))
+        for address in customer["addresses"]:
+            self._warn_unplaced(number, address)
         if not self.job["dry_run"]:
             self.unsaved[customer["_id"]] = customer
             self._queue_created(number, customer)
@@ -202,12 +227,18 @@ class Batch:
         self.queued.append((number, created))
 
     def _update(self, number, current, data, retry=True):
-        changes = {key: value for key, value in data.items() if key != "addresses"}
+        changes = {key: value for key, value in data.items() if key not in ("addresses", "tier_override")}
+        tier = _with_override(current.get("tier") or {}, data.get("tier_override"))
+        if tier is not None:
+            changes["tier"] = tier
         if "tags" in changes:
             changes["tags"] = sorted(set(changes["tags"]))
         if "addresses" in data:
-            changes["addresses"], billing = _with_billing(current.get("addresses") or [], data["addresses"][0])
-            self._warn_unplaced(number, billing)
+            addresses = current.get("addresses") or []
+            for address in data["addresses"]:
+                addresses, kept = _with_address(addresses, address)
+                self._warn_unplaced(number, kept)
+            changes["addresses"] = addresses
         changes.update(customer_record.classified(current, changes))
         after = dict(current, **changes)
         changes.update(customer_record.derived_keys(after))
@@ -218,8 +249,10 @@ class Batch:
         if self.job["dry_run"]:
             self._remember(after)
             return "updated"
-        if current["_id"] in self.unsaved:
+        if current["_id"] in self.unsaved or changes.get("parent_id") in self.unsaved:
             self._flush()
+        if changes.get("parent_id") and changes["parent_id"] != current.get("parent_id"):
+            archive.check_parent(self.db, self.caller, current["_id"], changes["parent_id"])
         actor = self.caller.user_id
         updated = store.update_customer(
             self.db, current["_id"], current["version"], changes,
@@ -235,15 +268,25 @@ class Batch:
         return "updated"
 
 
-def _with_billing(addresses, billing):
-    """(``addresses`` with the first billing address updated from the row (added if there is none),
-    that address): new text places it anew (``places.with_text``)."""
+def _with_override(tier, override):
+    """The tier with an imported override of another level, or None when it already has that level
+    from an import (importing the file again changes nothing)."""
+    current = tier.get("override") or {}
+    if override is None or (current.get("level") == override["level"] and current.get("reason") == IMPORTED):
+        return None
+    return tiering.effective_tier({"level": tier.get("level", "general"), "reasons": tier.get("reasons", [])},
+                                  override, utcnow())
+
+
+def _with_address(addresses, given):
+    """(``addresses`` with the first address of ``given``'s type (billing, shipping) updated from the
+    row, added if there is none; that address): new text places it anew (``places.with_text``)."""
     result, done = [], None
     for address in addresses:
-        if done is None and address.get("type") == "billing":
-            address = done = places.with_text(address, billing)
+        if done is None and address.get("type") == given["type"]:
+            address = done = places.with_text(address, given)
         result.append(address)
     if done is None:
-        done = dict(places.placed(billing), id=uuid.uuid4().hex[:12])
+        done = dict(places.placed(given), id=uuid.uuid4().hex[:12])
         result.append(done)
     return result, done

@@ -41,7 +41,8 @@ def facts(db, customer, today):
 def derive(customer, found, site_settings, today, now):
     """The derived fields of ``customer`` (plain: no database)."""
     stats = lifecycle.order_stats(found["orders"], today)
-    years = tiering.years_as_customer(stats["first_date"], lifecycle.as_date(customer.get("created_at")), today)
+    years = tiering.years_as_customer(stats["first_date"], lifecycle.as_date(customer.get("created_at")), today,
+                                      lifecycle.as_date(customer.get("customer_since")))
     computed = tiering.computed_tier(stats["amount_12m"], stats["orders_12m"], years, site_settings["tier_thresholds"])
     tier = tiering.effective_tier(computed, (customer.get("tier") or {}).get("override"), now)
     due, followup_id, reason = followups.next_followup(
@@ -62,27 +63,29 @@ def derive(customer, found, site_settings, today, now):
     }
 
 
-def announcements(customer, derived, actor):
-    """Events for what changed between ``customer`` and its ``derived`` fields."""
+def announcements(customer, derived, actor, imported=False):
+    """Events for what changed between ``customer`` and its ``derived`` fields; ``imported``: set off
+    by an import of history (nobody is notified of them)."""
     emitted = []
     site, old_tier, new_tier = customer["site_id"], (customer.get("tier") or {}), derived["tier"]
     if old_tier.get("level") != new_tier["level"]:
         emitted.append(events.event("tier_changed", {
             "customer_id": customer["_id"], "legal_name": customer["legal_name"], "owner_id": customer.get("owner_id"),
             "old_tier": old_tier.get("level"), "new_tier": new_tier["level"], "reasons": new_tier["reasons"],
-            "overridden": new_tier["overridden"]}, site, actor))
+            "overridden": new_tier["overridden"], "imported": imported}, site, actor))
         emitted.append(events.audit("customer", customer["_id"], "tier_changed", {"tier": {
             "before": old_tier.get("level"), "after": new_tier["level"]}}, site, actor))
     old_risk = (customer.get("churn_risk") or {}).get("level", "none")
     if lifecycle.risk_rose(old_risk, derived["churn_risk"]["level"]):
         emitted.append(events.event("churn_risk_detected", {
             "customer_id": customer["_id"], "legal_name": customer["legal_name"], "owner_id": customer.get("owner_id"),
-            "level": derived["churn_risk"]["level"], "reasons": derived["churn_risk"]["reasons"]}, site, actor))
+            "level": derived["churn_risk"]["level"], "reasons": derived["churn_risk"]["reasons"],
+            "imported": imported}, site, actor))
     return emitted
 
 
-def refresh(db, customer_id, actor=None, site_settings=None, now=None):
-    """Recompute the derived fields of one customer from its parts."""
+def refresh(db, customer_id, actor=None, site_settings=None, now=None, imported=False):
+    """Recompute the derived fields of one customer from its parts (``imported``: after an import)."""
     now = now or utcnow()
     today = now.date()
     for _ in range(ATTEMPTS):
@@ -94,7 +97,7 @@ def refresh(db, customer_id, actor=None, site_settings=None, now=None):
         changes = {key: value for key, value in derived.items() if customer.get(key) != value}
         if not changes:
             return customer
-        emitted = announcements(customer, derived, actor or SERVICE)
+        emitted = announcements(customer, derived, actor or SERVICE, imported)
         if store.set_derived_fields(db, customer, changes, *emitted):
             if (customer.get("tier") or {}).get("level") != derived["tier"]["level"]:
                 store.insert_tier_history(db, history_entry(customer, derived["tier"], actor or SERVICE, now))

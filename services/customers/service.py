@@ -41,8 +41,14 @@ Customers show ``owner_left`` (``{user_id, at}`` or null): the owner was cleared
 - ``duplicates(limit, cursor) -> {clusters, next_cursor}``, ``merge(survivor_id, data={merged_ids, fields}) -> merge``,
   ``revert_merge(merge_id) -> merge``
 - ``create_import(filename, dry_run, site_id=None) -> job``, ``append_import_chunk(import_id, seq, content_b64)``,
-  ``start_import(import_id) -> job``, ``get_import(import_id) -> job``,
-  ``import_errors(import_id) -> {filename, columns, rows}`` (row, field, message; audited)
+  ``preview_import(import_id, entity="customers", sheet=None) -> {upload_id, format, encoding, delimiter, sheets,
+  sheet, columns: [{index, header, samples, field, suggested_by}], fields: [{name, kind, required}]}`` (an upload
+  not started yet), ``start_import(import_id, options=None) -> job`` (options: entity, mapping, value_map, sheet,
+  mapping_id, dry_run: ``contract.ImportOptionsSchema``), ``get_import(import_id) -> job``,
+  ``import_errors(import_id) -> {filename, columns, rows}`` (row, field, message; audited),
+  ``import_fields(entity) -> {entity, fields}``
+- ``list_import_mappings(entity=None, site_id=None) -> {items}``, ``save_import_mapping(data) -> mapping``
+  (``contract.ImportMappingSchema``; a name saved again replaces it), ``delete_import_mapping(mapping_id) -> {}``
 - ``export_rows(filters, cursor, limit) -> {columns, kinds, rows, next_cursor}`` (a kind per column:
   text, amount, date or time),
   ``record_export(filters, format, count) -> {}`` (audited)
@@ -78,7 +84,8 @@ from services.common.consumer import subscribe
 from services.common.mongo import MongoDatabase
 from services.common.timers import timer
 from services.customers import (
-    archive, dedupe, departures, effects, erasure, exports, followups, import_jobs, insights, lists, merge, moves,
+    archive, dedupe, departures, effects, erasure, exports, followups, import_jobs, import_mappings, insights, lists,
+    merge, moves,
     overview, parts, reports, retention, saved_views, settings, store,
 )
 
@@ -279,8 +286,28 @@ class CustomersService(SiteDirectoryMixin, ServiceBase):
         return import_jobs.append_chunk(self.db, self.caller, import_id, seq, content_b64)
 
     @rpc
-    def start_import(self, import_id):
-        return import_jobs.start_import(self.db, self.caller, import_id)
+    def preview_import(self, import_id, entity="customers", sheet=None):
+        return import_jobs.preview_import(self.db, self.caller, import_id, entity, sheet)
+
+    @rpc
+    def start_import(self, import_id, options=None):
+        return import_jobs.start_import(self.db, self.caller, import_id, options)
+
+    @rpc
+    def import_fields(self, entity):
+        return import_jobs.import_fields(self.caller, entity)
+
+    @rpc
+    def list_import_mappings(self, entity=None, site_id=None):
+        return import_mappings.list_saved(self.db, self.caller, entity, site_id)
+
+    @rpc
+    def save_import_mapping(self, data):
+        return import_mappings.save(self.db, self.caller, data)
+
+    @rpc
+    def delete_import_mapping(self, mapping_id):
+        return import_mappings.delete(self.db, self.caller, mapping_id)
 
     @rpc
     def get_import(self, import_id):

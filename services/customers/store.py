@@ -22,7 +22,7 @@ PART_SORTS = {"contacts": "created_at", "orders": "order_date", "payments": "pay
               "service_records": "service_date", "interactions": "occurred_at", "opportunities": "created_at",
               "followups": "due_date"}
 TEXT_DATES = ("order_date", "payment_date", "service_date", "due_date")
-OUTBOX_COLLECTIONS = ("customers",) + PARTS + ("views", "imports", "settings")
+OUTBOX_COLLECTIONS = ("customers",) + PARTS + ("views", "imports", "settings", "import_mappings")
 log = logging.getLogger(__name__)
 # Fields the list once filtered and sorted by through an index ``(field, _id)`` each; the window
 # indexes (``window_index``) serve them now, and every index costs each write.
@@ -76,6 +76,7 @@ def ensure_indexes(db):
     db.imports.create_index([("status", ASCENDING), ("finished_at", ASCENDING)])
     db.import_chunks.create_index([("import_id", ASCENDING), ("seq", ASCENDING)])
     db.import_errors.create_index([("import_id", ASCENDING), ("row", ASCENDING)])
+    db.import_mappings.create_index([("site_id", ASCENDING), ("entity", ASCENDING), ("name", ASCENDING)], unique=True)
     db.merges.create_index([("status", ASCENDING), ("lease_until", ASCENDING)])
     db.merges.create_index([("created_at", ASCENDING), ("_id", ASCENDING)])
     db.merges.create_index([("site_id", ASCENDING), ("created_at", ASCENDING), ("_id", ASCENDING)])
@@ -644,8 +645,12 @@ def iter_import_chunks(db, import_id, from_seq):
         yield chunk["seq"], bytes(chunk["data"])
 
 
-def delete_import_chunks(db, import_id):
-    db.import_chunks.delete_many({"import_id": import_id})
+def delete_import_chunks(db, import_id, below=None):
+    """An upload's chunks (those under seq ``below`` only, when given)."""
+    query = {"import_id": import_id}
+    if below is not None:
+        query["seq"] = {"$lt": below}
+    db.import_chunks.delete_many(query)
 
 
 def insert_import_errors(db, errors):
@@ -659,6 +664,41 @@ def import_errors(db, import_id, limit=0, warnings=False):
     """A job's row errors, or its warnings (rows kept with a remark), by row (index ``(import_id, row)``)."""
     query = {"import_id": import_id, "warning": True if warnings else {"$ne": True}}
     return db.import_errors.find(query).sort([("row", ASCENDING), ("_id", ASCENDING)]).limit(limit)
+
+
+def find_import_mapping(db, site_id, entity, name):
+    """The mapping of that name, deleted or not (index site_id_1_entity_1_name_1)."""
+    return db.import_mappings.find_one({"site_id": site_id, "entity": entity, "name": name}, HIDDEN)
+
+
+def find_import_mapping_by_id(db, mapping_id):
+    saved = db.import_mappings.find_one({"_id": mapping_id}, HIDDEN)
+    return None if saved is None or saved.get("deleted") else saved
+
+
+def count_import_mappings(db, site_id, limit):
+    """How many mappings a site keeps (index site_id_1_entity_1_name_1; a site keeps few)."""
+    return sum(1 for saved in db.import_mappings.find({"site_id": site_id}, {"deleted": 1}) if not saved.get("deleted"))
+
+
+def save_import_mapping(db, saved, *events):
+    db.import_mappings.update_one({"_id": saved["_id"]}, pending_update({"$set": dict(saved, deleted=False)}, *events),
+                                  upsert=True)
+
+
+def list_import_mappings(db, sites, entity=None):
+    """The mappings of ``sites`` (None: every site), by name: one query per site (index
+    site_id_1_entity_1_name_1); a site keeps at most a few hundred."""
+    query = {} if entity is None else {"entity": entity}
+    scopes = [{}] if sites is None else [{"site_id": site_id} for site_id in sites]
+    found = [saved for scope in scopes for saved in db.import_mappings.find(dict(scope, **query), HIDDEN)
+             if not saved.get("deleted")]
+    return sorted(found, key=lambda saved: (saved["name"], saved["_id"]))
+
+
+def delete_import_mapping(db, mapping_id, *events):
+    """Kept as deleted until its name is saved again: the document carries its audit event."""
+    db.import_mappings.update_one({"_id": mapping_id}, pending_update({"$set": {"deleted": True}}, *events))
 
 
 def insert_customers(db, customers):

@@ -1,10 +1,12 @@
-"""Reading an uploaded customer file (CSV in UTF-8/GBK, or XLSX) row by row from stored chunks.
+"""Reading an uploaded customer file (CSV in UTF-8/GBK/UTF-16, or XLSX) row by row from stored chunks.
 
 A read position is ``{"seq", "offset", "row"}``: for CSV the chunk and byte where the next record
 starts, for XLSX only ``row``; ``row`` is the file row last consumed (1 = the header). Nothing
 holds the whole file: CSV is split into records at the byte level (a newline ends a record outside
 a quoted field; newline, quote and delimiter bytes never occur inside a UTF-8 or GB18030
 character), XLSX is read from a temporary file by ``xlsx``, which bounds what a workbook may expand to.
+UTF-16 (Excel's "Unicode text") is transcoded to UTF-8 chunk for chunk (``transcode_utf16``) before
+it is split, so its positions are those of the UTF-8 text.
 """
 import codecs
 import csv
@@ -15,8 +17,7 @@ import re
 import tempfile
 import unicodedata
 
-from services.common import messages
-from services.customers import company_sizes, xlsx
+from services.customers import xlsx
 
 BOM = b"\xef\xbb\xbf"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -27,55 +28,21 @@ MAX_HEADER_CHARS = 200
 # Python's csv refuses a field over 128 KiB by default; a record may be up to 8 * MAX_RECORD_BYTES.
 csv.field_size_limit(8 * MAX_RECORD_BYTES)
 ENCODINGS = ("utf-8", "gb18030")
-
-ADDRESS_FIELDS = ("street", "city", "province", "postal_code")
-LIST_FIELDS = ("tags", "main_products")
-LIST_SEPARATORS = re.compile(r"[,，、;；|]")
-
-HEADERS = {field: field for field in (
-    "legal_name", "short_name", "tax_id", "external_code", "country", "industry", "industry_code", "company_size",
-    "employees", "annual_revenue", "main_products", "website", "phone", "email", "source_channel", "tags", "notes",
-    "status", "account_type",
-) + ADDRESS_FIELDS}
-HEADERS.update({
-    "客户名称": "legal_name", "公司名称": "legal_name", "企业名称": "legal_name", "名称": "legal_name",
-    "name": "legal_name", "company": "legal_name", "companyname": "legal_name", "legalname": "legal_name",
-    "简称": "short_name", "客户简称": "short_name", "shortname": "short_name",
-    "统一社会信用代码": "tax_id", "信用代码": "tax_id", "税号": "tax_id", "纳税人识别号": "tax_id",
-    "uscc": "tax_id", "taxid": "tax_id",
-    "外部编码": "external_code", "客户编码": "external_code", "编码": "external_code",
-    "externalcode": "external_code", "code": "external_code",
-    "国家": "country", "国家地区": "country", "行业": "industry", "所属行业": "industry",
-    "行业代码": "industry_code", "行业编码": "industry_code", "国民经济行业代码": "industry_code",
-    "员工人数": "employees", "员工数": "employees", "人数": "employees", "从业人员": "employees",
-    "从业人数": "employees", "staff": "employees",
-    "规模": "company_size", "企业规模": "company_size", "公司规模": "company_size", "companysize": "company_size",
-    "年营业额": "annual_revenue", "营业额": "annual_revenue", "年收入": "annual_revenue",
-    "annualrevenue": "annual_revenue", "revenue": "annual_revenue",
-    "主要产品": "main_products", "主营产品": "main_products", "mainproducts": "main_products",
-    "products": "main_products",
-    "网站": "website", "网址": "website", "官网": "website",
-    "电话": "phone", "公司电话": "phone", "联系电话": "phone", "telephone": "phone", "tel": "phone",
-    "邮箱": "email", "电子邮箱": "email", "电子邮件": "email", "e-mail": "email", "mail": "email",
-    "来源": "source_channel", "客户来源": "source_channel", "来源渠道": "source_channel",
-    "sourcechannel": "source_channel", "source": "source_channel",
-    "标签": "tags", "tag": "tags", "备注": "notes", "note": "notes",
-    "省份": "province", "省": "province", "省市": "province", "state": "province",
-    "城市": "city", "市": "city",
-    "地址": "street", "详细地址": "street", "街道": "street", "address": "street",
-    "邮编": "postal_code", "邮政编码": "postal_code", "postcode": "postal_code", "zip": "postal_code",
-})
-
-HEADERS = {re.sub(r"[\s*_]+", "", name.lower()): field for name, field in HEADERS.items()}
-
-# Columns of an export that an import reads past (system-kept or not the customer's own data), and
-# their headers (by ``header_key``; ``_recognise_export_headers``).
-READ_ONLY = set()
-READ_ONLY_FIELDS = {"id", "site_id", "owner_id", "parent_id", "tier", "lifecycle_stage", "churn_risk", "completeness",
-                   "last_order_date", "next_followup_date", "last_verified_at", "created_at", "updated_at",
-                   "primary_contact", "contact_phone", "contact_email"}
-FIELDS = set(HEADERS.values())
-
+UTF16 = "utf-16"
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+UTF32_LE_BOM = b"\xff\xfe\x00\x00"
+# Bytes that cannot be part of UTF-8 or GB18030 text stand for what UTF-16 cannot decode (a lone
+# surrogate, an odd last byte), so that record reads as unreadable, as any undecodable one does.
+UNREADABLE_UTF16 = "crm-unreadable-utf16"
+codecs.register_error(UNREADABLE_UTF16, lambda error: ("\udcff" * (error.end - error.start), error.end))
+# The delimiters a header is split with, in the order a tie between them is decided.
+DELIMITERS = ("\t", ";", ",")
+# A quote opens a field after any of these while the delimiter is not yet known (the header).
+ANY_DELIMITER = ",;\t|"
+# Excel's hint of the delimiter, a first line such as ``sep=;``.
+SEPARATOR_HINT = re.compile(r'"?sep=([,;\t|])"?[,;\t|]*\Z')
+SAMPLE_ROWS = 50
+MAX_SAMPLE_CHARS = 200
 
 class FileError(Exception):
     """The file as a whole cannot be imported (format, encoding, header)."""
@@ -86,49 +53,6 @@ def header_key(text):
     text = unicodedata.normalize("NFKC", str(text or "")).lower()
     text = re.sub(r"\([^()]*\)|\[[^\[\]]*\]", "", text)  # linear: no backtracking over open brackets
     return re.sub(r"[\s*_]+", "", text)
-
-
-def _recognise_export_headers():
-    """An exported file imports again in either language: each column's header (the ``columns``
-    catalogue the export's header is written with) names its field, or a column an import reads past."""
-    for field, labels in messages.labelled("", "columns").items():
-        for label in labels.values():
-            key = header_key(label)
-            if field in READ_ONLY_FIELDS:
-                READ_ONLY.add(key)
-            elif field in FIELDS:
-                HEADERS.setdefault(key, field)
-
-
-def map_headers(cells):
-    """The customer field of each column (None for a blank header); FileError naming unknown ones."""
-    columns, unknown, seen = [], [], {}
-    for cell in cells:
-        text = clean(cell)
-        if not text:
-            columns.append(None)
-            continue
-        if len(text) > MAX_HEADER_CHARS:
-            unknown.append(text[:MAX_HEADER_CHARS] + "…")
-            columns.append(None)
-            continue
-        key = header_key(text)
-        field = HEADERS.get(key) or HEADERS.get(key.replace("-", ""))
-        if field is None and key in READ_ONLY:
-            columns.append(None)
-            continue
-        if field is None:
-            unknown.append(text)
-        elif field in seen:
-            raise FileError("Columns %r and %r both hold %s." % (seen[field], text, field))
-        else:
-            seen[field] = text
-        columns.append(field)
-    if unknown:
-        raise FileError("Unknown column(s): %s." % ", ".join(unknown))
-    if "legal_name" not in seen:
-        raise FileError("The file has no column for the customer name (客户名称 / legal_name).")
-    return columns
 
 
 def clean(value):
@@ -143,19 +67,57 @@ def clean(value):
     return text or None
 
 
+def is_utf16(first_chunk):
+    """Whether a file starts with a UTF-16 byte order mark (LE ``FF FE`` or BE ``FE FF``; not UTF-32)."""
+    return first_chunk.startswith(UTF16_BOMS) and not first_chunk.startswith(UTF32_LE_BOM)
+
+
+def transcode_utf16(chunks):
+    """UTF-16 byte chunks (with their BOM) as UTF-8 ones, the BOM dropped: one out for each chunk in
+    (an empty one when a chunk ends inside the character it started), at most 1.5 times its size
+    plus 4 bytes. What does not decode (a lone surrogate, an odd last byte) becomes a byte no
+    UTF-8 text holds, so its record reads as unreadable."""
+    return (data for _, data in _transcoded(enumerate(chunks)))
+
+
+def _transcoded(chunks):
+    """``(seq, bytes)`` chunks of UTF-16 as ``(seq, UTF-8 bytes)``, one for one."""
+    decoder = codecs.getincrementaldecoder(UTF16)(UNREADABLE_UTF16)
+    pending = None
+    for seq, data in chunks:
+        if pending is not None:
+            yield pending
+        pending = seq, decoder.decode(data).encode("utf-8", "surrogateescape")
+    if pending is not None:
+        yield pending[0], pending[1] + decoder.decode(b"", final=True).encode("utf-8", "surrogateescape")
+
+
+def utf8_chunks_from(chunks_from, first_chunk):
+    """``chunks_from`` as UTF-8: unchanged, or for a UTF-16 file transcoded from the start on each
+    call (for reading the first rows; a job reads chunks rewritten with ``transcode_utf16``)."""
+    if not is_utf16(first_chunk):
+        return chunks_from
+    return lambda seq: ((at, data) for at, data in _transcoded(chunks_from(0)) if at >= seq)
+
+
 def sniff(first_chunk):
     """``"csv"`` or ``"xlsx"`` from the first bytes; FileError for anything else."""
     if first_chunk.startswith(ZIP_MAGIC):
         return "xlsx"
     if first_chunk.startswith(OLE_MAGIC):
         raise FileError("Old Excel (.xls) files are not supported; save the sheet as .xlsx or CSV.")
+    if is_utf16(first_chunk):
+        return "csv"
     if b"\x00" in first_chunk[:4096]:
         raise FileError("The file is neither CSV nor XLSX.")
     return "csv"
 
 
 def detect_encoding(first_chunk):
-    """``utf-8`` (with or without BOM) if the first chunk decodes as such, else ``gb18030`` (GBK)."""
+    """``utf-16`` after a UTF-16 BOM; ``utf-8`` (with or without BOM) if the first chunk decodes as
+    such, else ``gb18030`` (GBK)."""
+    if is_utf16(first_chunk):
+        return UTF16
     if first_chunk.startswith(BOM):
         return "utf-8"
     for name in ENCODINGS:
@@ -168,7 +130,9 @@ def detect_encoding(first_chunk):
 
 
 def decode(record, encoding):
-    """A CSV record's text: the job's encoding first, then the other one; None if neither fits."""
+    """A CSV record's text: the job's encoding first, then the other one; None if neither fits.
+    A UTF-16 file's records are read transcoded, as UTF-8."""
+    encoding = "utf-8" if encoding == UTF16 else encoding
     for name in (encoding,) + tuple(e for e in ENCODINGS if e != encoding):
         try:
             return record.decode(name)
@@ -186,9 +150,12 @@ def parse_record(text, delimiter):
 
 
 def guess_delimiter(header_text):
-    counts = {d: header_text.count(d) for d in (",", "\t", ";")}
-    best = max(counts, key=counts.get)
-    return best if counts[best] else ","
+    """The delimiter that splits the header into the most fields, quotes read as the csv module
+    reads them; on a tie tab, then semicolon, then comma (a file quotes its own delimiter in a
+    header, not another one). Comma when nothing splits it."""
+    fields = {d: len(parse_record(header_text, d)) for d in DELIMITERS}
+    best = max(fields, key=fields.get)
+    return best if fields[best] > 1 else ","
 
 
 def csv_records(chunks, position, delimiter=","):
@@ -217,7 +184,8 @@ def csv_records(chunks, position, delimiter=","):
 
 def _quoted_after(buffer, start, quoted, delimiter):
     """Whether the line from ``start`` ends inside a quoted field, as the csv module reads it: a
-    quote opens a field only at its start; inside one, ``""`` is a quote and ``"`` closes it."""
+    quote opens a field only at its start (after any byte of ``delimiter``); inside one, ``""``
+    is a quote and ``"`` closes it."""
     i = buffer.find(b'"', start)
     while i >= 0:
         if quoted:
@@ -225,7 +193,7 @@ def _quoted_after(buffer, start, quoted, delimiter):
                 i = buffer.find(b'"', i + 2)
                 continue
             quoted = False
-        elif i == start or buffer[i - 1:i] == delimiter:
+        elif i == start or buffer[i - 1:i] in delimiter:
             quoted = True
         i = buffer.find(b'"', i + 1)
     return quoted
@@ -256,49 +224,82 @@ class CsvRows:
 
 
 def header_of_csv(chunks, first_chunk):
-    """(encoding, delimiter, header cells, position after the header)."""
+    """(encoding, delimiter, header cells, position after the header). ``chunks`` are the stored
+    ones from 0; a UTF-16 file's are read transcoded (positions are the UTF-8 text's, as in chunks
+    rewritten with ``transcode_utf16``). A first line ``sep=;`` names the delimiter and is skipped:
+    the header is still row 1."""
     encoding = detect_encoding(first_chunk)
+    if encoding == UTF16:
+        chunks = _transcoded(chunks)
     start = {"seq": 0, "offset": len(BOM) if first_chunk.startswith(BOM) else 0, "row": 0}
-    for record, after in csv_records(chunks, start):
+    hinted = None
+    for record, after in csv_records(chunks, start, ANY_DELIMITER):
         text = decode(record, encoding)
         if text is None:
             raise FileError("The header row is not readable text.")
         text = text.rstrip("\r\n")
-        delimiter = guess_delimiter(text)
+        hint = SEPARATOR_HINT.match(text) if after["row"] == 1 else None
+        if hint:
+            hinted = hint.group(1)
+            continue
+        if hinted:
+            after = dict(after, row=after["row"] - 1)
+        delimiter = hinted or guess_delimiter(text)
         return encoding, delimiter, parse_record(text, delimiter), after
     raise FileError("The file is empty.")
 
 
 class XlsxRows:
-    """Rows of the first sheet of an XLSX file, assembled from the chunks into a temporary file and
-    read by ``xlsx.Workbook`` (bounded: see that module).
+    """Rows of one sheet of an XLSX file (``sheet`` by name; None: the first), assembled from the
+    chunks into a temporary file and read by ``xlsx.Workbook`` (bounded: see that module).
 
     The open reader is kept between batches (``rows`` continues where it stopped); a position it
     is not at (another process worked on the job) means reopening and skipping to it.
     """
 
-    def __init__(self, job_id, chunks_from):
+    def __init__(self, job_id, chunks_from, sheet=None):
         self.path = os.path.join(tempfile.gettempdir(), "crm-import-%s.xlsx" % job_id)
         self.chunks_from = chunks_from
+        self.sheet = sheet
         self.workbook = None
         self.iterator = None
         self.row = None
 
-    def _open(self):
-        self.close()
+    def _assemble(self):
         if not os.path.exists(self.path):
             partial = self.path + ".part"
             with open(partial, "wb") as out:
                 for _, data in self.chunks_from(0):
                     out.write(data)
             os.replace(partial, self.path)
+
+    def _open(self):
+        self.close()
+        self._assemble()
         try:
-            self.workbook = xlsx.Workbook(self.path)
+            self.workbook = xlsx.Workbook(self.path, self.sheet)
         except xlsx.WorkbookError as exc:
             self.discard()
             raise FileError(str(exc))
         self.iterator = iter(self.workbook.rows)
         self.row = 0
+
+    def sheet_names(self):
+        """The workbook's sheet names, in workbook order."""
+        if self.workbook is not None:
+            return list(self.workbook.sheets)
+        self._assemble()
+        try:
+            return xlsx.sheet_names(self.path)
+        except xlsx.WorkbookError as exc:
+            self.discard()
+            raise FileError(str(exc))
+
+    def sheet_read(self):
+        """The name of the sheet the rows come from (opening the workbook if need be)."""
+        if self.workbook is None:
+            self._open()
+        return self.workbook.sheet
 
     def header(self):
         self._open()
@@ -331,6 +332,45 @@ class XlsxRows:
             os.remove(self.path)
 
 
+def preview(chunks_from, first_chunk, job_id, sheet=None, rows=5):
+    """What the start of a file holds, for choosing its columns' fields: ``format``, ``encoding``,
+    ``delimiter`` (CSV), ``sheets`` and ``sheet`` (XLSX), ``header`` (cleaned texts, blanks ""),
+    ``samples`` (per column the first ``rows`` non-empty cleaned values among the first SAMPLE_ROWS
+    data rows, each cut at MAX_SAMPLE_CHARS) and ``rows_read`` (data rows read). Reads only those
+    rows of a CSV (a UTF-16 one transcoded on the way); an XLSX goes through the temporary file,
+    removed again."""
+    shown = {"format": sniff(first_chunk), "encoding": None, "delimiter": None, "sheets": [], "sheet": None}
+    if shown["format"] == "csv":
+        utf8_from = utf8_chunks_from(chunks_from, first_chunk)
+        encoding, delimiter, header, after = header_of_csv(chunks_from(0), first_chunk)
+        shown.update(encoding=encoding, delimiter=delimiter)
+        shown.update(first_values(header, CsvRows(utf8_from, encoding, delimiter).rows(after), rows))
+        return shown
+    reader = XlsxRows(job_id, chunks_from, sheet)
+    try:
+        header, after = reader.header()
+        shown.update(sheets=reader.sheet_names(), sheet=reader.sheet_read())
+        shown.update(first_values(header, reader.rows(after), rows))
+    finally:
+        reader.discard()
+    return shown
+
+
+def first_values(header, data_rows, rows=5):
+    """``header``, ``samples`` and ``rows_read`` from the rows after the header (``(number, cells,
+    position)`` as a reader gives them): what a preview shows, and what places a column by its values."""
+    samples, read = [[] for _ in header], 0
+    for _, cells, _ in data_rows:
+        read += 1
+        for index, value in enumerate((cells or [])[:len(header)]):
+            text = clean(value)
+            if text is not None and len(samples[index]) < rows:
+                samples[index].append(text if len(text) <= MAX_SAMPLE_CHARS else text[:MAX_SAMPLE_CHARS] + "…")
+        if read >= SAMPLE_ROWS:
+            break
+    return {"header": [clean(cell) or "" for cell in header], "samples": samples, "rows_read": read}
+
+
 def size(cells):
     """About how much memory a row's cells hold (characters of its text)."""
     return sum(len(cell) if isinstance(cell, str) else 8 for cell in cells or ())
@@ -338,55 +378,3 @@ def size(cells):
 
 def is_blank(cells):
     return cells is not None and all(clean(cell) is None for cell in cells)
-
-
-def split_list(text):
-    return [item.strip() for item in LIST_SEPARATORS.split(text) if item.strip()]
-
-
-def number(text):
-    """A revenue cell as a number where it reads as one ("1,200,000", "¥5000"); else unchanged."""
-    if isinstance(text, (int, float)):
-        return text
-    compact = re.sub(r"[\s,，¥￥元]", "", text)
-    try:
-        return float(compact)
-    except ValueError:
-        return text
-
-
-def whole(text):
-    """A head count as a whole number where it reads as one ("1,200", "1200人"); else unchanged."""
-    found = number(re.sub(r"[人名]$", "", text))
-    return int(found) if isinstance(found, float) and found.is_integer() else text
-
-
-def row_data(columns, cells):
-    """The customer data of one row (fields with a value only) and the cells beyond the header."""
-    data, address = {}, {}
-    for index, field in enumerate(columns):
-        if field is None or index >= len(cells):
-            continue
-        raw = cells[index]
-        value = raw if field == "annual_revenue" and isinstance(raw, (int, float)) else clean(raw)
-        if value is None:
-            continue
-        if field in LIST_FIELDS:
-            value = split_list(value)
-        elif field == "annual_revenue":
-            value = number(value)
-        elif field == "employees":
-            value = whole(value)
-        elif field == "company_size":
-            value = company_sizes.code_of(value) or value
-        if field in ADDRESS_FIELDS:
-            address[field] = value
-        else:
-            data[field] = value
-    if address:
-        data["addresses"] = [dict(address, type="billing")]
-    extra = [clean(cell) for cell in cells[len(columns):] if clean(cell) is not None]
-    return data, extra
-
-
-_recognise_export_headers()

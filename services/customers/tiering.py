@@ -20,9 +20,10 @@ def number_text(value):
     return ("%.1f" % value).rstrip("0").rstrip(".")
 
 
-def years_as_customer(first_order_date, created_at, today):
-    """Years since the first order, or since the record was created if that is earlier."""
-    starts = [d for d in (first_order_date, created_at) if d is not None]
+def years_as_customer(first_order_date, created_at, today, customer_since=None):
+    """Years since the first order, the record's creation or the relationship's start
+    (``customer_since``), whichever is earliest."""
+    starts = [d for d in (first_order_date, created_at, customer_since) if d is not None]
     if not starts:
         return 0.0
     return max(0.0, (today - min(starts)).days / 365.25)

@@ -1,4 +1,5 @@
-"""The first sheet of an XLSX workbook, read with bounded memory, disk and work (no zip bombs).
+"""One sheet of an XLSX workbook (the first, or one named), read with bounded memory, disk and work
+(no zip bombs).
 
 Before anything is parsed, the archive's directory is checked: number of entries, declared
 uncompressed sizes (each part and in all) and the compression ratio of every big part. The parts
@@ -33,6 +34,9 @@ MAX_ROW_CHARS = 256 * 1024
 EXCEL_COLUMNS = 16384
 READ_BYTES = 64 * 1024
 WIDER = "(more columns)"
+MAX_SHEET_NAME = 255
+# Relationship types of sheets without rows.
+NOT_WORKSHEETS = ("/chartsheet", "/dialogsheet", "/macrosheet")
 ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
 RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 UNREADABLE = "The file is not a readable XLSX workbook."
@@ -156,25 +160,59 @@ def _relationships(archive, part, budget):
     return found
 
 
-def locate(archive, budget):
-    """(first sheet's part, shared strings part or None) as the workbook names them."""
+def contents(archive, budget):
+    """([(name, part)] of the worksheets in workbook order, shared strings part or None) as the
+    workbook names them; sheets without rows (charts) and without a part are left out, names are
+    cut at MAX_SHEET_NAME characters and at most MAX_ENTRIES sheets are read."""
     rels = _relationships(archive, "", budget)
     workbook = next((path for kind, path in rels.values() if kind.endswith("/officeDocument")), "xl/workbook.xml")
-    sheets = []
+    declared = []
 
     def start(tag, attrs):
-        if tag == "sheet":
-            sheets.append(attrs.get(RELATIONSHIPS + " id") or next(
-                (value for key, value in attrs.items() if _local(key) == "id" and " " in key), None))
+        if tag == "sheet" and len(declared) < MAX_ENTRIES:
+            declared.append((attrs.get("name", "")[:MAX_SHEET_NAME], attrs.get(RELATIONSHIPS + " id") or next(
+                (value for key, value in attrs.items() if _local(key) == "id" and " " in key), None)))
 
     if workbook not in archive.NameToInfo:
         raise WorkbookError(UNREADABLE)
     _drain(parse(archive, workbook, budget, start, lambda tag: None, lambda data: None))
     parts = _relationships(archive, workbook, budget)
-    if not sheets or sheets[0] not in parts or parts[sheets[0]][1] not in archive.NameToInfo:
-        raise WorkbookError("The workbook has no sheet.")
+    sheets = [(name, parts[ref][1]) for name, ref in declared
+              if ref in parts and parts[ref][1] in archive.NameToInfo and not parts[ref][0].endswith(NOT_WORKSHEETS)]
     strings = next((path for kind, path in parts.values() if kind.endswith("/sharedStrings")), None)
-    return parts[sheets[0]][1], strings if strings in archive.NameToInfo else None
+    return sheets, strings if strings in archive.NameToInfo else None
+
+
+def choose(sheets, sheet=None):
+    """(name, part) of the sheet named ``sheet`` among ``contents``' sheets (exactly, else ignoring
+    case and surrounding spaces, as Excel compares names), or of the first when ``sheet`` is None or blank."""
+    if not sheets:
+        raise WorkbookError("The workbook has no sheet.")
+    if sheet is None or not str(sheet).strip():
+        return sheets[0]
+    wanted = str(sheet).strip().casefold()
+    found = next((entry for entry in sheets if entry[0] == sheet), None) or next(
+        (entry for entry in sheets if entry[0].strip().casefold() == wanted), None)
+    if found is None:
+        raise WorkbookError("The workbook has no sheet named %s." % str(sheet)[:MAX_SHEET_NAME])
+    return found
+
+
+def _open_archive(path):
+    try:
+        return zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        raise WorkbookError(UNREADABLE)
+
+
+def sheet_names(path):
+    """The names of an XLSX file's worksheets, in workbook order (within the limits ``Workbook`` keeps)."""
+    archive = _open_archive(path)
+    try:
+        check_archive(archive)
+        return [name for name, _ in contents(archive, Budget())[0]]
+    finally:
+        archive.close()
 
 
 class SharedStrings:
@@ -307,22 +345,25 @@ class SheetRows:
 
 
 class Workbook:
-    """An XLSX file opened for reading its first sheet's rows; ``close`` frees the shared strings."""
+    """An XLSX file opened for reading the rows of its sheet named ``sheet`` (None: the first);
+    ``sheets`` are the names of all, ``sheet`` the one read; ``close`` frees the shared strings."""
 
-    def __init__(self, path):
+    def __init__(self, path, sheet=None):
         self.shared = SharedStrings()
         try:
-            self.archive = zipfile.ZipFile(path)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+            self.archive = _open_archive(path)
+        except WorkbookError:
             self.shared.close()
-            raise WorkbookError(UNREADABLE)
+            raise
         try:
             check_archive(self.archive)
             budget = Budget()
-            sheet, strings = locate(self.archive, budget)
+            sheets, strings = contents(self.archive, budget)
+            self.sheets = [name for name, _ in sheets]
+            self.sheet, part = choose(sheets, sheet)
             if strings:
                 self.shared.load(self.archive, strings, budget)
-            self.rows = SheetRows(self.archive, sheet, self.shared, budget)
+            self.rows = SheetRows(self.archive, part, self.shared, budget)
         except BaseException:
             self.close()
             raise

@@ -76,13 +76,18 @@ def link_for(area, data):
 
 
 def unrouted(event):
-    """Whether ``route`` turns events of this type into nothing (no inbox item, e-mail or text)."""
-    return event["type"] not in TO_USERS and event["type"] not in MAIL_ONLY
+    """Whether ``route`` turns the event into nothing (no inbox item, e-mail or text): a type nobody is
+    told of, or what an import of another system's history set off (``data.imported``): a tier
+    reached years ago is not news."""
+    return (event["type"] not in TO_USERS and event["type"] not in MAIL_ONLY) or bool(
+        (event.get("data") or {}).get("imported"))
 
 
 def route(db, event):
     """Turn one event into inbox items, e-mails and texts; -> how many people it reached."""
     event_type, data = event["type"], event.get("data") or {}
+    if unrouted(event):
+        return 0
     if event_type in TO_USERS:
         people = recipients(db, TO_USERS[event_type], event)
         area = event_type.split(".", 1)[0]

@@ -49,3 +49,50 @@ def chunks(data, size):
 
 def b64_chunks(data, size):
     return [base64.b64encode(piece).decode() for piece in chunks(data, size)]
+
+
+ZOHO_HEADERS = ["Account Name", "Account Owner", "Phone", "Website", "Billing Street", "Billing City",
+                "Description", "Created Time"]
+
+
+def zoho_rows():
+    """Accounts as a Zoho CRM export holds them: commas, quotes, a line break, CJK and an emoji."""
+    return [
+        ["Acme, Inc.", "Li Wei", "+86 512 6688 0001", "acme.example.com", "1 Xinghu St, SIP", "Suzhou",
+         'Says "call first"\nthen e-mail', "2023-04-01 09:30:00"],
+        ["华东精密零件有限公司", "王芳", "0512-66880002", "", "工业园区星湖街2号", "苏州", "重点客户 🚀",
+         "2023-05-02 10:00:00"],
+        ["Delta 😀 Tools", "", "", "", "", "", "", "2023-06-03 11:15:00"],
+    ]
+
+
+def delimited_bytes(rows, headers=HEADERS_EN, delimiter=",", encoding="utf-8", sep_hint=False):
+    """A CSV as a spreadsheet saves it with ``delimiter``; ``sep_hint`` adds Excel's ``sep=`` first line."""
+    text = io.StringIO(newline="")
+    if sep_hint:
+        text.write("sep=%s\r\n" % delimiter)
+    writer = csv.writer(text, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow(headers)
+    writer.writerows(rows)
+    return text.getvalue().encode(encoding)
+
+
+def unicode_text_bytes(rows, headers=HEADERS_EN, big_endian=False):
+    """Excel's "Unicode text": tab-separated, CRLF, UTF-16 with its BOM (LE as Excel writes it, or BE)."""
+    data = delimited_bytes(rows, headers, "\t").decode("utf-8")
+    if big_endian:
+        return b"\xfe\xff" + data.encode("utf-16-be")
+    return b"\xff\xfe" + data.encode("utf-16-le")
+
+
+def workbook_bytes(sheets):
+    """An XLSX with a sheet for each ``{name: rows}`` item (the header is the first row), in order."""
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

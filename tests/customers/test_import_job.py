@@ -99,15 +99,22 @@ def test_a_key_twice_in_one_file_updates_the_first(db):
     assert customer["legal_name"] == "华东精密零件1股份有限公司"
 
 
-def test_unknown_columns_fail_the_job_at_start(db):
+def test_an_unknown_column_is_skipped_and_listed_and_a_file_without_names_fails_at_start(db):
     job = import_jobs.create_import(db, SALES, "x.csv")
     import_jobs.append_chunk(db, SALES, job["id"], 0, samples.b64_chunks(b"legal_name,colour\nA,red\n", 100)[0])
-    with pytest.raises(ValidationFailed) as bad:
-        import_jobs.start_import(db, SALES, job["id"])
-    assert "colour" in bad.value.fields["file"][0]
-    assert import_jobs.get_import(db, SALES, job["id"])["status"] == "failed"
+    started = import_jobs.start_import(db, SALES, job["id"])
+    assert started["skipped_columns"] == ["colour"]
+    done = run(db, job["id"])
+    assert (done["status"], done["created"], done["skipped_columns"]) == ("completed", 1, ["colour"])
     with pytest.raises(Conflict):
         import_jobs.start_import(db, SALES, job["id"])
+
+    job = import_jobs.create_import(db, SALES, "y.csv")
+    import_jobs.append_chunk(db, SALES, job["id"], 0, samples.b64_chunks(b"colour,size\nred,L\n", 100)[0])
+    with pytest.raises(ValidationFailed) as bad:
+        import_jobs.start_import(db, SALES, job["id"])
+    assert "legal_name" in bad.value.fields["file"][0]
+    assert import_jobs.get_import(db, SALES, job["id"])["status"] == "failed"
 
 
 def test_upload_rules(db):
@@ -186,3 +193,26 @@ def test_a_crash_between_customers_and_their_events_loses_no_event(db, monkeypat
     for customer in store.find_customers(db, {"deleted_at": None}):
         assert [e["type"] for e in queued_events(db, customer["_id"])] == ["customers.customer_created",
                                                                             "customers.audit"]
+
+
+def test_a_unicode_text_file_is_transcoded_then_imported_and_a_crash_midway_loses_nothing(db, monkeypatch):
+    rows = [["%s 客户 %d" % ("Unicode", n), samples.uscc(n)] for n in range(40)]
+    text = "\ufeff" + "\r\n".join("\t".join(row) for row in [["Account Name", "Tax ID"]] + rows) + "\r\n"
+    data = text.encode("utf-16-le")
+    job = upload(db, data, filename="accounts.txt", size=333)  # odd chunks: characters cut in two
+    written = []
+    real_save = store.save_import_chunk
+
+    def crash_once(database, import_id, seq, chunk):
+        written.append(seq)
+        if len(written) == 3:
+            raise AutoReconnect("the database went away")
+        real_save(database, import_id, seq, chunk)
+
+    monkeypatch.setattr(store, "save_import_chunk", crash_once)
+    assert import_jobs.run_tick(db) is False  # the tick gave up; the upload is whole
+    monkeypatch.setattr(store, "save_import_chunk", real_save)
+    done = run(db, job["id"])
+    assert (done["status"], done["created"], done["failed"]) == ("completed", 40, 0), done
+    assert store.find_customers(db, {"tax_id": samples.uscc(7)})[0]["legal_name"] == "Unicode 客户 7"
+    assert db.import_chunks.count_documents({"import_id": job["id"]}) == 0

@@ -111,7 +111,7 @@ def test_a_file_refused_at_start_is_audited_as_failed(db):
         import_jobs.start_import(db, SALES, job["id"])
     assert import_jobs.get_import(db, SALES, job["id"])["status"] == "failed"
     [(action, changes)] = job_audits(db, job["id"])
-    assert action == "failed" and "Unknown column" in changes["error"]["after"]
+    assert action == "failed" and "no column for legal_name" in changes["error"]["after"]
 
 
 def test_a_batch_stops_at_its_memory_budget_and_the_job_still_completes(db, monkeypatch):

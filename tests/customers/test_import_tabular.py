@@ -1,7 +1,7 @@
 """Reading customer files: headers, CSV records across chunk boundaries, encodings, XLSX, resuming."""
 import pytest
 
-from services.customers import tabular
+from services.customers import import_convert, import_mapping, tabular
 from tests.customers import samples
 
 
@@ -13,29 +13,33 @@ def read_all(reader, position):
     return [(number, cells) for number, cells, _ in reader.rows(position)]
 
 
+def columns(headers, mapping=None):
+    """``(fields, skipped)`` of a file's header row, as an import job places it."""
+    found, skipped, _ = import_mapping.columns_of("customers", headers, [[] for _ in headers], mapping)
+    return found, skipped
+
+
 def test_headers_in_chinese_or_english_map_to_fields():
-    columns = tabular.map_headers(["客户名称*", "统一社会信用代码（必填）", "E-mail", " Tags ", "", "id", "地址"])
-    assert columns == ["legal_name", "tax_id", "email", "tags", None, None, "street"]
-    assert tabular.map_headers(samples.HEADERS_CN) == tabular.map_headers(samples.HEADERS_EN)
+    found, skipped = columns(["客户名称*", "统一社会信用代码（必填）", "E-mail", " Tags ", "", "id", "地址"])
+    assert found == ["legal_name", "tax_id", "email", "tags", None, None, "street"] and skipped == []
+    assert columns(samples.HEADERS_CN) == columns(samples.HEADERS_EN)
 
 
-@pytest.mark.parametrize("headers, message", [
-    (["客户名称", "颜色", "size"], "Unknown column(s): 颜色, size."),
-    (["客户名称", "公司名称"], "both hold legal_name"),
-    (["税号"], "no column for the customer name"),
-])
-def test_bad_headers_are_a_file_error(headers, message):
-    with pytest.raises(tabular.FileError) as error:
-        tabular.map_headers(headers)
-    assert message in str(error.value)
+def test_unknown_columns_are_skipped_and_listed_and_a_file_without_names_cannot_be_imported():
+    assert columns(["客户名称", "颜色", "size"]) == (["legal_name", None, None], ["颜色", "size"])
+    assert columns(["客户名称", "公司名称"]) == (["legal_name", None], ["公司名称"])
+    assert import_mapping.problems("customers", [None], ["税号 x"]) == ["The file has no column for legal_name."]
+    twice = ["legal_name", "legal_name"]
+    assert "both hold legal_name" in import_mapping.problems("customers", twice, ["A", "B"])[0]
+    mapped = columns(["公司", "备注", "颜色"], {"公司": "legal_name", "备注": None})
+    assert mapped == (["legal_name", None, None], ["备注", "颜色"])
 
 
-def test_a_hostile_header_is_an_unknown_column_read_in_linear_time():
+def test_a_hostile_header_is_skipped_and_read_in_linear_time():
     """Unclosed brackets once made the bracket-stripping pattern quadratic (seconds per cell,
     with the whole service process stopped); a cell over MAX_HEADER_CHARS is not looked up."""
-    with pytest.raises(tabular.FileError) as error:
-        tabular.map_headers(["客户名称", "(" * 100_000])
-    assert len(str(error.value)) < 400
+    found, skipped = columns(["客户名称", "(" * 100_000])
+    assert found == ["legal_name", None] and len(skipped[0]) <= import_mapping.MAX_HEADER_CHARS
     assert tabular.header_key("(" * 100_000 + "legal name") == "(" * 100_000 + "legalname"
     assert tabular.header_key("客户名称（必填）[text]") == "客户名称"
 
@@ -129,11 +133,13 @@ def test_xlsx_rows_resume_after_reopening(tmp_path, monkeypatch):
     reader.close()
 
 
-def test_row_data_splits_lists_numbers_and_address():
-    columns = tabular.map_headers(samples.HEADERS_CN)
-    data, extra = tabular.row_data(columns, samples.customer_row(7) + [""])
+def test_a_row_splits_lists_reads_numbers_and_makes_the_address():
+    found, _ = columns(samples.HEADERS_CN)
+    data, references, problems, remarks = import_convert.convert("customers", found, samples.customer_row(7) + [""])
     assert data["tags"] == ["oem", "vip"] and data["annual_revenue"] == 1000007.0
     assert data["addresses"] == [{"type": "billing", "province": "江苏", "city": "苏州", "street": "工业园区星湖街7号"}]
-    assert extra == []
-    assert tabular.row_data(["legal_name"], ["A", "surplus"])[1] == ["surplus"]
-    assert tabular.row_data(["legal_name", "annual_revenue"], ["A", "¥1,200,000"])[0]["annual_revenue"] == 1200000.0
+    assert (references, problems, remarks) == ({}, [], [])
+    assert import_convert.convert("customers", ["legal_name"], ["A", "surplus"])[2] == [
+        ("_row", import_convert.EXTRA_CELLS)]
+    revenue = import_convert.convert("customers", ["legal_name", "annual_revenue"], ["A", "¥1,200,000"])[0]
+    assert revenue["annual_revenue"] == 1200000.0

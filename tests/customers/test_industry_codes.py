@@ -96,14 +96,14 @@ def test_the_list_filter_takes_a_section_or_a_division(db):
 
 
 def test_an_import_maps_free_text_and_sizes(db):
-    data, problems = import_rows.validate(["legal_name", "industry", "company_size", "employees"],
-                                          ["Imported L", "机械制造", "中型", "320"])
+    data, _, problems, _ = import_rows.validate(["legal_name", "industry", "company_size", "employees"],
+                                                ["Imported L", "机械制造", "中型", "320"])
     assert problems == [] and data == {"legal_name": "Imported L", "industry": "机械制造", "company_size": "medium",
                                        "employees": 320}
     created = customer_record.new_customer(data, SALES, "site-a")
     assert (created["industry_code"], created["company_size"], created["company_size_derived"]) == (
         "C34", "medium", False)
-    _, problems = import_rows.validate(["legal_name", "industry_code"], ["Imported M", "C100"])
+    _, _, problems, _ = import_rows.validate(["legal_name", "industry_code"], ["Imported M", "C100"])
     assert [field for field, _ in problems] == ["industry_code"]
 
 

@@ -144,7 +144,7 @@ def test_import_of_an_xlsx_workbook(people):
 
 
 def test_import_refuses_other_files_and_viewers(people):
-    assert upload(people.sales_a, b"legal_name\nA\n", filename="customers.txt").status_code == 415
+    assert upload(people.sales_a, b"legal_name\nA\n", filename="customers.pdf").status_code == 415
     assert upload(people.sales_a, b"legal_name\nA\n", filename="customers.xlsx").status_code == 422
     assert upload(people.viewer_a, customer_file(["Viewer Import Ltd"])).status_code == 403
 

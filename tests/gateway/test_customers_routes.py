@@ -22,7 +22,7 @@ CUSTOMER = {
     "tags": ["oem"], "status": "active", "account_type": "legal_entity", "parent_id": None,
     "addresses": [{"id": "a1", "type": "billing", "street": "1 Road", "city": "苏州", "province": "江苏",
                    "postal_code": "215000", "country": "CN"}],
-    "notes": None, "lifecycle_stage": "prospect",
+    "notes": None, "customer_since": None, "lifecycle_stage": "prospect",
     "tier": {"level": "general", "reasons": ["New customer: no orders yet."], "overridden": False},
     "churn_risk": {"level": "none", "reasons": []}, "completeness": 83,
     "last_verified_at": "2026-11-01T08:00:00+00:00", "next_followup_date": "2026-12-01",
@@ -43,6 +43,8 @@ OPPORTUNITY = dict(COMMON, title="Line upgrade", stage="proposal", expected_amou
 JOB = {"id": "j1", "status": "running", "dry_run": False, "filename": "customers.csv", "site_id": "s1",
        "format": "csv", "total": None, "done": 0, "created": 0, "updated": 0, "unchanged": 0, "failed": 0,
        "errors_sample": [], "warnings": 0, "warnings_sample": [], "error": None,
+       "entity": "customers", "sheet": None, "mapping": None, "skipped_columns": [],
+       "linked_by": {"tax_id": 0, "code": 0, "name": 0},
        "created_at": "2026-11-01T08:00:00+00:00", "started_at": "2026-11-01T08:00:01+00:00", "finished_at": None}
 MERGE = {"id": "m1", "status": "done", "survivor_id": "c1", "merged_ids": ["c2", "c3"], "fields": {"phone": "c2"},
          "moved": {"contacts": 3}, "created_by": "u1", "created_at": "2026-11-01T08:00:00+00:00",
@@ -368,7 +370,7 @@ def test_import_streams_ordered_chunks_and_answers_202(client, fake_rpc, auth):
     assert [seq for _, seq, _ in chunks] == list(range(len(chunks)))
     assert all(job_id == "j1" and len(b64) <= 512 * 1024 for job_id, _, b64 in chunks)
     assert b"".join(base64.b64decode(b64) for _, _, b64 in chunks) == content
-    assert fake_rpc.last["args"] == ("j1",)
+    assert fake_rpc.last["args"] == ("j1", {"entity": "customers"})
 
 
 def test_import_of_an_xlsx_workbook(client, fake_rpc, auth):
@@ -383,7 +385,8 @@ def test_import_of_an_xlsx_workbook(client, fake_rpc, auth):
 
 
 @pytest.mark.parametrize("filename, content, status, field", [
-    ("customers.txt", b"a,b\n", 415, None),
+    ("customers.pdf", b"a,b\n", 415, None),
+    ("customers.txt", b"a,\x00b\n", 422, "file"),
     ("customers.xls", b"\xd0\xcf\x11\xe0rest", 415, None),
     ("customers.xlsx", b"legal_name\nA\n", 422, "file"),
     ("customers.csv", b"PK\x03\x04zip", 422, "file"),

@@ -41,6 +41,7 @@ def test_import_checks_the_file_then_imports_it_and_offers_the_rejected_rows(adm
 
     page.goto(ui_url + "/import")
     page.locator("[data-test=import-file]").set_input_files(str(path))
+    page.locator("[data-test=import-next]").click()
     page.locator("[data-test=import-dry-run]").click()
     report = page.locator("[data-test=import-report]")
     expect(report.locator("[data-test=import-count-created]")).to_have_text("2", timeout=30000)
@@ -73,20 +74,22 @@ def test_import_checks_the_file_then_imports_it_and_offers_the_rejected_rows(adm
     assert [found(admin_api, name) for name in names] == [1, 0, 1]
 
 
-def test_import_explains_a_file_it_cannot_read_and_one_too_large(admin_page, ui_url, tmp_path):
+def test_import_skips_an_unknown_column_and_explains_a_file_too_large(admin_page, ui_url, tmp_path):
     page = admin_page
     unknown = tmp_path / "columns.csv"
     unknown.write_text("客户名称,颜色\n某某机械有限公司,红\n", encoding="utf-8")
     page.goto(ui_url + "/import")
     page.locator("[data-test=import-file]").set_input_files(str(unknown))
-    page.locator("[data-test=import-dry-run]").click()
-    expect(page.locator(".el-form-item__error")).to_contain_text("颜色")  # next to the file field
+    page.locator("[data-test=import-next]").click()
+    colour = page.locator("[data-test=import-column-row][data-header='颜色']")
+    expect(colour.locator("[data-test=import-column-skipped]")).to_be_visible()  # listed, not imported
     shot(page, "upkeep_import_unknown_column")
 
     too_large = tmp_path / "large.csv"
     too_large.write_bytes("客户名称\n".encode("utf-8") + (b"A" * 99 + b"\n") * (110 * 1024))  # over 10 MB
+    page.locator("[data-test=import-back]").click()
     page.locator("[data-test=import-file]").set_input_files(str(too_large))
-    page.locator("[data-test=import-dry-run]").click()
+    page.locator("[data-test=import-next]").click()
     expect(page.locator("[data-test=import-error]")).to_contain_text("10 MB", timeout=30000)
     shot(page, "upkeep_import_too_large")
 

@@ -1,5 +1,5 @@
 /**
- * An import job on the server: upload the file (as a dry run or for real), then poll
+ * An import job on the server: preview the file, start the job (as a dry run or for real), then poll
  * GET /imports/{id} until it is completed or failed.
  */
 import { onBeforeUnmount, ref } from 'vue'
@@ -18,6 +18,34 @@ export function progressOf(job) {
   if (job.status === 'completed') return 100
   if (!job.total) return null
   return Math.min(100, Math.round((100 * job.done) / job.total))
+}
+
+/**
+ * The multipart body of POST /imports: the previewed upload (``uploadId``) or the ``file`` itself
+ * (an upload runs once), the entity, the mapping ``{header: field or null}`` and the sheet.
+ */
+export function importForm({ file, uploadId, entity, mapping, sheet, siteId, dryRun }) {
+  const form = new FormData()
+  if (uploadId) form.append('upload_id', uploadId)
+  else {
+    form.append('file', file, file.name)
+    if (siteId) form.append('site_id', siteId)
+  }
+  form.append('entity', entity)
+  form.append('mapping', JSON.stringify(mapping))
+  if (sheet) form.append('sheet', sheet)
+  form.append('dry_run', dryRun ? 'true' : 'false')
+  return form
+}
+
+/** The preview of ``file`` as rows of ``entity`` (POST /imports/preview): its columns, sheets and fields. */
+export function previewFile({ file, entity, sheet, siteId }) {
+  const form = new FormData()
+  form.append('file', file, file.name)
+  form.append('entity', entity)
+  if (sheet) form.append('sheet', sheet)
+  if (siteId) form.append('site_id', siteId)
+  return api.upload('/imports/preview', form)
 }
 
 export function useImportJob() {
@@ -40,14 +68,10 @@ export function useImportJob() {
     if (!isFinished(job.value) && !stopped) timer = setTimeout(() => poll(onError), POLL_MS)
   }
 
-  /** Upload ``file``; resolves once the server accepted it, then keeps ``job`` current. */
-  async function start(file, { dryRun, siteId }, onError) {
+  /** Send ``form`` (see importForm) to POST /imports; resolves once the server accepted it, then keeps ``job`` current. */
+  async function start(form, onError) {
     stop()
-    const form = new FormData()
-    form.append('file', file, file.name)
-    form.append('dry_run', dryRun ? 'true' : 'false')
-    if (siteId) form.append('site_id', siteId)
-    job.value = await api.upload('/customers/import', form)
+    job.value = await api.upload('/imports', form)
     if (!isFinished(job.value)) timer = setTimeout(() => poll(onError), POLL_MS)
     return job.value
   }
@@ -69,4 +93,9 @@ export function useImportJob() {
 export function downloadErrors(job) {
   const base = (job.filename || 'import').replace(/\.[^.]+$/, '')
   return api.download(`/imports/${job.id}/errors`, null, `${base}-errors.csv`)
+}
+
+/** Download the empty template of ``entity`` (headers in the user's language) as ``format`` (csv or xlsx). */
+export function downloadTemplate(entity, format) {
+  return api.download('/imports/template', { entity, format }, `${entity}-template.${format}`)
 }
