@@ -133,7 +133,7 @@ def default_texts():
 def row_texts():
     """The messages of an import row that the row's schema does not give (errors and remarks)."""
     return {import_rows.UNREADABLE, import_rows.EXTRA_CELLS, import_rows.UNPLACED, import_rows.NO_PARENT,
-            import_people.UNKNOWN, import_people.AMBIGUOUS, import_people.NOT_ALLOWED,
+            import_people.UNKNOWN, import_people.AMBIGUOUS, import_people.NOT_ALLOWED, import_people.NOT_ASKED,
             import_parts.AMBIGUOUS_CUSTOMER, import_parts.NO_AMOUNT, *import_parts.NO_CUSTOMER.values(),
             import_convert.NOT_A_CHOICE, import_convert.NOT_A_COUNTRY}
 

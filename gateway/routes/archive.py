@@ -163,9 +163,9 @@ def run_import(form):
     return customers.start_import(uploaded(form, form["dry_run"]), options)
 
 
-def labelled_fields(found):
-    """Import fields with their label in the request's language."""
-    chosen = language.request_language()
+def labelled_fields(found, chosen=None):
+    """Import fields with their label in ``chosen`` (default the request's language)."""
+    chosen = chosen or language.request_language()
     return [dict(field, label=field["labels"].get(chosen) or field["name"]) for field in found]
 
 
@@ -185,8 +185,9 @@ def import_fields(args):
                   description="An empty workbook with the entity's headers", success=True)
 @error_responses(blp, 403)
 def import_template(args):
-    """An empty CSV or XLSX with the headers of ``entity``'s fields in your language, required ones first."""
-    found = labelled_fields(customers.import_fields(args["entity"])["fields"])
+    """An empty CSV or XLSX with the headers of ``entity``'s fields in your language (or ``language``),
+    required ones first; either language's headers import again."""
+    found = labelled_fields(customers.import_fields(args["entity"])["fields"], args.get("language"))
     found = sorted(found, key=lambda field: not field["required"])
     page = {"columns": [field["name"] for field in found], "rows": []}
     labels = {field["name"]: field["label"] for field in found}

@@ -7,7 +7,7 @@ from gateway.language import LocalizedTexts
 from gateway.schemas.common import Choice, Cursor, Ident, QueryInteger, StrictSchema, Timestamp, http_input
 from gateway.schemas.customers import CustomerFilterSchema
 from services.customers import contract
-from services.customers.contract import EXPORT_FORMATS, IMPORT_ENTITIES
+from services.customers.contract import EXPORT_FORMATS, IMPORT_ENTITIES, WORKBOOK
 
 FILE = {"type": "string", "format": "binary",
         "description": "CSV (UTF-8 with or without BOM, GBK/GB18030 or UTF-16 as Excel saves \"Unicode text\"; comma, "
@@ -46,8 +46,10 @@ class ImportPreviewUploadSchema(StrictSchema):
 class ImportRunSchema(StrictSchema):
     file = fields.Raw(metadata=FILE)
     upload_id = Ident(metadata={"description": "a previewed upload (``POST /imports/preview``), instead of ``file``"})
-    entity = Choice(IMPORT_ENTITIES, load_default="customers", metadata={
-        "description": "what the rows are; each part's rows name their customer by tax id, code or exact name"})
+    entity = Choice(IMPORT_ENTITIES + (WORKBOOK,), load_default="customers", metadata={
+        "description": "what the rows are; each part's rows name their customer by tax id, code or exact name. "
+                       "workbook: an XLSX whose sheets are named for record types (客户, 联系人, 订单…), imported "
+                       "one after the other, customers first, each with its suggested mapping"})
     mapping = JsonText(metadata={"type": "string", "description": "JSON {header: field or null}: null skips the "
                                  "column; a header not named takes its suggested field"})
     value_map = JsonText(metadata={"type": "string", "description": "JSON {field: {text in the file: value}}, "
@@ -102,6 +104,7 @@ class ImportPreviewSchema(Schema):
 class ImportTemplateQuerySchema(StrictSchema):
     entity = Choice(IMPORT_ENTITIES, load_default="customers")
     format = Choice(EXPORT_FORMATS, load_default="csv")
+    language = Choice(("zh-CN", "en"), metadata={"description": "the headers' language; default yours"})
 
 
 class ImportFieldsQuerySchema(StrictSchema):
@@ -132,13 +135,31 @@ class ImportMappingQuerySchema(StrictSchema):
 
 
 class ImportErrorSchema(Schema):
+    sheet = fields.String(metadata={"description": "the sheet of a workbook's row"})
     row = fields.Integer()
     field = fields.String(allow_none=True)
     message = fields.String()
 
 
+class ImportSheetSchema(Schema):
+    sheet = fields.String()
+    entity = fields.String()
+    created = fields.Integer()
+    updated = fields.Integer()
+    unchanged = fields.Integer()
+    failed = fields.Integer()
+    warnings = fields.Integer()
+    skipped_columns = fields.List(fields.String())
+
+
+class SkippedSheetSchema(Schema):
+    sheet = fields.String()
+    reason = fields.String()
+
+
 class ImportJobSchema(LocalizedTexts):
-    TEXT_KEYS = {"message": "messages", "error": "messages"}  # the rows' and the job's, in the caller's language
+    # the rows', the job's and a skipped sheet's, in the caller's language
+    TEXT_KEYS = {"message": "messages", "error": "messages", "reason": "messages"}
 
     id = fields.String()
     status = fields.String(metadata={"description": "uploading, running, completed or failed"})
@@ -153,6 +174,10 @@ class ImportJobSchema(LocalizedTexts):
         "description": "headers of the columns not imported: mapped to null, or placed nowhere"})
     linked_by = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={
         "description": "a part's rows by how they named their customer: tax_id, code, name"})
+    sheets = fields.List(fields.Nested(ImportSheetSchema), metadata={
+        "description": "a workbook's sheets imported so far, each with its own counts"})
+    skipped_sheets = fields.List(fields.Nested(SkippedSheetSchema), metadata={
+        "description": "a workbook's sheets not imported, and why"})
     format = fields.String(allow_none=True, metadata={"description": "csv or xlsx"})
     total = fields.Integer(allow_none=True, metadata={"description": "rows in the file, once counted"})
     done = fields.Integer(metadata={"description": "rows processed so far"})

@@ -38,6 +38,7 @@ EXPORT_FORMATS = ("csv", "xlsx")
 # What an import file's rows may be, in the order a workbook's sheets are imported (a part needs its customer).
 IMPORT_ENTITIES = ("customers", "contacts", "orders", "payments", "interactions", "service_records", "opportunities",
                    "followups")
+WORKBOOK = "workbook"  # an XLSX whose sheets are named for the record types they hold
 MAX_MAPPED_COLUMNS = 500
 MAX_MAPPED_VALUES = 1000
 
@@ -309,7 +310,8 @@ class TierOverrideSchema(Schema):
 class ImportOptionsSchema(Schema):
     """How an uploaded file is read: which records its rows are, which field each column fills."""
 
-    entity = Choice(IMPORT_ENTITIES, metadata={"description": "default customers"})
+    entity = Choice(IMPORT_ENTITIES + (WORKBOOK,), metadata={
+        "description": "default customers; workbook: every sheet named for a record type, in dependency order"})
     mapping = fields.Dict(keys=Text(200, min_length=1), values=String(allow_none=True, validate=validate.Length(
         max=64)), validate=validate.Length(max=MAX_MAPPED_COLUMNS), allow_none=True, metadata={
         "description": "{header: field or null}: null skips the column; a header not named takes its suggested "
@@ -321,6 +323,12 @@ class ImportOptionsSchema(Schema):
     sheet = Text(100, min_length=1, metadata={"description": "the XLSX sheet to read; default the first"})
     mapping_id = Ident(metadata={"description": "a saved mapping: its entity, mapping and value map"})
     dry_run = JsonBoolean()
+
+    @validates_schema
+    def workbook_by_suggestion(self, data, **kwargs):
+        if data.get("entity") == WORKBOOK and (data.get("mapping") or data.get("mapping_id") or data.get("sheet")):
+            raise ValidationError("A workbook's sheets take their suggested mappings: import a sheet alone to map "
+                                  "it by hand.", "entity")
 
 
 class ImportMappingSchema(Schema):

@@ -110,6 +110,7 @@ def cells_of(columns, cells):
 
 
 def convert(entity, columns, cells, value_map=None):
+    """``value_map``: the job's, folded (``import_values.folded_value_map``)."""
     kinds = KINDS[entity]
     found = cells_of(columns, cells)
     if found is None:
@@ -117,7 +118,7 @@ def convert(entity, columns, cells, value_map=None):
     data, references, problems, remarks = {}, {}, [], []
     for name, raw in found.items():
         field = kinds[name]
-        value = import_values.apply_value_map(value_map or {}, name, raw)
+        value = import_values.apply_value_map(value_map, name, raw)
         if field.kind == "level" and value in contract.TIERS:
             read = value
         else:

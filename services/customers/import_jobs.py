@@ -30,7 +30,9 @@ from services.common import remote, sites
 from services.common.clock import isoformat, utcnow
 from services.common.errors import Conflict, NotFound, PayloadTooLarge, Unavailable, ValidationFailed
 from services.common.schemas import load
-from services.customers import access, contract, events, import_mapping, import_mappings, store, tabular
+from services.customers import (
+    access, contract, events, import_mapping, import_mappings, import_workbook, store, tabular,
+)
 from services.customers.import_parts import PartBatch
 from services.customers.import_rows import Batch
 
@@ -57,6 +59,7 @@ LINKS = ("tax_id", "code", "name")  # how a part's rows named their customers, c
 TRANSCODED_BASE = MAX_SEQ  # where a transcoded file's chunks are kept (the upload's are below)
 # Entities whose rows name people (an owner, an assignee) by name, username or e-mail.
 NAMING_PEOPLE = ("customers", "followups")
+NOT_A_WORKBOOK = "Only an XLSX workbook imports its sheets in one go."
 _XLSX = {}
 _sweep = {"next": 0.0}
 
@@ -74,21 +77,38 @@ def out(db, job):
     warned = list(store.import_errors(db, job["_id"], SAMPLE, warnings=True)) if job.get("warnings") else []
     shown = {key: job.get(key, 0) for key in COUNTERS}
     shown["linked_by"] = {how: job.get("linked_by_" + how, 0) for how in LINKS}
+    shown["sheets"] = job.get("sheets", [])
+    shown["skipped_sheets"] = job.get("skipped_sheets", [])
     shown.update({
         "id": job["_id"], "status": job["status"], "dry_run": job["dry_run"], "filename": job["filename"],
         "site_id": job["site_id"], "format": job.get("format"), "total": job.get("total"),
         "entity": job.get("entity", "customers"), "sheet": job.get("sheet"), "mapping": job.get("mapping"),
         "skipped_columns": job.get("skipped", []),
-        "errors_sample": [{k: e[k] for k in ("row", "field", "message")} for e in sample],
-        "warnings_sample": [{k: e[k] for k in ("row", "field", "message")} for e in warned],
+        "errors_sample": [_error_out(e) for e in sample], "warnings_sample": [_error_out(e) for e in warned],
         "error": job.get("error"), "created_at": _time(job["created_at"]),
         "started_at": _time(job.get("started_at")), "finished_at": _time(job.get("finished_at")),
     })
     return shown
 
 
+def _error_out(error):
+    shown = {key: error[key] for key in ("row", "field", "message")}
+    if error.get("sheet"):
+        shown["sheet"] = error["sheet"]
+    return shown
+
+
+def _require_some_import(caller):
+    """An upload needs the permission to write customers or one of their parts (which, is checked
+    when the job starts and says what its rows are)."""
+    caller.require("customers:read")
+    if not caller.can("customers:write") and not any(caller.can(write) for _, write in
+                                                     access.PART_PERMISSIONS.values()):
+        caller.require("customers:write")
+
+
 def create_import(db, caller, filename, dry_run=False, site_id=None):
-    caller.require("customers:write")
+    _require_some_import(caller)
     if not isinstance(filename, str) or not 1 <= len(filename.strip()) <= 200:
         raise ValidationFailed(fields={"filename": ["Give the file's name (1-200 characters)."]})
     site_id = site_id or (caller.sites[0] if caller.sites else None)
@@ -104,9 +124,13 @@ def create_import(db, caller, filename, dry_run=False, site_id=None):
 
 
 def _visible_job(db, caller, import_id, write=False):
-    caller.require("customers:write" if write else "customers:read")
+    """A job of the caller's sites; ``write``: an upload of the caller's own (only its uploader adds to
+    it, previews it or starts it)."""
+    caller.require("customers:read")
+    if write:
+        _require_some_import(caller)
     job = store.find_import(db, import_id) if isinstance(import_id, str) else None
-    if job is None or not caller.has_site(job["site_id"]):
+    if job is None or not caller.has_site(job["site_id"]) or (write and job["created_by"] != caller.user_id):
         raise NotFound("No such import.")
     return job
 
@@ -176,16 +200,28 @@ def _options(db, caller, job, options):
         options.setdefault("mapping", saved["mapping"])
         options.setdefault("value_map", saved.get("value_map") or {})
         options["entity"] = saved["entity"]
-    import_mapping.check(options.get("entity", "customers"), options.get("mapping"), options.get("value_map"))
-    if options.get("entity", "customers") != "customers":
-        access.require_part(caller, options["entity"], write=True)
-    chosen = {"entity": options.get("entity", "customers"), "mapping": options.get("mapping"),
-              "value_map": options.get("value_map") or {}, "sheet": options.get("sheet")}
+    entity = options.get("entity", "customers")
+    if entity != contract.WORKBOOK:
+        import_mapping.check(entity, options.get("mapping"), options.get("value_map"))
+    if entity == "customers":
+        caller.require("customers:write")
+    elif entity != contract.WORKBOOK:
+        access.require_part(caller, entity, write=True)
+    chosen = {"entity": entity, "mapping": options.get("mapping"), "value_map": options.get("value_map") or {},
+              "sheet": options.get("sheet")}
     if "dry_run" in options:
         chosen["dry_run"] = options["dry_run"]
-    if chosen["entity"] in NAMING_PEOPLE:
-        chosen["people"] = _people(caller, job["site_id"])
+    if entity == contract.WORKBOOK:
+        chosen["perms"] = sorted(caller.perms)
     return chosen
+
+
+def _names_people(job, columns):
+    """Whether the file may name an owner or assignee: its columns say so once placed (a CSV's, at the
+    start); a workbook's or an XLSX's are placed later by the worker, which cannot ask accounts."""
+    if job["entity"] not in NAMING_PEOPLE + (contract.WORKBOOK,):
+        return False
+    return columns is None or bool({"owner", "assignee"} & set(columns))
 
 
 def _people(caller, site_id):
@@ -217,8 +253,15 @@ def start_import(db, caller, import_id, options=None):
     except tabular.FileError as exc:
         _finish(db, job, None, "failed", str(exc))
         raise ValidationFailed(str(exc), {"file": [str(exc)]})
-    changes.update({key: job[key] for key in ("entity", "mapping", "value_map", "sheet", "dry_run", "people")
+    changes.update({key: job[key] for key in ("entity", "mapping", "value_map", "sheet", "dry_run", "perms")
                     if key in job})
+    if _names_people(job, changes.get("columns")):
+        try:
+            changes["people"] = _people(caller, job["site_id"])
+        except Unavailable:
+            if changes.get("columns") is not None:
+                raise  # the file names people: it waits for accounts (503)
+            changes["people"] = None  # it may not: the job runs, and says so of any name it meets
     changes.update(status="running", chunks=count, size=size, started_at=utcnow(), busy=False, lease_until=None)
     if not store.update_import(db, import_id, changes, match={"status": "uploading"}):
         raise Conflict("This import has already started.", code="import_started")
@@ -228,6 +271,10 @@ def start_import(db, caller, import_id, options=None):
 def _prepare(db, job):
     """Format and, for CSV, encoding, header and column placing (cheap: the first records only)."""
     first = next(store.iter_import_chunks(db, job["_id"], 0))[1]
+    if job.get("entity") == contract.WORKBOOK:
+        if tabular.sniff(first) != "xlsx":
+            raise tabular.FileError(NOT_A_WORKBOOK)
+        return {"format": "xlsx", "phase": "plan"}
     if tabular.sniff(first) == "xlsx":
         return {"format": "xlsx", "phase": "header"}
     if tabular.is_utf16(first):
@@ -270,12 +317,13 @@ def get_import(db, caller, import_id):
 def import_errors(db, caller, import_id):
     """The rejected values as table rows (the gateway writes the CSV, defusing formulas); audited."""
     job = _visible_job(db, caller, import_id)
-    rows = [[error[key] for key in ERROR_COLUMNS] for error in store.import_errors(db, import_id)]
+    columns = (("sheet",) if job.get("plan") else ()) + ERROR_COLUMNS
+    rows = [[error.get(key) for key in columns] for error in store.import_errors(db, import_id)]
     store.queue_events(db, events.audit("import", job["_id"], "errors_downloaded",
                                         {"rows": {"before": None, "after": len(rows)}}, job["site_id"],
                                         caller.user_id))
     name = job["filename"].rsplit(".", 1)[0] + "-errors.csv"
-    return {"filename": name, "columns": list(ERROR_COLUMNS), "rows": rows}
+    return {"filename": name, "columns": list(columns), "rows": rows}
 
 
 def run_tick(db, budget=TICK_SECONDS):
@@ -329,7 +377,8 @@ def _work(db, job, lease, budget):
         _finish(db, job, lease, "failed", problem)
         return
     deadline = time.monotonic() + budget
-    steps = {"transcode": _transcode, "header": _read_header, "count": _count, "import": _import_batch}
+    steps = {"transcode": _transcode, "plan": _plan, "header": _read_header, "count": _count,
+             "import": _import_batch}
     while True:
         try:
             job = steps[job["phase"]](db, job, lease)
@@ -375,6 +424,32 @@ def _transcode(db, job, lease):
     return _save(db, job, lease, _csv_header(db, job, first))
 
 
+def _plan(db, job, lease):
+    """A workbook's sheets in the order they are imported (``import_workbook``); the first begins."""
+    reader = tabular.XlsxRows(job["_id"], _chunks(db, job))
+    try:
+        names = reader.sheet_names()
+    finally:
+        reader.close()
+    plan, skipped = import_workbook.plan(names, job.get("perms", ()))
+    if not plan:
+        raise tabular.FileError(import_workbook.NO_SHEETS)
+    job = dict(job, plan=plan, skipped_sheets=skipped, sheets=[])
+    return _save(db, job, lease, dict(import_workbook.sheet_start(job, 0), plan=plan, skipped_sheets=skipped,
+                                      sheets=[]))
+
+
+def _next_sheet(db, job, lease):
+    """After a workbook's sheet: its counts kept, the next sheet begun; None when it was the last."""
+    sheets = job.get("sheets", []) + [import_workbook.sheet_summary(job, job.get("sheet_before", {}))]
+    reader = _XLSX.pop(job["_id"], None)
+    if reader is not None:
+        reader.close()
+    if job["sheet_index"] + 1 >= len(job["plan"]):
+        return _save(db, job, lease, {"sheets": sheets})
+    return _save(db, job, lease, dict(import_workbook.sheet_start(job, job["sheet_index"] + 1), sheets=sheets))
+
+
 def _read_header(db, job, lease):
     reader = _reader(db, job)
     header, after = reader.header()
@@ -392,10 +467,10 @@ def _count(db, job, lease):
         if seen >= COUNT_ROWS:
             finished = False
             break
-    total = (job.get("counted") or 0) + counted
-    changes = {"count_position": position, "counted": total}
+    counted += job.get("counted") or 0
+    changes = {"count_position": position, "counted": counted}
     if finished:
-        changes.update(phase="import", total=total)
+        changes.update(phase="import", total=(job.get("counted_before") or 0) + counted)
     return _save(db, job, lease, changes)
 
 
@@ -415,6 +490,10 @@ def _import_batch(db, job, lease):
                for key in COUNTERS + tuple("linked_by_" + how for how in LINKS)}
     changes.update(done=job["done"] + len(rows), position=position)
     job = _save(db, job, lease, changes)
+    if job is not None and finished and job.get("plan"):
+        job = _next_sheet(db, job, lease)
+        if job is None or job["phase"] == "header":
+            return job
     if job is not None and finished:
         return _finish(db, job, lease, "completed")
     return job

@@ -27,7 +27,7 @@ from services.common.envelope import changes_between
 from services.common.errors import CrmError, ValidationFailed
 from services.common.schemas import load, storable
 from services.customers import (
-    access, effects, events, identifiers, import_convert, import_people, import_report, parts, store,
+    access, effects, events, identifiers, import_convert, import_people, import_report, import_values, parts, store,
 )
 from services.customers.import_rows import UNREADABLE
 
@@ -106,6 +106,7 @@ class PartBatch:
         self.site_id = job["site_id"]
         self.caller = Caller(job["created_by"], [self.site_id])
         self.people = import_people.People(job.get("people"), access.PART_PERMISSIONS["followups"][1])
+        self.value_map = import_values.folded_value_map(job.get("value_map"))
         self.counts = {"created": 0, "updated": 0, "unchanged": 0, "failed": 0,
                        "linked_by_tax_id": 0, "linked_by_code": 0, "linked_by_name": 0}
         self.report = import_report.RowReport(job, self.counts)
@@ -123,7 +124,7 @@ class PartBatch:
                 self.report.fail([number], [("_row", UNREADABLE)])
                 continue
             data, references, problems, remarks = import_convert.convert(
-                self.part, self.job["columns"], cells, self.job.get("value_map"))
+                self.part, self.job["columns"], cells, self.value_map)
             if problems:
                 self.report.fail([number], problems)
                 continue

@@ -6,6 +6,8 @@ UNKNOWN = ("No active user of this site is named {name} (by display name, userna
            "the field is left as it was.")
 AMBIGUOUS = "Several users of this site are named {name}; the field is left as it was."
 NOT_ALLOWED = "The user {name} lacks the {permission} permission; the field is left as it was."
+NOT_ASKED = ("Users could not be looked up (the accounts service was unavailable when the import started); "
+             "the field is left as it was.")
 
 
 def fold(text):
@@ -13,10 +15,12 @@ def fold(text):
 
 
 class People:
-    """``find(text) -> (user id or None, problem or None)`` for users holding ``permission``."""
+    """``find(text) -> (user id or None, problem or None)`` for users holding ``permission``; ``people``
+    None: accounts could not be asked."""
 
     def __init__(self, people, permission):
         self.permission = permission
+        self.asked = people is not None
         self.by_key = {}
         for person in people or ():
             for key in ("email", "username", "display_name"):
@@ -24,6 +28,8 @@ class People:
                     self.by_key.setdefault(fold(person[key]), {})[person["id"]] = person
 
     def find(self, text):
+        if not self.asked:
+            return None, NOT_ASKED
         found = list(self.by_key.get(fold(text), {}).values())
         name = str(text)[:100]
         if not found:

@@ -32,20 +32,23 @@ class RowReport:
         self.warnings = {}
         labels = dict(zip(job["columns"], job["headers"]))
         self.label = lambda field: labels.get(field, field)
+        # A workbook's rows are numbered within their sheet: its errors name the sheet too.
+        self.sheet = {"sheet": job["sheet"]} if job.get("plan") else {}
+        self.prefix = job["_id"] + (":%d" % job["sheet_index"] if job.get("plan") else "")
+
+    def _entry(self, number, field, message):
+        return dict(self.sheet, _id="%s:%08d:%s" % (self.prefix, number, field), import_id=self.job["_id"],
+                    row=number, field=(self.label(field) if field != "_row" else "")[:LABEL_CHARS], message=message)
 
     def fail(self, numbers, problems):
         for number in numbers:
             self.counts["failed"] += 1
             for field, message in problems:
-                label = (self.label(field) if field != "_row" else "")[:LABEL_CHARS]
-                self.errors.append({"_id": "%s:%08d:%s" % (self.job["_id"], number, field),
-                                    "import_id": self.job["_id"], "row": number, "field": label, "message": message})
+                self.errors.append(self._entry(number, field, message))
 
     def warn(self, number, field, message):
         """A remark on a kept row (one per row and field)."""
-        self.warnings["%08d:%s" % (number, field)] = {
-            "_id": "%s:%08d:%s" % (self.job["_id"], number, field), "import_id": self.job["_id"], "row": number,
-            "field": self.label(field)[:LABEL_CHARS], "message": message, "warning": True}
+        self.warnings["%08d:%s" % (number, field)] = dict(self._entry(number, field, message), warning=True)
 
     def warned_rows(self):
         return len({warning["row"] for warning in self.warnings.values()})

@@ -26,8 +26,8 @@ from services.common.envelope import changes_between
 from services.common.errors import CrmError, ValidationFailed
 from services.common.schemas import load, storable
 from services.customers import (
-    archive, contract, customer_record, events, identifiers, import_convert, import_people, import_report, places,
-    store, tiering,
+    archive, contract, customer_record, events, identifiers, import_convert, import_people, import_report,
+    import_values, places, store, tiering,
 )
 
 log = logging.getLogger(__name__)
@@ -81,6 +81,7 @@ class Batch:
         self.site_id = job["site_id"]
         self.caller = Caller(job["created_by"], [self.site_id])
         self.people = import_people.People(job.get("people"), "customers:read")
+        self.value_map = import_values.folded_value_map(job.get("value_map"))
         self.counts = {"created": 0, "updated": 0, "unchanged": 0, "failed": 0}
         self.report = import_report.RowReport(job, self.counts)
         self.errors = self.report.errors
@@ -92,7 +93,7 @@ class Batch:
     def run(self, rows):
         valid = []
         for number, cells in rows:
-            data, references, problems, remarks = validate(self.job["columns"], cells, self.job.get("value_map"))
+            data, references, problems, remarks = validate(self.job["columns"], cells, self.value_map)
             if problems:
                 self._fail(number, problems)
                 continue

@@ -404,14 +404,17 @@ def enum_value(enumeration, text):
     return _enumeration_words(enumeration.upper()).get(_fold(text))
 
 
-def apply_value_map(value_map, field, text):
-    """What ``value_map`` (``{field: {text: value}}``) maps ``text`` of ``field`` to, the texts compared
-    with width, case and spaces ignored; ``text`` itself where it has no entry."""
-    entries = (value_map or {}).get(field) or {}
+def folded_value_map(value_map):
+    """``value_map`` (``{field: {text: value}}``) with its texts folded as ``apply_value_map`` compares
+    them: fold a job's map once, then look each cell up."""
+    return {field: {_fold(written): value for written, value in entries.items()}
+            for field, entries in (value_map or {}).items() if entries}
+
+
+def apply_value_map(folded, field, text):
+    """What the folded value map (``folded_value_map``) maps ``text`` of ``field`` to, the texts
+    compared with width, case and spaces ignored; ``text`` itself where it has no entry."""
+    entries = (folded or {}).get(field)
     if text is None or not entries:
         return text
-    key = _fold(text)
-    for written, value in entries.items():
-        if _fold(written) == key:
-            return value
-    return text
+    return entries.get(_fold(text), text)

@@ -1,12 +1,14 @@
 """The import job on the real DB, driven tick by tick as the service's timer drives it."""
 import datetime
+import io
 
+import openpyxl
 import pytest
 from pymongo.errors import AutoReconnect
 
 from services.common.auth import Caller
-from services.common.errors import Conflict, NotFound, ValidationFailed
-from services.customers import import_jobs, store
+from services.common.errors import Conflict, Forbidden, NotFound, Unavailable, ValidationFailed
+from services.customers import import_jobs, import_people, import_workbook, store
 from tests.customers import samples
 
 SALES = Caller("u-sales", ["site-a"], ["customers:read", "customers:write"])
@@ -216,3 +218,90 @@ def test_a_unicode_text_file_is_transcoded_then_imported_and_a_crash_midway_lose
     assert (done["status"], done["created"], done["failed"]) == ("completed", 40, 0), done
     assert store.find_customers(db, {"tax_id": samples.uscc(7)})[0]["legal_name"] == "Unicode 客户 7"
     assert db.import_chunks.count_documents({"import_id": job["id"]}) == 0
+
+
+def test_a_workbook_imports_its_sheets_customers_first_and_skips_what_it_cannot(db):
+    sales = Caller("u-sales", ["site-a"], ["customers:read", "customers:write", "contacts:read", "contacts:write"])
+    book = openpyxl.Workbook()
+    book.active.title = "联系人"
+    book.active.append(["客户名称", "联系人姓名", "手机"])
+    book.active.append(["工作簿客户甲", "王芳", "13912345678"])
+    book.active.append(["没有这个客户", "李雷", ""])
+    customers = book.create_sheet("客户")
+    customers.append(["客户名称", "客户编号"])
+    customers.append(["工作簿客户甲", "WB-1"])
+    customers.append(["工作簿客户乙", "WB-2"])
+    book.create_sheet("订单").append(["客户名称", "订单编号", "下单日期", "产品名称", "金额"])
+    book.create_sheet("说明").append(["这是说明"])
+    data = io.BytesIO()
+    book.save(data)
+    job = import_jobs.create_import(db, sales, "book.xlsx")
+    for seq, piece in enumerate(samples.b64_chunks(data.getvalue(), 4096)):
+        import_jobs.append_chunk(db, sales, job["id"], seq, piece)
+    import_jobs.start_import(db, sales, job["id"], {"entity": "workbook"})
+    done = run(db, job["id"])
+    assert (done["status"], done["created"], done["failed"], done["total"]) == ("completed", 3, 1, 4), done
+    assert [(s["sheet"], s["entity"], s["created"], s["failed"]) for s in done["sheets"]] == [
+        ("客户", "customers", 2, 0), ("联系人", "contacts", 1, 1)]
+    assert {s["sheet"]: s["reason"] for s in done["skipped_sheets"]} == {
+        "订单": import_workbook.NOT_ALLOWED, "说明": import_workbook.UNKNOWN_SHEET}
+    customer = store.find_customers(db, {"external_code": "WB-1"})[0]
+    [contact] = store.all_parts(db, "contacts", {"customer_id": customer["_id"]})
+    assert (contact["name"], contact["phone"]) == ("王芳", "13912345678")
+    errors = import_jobs.import_errors(db, sales, job["id"])
+    assert errors["columns"] == ["sheet", "row", "field", "message"] and errors["rows"][0][:2] == ["联系人", 3]
+
+    csv_job = import_jobs.create_import(db, sales, "plain.csv")
+    import_jobs.append_chunk(db, sales, csv_job["id"], 0, samples.b64_chunks(b"legal_name\nA\n", 100)[0])
+    with pytest.raises(ValidationFailed) as refused:
+        import_jobs.start_import(db, sales, csv_job["id"], {"entity": "workbook"})
+    assert refused.value.fields["file"] == [import_jobs.NOT_A_WORKBOOK]
+    with pytest.raises(ValidationFailed) as refused:
+        import_jobs.start_import(db, sales, import_jobs.create_import(db, sales, "x.xlsx")["id"],
+                                 {"entity": "workbook", "mapping": {"a": "legal_name"}})
+    assert "entity" in refused.value.fields
+
+
+def test_only_the_uploader_previews_or_starts_an_upload_and_a_part_writer_imports_parts_only(db):
+    job = import_jobs.create_import(db, SALES, "x.csv")
+    import_jobs.append_chunk(db, SALES, job["id"], 0, samples.b64_chunks(b"legal_name\nA\n", 100)[0])
+    colleague = Caller("u-colleague", ["site-a"], ["customers:read", "customers:write"])
+    for attempt in (lambda: import_jobs.preview_import(db, colleague, job["id"]),
+                    lambda: import_jobs.start_import(db, colleague, job["id"]),
+                    lambda: import_jobs.append_chunk(db, colleague, job["id"], 1, samples.b64_chunks(b"B\n", 10)[0])):
+        with pytest.raises(NotFound):
+            attempt()
+    assert import_jobs.get_import(db, colleague, job["id"])["status"] == "uploading"
+
+    finance = Caller("u-finance", ["site-a"], ["customers:read", "orders:read", "orders:write"])
+    upload_id = import_jobs.create_import(db, finance, "orders.csv")["id"]
+    import_jobs.append_chunk(db, finance, upload_id, 0, samples.b64_chunks(b"customer_name,number\nA,1\n", 100)[0])
+    with pytest.raises(Forbidden):
+        import_jobs.start_import(db, finance, upload_id, {"entity": "customers"})
+    with pytest.raises(ValidationFailed):  # the file has no order date: the orders' rule, not a permission
+        import_jobs.start_import(db, finance, upload_id, {"entity": "orders"})
+    with pytest.raises(Forbidden):
+        import_jobs.create_import(db, Caller("u-viewer", ["site-a"], ["customers:read"]), "x.csv")
+
+
+def test_owners_wait_for_accounts_when_a_csv_names_them_and_an_xlsx_runs_without_them(db, monkeypatch):
+    def away(caller, site_id):
+        raise Unavailable("The accounts service is unavailable.")
+
+    monkeypatch.setattr(import_jobs, "_people", away)
+    csv_job = import_jobs.create_import(db, SALES, "owners.csv")
+    import_jobs.append_chunk(db, SALES, csv_job["id"], 0, samples.b64_chunks("客户名称,负责人\n甲,王芳\n".encode(), 100)[0])
+    with pytest.raises(Unavailable):
+        import_jobs.start_import(db, SALES, csv_job["id"])
+    assert import_jobs.get_import(db, SALES, csv_job["id"])["status"] == "uploading"
+
+    book = openpyxl.Workbook()
+    book.active.append(["客户名称", "负责人"])
+    book.active.append(["无账户服务客户", "王芳"])
+    data = io.BytesIO()
+    book.save(data)
+    job = upload(db, data.getvalue(), filename="owners.xlsx")
+    done = run(db, job["id"])
+    assert (done["status"], done["created"], done["warnings"]) == ("completed", 1, 1), done
+    assert done["warnings_sample"][0]["message"] == import_people.NOT_ASKED
+    assert store.find_customers(db, {"legal_name": "无账户服务客户"})[0]["owner_id"] == "u-sales"

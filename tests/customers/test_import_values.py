@@ -8,7 +8,7 @@ import pytest
 from services.common import messages
 from services.customers import contract, import_values
 from services.customers.import_values import (
-    apply_value_map, enum_value, level_of, parse_amount, parse_bool, parse_date, parse_datetime, parse_int,
+    apply_value_map, enum_value, folded_value_map, level_of, parse_amount, parse_bool, parse_date, parse_datetime, parse_int,
     parse_number, split_multi,
 )
 
@@ -198,7 +198,7 @@ def test_every_code_and_label_of_every_enumeration_reads_as_itself():
 
 
 def test_a_value_map_maps_text_as_folded():
-    value_map = {"stage": {"Stage 1": "identified", "赢 单": "won"}, "level": {}}
+    value_map = folded_value_map({"stage": {"Stage 1": "identified", "赢 单": "won"}, "level": {}})
     assert apply_value_map(value_map, "stage", " stage　１ ") == "identified"
     assert apply_value_map(value_map, "stage", "赢单") == "won"
     assert apply_value_map(value_map, "stage", "Stage 2") == "Stage 2"

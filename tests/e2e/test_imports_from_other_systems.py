@@ -263,11 +263,13 @@ def test_a_workbook_sheet_and_unicode_text_and_templates(plant):
     job = run(importer, data.getvalue(), "book.xlsx", site["id"], sheet="客户")
     assert (job["status"], job["created"], job["sheet"]) == ("completed", 1, "客户"), job
 
-    template = importer.get("/imports/template", params={"entity": "orders", "format": "csv"},
-                            headers={"Accept-Language": "zh-CN"})
+    template = importer.get("/imports/template", params={"entity": "orders", "format": "csv", "language": "zh-CN"})
     assert template.status_code == 200, template.text
     header = next(csv.reader(io.StringIO(template.content.decode("utf-8-sig"))))
     assert header and all(header)
+    assert "订单号" in header and "number" not in header
+    english = importer.get("/imports/template", params={"entity": "orders", "format": "csv", "language": "en"})
+    assert next(csv.reader(io.StringIO(english.content.decode("utf-8-sig"))))[:2] == ["number", "order_date"]
     xlsx = importer.get("/imports/template", params={"entity": "contacts", "format": "xlsx"})
     assert xlsx.status_code == 200 and xlsx.content.startswith(b"PK")
     fields = importer.get("/imports/fields", params={"entity": "orders"}).json()["fields"]
@@ -296,3 +298,33 @@ def test_imported_history_keeps_its_dates_and_notifies_nobody_while_a_new_order_
 
     notices = eventually(tier_notices, lambda links: any(entered["id"] in (link or "") for link in links), timeout=40)
     assert not any(imported["id"] in (link or "") for link in notices)
+
+
+def test_a_workbook_of_customers_contacts_and_orders_imports_in_one_job(plant):
+    site, _, importer, _ = plant
+    name, code, number = "%s阀门有限公司" % cjk(4), unique("WB"), unique("SO-")
+    book = openpyxl.Workbook()
+    book.active.title = "Sales Orders"
+    book.active.append(["Account Name", "SO Number", "Order Date", "Product Name", "Quantity", "Unit Price"])
+    book.active.append([name, number, datetime.datetime(2024, 3, 2), "Ball valve DN50", 20, 150])
+    book.active.append([name, number, 45353, "Gate valve DN80", 2, 900])  # 45353: Excel's serial of 2024-03-02
+    contacts = book.create_sheet("Contacts")
+    contacts.append(["Account Name", "First Name", "Last Name", "Email"])
+    contacts.append([name, "Fang", "Wang", "fang.wang@%s.example" % unique()])
+    accounts = book.create_sheet("Accounts")
+    accounts.append(["Account Name", "Account Number", "Rating"])
+    accounts.append([name, code, "Warm"])
+    data = io.BytesIO()
+    book.save(data)
+    job = run(importer, data.getvalue(), "zoho-export.xlsx", site["id"], entity="workbook")
+    assert (job["status"], job["created"], job["failed"]) == ("completed", 4, 0), job["errors_sample"]
+    assert [(sheet["sheet"], sheet["entity"]) for sheet in job["sheets"]] == [
+        ("Accounts", "customers"), ("Contacts", "contacts"), ("Sales Orders", "orders")]
+    customer = found(importer, name)[0]
+    assert customer["external_code"] == code and customer["tier"]["level"] == "key"
+    [contact] = importer.get("/customers/%s/contacts" % customer["id"]).json()["items"]
+    assert contact["name"] == "Fang Wang"
+    [order] = importer.get("/customers/%s/orders" % customer["id"]).json()["items"]
+    assert order["order_date"] == "2024-03-02" and order["total_amount"] == 4800
+    refused = importer.post("/imports", files={"file": ("a.csv", b"legal_name\nA\n")}, data={"entity": "workbook"})
+    assert refused.status_code == 422 and "file" in refused.json()["error"]["fields"]

@@ -5,6 +5,8 @@
 - A customer moved to another site takes its records along: the old site sees none of them
   (parts, feedback, sales report), the new site sees them all.
 - The merge list names no customer outside the caller's sites.
+- An import links its rows only to the customers, owners and parents of its own site, and no one
+  runs another site's upload or saved mapping.
 """
 import types
 
@@ -122,3 +124,46 @@ def test_the_merge_list_names_no_customer_of_another_site(sites, admin_api):
     listed = sites.manager_a.get("/merges", params={"limit": 500})
     assert listed.status_code == 200, listed.text
     assert survivor["id"] in listed.text and secret not in listed.text
+
+
+def finished_import(api, response):
+    assert response.status_code == 202, response.text
+    return eventually(lambda: api.get("/imports/%s" % response.json()["id"]).json(),
+                      lambda job: job["status"] in ("completed", "failed"), timeout=60)
+
+
+def test_an_import_links_owners_customers_and_parents_of_its_own_site_only(sites, admin_api):
+    """A file imported at site A naming site B's customer (by name, code or tax id), B's user as owner, or B's
+    customer as parent links none of them; another site's upload or saved mapping cannot be used."""
+    theirs = create_customer(sites.sales_b, site_id=sites.b, legal_name=unique("TheirCo "), external_code=unique("B"))
+    b_name = admin_api.get("/users/%s" % sites.ids["sales_b"]).json()["display_name"]
+    contacts = "客户名称,客户编号,联系人姓名\n%s,,张三\n,%s,李四\n" % (theirs["legal_name"], theirs["external_code"])
+    job = finished_import(sites.manager_a, sites.manager_a.post("/imports", files={
+        "file": ("contacts.csv", contacts.encode("utf-8"))}, data={"entity": "contacts", "site_id": sites.a}))
+    assert (job["created"], job["failed"]) == (0, 2), job
+    assert sites.sales_b.get("/customers/%s/contacts" % theirs["id"]).json()["items"] == []
+
+    mine = unique("MineCo ")
+    customers = "客户名称,负责人,上级客户\n%s,%s,%s\n" % (mine, b_name, theirs["legal_name"])
+    job = finished_import(sites.manager_a, sites.manager_a.post("/imports", files={
+        "file": ("customers.csv", customers.encode("utf-8"))}, data={"site_id": sites.a}))
+    assert (job["created"], job["warnings"]) == (1, 1), job
+    [created] = [c for c in sites.manager_a.get("/customers", params={"q": mine}).json()["items"]
+                 if c["legal_name"] == mine]
+    assert created["owner_id"] != sites.ids["sales_b"] and created["parent_id"] is None
+
+    refused = sites.manager_a.post("/imports", files={"file": ("c.csv", customers.encode("utf-8"))},
+                                   data={"site_id": sites.b})
+    field_error(refused, "site_id")
+    preview = sites.sales_b.post("/imports/preview", files={"file": ("c.csv", customers.encode("utf-8"))})
+    assert preview.status_code == 200, preview.text
+    stolen = sites.manager_a.post("/imports", data={"upload_id": preview.json()["upload_id"]})
+    assert stolen.status_code == 404, stolen.text
+    saved = sites.sales_b.post("/import-mappings", {"name": "b", "entity": "customers",
+                                                    "mapping": {"客户名称": "legal_name"}})
+    assert saved.status_code == 201, saved.text
+    assert sites.manager_a.post("/imports", files={"file": ("c.csv", customers.encode("utf-8"))},
+                                data={"mapping_id": saved.json()["id"], "site_id": sites.a}).status_code == 404
+    assert sites.viewer_a.post("/imports/preview", files={"file": ("c.csv", b"a\n1\n")}).status_code == 403
+    assert sites.finance_a.post("/imports", files={"file": ("c.csv", contacts.encode("utf-8"))},
+                                data={"entity": "contacts", "site_id": sites.a}).status_code == 403

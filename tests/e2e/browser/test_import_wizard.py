@@ -1,6 +1,7 @@
 """The import wizard in Chromium: a Zoho CRM export of accounts, its columns mapped (suggested from the
 headers, one changed to "do not import"), checked, then imported; then a contacts file naming those
-customers by name."""
+customers by name. A workbook's sheet, the templates, saved mappings (applied, then deleted) and the value
+map of a tier column the server cannot read by itself."""
 import csv
 import re
 import uuid
@@ -51,9 +52,11 @@ def exactly(text):
 
 
 def choose(page, select, option):
-    """Pick ``option`` (its whole label) in the Element Plus select found by ``select``."""
+    """Pick ``option`` (its whole label) in the Element Plus select found by ``select``; wait until its list
+    has closed (a closing list still shows its items, which the next select's would be taken for)."""
     page.locator(select).click()
     page.locator(".el-select-dropdown__item:visible", has_text=exactly(option)).first.click()
+    expect(page.locator(".el-select-dropdown__item:visible")).to_have_count(0)
 
 
 def column(page, header):
@@ -242,3 +245,58 @@ def test_the_wizard_reads_the_chosen_sheet_offers_templates_and_applies_a_saved_
     expect(report.locator("[data-test=import-count-created]")).to_have_text("3", timeout=30000)
     expect(report.locator("[data-test=import-skipped]")).to_contain_text("城市")
     assert [customer_count(admin_api, name) for name, _ in customers] == [0, 0, 0]  # a dry run changes nothing
+
+
+def test_the_value_map_reads_a_tier_the_server_does_not_know_and_a_saved_mapping_is_deleted(admin_page, ui_url,
+                                                                                            admin_api, tmp_path):
+    page = admin_page
+    site = ui_site(admin_api)
+    code = uuid.uuid4().hex[:6].upper()
+    rows = [{"客户名称": "%s模具有限公司" % cjk(4), "客户编码": "VM-%s-1" % code, "客户级别": "甲类",
+             "状态": "合作中"},
+            {"客户名称": "%s铸造有限公司" % cjk(4), "客户编码": "VM-%s-2" % code, "客户级别": "乙类",
+             "状态": "暂停往来"}]
+    path = write_csv(tmp_path / "老系统客户.csv", ["客户名称", "客户编码", "客户级别", "状态"], rows)
+    labels = field_labels(admin_api, "customers")
+
+    upload(page, ui_url, admin_api, "客户", path)
+    expect(column(page, "客户级别").locator("[data-test=import-column-field]")).to_contain_text(labels["level"])
+    expect(column(page, "状态").locator("[data-test=import-column-field]")).to_contain_text(labels["status"])
+    value_map = page.locator("[data-test=import-value-map]")
+    expect(value_map).to_be_visible()
+    expect(value_map.locator("[data-test=import-value-row]")).to_have_count(4)
+    # The tiers, and the customer statuses of GET /catalogues/customer_statuses.
+    for text, value in (("甲类", "VIP"), ("乙类", "重点"), ("合作中", "正常"), ("暂停往来", "停用")):
+        choice = "[data-test=import-value-row][data-value='%s'] [data-test=import-value-choice]" % text
+        choose(page, choice, value)
+        expect(page.locator(choice)).to_contain_text(value)
+    mapping_name = "老系统 %s" % code
+    page.locator("[data-test=import-mapping-name]").fill(mapping_name)
+    page.locator("[data-test=import-mapping-save]").click()
+    expect(page.locator("[data-test=import-mapping-saved]")).to_contain_text(mapping_name)
+    shot(page, "import_wizard_value_map")
+    [saved] = [m for m in admin_api.get("/import-mappings", params={"entity": "customers"}).json()["items"]
+               if m["name"] == mapping_name]
+    assert saved["value_map"] == {"level": {"甲类": "vip", "乙类": "key"},
+                                  "status": {"合作中": "active", "暂停往来": "inactive"}}
+
+    check_then_import(page, 2, "value_map")
+    for row, tier, status in zip(rows, ("vip", "key"), ("active", "inactive")):
+        customer = customer_named(admin_api, row["客户名称"])
+        assert (customer["site_id"], customer["status"]) == (site, status)
+        assert customer["tier"]["level"] == tier and customer["tier"]["overridden"] is True, customer["tier"]
+
+    # The saved mapping brings its value map back; then it is deleted.
+    page.locator("[data-test=import-again]").click()
+    upload(page, ui_url, admin_api, "客户", path)
+    choice = "[data-test=import-value-row][data-value='甲类'] [data-test=import-value-choice]"
+    expect(page.locator(choice)).not_to_contain_text("VIP")
+    choose(page, "[data-test=import-mapping-saved]", mapping_name)
+    expect(page.locator(choice)).to_contain_text("VIP")
+    page.locator("[data-test=import-mapping-delete]").click()
+    box = page.locator(".el-message-box")
+    expect(box).to_contain_text(mapping_name)
+    box.locator(".el-message-box__btns .el-button--primary").click()
+    expect(page.locator("[data-test=import-mapping-saved]")).not_to_contain_text(mapping_name)
+    remaining = admin_api.get("/import-mappings", params={"entity": "customers"}).json()["items"]
+    assert saved["id"] not in [m["id"] for m in remaining]

@@ -1,29 +1,5 @@
-/** The customer fields the archive-upkeep screens show: import columns and merge comparison. */
+/** The customer fields the merge screen compares. */
 import { formatMoney } from '../../format'
-
-/** Columns an import reads, each with the Chinese header it also accepts (required ones first). */
-export const IMPORT_COLUMNS = [
-  { field: 'legal_name', header: '客户名称', required: true },
-  { field: 'tax_id', header: '统一社会信用代码' },
-  { field: 'external_code', header: '客户编码' },
-  { field: 'short_name', header: '客户简称' },
-  { field: 'industry', header: '行业' },
-  { field: 'industry_code', header: '行业代码' },
-  { field: 'company_size', header: '企业规模' },
-  { field: 'employees', header: '从业人员' },
-  { field: 'annual_revenue', header: '年营业额' },
-  { field: 'main_products', header: '主要产品' },
-  { field: 'phone', header: '电话' },
-  { field: 'email', header: '邮箱' },
-  { field: 'website', header: '网站' },
-  { field: 'source_channel', header: '客户来源' },
-  { field: 'tags', header: '标签' },
-  { field: 'province', header: '省份' },
-  { field: 'city', header: '城市' },
-  { field: 'street', header: '地址' },
-  { field: 'postal_code', header: '邮编' },
-  { field: 'notes', header: '备注' },
-]
 
 /** Fields a merge may take from any of the merged customers, in display order. */
 export const MERGE_FIELDS = [

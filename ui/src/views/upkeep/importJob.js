@@ -22,9 +22,10 @@ export function progressOf(job) {
 
 /**
  * The multipart body of POST /imports: the previewed upload (``uploadId``) or the ``file`` itself
- * (an upload runs once), the entity, the mapping ``{header: field or null}`` and the sheet.
+ * (an upload runs once), the entity, the mapping ``{header: field or null}``, the value map
+ * ``{field: {text: value}}`` and the sheet.
  */
-export function importForm({ file, uploadId, entity, mapping, sheet, siteId, dryRun }) {
+export function importForm({ file, uploadId, entity, mapping, valueMap, sheet, siteId, dryRun }) {
   const form = new FormData()
   if (uploadId) form.append('upload_id', uploadId)
   else {
@@ -33,6 +34,7 @@ export function importForm({ file, uploadId, entity, mapping, sheet, siteId, dry
   }
   form.append('entity', entity)
   form.append('mapping', JSON.stringify(mapping))
+  if (valueMap && Object.keys(valueMap).length) form.append('value_map', JSON.stringify(valueMap))
   if (sheet) form.append('sheet', sheet)
   form.append('dry_run', dryRun ? 'true' : 'false')
   return form

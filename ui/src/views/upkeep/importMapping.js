@@ -58,3 +58,47 @@ export function missingCustomerLink(entity, mapping) {
   const mapped = new Set(Object.values(mapping || {}).filter(Boolean))
   return !LINK_FIELDS.some((name) => mapped.has(name))
 }
+
+/**
+ * The catalogue (GET /catalogues/<name>) holding the codes of each enum field, by entity: the choices
+ * of the field's value map. An enum field without one gets no value map.
+ */
+export const ENUM_CATALOGUES = {
+  customers: { status: 'customer_statuses', account_type: 'account_types' },
+  orders: { status: 'order_statuses' },
+  payments: { method: 'payment_methods' },
+  interactions: { kind: 'interaction_kinds' },
+  service_records: { status: 'service_statuses' },
+  opportunities: { stage: 'opportunity_stages' },
+  followups: { status: 'followup_statuses' },
+}
+
+/** The catalogue of `field` of `entity`, or null. */
+export function enumCatalogue(entity, field) {
+  return (ENUM_CATALOGUES[entity] || {})[field] || null
+}
+
+/** The distinct non-blank sample texts of a column, trimmed, in their order. */
+export function distinctSamples(column) {
+  const texts = (column.samples || []).map((text) => String(text ?? '').trim()).filter(Boolean)
+  return [...new Set(texts)]
+}
+
+/**
+ * The value map to send, `{field: {text: value}}`: the entries of the fields some column is mapped to
+ * (a value map of a field no column fills reads nothing).
+ */
+export function sentValueMap(valueMap, mapping) {
+  const mapped = new Set(Object.values(mapping || {}).filter(Boolean))
+  return Object.fromEntries(Object.entries(valueMap || {})
+    .filter(([field, entries]) => mapped.has(field) && entries && Object.keys(entries).length))
+}
+
+/** `current` with the entries of a saved value map added (the saved value wins for the same text). */
+export function appliedValueMap(current, saved) {
+  const result = { ...current }
+  for (const [field, entries] of Object.entries(saved || {})) {
+    result[field] = { ...(result[field] || {}), ...(entries || {}) }
+  }
+  return result
+}
