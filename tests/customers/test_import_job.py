@@ -290,7 +290,8 @@ def test_owners_wait_for_accounts_when_a_csv_names_them_and_an_xlsx_runs_without
 
     monkeypatch.setattr(import_jobs, "_people", away)
     csv_job = import_jobs.create_import(db, SALES, "owners.csv")
-    import_jobs.append_chunk(db, SALES, csv_job["id"], 0, samples.b64_chunks("客户名称,负责人\n甲,王芳\n".encode(), 100)[0])
+    content = "客户名称,负责人\n甲,王芳\n".encode()
+    import_jobs.append_chunk(db, SALES, csv_job["id"], 0, samples.b64_chunks(content, 100)[0])
     with pytest.raises(Unavailable):
         import_jobs.start_import(db, SALES, csv_job["id"])
     assert import_jobs.get_import(db, SALES, csv_job["id"])["status"] == "uploading"

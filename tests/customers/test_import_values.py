@@ -8,8 +8,8 @@ import pytest
 from services.common import messages
 from services.customers import contract, import_values
 from services.customers.import_values import (
-    apply_value_map, enum_value, folded_value_map, level_of, parse_amount, parse_bool, parse_date, parse_datetime, parse_int,
-    parse_number, split_multi,
+    apply_value_map, enum_value, folded_value_map, level_of, parse_amount, parse_bool, parse_date, parse_datetime,
+    parse_int, parse_number, split_multi,
 )
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
