@@ -215,8 +215,10 @@ def suggest(entity, headers, samples):
 
     Columns are placed by header first; a column still unplaced is placed by its ``samples`` (its
     first non-empty values): all valid USCCs are the tax id (the customer's, for a part), all e-mail
-    addresses the e-mail, all dates the entity's first date field still free, all web addresses the
-    website, all phone numbers the phone. A field goes to one column only (the first); a header over
+    addresses the e-mail, all dates the entity's first required date field still free (a record's
+    own date: an order's, a payment's; never an optional one, as a "last follow-up" or "modified"
+    column would make a wrong customer_since or contract end), all web addresses the website, all
+    phone numbers the phone. A field goes to one column only (the first); a header over
     200 characters and this system's read-only export columns are never placed."""
     placed, taken = [], set()
     for header in headers:
@@ -254,7 +256,8 @@ def _by_values(entity, values, taken):
     elif all(EMAIL.match(text) for text in texts):
         wanted = "email"
     elif all(_is_date(value) for value in values):
-        free = [field.name for field in FIELDS[entity] if field.kind in DATE_KINDS and field.name not in taken]
+        free = [field.name for field in FIELDS[entity]
+                if field.kind in DATE_KINDS and field.required and field.name not in taken]
         wanted = free[0] if free else None
     elif all(WEBSITE.match(text) for text in texts):
         wanted = "website"

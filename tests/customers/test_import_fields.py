@@ -180,17 +180,20 @@ def test_values_place_a_column_whose_header_says_nothing():
               ["2024-03-02", "2024/3/5"], ["13800138000", "021-6888 1234"], ["www.example.com", "https://a.cn/x"],
               ["12", "7"]]
     assert suggest("customers", headers, values) == [
-        ("legal_name", "header"), ("tax_id", "values"), ("email", "values"), ("customer_since", "values"),
-        ("phone", "values"), ("website", "values"), (None, None)]
+        ("legal_name", "header"), ("tax_id", "values"), ("email", "values"), (None, None),
+        ("phone", "values"), ("website", "values"), (None, None)]  # dates make no customer_since by values
 
 
-def test_values_of_a_part_place_the_customers_tax_id_and_the_first_free_date():
+def test_values_of_a_part_place_the_customers_tax_id_and_the_first_free_required_date():
     headers = ["Stuff", "When", "Then", "What"]
     values = [[samples.uscc(3)], [datetime.datetime(2024, 3, 2, 10, 0)], ["Mar 2, 2024"], ["call"]]
     assert suggest("interactions", headers, values) == [
-        ("customer_tax_id", "values"), ("occurred_at", "values"), ("next_step_date", "values"), (None, None)]
+        ("customer_tax_id", "values"), ("occurred_at", "values"), (None, None), (None, None)]
     assert suggest("orders", ["订单日期", "x"], [["2024-03-02"], ["2024-03-05"]]) == [
-        ("order_date", "header"), ("contract_end_date", "values")]
+        ("order_date", "header"), (None, None)]  # never a contract end: it would send expiry alerts
+    zoho = ["SO Number", "Due Date", "Product Name", "Created Time"]
+    assert [field for field, _ in suggest("orders", zoho, [["SO-1"], ["2024-04-02"], ["Gear"], ["2024-03-02"]])] == [
+        "number", None, "product", "order_date"]
 
 
 def test_a_field_goes_to_the_first_column_only():

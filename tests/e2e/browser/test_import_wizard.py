@@ -100,6 +100,15 @@ def check_then_import(page, rows, name):
     return result
 
 
+def save_mapping(page, admin_api, name):
+    """Save the wizard's mapping as ``name``; -> the saved mapping as the API lists it."""
+    page.locator("[data-test=import-mapping-name]").fill(name)
+    page.locator("[data-test=import-mapping-save]").click()
+    expect(page.locator("[data-test=import-mapping-saved]")).to_contain_text(name)
+    return next(m for m in admin_api.get("/import-mappings", params={"entity": "customers"}).json()["items"]
+                if m["name"] == name)
+
+
 def customer_named(admin_api, name):
     response = admin_api.get("/customers", params={"q": name})
     assert response.status_code == 200, response.text
@@ -133,13 +142,8 @@ def test_a_zoho_export_of_accounts_then_of_contacts_imports_through_the_wizard(a
 
     choose(page, "[data-test=import-column-row][data-header='Rating'] [data-test=import-column-field]", "不导入")
     expect(column(page, "Rating")).to_have_class(re.compile(r"\bis-skipped\b"))
-    mapping_name = "Zoho 客户 %s" % uuid.uuid4().hex[:6]
-    page.locator("[data-test=import-mapping-name]").fill(mapping_name)
-    page.locator("[data-test=import-mapping-save]").click()
-    expect(page.locator("[data-test=import-mapping-saved]")).to_contain_text(mapping_name)
+    saved = save_mapping(page, admin_api, "Zoho 客户 %s" % uuid.uuid4().hex[:6])
     shot(page, "import_wizard_mapping")
-    [saved] = [m for m in admin_api.get("/import-mappings", params={"entity": "customers"}).json()["items"]
-               if m["name"] == mapping_name]
     assert saved["mapping"]["Rating"] is None and saved["mapping"]["Account Name"] == "legal_name"
 
     result = check_then_import(page, 2, "customers")
@@ -213,7 +217,11 @@ def test_the_wizard_reads_the_chosen_sheet_offers_templates_and_applies_a_saved_
         page.locator("[data-test=import-template-csv]").click()
     with open(download_info.value.path(), encoding="utf-8-sig") as handle:
         headers = next(csv.reader(handle))
-    assert headers[0] == labels["legal_name"]  # required fields first, in the user's language
+    assert headers[0] == labels["legal_name"] == "客户名称"  # required fields first
+    with page.expect_download() as download_info:
+        page.locator("[data-test=import-template-csv-en]").click()
+    with open(download_info.value.path(), encoding="utf-8-sig") as handle:
+        assert next(csv.reader(handle))[0] == "legal_name"
     with page.expect_download() as download_info:
         page.locator("[data-test=import-template-xlsx]").click()
     assert download_info.value.suggested_filename.endswith(".xlsx")
@@ -227,9 +235,7 @@ def test_the_wizard_reads_the_chosen_sheet_offers_templates_and_applies_a_saved_
 
     choose(page, "[data-test=import-column-row][data-header='城市'] [data-test=import-column-field]", "不导入")
     mapping_name = "无城市 %s" % code
-    page.locator("[data-test=import-mapping-name]").fill(mapping_name)
-    page.locator("[data-test=import-mapping-save]").click()
-    expect(page.locator("[data-test=import-mapping-saved]")).to_contain_text(mapping_name)
+    save_mapping(page, admin_api, mapping_name)
 
     # The next file of the same kind: the saved mapping skips the city again.
     page.locator("[data-test=import-back]").click()
@@ -271,12 +277,8 @@ def test_the_value_map_reads_a_tier_the_server_does_not_know_and_a_saved_mapping
         choose(page, choice, value)
         expect(page.locator(choice)).to_contain_text(value)
     mapping_name = "老系统 %s" % code
-    page.locator("[data-test=import-mapping-name]").fill(mapping_name)
-    page.locator("[data-test=import-mapping-save]").click()
-    expect(page.locator("[data-test=import-mapping-saved]")).to_contain_text(mapping_name)
+    saved = save_mapping(page, admin_api, mapping_name)
     shot(page, "import_wizard_value_map")
-    [saved] = [m for m in admin_api.get("/import-mappings", params={"entity": "customers"}).json()["items"]
-               if m["name"] == mapping_name]
     assert saved["value_map"] == {"level": {"甲类": "vip", "乙类": "key"},
                                   "status": {"合作中": "active", "暂停往来": "inactive"}}
 

@@ -97,7 +97,10 @@ export function downloadErrors(job) {
   return api.download(`/imports/${job.id}/errors`, null, `${base}-errors.csv`)
 }
 
-/** Download the empty template of ``entity`` (headers in the user's language) as ``format`` (csv or xlsx). */
-export function downloadTemplate(entity, format) {
-  return api.download('/imports/template', { entity, format }, `${entity}-template.${format}`)
+/** Download the empty template of ``entity`` as ``format`` (csv or xlsx), its headers in ``language``
+ * (zh-CN or en; default the user's). */
+export function downloadTemplate(entity, format, language) {
+  const params = language ? { entity, format, language } : { entity, format }
+  const suffix = language ? `-${language}` : ''
+  return api.download('/imports/template', params, `${entity}-template${suffix}.${format}`)
 }
