@@ -4,10 +4,11 @@ import json
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from gateway.language import LocalizedTexts
-from gateway.schemas.common import Choice, Cursor, Ident, QueryInteger, StrictSchema, Timestamp, http_input
+from gateway.schemas.common import Choice, Cursor, Ident, QueryInteger, StrictSchema, Text, Timestamp, http_input
 from gateway.schemas.customers import CustomerFilterSchema
 from services.customers import contract
-from services.customers.contract import EXPORT_FORMATS, IMPORT_ENTITIES, WORKBOOK
+from services.common.schemas import LANGUAGES
+from services.customers.contract import EXPORT_FORMATS, IMPORT_ENTITIES, IMPORT_KINDS
 
 FILE = {"type": "string", "format": "binary",
         "description": "CSV (UTF-8 with or without BOM, GBK/GB18030 or UTF-16 as Excel saves \"Unicode text\"; comma, "
@@ -38,15 +39,14 @@ class ImportUploadSchema(StrictSchema):
 class ImportPreviewUploadSchema(StrictSchema):
     file = fields.Raw(required=True, metadata=FILE)
     entity = Choice(IMPORT_ENTITIES, load_default="customers", metadata={"description": "what the rows are"})
-    sheet = fields.String(validate=validate.Length(min=1, max=100),
-                          metadata={"description": "the XLSX sheet to read; default the first"})
+    sheet = Text(100, min_length=1, metadata={"description": "the XLSX sheet to read; default the first"})
     site_id = Ident(metadata={"description": "the site the records will belong to; default your first"})
 
 
 class ImportRunSchema(StrictSchema):
     file = fields.Raw(metadata=FILE)
     upload_id = Ident(metadata={"description": "a previewed upload (``POST /imports/preview``), instead of ``file``"})
-    entity = Choice(IMPORT_ENTITIES + (WORKBOOK,), load_default="customers", metadata={
+    entity = Choice(IMPORT_KINDS, load_default="customers", metadata={
         "description": "what the rows are; each part's rows name their customer by tax id, code or exact name. "
                        "workbook: an XLSX whose sheets are named for record types (客户, 联系人, 订单…), imported "
                        "one after the other, customers first, each with its suggested mapping"})
@@ -55,8 +55,7 @@ class ImportRunSchema(StrictSchema):
     value_map = JsonText(metadata={"type": "string", "description": "JSON {field: {text in the file: value}}, "
                                    "e.g. {\"level\": {\"重要客户\": \"key\"}}"})
     mapping_id = Ident(metadata={"description": "a saved mapping (``/import-mappings``) instead of ``mapping``"})
-    sheet = fields.String(validate=validate.Length(min=1, max=100),
-                          metadata={"description": "the XLSX sheet to read; default the first"})
+    sheet = Text(100, min_length=1, metadata={"description": "the XLSX sheet to read; default the first"})
     dry_run = fields.Boolean(load_default=False, metadata={"description": "validate only, change nothing"})
     site_id = Ident(metadata={"description": "the site the records belong to; default your first (with "
                                             "``upload_id``: the upload's)"})
@@ -104,7 +103,7 @@ class ImportPreviewSchema(Schema):
 class ImportTemplateQuerySchema(StrictSchema):
     entity = Choice(IMPORT_ENTITIES, load_default="customers")
     format = Choice(EXPORT_FORMATS, load_default="csv")
-    language = Choice(("zh-CN", "en"), metadata={"description": "the headers' language; default yours"})
+    language = Choice(LANGUAGES, metadata={"description": "the headers' language; default yours"})
 
 
 class ImportFieldsQuerySchema(StrictSchema):

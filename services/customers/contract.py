@@ -39,6 +39,7 @@ EXPORT_FORMATS = ("csv", "xlsx")
 IMPORT_ENTITIES = ("customers", "contacts", "orders", "payments", "interactions", "service_records", "opportunities",
                    "followups")
 WORKBOOK = "workbook"  # an XLSX whose sheets are named for the record types they hold
+IMPORT_KINDS = IMPORT_ENTITIES + (WORKBOOK,)
 MAX_MAPPED_COLUMNS = 500
 MAX_MAPPED_VALUES = 1000
 
@@ -310,7 +311,7 @@ class TierOverrideSchema(Schema):
 class ImportOptionsSchema(Schema):
     """How an uploaded file is read: which records its rows are, which field each column fills."""
 
-    entity = Choice(IMPORT_ENTITIES + (WORKBOOK,), metadata={
+    entity = Choice(IMPORT_KINDS, metadata={
         "description": "default customers; workbook: every sheet named for a record type, in dependency order"})
     mapping = fields.Dict(keys=Text(200, min_length=1), values=String(allow_none=True, validate=validate.Length(
         max=64)), validate=validate.Length(max=MAX_MAPPED_COLUMNS), allow_none=True, metadata={

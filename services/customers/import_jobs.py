@@ -1,58 +1,32 @@
-"""Customer import as a governed job: upload in chunks, start, then a timer works it.
+"""Import as a governed job: upload a file in chunks, preview it, start it with what its rows are
+and how its columns map; ``import_worker`` then works it on a timer.
 
-Job life: ``uploading`` (chunks arrive; ``preview_import`` may read them) → ``running`` →
-``completed`` or ``failed``. A running job goes through phases ``transcode`` (a UTF-16 text file
-only: its chunks rewritten as UTF-8 under ``chunk_base``, the originals dropped once all are
-written), ``header`` (read the header row and the first rows' values, and place each column:
-``import_mapping``), ``count`` (a cheap pass for ``total``) and ``import`` (rows validated and
-upserted in batches by the entity's batch). Whoever works a job holds its
-lease (``lease_token``); every progress write is conditional on it, and the read position
-(``position`` / ``count_position``) is saved with the counters, so a restart or another replica
-resumes where the last saved batch ended. Rows of a batch cut short by a crash are upserted again
-and then count as unchanged, never twice as created. A job whose worker died MAX_CRASHES times
-(``claims`` counts leases never released) fails rather than taking down every replica in turn;
-an upload never started within ABANDON_SECONDS is failed as abandoned and its chunks dropped.
-Every end of a job (imported, dry run, failed, abandoned) and every download of its errors is
-audited. The job's site must be active when the job is created and started; a job whose site is
-disabled or deleted meanwhile fails at its next batch, storing no more rows, the reason in ``error``.
+Job life: ``uploading`` (chunks arrive; only the uploader adds to it, previews it or starts it) →
+``running`` → ``completed`` or ``failed``. A CSV is placed at the start (its header and first rows
+read: a file that cannot make the entity's records is refused at once); a UTF-16 text, an XLSX
+and a workbook are placed by the worker. Every end of a job (imported, dry run, failed,
+abandoned) and every download of its errors is audited. The job's site must be active when the
+job is created and started.
 """
 import base64
 import binascii
-import datetime
 import logging
-import time
 import uuid
 
-import eventlet
-from pymongo.errors import PyMongoError
 
 from services.common import remote, sites
 from services.common.clock import isoformat, utcnow
 from services.common.errors import Conflict, NotFound, PayloadTooLarge, Unavailable, ValidationFailed
 from services.common.schemas import load
 from services.customers import (
-    access, contract, events, import_mapping, import_mappings, import_workbook, store, tabular,
+    access, contract, events, import_mapping, import_mappings, store, tabular,
 )
-from services.customers.import_parts import PartBatch
-from services.customers.import_rows import Batch
 
 log = logging.getLogger(__name__)
 
 CHUNK_BYTES = 1024 * 1024
 MAX_SEQ = 1_000_000
-BATCH_ROWS = 500
-BATCH_CHARS = 16 * 1024 * 1024  # what one batch's rows may hold in memory, in characters
-COUNT_ROWS = 5000
-TICK_SECONDS = 0.5
-LEASE_SECONDS = 30
-AFFINITY_SECONDS = 2
 SAMPLE = 20
-MAX_CRASHES = 3
-ABANDON_SECONDS = 3600
-SWEEP_SECONDS = 60
-OWNER = uuid.uuid4().hex
-STOPPED = "The file could not be read (the import stopped %d times)." % MAX_CRASHES
-NEVER_STARTED = "The upload was never finished, so the import never started."
 ERROR_COLUMNS = ("row", "field", "message")
 COUNTERS = ("done", "created", "updated", "unchanged", "failed", "warnings")
 LINKS = ("tax_id", "code", "name")  # how a part's rows named their customers, counted
@@ -60,12 +34,7 @@ TRANSCODED_BASE = MAX_SEQ  # where a transcoded file's chunks are kept (the uplo
 # Entities whose rows name people (an owner, an assignee) by name, username or e-mail.
 NAMING_PEOPLE = ("customers", "followups")
 NOT_A_WORKBOOK = "Only an XLSX workbook imports its sheets in one go."
-_XLSX = {}
-_sweep = {"next": 0.0}
-
-
-def _after(seconds):
-    return utcnow() + datetime.timedelta(seconds=seconds)
+READERS = {}
 
 
 def _time(value):
@@ -153,7 +122,7 @@ def append_chunk(db, caller, import_id, seq, content_b64):
     return {"import_id": import_id, "seq": seq, "size": len(data)}
 
 
-def _chunks(db, job):
+def chunks_of(db, job):
     """The job's stored file, ``(seq, bytes)`` from ``seq`` on (a transcoded file's, once written)."""
     base = job.get("chunk_base", 0)
     return lambda seq: ((number - base, data) for number, data in store.iter_import_chunks(db, job["_id"], seq + base))
@@ -171,7 +140,7 @@ def preview_import(db, caller, import_id, entity="customers", sheet=None):
         raise ValidationFailed(fields={"file": ["No file was uploaded."]})
     first = next(store.iter_import_chunks(db, import_id, 0))[1]
     try:
-        read = tabular.preview(_chunks(db, job), first, import_id, options.get("sheet"))
+        read = tabular.preview(chunks_of(db, job), first, import_id, options.get("sheet"))
     except tabular.FileError as exc:
         raise ValidationFailed(str(exc), {"file": [str(exc)]})
     headers = [header[:tabular.MAX_HEADER_CHARS] for header in read["header"]]
@@ -246,12 +215,12 @@ def start_import(db, caller, import_id, options=None):
     try:
         sites.require(db, job["site_id"])
     except ValidationFailed as refused:
-        _finish(db, job, None, "failed", refused.message)
+        finish(db, job, None, "failed", refused.message)
         raise
     try:
         changes = _prepare(db, job)
     except tabular.FileError as exc:
-        _finish(db, job, None, "failed", str(exc))
+        finish(db, job, None, "failed", str(exc))
         raise ValidationFailed(str(exc), {"file": [str(exc)]})
     changes.update({key: job[key] for key in ("entity", "mapping", "value_map", "sheet", "dry_run", "perms")
                     if key in job})
@@ -279,17 +248,17 @@ def _prepare(db, job):
         return {"format": "xlsx", "phase": "header"}
     if tabular.is_utf16(first):
         return {"format": "csv", "phase": "transcode"}
-    return _csv_header(db, job, first)
+    return csv_header(db, job, first)
 
 
-def _csv_header(db, job, first):
-    encoding, delimiter, header, after = tabular.header_of_csv(_chunks(db, job)(0), first)
-    reader = tabular.CsvRows(_chunks(db, job), encoding, delimiter)
-    return dict(_header(job, header, reader.rows(after)), format="csv", encoding=encoding,
+def csv_header(db, job, first):
+    encoding, delimiter, header, after = tabular.header_of_csv(chunks_of(db, job)(0), first)
+    reader = tabular.CsvRows(chunks_of(db, job), encoding, delimiter)
+    return dict(header_changes(job, header, reader.rows(after)), format="csv", encoding=encoding,
                 delimiter=delimiter, phase="count", position=after, count_position=after)
 
 
-def _header(job, cells, data_rows):
+def header_changes(job, cells, data_rows):
     """The columns' fields (placed by the header, or the values of the first ``data_rows``) and the
     headers skipped; FileError when they cannot make the entity's records."""
     entity = job.get("entity", "customers")
@@ -302,12 +271,12 @@ def _header(job, cells, data_rows):
     return {"columns": columns, "headers": headers, "skipped": skipped}
 
 
-def _reader(db, job):
+def reader_of(db, job):
     if job["format"] == "csv":
-        return tabular.CsvRows(_chunks(db, job), job["encoding"], job["delimiter"])
-    if job["_id"] not in _XLSX:
-        _XLSX[job["_id"]] = tabular.XlsxRows(job["_id"], _chunks(db, job), job.get("sheet"))
-    return _XLSX[job["_id"]]
+        return tabular.CsvRows(chunks_of(db, job), job["encoding"], job["delimiter"])
+    if job["_id"] not in READERS:
+        READERS[job["_id"]] = tabular.XlsxRows(job["_id"], chunks_of(db, job), job.get("sheet"))
+    return READERS[job["_id"]]
 
 
 def get_import(db, caller, import_id):
@@ -326,180 +295,7 @@ def import_errors(db, caller, import_id):
     return {"filename": name, "columns": list(columns), "rows": rows}
 
 
-def run_tick(db, budget=TICK_SECONDS):
-    """Work on one running job for about ``budget`` seconds; True when there was one."""
-    token = uuid.uuid4().hex
-    try:
-        _sweep_abandoned(db)
-        job = store.claim_import(db, OWNER, token, _after(LEASE_SECONDS))
-        if job is None:
-            return False
-        try:
-            if job.get("claims", 0) > MAX_CRASHES:
-                log.error("import %s: its worker stopped %d times; the job fails", job["_id"], MAX_CRASHES)
-                _finish(db, job, {"lease_token": token}, "failed", STOPPED)
-            else:
-                _work(db, job, {"lease_token": token}, budget)
-        finally:
-            store.release_import(db, job["_id"], token, _after(AFFINITY_SECONDS))
-    except PyMongoError as exc:
-        log.warning("import: database unavailable (%s); the job resumes later", type(exc).__name__)
-        return False
-    return True
-
-
-def _sweep_abandoned(db):
-    """Fail uploads never started within ABANDON_SECONDS (at most once a SWEEP_SECONDS per process)."""
-    if time.monotonic() < _sweep["next"]:
-        return
-    _sweep["next"] = time.monotonic() + SWEEP_SECONDS
-    for job in store.abandoned_imports(db, _after(-ABANDON_SECONDS)):
-        _finish(db, job, None, "failed", NEVER_STARTED, action="abandoned")
-
-
-def _site_problem(db, job):
-    """Why the job's site takes no more rows (disabled or deleted since), or None; an unknown
-    site accounts cannot be asked about now is Unavailable (the job waits)."""
-    try:
-        sites.require(db, job["site_id"])
-    except ValidationFailed as refused:
-        return refused.message
-    return None
-
-
-def _work(db, job, lease, budget):
-    try:
-        problem = _site_problem(db, job)
-    except Unavailable:
-        log.warning("import %s: its site cannot be checked now; the job waits", job["_id"])
-        return
-    if problem:
-        _finish(db, job, lease, "failed", problem)
-        return
-    deadline = time.monotonic() + budget
-    steps = {"transcode": _transcode, "plan": _plan, "header": _read_header, "count": _count,
-             "import": _import_batch}
-    while True:
-        try:
-            job = steps[job["phase"]](db, job, lease)
-        except tabular.FileError as exc:
-            _finish(db, job, lease, "failed", str(exc))
-            return
-        except PyMongoError:
-            raise
-        except Exception:
-            log.exception("import %s failed", job["_id"])
-            _finish(db, job, lease, "failed", "The import stopped on an internal error.")
-            return
-        if job is None or job["status"] != "running" or time.monotonic() >= deadline:
-            return
-        eventlet.sleep(0)
-
-
-def _save(db, job, lease, changes, *emitted):
-    """The job with ``changes`` saved, or None when this worker lost the lease. Progress renews
-    the lease and clears the count of crashed claims: only a worker that dies before making any
-    progress, MAX_CRASHES times in a row, fails the job."""
-    changes = dict(changes, claims=0, lease_until=_after(LEASE_SECONDS))
-    if not store.update_import(db, job["_id"], changes, *emitted, match=lease):
-        return None
-    return dict(job, **changes)
-
-
-def _transcode(db, job, lease):
-    """A UTF-16 file's chunks rewritten as UTF-8 above TRANSCODED_BASE, then read from there: a
-    worker that dies midway leaves the upload whole, and the next writes the copy again."""
-    chunks = store.iter_import_chunks(db, job["_id"], 0)
-    uploaded = (data for seq, data in chunks if seq < TRANSCODED_BASE)
-    for seq, data in enumerate(tabular.transcode_utf16(uploaded)):
-        store.save_import_chunk(db, job["_id"], TRANSCODED_BASE + seq, data)
-        if seq % 20 == 19 and _save(db, job, lease, {}) is None:
-            return None
-        eventlet.sleep(0)
-    job = _save(db, job, lease, {"chunk_base": TRANSCODED_BASE})
-    if job is None:
-        return None
-    store.delete_import_chunks(db, job["_id"], below=TRANSCODED_BASE)
-    first = next(store.iter_import_chunks(db, job["_id"], TRANSCODED_BASE), (None, b""))[1]
-    return _save(db, job, lease, _csv_header(db, job, first))
-
-
-def _plan(db, job, lease):
-    """A workbook's sheets in the order they are imported (``import_workbook``); the first begins."""
-    reader = tabular.XlsxRows(job["_id"], _chunks(db, job))
-    try:
-        names = reader.sheet_names()
-    finally:
-        reader.close()
-    plan, skipped = import_workbook.plan(names, job.get("perms", ()))
-    if not plan:
-        raise tabular.FileError(import_workbook.NO_SHEETS)
-    job = dict(job, plan=plan, skipped_sheets=skipped, sheets=[])
-    return _save(db, job, lease, dict(import_workbook.sheet_start(job, 0), plan=plan, skipped_sheets=skipped,
-                                      sheets=[]))
-
-
-def _next_sheet(db, job, lease):
-    """After a workbook's sheet: its counts kept, the next sheet begun; None when it was the last."""
-    sheets = job.get("sheets", []) + [import_workbook.sheet_summary(job, job.get("sheet_before", {}))]
-    reader = _XLSX.pop(job["_id"], None)
-    if reader is not None:
-        reader.close()
-    if job["sheet_index"] + 1 >= len(job["plan"]):
-        return _save(db, job, lease, {"sheets": sheets})
-    return _save(db, job, lease, dict(import_workbook.sheet_start(job, job["sheet_index"] + 1), sheets=sheets))
-
-
-def _read_header(db, job, lease):
-    reader = _reader(db, job)
-    header, after = reader.header()
-    changes = _header(job, header, reader.rows(after))
-    return _save(db, job, lease, dict(changes, phase="count", position=after, count_position=after))
-
-
-def _count(db, job, lease):
-    position, counted, seen, finished = job["count_position"], 0, 0, True
-    for _, cells, after in _reader(db, job).rows(position):
-        position, seen = after, seen + 1
-        counted += 0 if tabular.is_blank(cells) else 1
-        if seen % 1000 == 0:
-            eventlet.sleep(0)
-        if seen >= COUNT_ROWS:
-            finished = False
-            break
-    counted += job.get("counted") or 0
-    changes = {"count_position": position, "counted": counted}
-    if finished:
-        changes.update(phase="import", total=(job.get("counted_before") or 0) + counted)
-    return _save(db, job, lease, changes)
-
-
-def _import_batch(db, job, lease):
-    position, rows, held, finished = job["position"], [], 0, True
-    for number, cells, after in _reader(db, job).rows(position):
-        position = after
-        if not tabular.is_blank(cells):
-            rows.append((number, cells))
-            held += tabular.size(cells)
-        if len(rows) >= BATCH_ROWS or held >= BATCH_CHARS:
-            finished = False
-            break
-    batch = (Batch if job.get("entity", "customers") == "customers" else PartBatch)(db, job).run(rows)
-    store.insert_import_errors(db, batch.errors + list(batch.warnings.values()))
-    changes = {key: job.get(key, 0) + batch.counts.get(key, 0)
-               for key in COUNTERS + tuple("linked_by_" + how for how in LINKS)}
-    changes.update(done=job["done"] + len(rows), position=position)
-    job = _save(db, job, lease, changes)
-    if job is not None and finished and job.get("plan"):
-        job = _next_sheet(db, job, lease)
-        if job is None or job["phase"] == "header":
-            return job
-    if job is not None and finished:
-        return _finish(db, job, lease, "completed")
-    return job
-
-
-def _finish(db, job, lease, status, error=None, action=None):
+def finish(db, job, lease, status, error=None, action=None):
     """End the job as ``status``; audited as ``action`` (by default imported, dry_run or failed)."""
     changes = {"status": status, "phase": "done", "error": error, "finished_at": utcnow(), "busy": False}
     counts = {key: job.get(key, 0) for key in ("created", "updated", "failed")}
@@ -516,7 +312,7 @@ def _finish(db, job, lease, status, error=None, action=None):
         emitted = (events.event("import_completed", dict(counts, import_id=job["_id"], total=job["done"]),
                                 job["site_id"], job["created_by"]),) + emitted
     saved = store.update_import(db, job["_id"], changes, *emitted, match=lease or {"status": job["status"]})
-    reader = _XLSX.pop(job["_id"], None)
+    reader = READERS.pop(job["_id"], None)
     if reader is None and job.get("format") == "xlsx":
         reader = tabular.XlsxRows(job["_id"], None)  # a file left by a worker that died
     if reader is not None:

@@ -84,8 +84,8 @@ from services.common.consumer import subscribe
 from services.common.mongo import MongoDatabase
 from services.common.timers import timer
 from services.customers import (
-    archive, dedupe, departures, effects, erasure, exports, followups, import_jobs, import_mappings, insights, lists,
-    merge, moves,
+    archive, dedupe, departures, effects, erasure, exports, followups, import_jobs, import_mappings, import_worker,
+    insights, lists, merge, moves,
     overview, parts, reports, retention, saved_views, settings, store,
 )
 
@@ -319,7 +319,7 @@ class CustomersService(SiteDirectoryMixin, ServiceBase):
 
     @timer(interval=0.2)
     def process_imports(self):
-        import_jobs.run_tick(self.db)
+        import_worker.run_tick(self.db)
 
     @rpc
     def export_rows(self, filters=None, cursor=None, limit=None):

@@ -8,7 +8,7 @@ from pymongo.errors import AutoReconnect
 
 from services.common.auth import Caller
 from services.common.errors import Conflict, Forbidden, NotFound, Unavailable, ValidationFailed
-from services.customers import import_jobs, import_people, import_workbook, store
+from services.customers import import_jobs, import_people, import_workbook, import_worker, store
 from tests.customers import samples
 
 SALES = Caller("u-sales", ["site-a"], ["customers:read", "customers:write"])
@@ -17,7 +17,7 @@ OTHER_SITE = Caller("u-b", ["site-b"], ["customers:read", "customers:write"])
 
 @pytest.fixture
 def db(db_factory, monkeypatch):
-    monkeypatch.setattr(import_jobs, "BATCH_ROWS", 25)
+    monkeypatch.setattr(import_worker, "BATCH_ROWS", 25)
     database = db_factory("customers")
     store.ensure_indexes(database)
     return database
@@ -32,7 +32,7 @@ def upload(db, data, filename="customers.csv", dry_run=False, size=4096):
 
 def run(db, job_id, ticks=1000, budget=0.5):
     for _ in range(ticks):
-        if not import_jobs.run_tick(db, budget):
+        if not import_worker.run_tick(db, budget):
             break
     return import_jobs.get_import(db, SALES, job_id)
 
@@ -147,7 +147,7 @@ def test_xlsx_and_gbk_files_import(db, monkeypatch, tmp_path):
 def test_a_crash_mid_batch_resumes_without_duplicates(db, monkeypatch):
     data = samples.csv_bytes([samples.customer_row(n) for n in range(100)])
     job_id = upload(db, data)["id"]
-    save = import_jobs._save
+    save = import_worker._save
     calls = {"n": 0}
 
     def flaky(db_, job, lease, changes, *emitted):
@@ -157,10 +157,10 @@ def test_a_crash_mid_batch_resumes_without_duplicates(db, monkeypatch):
                 raise AutoReconnect("connection lost")
         return save(db_, job, lease, changes, *emitted)
 
-    monkeypatch.setattr(import_jobs, "_save", flaky)
-    import_jobs.run_tick(db, 0)
-    import_jobs.run_tick(db, 0)
-    import_jobs.run_tick(db, 0)
+    monkeypatch.setattr(import_worker, "_save", flaky)
+    import_worker.run_tick(db, 0)
+    import_worker.run_tick(db, 0)
+    import_worker.run_tick(db, 0)
     partial = import_jobs.get_import(db, SALES, job_id)
     assert partial["status"] == "running" and partial["done"] == 25 and live_customers(db) == 50
     lapsed = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=1)
@@ -186,7 +186,7 @@ def test_a_crash_between_customers_and_their_events_loses_no_event(db, monkeypat
 
     monkeypatch.setattr(store, "queue_import_events", flaky)
     for _ in range(3):
-        import_jobs.run_tick(db, 0)
+        import_worker.run_tick(db, 0)
     assert live_customers(db) == 50 and import_jobs.get_import(db, SALES, job_id)["done"] == 25
     job = run(db, job_id)
     assert (job["status"], job["created"], job["unchanged"]) == ("completed", 60, 0)
@@ -212,7 +212,7 @@ def test_a_unicode_text_file_is_transcoded_then_imported_and_a_crash_midway_lose
         real_save(database, import_id, seq, chunk)
 
     monkeypatch.setattr(store, "save_import_chunk", crash_once)
-    assert import_jobs.run_tick(db) is False  # the tick gave up; the upload is whole
+    assert import_worker.run_tick(db) is False  # the tick gave up; the upload is whole
     monkeypatch.setattr(store, "save_import_chunk", real_save)
     done = run(db, job["id"])
     assert (done["status"], done["created"], done["failed"]) == ("completed", 40, 0), done

@@ -6,15 +6,15 @@ import uuid
 import pytest
 
 from services.common.errors import ValidationFailed
-from services.customers import import_jobs, store
+from services.customers import import_jobs, import_worker, store
 from tests.customers import samples, workbooks
 from tests.customers.test_import_job import SALES, run, upload
 
 
 @pytest.fixture
 def db(db_factory, monkeypatch):
-    monkeypatch.setattr(import_jobs, "BATCH_ROWS", 25)
-    monkeypatch.setitem(import_jobs._sweep, "next", 0.0)
+    monkeypatch.setattr(import_worker, "BATCH_ROWS", 25)
+    monkeypatch.setitem(import_worker._sweep, "next", 0.0)
     database = db_factory("customers")
     store.ensure_indexes(database)
     return database
@@ -47,7 +47,7 @@ def test_a_workbook_bomb_fails_the_job_with_a_clear_error(db, bomb, words):
 def test_a_job_whose_worker_keeps_dying_fails_after_max_crashes(db):
     job = upload(db, samples.csv_bytes([samples.customer_row(n) for n in range(5)]))
     past = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=1)
-    for attempt in range(import_jobs.MAX_CRASHES):  # claimed, then the process died: never released
+    for attempt in range(import_worker.MAX_CRASHES):  # claimed, then the process died: never released
         assert store.claim_import(db, "dead-%d" % attempt, "token-%d" % attempt, past)["_id"] == job["id"]
     final = run(db, job["id"])
     assert final["status"] == "failed" and final["error"] == "The file could not be read (the import stopped 3 times)."
@@ -60,9 +60,9 @@ def test_a_worker_taken_over_after_making_progress_is_no_crash(db):
     saved meanwhile, so the takeovers do not add up to a failure."""
     job = upload(db, samples.csv_bytes([samples.customer_row(n) for n in range(300)]))
     past = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=1)
-    for attempt in range(import_jobs.MAX_CRASHES + 2):
+    for attempt in range(import_worker.MAX_CRASHES + 2):
         claimed = store.claim_import(db, "replica-%d" % attempt, uuid.uuid4().hex, past)
-        import_jobs._work(db, claimed, {"lease_token": claimed["lease_token"]}, budget=0)  # one step, never released
+        import_worker._work(db, claimed, {"lease_token": claimed["lease_token"]}, budget=0)  # one step, never released
         db.imports.update_one({"_id": job["id"]}, {"$set": {"lease_until": past}})  # its lease runs out
     assert db.imports.find_one({"_id": job["id"]})["claims"] == 0
     assert run(db, job["id"])["status"] == "completed"
@@ -70,8 +70,8 @@ def test_a_worker_taken_over_after_making_progress_is_no_crash(db):
 
 def test_ticks_that_end_normally_never_count_as_crashes(db):
     job = upload(db, samples.csv_bytes([samples.customer_row(n) for n in range(120)]))
-    for _ in range(import_jobs.MAX_CRASHES + 2):
-        import_jobs.run_tick(db, budget=0)
+    for _ in range(import_worker.MAX_CRASHES + 2):
+        import_worker.run_tick(db, budget=0)
     assert db.imports.find_one({"_id": job["id"]})["claims"] == 0
     assert run(db, job["id"])["status"] == "completed"
 
@@ -80,11 +80,11 @@ def test_an_upload_never_started_is_abandoned_and_its_chunks_dropped(db):
     job = import_jobs.create_import(db, SALES, "half.csv")
     import_jobs.append_chunk(db, SALES, job["id"], 0, samples.b64_chunks(b"legal_name\r\nAcme\r\n", 100)[0])
     fresh = import_jobs.create_import(db, SALES, "fresh.csv")
-    old = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=import_jobs.ABANDON_SECONDS + 60)
+    old = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=import_worker.ABANDON_SECONDS + 60)
     db.imports.update_one({"_id": job["id"]}, {"$set": {"created_at": old}})
-    assert import_jobs.run_tick(db) is False
+    assert import_worker.run_tick(db) is False
     abandoned = import_jobs.get_import(db, SALES, job["id"])
-    assert abandoned["status"] == "failed" and abandoned["error"] == import_jobs.NEVER_STARTED
+    assert abandoned["status"] == "failed" and abandoned["error"] == import_worker.NEVER_STARTED
     assert db.import_chunks.count_documents({"import_id": job["id"]}) == 0
     assert [action for action, _ in job_audits(db, job["id"])] == ["abandoned"]
     assert import_jobs.get_import(db, SALES, fresh["id"])["status"] == "uploading"
@@ -115,13 +115,13 @@ def test_a_file_refused_at_start_is_audited_as_failed(db):
 
 
 def test_a_batch_stops_at_its_memory_budget_and_the_job_still_completes(db, monkeypatch):
-    monkeypatch.setattr(import_jobs, "BATCH_CHARS", 500)
+    monkeypatch.setattr(import_worker, "BATCH_CHARS", 500)
     names = ["客户%03d%s" % (n, "名" * 145) for n in range(6)]  # 150 characters a row: 4 rows pass 500
     sheet = workbooks.sheet([[("s", 0)]] + [[("s", n + 1)] for n in range(6)])
     job = upload(db, workbooks.workbook(sheet, workbooks.shared_strings(["客户名称"] + names)), "long.xlsx")
     batches = []
-    real = import_jobs._import_batch
-    monkeypatch.setattr(import_jobs, "_import_batch", lambda *args: batches.append(args[1]["done"]) or real(*args))
+    real = import_worker._import_batch
+    monkeypatch.setattr(import_worker, "_import_batch", lambda *args: batches.append(args[1]["done"]) or real(*args))
     final = run(db, job["id"])
     assert (final["status"], final["created"], final["failed"]) == ("completed", 6, 0)
     assert batches == [0, 4]

@@ -6,7 +6,9 @@ from services.common import regions
 from services.common.auth import Caller
 from services.common.errors import ValidationFailed
 from services.common.schemas import load
-from services.customers import archive, contract, exports, import_jobs, lists, places, region_migration, store
+from services.customers import (
+    archive, contract, exports, import_jobs, import_worker, lists, places, region_migration, store,
+)
 from tests.customers import samples
 
 SALES = Caller("u-sales", ["site-a"], ["customers:read", "customers:write"])
@@ -181,7 +183,7 @@ def test_an_import_places_addresses_and_warns_of_those_it_cannot(db):
     job = import_jobs.create_import(db, SALES, "customers.csv")
     import_jobs.append_chunk(db, SALES, job["id"], 0, samples.b64_chunks(samples.csv_bytes(rows), 1 << 20)[0])
     import_jobs.start_import(db, SALES, job["id"])
-    while import_jobs.run_tick(db, 0.5):
+    while import_worker.run_tick(db, 0.5):
         pass
     done = import_jobs.get_import(db, SALES, job["id"])
     assert (done["created"], done["failed"], done["warnings"]) == (4, 0, 1)
@@ -196,7 +198,7 @@ def test_an_import_places_addresses_and_warns_of_those_it_cannot(db):
     again = import_jobs.create_import(db, SALES, "again.csv")
     import_jobs.append_chunk(db, SALES, again["id"], 0, samples.b64_chunks(samples.csv_bytes(rows[:1]), 1 << 20)[0])
     import_jobs.start_import(db, SALES, again["id"])
-    while import_jobs.run_tick(db, 0.5):
+    while import_worker.run_tick(db, 0.5):
         pass
     assert import_jobs.get_import(db, SALES, again["id"])["updated"] == 1
     assert names(db, "310115") == ["华东精密零件0有限公司"] and names(db, "320576") == ["华东精密零件3有限公司"]

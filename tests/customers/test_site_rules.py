@@ -7,7 +7,8 @@ from services.common import remote, sites
 from services.common.auth import Caller
 from services.common.errors import Forbidden, ValidationFailed
 from services.customers import (
-    archive, effects, erasure, import_jobs, insights, merge, moves, parts, saved_views, settings, store,
+    archive, effects, erasure, import_jobs, import_worker, insights, merge, moves, parts, saved_views, settings,
+    store,
 )
 from tests.customers import samples
 from tests.support.sites import known_sites
@@ -113,7 +114,7 @@ def test_an_import_whose_site_is_disabled_before_it_runs_fails_storing_nothing(d
         [samples.customer_row(n) for n in range(5)]), 4096)[0])
     import_jobs.start_import(db, HQ, job["id"])
     disable(db, "site-b")
-    while import_jobs.run_tick(db):
+    while import_worker.run_tick(db):
         pass
     ended = import_jobs.get_import(db, HQ, job["id"])
     assert ended["status"] == "failed" and "disabled" in ended["error"] and ended["created"] == 0

@@ -41,6 +41,8 @@ NOT_SITE_DATA = {
     "/api/v1/catalogues": "the names of the code catalogues",
     "/api/v1/catalogues/{name}": "codes and their labels: enumerations, national classifications, regions",
     "/api/v1/notifications/preferences": "the caller's own delivery preferences",
+    "/api/v1/imports/fields": "the fields an import may fill: the same for every site",
+    "/api/v1/imports/template": "an empty file of an entity's headers",
     "/s/{token}": "the public survey page: the single-use token is the credential, not a site",
 }
 
@@ -108,6 +110,8 @@ LISTS = (
     Probe("directory-q", "/users/directory", lambda a: {"q": a.username}),
     Probe("views", "/views"),
     Probe("webhooks", "/webhooks", lambda a: {"limit": 500}),
+    Probe("import-mappings", "/import-mappings"),
+    Probe("import-mappings-site-a", "/import-mappings", lambda a: {"site_id": a.site}),
 )
 
 # Reads by id: each path parameter is filled with site A's record of that kind.
@@ -242,6 +246,9 @@ def seed_import(api, a):
     a.import_job = job["id"]
     eventually(lambda: api.get("/imports/%s" % job["id"]).json(),
                lambda current: current.get("status") in ("completed", "failed"), timeout=30)
+    a.ids.append(created(api.post("/import-mappings", {
+        "name": "Mapping %s" % MARK, "entity": "customers", "site_id": a.site,
+        "mapping": {"Company %s" % MARK: "legal_name"}}))["id"])
 
 
 def seed_upkeep(api, a):

@@ -44,7 +44,7 @@ JOB = {"id": "j1", "status": "running", "dry_run": False, "filename": "customers
        "format": "csv", "total": None, "done": 0, "created": 0, "updated": 0, "unchanged": 0, "failed": 0,
        "errors_sample": [], "warnings": 0, "warnings_sample": [], "error": None,
        "entity": "customers", "sheet": None, "mapping": None, "skipped_columns": [],
-       "linked_by": {"tax_id": 0, "code": 0, "name": 0},
+       "linked_by": {"tax_id": 0, "code": 0, "name": 0}, "sheets": [], "skipped_sheets": [],
        "created_at": "2026-11-01T08:00:00+00:00", "started_at": "2026-11-01T08:00:01+00:00", "finished_at": None}
 MERGE = {"id": "m1", "status": "done", "survivor_id": "c1", "merged_ids": ["c2", "c3"], "fields": {"phone": "c2"},
          "moved": {"contacts": 3}, "created_by": "u1", "created_at": "2026-11-01T08:00:00+00:00",
