@@ -239,7 +239,22 @@ def get_import(import_id):
 def import_errors(import_id):
     """The rows an import rejected, as a CSV download (UTF-8 with a BOM; text a spreadsheet would run
     as a formula starts with an apostrophe, as in the export); audited."""
-    result = language.localized_column(customers.import_errors(import_id), "message")
+    return rows_download(customers.import_errors(import_id))
+
+
+@blp.route("/imports/<import_id:import_id>/warnings")
+@authenticated(blp)
+@blp.response(200, {"type": "string"}, content_type="text/csv",
+              description="One line per value left out of a row that was kept: row, field, message")
+@error_responses(blp, 403, 404)
+def import_warnings(import_id):
+    """The remarks on rows an import kept (an owner no user of the site has, a rating or choice this
+    archive lacks, an address placed in no region), as a CSV download like the error file; audited."""
+    return rows_download(customers.import_errors(import_id, warnings=True))
+
+
+def rows_download(result):
+    result = language.localized_column(result, "message")
     content = b"".join(downloads.csv_lines([result], header=language.column_headers))
     return Response(content, mimetype=downloads.CSV_TYPE, headers=attachment(result["filename"]))
 

@@ -283,15 +283,17 @@ def get_import(db, caller, import_id):
     return out(db, _visible_job(db, caller, import_id))
 
 
-def import_errors(db, caller, import_id):
-    """The rejected values as table rows (the gateway writes the CSV, defusing formulas); audited."""
+def import_errors(db, caller, import_id, warnings=False):
+    """The rejected values (or, ``warnings``, the remarks on rows kept) as table rows (the gateway
+    writes the CSV, defusing formulas); audited."""
     job = _visible_job(db, caller, import_id)
     columns = (("sheet",) if job.get("plan") else ()) + ERROR_COLUMNS
-    rows = [[error.get(key) for key in columns] for error in store.import_errors(db, import_id)]
-    store.queue_events(db, events.audit("import", job["_id"], "errors_downloaded",
-                                        {"rows": {"before": None, "after": len(rows)}}, job["site_id"],
-                                        caller.user_id))
-    name = job["filename"].rsplit(".", 1)[0] + "-errors.csv"
+    rows = [[error.get(key) for key in columns]
+            for error in store.import_errors(db, import_id, warnings=bool(warnings))]
+    action = "warnings_downloaded" if warnings else "errors_downloaded"
+    store.queue_events(db, events.audit("import", job["_id"], action, {"rows": {"before": None, "after": len(rows)}},
+                                        job["site_id"], caller.user_id))
+    name = job["filename"].rsplit(".", 1)[0] + ("-warnings.csv" if warnings else "-errors.csv")
     return {"filename": name, "columns": list(columns), "rows": rows}
 
 
@@ -318,5 +320,6 @@ def finish(db, job, lease, status, error=None, action=None):
     if reader is not None:
         reader.discard()
     if saved:
+        store.delete_import_dry_keys(db, job["_id"])
         store.delete_import_chunks(db, job["_id"])
     return dict(job, **changes) if saved else None

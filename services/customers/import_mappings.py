@@ -26,13 +26,9 @@ def save(db, caller, data):
     sites.require(db, site_id)
     import_mapping.check(data["entity"], data["mapping"], data.get("value_map"))
     current = store.find_import_mapping(db, site_id, data["entity"], data["name"])
-    if current is not None and current.get("deleted"):
-        current, kept_id = None, current["_id"]
-    else:
-        kept_id = current and current["_id"]
     if current is None and store.count_import_mappings(db, site_id, MAX_PER_SITE) >= MAX_PER_SITE:
         raise ValidationFailed(fields={"name": ["A site keeps at most %d saved mappings." % MAX_PER_SITE]})
-    saved = dict(data, _id=kept_id or uuid.uuid4().hex, site_id=site_id,
+    saved = dict(data, _id=current["_id"] if current else uuid.uuid4().hex, site_id=site_id,
                  value_map=data.get("value_map") or {}, created_by=caller.user_id, updated_at=utcnow())
     action = "updated" if current else "created"
     store.save_import_mapping(db, saved, events.audit("import_mapping", saved["_id"], action, {

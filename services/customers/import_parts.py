@@ -165,7 +165,7 @@ class PartBatch:
             self.report.fail(numbers, [("_row", "Could not be imported (internal error).")])
             return
         self.counts[outcome] += len(numbers)
-        if outcome != "unchanged":
+        if outcome != "unchanged" and not self.job["dry_run"]:
             self.touched[customer["_id"]] = customer
 
     # Customers
@@ -181,6 +181,15 @@ class PartBatch:
                 value = customer.get(key)
                 if value in wanted[key]:
                     self.customers.setdefault((key, value), {})[customer["_id"]] = customer
+        if self.job["dry_run"] and self.job.get("plan"):
+            self._load_dry_customers(wanted)
+
+    def _load_dry_customers(self, wanted):
+        """In a workbook's dry run, the customers its customers' sheet would have created."""
+        for _, key, _ in LINKS:
+            missing = [value for value in wanted[key] if (key, value) not in self.customers]
+            for kept in store.import_dry_keys(self.db, self.job["_id"], key, missing) if missing else ():
+                self.customers.setdefault((key, kept["value"]), {})[kept["customer"]["_id"]] = kept["customer"]
 
     @staticmethod
     def _key_value(key, text):

@@ -89,6 +89,7 @@ class Batch:
         self.known = {}
         self.unsaved = {}
         self.queued = []
+        self.dry_keys = []
 
     def run(self, rows):
         valid = []
@@ -120,7 +121,8 @@ class Batch:
         """Insert the new customers, then queue their events (customers first: see the module's notes)."""
         store.insert_customers(self.db, list(self.unsaved.values()))
         store.queue_import_events(self.db, self._outbox_documents())
-        self.unsaved, self.queued = {}, []
+        store.insert_import_dry_keys(self.db, self.dry_keys)
+        self.unsaved, self.queued, self.dry_keys = {}, [], []
 
     def _outbox_documents(self):
         """The queued ``(row, events)`` as outbox documents of up to OUTBOX_ROWS rows each."""
@@ -213,8 +215,17 @@ class Batch:
         if not self.job["dry_run"]:
             self.unsaved[customer["_id"]] = customer
             self._queue_created(number, customer)
+        elif self.job.get("plan"):
+            self._keep_dry_keys(customer)
         self._remember(customer)
         return "created"
+
+    def _keep_dry_keys(self, customer):
+        """A workbook's dry run creates nothing, so its later sheets could name none of its new
+        customers: their keys are kept for the parts' sheets to link to (dropped with the job)."""
+        for field, value in _keys_of(customer):
+            self.dry_keys.append({"import_id": self.job["_id"], "field": field, "value": value,
+                                  "customer": {key: customer.get(key) for key in ("_id", "site_id", "legal_name")}})
 
     def _queue_created(self, number, customer):
         """Queue the events of the customer row ``number`` created, with ids of that row."""

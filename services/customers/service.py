@@ -45,7 +45,8 @@ Customers show ``owner_left`` (``{user_id, at}`` or null): the owner was cleared
   sheet, columns: [{index, header, samples, field, suggested_by}], fields: [{name, kind, required}]}`` (an upload
   not started yet), ``start_import(import_id, options=None) -> job`` (options: entity, mapping, value_map, sheet,
   mapping_id, dry_run: ``contract.ImportOptionsSchema``), ``get_import(import_id) -> job``,
-  ``import_errors(import_id) -> {filename, columns, rows}`` (row, field, message; audited),
+  ``import_errors(import_id, warnings=False) -> {filename, columns, rows}`` (row, field, message, and the sheet
+  of a workbook's; ``warnings``: the remarks on rows kept instead; audited),
   ``import_fields(entity) -> {entity, fields}``
 - ``list_import_mappings(entity=None, site_id=None) -> {items}``, ``save_import_mapping(data) -> mapping``
   (``contract.ImportMappingSchema``; a name saved again replaces it), ``delete_import_mapping(mapping_id) -> {}``
@@ -314,8 +315,8 @@ class CustomersService(SiteDirectoryMixin, ServiceBase):
         return import_jobs.get_import(self.db, self.caller, import_id)
 
     @rpc
-    def import_errors(self, import_id):
-        return import_jobs.import_errors(self.db, self.caller, import_id)
+    def import_errors(self, import_id, warnings=False):
+        return import_jobs.import_errors(self.db, self.caller, import_id, warnings)
 
     @timer(interval=0.2)
     def process_imports(self):

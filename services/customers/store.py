@@ -77,6 +77,7 @@ def ensure_indexes(db):
     db.import_chunks.create_index([("import_id", ASCENDING), ("seq", ASCENDING)])
     db.import_errors.create_index([("import_id", ASCENDING), ("row", ASCENDING)])
     db.import_mappings.create_index([("site_id", ASCENDING), ("entity", ASCENDING), ("name", ASCENDING)], unique=True)
+    db.import_dry_keys.create_index([("import_id", ASCENDING), ("field", ASCENDING), ("value", ASCENDING)])
     db.merges.create_index([("status", ASCENDING), ("lease_until", ASCENDING)])
     db.merges.create_index([("created_at", ASCENDING), ("_id", ASCENDING)])
     db.merges.create_index([("site_id", ASCENDING), ("created_at", ASCENDING), ("_id", ASCENDING)])
@@ -666,24 +667,41 @@ def import_errors(db, import_id, limit=0, warnings=False):
     return db.import_errors.find(query).sort([("row", ASCENDING), ("_id", ASCENDING)]).limit(limit)
 
 
+def insert_import_dry_keys(db, keys):
+    """The keys of customers a workbook's dry run would create (``{import_id, field, value,
+    customer}``), for its later sheets to link to; one kept already (a batch run again) stays."""
+    if keys:
+        db.import_dry_keys.bulk_write([UpdateOne({"_id": "%s:%s:%s" % (k["import_id"], k["field"], k["value"])},
+                                                 {"$setOnInsert": k}, upsert=True) for k in keys], ordered=False)
+
+
+def import_dry_keys(db, import_id, field, values):
+    """The dry run's stand-in customers of ``field`` in ``values`` (index import_id_1_field_1_value_1)."""
+    return list(db.import_dry_keys.find({"import_id": import_id, "field": field, "value": {"$in": list(values)}}))
+
+
+def delete_import_dry_keys(db, import_id):
+    db.import_dry_keys.delete_many({"import_id": import_id})
+
+
 def find_import_mapping(db, site_id, entity, name):
-    """The mapping of that name, deleted or not (index site_id_1_entity_1_name_1)."""
+    """Index site_id_1_entity_1_name_1."""
     return db.import_mappings.find_one({"site_id": site_id, "entity": entity, "name": name}, HIDDEN)
 
 
 def find_import_mapping_by_id(db, mapping_id):
-    saved = db.import_mappings.find_one({"_id": mapping_id}, HIDDEN)
-    return None if saved is None or saved.get("deleted") else saved
+    return db.import_mappings.find_one({"_id": mapping_id}, HIDDEN)
 
 
 def count_import_mappings(db, site_id, limit):
-    """How many mappings a site keeps (index site_id_1_entity_1_name_1; a site keeps few)."""
-    return sum(1 for saved in db.import_mappings.find({"site_id": site_id}, {"deleted": 1}) if not saved.get("deleted"))
+    """How many mappings a site keeps, counting no further than ``limit`` (None: all; index
+    site_id_1_entity_1_name_1, one site's range: a site keeps a few hundred at most)."""
+    cursor = db.import_mappings.find({"site_id": site_id}, {"_id": 1})
+    return len(list(cursor.limit(limit) if limit else cursor))
 
 
 def save_import_mapping(db, saved, *events):
-    db.import_mappings.update_one({"_id": saved["_id"]}, pending_update({"$set": dict(saved, deleted=False)}, *events),
-                                  upsert=True)
+    db.import_mappings.update_one({"_id": saved["_id"]}, pending_update({"$set": saved}, *events), upsert=True)
 
 
 def list_import_mappings(db, sites, entity=None):
@@ -691,14 +709,14 @@ def list_import_mappings(db, sites, entity=None):
     site_id_1_entity_1_name_1); a site keeps at most a few hundred."""
     query = {} if entity is None else {"entity": entity}
     scopes = [{}] if sites is None else [{"site_id": site_id} for site_id in sites]
-    found = [saved for scope in scopes for saved in db.import_mappings.find(dict(scope, **query), HIDDEN)
-             if not saved.get("deleted")]
+    found = [saved for scope in scopes for saved in db.import_mappings.find(dict(scope, **query), HIDDEN)]
     return sorted(found, key=lambda saved: (saved["name"], saved["_id"]))
 
 
 def delete_import_mapping(db, mapping_id, *events):
-    """Kept as deleted until its name is saved again: the document carries its audit event."""
-    db.import_mappings.update_one({"_id": mapping_id}, pending_update({"$set": {"deleted": True}}, *events))
+    """The mapping gone, its audit event queued first (a crash between leaves the mapping, to delete again)."""
+    record_events(db, *events)
+    db.import_mappings.delete_one({"_id": mapping_id})
 
 
 def insert_customers(db, customers):
@@ -918,6 +936,7 @@ def count_site_records(db, site_id, erased_ids):
     for collection in MOVED_WITH_CUSTOMER:
         counts[collection] = db[collection].count_documents(dict({"site_id": site_id}, **others))
     counts["views"] = db.views.count_documents({"site_id": site_id, "deleted_at": None})
+    counts["import_mappings"] = count_import_mappings(db, site_id, None)
     return counts
 
 

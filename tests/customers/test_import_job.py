@@ -235,10 +235,18 @@ def test_a_workbook_imports_its_sheets_customers_first_and_skips_what_it_cannot(
     book.create_sheet("说明").append(["这是说明"])
     data = io.BytesIO()
     book.save(data)
-    job = import_jobs.create_import(db, sales, "book.xlsx")
-    for seq, piece in enumerate(samples.b64_chunks(data.getvalue(), 4096)):
-        import_jobs.append_chunk(db, sales, job["id"], seq, piece)
-    import_jobs.start_import(db, sales, job["id"], {"entity": "workbook"})
+
+    def workbook_job(dry_run):
+        job = import_jobs.create_import(db, sales, "book.xlsx", dry_run)
+        for seq, piece in enumerate(samples.b64_chunks(data.getvalue(), 4096)):
+            import_jobs.append_chunk(db, sales, job["id"], seq, piece)
+        import_jobs.start_import(db, sales, job["id"], {"entity": "workbook"})
+        return job
+
+    trial = run(db, workbook_job(dry_run=True)["id"])  # the contact links to a customer the run would create
+    assert [(s["sheet"], s["created"], s["failed"]) for s in trial["sheets"]] == [("客户", 2, 0), ("联系人", 1, 1)]
+    assert store.find_customers(db, {"external_code": "WB-1"}) == [] and db.import_dry_keys.count_documents({}) == 0
+    job = workbook_job(dry_run=False)
     done = run(db, job["id"])
     assert (done["status"], done["created"], done["failed"], done["total"]) == ("completed", 3, 1, 4), done
     assert [(s["sheet"], s["entity"], s["created"], s["failed"]) for s in done["sheets"]] == [

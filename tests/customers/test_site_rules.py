@@ -7,8 +7,8 @@ from services.common import remote, sites
 from services.common.auth import Caller
 from services.common.errors import Forbidden, ValidationFailed
 from services.customers import (
-    archive, effects, erasure, import_jobs, import_worker, insights, merge, moves, parts, saved_views, settings,
-    store,
+    archive, effects, erasure, import_jobs, import_mappings, import_worker, insights, merge, moves, parts,
+    saved_views, settings, store,
 )
 from tests.customers import samples
 from tests.support.sites import known_sites
@@ -141,9 +141,13 @@ def test_site_usage_counts_what_still_belongs_to_a_site(db):
     saved_views.create_view(db, HQ, {"name": "Mine", "site_id": "site-b"})
     gone = saved_views.create_view(db, HQ, {"name": "Old", "site_id": "site-b"})
     saved_views.delete_view(db, HQ, gone["id"])
+    mapping = {"name": "ERP", "entity": "customers", "site_id": "site-b", "mapping": {"客户": "legal_name"}}
+    import_mappings.save(db, HQ, mapping)
+    dropped = import_mappings.save(db, HQ, dict(mapping, name="Old ERP"))
+    import_mappings.delete(db, HQ, dropped["id"])
     customer_in(db, "site-a", "杭州精机有限公司")
     counts = moves.site_usage(db, ADMIN, "site-b")["counts"]
-    assert counts == {"customers": 2, "orders": 2, "contacts": 1, "views": 1}
+    assert counts == {"customers": 2, "orders": 2, "contacts": 1, "views": 1, "import_mappings": 1}
     assert moves.site_usage(db, ADMIN, "site-c") == {"counts": {}}
 
 

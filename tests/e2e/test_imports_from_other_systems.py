@@ -99,6 +99,9 @@ def test_a_zoho_accounts_export_imports_with_the_suggested_mapping(plant):
     assert second["parent_id"] == first["id"] and second["owner_id"] != owners[zhang]["id"]
     warned = {(w["row"], w["field"]) for w in job["warnings_sample"]}
     assert (3, "Account Owner") in warned and (3, "Rating") in warned and (3, "Account Type") in warned
+    remarks = importer.get("/imports/%s/warnings" % job["id"])
+    assert remarks.status_code == 200 and "Account Owner" in remarks.content.decode("utf-8-sig")
+    assert len(list(csv.reader(io.StringIO(remarks.content.decode("utf-8-sig"))))) == 1 + len(warned)
 
     again = run(importer, csv_text(ZOHO_ACCOUNTS, rows).encode("utf-8"), "Accounts_001.csv", site["id"])
     assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 2), again

@@ -131,6 +131,7 @@ READS = (
     "/feedback/{feedback_id}",
     "/imports/{import_id}",
     "/imports/{import_id}/errors",
+    "/imports/{import_id}/warnings",
     "/surveys/{survey_id}",
     "/surveys/{survey_id}/results",
     "/users/{user_id}",
