@@ -1,7 +1,7 @@
 """The import wizard in Chromium: a Zoho CRM export of accounts, its columns mapped (suggested from the
 headers, one changed to "do not import"), checked, then imported; then a contacts file naming those
-customers by name. A workbook's sheet, the templates, saved mappings (applied, then deleted) and the value
-map of a tier column the server cannot read by itself."""
+customers by name. A workbook's sheet, the templates, saved mappings (applied, then deleted), the value
+map of a tier column the server cannot read by itself, and a whole workbook imported by its sheets' names."""
 import csv
 import re
 import uuid
@@ -70,8 +70,9 @@ def field_labels(admin_api, entity):
     return {field["name"]: field["label"] for field in response.json()["fields"]}
 
 
-def upload(page, ui_url, admin_api, entity, path):
-    """Choose the site of the browser tests, ``entity`` and the file, and go on to the mapping."""
+def upload(page, ui_url, admin_api, entity, path, shown="[data-test=import-mapping-table]"):
+    """Choose the site of the browser tests, ``entity`` and the file, and go on to the mapping (or to what
+    ``shown`` finds)."""
     page.goto(ui_url + "/import")
     ui_site(admin_api)
     sites = admin_api.get("/sites", params={"limit": 500}).json()["items"]
@@ -80,7 +81,7 @@ def upload(page, ui_url, admin_api, entity, path):
     choose(page, "[data-test=import-entity]", entity)
     page.locator("[data-test=import-file]").set_input_files(str(path))
     page.locator("[data-test=import-next]").click()
-    expect(page.locator("[data-test=import-mapping-table]")).to_be_visible(timeout=30000)
+    expect(page.locator(shown)).to_be_visible(timeout=30000)
 
 
 def check_then_import(page, rows, name):
@@ -302,3 +303,82 @@ def test_the_value_map_reads_a_tier_the_server_does_not_know_and_a_saved_mapping
     expect(page.locator("[data-test=import-mapping-saved]")).not_to_contain_text(mapping_name)
     remaining = admin_api.get("/import-mappings", params={"entity": "customers"}).json()["items"]
     assert saved["id"] not in [m["id"] for m in remaining]
+
+
+def whole_workbook(path, customers, contact):
+    """An XLSX of a note, a contact naming the first customer by its name, then the customers."""
+    book = openpyxl.Workbook()
+    note = book.active
+    note.title = "说明"
+    note.append(["从旧系统导出的客户和联系人"])
+    contacts = book.create_sheet("联系人")
+    contacts.append(["客户名称", "姓名", "职务", "邮箱"])
+    contacts.append([customers[0][0]] + list(contact))
+    sheet = book.create_sheet("客户")
+    sheet.append(["客户名称", "客户编码"])
+    for name, code in customers:
+        sheet.append([name, code])
+    book.save(path)
+    return path
+
+
+def sheet_row(card, name):
+    return card.locator("[data-test=import-sheet-row][data-sheet='%s']" % name)
+
+
+def test_a_whole_workbook_imports_its_sheets_by_their_names_customers_first(admin_page, ui_url, admin_api,
+                                                                           tmp_path):
+    page = admin_page
+    site = ui_site(admin_api)
+    code = uuid.uuid4().hex[:6].upper()
+    customers = [("%s泵业有限公司" % cjk(4), "WK-%s-1" % code), ("%s电机有限公司" % cjk(4), "WK-%s-2" % code)]
+    contact = ("%s%s" % (cjk(1), cjk(2)), "采购主管", "%s@factory.test" % uuid.uuid4().hex[:10])
+    path = whole_workbook(tmp_path / "旧系统导出.xlsx", customers, contact)
+
+    # A text file is not a workbook: the page says so before sending it, and the server if its name lies.
+    page.goto(ui_url + "/import")
+    choose(page, "[data-test=import-entity]", "整个工作簿（按工作表名称）")
+    expect(page.locator("[data-test=import-workbook-hint]")).to_be_visible()
+    page.locator("[data-test=import-file]").set_input_files(str(write_csv(
+        tmp_path / "客户.csv", ["客户名称"], [{"客户名称": customers[0][0]}])))
+    expect(page.locator(".el-form-item__error")).to_contain_text(".xlsx")
+    expect(page.locator("[data-test=import-next]")).to_be_disabled()
+    disguised = tmp_path / "客户.xlsx"
+    disguised.write_bytes((tmp_path / "客户.csv").read_bytes())
+    page.locator("[data-test=import-file]").set_input_files(str(disguised))
+    page.locator("[data-test=import-next]").click()
+    expect(page.locator(".el-form-item__error")).to_contain_text("XLSX 工作簿", timeout=30000)
+    assert customer_count(admin_api, customers[0][0]) == 0
+
+    # No mapping step: "next" runs the dry run of every sheet, customers first.
+    upload(page, ui_url, admin_api, "整个工作簿（按工作表名称）", path, shown="[data-test=import-report]")
+    expect(page.locator("[data-test=import-mapping-table]")).to_have_count(0)
+    report = page.locator("[data-test=import-report]")
+    table = report.locator("[data-test=import-sheets-table]")
+    expect(table).to_be_visible(timeout=30000)
+    expect(table.locator("[data-test=import-sheet-row]")).to_have_count(2)
+    expect(table.locator("[data-test=import-sheet-row]").first).to_have_attribute("data-sheet", "客户")
+    for name, entity, created in (("客户", "客户", "2"), ("联系人", "联系人", "1")):
+        expect(sheet_row(table, name).locator("[data-test=import-sheet-entity]")).to_have_text(entity)
+        expect(sheet_row(table, name).locator("[data-test=import-sheet-created]")).to_have_text(created)
+        expect(sheet_row(table, name).locator("[data-test=import-sheet-failed]")).to_have_text("0")
+    expect(report.locator("[data-test=import-count-created]")).to_have_text("3")
+    skipped = report.locator("[data-test=import-skipped-sheet]")
+    expect(skipped).to_have_count(1)
+    expect(skipped).to_have_attribute("data-sheet", "说明")
+    expect(skipped).to_contain_text("工作表名称不对应任何记录类型")
+    shot(page, "import_wizard_workbook_dry_run")
+    assert [customer_count(admin_api, name) for name, _ in customers] == [0, 0]  # a dry run changes nothing
+
+    page.locator("[data-test=import-run]").click()
+    result = page.locator("[data-test=import-result]")
+    expect(result.locator("[data-test=import-count-created]")).to_have_text("3", timeout=30000)
+    expect(result.locator("[data-test=import-count-failed]")).to_have_text("0")
+    expect(sheet_row(result, "联系人").locator("[data-test=import-sheet-created]")).to_have_text("1")
+    expect(result.locator("[data-test=import-skipped-sheet]")).to_have_count(1)
+    shot(page, "import_wizard_workbook_done")
+
+    found = [customer_named(admin_api, name) for name, _ in customers]
+    assert [(c["site_id"], c["external_code"]) for c in found] == [(site, code) for _, code in customers]
+    contacts = [admin_api.get("/customers/%s/contacts" % c["id"]).json()["items"] for c in found]
+    assert [[(c["name"], c["position"], c["email"]) for c in listed] for listed in contacts] == [[contact], []]

@@ -19,7 +19,7 @@ export default {
       column_header: 'Header',
       report_title: 'Check of {name}', run_title: 'Import of {name}',
       other_file: 'Choose another file', run: 'Import now', another: 'Import another file',
-      error_file: 'Download the rejected rows',
+      error_file: 'Download the rejected rows', warnings_file: 'Download the remarks',
       counting: 'Counting the rows…', rows_done: '{done} of {total} rows done',
       checked: 'Check finished — nothing was changed', completed: 'Import finished',
       job_failed: 'The file could not be imported', no_rows: 'The file has no data rows.',
@@ -32,6 +32,7 @@ export default {
       entities: {
         customers: 'Customers', contacts: 'Contacts', orders: 'Orders', payments: 'Payments', interactions: 'Interactions',
         service_records: 'Service records', opportunities: 'Opportunities', followups: 'Follow-ups',
+        workbook: 'A whole workbook (by sheet name)',
       },
       step_upload_file: 'Upload', step_map: 'Map columns', step_dry_run: 'Check', step_import: 'Import',
       choose_any_file: 'Click to choose a CSV, TXT or XLSX file',
@@ -57,6 +58,11 @@ export default {
       skipped_columns: 'Columns not imported:', linked_by: 'Customers found by:',
       linked: { tax_id: 'credit code, {n} rows', code: 'customer code, {n} rows', name: 'customer name, {n} rows' },
       rows_with_warnings: 'Imported with a warning: {n} rows',
+      workbook_hint: 'Each sheet is imported as the records its name names: Customers (or Accounts), Contacts, Sales Orders, Payments, Interactions, Service, Deals, Tasks, or their Chinese names. Customers come first, and the columns are recognised by their headers; a sheet named for nothing is left out. Excel .xlsx files only.',
+      workbook_only_xlsx: 'Only an Excel .xlsx file can be imported as a whole workbook; import a CSV / TXT file as one record type.',
+      next_workbook: 'Next: check the file', next_hint_workbook: 'The check changes nothing: it shows what each sheet would import.',
+      sheet_entity: 'Record type', sheet_skipped_columns: 'Columns not imported', skipped_sheets: 'Sheets not imported:',
+      reading_sheet: 'Reading sheet "{sheet}"',
     },
     duplicates: {
       title: 'Duplicates',

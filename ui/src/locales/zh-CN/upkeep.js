@@ -19,7 +19,7 @@ export default {
       column_header: '列标题',
       report_title: '{name} 的预检结果', run_title: '{name} 的导入',
       other_file: '重新选择文件', run: '开始导入', another: '导入其他文件',
-      error_file: '下载被拒绝的行',
+      error_file: '下载被拒绝的行', warnings_file: '下载提示明细',
       counting: '正在统计行数…', rows_done: '已处理 {done} / {total} 行',
       checked: '预检完成，未修改任何数据', completed: '导入完成',
       job_failed: '文件无法导入', no_rows: '文件中没有数据行。',
@@ -32,6 +32,7 @@ export default {
       entities: {
         customers: '客户', contacts: '联系人', orders: '订单', payments: '回款', interactions: '沟通记录',
         service_records: '服务记录', opportunities: '商机', followups: '跟进任务',
+        workbook: '整个工作簿（按工作表名称）',
       },
       step_upload_file: '上传文件', step_map: '对应列', step_dry_run: '预检', step_import: '导入',
       choose_any_file: '点击选择 CSV、TXT 或 XLSX 文件',
@@ -57,6 +58,11 @@ export default {
       skipped_columns: '未导入的列：', linked_by: '关联客户的方式：',
       linked: { tax_id: '按信用代码 {n} 行', code: '按客户编码 {n} 行', name: '按客户名称 {n} 行' },
       rows_with_warnings: '已导入但有提醒的行：{n} 行',
+      workbook_hint: '每个工作表按名称导入为对应的资料：客户、联系人、订单、回款、跟进记录、服务记录、商机、任务（英文名称如 Accounts、Contacts、Sales Orders 也可），先导入客户，各列按列标题自动识别；名称不对应的工作表不导入。只适用于 Excel .xlsx 文件。',
+      workbook_only_xlsx: '只有 Excel .xlsx 文件能按整个工作簿导入；CSV / TXT 文件请选择其中资料的类型。',
+      next_workbook: '下一步：预检', next_hint_workbook: '预检不会修改任何数据，只显示每个工作表导入后的结果。',
+      sheet_entity: '资料类型', sheet_skipped_columns: '未导入的列', skipped_sheets: '未导入的工作表：',
+      reading_sheet: '正在读取工作表“{sheet}”',
     },
     duplicates: {
       title: '重复客户',

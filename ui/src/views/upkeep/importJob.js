@@ -23,7 +23,8 @@ export function progressOf(job) {
 /**
  * The multipart body of POST /imports: the previewed upload (``uploadId``) or the ``file`` itself
  * (an upload runs once), the entity, the mapping ``{header: field or null}``, the value map
- * ``{field: {text: value}}`` and the sheet.
+ * ``{field: {text: value}}`` and the sheet. A workbook (entity ``workbook``) is sent without mapping,
+ * value map or sheet: each of its sheets takes its suggested mapping.
  */
 export function importForm({ file, uploadId, entity, mapping, valueMap, sheet, siteId, dryRun }) {
   const form = new FormData()
@@ -33,7 +34,7 @@ export function importForm({ file, uploadId, entity, mapping, valueMap, sheet, s
     if (siteId) form.append('site_id', siteId)
   }
   form.append('entity', entity)
-  form.append('mapping', JSON.stringify(mapping))
+  if (mapping) form.append('mapping', JSON.stringify(mapping))
   if (valueMap && Object.keys(valueMap).length) form.append('value_map', JSON.stringify(valueMap))
   if (sheet) form.append('sheet', sheet)
   form.append('dry_run', dryRun ? 'true' : 'false')
@@ -91,10 +92,11 @@ export function useImportJob() {
   return { job, start, reset }
 }
 
-/** Download the rows an import rejected, as the server's CSV. */
-export function downloadErrors(job) {
+/** Download the rows an import rejected (``kind`` errors) or the remarks on rows it kept (``kind``
+ * warnings), as the server's CSV. */
+export function downloadErrors(job, kind = 'errors') {
   const base = (job.filename || 'import').replace(/\.[^.]+$/, '')
-  return api.download(`/imports/${job.id}/errors`, null, `${base}-errors.csv`)
+  return api.download(`/imports/${job.id}/${kind}`, null, `${base}-${kind}.csv`)
 }
 
 /** Download the empty template of ``entity`` as ``format`` (csv or xlsx), its headers in ``language``

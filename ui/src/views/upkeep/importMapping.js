@@ -6,6 +6,17 @@
 export const ENTITIES = ['customers', 'contacts', 'orders', 'payments', 'interactions', 'service_records',
   'opportunities', 'followups']
 
+/**
+ * What a whole XLSX workbook is imported as: each sheet named for a record type (客户, 联系人, Accounts,
+ * Contacts…) with its suggested mapping, customers first. It has no mapping step.
+ */
+export const WORKBOOK = 'workbook'
+
+/** Whether `file` may be sent as a workbook (an .xlsx file; the server checks its content too). */
+export function isWorkbookFile(file) {
+  return Boolean(file && /\.xlsx$/i.test(file.name || ''))
+}
+
 /** How the rows of a part entity name their customer: at least one of these must be mapped. */
 export const LINK_FIELDS = ['customer_tax_id', 'customer_code', 'customer_name']
 
