@@ -134,7 +134,7 @@ def preview_import(db, caller, import_id, entity="customers", sheet=None):
     if job["status"] != "uploading":
         raise Conflict("This import has already started.", code="import_started")
     options = load(contract.ImportOptionsSchema(), dict({"entity": entity}, **({"sheet": sheet} if sheet else {})))
-    entity = options["entity"]
+    entity = _one_entity(options)
     count, last, _ = store.import_chunk_stats(db, import_id)
     if count == 0:
         raise ValidationFailed(fields={"file": ["No file was uploaded."]})
@@ -156,8 +156,16 @@ def preview_import(db, caller, import_id, entity="customers", sheet=None):
 def import_fields(caller, entity):
     """The fields a column of ``entity`` may fill (for a mapping form or a template)."""
     caller.require("customers:read")
-    entity = load(contract.ImportOptionsSchema(), {"entity": entity}).get("entity", "customers")
+    entity = _one_entity(load(contract.ImportOptionsSchema(), {"entity": entity}))
     return {"entity": entity, "fields": import_mapping.field_list(entity)}
+
+
+def _one_entity(options):
+    """The record type of loaded ``options``: a workbook has fields and columns per sheet only (422)."""
+    entity = options.get("entity", "customers")
+    if entity == contract.WORKBOOK:
+        raise ValidationFailed(fields={"entity": ["A workbook is previewed sheet by sheet: name a record type."]})
+    return entity
 
 
 def _options(db, caller, job, options):

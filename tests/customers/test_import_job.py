@@ -314,3 +314,13 @@ def test_owners_wait_for_accounts_when_a_csv_names_them_and_an_xlsx_runs_without
     assert (done["status"], done["created"], done["warnings"]) == ("completed", 1, 1), done
     assert done["warnings_sample"][0]["message"] == import_people.NOT_ASKED
     assert store.find_customers(db, {"legal_name": "无账户服务客户"})[0]["owner_id"] == "u-sales"
+
+
+def test_a_workbook_has_no_fields_or_preview_of_its_own(db):
+    job = import_jobs.create_import(db, SALES, "book.csv")
+    import_jobs.append_chunk(db, SALES, job["id"], 0, samples.b64_chunks(b"legal_name\nA\n", 100)[0])
+    for attempt in (lambda: import_jobs.preview_import(db, SALES, job["id"], "workbook"),
+                    lambda: import_jobs.import_fields(SALES, "workbook")):
+        with pytest.raises(ValidationFailed) as refused:
+            attempt()
+        assert "entity" in refused.value.fields
