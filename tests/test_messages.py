@@ -303,6 +303,21 @@ def test_every_reason_the_rules_write_is_in_the_reasons_catalogue():
     assert unknown == []
 
 
+def test_a_level_an_import_set_reads_in_either_language():
+    """An import's level is an override whose reason is a word of the code (``import_rows.IMPORTED``),
+    not one a user typed: it and the tier's reason have entries of their own."""
+    import datetime
+
+    from services.customers import tiering
+    override = {"level": "key", "reason": import_rows.IMPORTED, "expires_at": None}
+    now = datetime.datetime(2026, 12, 1, tzinfo=datetime.timezone.utc)
+    reason, = tiering.effective_tier({"level": "general", "reasons": []}, override, now)["reasons"]
+    assert messages.localize(reason, "zh-CN", "reasons") == {
+        "code": "tier.set_by_import", "params": {}, "message": "人工设定：导入时指定"}
+    assert messages.localize(reason, "en", "reasons")["message"] == reason
+    assert messages.localize(import_rows.IMPORTED, "zh-CN", "reasons")["message"] == "导入时指定"
+
+
 @pytest.mark.parametrize("domain", ["reasons", "columns", "labels"])
 def test_the_other_catalogues_hold_the_same_codes_in_both_languages(domain):
     english = messages.catalogue(domain, "en")
