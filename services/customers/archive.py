@@ -15,6 +15,7 @@ from services.customers import (
 
 KEYS_VERSION = "search-keys-2"
 LIST_KEYS_VERSION = "list-keys-1"
+MATCH_KEYS_VERSION = "match-keys-1"
 NAME_SORT_VERSION = "name-sort-1"
 RESTORE_DAYS = 30
 REVIEW_DAYS = 90
@@ -29,7 +30,8 @@ def out(customer):
 def prepare_database(db):
     """Indexes, then (once) the search keys of customers stored before the current ones, and a
     ``last_verified_at`` (their creation) for those without, so review-due is one range; then
-    (once) the list keys and counts (``store.recount``); then (once) the pinyin sort key of the names
+    (once) the list keys and counts (``store.recount``), and the look-up keys of every customer
+    (``store.mend_keys``); then (once) the pinyin sort key of the names
     stored before it, deleted customers' too, so a list sorted by name misses none; and (once) the
     industry and company size codes of free text stored before them (``code_migration``), and the
     region codes of the addresses stored before them (``region_migration``)."""
@@ -43,6 +45,9 @@ def prepare_database(db):
     if not store.has_marker(db, LIST_KEYS_VERSION):
         store.recount(db)
         store.set_marker(db, LIST_KEYS_VERSION)
+    if not store.has_marker(db, MATCH_KEYS_VERSION):
+        store.mend_keys(db)
+        store.set_marker(db, MATCH_KEYS_VERSION)
     if not store.has_marker(db, code_migration.MARKER):
         code_migration.migrate(db)
         store.set_marker(db, code_migration.MARKER)
@@ -95,26 +100,22 @@ def duplicate_candidates(db, caller, customer, exclude_id=None):
     """(same tax id, similar) live customers among the caller's sites.
 
     One single-key query each (name, phones, e-mails), filtered here by site: each is answered
-    from its own index, where one combined query would scan the archive on the embedded server.
+    from the look-up index, where one combined query would scan the archive on the embedded server.
     """
     keys = customer_record.derived_keys(customer)
     projection = {"_id": 1, "legal_name": 1, "tax_id": 1, "site_id": 1, "deleted_at": 1}
 
-    def live_in_scope(query, limit):
-        found = store.find_customers(db, query, projection, 200)
+    def live_in_scope(field, values, limit):
+        found = store.customers_matching(db, field, values, projection, 200) if values else []
         return [c for c in found if c.get("deleted_at") is None and caller.has_site(c["site_id"])
                 and c["_id"] != exclude_id][:limit]
 
-    same_tax = live_in_scope({"tax_id_key": keys["tax_id_key"]}, 10) if keys["tax_id_key"] else []
-    queries = [{"name_key": keys["name_key"]}]
-    if keys["phone_keys"]:
-        queries.append({"phone_keys": {"$in": keys["phone_keys"]}})
-    if keys["email_keys"]:
-        queries.append({"email_keys": {"$in": keys["email_keys"]}})
+    same_tax = live_in_scope("tax_id_key", [keys["tax_id_key"]], 10)
     taken = {c["_id"] for c in same_tax}
     similar = []
-    for query in queries:
-        for candidate in live_in_scope(query, 20):
+    for field, values in (("name_key", [keys["name_key"]]), ("phone_keys", keys["phone_keys"]),
+                          ("email_keys", keys["email_keys"])):
+        for candidate in live_in_scope(field, values, 20):
             if candidate["_id"] not in taken:
                 taken.add(candidate["_id"])
                 similar.append(candidate)

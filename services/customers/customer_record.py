@@ -14,7 +14,7 @@ KEY_FIELDS = ("legal_name", "short_name", "tax_id", "industry", "company_size", 
               "main_products", "website", "phone", "source_channel", "owner_id", "addresses")
 INTERNAL_FIELDS = ("search_keys", "contact_keys", "phone_keys", "email_keys", "name_key", "tax_id_key",
                    "all_keys", "key_prefixes", "region_keys", "tier_rank", "created_at", "updated_at", "version",
-                   "contact_phone_keys", "contact_email_keys", "filter_keys", "keys_version", "name_sort",
+                   "contact_phone_keys", "contact_email_keys", "filter_keys", "match_keys", "keys_version", "name_sort",
                    "company_size_derived")
 # A key field that also counts as filled through another (an industry chosen from the catalogue, no text typed).
 FILLED_BY = {"industry": "industry_code"}

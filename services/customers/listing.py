@@ -13,6 +13,12 @@
   ranges (ids are random, so that is a fair sample of every field), each standing for ``1 / share``
   customers. A stale sample only makes windows less even; every answer stays complete.
 - Totals come from counts per site and key, kept by every write of a customer (``count_changes``).
+- The upkeep timers (purges, moves to finish, follow-ups to announce, tier overrides to end) find
+  what is due through one multikey index on ``due_keys``: ``"<timer>:<when>"`` (``due_keys``).
+- Point look-ups of any site, deleted customers included (duplicates by tax id, name, phone or
+  e-mail; import links by code; a user's customers; a parent's children), go through one multikey
+  index on ``match_keys``: ``"<field>:<value>"`` per key (``match_keys``), kept by the same writes.
+  One index instead of seven: each index costs every write of a customer.
 """
 import copy
 import datetime
@@ -36,6 +42,14 @@ SAMPLED_FIELDS = tuple(SORTS) + (REVIEWED,)
 KEY_SOURCES = ("tier", "lifecycle_stage", "churn_risk", "status", "industry", "industry_code", "owner_id",
                "parent_id", "tags", "region_keys")
 COUNTED_BY = ("site_id", "deleted_at", "filter_keys")
+# The fields a point look-up finds customers by, and the prefix of their ``match_keys``; an
+# external code is one site's (``<site>:<code>``).
+MATCHED_BY = {"tax_id_key": "tax", "name_key": "name", "phone_keys": "phone", "email_keys": "email",
+              "external_code": "code", "owner_id": "owner", "parent_id": "parent"}
+# The fields ``due_keys`` is made of: what the upkeep timers look for.
+DUE_SOURCES = ("purge_after", "moving_parts", "followup_notice_pending", "next_followup_date")
+# What a keyed write of a customer reads to keep its key arrays and the counts right.
+KEYED_FIELDS = KEY_SOURCES + COUNTED_BY + tuple(MATCHED_BY) + DUE_SOURCES + ("match_keys", "due_keys")
 # List filters and the prefix of their keys. Of several, each site's list is read by the key the
 # fewest of its customers have (by the kept counts), the others checked row by row.
 FILTER_PREFIXES = (("owner_id", "owner"), ("parent_id", "parent"), ("tag", "tag"), ("region", "region"),
@@ -60,6 +74,58 @@ def filter_keys(customer):
     keys.update("tag:%s" % tag for tag in customer.get("tags") or ())
     keys.update("region:%s" % key for key in customer.get("region_keys") or ())
     return sorted(keys)
+
+
+def match_keys(customer):
+    """The keys ``customer`` is found by through the ``match_keys`` index (sorted, no repeats)."""
+    keys = set()
+    for field in MATCHED_BY:
+        value = customer.get(field)
+        keys.update(match_values(field, value if isinstance(value, list) else [value], customer.get("site_id")))
+    return sorted(keys)
+
+
+def due_keys(customer):
+    """The keys the upkeep timers find ``customer`` by: ``purge:<time>`` once deleted, ``moving`` while
+    its records follow it to its site, and, while it is live, ``notice:<date>`` of a follow-up to
+    announce and ``override:<time>`` of a tier override's end (times as fixed-width UTC text)."""
+    keys = []
+    if customer.get("purge_after"):
+        keys.append("purge:%s" % due_time(customer["purge_after"]))
+    if customer.get("moving_parts"):
+        keys.append("moving")
+    if customer.get("deleted_at") is None:
+        if customer.get("followup_notice_pending") and customer.get("next_followup_date"):
+            keys.append("notice:%s" % customer["next_followup_date"])
+        expires = ((customer.get("tier") or {}).get("override") or {}).get("expires_at")
+        if expires:
+            keys.append("override:%s" % expires)
+    return sorted(keys)
+
+
+def due_time(moment):
+    """A time as ``due_keys`` holds it: UTC, fixed width, so keys compare as times do."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.timezone.utc)
+    return moment.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def due_by(timer, until):
+    """The ``due_keys`` range of ``timer`` due at or before ``until`` (its text as the keys hold it)."""
+    return {"$gte": timer + ":", "$lte": "%s:%s" % (timer, until)}
+
+
+def match_values(field, values, site_id=None):
+    """The ``match_keys`` that stand for ``field`` being one of ``values`` (empty ones left out)."""
+    prefix = MATCHED_BY[field] + (":%s" % site_id if field == "external_code" else "")
+    return ["%s:%s" % (prefix, value) for value in values if value not in (None, "")]
+
+
+def match_range(field, low, high):
+    """The ``match_keys`` range of ``field`` keys from ``low`` (inclusive) to ``high`` (exclusive;
+    None: every key from ``low`` on)."""
+    prefix = MATCHED_BY[field] + ":"
+    return {"$gte": prefix + low, "$lt": prefix + high if high is not None else MATCHED_BY[field] + ";"}
 
 
 def industry_values(customer):
@@ -116,7 +182,7 @@ def updated(document, update):
     """``document`` as ``update`` (``$set`` / ``$unset``, dotted paths allowed) leaves it, for the
     fields keys and counts are made of; ValueError if another operator touches one of them."""
     after = copy.deepcopy(document)
-    watched = KEY_SOURCES + COUNTED_BY
+    watched = KEYED_FIELDS
     for operator, changes in update.items():
         for path, value in changes.items():
             if path.split(".")[0] not in watched:

@@ -11,7 +11,7 @@ from pymongo.errors import DuplicateKeyError, ExecutionTimeout, PyMongoError
 
 from services.common import config, paging, windows
 from services.common.mongo import claim, drop_index, save_versioned, update_and_fetch
-from services.customers import listing
+from services.customers import identifiers, listing
 from services.common.errors import Conflict
 from services.common.clock import utcnow
 from services.common.outbox import HIDDEN, pending_insert, pending_update, record_events
@@ -33,16 +33,13 @@ LIST_FIELDS_BEFORE_WINDOWS = ("tier.level", "tags", "industry", "region_keys", "
 
 def ensure_indexes(db):
     customers = db.customers
-    customers.create_index([("site_id", ASCENDING), ("created_at", DESCENDING)])
     customers.create_index("key_prefixes")
-    # The duplicate checks of a new customer and the duplicates list's windows (``DUPLICATE_KEYS``).
-    customers.create_index("tax_id_key", sparse=True)
-    customers.create_index("name_key")
-    customers.create_index("phone_keys")
-    customers.create_index("email_keys")
-    customers.create_index([("site_id", ASCENDING), ("external_code", ASCENDING)], sparse=True)
-    for field in ("owner_id", "parent_id", "deleted_at"):
-        customers.create_index([(field, ASCENDING), ("_id", ASCENDING)])
+    # Every point look-up by a key field (``listing.MATCHED_BY``): duplicates, import links, a
+    # user's customers, a parent's children.
+    customers.create_index("match_keys")
+    for index in FOLDED_INDEXES:
+        drop_index(customers, index)
+    customers.create_index([("deleted_at", ASCENDING), ("_id", ASCENDING)])
     customers.create_index(window_index(listing.REVIEWED))
     drop_index(customers, [(listing.REVIEWED, ASCENDING), ("_id", ASCENDING)])
     for field in LIST_FIELDS_BEFORE_WINDOWS:
@@ -68,10 +65,7 @@ def ensure_indexes(db):
     db.feedback_scores.create_index([("customer_id", ASCENDING), ("at", DESCENDING)])
     db.feedback_scores.create_index("site_id")
     db.followups.create_index([("assignee_id", ASCENDING), ("_id", ASCENDING)])
-    customers.create_index([("followup_notice_pending", ASCENDING), ("next_followup_date", ASCENDING)])
-    customers.create_index("tier.override.expires_at", sparse=True)
-    customers.create_index([("purge_after", ASCENDING), ("_id", ASCENDING)], sparse=True)
-    customers.create_index("moving_parts", sparse=True)
+    customers.create_index("due_keys")  # the upkeep timers' (``listing.due_keys``)
     db.imports.create_index([("status", ASCENDING), ("created_at", ASCENDING)])
     db.imports.create_index([("status", ASCENDING), ("finished_at", ASCENDING)])
     db.import_chunks.create_index([("import_id", ASCENDING), ("seq", ASCENDING)])
@@ -96,7 +90,7 @@ def queue_events(db, *events):
 # customers
 
 def insert_customer(db, customer, *events):
-    customer = dict(customer, filter_keys=listing.filter_keys(customer))
+    customer = _keyed(customer)
     try:
         db.customers.insert_one(pending_insert(customer, *events))
     except DuplicateKeyError:
@@ -130,8 +124,9 @@ def update_customer(db, customer_id, version, changes, *events, unset=None, incl
 
 def customers_owned_outside(db, user_id, site_ids, limit):
     """Customers (soft-deleted ones too, erased ones not) owned by ``user_id`` at a site not in
-    ``site_ids`` (index ``(owner_id, _id)``)."""
-    query = {"owner_id": user_id, "site_id": {"$nin": list(site_ids)}, "erased": {"$ne": True}}
+    ``site_ids`` (index ``match_keys``)."""
+    query = {"match_keys": matching("owner_id", [user_id]), "site_id": {"$nin": list(site_ids)},
+             "erased": {"$ne": True}}
     return list(db.customers.find(query, HIDDEN).limit(limit))
 
 
@@ -154,6 +149,13 @@ def search_customers_uncounted(db, query, sort_field, descending, limit, cursor)
 # the customer list: windows, sample and counts (``listing``)
 
 KEYED_TRIES = 20
+# Indexes the look-up, upkeep and window indexes serve now (every index costs each write of a customer).
+FOLDED_INDEXES = ([[(field, ASCENDING)] for field in ("tax_id_key", "name_key", "phone_keys", "email_keys")]
+                  + [[("site_id", ASCENDING), ("external_code", ASCENDING)],
+                     [("site_id", ASCENDING), ("created_at", DESCENDING)]]
+                  + [[(field, ASCENDING), ("_id", ASCENDING)] for field in ("owner_id", "parent_id", "purge_after")]
+                  + [[("followup_notice_pending", ASCENDING), ("next_followup_date", ASCENDING)],
+                     [("tier.override.expires_at", ASCENDING)], [("moving_parts", ASCENDING)]])
 
 
 
@@ -175,19 +177,18 @@ def _keyed_update(db, match, update):
     """
     match = dict({"_id": match["_id"]}, **match)
     for _ in range(KEYED_TRIES):
-        before = db.customers.find_one({"_id": match["_id"]}, {field: 1 for field in
-                                                                listing.KEY_SOURCES + listing.COUNTED_BY})
+        before = db.customers.find_one({"_id": match["_id"]}, {field: 1 for field in listing.KEYED_FIELDS})
         if before is None or any(field in match and match[field] != before.get(field)
                                   for field in listing.COUNTED_BY if not isinstance(match.get(field), dict)):
             return False
-        after = listing.updated(before, update)
-        after["filter_keys"] = listing.filter_keys(after)
+        after = _keyed(listing.updated(before, update))
         keyed = {operator: changes for operator, changes in update.items() if operator != "$unset"}
-        keyed["$set"] = dict(update.get("$set") or {}, filter_keys=after["filter_keys"])
-        unset = {field: "" for field in update.get("$unset") or {} if field != "filter_keys"}
+        keyed["$set"] = dict(update.get("$set") or {}, **{field: after[field] for field in KEY_ARRAYS})
+        unset = {field: "" for field in update.get("$unset") or {} if field not in KEY_ARRAYS}
         if unset:
             keyed["$unset"] = unset
-        guarded = dict(match, **{field: _also(match.get(field), before.get(field)) for field in listing.COUNTED_BY})
+        guarded = dict(match, **{field: _also(match.get(field), before.get(field))
+                                 for field in listing.COUNTED_BY + KEY_ARRAYS[1:]})
         if db.customers.update_one(guarded, keyed).matched_count:
             _count(db, listing.count_changes(before, after))
             return True
@@ -201,6 +202,15 @@ def _also(condition, value):
     if isinstance(condition, dict):
         return dict(condition, **{"$eq": value}) if "$eq" not in condition else condition
     return value
+
+
+KEY_ARRAYS = ("filter_keys", "match_keys", "due_keys")
+
+
+def _keyed(customer):
+    """``customer`` with the key arrays its fields make (``listing.filter_keys``, ``match_keys``, ``due_keys``)."""
+    return dict(customer, filter_keys=listing.filter_keys(customer), match_keys=listing.match_keys(customer),
+                due_keys=listing.due_keys(customer))
 
 
 def _keyed_update_and_fetch(db, match, update):
@@ -246,17 +256,31 @@ def recount(db, batch=500):
     counts = {}
     for low, high in id_ranges(_customers_estimate(db) / batch):
         for customer in db.customers.find(_id_range({"deleted_at": None}, low, high),
-                                          {field: 1 for field in listing.KEY_SOURCES + listing.COUNTED_BY}):
-            keys = listing.filter_keys(customer)
-            if keys != customer.get("filter_keys"):
-                _keyed_update(db, {"_id": customer["_id"]}, {})
-            for place in listing.counted_in(dict(customer, filter_keys=keys)):
+                                          {field: 1 for field in listing.KEYED_FIELDS}):
+            keyed = _mend_keys(db, customer)
+            for place in listing.counted_in(keyed):
                 counts[place] = counts.get(place, 0) + 1
     if counts:
         db.list_counts.bulk_write([UpdateOne({"_id": "%s\x1f%s" % place},
                                              {"$set": {"n": n, "site_id": place[0], "key": place[1]}}, upsert=True)
                                    for place, n in counts.items()], ordered=False)
     db.list_counts.delete_many({"_id": {"$nin": ["%s\x1f%s" % place for place in counts]}})
+
+
+def mend_keys(db, batch=500):
+    """Make the key arrays of every customer, deleted ones too, what its fields make (``_id``
+    range by range): for customers stored before a kind of key."""
+    for low, high in id_ranges(_customers_estimate(db) / batch):
+        for customer in db.customers.find(_id_range({}, low, high), {field: 1 for field in listing.KEYED_FIELDS}):
+            _mend_keys(db, customer)
+
+
+def _mend_keys(db, customer):
+    """``customer`` (as read, ``listing.KEYED_FIELDS``) with its key arrays, written where they differ."""
+    keyed = _keyed(customer)
+    if any(keyed[field] != customer.get(field) for field in KEY_ARRAYS):
+        _keyed_update(db, {"_id": customer["_id"]}, {})
+    return keyed
 
 
 def _customers_estimate(db):
@@ -373,10 +397,9 @@ def aggregate(db, collection, pipeline):
     return list(db[collection].aggregate(pipeline))
 
 
-# Duplicates: each reason's key is read through its own single-field index (``ensure_indexes``:
-# ``tax_id_key`` sparse, ``name_key``, ``phone_keys`` and ``email_keys`` multikey), one clause a
-# query, so the query reads exactly the index entries it names (``dedupe``). Deleted customers and
-# other sites' are dropped by the caller: a second clause would read no fewer.
+# Duplicates: each reason's keys are read through the ``match_keys`` index (``listing.MATCHED_BY``),
+# one clause a query, so the query reads exactly the index entries it names (``dedupe``). Deleted
+# customers and other sites' are dropped by the caller: a second clause would read no fewer.
 DUPLICATE_KEYS = ("tax_id_key", "name_key", "phone_keys", "email_keys")
 DUPLICATE_FIELDS = dict({field: 1 for field in DUPLICATE_KEYS}, legal_name=1, site_id=1, tax_id=1, deleted_at=1,
                         contact_phone_keys=1, contact_email_keys=1)
@@ -384,16 +407,25 @@ DUPLICATE_FIELDS = dict({field: 1 for field in DUPLICATE_KEYS}, legal_name=1, si
 
 def customers_keyed_between(db, field, low, high, budget):
     """Customers with a ``field`` key from ``low`` (inclusive) to ``high`` (exclusive; None: every
-    key from ``low`` on), deleted ones too. Index ``field``: a range on it alone."""
-    bounds = {"$gte": low} if high is None else {"$gte": low, "$lt": high}
-    return _bounded(budget, db.customers.find({field: bounds}, DUPLICATE_FIELDS))
+    key from ``low`` on), deleted ones too. Index ``match_keys``: a range of ``field``'s keys."""
+    return _bounded(budget, db.customers.find({"match_keys": listing.match_range(field, low, high)}, DUPLICATE_FIELDS))
 
 
 def customers_keyed_by(db, field, keys, budget):
-    """Customers with any of ``keys`` as a ``field`` key, deleted ones too. Index ``field``: an ``$in``."""
+    """Customers with any of ``keys`` as a ``field`` key, deleted ones too. Index ``match_keys``: an ``$in``."""
     if not keys:
         return []
-    return _bounded(budget, db.customers.find({field: {"$in": sorted(keys)}}, DUPLICATE_FIELDS))
+    return _bounded(budget, db.customers.find({"match_keys": matching(field, sorted(keys))}, DUPLICATE_FIELDS))
+
+
+def matching(field, values, site_id=None):
+    """The ``match_keys`` clause of customers whose ``field`` is (or holds) one of ``values``."""
+    return {"$in": listing.match_values(field, values, site_id)}
+
+
+def customers_matching(db, field, values, projection, limit):
+    """Customers (deleted ones too, any site) whose ``field`` is or holds one of ``values`` (index ``match_keys``)."""
+    return list(db.customers.find({"match_keys": matching(field, values)}, projection).limit(limit))
 
 
 def _bounded(budget, cursor):
@@ -525,13 +557,14 @@ def id_ranges(count):
 
 
 def expired_tier_overrides(db, now_text):
-    return [c["_id"] for c in db.customers.find({"tier.override.expires_at": {"$lte": now_text}, "deleted_at": None},
-                                                {"_id": 1})]
+    """Live customers whose tier override ended by ``now_text`` (index ``due_keys``)."""
+    return [c["_id"] for c in db.customers.find({"due_keys": listing.due_by("override", now_text)}, {"_id": 1})]
 
 
 def followups_to_announce(db, today):
-    query = {"followup_notice_pending": True, "next_followup_date": {"$lte": today}, "deleted_at": None}
-    return db.customers.find(query, HIDDEN).sort("next_followup_date", ASCENDING)
+    """Live customers with a follow-up due by ``today`` not announced yet (index ``due_keys``)."""
+    return db.customers.find({"due_keys": listing.due_by("notice", today)}, HIDDEN).sort("next_followup_date",
+                                                                                          ASCENDING)
 
 
 def mark_followup_announced(db, customer_id, due_date, *events):
@@ -539,7 +572,7 @@ def mark_followup_announced(db, customer_id, due_date, *events):
     update = pending_update({"$set": {"followup_notice_pending": False, "followup_announced_date": due_date}},
                             *events)
     match = {"_id": customer_id, "next_followup_date": due_date, "followup_notice_pending": True}
-    return db.customers.update_one(match, update).matched_count
+    return int(_keyed_update(db, match, update))
 
 
 def contracts_ending(db, first, last):
@@ -555,7 +588,7 @@ def mark_contract_announced(db, order_id, keys, *events):
 
 
 def child_customers(db, parent_ids, limit=0):
-    query = {"parent_id": {"$in": list(parent_ids)}, "deleted_at": None}
+    query = {"match_keys": matching("parent_id", list(parent_ids)), "deleted_at": None}  # index match_keys
     projection = {"legal_name": 1, "site_id": 1, "account_type": 1, "tier": 1, "parent_id": 1}
     return list(db.customers.find(query, projection).sort("name_sort", ASCENDING).limit(limit))
 
@@ -722,7 +755,7 @@ def delete_import_mapping(db, mapping_id, *events):
 def insert_customers(db, customers):
     """New customers in one round trip (their events go through ``queue_import_events``)."""
     if customers:
-        customers = [dict(customer, filter_keys=listing.filter_keys(customer)) for customer in customers]
+        customers = [_keyed(customer) for customer in customers]
         db.customers.insert_many(customers, ordered=False)
         counts = {}
         for customer in customers:
@@ -743,20 +776,19 @@ def queue_import_events(db, documents):
 def find_import_matches(db, site_id, wanted):
     """Live customers of ``site_id`` whose ``field`` is one of ``wanted[field]`` (oldest first).
 
-    One query per key, each answered by its own index: the embedded server scans the whole
-    collection for an ``$or`` of them.
+    One query per field, each an ``$in`` of the ``match_keys`` index (the embedded server scans
+    the whole collection for an ``$or`` of them); a legal name is found by its name key, then
+    compared whole.
     """
-    queries = {
-        "tax_id_key": lambda values: {"tax_id_key": {"$in": values}},
-        "external_code": lambda values: {"site_id": site_id, "external_code": {"$in": values}},
-        "legal_name": lambda values: {"legal_name": {"$in": values}},
-    }
     found = {}
     for field, values in wanted.items():
         if not values:
             continue
-        for customer in db.customers.find(queries[field](sorted(values)), HIDDEN):
-            if customer["site_id"] == site_id and customer.get("deleted_at") is None:
+        keys = {identifiers.name_key(value) for value in values} if field == "legal_name" else values
+        matched = "name_key" if field == "legal_name" else field
+        for customer in db.customers.find({"match_keys": matching(matched, sorted(keys), site_id)}, HIDDEN):
+            if customer["site_id"] == site_id and customer.get("deleted_at") is None and (
+                    field != "legal_name" or customer["legal_name"] in values):
                 found[customer["_id"]] = customer
     return sorted(found.values(), key=lambda customer: (customer["created_at"], customer["_id"]))
 
@@ -885,7 +917,7 @@ def restore_parts(db, part, images, current_customer_id, batch=500):
 
 def child_refs(db, parent_ids, skip):
     """Customers (deleted ones too) whose parent is one of ``parent_ids``, but for ``skip``."""
-    query = {"parent_id": {"$in": parent_ids}, "_id": {"$nin": skip}}
+    query = {"match_keys": matching("parent_id", parent_ids), "_id": {"$nin": skip}}  # index match_keys
     return list(db.customers.find(query, HIDDEN))
 
 
@@ -911,18 +943,17 @@ def move_customer_records(db, customer_id, site_id):
 
 
 def customers_moving(db, limit=100):
-    """Customers whose records have not all followed them to their site yet (index ``moving_parts``)."""
-    return list(db.customers.find({"moving_parts": True}, {"site_id": 1}).limit(limit))
+    """Customers whose records have not all followed them to their site yet (index ``due_keys``)."""
+    return list(db.customers.find({"due_keys": "moving"}, {"site_id": 1}).limit(limit))
 
 
 def finish_move(db, customer_id, site_id):
     """Clear the move mark, unless the customer moved on again meanwhile (then it stays, to redo)."""
-    db.customers.update_one({"_id": customer_id, "site_id": site_id, "moving_parts": True},
-                            {"$unset": {"moving_parts": ""}})
+    _keyed_update(db, {"_id": customer_id, "site_id": site_id, "moving_parts": True}, {"$unset": {"moving_parts": ""}})
 
 
 def erased_customer_ids(db, site_id):
-    """Ids of the erased customers of a site (index ``(site_id, created_at)``)."""
+    """Ids of the erased customers of a site (a site's range of a window index)."""
     return [found["_id"] for found in db.customers.find({"site_id": site_id, "erased": True}, {"_id": 1})]
 
 
@@ -941,8 +972,9 @@ def count_site_records(db, site_id, erased_ids):
 
 
 def customers_to_purge(db, now, limit=100):
-    """Soft-deleted customers past their restore window (index ``(purge_after, _id)``, one bounded range)."""
-    return list(db.customers.find({"purge_after": {"$lte": now}}, HIDDEN).sort("purge_after", ASCENDING).limit(limit))
+    """Soft-deleted customers past their restore window (index ``due_keys``, one bounded range)."""
+    query = {"due_keys": listing.due_by("purge", listing.due_time(now))}
+    return list(db.customers.find(query, HIDDEN).sort("purge_after", ASCENDING).limit(limit))
 
 
 def part_ids(db, part, customer_id):

@@ -111,7 +111,7 @@ def test_the_purge_erases_only_customers_past_their_window_once(db, accounts, mo
     for customer in (lapsed, recent):
         archive.delete_customer(db, SALES, customer["id"])
     past = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=1)
-    db.customers.update_one({"_id": lapsed["id"]}, {"$set": {"purge_after": past}})
+    store.change_customer(db, {"_id": lapsed["id"]}, {"purge_after": past})
     real = store.erase_customer
     monkeypatch.setattr(store, "erase_customer", lambda *a, **k: (_ for _ in ()).throw(OSError("crash")))
     assert erasure.purge_due(db) == 0  # cut short after blanking the parts: tried again next run
@@ -133,7 +133,7 @@ def test_a_customer_whose_purge_keeps_failing_does_not_hold_up_the_others(db, ac
     long_ago = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=40)
     for customer, lapsed in ((stuck, long_ago), (other, long_ago + datetime.timedelta(days=1))):
         archive.delete_customer(db, SALES, customer["id"])
-        db.customers.update_one({"_id": customer["id"]}, {"$set": {"purge_after": lapsed}})
+        store.change_customer(db, {"_id": customer["id"]}, {"purge_after": lapsed})
     real = erasure.purge
 
     def purge(database, customer, *args):
