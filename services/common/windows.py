@@ -375,3 +375,56 @@ def time_page(collection, scopes, field, descending, limit, cursor, *, text=Fals
     total, bound = paging.met_so_far(seen, len(rows), limit)
     rows, next_cursor = paging.cut_page(rows, limit, key, field, seen, total, bound)
     return rows, next_cursor, total, bound
+
+
+# Lists sorted by a field of a few values (a severity): each value's rows cut in the id space.
+
+ID_DIGITS = 8  # the leading hex digits of an id a cut names
+ID_SPACE = 16 ** ID_DIGITS
+FIRST_SPAN = ID_SPACE >> 12  # the first window of a value: 1/4096 of its rows
+
+
+def id_cuts(order, start, values):
+    """(start, cuts) of a page of a list sorted by a field holding only ``values`` (ascending), for
+    ``read_page(..., fixed=True)``. Ids are random hex, so a share of the id space holds that share
+    of a value's rows: each value's windows span 1/4096 of its ids, then twice as much each time,
+    from where the page starts in it (else from its first id), then the rest of the value."""
+    cuts = []
+    for value in (reversed(values) if order.descending else values):
+        origin = None
+        if start is not None and _same(start[0], value) and start[1] is not WHOLE:
+            try:
+                origin = int(str(start[1])[:ID_DIGITS].ljust(ID_DIGITS, "0"), 16)
+            except ValueError:
+                origin = None  # not a hex id: the rest of the value is one window
+        if origin is not None or start is None or not _same(start[0], value):
+            step = -1 if order.descending else 1
+            origin = (ID_SPACE if order.descending else 0) if origin is None else origin
+            span = FIRST_SPAN
+            while 0 < origin + step * span < ID_SPACE:
+                cuts.append((value, "%0*x" % (ID_DIGITS, origin + step * span)))
+                span *= 2
+        cuts.append((value, WHOLE))
+    return start, cuts
+
+
+def value_page(collection, scopes, field, values, descending, limit, cursor, *, projection=None, keep=None):
+    """One page of a list sorted by ``field`` (then ``_id``) that holds only ``values``: as
+    ``time_page`` reads a time-sorted list, with windows cut by ``id_cuts`` (each equalities, one
+    value and a range of ``_id``: the index ``(equalities..., field, _id)`` serves it). Nothing
+    counts the list: ``total`` is what paging has met, a lower bound until the last page."""
+    limit = paging.check_limit(limit)
+    key = "%s:values" % paging.list_key(collection, field, descending)
+    order = Order(field, descending, min(values))
+    start, seen = None, 0
+    if cursor:
+        value, ident, seen, _ = paging.decode_cursor_with_bound(key, cursor)
+        start = (value, ident)
+    start, cuts = id_cuts(order, start, sorted(values))
+    rows = []
+    if scopes:
+        rows, _ = read_page(collection, [(equalities, cuts, 1) for equalities in scopes], order, start, limit + 1,
+                            projection, keep, fixed=True)
+    total, bound = paging.met_so_far(seen, len(rows), limit)
+    rows, next_cursor = paging.cut_page(rows, limit, key, field, seen, total, bound)
+    return rows, next_cursor, total, bound

@@ -32,14 +32,15 @@ def require_part(caller, part, write=False):
 
 def scoped(caller, query):
     """``query`` limited to the caller's sites, kept flat (the site clause before ``deleted_at``) so
-    its first clause still picks the index; ``$and`` only where the query names a site itself."""
+    its first clause still picks the index (a top-level ``$and`` would read the whole collection):
+    a site the query names that is not the caller's leaves an empty ``$in``, which reads nothing."""
     scope = caller.site_filter()
     if not scope:
         return query
     if "site_id" in query:
-        if isinstance(query["site_id"], str) and caller.has_site(query["site_id"]):
-            return query
-        return {"$and": [query, scope]}
+        if not isinstance(query["site_id"], str):
+            raise TypeError("a site the query names is one site's id")
+        return query if caller.has_site(query["site_id"]) else dict(query, site_id={"$in": []})
     flat = {key: value for key, value in query.items() if key != "deleted_at"}
     flat.update(scope)
     if "deleted_at" in query:

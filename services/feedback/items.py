@@ -94,7 +94,8 @@ def list_feedback(db, caller, filters, limit, cursor):
     sort = filters.pop("sort", None) or "-created_at"
     field = SORT_FIELDS.get(sort.lstrip("-"), sort.lstrip("-"))
     documents, next_cursor, total, bound = store.list_feedback(
-        db, filters, caller.site_scope(), field, sort.startswith("-"), limit, cursor, now)
+        db, filters, caller.site_scope(), field, sort.startswith("-"), limit, cursor, now,
+        values=sorted(sla.SEVERITY_RANK.values()))
     return {"items": [out(item, now) for item in documents], "next_cursor": next_cursor, "total": total,
             "total_is_lower_bound": bound}
 

@@ -7,7 +7,7 @@ kept on the link it came through).
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
-from services.common import paging, windows
+from services.common import windows
 from services.common.clock import utcnow
 from services.common.errors import Conflict
 from services.common.mongo import drop_index, save_versioned, update_and_fetch
@@ -20,9 +20,10 @@ OUTBOX_COLLECTIONS = ("feedback", "settings", "surveys", "survey_links")
 def ensure_indexes(db):
     """Create this service's indexes (idempotent)."""
     feedback = db.feedback
-    for field in TIME_SORTS:
+    for field in TIME_SORTS + ("severity_rank",):
         feedback.create_index([("site_id", ASCENDING), (field, ASCENDING), ("_id", ASCENDING)])
-    feedback.create_index([("customer_id", ASCENDING), ("created_at", ASCENDING), ("_id", ASCENDING)])
+    for field in CUSTOMER_SORTS:
+        feedback.create_index([("customer_id", ASCENDING), (field, ASCENDING), ("_id", ASCENDING)])
     feedback.create_index([("customer_id", ASCENDING), ("status", ASCENDING)])
     feedback.create_index([("status", ASCENDING), ("due_at", ASCENDING)])
     feedback.create_index([("assignee_id", ASCENDING), ("status", ASCENDING)])
@@ -64,24 +65,23 @@ def find_feedback(db, feedback_id):
 
 
 TIME_SORTS = ("created_at", "updated_at", "due_at")
+# The sorts a customer's items are read by with the customer as the window's scope.
+CUSTOMER_SORTS = ("created_at", "severity_rank")
 EQUAL_FILTERS = ("status", "severity", "category", "channel", "type", "assignee_id", "customer_id", "site_id")
 
 
-def list_feedback(db, filters, sites, sort_field, descending, limit, cursor, now):
+def list_feedback(db, filters, sites, sort_field, descending, limit, cursor, now, values=None):
     """A page of feedback items (``filters``: a loaded ``FeedbackFilterSchema`` less its sort) of
     ``sites`` (None: all): (documents, next_cursor, total, total_is_lower_bound).
 
-    A time sort reads windows (``windows.time_page``) of one shape, the other filters checked on
-    their rows: a customer's items by creation, else one query per site, else every item. The
-    severity sort (four values) is one counted query as before (``paging.page``)."""
+    Read in windows of one shape, the other filters checked on their rows: a customer's items
+    (by creation or severity), else one query per site, else every item. A time sort is cut in
+    time (``windows.time_page``); the severity sort, a field of the few ``values``, in the id space
+    of each value (``windows.value_page``)."""
     asked = {field: filters[field] for field in EQUAL_FILTERS if filters.get(field)}
     overdue = filters.get("overdue")
-    if sort_field not in TIME_SORTS:
-        documents, next_cursor, total = paging.page(db.feedback, _severity_query(asked, overdue, sites, now),
-                                                    sort_field, descending, limit, cursor, HIDDEN)
-        return documents, next_cursor, total, False
-    if "customer_id" in asked and sort_field == "created_at":
-        scopes = [{"customer_id": asked["customer_id"]}]  # index customer_id_1_created_at_1__id_1
+    if "customer_id" in asked and sort_field in CUSTOMER_SORTS:
+        scopes = [{"customer_id": asked["customer_id"]}]  # index customer_id_1_<sort>_1__id_1
     elif "site_id" in asked or sites is not None:
         wanted = [asked["site_id"]] if "site_id" in asked else sorted(sites)
         # index site_id_1_<sort>_1__id_1, one query per site
@@ -97,9 +97,13 @@ def list_feedback(db, filters, sites, sort_field, descending, limit, cursor, now
             return False
         return overdue is None or _overdue(item, now) == overdue
 
-    checked = rest or overdue is not None or (sites is not None and scopes and "site_id" not in scopes[0])
+    checked = keep if rest or overdue is not None or (sites is not None and scopes and "site_id" not in scopes[0]) \
+        else None
+    if sort_field not in TIME_SORTS:
+        return windows.value_page(db.feedback, scopes, sort_field, values, descending, limit, cursor,
+                                  projection=HIDDEN, keep=checked)
     return windows.time_page(db.feedback, scopes, sort_field, descending, limit, cursor, projection=HIDDEN,
-                             keep=keep if checked else None)
+                             keep=checked)
 
 
 def _overdue(item, now):
@@ -113,23 +117,6 @@ def _overdue(item, now):
     if due.tzinfo is None:
         due = due.replace(tzinfo=now.tzinfo)
     return due <= now
-
-
-def _severity_query(asked, overdue, sites, now):
-    """One filter of the severity sort; flat (the caller's sites first: index site_id_1_created_at_1__id_1
-    takes them) unless ``overdue`` asks for a condition on two fields."""
-    if overdue is None and sites is not None and "site_id" not in asked:
-        return dict({"site_id": {"$in": sorted(sites)}}, **asked)
-    clauses = [dict(asked)] if asked else []
-    if overdue is True:
-        clauses.append({"status": {"$in": list(OPEN_STATES)}, "due_at": {"$lte": now}})
-    elif overdue is False:
-        clauses.append({"$or": [{"status": {"$in": list(DONE_STATES)}}, {"due_at": {"$gt": now}}]})
-    if sites is not None:
-        clauses.append({"site_id": {"$in": sorted(sites)}})
-    if len(clauses) > 1:
-        return {"$and": clauses}
-    return clauses[0] if clauses else {}
 
 
 def count_feedback(db, query):

@@ -77,21 +77,31 @@ def test_feedback_pages_to_exactly_the_sorted_filtered_list_of_the_callers_sites
         check_queries(db.feedback, finds.of("feedback"), 200)
 
 
-def test_the_severity_sort_is_still_exact_and_counted(watched_db):
-    db, _ = watched_db
+def test_the_severity_sort_reads_windows_of_each_value_and_pages_to_exactly_the_sorted_list(watched_db):
+    """Each value's rows cut in the id space: both directions, every caller and filter, ``overdue``
+    checked on the rows (no ``$and``); a first page reads a bounded part of the items."""
+    db, finds = watched_db
     store.ensure_indexes(db)
     documents = seed_items(db, random.Random(2))
-    for caller, filters, test in ((READER_A, {}, lambda d: d["site_id"] == "site-a"),
-                                  (READER_AB, {"status": "open"},
-                                   lambda d: d["site_id"] in ("site-a", "site-b") and d["status"] == "open"),
-                                  (READER_AB, {"overdue": True},
-                                   lambda d: d["site_id"] in ("site-a", "site-b") and overdue(d))):
-        wanted = sorted_ids([d for d in documents if test(d)], "severity_rank", True)
-        page = items.list_feedback(db, caller, dict(filters, sort="-severity"), 10, None)
-        assert page["total"] == len(wanted) and not page["total_is_lower_bound"]
-        got = page_all(lambda limit, cursor: items.list_feedback(db, caller, dict(filters, sort="-severity"), limit,
-                                                                 cursor), 200, counted=True)
-        assert got == wanted
+    cases = ((READER_A, {}, lambda d: d["site_id"] == "site-a"),
+             (READER_AB, {"status": "open"}, lambda d: d["site_id"] in ("site-a", "site-b") and d["status"] == "open"),
+             (READER_AB, {"overdue": True}, lambda d: d["site_id"] in ("site-a", "site-b") and overdue(d)),
+             (READER_ALL, {}, lambda d: True),
+             (READER_A, {"customer_id": "c-2"}, lambda d: d["site_id"] == "site-a" and d["customer_id"] == "c-2"))
+    for sort in ("-severity", "severity"):
+        for caller, filters, test in cases:
+            wanted = sorted_ids([d for d in documents if test(d)], "severity_rank", sort.startswith("-"))
+            got = page_all(lambda limit, cursor: items.list_feedback(db, caller, dict(filters, sort=sort), limit,
+                                                                     cursor), 70)
+            assert got == wanted, (sort, caller.user_id, filters)
+    for caller, filters in ((READER_A, {}), (READER_ALL, {}), (READER_AB, {"overdue": True}),
+                            (READER_ALL, {"customer_id": "c-1"})):
+        finds.clear()
+        page = items.list_feedback(db, caller, dict(filters, sort="-severity"), 25, None)
+        assert page["total_is_lower_bound"] and len(page["items"]) == 25
+        queries = finds.of("feedback")
+        assert not [query for query in queries if any(key.startswith("$") for key in query)], queries
+        check_queries(db.feedback, queries, 500 if "overdue" in filters else 200)
 
 
 def test_surveys_page_newest_first_in_the_callers_sites(watched_db):
