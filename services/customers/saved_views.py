@@ -33,9 +33,7 @@ def create_view(db, caller, data):
 
 def list_views(db, caller):
     caller.require("customers:read")
-    mine = {"owner_id": caller.user_id}
-    shared = {"shared": True, **caller.site_filter()}
-    return {"items": [out(v) for v in store.list_views(db, {"$or": [mine, shared]})]}
+    return {"items": [out(v) for v in store.list_views(db, caller.user_id, caller.site_scope())]}
 
 
 def delete_view(db, caller, view_id):

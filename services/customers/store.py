@@ -60,6 +60,7 @@ def ensure_indexes(db):
     db.followups.create_index([("status", ASCENDING), ("due_date", ASCENDING)])
     db.contacts.create_index("birthday", sparse=True)
     db.views.create_index([("site_id", ASCENDING), ("owner_id", ASCENDING)])
+    db.views.create_index("owner_id")
     db.tier_history.create_index([("customer_id", ASCENDING), ("at", DESCENDING)])
     db.tier_history.create_index([("site_id", ASCENDING), ("at", ASCENDING)])
     db.feedback_scores.create_index([("customer_id", ASCENDING), ("at", DESCENDING)])
@@ -441,8 +442,15 @@ def insert_view(db, view, *events):
     db.views.insert_one(pending_insert(view, *events))
 
 
-def list_views(db, query):
-    return list(db.views.find(dict(query, deleted_at=None), HIDDEN).sort("name", ASCENDING))
+def list_views(db, owner_id, sites):
+    """The views ``owner_id`` made, and those shared in ``sites`` (None: every site), by name: two
+    flat queries (indexes ``owner_id`` and ``(site_id, owner_id)``), where an ``$or`` of them would
+    read the whole collection."""
+    shared = {"shared": True, "deleted_at": None}
+    queries = [{"owner_id": owner_id, "deleted_at": None}]
+    queries += [dict({"site_id": site_id}, **shared) for site_id in sorted(sites)] if sites is not None else [shared]
+    found = {view["_id"]: view for query in queries for view in db.views.find(query, HIDDEN)}
+    return sorted(found.values(), key=lambda view: (view["name"], view["_id"]))
 
 
 def find_view(db, view_id):

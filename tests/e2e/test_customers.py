@@ -181,6 +181,9 @@ def test_saved_views(people):
     assert view["id"] in ids(people.viewer_a.get("/views").json())
     assert view["id"] not in ids(people.sales_b.get("/views").json())
     assert people.sales_b.delete("/views/%s" % view["id"]).status_code == 404
+    private = people.sales_a.post("/views", dict(body, name="Mine %s" % unique(), shared=False)).json()
+    assert private["id"] in ids(people.sales_a.get("/views").json())
+    assert private["id"] not in ids(people.viewer_a.get("/views").json())
     assert people.sales_a.delete("/views/%s" % view["id"]).status_code == 204
     assert view["id"] not in ids(people.sales_a.get("/views").json())
 
