@@ -56,19 +56,17 @@ def colleagues(db, caller, filters, limit=50):
     """Active colleagues at the caller's sites, for owner and assignee pickers: names only, no
     contact details or permissions. Any signed-in user may ask."""
     filters = load(contract.DirectoryFilterSchema(), filters or {})
-    query = {"status": "active"}
-    if filters.get("ids"):
-        query["_id"] = {"$in": filters["ids"]}
     if filters.get("site_id"):
         if not caller.has_site(filters["site_id"]):
             return {"items": []}
-        query["sites"] = filters["site_id"]
+        sites = [filters["site_id"]]
     else:
-        query.update(caller.site_filter("sites"))
+        sites = caller.site_scope()
     prefix = users.key(filters.get("q") or "")
     limit = max(1, min(int(limit or 50), 200))
     found = []
-    for user in store.iterate_users(db, query, {field: 1 for field in DIRECTORY_FIELDS + ("username_key",)}):
+    projection = {field: 1 for field in DIRECTORY_FIELDS + ("username_key",)}
+    for user in store.active_users(db, projection, ids=filters.get("ids"), sites=sites):
         if prefix and not (user.get("username_key", "").startswith(prefix)
                            or (user.get("display_name") or "").lower().startswith(prefix)):
             continue
@@ -87,7 +85,7 @@ def site_people(db, caller, site_id):
     caller.require("customers:write")
     caller.require_site(site_id)
     found = []
-    for user in store.iterate_users(db, {"status": "active"}, {field: 1 for field in PEOPLE_FIELDS}):
+    for user in store.active_users(db, {field: 1 for field in PEOPLE_FIELDS}):
         if site_id in (user.get("sites") or ()) or "sites:all" in (user.get("permissions") or ()):
             found.append({"id": user["_id"], **{field: user.get(field) for field in PEOPLE_FIELDS}})
             if len(found) >= PEOPLE_LIMIT:
@@ -244,14 +242,13 @@ def ensure_first_admin(db, email, password):
     """Create the HQ site and the first admin when no user exists; -> True when it did."""
     if store.count_users(db):
         return False
-    site = store.list_sites(db, {"code_key": "hq"})
-    site = site[0] if site else None
+    site = store.find_site_by_code(db, "hq")
     if site is None:
         site = sites.new_site(HQ_SITE)
         try:
             store.insert_site(db, site)
         except Conflict:
-            site = store.list_sites(db, {"code_key": "hq"})[0]
+            site = store.find_site_by_code(db, "hq")
     generated = not password
     password = password or secrets.token_urlsafe(18)
     user = users.new_user({"username": "admin", "email": email, "password": password, "display_name": "Administrator",

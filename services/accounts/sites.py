@@ -121,8 +121,7 @@ def delete_site(db, caller, site_id, confirm):
 
 
 def list_sites(db, caller):
-    query = dict({"status": {"$ne": DELETED}}, **caller.site_filter("_id"))
-    return {"items": [SITE.dump(site) for site in store.list_sites(db, query)]}
+    return {"items": [SITE.dump(site) for site in store.list_sites(db, caller.site_scope(), but_status=DELETED)]}
 
 
 def site_directory(db, site_ids=None):
@@ -131,5 +130,4 @@ def site_directory(db, site_ids=None):
     if site_ids is not None and (not isinstance(site_ids, list) or len(site_ids) > DIRECTORY_LIMIT
                                  or not all(isinstance(i, str) for i in site_ids)):
         raise ValidationFailed(fields={"site_ids": ["A list of at most %d ids." % DIRECTORY_LIMIT]})
-    query = {} if site_ids is None else {"_id": {"$in": site_ids}}
-    return {"items": [directory_entry(site) for site in store.list_sites(db, query)]}
+    return {"items": [directory_entry(site) for site in store.list_sites(db, site_ids)]}

@@ -89,7 +89,14 @@ def find_user_by_email(db, email_key):
     return db.users.find_one({"email_key": email_key, "status": "active"}, HIDDEN)
 
 
-def iterate_users(db, query, projection):
+def active_users(db, projection, ids=None, sites=None):
+    """The active users (of ``ids``, working at any of ``sites``; None: any), batch by batch. Index
+    ``status``, the other clauses checked on its rows: users are few."""
+    query = {"status": "active"}
+    if ids:
+        query["_id"] = {"$in": list(ids)}
+    if sites is not None:
+        query["sites"] = {"$in": list(sites)}
     return db.users.find(query, projection).batch_size(500)
 
 
@@ -150,8 +157,18 @@ def insert_site(db, site, *events):
         raise Conflict("A site with this code already exists.", {"code": ["Already taken."]})
 
 
-def list_sites(db, query):
+def list_sites(db, ids=None, but_status=None):
+    """The sites of ``ids`` (None: every site) but those of status ``but_status``, by code: the ids
+    lead (``_id`` point look-ups), never the ``$ne``; without ids the whole collection (sites are few)."""
+    query = {} if ids is None else {"_id": {"$in": list(ids)}}
+    if but_status is not None:
+        query["status"] = {"$ne": but_status}
     return list(db.sites.find(query, HIDDEN).sort("code", ASCENDING))
+
+
+def find_site_by_code(db, code_key):
+    """The site of a (lower-cased) code, tombstones too (index code_key)."""
+    return db.sites.find_one({"code_key": code_key}, HIDDEN)
 
 
 def site_ids(db, ids):

@@ -30,24 +30,6 @@ def require_part(caller, part, write=False):
         caller.require(change)
 
 
-def scoped(caller, query):
-    """``query`` limited to the caller's sites, kept flat (the site clause before ``deleted_at``) so
-    its first clause still picks the index (a top-level ``$and`` would read the whole collection):
-    a site the query names that is not the caller's leaves an empty ``$in``, which reads nothing."""
-    scope = caller.site_filter()
-    if not scope:
-        return query
-    if "site_id" in query:
-        if not isinstance(query["site_id"], str):
-            raise TypeError("a site the query names is one site's id")
-        return query if caller.has_site(query["site_id"]) else dict(query, site_id={"$in": []})
-    flat = {key: value for key, value in query.items() if key != "deleted_at"}
-    flat.update(scope)
-    if "deleted_at" in query:
-        flat["deleted_at"] = query["deleted_at"]
-    return flat
-
-
 def visible_customer(caller, customer):
     """The customer if it lies in the caller's sites; 404 otherwise (ids do not leak)."""
     if customer is None or not caller.has_site(customer["site_id"]):

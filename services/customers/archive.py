@@ -1,7 +1,6 @@
 """Use cases of the customer archive: create (with duplicate checks), read, update, delete,
 restore, verify, search."""
 import datetime
-import re
 
 from services.common import colleagues, sites
 from services.common.clock import utcnow
@@ -264,40 +263,19 @@ def verify_customer(db, caller, customer_id):
 # ``owner_id=none`` finds the customers without an owner (none set, or their owner left).
 NO_OWNER = "none"
 
-# Filters in the order a search tries them for its candidates: the most selective first.
-FILTER_FIELDS = (("owner_id", "owner_id"), ("parent_id", "parent_id"), ("tag", "tags"),
-                 ("lifecycle", "lifecycle_stage"), ("churn_risk", "churn_risk.level"), ("tier", "tier.level"),
-                 ("status", "status"), ("site_id", "site_id"))
-
-
 def search_query(caller, filters):
-    """One flat query, its most selective clause first.
-
-    No ``$and`` / ``$or`` at the top: the embedded server then answers from the index of the
-    first indexed clause (and MongoDB plans it as well), where a top-level operator scans.
-    """
-    query = q_clauses(caller, filters["q"]) if filters.get("q") else {}
-    if filters.get("region"):
-        query["region_keys"] = customer_record.region_key(filters["region"])
-    if filters.get("industry"):
-        query["filter_keys"] = listing.industry_key(filters["industry"])
-    for name, field in FILTER_FIELDS:
-        if filters.get(name):
-            query[field] = filters[name]
+    """The query of a search by ``q`` or of the deleted customers (``store.search_filter`` shapes
+    it): the filters, a region and an industry as their keys; the caller's sites; ``q`` as the keys
+    hold it (``identifiers.compact``), a prefix of names, tax id and code, and of contacts' names,
+    phones and e-mails for those who may see contacts."""
+    asked = {name: filters[name] for name, _ in store.SEARCHED_BY if filters.get(name)}
     if filters.get("owner_id") == NO_OWNER:
-        query["owner_id"] = None
-    query["deleted_at"] = {"$ne": None} if filters.get("deleted") else None
-    if filters.get("deleted"):
-        query["erased"] = {"$ne": True}
-    return access.scoped(caller, query)
-
-
-def q_clauses(caller, q):
-    """Prefix match of ``q`` on names, tax id and code, and on contacts' names, phones and e-mails
-    for those who may see contacts: candidates by one key prefix, then the whole prefix checked."""
-    text = identifiers.compact(q) or identifiers.fold(q)
-    field = "all_keys" if caller.can("contacts:read") else "search_keys"
-    bucket = identifiers.prefix_bucket(text)
-    clauses = {"key_prefixes": bucket} if bucket else {}
-    clauses[field] = {"$regex": "^" + re.escape(text)}
-    return clauses
+        asked["owner_id"] = None
+    if filters.get("region"):
+        asked["region"] = customer_record.region_key(filters["region"])
+    if filters.get("industry"):
+        asked["industry"] = listing.industry_key(filters["industry"])
+    q = filters.get("q")
+    text = (identifiers.compact(q) or identifiers.fold(q)) if q else None
+    return store.search_filter(caller.site_scope(), asked, text, contacts=caller.can("contacts:read"),
+                               deleted=bool(filters.get("deleted")))

@@ -80,8 +80,7 @@ def _site_zones(db, documents):
 def _first_contacts(db, customer_ids):
     """Each customer's primary contact (else its first one)."""
     found = {}
-    for contact in store.all_parts(db, "contacts", {"customer_id": {"$in": customer_ids}},
-                                   sort=[("primary", -1), ("created_at", 1)]):
+    for contact in store.customers_contacts(db, customer_ids):
         found.setdefault(contact["customer_id"], contact)
     return found
 

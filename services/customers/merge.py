@@ -196,8 +196,7 @@ def _retire(db, record, customer_id):
                                 image["site_id"], record["created_by"])]
         if image["site_id"] != record["site_id"]:
             emitted.append(moves.moved_event(customer_id, image["site_id"], record["site_id"], record["created_by"]))
-        match = {"_id": customer_id, "version": image["version"], "merge_id": {"$ne": merge_id}}
-        if store.change_customer(db, match, changes, *emitted) is not None:
+        if store.retire_merged(db, customer_id, image["version"], merge_id, changes, *emitted) is not None:
             store.move_customer_records(db, customer_id, record["site_id"])
             return record
         current = store.find_customer(db, customer_id, include_deleted=True)

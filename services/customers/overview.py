@@ -30,18 +30,10 @@ def descendants(db, caller, customer_id, limit=MAX_ACCOUNTS):
     return found
 
 
-def totals_pipeline(customer_ids, since):
-    return [
-        {"$match": {"customer_id": {"$in": customer_ids}, "deleted_at": None,
-                    "status": {"$nin": list(lifecycle.NOT_COUNTED)}, "order_date": {"$gt": since}}},
-        {"$group": {"_id": "$customer_id", "amount": {"$sum": "$total_amount"}, "orders": {"$sum": 1}}},
-    ]
-
-
 def orders_12m(db, caller, customer_id, today):
     since = (today - lifecycle.YEAR).isoformat()
     accounts = [customer_id] + descendants(db, caller, customer_id)
-    rows = {row["_id"]: row for row in store.aggregate(db, "orders", totals_pipeline(accounts, since))}
+    rows = {row["_id"]: row for row in store.order_totals(db, accounts, lifecycle.NOT_COUNTED, since)}
     own = rows.get(customer_id, {})
     return {"since": since, "until": today.isoformat(), "accounts": len(accounts),
             "amount": round(sum(r["amount"] for r in rows.values()), 2),
@@ -81,9 +73,7 @@ def overview(db, caller, customer_id, today=None):
     if caller.can("interactions:read"):
         view["interactions"] = [parts.out(i) for i in store.all_parts(
             db, "interactions", {"customer_id": customer_id}, sort=[("occurred_at", -1)], limit=10)]
-        view["opportunities"] = [parts.out(o) for o in store.all_parts(
-            db, "opportunities", {"customer_id": customer_id, "stage": {"$in": list(OPEN_STAGES)}},
-            sort=[("expected_close_date", 1)], limit=100)]
+        view["opportunities"] = [parts.out(o) for o in store.opportunities_at(db, customer_id, OPEN_STAGES, 100)]
         view["next_followup"] = next_followup(db, customer)
     if caller.can("orders:read"):
         view["orders_12m"] = orders_12m(db, caller, customer_id, today)

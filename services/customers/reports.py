@@ -4,20 +4,21 @@ Filters: ``site_id`` (one of the caller's sites, else NotFound), ``since`` and `
 dates or times; default the last 365 days, both ends included). Everything is limited to the
 caller's sites (all sites for ``sites:all``); sales also needs ``orders:read`` and the funnel
 ``interactions:read``, as the records they sum do. A customer is named only where the caller sees
-its site (records follow a moved customer; older ones may not have). The pipelines use only
-$match, $group, $unwind, $sort, $limit and $project, so they run on MongoDB and on the embedded
-server alike.
+its site (records follow a moved customer; older ones may not have). The store shapes each
+report's query (its sites first); the pipelines use only $match, $group, $unwind, $sort, $limit
+and $project, so they run on MongoDB and on the embedded server alike.
 """
 import datetime
 
 from services.common.clock import utcnow
 from services.common.errors import ValidationFailed
-from services.customers import access, lifecycle, store
+from services.customers import lifecycle, lists, store
 from services.customers.contract import STAGES, TIERS
 
 TOP = 20
 PRODUCTS = 50
 AT_RISK = 500
+RISK_LEVELS = ("low", "high")
 MAX_DEPTH = 10
 FILTERS = ("site_id", "since", "until")
 
@@ -47,42 +48,36 @@ def day_range(since, until):
 
 
 def prepare(caller, filters):
-    """The caller may read reports; the filters are sound; -> (filters, site query)."""
+    """The caller may read reports; the filters are sound; -> (filters, the site named or None)."""
     caller.require("reports:read")
     filters = dict(filters or {})
     unknown = sorted(set(filters) - set(FILTERS))
     if unknown:
         raise ValidationFailed(fields={name: ["Unknown field."] for name in unknown})
-    site = {}
-    if filters.get("site_id"):
-        caller.require_site(filters["site_id"])
-        site = {"site_id": filters["site_id"]}
-    return filters, site
+    site_id = filters.get("site_id") or None
+    if site_id:
+        caller.require_site(site_id)
+    return filters, site_id
 
 
-def scoped(caller, site, query):
-    return access.scoped(caller, dict(query, **site))
+def summed_sites(caller, site_id):
+    """The sites a report sums: the one named, else the caller's (None: every site)."""
+    return [site_id] if site_id else caller.site_scope()
 
 
-def _head(since, until, site):
-    return {"since": since.isoformat(), "until": until.isoformat(), "site_id": site.get("site_id")}
+def _head(since, until, site_id):
+    return {"since": since.isoformat(), "until": until.isoformat(), "site_id": site_id}
 
 
 def report_tiers(db, caller, filters, today=None):
-    filters, site = prepare(caller, filters)
+    filters, site_id = prepare(caller, filters)
     since, until = period(filters, today or utcnow().date())
     start, end = day_range(since, until)
-    counts = store.aggregate(db, "customers", [
-        {"$match": scoped(caller, site, {"deleted_at": None})},
-        {"$group": {"_id": "$tier.level", "count": {"$sum": 1}}}])
     distribution = dict.fromkeys(TIERS, 0)
-    for row in counts:
+    for row in store.tier_counts(db, summed_sites(caller, site_id)):
         distribution[row["_id"] or "general"] = distribution.get(row["_id"] or "general", 0) + row["count"]
-    moves = store.aggregate(db, "tier_history", [
-        {"$match": scoped(caller, site, {"at": {"$gte": start, "$lt": end}})},
-        {"$group": {"_id": {"from": "$old_tier", "to": "$new_tier"}, "count": {"$sum": 1}}},
-        {"$sort": {"count": -1}}])
-    return dict(_head(since, until, site), distribution=distribution,
+    moves = store.tier_moves(db, summed_sites(caller, site_id), start, end)
+    return dict(_head(since, until, site_id), distribution=distribution,
                 moves=[{"from": m["_id"]["from"], "to": m["_id"]["to"], "count": m["count"]} for m in moves])
 
 
@@ -137,25 +132,14 @@ def hierarchy_refs(db, customer_ids):
 
 
 def report_sales(db, caller, filters, today=None):
-    filters, site = prepare(caller, filters)
+    filters, site_id = prepare(caller, filters)
     caller.require("orders:read")
     since, until = period(filters, today or utcnow().date())
-    match = {"$match": scoped(caller, site, {"deleted_at": None, "status": {"$nin": list(lifecycle.NOT_COUNTED)},
-                                             "order_date": {"$gte": since.isoformat(), "$lte": until.isoformat()}})}
-    sums = {"amount": {"$sum": "$total_amount"}, "orders": {"$sum": 1}}
-    days = store.aggregate(db, "orders", [match, {"$group": dict(sums, _id="$order_date")}])
-    products = store.aggregate(db, "orders", [
-        match, {"$unwind": "$lines"},
-        {"$group": {"_id": "$lines.product", "amount": {"$sum": "$lines.amount"},
-                    "quantity": {"$sum": "$lines.quantity"}, "orders": {"$sum": 1}}},
-        {"$sort": {"amount": -1, "_id": 1}}, {"$limit": PRODUCTS}])
-    customers = store.aggregate(db, "orders", [
-        match, {"$group": dict(sums, _id="$customer_id", site_id={"$first": "$site_id"})},
-        {"$sort": {"amount": -1, "_id": 1}}])
-    sites = store.aggregate(db, "orders", [match, {"$group": dict(sums, _id="$site_id")}, {"$sort": {"amount": -1}}])
+    days, products, customers, sites = store.order_sums(db, summed_sites(caller, site_id), since.isoformat(),
+                                                        until.isoformat(), lifecycle.NOT_COUNTED, PRODUCTS)
     refs = hierarchy_refs(db, [c["_id"] for c in customers])
     return dict(
-        _head(since, until, site),
+        _head(since, until, site_id),
         total=round(sum(d["amount"] for d in days), 2), orders=sum(d["orders"] for d in days),
         by_month=by_month(days),
         by_product=[{"product": p["_id"], "amount": round(p["amount"], 2), "quantity": p["quantity"],
@@ -173,26 +157,22 @@ def conversion(won, lost):
 
 
 def report_funnel(db, caller, filters, today=None):
-    filters, site = prepare(caller, filters)
+    filters, site_id = prepare(caller, filters)
     caller.require("interactions:read")
     since, until = period(filters, today or utcnow().date())
     start, end = day_range(since, until)
-    rows = store.aggregate(db, "opportunities", [
-        {"$match": scoped(caller, site, {"deleted_at": None, "created_at": {"$gte": start, "$lt": end}})},
-        {"$group": {"_id": "$stage", "count": {"$sum": 1}, "amount": {"$sum": "$expected_amount"}}}])
-    found = {row["_id"]: row for row in rows}
+    found = {row["_id"]: row for row in store.opportunity_stages(db, summed_sites(caller, site_id), start, end)}
     stages = [{"stage": stage, "count": found.get(stage, {}).get("count", 0),
                "amount": round(found.get(stage, {}).get("amount") or 0, 2)} for stage in STAGES]
-    return dict(_head(since, until, site), stages=stages,
+    return dict(_head(since, until, site_id), stages=stages,
                 conversion=conversion(stages[-2]["count"], stages[-1]["count"]))
 
 
 def report_churn(db, caller, filters, today=None):
-    filters, site = prepare(caller, filters)
-    query = scoped(caller, site, {"deleted_at": None, "churn_risk.level": {"$in": ["low", "high"]}})
-    found, total = store.customers_at_risk(db, query, AT_RISK)
+    filters, site_id = prepare(caller, filters)
+    found, total = store.customers_at_risk(db, lists.scope_sites(db, caller, site_id), RISK_LEVELS, AT_RISK)
     items = [{"customer_id": c["_id"], "legal_name": c["legal_name"], "site_id": c["site_id"],
               "owner_id": c.get("owner_id"), "level": c["churn_risk"]["level"], "reasons": c["churn_risk"]["reasons"],
               "tier": (c.get("tier") or {}).get("level"), "lifecycle_stage": c.get("lifecycle_stage"),
               "last_order_date": c.get("last_order_date")} for c in found]
-    return {"site_id": site.get("site_id"), "items": items, "total": total}
+    return {"site_id": site_id, "items": items, "total": total}

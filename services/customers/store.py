@@ -5,6 +5,7 @@ service_records, interactions, opportunities, followups), views, settings, tier_
 Customers and parts are soft-deleted (``deleted_at``), so a delete and its events are one write.
 """
 import logging
+import re
 
 from pymongo import ASCENDING, DESCENDING, UpdateOne
 from pymongo.errors import DuplicateKeyError, ExecutionTimeout, PyMongoError
@@ -134,6 +135,43 @@ def customers_owned_outside(db, user_id, site_ids, limit):
 def set_customer_fields(db, customer_id, changes, *events):
     """A derived-field update (tier, keys, dates) that does not bump the record's version."""
     _keyed_update(db, {"_id": customer_id}, pending_update({"$set": changes}, *events))
+
+
+# A search's filters (as the list names them; a region and an industry asked by their keys) and
+# the fields they ask, in the order its query names them: the most selective first (``search_filter``).
+SEARCHED_BY = (("region", "region_keys"), ("industry", "filter_keys"), ("owner_id", "owner_id"),
+               ("parent_id", "parent_id"), ("tag", "tags"), ("lifecycle", "lifecycle_stage"),
+               ("churn_risk", "churn_risk.level"), ("tier", "tier.level"), ("status", "status"),
+               ("site_id", "site_id"))
+
+
+def search_filter(sites, asked, text=None, contacts=False, deleted=False):
+    """The one flat query of a search (``search_customers``) of ``sites`` (None: every site): the
+    key prefix bucket of ``text`` first (index ``key_prefixes``), then the filters ``asked``
+    (``{name: value}`` of ``SEARCHED_BY``) in that order, the site, ``deleted_at`` (deleted
+    customers with ``deleted``, not erased ones), and last the whole prefix ``text`` checked on
+    the names and codes (and on the contacts' keys too with ``contacts``).
+
+    No ``$and`` / ``$or`` at the top (the embedded server would scan the collection), and never a
+    ``$regex`` or ``deleted_at`` first: the first clause an index serves picks the index (a filter's
+    field, else a window index by the site, else ``(deleted_at, _id)``). A site asked that is not
+    one of ``sites`` leaves an empty ``$in``, which reads nothing."""
+    bucket = identifiers.prefix_bucket(text) if text is not None else None
+    query = {"key_prefixes": bucket} if bucket else {}
+    query.update((field, asked[name]) for name, field in SEARCHED_BY if name in asked)
+    if sites is not None and "site_id" not in query:
+        query["site_id"] = {"$in": list(sites)}
+    elif sites is not None:
+        if not isinstance(query["site_id"], str):
+            raise TypeError("a site the query names is one site's id")
+        if query["site_id"] not in sites:
+            query["site_id"] = {"$in": []}
+    query["deleted_at"] = {"$ne": None} if deleted else None
+    if deleted:
+        query["erased"] = {"$ne": True}
+    if text is not None:
+        query["all_keys" if contacts else "search_keys"] = {"$regex": "^" + re.escape(text)}
+    return query
 
 
 def search_customers(db, query, sort_field, descending, limit, cursor):
@@ -379,6 +417,20 @@ def all_parts(db, part, query, sort=None, limit=0):
     return list(cursor.limit(limit))
 
 
+def customers_contacts(db, customer_ids):
+    """The live contacts of ``customer_ids``, primary ones first, then oldest first (index
+    ``(customer_id, deleted_at, created_at, _id)``: each customer's contacts)."""
+    return all_parts(db, "contacts", {"customer_id": {"$in": list(customer_ids)}},
+                     sort=[("primary", DESCENDING), ("created_at", ASCENDING)])
+
+
+def opportunities_at(db, customer_id, stages, limit):
+    """Up to ``limit`` live opportunities of a customer at one of ``stages``, soonest expected
+    close first (index ``(customer_id, deleted_at, created_at, _id)``: the customer's)."""
+    return all_parts(db, "opportunities", {"customer_id": customer_id, "stage": {"$in": list(stages)}},
+                     sort=[("expected_close_date", ASCENDING)], limit=limit)
+
+
 def open_followups_assigned_outside(db, user_id, site_ids, limit):
     """Open follow-up tasks (not deleted) assigned to ``user_id`` at a site not in ``site_ids``
     (index ``(assignee_id, _id)``)."""
@@ -392,10 +444,6 @@ def update_part(db, part, part_id, version, changes, *events):
         match["version"] = version
     update = {"$set": dict(changes, updated_at=utcnow()), "$inc": {"version": 1}}
     return update_and_fetch(db[part], match, pending_update(update, *events), HIDDEN)
-
-
-def aggregate(db, collection, pipeline):
-    return list(db[collection].aggregate(pipeline))
 
 
 # Duplicates: each reason's keys are read through the ``match_keys`` index (``listing.MATCHED_BY``),
@@ -511,6 +559,16 @@ def request_run(db, name):
     db.runs.update_one({"_id": name}, {"$set": {"last_at": None}})
 
 
+def order_totals(db, customer_ids, not_counted, since):
+    """``[{_id: customer_id, amount, orders}]`` of the live orders of ``customer_ids`` dated after
+    ``since`` (an ISO date) whose status is not one of ``not_counted`` (index ``(customer_id,
+    deleted_at, order_date, _id)``: each customer's orders)."""
+    return list(db.orders.aggregate([
+        {"$match": {"customer_id": {"$in": list(customer_ids)}, "deleted_at": None,
+                    "status": {"$nin": list(not_counted)}, "order_date": {"$gt": since}}},
+        {"$group": {"_id": "$customer_id", "amount": {"$sum": "$total_amount"}, "orders": {"$sum": 1}}}]))
+
+
 def counted_orders(db, customer_ids, not_counted):
     query = {"customer_id": {"$in": list(customer_ids)}, "deleted_at": None, "status": {"$nin": list(not_counted)}}
     return list(db.orders.find(query, {"customer_id": 1, "order_date": 1, "total_amount": 1}))
@@ -610,10 +668,79 @@ def customer_refs(db, customer_ids, chunk=1000):
     return found
 
 
-def customers_at_risk(db, query, limit):
-    cursor = db.customers.find(query, HIDDEN).sort([("churn_risk.level", ASCENDING), ("tier_rank", DESCENDING),
-                                                    ("legal_name", ASCENDING)])
-    return list(cursor.limit(limit)), db.customers.count_documents(query)
+# --- reports: each report's query leads with its sites (one site an equality), never with
+# ``deleted_at: None`` before them, which would pick the ``(deleted_at, _id)`` index: every live customer.
+
+def _of_sites(sites):
+    """The site clause of a report over ``sites`` (None: every site, no clause)."""
+    if sites is None:
+        return {}
+    return {"site_id": sites[0]} if len(sites) == 1 else {"site_id": {"$in": list(sites)}}
+
+
+def tier_counts(db, sites):
+    """``[{_id: tier level, count}]`` of the live customers of ``sites`` (None: all): one site's
+    by a window index ``(site_id, deleted_at, ...)``, several sites' by a window index's
+    ``site_id`` ranges, every site's by ``(deleted_at, _id)`` (the whole live archive)."""
+    return list(db.customers.aggregate([{"$match": dict(_of_sites(sites), deleted_at=None)},
+                                        {"$group": {"_id": "$tier.level", "count": {"$sum": 1}}}]))
+
+
+def tier_moves(db, sites, start, end):
+    """``[{_id: {from, to}, count}]`` of the tier changes of ``sites`` (None: all) from ``start``
+    to before ``end``, most first: index ``(site_id, at)`` (one site's period, several sites'
+    whole history); every site's reads the whole collection (no index leads with ``at``)."""
+    match = dict(_of_sites(sites), at={"$gte": start, "$lt": end})
+    return list(db.tier_history.aggregate([
+        {"$match": match}, {"$group": {"_id": {"from": "$old_tier", "to": "$new_tier"}, "count": {"$sum": 1}}},
+        {"$sort": {"count": -1}}]))
+
+
+def order_sums(db, sites, first_day, last_day, not_counted, products):
+    """The live orders of ``sites`` (None: all) dated ``first_day`` to ``last_day`` (ISO dates,
+    both included) whose status is not one of ``not_counted``, summed four ways, each rows of
+    ``{_id, amount, orders}``: ``(by day, the top ``products`` by product (with ``quantity``),
+    by customer (with ``site_id``), by site)``. A ``(site_id, ...)`` index: the sites' orders;
+    every site's reads the whole collection (no index leads with ``order_date``)."""
+    match = {"$match": dict(_of_sites(sites), order_date={"$gte": first_day, "$lte": last_day},
+                            status={"$nin": list(not_counted)}, deleted_at=None)}
+    sums = {"amount": {"$sum": "$total_amount"}, "orders": {"$sum": 1}}
+    days = db.orders.aggregate([match, {"$group": dict(sums, _id="$order_date")}])
+    by_product = db.orders.aggregate([
+        match, {"$unwind": "$lines"},
+        {"$group": {"_id": "$lines.product", "amount": {"$sum": "$lines.amount"},
+                    "quantity": {"$sum": "$lines.quantity"}, "orders": {"$sum": 1}}},
+        {"$sort": {"amount": -1, "_id": 1}}, {"$limit": products}])
+    by_customer = db.orders.aggregate([
+        match, {"$group": dict(sums, _id="$customer_id", site_id={"$first": "$site_id"})},
+        {"$sort": {"amount": -1, "_id": 1}}])
+    by_site = db.orders.aggregate([match, {"$group": dict(sums, _id="$site_id")}, {"$sort": {"amount": -1}}])
+    return list(days), list(by_product), list(by_customer), list(by_site)
+
+
+def opportunity_stages(db, sites, start, end):
+    """``[{_id: stage, count, amount}]`` of the live opportunities of ``sites`` (None: all) made
+    from ``start`` to before ``end``. Index ``(site_id, created_at)``: the sites' opportunities
+    (not only the period's: ``deleted_at`` is no field of it); every site's reads the whole
+    collection (no index leads with ``created_at``)."""
+    match = dict(_of_sites(sites), created_at={"$gte": start, "$lt": end}, deleted_at=None)
+    return list(db.opportunities.aggregate([
+        {"$match": match},
+        {"$group": {"_id": "$stage", "count": {"$sum": 1}, "amount": {"$sum": "$expected_amount"}}}]))
+
+
+def customers_at_risk(db, site_ids, levels, limit):
+    """Up to ``limit`` live customers of ``site_ids`` at a churn level of ``levels``, by level, tier
+    (highest first), name and id, and how many there are. One query per site, its customers with
+    one of those levels' filter keys (index ``(site_id, deleted_at, filter_keys, updated_at,
+    _id)``), the level checked on each row: not every live customer, nor a count read again."""
+    keys = ["churn:%s" % level for level in levels]  # as ``listing.filter_keys`` makes them
+    found = [customer for site_id in site_ids
+             for customer in db.customers.find({"site_id": site_id, "deleted_at": None, "filter_keys": {"$in": keys}},
+                                               HIDDEN)
+             if (customer.get("churn_risk") or {}).get("level") in levels]
+    found.sort(key=lambda c: (c["churn_risk"]["level"], -(c.get("tier_rank") or 0), c["legal_name"], c["_id"]))
+    return found[:limit], len(found)
 
 
 # --- archive upkeep: import jobs, merges ---
@@ -921,6 +1048,13 @@ def restore_parts(db, part, images, current_customer_id, batch=500):
                        image["customer_id"], image["site_id"])
     for (customer_id, site_id), ids in groups.items():
         move_parts(db, part, ids, [current_customer_id], customer_id, site_id)
+
+
+def retire_merged(db, customer_id, version, merge_id, changes, *events):
+    """``change_customer`` of a customer a merge retires, if still at ``version`` and not yet
+    retired by ``merge_id`` (by ``_id``); the new document or None."""
+    match = {"_id": customer_id, "version": version, "merge_id": {"$ne": merge_id}}
+    return change_customer(db, match, changes, *events)
 
 
 def child_refs(db, parent_ids, skip):

@@ -227,10 +227,9 @@ def open_feedback_count(db, caller, customer_id):
     """Open and overdue items of a customer, among the caller's sites (the 360 view asks this)."""
     if not caller.can("customers:read"):
         caller.require("feedback:read")
-    now = utcnow()
-    query = {"customer_id": customer_id, "status": {"$in": list(OPEN_STATES)}, **caller.site_filter()}
-    return {"customer_id": customer_id, "open": store.count_feedback(db, query),
-            "overdue": store.count_feedback(db, dict(query, due_at={"$lte": now}))}
+    now, sites = utcnow(), caller.site_scope()
+    return {"customer_id": customer_id, "open": store.count_open_feedback(db, customer_id, OPEN_STATES, sites),
+            "overdue": store.count_open_feedback(db, customer_id, OPEN_STATES, sites, due_by=now)}
 
 
 def scan_sla(db, now=None):

@@ -8,7 +8,6 @@ survey (items made from a low survey score would count twice otherwise).
 import statistics
 from collections import Counter, defaultdict
 
-from services.common import windows
 from services.common.schemas import load
 from services.feedback import contract, store
 
@@ -24,17 +23,11 @@ def satisfaction(db, caller, filters):
     site_id = filters.get("site_id")
     if site_id:
         caller.require_site(site_id)
-    scope = {"site_id": site_id} if site_id else caller.site_filter()
-
-    def within(field):
-        bounds = {"$gte": filters["since"]} if filters.get("since") else {}
-        if filters.get("until"):
-            bounds.update(windows.through(filters["until"]))  # until counts, as the embedded server's ranges allow
-        return dict(scope, **{field: bounds or {"$ne": None}})
-
-    feedback = list(store.iterate_feedback(db, within("created_at"), ITEM_FIELDS))
-    sent = list(store.iterate_links(db, within("created_at"), {"used_at": 1}))
-    responses = list(store.iterate_links(db, within("answered_at"), RESPONSE_FIELDS))
+    sites = [site_id] if site_id else caller.site_scope()
+    since, until = filters.get("since"), filters.get("until")
+    feedback = store.feedback_made(db, sites, since, until, ITEM_FIELDS)
+    sent = store.links_in_period(db, "created_at", sites, since, until, {"used_at": 1})
+    responses = store.links_in_period(db, "answered_at", sites, since, until, RESPONSE_FIELDS)
     report = compute(feedback, sent, responses)
     report["filters"] = {"site_id": site_id, "since": filters.get("since") and filters["since"].isoformat(),
                          "until": filters.get("until") and filters["until"].isoformat()}

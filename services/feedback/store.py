@@ -123,8 +123,33 @@ def count_feedback(db, query):
     return db.feedback.count_documents(query)
 
 
-def iterate_feedback(db, query, projection=None):
-    return db.feedback.find(query, projection or HIDDEN).batch_size(500)
+def count_open_feedback(db, customer_id, open_states, sites, due_by=None):
+    """How many items of a customer are in one of ``open_states`` (and due by ``due_by``, when
+    given) at ``sites`` (None: any). Index customer_id + status for every site, else the
+    customer's items by a ``(customer_id, ...)`` index: a customer has few."""
+    query = {"customer_id": customer_id, "status": {"$in": list(open_states)}}
+    if sites is not None:
+        query["site_id"] = {"$in": list(sites)}
+    if due_by is not None:
+        query["due_at"] = {"$lte": due_by}
+    return db.feedback.count_documents(query)
+
+
+def _in_period(sites, field, since, until):
+    """A report's query: the site first (one site an equality), then ``field`` from ``since``
+    through ``until`` (None: open; both None: any time, the field set)."""
+    query = {} if sites is None else {"site_id": sites[0] if len(sites) == 1 else {"$in": list(sites)}}
+    bounds = {"$gte": since} if since else {}
+    if until:
+        bounds.update(windows.through(until))  # until counts, as the embedded server's ranges allow
+    query[field] = bounds or {"$ne": None}
+    return query
+
+
+def feedback_made(db, sites, since, until, projection):
+    """The items of ``sites`` (None: all) made from ``since`` through ``until``: index
+    ``(site_id, created_at, _id)`` (one site's period, several sites' items), or ``(created_at, _id)``."""
+    return list(db.feedback.find(_in_period(sites, "created_at", since, until), projection).batch_size(500))
 
 
 def update_feedback(db, feedback_id, version, changes, *events, push=None):
@@ -267,9 +292,13 @@ def clear_feedback_pending(db, token_hash):
     db.survey_links.update_one({"_id": token_hash}, {"$unset": {"feedback_pending": ""}})
 
 
-def links_of_survey(db, survey_id, scope):
-    """The links of a survey within ``scope`` (a site filter; one equality on the ``survey_id`` index)."""
-    return list(db.survey_links.find(dict(scope, survey_id=survey_id), HIDDEN).batch_size(500))
+def links_of_survey(db, survey_id, sites):
+    """The links of a survey at ``sites`` (None: any): index ``survey_id``, the survey first (a
+    ``site_id`` first would pick a site index: every link of the sites)."""
+    query = {"survey_id": survey_id}
+    if sites is not None:
+        query["site_id"] = {"$in": list(sites)}
+    return list(db.survey_links.find(query, HIDDEN).batch_size(500))
 
 
 def move_links(db, customer_id, site_id):
@@ -288,8 +317,12 @@ def blank_links(db, customer_id, blanks):
                                 {"$set": dict(blanks, customer_erased=True, updated_at=now), "$inc": {"version": 1}})
 
 
-def iterate_links(db, query, projection=None):
-    return db.survey_links.find(query, projection or HIDDEN).batch_size(500)
+def links_in_period(db, field, sites, since, until, projection):
+    """The survey links of ``sites`` (None: all) whose ``field`` (``created_at``: sent, or
+    ``answered_at``) falls from ``since`` through ``until``: index ``(site_id, <field>)`` for one
+    site's period, a ``site_id`` index for several sites' links; every site's reads the whole
+    collection (no index leads with either field)."""
+    return list(db.survey_links.find(_in_period(sites, field, since, until), projection).batch_size(500))
 
 
 def count_links(db, query):

@@ -104,7 +104,7 @@ def survey_results(db, caller, survey_id):
     links of the caller's sites only (a link follows its customer when the customer moves)."""
     caller.require("feedback:read")
     survey = visible_survey(caller, store.find_survey(db, survey_id))
-    return results.summarise(survey, store.links_of_survey(db, survey_id, caller.site_filter()))
+    return results.summarise(survey, store.links_of_survey(db, survey_id, caller.site_scope()))
 
 
 def list_surveys(db, caller, limit, cursor):

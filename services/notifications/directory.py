@@ -30,7 +30,7 @@ def users(db, user_ids):
     wanted = [u for u in dict.fromkeys(user_ids) if u]
     if not wanted:
         return []
-    found = {user["_id"]: user for user in store.directory_users(db, {"_id": {"$in": wanted}})}
+    found = {user["_id"]: user for user in store.active_users(db, wanted)}
     return [found[u] for u in wanted if u in found]
 
 
@@ -52,9 +52,9 @@ def of_site(people, site_id):
 def managers(db, site_id):
     if not site_id:
         return []
-    return store.directory_users(db, {"sites": site_id, "permissions": {"$all": list(MANAGER_PERMISSIONS)}})
+    return store.active_holders(db, MANAGER_PERMISSIONS, site_id)
 
 
 def admins(db):
     """Who hears about webhooks: active holders of ``webhooks:admin``."""
-    return store.directory_users(db, {"permissions": ADMIN_PERMISSION})
+    return store.active_holders(db, [ADMIN_PERMISSION])

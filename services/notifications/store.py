@@ -112,8 +112,19 @@ def known_ids(db, user_ids):
     return {entry["_id"] for entry in db.directory.find({"_id": {"$in": list(user_ids)}}, {"_id": 1})}
 
 
-def directory_users(db, query):
-    return list(db.directory.find(dict(query, status="active")))
+def active_users(db, user_ids):
+    """The active users among ``user_ids`` (by ``_id``: point look-ups)."""
+    return list(db.directory.find({"_id": {"$in": list(user_ids)}, "status": "active"}))
+
+
+def active_holders(db, permissions, site_id=None):
+    """The active users holding every one of ``permissions`` (at ``site_id``, when given): index
+    ``sites``, else ``permissions`` (one permission an equality: no index serves ``$all``), the
+    rest checked on its rows."""
+    query = {"sites": site_id} if site_id is not None else {}
+    query["permissions"] = {"$all": list(permissions)} if len(permissions) > 1 else permissions[0]
+    query["status"] = "active"
+    return list(db.directory.find(query))
 
 
 # inbox and preferences

@@ -22,14 +22,13 @@ def test_period_defaults_to_the_last_year_and_takes_dates_or_times():
 
 def test_reports_need_the_permission_and_one_of_your_sites():
     caller = Caller("u1", ["s1"], ["reports:read"])
-    assert reports.prepare(caller, {"site_id": "s1"})[1] == {"site_id": "s1"}
+    assert reports.prepare(caller, {"site_id": "s1"})[1] == "s1" and reports.prepare(caller, {})[1] is None
     with pytest.raises(NotFound):
         reports.prepare(caller, {"site_id": "s2"})
     with pytest.raises(ValidationFailed):
         reports.prepare(caller, {"owner": "x"})
-    scoped = reports.scoped(caller, {}, {"deleted_at": None})
-    assert scoped == {"site_id": {"$in": ["s1"]}, "deleted_at": None}
-    assert list(scoped) == ["site_id", "deleted_at"]
+    assert reports.summed_sites(caller, None) == ["s1"] and reports.summed_sites(caller, "s1") == ["s1"]
+    assert reports.summed_sites(Caller("u2", [], ["reports:read", "sites:all"]), None) is None
 
 
 def test_days_fold_into_months():

@@ -61,12 +61,18 @@ def test_q_finds_names_codes_contacts_phones_and_emails_by_prefix(db):
 def test_queries_are_flat_with_the_most_selective_clause_first():
     query = archive.search_query(SALES, {"q": "acme", "tier": "vip", "owner_id": "u1", "region": "Jiangsu"})
     assert not [key for key in query if key.startswith("$")]
-    assert list(query) == ["key_prefixes", "all_keys", "region_keys", "owner_id", "tier.level", "site_id",
-                           "deleted_at"]
+    assert list(query) == ["key_prefixes", "region_keys", "owner_id", "tier.level", "site_id", "deleted_at",
+                           "all_keys"]
     assert archive.search_query(FINANCE, {"q": "acme"})["search_keys"] == {"$regex": "^acme"}
     assert list(archive.search_query(ADMIN, {"tag": "oem"})) == ["tags", "deleted_at"]
     outside = archive.search_query(SALES, {"site_id": "site-b", "q": "acme"})
-    assert list(outside) == ["key_prefixes", "all_keys", "site_id", "deleted_at"] and outside["site_id"] == {"$in": []}
+    assert list(outside) == ["key_prefixes", "site_id", "deleted_at", "all_keys"] and outside["site_id"] == {"$in": []}
+    # Too short a text for a key prefix: its prefix check is still never first (no index serves a
+    # $regex), nor is deleted_at (the (deleted_at, _id) index: every live customer).
+    assert list(archive.search_query(SALES, {"q": "王"})) == ["site_id", "deleted_at", "all_keys"]
+    assert list(archive.search_query(ADMIN, {"q": "王", "owner_id": "none"})) == ["owner_id", "deleted_at", "all_keys"]
+    deleted = archive.search_query(SALES, {"deleted": True, "tag": "oem"})
+    assert list(deleted) == ["tags", "site_id", "deleted_at", "erased"] and deleted["deleted_at"] == {"$ne": None}
 
 
 def test_pages_walk_ties_and_missing_values_once(db):

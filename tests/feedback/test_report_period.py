@@ -7,7 +7,7 @@ import datetime
 import pytest
 
 from services.common.auth import Caller
-from services.feedback import reports, store
+from services.feedback import items as feedback_items, reports, store
 from tests.support import windows as support
 
 watched_db = support.watched_db
@@ -51,3 +51,28 @@ def test_both_ends_of_the_period_count(db, caller, site_id, items, answers):
     assert report["feedback"]["total"] == items
     assert report["response_rate"]["sent"] == answers
     assert report["csat"]["count"] == items + answers  # each item and each answer carries a rating
+
+
+def test_the_queries_lead_with_the_site_and_a_surveys_links_with_the_survey(db, watched_db):
+    _, finds = watched_db
+    finds.clear()
+    for caller in (READER_A, Caller("u-ab", ["site-a", "site-b"], ["reports:read"]), READER_ALL):
+        reports.satisfaction(db, caller, {"since": SINCE.isoformat()})
+    made, links = finds.of("feedback"), finds.of("survey_links")
+    assert [list(query) for query in made] == [["site_id", "created_at"]] * 2 + [["created_at"]]
+    assert made[0]["site_id"] == "site-a" and made[1]["site_id"] == {"$in": ["site-a", "site-b"]}
+    assert [list(query) for query in links] == [["site_id", "created_at"], ["site_id", "answered_at"]] * 2 + [
+        ["created_at"], ["answered_at"]]
+    finds.clear()
+    assert len(store.links_of_survey(db, "s-1", ["site-a"])) == 5 and store.links_of_survey(db, "s-1", ["site-b"]) == []
+    assert len(store.links_of_survey(db, "s-1", None)) == 5
+    assert finds.of("survey_links") == [{"survey_id": "s-1", "site_id": {"$in": ["site-a"]}},
+                                        {"survey_id": "s-1", "site_id": {"$in": ["site-b"]}}, {"survey_id": "s-1"}]
+
+
+def test_a_customers_open_items_are_counted_in_the_callers_sites(db):
+    reader = Caller("u-f", ["site-a"], ["feedback:read"])
+    assert feedback_items.open_feedback_count(db, reader, "c-1") == {"customer_id": "c-1", "open": 5, "overdue": 5}
+    assert store.count_open_feedback(db, "c-1", ["open"], ["site-a"], due_by=SINCE) == 2
+    assert store.count_open_feedback(db, "c-1", ["open"], None, due_by=SINCE) == 4
+    assert store.count_open_feedback(db, "c-1", ["resolved"], None) == 0

@@ -179,3 +179,13 @@ def test_times_in_messages_read_as_dates_not_raw_timestamps():
                            data={"due_at": "2026-03-01T08:00:00Z"})
     assert subject == "Feedback assigned to you, due 2026-03-01 08:00 UTC"
     assert "T08:00:00" not in body
+
+
+def test_the_directory_is_read_by_id_site_or_permission(db):
+    directory.apply(db, user_event("boss", ["s1"], MANAGER))
+    directory.apply(db, user_event("seller", ["s1"], SALES))
+    directory.apply(db, user_event("hooks", ["s2"], MANAGER + ["webhooks:admin"]))
+    directory.apply(db, user_event("gone", ["s1"], MANAGER + ["webhooks:admin"], status="disabled"))
+    assert [u["_id"] for u in directory.users(db, ["gone", "seller", "nobody", "boss", "seller"])] == ["seller", "boss"]
+    assert [u["_id"] for u in directory.managers(db, "s2")] == ["hooks"] and directory.managers(db, None) == []
+    assert [u["_id"] for u in directory.admins(db)] == ["hooks"]
