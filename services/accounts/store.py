@@ -10,9 +10,8 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
 from services.common import windows
-from services.common.mongo import drop_index, replace_ttl_index, sweep, update_and_fetch
+from services.common.mongo import at_version, changed, drop_index, replace_ttl_index, sweep, update_and_fetch
 from services.common.errors import Conflict
-from services.common.clock import utcnow
 from services.common.outbox import HIDDEN, pending_insert, pending_update, record_events
 
 OUTBOX_COLLECTIONS = ("users", "sites", "reset_tokens", "session_revocations")
@@ -123,10 +122,8 @@ def list_users(db, filters, sites, limit, cursor):
 
 def update_user(db, user_id, version, changes, *events, unset=None):
     """Apply ``changes`` when the stored version is ``version`` (None: any); the new user or None."""
-    match = {"_id": user_id}
-    if version is not None:
-        match["version"] = version
-    update = {"$set": dict(changes, updated_at=utcnow()), "$inc": {"version": 1}}
+    match = at_version(user_id, version)
+    update = changed(changes)
     if unset:
         update["$unset"] = {field: "" for field in unset}
     try:
@@ -186,7 +183,7 @@ def update_site(db, site_id, version, changes, *events):
     try:
         return update_and_fetch(
             db.sites, {"_id": site_id, "version": version},
-            pending_update({"$set": dict(changes, updated_at=utcnow()), "$inc": {"version": 1}}, *events),
+            pending_update(changed(changes), *events),
             HIDDEN)
     except DuplicateKeyError:
         raise Conflict("A site with this code already exists.", {"code": ["Already taken."]})

@@ -145,6 +145,20 @@ def update_and_fetch(collection, match, update, projection=None, upsert=False):
     return collection.find_one({"_id": match["_id"]}, projection)
 
 
+def changed(changes, now=None):
+    """The update that sets ``changes`` on a versioned record: ``updated_at`` now, ``version`` one more."""
+    return {"$set": dict(changes, updated_at=now or utcnow()), "$inc": {"version": 1}}
+
+
+def at_version(document_id, version, **conditions):
+    """The match of record ``document_id`` (``_id`` first, the clause the embedded server's planner
+    picks) with ``conditions``, at ``version`` unless it is None (any version)."""
+    match = dict({"_id": document_id}, **conditions)
+    if version is not None:
+        match["version"] = version
+    return match
+
+
 def save_versioned(collection, document_id, version, update, projection=None):
     """Apply ``update`` to the document ``document_id`` when its stored version is ``version`` (0: none is
     stored yet, and the document is made); the document after, or None when ``version`` is stale."""

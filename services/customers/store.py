@@ -11,7 +11,7 @@ from pymongo import ASCENDING, DESCENDING, UpdateOne
 from pymongo.errors import DuplicateKeyError, ExecutionTimeout, PyMongoError
 
 from services.common import config, paging, windows
-from services.common.mongo import claim, drop_index, save_versioned, update_and_fetch
+from services.common.mongo import at_version, changed, claim, drop_index, save_versioned, update_and_fetch
 from services.customers import identifiers, listing
 from services.common.errors import Conflict
 from services.common.clock import utcnow
@@ -118,7 +118,7 @@ def update_customer(db, customer_id, version, changes, *events, unset=None, incl
         match["deleted_at"] = None
     if version is not None:
         match["version"] = version
-    update = {"$set": dict(changes, updated_at=utcnow()), "$inc": {"version": 1}}
+    update = changed(changes)
     if unset:
         update["$unset"] = {field: "" for field in unset}
     return _keyed_update_and_fetch(db, match, pending_update(update, *events))
@@ -439,10 +439,8 @@ def open_followups_assigned_outside(db, user_id, site_ids, limit):
 
 
 def update_part(db, part, part_id, version, changes, *events):
-    match = {"_id": part_id, "deleted_at": None}
-    if version is not None:
-        match["version"] = version
-    update = {"$set": dict(changes, updated_at=utcnow()), "$inc": {"version": 1}}
+    match = at_version(part_id, version, deleted_at=None)
+    update = changed(changes)
     return update_and_fetch(db[part], match, pending_update(update, *events), HIDDEN)
 
 
@@ -531,7 +529,7 @@ def find_settings(db, site_id):
 
 def save_settings(db, site_id, version, changes, *events):
     """Apply ``changes`` when the stored version is ``version`` (0: none stored yet); the new settings or None."""
-    update = pending_update({"$set": dict(changes, updated_at=utcnow()), "$inc": {"version": 1}}, *events)
+    update = pending_update(changed(changes), *events)
     return save_versioned(db.settings, site_id, version, update, HIDDEN)
 
 
@@ -1033,8 +1031,7 @@ def part_refs(db, part, customer_ids, limit):
 
 def move_parts(db, part, part_ids, from_ids, customer_id, site_id):
     db[part].update_many({"_id": {"$in": part_ids}, "customer_id": {"$in": from_ids}},
-                         {"$set": {"customer_id": customer_id, "site_id": site_id, "updated_at": utcnow()},
-                          "$inc": {"version": 1}})
+                         changed({"customer_id": customer_id, "site_id": site_id}))
 
 
 def restore_parts(db, part, images, current_customer_id, batch=500):
@@ -1065,7 +1062,7 @@ def child_refs(db, parent_ids, skip):
 
 def change_customer(db, match, changes, *events, unset=None):
     """Apply ``changes`` (version moves on) to the customer matching ``match``; the new document or None."""
-    update = {"$set": dict(changes, updated_at=utcnow()), "$inc": {"version": 1}}
+    update = changed(changes)
     if unset:
         update["$unset"] = {field: "" for field in unset}
     return _keyed_update_and_fetch(db, match, pending_update(update, *events))
@@ -1126,8 +1123,7 @@ def part_ids(db, part, customer_id):
 
 def blank_parts(db, part, customer_id, changes):
     """Set ``changes`` on every part of a customer, deleted ones too (index ``(customer_id, created_at)``)."""
-    db[part].update_many({"customer_id": customer_id}, {"$set": dict(changes, updated_at=utcnow()),
-                                                        "$inc": {"version": 1}})
+    db[part].update_many({"customer_id": customer_id}, changed(changes))
 
 
 def blank_merge_images(db, customer_id, changes):
@@ -1140,6 +1136,5 @@ def blank_merge_images(db, customer_id, changes):
 
 def erase_customer(db, customer_id, changes, *events, match=None):
     """Blank a customer (deleted or not) with its events in the same write; True when this call did it."""
-    update = pending_update({"$set": dict(changes, updated_at=utcnow()), "$inc": {"version": 1},
-                             "$unset": {"purge_after": "", "moving_parts": ""}}, *events)
+    update = pending_update(dict(changed(changes), **{"$unset": {"purge_after": "", "moving_parts": ""}}), *events)
     return _keyed_update(db, dict(match or {}, _id=customer_id), update)

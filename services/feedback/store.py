@@ -10,7 +10,7 @@ from pymongo.errors import DuplicateKeyError
 from services.common import windows
 from services.common.clock import utcnow
 from services.common.errors import Conflict
-from services.common.mongo import drop_index, save_versioned, update_and_fetch
+from services.common.mongo import at_version, changed, drop_index, save_versioned, update_and_fetch
 from services.common.outbox import HIDDEN, pending_insert, pending_update
 from services.feedback.workflow import DONE_STATES, OPEN_STATES
 
@@ -154,10 +154,8 @@ def feedback_made(db, sites, since, until, projection):
 
 def update_feedback(db, feedback_id, version, changes, *events, push=None):
     """Apply ``changes`` (and ``push`` to arrays) if the stored version is ``version`` (None: any)."""
-    match = {"_id": feedback_id}
-    if version is not None:
-        match["version"] = version
-    update = {"$set": dict(changes, updated_at=utcnow()), "$inc": {"version": 1}}
+    match = at_version(feedback_id, version)
+    update = changed(changes)
     if push:
         update["$push"] = push
     return update_and_fetch(db.feedback, match, pending_update(update, *events), HIDDEN)
@@ -174,7 +172,7 @@ def unassign(db, item, changes, *events, push=None):
     """Apply ``changes`` to ``item`` if it is still open and assigned as it was read; True when
     done (index _id)."""
     match = {"_id": item["_id"], "assignee_id": item["assignee_id"], "status": item["status"]}
-    update = {"$set": dict(changes, updated_at=utcnow()), "$inc": {"version": 1}}
+    update = changed(changes)
     if push:
         update["$push"] = push
     return db.feedback.update_one(match, pending_update(update, *events)).modified_count == 1
@@ -195,7 +193,7 @@ def feedback_elsewhere(db, customer_id, site_id):
 
 def move_feedback(db, feedback_id, from_site, to_site, *events):
     """Move one item if it is still at ``from_site``; 1 when moved, else 0 (index _id)."""
-    update = {"$set": {"site_id": to_site, "updated_at": utcnow()}, "$inc": {"version": 1}}
+    update = changed({"site_id": to_site})
     result = db.feedback.update_one({"_id": feedback_id, "site_id": from_site}, pending_update(update, *events))
     return result.modified_count
 
@@ -205,8 +203,7 @@ def blank_feedback_contacts(db, customer_id):
     customer's (``customer_erased``: kept anonymised, never moved, not counted as a site's
     records; index customer_id + status)."""
     db.feedback.update_many({"customer_id": customer_id, "customer_erased": {"$ne": True}},
-                            {"$set": {"contact_id": None, "customer_erased": True, "updated_at": utcnow()},
-                             "$inc": {"version": 1}})
+                            changed({"contact_id": None, "customer_erased": True}))
 
 
 def overdue_unbreached(db, open_states, now, limit=200):
@@ -229,7 +226,7 @@ def find_settings(db, site_id):
 
 def save_settings(db, site_id, version, changes, *events):
     """Apply ``changes`` when the stored version is ``version`` (0: none stored yet); the new settings or None."""
-    update = pending_update({"$set": dict(changes, updated_at=utcnow()), "$inc": {"version": 1}}, *events)
+    update = pending_update(changed(changes), *events)
     return save_versioned(db.settings, site_id, version, update, HIDDEN)
 
 
@@ -249,7 +246,7 @@ def find_survey(db, survey_id):
 def update_survey(db, survey_id, version, changes, *events):
     """Apply ``changes`` if the stored version is ``version``; the survey after, or None when stale
     (index _id)."""
-    update = pending_update({"$set": dict(changes, updated_at=utcnow()), "$inc": {"version": 1}}, *events)
+    update = pending_update(changed(changes), *events)
     return update_and_fetch(db.surveys, {"_id": survey_id, "version": version}, update, HIDDEN)
 
 
@@ -279,8 +276,7 @@ def find_link(db, token_hash):
 def answer_link(db, token_hash, now, changes, *events):
     """Spend a live link and keep the answer on it, in one write; None when used or expired."""
     match = {"_id": token_hash, "used_at": None, "expires_at": {"$gt": now}}
-    update = pending_update({"$set": dict(changes, used_at=now, answered_at=now, updated_at=now),
-                             "$inc": {"version": 1}}, *events)
+    update = pending_update(changed(dict(changes, used_at=now, answered_at=now), now), *events)
     return update_and_fetch(db.survey_links, match, update, HIDDEN)
 
 
@@ -304,7 +300,7 @@ def links_of_survey(db, survey_id, sites):
 def move_links(db, customer_id, site_id):
     """Take a customer's survey links to ``site_id`` (index customer_id + created_at)."""
     db.survey_links.update_many({"customer_id": customer_id, "site_id": {"$ne": site_id}},
-                                {"$set": {"site_id": site_id, "updated_at": utcnow()}, "$inc": {"version": 1}})
+                                changed({"site_id": site_id}))
 
 
 def blank_links(db, customer_id, blanks):
@@ -314,7 +310,7 @@ def blank_links(db, customer_id, blanks):
     db.survey_links.update_many({"customer_id": customer_id, "used_at": None, "expires_at": {"$gt": now}},
                                 {"$set": {"expires_at": now}})
     db.survey_links.update_many({"customer_id": customer_id},
-                                {"$set": dict(blanks, customer_erased=True, updated_at=now), "$inc": {"version": 1}})
+                                changed(dict(blanks, customer_erased=True), now))
 
 
 def links_in_period(db, field, sites, since, until, projection):

@@ -16,7 +16,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.common import outbox, windows
 from services.common.clock import utcnow
-from services.common.mongo import claim, drop_index, replace_ttl_index, sweep, update_and_fetch
+from services.common.mongo import changed, claim, drop_index, replace_ttl_index, sweep, update_and_fetch
 from services.common.outbox import pending_insert, pending_update
 from services.notifications import hook_secrets
 
@@ -160,7 +160,7 @@ def find_preferences(db, user_id):
 def save_preferences(db, user_id, values, version, *events):
     """Replace a user's preferences when the stored version is ``version``; None when stale."""
     now = utcnow()
-    update = pending_update({"$set": dict(values, updated_at=now), "$inc": {"version": 1}}, *events)
+    update = pending_update(changed(values, now), *events)
     if version is None:
         return update_and_fetch(db.preferences, {"_id": user_id}, update, HIDDEN, upsert=True)
     if version == 0:
@@ -229,7 +229,7 @@ def list_webhooks(db, sites, limit, cursor):
 
 def update_webhook(db, webhook_id, version, changes, *events):
     """Apply ``changes`` to a live hook stored at ``version``; the hook after, or None (index _id)."""
-    update = pending_update({"$set": dict(changes, updated_at=utcnow()), "$inc": {"version": 1}}, *events)
+    update = pending_update(changed(changes), *events)
     return update_and_fetch(db.webhooks, {"_id": webhook_id, "version": version, "deleted": {"$ne": True}},
                             update, HIDDEN)
 
