@@ -35,6 +35,13 @@ ENUMERATIONS = {
     "webhook_delivery_statuses": notifications.DELIVERY_STATUSES,
     "user_statuses": accounts.STATUSES,
     "site_statuses": accounts.SITE_STATUSES,
+    "roles": accounts.ROLES,
+    "permissions": accounts.PERMISSIONS,
+    "import_entities": customers.IMPORT_KINDS,
+    "import_statuses": customers.IMPORT_STATUSES,
+    "duplicate_reasons": customers.DUPLICATE_REASONS,
+    "merge_statuses": customers.MERGE_STATUSES,
+    "login_failures": accounts.LOGIN_FAILURES,
     "languages": LANGUAGES,
 }
 

@@ -8,9 +8,9 @@ forbids) become U+FFFD, so data stored before input was checked still exports.
 
 A page may also name each column's kind (``"kinds": ["text", "date", ...]``, as ``columns`` runs).
 The CSV writes every value as it comes (ISO 8601 dates and times); the workbook writes a date or a
-time as a date cell and an amount as a number cell, each with its number format
-(``NUMBER_FORMATS``). A time keeps the wall clock of the zone it was written in, as a spreadsheet
-has no time zones.
+time as a date cell and an amount as a number cell, each with its number format: a date's as the
+caller's language writes dates (``DATE_FORMATS``), an amount's ``NUMBER_FORMATS``. A time keeps
+the wall clock of the zone it was written in, as a spreadsheet has no time zones.
 """
 import csv
 import datetime
@@ -20,6 +20,7 @@ import tempfile
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.utils import get_column_letter
 
 from services.common.schemas import CONTROL_IN_TEXT
 
@@ -28,7 +29,16 @@ CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _FORMULA_START = ("=", "@", "\t", "\r")
 _SIGNED_NUMBER = re.compile(r"[+-][0-9 ().-]*")
-NUMBER_FORMATS = {"date": "yyyy-mm-dd", "time": "yyyy-mm-dd hh:mm", "amount": "#,##0.00", "count": "#,##0"}
+NUMBER_FORMATS = {"amount": "#,##0.00", "count": "#,##0"}
+# How each language writes a date and a time in a workbook, as the UI writes them (ui/src/format.js):
+# (Excel number format, the column width it needs, in characters). zh-CN: 2026年3月1日 14:05; en:
+# Mar 1, 2026 2:05 PM, its month names and AM/PM English whatever the reader's Excel speaks
+# ([$-409]). None, where no caller's language is known: ISO 8601, 2026-03-01 14:05.
+DATE_FORMATS = {
+    "zh-CN": {"date": ('yyyy"年"m"月"d"日"', 16), "time": ('yyyy"年"m"月"d"日" hh:mm', 22)},
+    "en": {"date": ("[$-409]mmm d, yyyy", 14), "time": ("[$-409]mmm d, yyyy h:mm AM/PM", 22)},
+    None: {"date": ("yyyy-mm-dd", 12), "time": ("yyyy-mm-dd hh:mm", 18)},
+}
 FIRST_EXCEL_DAY = datetime.date(1900, 3, 1)  # earlier serial days are off by Excel's 1900 leap-year bug
 
 
@@ -81,34 +91,46 @@ def _typed(value, kind):
     return None
 
 
-def xlsx_row(sheet, values, kinds=()):
-    """One row of a write-only ``sheet``: typed cells with their number format where ``kinds`` says so."""
+def number_formats(language=None):
+    """``{kind: number format}`` of the typed cells of a workbook for a reader of ``language``."""
+    return dict(NUMBER_FORMATS, **{kind: written[0] for kind, written in DATE_FORMATS[language].items()})
+
+
+def xlsx_row(sheet, values, kinds=(), formats=None):
+    """One row of a write-only ``sheet``: typed cells with their number format (``formats``, by
+    default ``number_formats()``) where ``kinds`` says so."""
+    formats = formats or number_formats()
     cells = []
     for index, value in enumerate(values):
         kind = kinds[index] if index < len(kinds) else None
-        typed = _typed(value, kind) if kind in NUMBER_FORMATS else None
+        typed = _typed(value, kind) if kind in formats else None
         if typed is None:
             cells.append(safe_cell(value))
             continue
         cell = WriteOnlyCell(sheet, typed)
-        cell.number_format = NUMBER_FORMATS[kind]
+        cell.number_format = formats[kind]
         cells.append(cell)
     return cells
 
 
-def xlsx_file(pages, title="Customers", header=list):
-    """``(rows written, an open temporary file holding the workbook)``; the file vanishes once closed."""
+def xlsx_file(pages, title="Customers", header=list, language=None):
+    """``(rows written, an open temporary file holding the workbook)``, its dates written as
+    ``language`` writes them (``DATE_FORMATS``); the file vanishes once closed."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title)
+    formats = number_formats(language)
     count = 0
     header_sent = False
     for page in pages:
+        kinds = page.get("kinds") or ()
         if not header_sent:
+            for index, kind in enumerate(kinds):  # wide enough for its dates (before the first row)
+                if kind in DATE_FORMATS[language]:
+                    sheet.column_dimensions[get_column_letter(index + 1)].width = DATE_FORMATS[language][kind][1]
             sheet.append(header(page["columns"]))
             header_sent = True
-        kinds = page.get("kinds") or ()
         for row in page["rows"]:
-            sheet.append(xlsx_row(sheet, row, kinds))
+            sheet.append(xlsx_row(sheet, row, kinds, formats))
             count += 1
     handle = tempfile.TemporaryFile()
     try:

@@ -1,7 +1,7 @@
 """The language of a request's answer: the signed-in user's language setting (the token's ``lang``
 claim), else the ``Accept-Language`` header, else English."""
 from flask import g, has_request_context, request
-from marshmallow import Schema, post_dump
+from marshmallow import Schema, fields, post_dump
 
 from services.common import messages
 
@@ -72,6 +72,18 @@ class LocalizedTexts(Schema):
     @post_dump
     def in_request_language(self, data, **kwargs):
         return localize_texts(data, request_language(), self.TEXT_KEYS) if has_request_context() else data
+
+
+def localized_reasons():
+    """The fields of a service's ``reasons`` as answered (``localize_texts``), for ``http_output``."""
+    return {"reasons": fields.List(fields.String(), metadata={"description": "in the request's language"}),
+            "reasons_details": fields.List(fields.Dict(), metadata={"description": "each reason's {code, params}"})}
+
+
+def localized_reason():
+    """The fields of a service's ``reason`` as answered (``localize_texts``), for ``http_output``."""
+    return {"reason": fields.String(allow_none=True, metadata={"description": "in the request's language"}),
+            "reason_details": fields.Dict(allow_none=True, metadata={"description": "the reason's {code, params}"})}
 
 
 def column_headers(columns):

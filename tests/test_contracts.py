@@ -1,6 +1,7 @@
 """Each service's public face is its contract module: the gateway and the other services import a
-service only through it, nothing imports through ``importlib``, and every enumeration the gateway
-checks input against is the owning service's own."""
+service only through it, nothing imports through ``importlib``, every enumeration the gateway
+checks input against is the owning service's own, and every schema of the gateway is made from a
+contract's but the few of HTTP alone."""
 import ast
 import importlib
 import inspect
@@ -118,6 +119,40 @@ def test_every_enumeration_the_gateway_checks_is_the_services_own():
                     foreign.append("%s.%s: %s" % (schema.__name__, name, validator.choices))
     assert checked > 20, "the walk found too few enumerations to mean anything"
     assert foreign == []
+
+
+# The gateway's own schemas: what it reads itself before calling a service with plain arguments (a
+# query string's options, an upload form, a sign-in, a typed confirmation), and answers it makes (a
+# page, an error body, a catalogue, a reset request's acceptance).
+HTTP_ONLY = {
+    "PageQuerySchema", "CreateCustomerQuerySchema", "DeleteCustomerQuerySchema", "DeleteSiteQuerySchema",
+    "DeleteUserQuerySchema", "DuplicatesQuerySchema", "ImportFieldsQuerySchema", "ImportMappingQuerySchema",
+    "ImportTemplateQuerySchema", "ImportUploadSchema", "ImportPreviewUploadSchema", "ImportRunSchema",
+    "SurveyAnswerSchema", "LoginSchema", "RefreshTokenSchema", "PasswordChangeSchema", "PasswordResetRequestSchema",
+    "PasswordResetConfirmSchema",
+    "PageSchema", "ErrorSchema", "MessagesSchema", "DuplicateErrorSchema", "DuplicateErrorDetailSchema",
+    "CandidateSchema", "AcceptedSchema", "CatalogueNamesSchema", "CatalogueQuerySchema", "CatalogueSchema",
+    "EntrySchema", "LabelsSchema",
+}
+
+
+def made_from_a_contract(schema):
+    """Whether ``schema`` is a contract's HTTP form (``http_input``, ``http_output``) or extends a
+    contract schema or such a form."""
+    own = [value for contract in CONTRACTS.values() for value in vars(contract).values()
+           if inspect.isclass(value) and value.__module__ == contract.__name__]
+    return getattr(schema, "CONTRACT", None) in own or any(base in own for base in schema.__mro__)
+
+
+def test_every_gateway_schema_is_made_from_a_contract_but_those_of_http_alone():
+    """A field of an answer or a request is added once, in the contract, and the gateway follows. A
+    schema declaring no field (strictness, a page's wrapping, texts in the caller's language) is
+    behaviour, not a shape."""
+    shapes = {schema for schema in gateway_schemas() if schema._declared_fields}
+    own = sorted(schema.__name__ for schema in shapes if not made_from_a_contract(schema))
+    assert set(own) - HTTP_ONLY == set(), "declare these in the owning service's contract.py"
+    assert HTTP_ONLY - set(own) == set(), "no longer the gateway's own: take them off HTTP_ONLY"
+    assert len(shapes) - len(own) > 80, "the walk found too few contract forms to mean anything"
 
 
 @pytest.mark.parametrize("service", sorted(SERVICES))

@@ -12,7 +12,6 @@ import re
 from urllib.parse import quote
 
 from flask import Response, send_file, stream_with_context
-from marshmallow import RAISE
 from webargs.flaskparser import FlaskParser
 from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import CombinedMultiDict, FileStorage
@@ -22,8 +21,7 @@ from werkzeug.routing import BaseConverter
 from gateway import downloads, language
 from gateway.blueprint import ApiBlueprint
 from gateway.schemas import archive as s
-from gateway.schemas.common import PageQuerySchema, error_responses, page_schema, split_page
-from gateway.security import authenticated
+from gateway.schemas.common import PageQuerySchema, page_schema, split_page
 from gateway.services import customers
 from services.common.errors import ValidationFailed
 
@@ -62,6 +60,15 @@ class ImportIdConverter(BaseConverter):
 
 
 blp.record_once(lambda state: state.app.url_map.converters.setdefault("import_id", ImportIdConverter))
+
+
+def download(description, xlsx=None):
+    """``operation`` arguments documenting a CSV download (and an XLSX one, ``xlsx`` its description)."""
+    documented = {"content_type": "text/csv", "description": description}
+    if xlsx:
+        documented["answers"] = {200: {"schema": {"type": "string", "format": "binary"}, "description": xlsx,
+                                       "content_type": downloads.XLSX_TYPE, "success": True}}
+    return documented
 
 
 def attachment(filename):
@@ -112,10 +119,7 @@ def uploaded(form, dry_run=False):
 
 
 @blp.route("/customers/import", methods=["POST"])
-@authenticated(blp)
-@blp.arguments(s.ImportUploadSchema, location="multipart")
-@blp.response(202, s.ImportJobSchema)
-@error_responses(blp, 403, 413, 415)
+@blp.operation(202, s.ImportJobSchema, 403, 413, 415, body=s.ImportUploadSchema, location="multipart")
 def import_customers(form):
     """Import customers from CSV or XLSX as a job with the suggested mapping; follow it at ``/imports/{id}``.
 
@@ -130,10 +134,7 @@ def import_customers(form):
 
 
 @blp.route("/imports/preview", methods=["POST"])
-@authenticated(blp)
-@blp.arguments(s.ImportPreviewUploadSchema, location="multipart")
-@blp.response(200, s.ImportPreviewSchema)
-@error_responses(blp, 403, 413, 415)
+@blp.operation(200, s.ImportPreviewSchema, 403, 413, 415, body=s.ImportPreviewUploadSchema, location="multipart")
 def preview_import(form):
     """The columns of a file before importing it: each header, its first values and the field suggested
     for it (from the header, in the export labels of Zoho, Salesforce, HubSpot, Odoo, Fxiaoke,
@@ -145,10 +146,7 @@ def preview_import(form):
 
 
 @blp.route("/imports", methods=["POST"])
-@authenticated(blp)
-@blp.arguments(s.ImportRunSchema, location="multipart")
-@blp.response(202, s.ImportJobSchema)
-@error_responses(blp, 403, 404, 409, 413, 415)
+@blp.operation(202, s.ImportJobSchema, 403, 404, 409, 413, 415, body=s.ImportRunSchema, location="multipart")
 def run_import(form):
     """Import a file's rows as customers or as one kind of their records (``entity``), with a mapping of
     its columns; follow the job at ``/imports/{id}``.
@@ -178,12 +176,8 @@ def import_fields(args):
 
 
 @blp.route("/imports/template")
-@authenticated(blp)
-@blp.arguments(s.ImportTemplateQuerySchema, location="query", unknown=RAISE)
-@blp.response(200, {"type": "string"}, content_type="text/csv", description="An empty file with the entity's headers")
-@blp.alt_response(200, schema={"type": "string", "format": "binary"}, content_type=downloads.XLSX_TYPE,
-                  description="An empty workbook with the entity's headers", success=True)
-@error_responses(blp, 403)
+@blp.operation(200, {"type": "string"}, 403, query=s.ImportTemplateQuerySchema, **download(
+    "An empty file with the entity's headers", xlsx="An empty workbook with the entity's headers"))
 def import_template(args):
     """An empty CSV or XLSX with the headers of ``entity``'s fields in your language (or ``language``),
     required ones first; either language's headers import again."""
@@ -232,10 +226,7 @@ def get_import(import_id):
 
 
 @blp.route("/imports/<import_id:import_id>/errors")
-@authenticated(blp)
-@blp.response(200, {"type": "string"}, content_type="text/csv",
-              description="One line per rejected value: row, field, message")
-@error_responses(blp, 403, 404)
+@blp.operation(200, {"type": "string"}, 403, 404, **download("One line per rejected value: row, field, message"))
 def import_errors(import_id):
     """The rows an import rejected, as a CSV download (UTF-8 with a BOM; text a spreadsheet would run
     as a formula starts with an apostrophe, as in the export); audited."""
@@ -243,10 +234,8 @@ def import_errors(import_id):
 
 
 @blp.route("/imports/<import_id:import_id>/warnings")
-@authenticated(blp)
-@blp.response(200, {"type": "string"}, content_type="text/csv",
-              description="One line per value left out of a row that was kept: row, field, message")
-@error_responses(blp, 403, 404)
+@blp.operation(200, {"type": "string"}, 403, 404, **download(
+    "One line per value left out of a row that was kept: row, field, message"))
 def import_warnings(import_id):
     """The remarks on rows an import kept (an owner no user of the site has, a rating or choice this
     archive lacks, an address placed in no region), as a CSV download like the error file; audited."""
@@ -293,12 +282,8 @@ def streamed_csv(pages, filters):
 
 
 @blp.route("/customers/export")
-@authenticated(blp)
-@blp.arguments(s.ExportQuerySchema, location="query", unknown=RAISE)
-@blp.response(200, {"type": "string"}, content_type="text/csv", description=EXPORT_DESCRIPTION)
-@blp.alt_response(200, schema={"type": "string", "format": "binary"}, content_type=downloads.XLSX_TYPE,
-                  description=EXPORT_DESCRIPTION, success=True)
-@error_responses(blp, 403)
+@blp.operation(200, {"type": "string"}, 403, query=s.ExportQuerySchema,
+               **download(EXPORT_DESCRIPTION, xlsx=EXPORT_DESCRIPTION))
 def export_customers(args):
     """Customers matching the list's filters as CSV or XLSX, only the fields you may see (audited)."""
     args = dict(args)
@@ -309,7 +294,8 @@ def export_customers(args):
     pages = itertools.chain([first], pages)
     name = "customers-%s.%s" % (datetime.date.today().strftime("%Y%m%d"), file_format)
     if file_format == "xlsx":
-        count, handle = downloads.xlsx_file(pages, header=language.column_headers)
+        count, handle = downloads.xlsx_file(pages, header=language.column_headers,
+                                            language=language.request_language())
         try:
             customers.record_export(filters, "xlsx", count)
         except BaseException:

@@ -1,10 +1,10 @@
 """Requests and responses of archive upkeep: import, export, duplicates and merges."""
 import json
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from gateway.language import LocalizedTexts
-from gateway.schemas.common import Choice, Cursor, Ident, QueryInteger, StrictSchema, Text, Timestamp, http_input
+from gateway.schemas.common import Choice, Cursor, Ident, QueryInteger, StrictSchema, Text, http_input, http_output
 from gateway.schemas.customers import CustomerFilterSchema
 from services.customers import contract
 from services.common.schemas import LANGUAGES
@@ -66,38 +66,10 @@ class ImportRunSchema(StrictSchema):
             raise ValidationError("Send a file, or the upload_id of a preview.", "file")
 
 
-class ImportColumnSchema(Schema):
-    index = fields.Integer()
-    header = fields.String()
-    samples = fields.List(fields.String(), metadata={"description": "the first values of the column"})
-    field = fields.String(allow_none=True, metadata={"description": "the suggested field; null: skipped"})
-    suggested_by = fields.String(allow_none=True, metadata={"description": "header, values or null"})
-
-
-class ImportFieldSchema(Schema):
-    name = fields.String()
-    kind = fields.String(metadata={"description": "text, int, number, amount, date, datetime, list, enum, bool, "
-                                                 "user, customer or level"})
-    required = fields.Boolean()
-    label = fields.String(metadata={"description": "in the caller's language"})
-
-
-class ImportFieldsSchema(Schema):
-    entity = fields.String()
-    fields = fields.List(fields.Nested(ImportFieldSchema))
-
-
-class ImportPreviewSchema(Schema):
-    upload_id = fields.String(metadata={"description": "give it to POST /imports within an hour"})
-    entity = fields.String()
-    format = fields.String(metadata={"description": "csv or xlsx"})
-    encoding = fields.String(allow_none=True, metadata={"description": "utf-8, gb18030 or utf-16 (csv)"})
-    delimiter = fields.String(allow_none=True)
-    sheets = fields.List(fields.String(), metadata={"description": "the workbook's sheets (xlsx)"})
-    sheet = fields.String(allow_none=True, metadata={"description": "the sheet read"})
-    rows_read = fields.Integer()
-    columns = fields.List(fields.Nested(ImportColumnSchema))
-    fields = fields.List(fields.Nested(ImportFieldSchema))
+ImportFieldSchema = http_output(contract.ImportFieldSchema, labels=None, label=fields.String(metadata={
+    "description": "in the caller's language"}))
+ImportFieldsSchema = http_output(contract.ImportFieldsSchema)
+ImportPreviewSchema = http_output(contract.ImportPreviewSchema)
 
 
 class ImportTemplateQuerySchema(StrictSchema):
@@ -113,19 +85,8 @@ class ImportFieldsQuerySchema(StrictSchema):
 ImportMappingCreateSchema = http_input(contract.ImportMappingSchema)
 
 
-class ImportMappingSchema(Schema):
-    id = fields.String()
-    name = fields.String()
-    entity = fields.String()
-    site_id = fields.String()
-    mapping = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True))
-    value_map = fields.Dict()
-    created_by = fields.String()
-    updated_at = Timestamp()
-
-
-class ImportMappingListSchema(Schema):
-    items = fields.List(fields.Nested(ImportMappingSchema))
+ImportMappingSchema = http_output(contract.ImportMappingOutSchema)
+ImportMappingListSchema = http_output(contract.ImportMappingListSchema)
 
 
 class ImportMappingQuerySchema(StrictSchema):
@@ -133,65 +94,13 @@ class ImportMappingQuerySchema(StrictSchema):
     site_id = Ident()
 
 
-class ImportErrorSchema(Schema):
-    sheet = fields.String(metadata={"description": "the sheet of a workbook's row"})
-    row = fields.Integer()
-    field = fields.String(allow_none=True)
-    message = fields.String()
+class ImportTexts(LocalizedTexts):
+    """An import job: the texts of its rows, of the job and of a skipped sheet in the caller's language."""
 
-
-class ImportSheetSchema(Schema):
-    sheet = fields.String()
-    entity = fields.String()
-    created = fields.Integer()
-    updated = fields.Integer()
-    unchanged = fields.Integer()
-    failed = fields.Integer()
-    warnings = fields.Integer()
-    skipped_columns = fields.List(fields.String())
-
-
-class SkippedSheetSchema(Schema):
-    sheet = fields.String()
-    reason = fields.String()
-
-
-class ImportJobSchema(LocalizedTexts):
-    # the rows', the job's and a skipped sheet's, in the caller's language
     TEXT_KEYS = {"message": "messages", "error": "messages", "reason": "messages"}
 
-    id = fields.String()
-    status = fields.String(metadata={"description": "uploading, running, completed or failed"})
-    dry_run = fields.Boolean()
-    filename = fields.String()
-    site_id = fields.String()
-    entity = fields.String(metadata={"description": "what the rows are"})
-    sheet = fields.String(allow_none=True, metadata={"description": "the XLSX sheet read"})
-    mapping = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True), allow_none=True,
-                          metadata={"description": "the mapping given (null: the suggested one)"})
-    skipped_columns = fields.List(fields.String(), metadata={
-        "description": "headers of the columns not imported: mapped to null, or placed nowhere"})
-    linked_by = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={
-        "description": "a part's rows by how they named their customer: tax_id, code, name"})
-    sheets = fields.List(fields.Nested(ImportSheetSchema), metadata={
-        "description": "a workbook's sheets imported so far, each with its own counts"})
-    skipped_sheets = fields.List(fields.Nested(SkippedSheetSchema), metadata={
-        "description": "a workbook's sheets not imported, and why"})
-    format = fields.String(allow_none=True, metadata={"description": "csv or xlsx"})
-    total = fields.Integer(allow_none=True, metadata={"description": "rows in the file, once counted"})
-    done = fields.Integer(metadata={"description": "rows processed so far"})
-    created = fields.Integer()
-    updated = fields.Integer()
-    unchanged = fields.Integer()
-    failed = fields.Integer()
-    errors_sample = fields.List(fields.Nested(ImportErrorSchema), metadata={"description": "the first errors"})
-    warnings = fields.Integer(metadata={"description": "rows imported with a remark: an address kept as written "
-                                                       "that names no region for certain"})
-    warnings_sample = fields.List(fields.Nested(ImportErrorSchema), metadata={"description": "the first warnings"})
-    error = fields.String(allow_none=True, metadata={"description": "why the whole job failed"})
-    created_at = Timestamp()
-    started_at = Timestamp(allow_none=True)
-    finished_at = Timestamp(allow_none=True)
+
+ImportJobSchema = http_output(contract.ImportJobSchema, bases=(ImportTexts,))
 
 
 class ExportQuerySchema(CustomerFilterSchema):
@@ -205,42 +114,6 @@ class DuplicatesQuerySchema(StrictSchema):
     cursor = Cursor()
 
 
-class ClusterMemberSchema(Schema):
-    id = fields.String()
-    legal_name = fields.String(allow_none=True)
-    site_id = fields.String()
-    tax_id = fields.String(allow_none=True)
-
-
-class ClusterSchema(Schema):
-    key = fields.String(metadata={"description": "the normalised value they share"})
-    reason = fields.String(metadata={"description": "same_tax_id, similar_name, same_phone or same_email"})
-    customers = fields.List(fields.Nested(ClusterMemberSchema))
-
-
-class DuplicateClustersSchema(Schema):
-    clusters = fields.List(fields.Nested(ClusterSchema), metadata={"description": (
-        "strongest reason first (same_tax_id, similar_name, same_phone, same_email), then by key; at most 50 "
-        "customers each; a cluster whose customers are exactly a stronger one's is left out")})
-    next_cursor = fields.String(allow_none=True, metadata={"description": (
-        "pass it as cursor for the next page; null when no more clusters follow. A page reads a bounded part of "
-        "the archive, so it may hold fewer than limit clusters while more follow")})
-
-
+DuplicateClustersSchema = http_output(contract.DuplicateClustersSchema)
 MergeRequestSchema = http_input(contract.MergeSchema, "MergeRequestSchema", defaults=("fields",))
-
-
-class MergeSchema(Schema):
-    id = fields.String()
-    status = fields.String(metadata={"description": "pending, done, abandoned, reverting or reverted"})
-    survivor_id = fields.String()
-    merged_ids = fields.List(fields.String())
-    moved = fields.Dict(metadata={"description": "records moved to the survivor, per kind"})
-    created_by = fields.String(allow_none=True)
-    created_at = Timestamp()
-    done_at = Timestamp(allow_none=True)
-    reverted_at = Timestamp(allow_none=True)
-    reverted_by = fields.String(allow_none=True)
-    names = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True),
-                        metadata={"description": "legal name of each customer in the merge, as it was"})
-    fields = fields.Dict(metadata={"description": "the field choices applied"})  # last: shadows the module
+MergeSchema = http_output(contract.MergeOutSchema)

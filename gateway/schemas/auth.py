@@ -1,8 +1,8 @@
 """Requests and responses of sessions, password reset and the caller's own account."""
 from marshmallow import Schema, fields, validate
 
-from gateway.schemas.common import Email, StrictSchema, Text
-from gateway.schemas.users import UserSchema
+from gateway.schemas.common import Email, StrictSchema, Text, http_output
+from services.accounts import contract
 from services.accounts.contract import Password
 
 
@@ -33,9 +33,4 @@ class AcceptedSchema(Schema):
     status = fields.String(required=True, metadata={"description": "always accepted"})
 
 
-class SessionSchema(Schema):
-    access_token = fields.String(required=True)
-    refresh_token = fields.String(required=True)
-    token_type = fields.String(required=True, metadata={"description": "Bearer"})
-    expires_in = fields.Integer(required=True, metadata={"description": "seconds the access token lives"})
-    user = fields.Nested(UserSchema, required=True)
+SessionSchema = http_output(contract.SessionSchema)

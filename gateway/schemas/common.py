@@ -49,7 +49,7 @@ def http_input(contract_schema, name=None, rules=(), base=None, required=(), def
     for the methods named in ``rules``, which the gateway runs too. ``base`` (default StrictSchema)
     adds its fields first, e.g. a page's ``limit`` and ``cursor``; the fields named in ``required``
     must be sent over HTTP (e.g. a PUT's whole list) though the service has a default for them; those
-    in ``defaults`` keep their default."""
+    in ``defaults`` keep their default. The form's ``CONTRACT`` is ``contract_schema``."""
     if contract_schema in _inputs and name is None and not (added or rules or base or required or defaults):
         return _inputs[contract_schema]
     declared = {}
@@ -58,7 +58,7 @@ def http_input(contract_schema, name=None, rules=(), base=None, required=(), def
             declared[field_name] = _http_field(field, keep_default=field_name in defaults)
             declared[field_name].required = field.required or field_name in required
     declared.update({rule: getattr(contract_schema, rule) for rule in rules})
-    declared.update(added)
+    declared.update(added, CONTRACT=contract_schema)
     made = type(name or contract_schema.__name__.replace("Schema", "CreateSchema"), (base or StrictSchema,), declared)
     _inputs.setdefault(contract_schema, made)
     return made
@@ -82,14 +82,23 @@ def http_output(contract_schema, name=None, bases=(Schema,), **added):
     """The HTTP form of a service contract's output schema: the same fields and descriptions, each
     read from the service's answer by its own name (an ``Id`` reads ``id``, which the service made
     of the document's ``_id``; a ``Function`` the service computed reads as the ``type`` its metadata
-    declares). ``added`` declares fields the HTTP answer has besides; ``bases`` are the schema's
-    classes (e.g. ``gateway.language.LocalizedTexts``)."""
-    if contract_schema in _outputs and name is None and not added and bases == (Schema,):
-        return _outputs[contract_schema]
-    declared = {field_name: _output_field(field) for field_name, field in contract_schema._declared_fields.items()}
-    declared.update(added)
-    made = type(name or contract_schema.__name__, bases, declared)
-    _outputs.setdefault(contract_schema, made)
+    declares). Its name is the contract's, but ``XOutSchema`` (named so beside an input ``XSchema``)
+    is ``XSchema``. ``added`` declares fields the HTTP answer has besides (``None`` leaves out one the
+    gateway answers otherwise); ``bases`` are the schema's classes (e.g.
+    ``gateway.language.LocalizedTexts``). Nested contract schemas take their HTTP form, one per
+    contract schema: one made with a name, ``added`` or ``bases`` must be made before a schema
+    nesting it. The form's ``CONTRACT`` is ``contract_schema``."""
+    if contract_schema in _outputs:
+        if name is None and not added and bases == (Schema,):
+            return _outputs[contract_schema]
+        raise ValueError("%s has an HTTP form already (%s): make this one before the schemas nesting it"
+                         % (contract_schema.__name__, _outputs[contract_schema].__name__))
+    declared = {field_name: _output_field(field) for field_name, field in contract_schema._declared_fields.items()
+                if field_name not in added}
+    declared.update({field_name: field for field_name, field in added.items() if field is not None},
+                    CONTRACT=contract_schema)
+    made = type(name or contract_schema.__name__.replace("OutSchema", "Schema"), bases, declared)
+    _outputs[contract_schema] = made
     return made
 
 
@@ -101,7 +110,7 @@ def _output_field(field):
         metadata = {key: value for key, value in field.metadata.items() if key != "type"}
         return _COMPUTED[field.metadata["type"]](metadata=metadata)
     field = copy.copy(field)
-    field.attribute = None
+    field.attribute = field.data_key  # the name the service's answer has it under
     field.dump_default = missing  # the service's answer already has it
     if isinstance(field, fields.Nested) and isinstance(field.nested, type):
         field.nested = http_output(field.nested)

@@ -2,15 +2,14 @@
 
 Input schemas check shape and bounds and turn away unknown fields; the domain rules (USCC check
 digit, region-aware phone numbers, site scope, duplicates) are the customers service's, which
-answers with errors naming the field. Output schemas list every field the service returns.
+answers with errors naming the field. Output schemas are the service contract's (``http_output``).
 """
 from marshmallow import Schema, fields, pre_dump, validate
 
 from gateway.extensions import MessagesSchema
-from gateway.language import LocalizedTexts
-from gateway.schemas.common import Cursor, Day, QueryInteger, StrictSchema, Timestamp, http_input, http_output
-from gateway.schemas.customer_parts import (ContactSchema, FollowupSchema, InteractionSchema, OpportunitySchema,
-                                            update_schema)
+from gateway.language import LocalizedTexts, localized_reason, localized_reasons
+from gateway.schemas.common import Cursor, QueryInteger, StrictSchema, http_input, http_output
+from gateway.schemas.customer_parts import update_schema
 from services.customers import contract
 
 
@@ -26,14 +25,14 @@ class ItemsSchema(Schema):
 AddressCreateSchema = http_input(contract.AddressSchema)
 
 
-AddressSchema = http_output(contract.AddressOutSchema, "AddressSchema")
+AddressSchema = http_output(contract.AddressOutSchema)
 
 
 CustomerCreateSchema = http_input(contract.CustomerSchema)
 CustomerUpdateSchema = update_schema(CustomerCreateSchema)
 
 
-CustomerSchema = http_output(contract.CustomerOutSchema, "CustomerSchema", bases=(LocalizedTexts,))
+CustomerSchema = http_output(contract.CustomerOutSchema, bases=(LocalizedTexts,))
 
 
 class CandidateSchema(Schema):
@@ -73,63 +72,8 @@ class DeleteCustomerQuerySchema(StrictSchema):
 TierOverrideSchema = http_input(contract.TierOverrideSchema, "TierOverrideSchema")
 
 
-class TierChangeSchema(LocalizedTexts):
-    id = fields.String()
-    customer_id = fields.String()
-    site_id = fields.String()
-    at = Timestamp()
-    old_tier = fields.String(allow_none=True)
-    new_tier = fields.String()
-    reasons = fields.List(fields.String(), metadata={"description": "in the request's language"})
-    reasons_details = fields.List(fields.Dict(), metadata={"description": "each reason's {code, params}"})
-    overridden = fields.Boolean()
-    by = fields.String(allow_none=True, metadata={"description": "the user, or the service for computed changes"})
+TierChangeSchema = http_output(contract.TierChangeSchema, bases=(LocalizedTexts,), **localized_reasons())
+TierHistorySchema = http_output(contract.TierHistorySchema, bases=(ItemsSchema,))
 
-
-class TierHistorySchema(ItemsSchema):
-    items = fields.List(fields.Nested(TierChangeSchema), metadata={"description": "newest first"})
-
-
-class AmountSchema(Schema):
-    amount = fields.Float()
-    orders = fields.Integer()
-
-
-class OrderTotalsSchema(AmountSchema):
-    since = Day()
-    until = Day()
-    accounts = fields.Integer(metadata={"description": "this account and those below it in your sites"})
-    own = fields.Nested(AmountSchema, metadata={"description": "this account's own orders"})
-
-
-class NextFollowupSchema(Schema):
-    date = Day(allow_none=True)
-    reason = fields.String(allow_none=True, metadata={"description": "in the request's language"})
-    reason_details = fields.Dict(allow_none=True, metadata={"description": "the reason's {code, params}"})
-    followup = fields.Nested(FollowupSchema, allow_none=True)
-
-
-class ChildAccountSchema(Schema):
-    id = fields.String()
-    legal_name = fields.String()
-    account_type = fields.String(allow_none=True)
-    site_id = fields.String()
-    tier = fields.String(allow_none=True)
-
-
-class OverviewSchema(LocalizedTexts):
-    """The 360 view; what the caller may not see is absent."""
-
-    customer = fields.Nested(CustomerSchema)
-    tier = fields.Dict(metadata={"description": "level, reasons, overridden and the explanation"})
-    contacts = fields.List(fields.Nested(ContactSchema), metadata={"description": "contacts:read"})
-    interactions = fields.List(fields.Nested(InteractionSchema), metadata={
-        "description": "the last 10 (interactions:read)"})
-    opportunities = fields.List(fields.Nested(OpportunitySchema), metadata={
-        "description": "the open ones (interactions:read)"})
-    next_followup = fields.Nested(NextFollowupSchema, metadata={"description": "interactions:read"})
-    orders_12m = fields.Nested(OrderTotalsSchema, metadata={
-        "description": "12-month order totals rolled up the hierarchy (orders:read)"})
-    open_feedback = fields.Raw(metadata={
-        "description": 'open feedback count, or "unknown" when feedback does not answer (feedback:read)'})
-    children = fields.List(fields.Nested(ChildAccountSchema), metadata={"description": "accounts directly below"})
+NextFollowupSchema = http_output(contract.NextFollowupSchema, **localized_reason())
+OverviewSchema = http_output(contract.OverviewSchema, bases=(LocalizedTexts,))

@@ -1,18 +1,13 @@
 """Requests and responses of a site's customer settings: tier thresholds, follow-up cadence, review period."""
-from marshmallow import Schema, fields
+from marshmallow import fields
 
-from gateway.schemas.common import http_input
+from gateway.schemas.common import http_input, http_output
 from services.customers import contract
 
 TierThresholdsSchema = http_input(contract.TierThresholdsSchema, "TierThresholdsSchema")
 FollowupDaysSchema = http_input(contract.FollowupDaysSchema, "FollowupDaysSchema")
 CustomerSettingsUpdateSchema = http_input(contract.SettingsUpdateSchema, "CustomerSettingsUpdateSchema",
                                           rules=("not_empty",))
-
-
-class CustomerSettingsSchema(Schema):
-    site_id = fields.String()
-    tier_thresholds = fields.Nested(TierThresholdsSchema)
-    followup_days = fields.Nested(FollowupDaysSchema)
-    review_days = fields.Integer()
-    version = fields.Integer()
+# The document has one schema each for the thresholds and the cadence, sent and answered alike.
+CustomerSettingsSchema = http_output(contract.CustomerSettingsSchema, tier_thresholds=fields.Nested(
+    TierThresholdsSchema), followup_days=fields.Nested(FollowupDaysSchema))

@@ -1,5 +1,5 @@
 """Requests and responses of user administration: users, their sign-ins, the directory and permissions."""
-from marshmallow import Schema, fields, validate
+from marshmallow import validate
 
 from gateway.schemas.common import PageQuerySchema, QueryInteger, StrictSchema, Text, http_input, http_output
 from services.accounts import contract
@@ -22,27 +22,9 @@ LoginRecordSchema = http_output(contract.LoginRecordSchema)
 DirectoryQuerySchema = http_input(contract.DirectoryFilterSchema, "DirectoryQuerySchema", limit=QueryInteger(
     load_default=50, validate=validate.Range(min=1, max=200), metadata={"description": "at most this many (1-200)"}))
 
-
-class DirectoryEntrySchema(Schema):
-    id = fields.String()
-    username = fields.String()
-    display_name = fields.String(allow_none=True)
-    position = fields.String(allow_none=True)
-    sites = fields.List(fields.String())
-
-
-class DirectorySchema(Schema):
-    items = fields.List(fields.Nested(DirectoryEntrySchema))
+DirectorySchema = http_output(contract.DirectorySchema)
 
 
 PermissionsUpdateSchema = http_input(contract.PermissionsSchema, "PermissionsUpdateSchema",
                                      required=("grants", "revocations"))
-
-
-class PermissionsSchema(Schema):
-    user_id = fields.String()
-    roles = fields.List(fields.String())
-    grants = fields.List(fields.String())
-    revocations = fields.List(fields.String())
-    effective = fields.List(fields.String())
-    version = fields.Integer()
+PermissionsSchema = http_output(contract.PermissionsOutSchema)

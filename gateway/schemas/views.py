@@ -1,7 +1,7 @@
 """Requests and responses of saved views of the customer list."""
-from marshmallow import Schema, fields
+from marshmallow import fields
 
-from gateway.schemas.common import JsonBoolean, Timestamp, http_input
+from gateway.schemas.common import JsonBoolean, http_input, http_output
 from gateway.schemas.customers import CustomerFilterSchema, ItemsSchema
 from services.customers import contract
 
@@ -13,18 +13,5 @@ class ViewFilterSchema(CustomerFilterSchema):
 
 
 ViewCreateSchema = http_input(contract.ViewSchema, "ViewCreateSchema", filters=fields.Nested(ViewFilterSchema))
-
-
-class ViewSchema(Schema):
-    id = fields.String()
-    name = fields.String()
-    filters = fields.Dict()
-    columns = fields.List(fields.String())
-    shared = fields.Boolean()
-    site_id = fields.String()
-    owner_id = fields.String()
-    created_at = Timestamp()
-
-
-class ViewListSchema(ItemsSchema):
-    items = fields.List(fields.Nested(ViewSchema))
+ViewSchema = http_output(contract.ViewOutSchema)
+ViewListSchema = http_output(contract.ViewListSchema, bases=(ItemsSchema,))

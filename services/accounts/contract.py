@@ -16,6 +16,9 @@ from services.common.sites import STATUSES as SITE_STATUSES
 
 STATUSES = ("active", "disabled", "deleted")
 SETTABLE_STATUSES = STATUSES[:2]  # deleted is DELETE /users/{id}
+ROLES = tuple(permissions.ROLES)  # the built-in roles
+PERMISSIONS = tuple(permissions.CATALOGUE)  # every permission, ``<area>:<action>``
+LOGIN_FAILURES = ("invalid_credentials", "disabled", "throttled")  # why a sign-in failed (a login's reason)
 
 
 def IdList(min_length=0, **kwargs):
@@ -190,6 +193,50 @@ class LoginRecordSchema(Schema):
     client_addr = String(allow_none=True)
     user_agent = String(allow_none=True)
     device = fields.Nested(DeviceSchema)
+
+
+class SessionSchema(Schema):
+    access_token = String(required=True)
+    refresh_token = String(required=True)
+    token_type = String(required=True, metadata={"description": "Bearer"})
+    expires_in = fields.Integer(required=True, metadata={"description": "seconds the access token lives"})
+    user = fields.Nested(UserSchema, required=True)
+
+
+class DirectoryEntrySchema(Schema):
+    id = String()
+    username = String()
+    display_name = String(allow_none=True)
+    position = String(allow_none=True)
+    sites = fields.List(String())
+
+
+class DirectorySchema(Schema):
+    items = fields.List(fields.Nested(DirectoryEntrySchema))
+
+
+class PermissionsOutSchema(Schema):
+    user_id = String()
+    roles = fields.List(String())
+    grants = fields.List(String())
+    revocations = fields.List(String())
+    effective = fields.List(String())
+    version = fields.Integer()
+
+
+class RoleSchema(Schema):
+    name = String()
+    permissions = fields.List(String())
+
+
+class PermissionInfoSchema(Schema):
+    name = String()
+    description = String()
+
+
+class RolesSchema(Schema):
+    roles = fields.List(fields.Nested(RoleSchema))
+    permissions = fields.List(fields.Nested(PermissionInfoSchema))
 
 
 class SiteSchema(Schema):

@@ -1,12 +1,15 @@
 """The customers service's public face: its enumerations, the shapes of its RPC inputs and outputs,
 and its event catalogue. The gateway and the other services import the customers service only
 through this module."""
+from datetime import timezone
+
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from services.common import regions
 from services.common.envelope import AUDIT_FIELDS, Catalogue
 from services.common.schemas import (
-    ID_MAX, VERSION_RANGE, Choice, Day, Email, Id, Ident, JsonBoolean, Money, Opt, String, Text, Timestamp, Url,
+    ID_MAX, VERSION_RANGE, Choice, Day, Email, Id, Ident, JsonBoolean, Money, Opt, OrderedPeriod, String, Text,
+    Timestamp, Url,
 )
 from services.customers import company_sizes, identifiers, industries
 
@@ -40,6 +43,9 @@ IMPORT_ENTITIES = ("customers", "contacts", "orders", "payments", "interactions"
                    "followups")
 WORKBOOK = "workbook"  # an XLSX whose sheets are named for the record types they hold
 IMPORT_KINDS = IMPORT_ENTITIES + (WORKBOOK,)
+IMPORT_STATUSES = ("uploading", "running", "completed", "failed")  # an import job's life, in order
+DUPLICATE_REASONS = ("same_tax_id", "similar_name", "same_phone", "same_email")  # the strongest first
+MERGE_STATUSES = ("pending", "done", "abandoned", "reverting", "reverted")
 MAX_MAPPED_COLUMNS = 500
 MAX_MAPPED_VALUES = 1000
 
@@ -364,6 +370,17 @@ class ViewSchema(Schema):
     site_id = Ident()
 
 
+class ReportFilterSchema(OrderedPeriod):
+    """The filters of the reports (``report_*``), which the service reads itself: ``since`` and ``until``
+    as ISO dates or times."""
+
+    site_id = Ident(metadata={"description": "one site; default all of yours"})
+    since = fields.AwareDateTime(default_timezone=timezone.utc, metadata={
+        "description": "ISO date or time; default a year before until"})
+    until = fields.AwareDateTime(default_timezone=timezone.utc, metadata={
+        "description": "ISO date or time; default today"})
+
+
 # Outputs
 
 class OwnerLeftSchema(Schema):
@@ -435,6 +452,417 @@ class CustomerOutSchema(Schema):
     created_at = Timestamp()
     updated_at = Timestamp()
     version = fields.Integer()
+
+
+class PartOutSchema(Schema):
+    """What every part of a customer carries."""
+
+    id = String()
+    customer_id = String()
+    site_id = String()
+    created_by = String(allow_none=True)
+    created_at = Timestamp()
+    updated_at = Timestamp()
+    deleted_at = Timestamp(allow_none=True)
+    version = fields.Integer()
+
+
+class ContactOutSchema(PartOutSchema):
+    name = String()
+    position = String(allow_none=True)
+    phone = String(allow_none=True)
+    phone_region = String()
+    email = String(allow_none=True)
+    primary = fields.Boolean()
+    birthday = Day(allow_none=True)
+    notes = String(allow_none=True)
+
+
+class OrderLineOutSchema(Schema):
+    product = String()
+    quantity = fields.Float()
+    amount = fields.Float()
+
+
+class OrderOutSchema(PartOutSchema):
+    number = String()
+    order_date = Day()
+    lines = fields.List(fields.Nested(OrderLineOutSchema))
+    currency = String()
+    status = String()
+    contract_end_date = Day(allow_none=True)
+    total_amount = fields.Float(metadata={"description": "sum of the lines"})
+
+
+class PaymentOutSchema(PartOutSchema):
+    payment_date = Day()
+    amount = fields.Float()
+    method = String()
+    order_number = String(allow_none=True)
+
+
+class ServiceRecordOutSchema(PartOutSchema):
+    service_date = Day()
+    product = String(allow_none=True)
+    issue = String()
+    action = String(allow_none=True)
+    engineer = String(allow_none=True)
+    status = String()
+
+
+class InteractionOutSchema(PartOutSchema):
+    kind = String()
+    occurred_at = Timestamp()
+    participants = fields.List(String())
+    summary = String()
+    key_points = String(allow_none=True)
+    decisions = String(allow_none=True)
+    next_step = String(allow_none=True)
+    next_step_date = Day(allow_none=True)
+
+
+class StageChangeSchema(Schema):
+    stage = String()
+    at = Timestamp()
+    by = String(allow_none=True)
+
+
+class OpportunityOutSchema(PartOutSchema):
+    title = String()
+    stage = String()
+    expected_amount = fields.Float(allow_none=True)
+    expected_close_date = Day(allow_none=True)
+    probability = fields.Integer(allow_none=True)
+    product = String(allow_none=True)
+    stage_history = fields.List(fields.Nested(StageChangeSchema))
+
+
+class FollowupOutSchema(PartOutSchema):
+    title = String()
+    due_date = Day()
+    assignee_id = String(allow_none=True)
+    assignee_left = fields.Nested(OwnerLeftSchema, allow_none=True, metadata={
+        "description": "set when the assignee was cleared because they left; the due reminder then goes to the "
+                       "customer's owner, or to the site's managers"})
+    status = String()
+    notes = String(allow_none=True)
+
+
+class TierChangeSchema(Schema):
+    id = String()
+    customer_id = String()
+    site_id = String()
+    at = Timestamp()
+    old_tier = String(allow_none=True)
+    new_tier = String()
+    reasons = fields.List(String())
+    overridden = fields.Boolean()
+    by = String(allow_none=True, metadata={"description": "the user, or the service for computed changes"})
+
+
+class TierHistorySchema(Schema):
+    items = fields.List(fields.Nested(TierChangeSchema), metadata={"description": "newest first"})
+
+
+class AmountSchema(Schema):
+    amount = fields.Float()
+    orders = fields.Integer()
+
+
+class OrderTotalsSchema(AmountSchema):
+    since = Day()
+    until = Day()
+    accounts = fields.Integer(metadata={"description": "this account and those below it in your sites"})
+    own = fields.Nested(AmountSchema, metadata={"description": "this account's own orders"})
+
+
+class NextFollowupSchema(Schema):
+    date = Day(allow_none=True)
+    reason = String(allow_none=True)
+    followup = fields.Nested(FollowupOutSchema, allow_none=True)
+
+
+class ChildAccountSchema(Schema):
+    id = String()
+    legal_name = String()
+    account_type = String(allow_none=True)
+    site_id = String()
+    tier = String(allow_none=True)
+
+
+class OverviewSchema(Schema):
+    """The 360 view; what the caller may not see is absent."""
+
+    customer = fields.Nested(CustomerOutSchema)
+    tier = fields.Dict(metadata={"description": "level, reasons, overridden and the explanation"})
+    contacts = fields.List(fields.Nested(ContactOutSchema), metadata={"description": "contacts:read"})
+    interactions = fields.List(fields.Nested(InteractionOutSchema), metadata={
+        "description": "the last 10 (interactions:read)"})
+    opportunities = fields.List(fields.Nested(OpportunityOutSchema), metadata={
+        "description": "the open ones (interactions:read)"})
+    next_followup = fields.Nested(NextFollowupSchema, metadata={"description": "interactions:read"})
+    orders_12m = fields.Nested(OrderTotalsSchema, metadata={
+        "description": "12-month order totals rolled up the hierarchy (orders:read)"})
+    open_feedback = fields.Raw(metadata={
+        "description": 'open feedback count, or "unknown" when feedback does not answer (feedback:read)'})
+    children = fields.List(fields.Nested(ChildAccountSchema), metadata={"description": "accounts directly below"})
+
+
+class CustomerSettingsSchema(Schema):
+    site_id = String()
+    tier_thresholds = fields.Nested(TierThresholdsSchema)
+    followup_days = fields.Nested(FollowupDaysSchema)
+    review_days = fields.Integer()
+    version = fields.Integer()
+
+
+class ViewOutSchema(Schema):
+    id = String()
+    name = String()
+    filters = fields.Dict()
+    columns = fields.List(String())
+    shared = fields.Boolean()
+    site_id = String()
+    owner_id = String()
+    created_at = Timestamp()
+
+
+class ViewListSchema(Schema):
+    items = fields.List(fields.Nested(ViewOutSchema))
+
+
+class ReportSchema(Schema):
+    since = Day()
+    until = Day()
+    site_id = String(allow_none=True, metadata={"description": "null: all your sites"})
+
+
+class TierMoveSchema(Schema):
+    from_ = String(data_key="from", attribute="from", allow_none=True)
+    to = String()
+    count = fields.Integer()
+
+
+class TierReportSchema(ReportSchema):
+    distribution = fields.Dict(keys=String(), values=fields.Integer(), metadata={
+        "description": "customers per tier"})
+    moves = fields.List(fields.Nested(TierMoveSchema), metadata={"description": "tier changes in the period"})
+
+
+class MonthSalesSchema(AmountSchema):
+    month = String(metadata={"description": "YYYY-MM"})
+
+
+class ProductSalesSchema(AmountSchema):
+    product = String()
+    quantity = fields.Float()
+
+
+class CustomerSalesSchema(AmountSchema):
+    customer_id = String()
+    legal_name = String(allow_none=True)
+    site_id = String()
+
+
+class GroupSalesSchema(AmountSchema):
+    customer_id = String(metadata={"description": "the top account of the hierarchy"})
+    legal_name = String(allow_none=True)
+    accounts = fields.Integer()
+
+
+class SiteSalesSchema(AmountSchema):
+    site_id = String()
+
+
+class SalesReportSchema(ReportSchema):
+    total = fields.Float()
+    orders = fields.Integer()
+    by_month = fields.List(fields.Nested(MonthSalesSchema))
+    by_product = fields.List(fields.Nested(ProductSalesSchema))
+    by_customer = fields.List(fields.Nested(CustomerSalesSchema))
+    by_group = fields.List(fields.Nested(GroupSalesSchema), metadata={"description": "rolled up the hierarchy"})
+    by_site = fields.List(fields.Nested(SiteSalesSchema))
+
+
+class StageSchema(Schema):
+    stage = String()
+    count = fields.Integer()
+    amount = fields.Float()
+
+
+class ConversionSchema(Schema):
+    won = fields.Integer()
+    lost = fields.Integer()
+    rate = fields.Float(allow_none=True, metadata={"description": "won of decided; null when none decided"})
+
+
+class FunnelReportSchema(ReportSchema):
+    stages = fields.List(fields.Nested(StageSchema), metadata={"description": "count and amount per stage"})
+    conversion = fields.Nested(ConversionSchema)
+
+
+class AtRiskSchema(Schema):
+    customer_id = String()
+    legal_name = String()
+    site_id = String()
+    owner_id = String(allow_none=True)
+    level = String(metadata={"description": "low or high"})
+    reasons = fields.List(String())
+    tier = String(allow_none=True)
+    lifecycle_stage = String(allow_none=True)
+    last_order_date = Day(allow_none=True)
+
+
+class ChurnReportSchema(Schema):
+    site_id = String(allow_none=True, metadata={"description": "null: all your sites"})
+    items = fields.List(fields.Nested(AtRiskSchema))
+    total = fields.Integer()
+
+
+class ImportColumnSchema(Schema):
+    index = fields.Integer()
+    header = String()
+    samples = fields.List(String(), metadata={"description": "the first values of the column"})
+    field = String(allow_none=True, metadata={"description": "the suggested field; null: skipped"})
+    suggested_by = String(allow_none=True, metadata={"description": "header, values or null"})
+
+
+class ImportFieldSchema(Schema):
+    name = String()
+    kind = String(metadata={"description": "text, int, number, amount, date, datetime, list, enum, bool, user, "
+                                           "customer or level"})
+    required = fields.Boolean()
+    labels = fields.Dict(keys=String(), values=String(), metadata={
+        "description": "the field's label per language (en, zh-CN)"})
+
+
+class ImportFieldsSchema(Schema):
+    entity = String()
+    fields = fields.List(fields.Nested(ImportFieldSchema))
+
+
+class ImportPreviewSchema(Schema):
+    upload_id = String(metadata={"description": "give it to POST /imports within an hour"})
+    entity = String()
+    format = String(metadata={"description": "csv or xlsx"})
+    encoding = String(allow_none=True, metadata={"description": "utf-8, gb18030 or utf-16 (csv)"})
+    delimiter = String(allow_none=True)
+    sheets = fields.List(String(), metadata={"description": "the workbook's sheets (xlsx)"})
+    sheet = String(allow_none=True, metadata={"description": "the sheet read"})
+    rows_read = fields.Integer()
+    columns = fields.List(fields.Nested(ImportColumnSchema))
+    fields = fields.List(fields.Nested(ImportFieldSchema))  # last: the name shadows the module
+
+
+class ImportMappingOutSchema(Schema):
+    id = String()
+    name = String()
+    entity = String()
+    site_id = String()
+    mapping = fields.Dict(keys=String(), values=String(allow_none=True))
+    value_map = fields.Dict()
+    created_by = String()
+    updated_at = Timestamp()
+
+
+class ImportMappingListSchema(Schema):
+    items = fields.List(fields.Nested(ImportMappingOutSchema))
+
+
+class ImportErrorSchema(Schema):
+    sheet = String(metadata={"description": "the sheet of a workbook's row"})
+    row = fields.Integer()
+    field = String(allow_none=True)
+    message = String()
+
+
+class ImportSheetSchema(Schema):
+    sheet = String()
+    entity = String()
+    created = fields.Integer()
+    updated = fields.Integer()
+    unchanged = fields.Integer()
+    failed = fields.Integer()
+    warnings = fields.Integer()
+    skipped_columns = fields.List(String())
+
+
+class SkippedSheetSchema(Schema):
+    sheet = String()
+    reason = String()
+
+
+class ImportJobSchema(Schema):
+    id = String()
+    status = String(metadata={"description": "uploading, running, completed or failed"})
+    dry_run = fields.Boolean()
+    filename = String()
+    site_id = String()
+    entity = String(metadata={"description": "what the rows are"})
+    sheet = String(allow_none=True, metadata={"description": "the XLSX sheet read"})
+    mapping = fields.Dict(keys=String(), values=String(allow_none=True), allow_none=True,
+                          metadata={"description": "the mapping given (null: the suggested one)"})
+    skipped_columns = fields.List(String(), metadata={
+        "description": "headers of the columns not imported: mapped to null, or placed nowhere"})
+    linked_by = fields.Dict(keys=String(), values=fields.Integer(), metadata={
+        "description": "a part's rows by how they named their customer: tax_id, code, name"})
+    sheets = fields.List(fields.Nested(ImportSheetSchema), metadata={
+        "description": "a workbook's sheets imported so far, each with its own counts"})
+    skipped_sheets = fields.List(fields.Nested(SkippedSheetSchema), metadata={
+        "description": "a workbook's sheets not imported, and why"})
+    format = String(allow_none=True, metadata={"description": "csv or xlsx"})
+    total = fields.Integer(allow_none=True, metadata={"description": "rows in the file, once counted"})
+    done = fields.Integer(metadata={"description": "rows processed so far"})
+    created = fields.Integer()
+    updated = fields.Integer()
+    unchanged = fields.Integer()
+    failed = fields.Integer()
+    errors_sample = fields.List(fields.Nested(ImportErrorSchema), metadata={"description": "the first errors"})
+    warnings = fields.Integer(metadata={"description": "rows imported with a remark: an address kept as written "
+                                                       "that names no region for certain"})
+    warnings_sample = fields.List(fields.Nested(ImportErrorSchema), metadata={"description": "the first warnings"})
+    error = String(allow_none=True, metadata={"description": "why the whole job failed"})
+    created_at = Timestamp()
+    started_at = Timestamp(allow_none=True)
+    finished_at = Timestamp(allow_none=True)
+
+
+class ClusterMemberSchema(Schema):
+    id = String()
+    legal_name = String(allow_none=True)
+    site_id = String()
+    tax_id = String(allow_none=True)
+
+
+class ClusterSchema(Schema):
+    key = String(metadata={"description": "the normalised value they share"})
+    reason = String(metadata={"description": "same_tax_id, similar_name, same_phone or same_email"})
+    customers = fields.List(fields.Nested(ClusterMemberSchema))
+
+
+class DuplicateClustersSchema(Schema):
+    clusters = fields.List(fields.Nested(ClusterSchema), metadata={"description": (
+        "strongest reason first (same_tax_id, similar_name, same_phone, same_email), then by key; at most 50 "
+        "customers each; a cluster whose customers are exactly a stronger one's is left out")})
+    next_cursor = String(allow_none=True, metadata={"description": (
+        "pass it as cursor for the next page; null when no more clusters follow. A page reads a bounded part of "
+        "the archive, so it may hold fewer than limit clusters while more follow")})
+
+
+class MergeOutSchema(Schema):
+    id = String()
+    status = String(metadata={"description": "pending, done, abandoned, reverting or reverted"})
+    survivor_id = String()
+    merged_ids = fields.List(String())
+    moved = fields.Dict(metadata={"description": "records moved to the survivor, per kind"})
+    created_by = String(allow_none=True)
+    created_at = Timestamp()
+    done_at = Timestamp(allow_none=True)
+    reverted_at = Timestamp(allow_none=True)
+    reverted_by = String(allow_none=True)
+    names = fields.Dict(keys=String(), values=String(allow_none=True),
+                        metadata={"description": "legal name of each customer in the merge, as it was"})
+    fields = fields.Dict(metadata={"description": "the field choices applied"})  # last: shadows the module
 
 
 # Events (exchange ``customers.events``; docs/events.md)

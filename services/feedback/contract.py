@@ -1,13 +1,13 @@
-"""The feedback service's public face: its enumerations, the shapes of its RPC inputs, and its
-event catalogue (outputs are built in ``items`` and ``surveys``). The gateway and the other
-services import the feedback service only through this module."""
+"""The feedback service's public face: its enumerations, the shapes of its RPC inputs and outputs,
+and its event catalogue. The gateway and the other services import the feedback service only
+through this module."""
 from datetime import timezone
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from services.common.envelope import AUDIT_FIELDS, Catalogue
 from services.common.schemas import (
-    ID_MAX, LANGUAGES, VERSION_RANGE, Choice, Ident, JsonBoolean, Opt, OrderedPeriod, String, Text,
+    ID_MAX, LANGUAGES, VERSION_RANGE, Choice, Ident, JsonBoolean, Opt, OrderedPeriod, String, Text, Timestamp,
 )
 
 SEVERITIES = ("critical", "high", "normal", "low")
@@ -158,6 +158,243 @@ class ReportFilterSchema(OrderedPeriod):
     site_id = Ident(metadata={"description": "one site; default all of yours"})
     since = fields.AwareDateTime(default_timezone=timezone.utc)
     until = fields.AwareDateTime(default_timezone=timezone.utc)
+
+
+# Outputs
+
+class FeedbackResponseSchema(Schema):
+    id = String()
+    kind = String()
+    text = String()
+    author_id = String()
+    at = Timestamp()
+
+
+class FeedbackHistoryEntrySchema(Schema):
+    from_ = String(data_key="from", attribute="from", allow_none=True)
+    to = String()
+    at = Timestamp()
+    by = String(allow_none=True)
+    note = String(allow_none=True)
+
+
+class ConfirmationOutSchema(Schema):
+    confirmed = fields.Boolean()
+    note = String(allow_none=True)
+    at = Timestamp()
+    recorded_by = String()
+
+
+class FeedbackSourceSchema(Schema):
+    survey_id = String()
+    link_id = String()
+
+
+class AssigneeLeftSchema(Schema):
+    user_id = String()
+    at = Timestamp()
+
+
+class FeedbackSchema(Schema):
+    id = String()
+    site_id = String()
+    customer_id = String()
+    contact_id = String(allow_none=True)
+    channel = String()
+    type = String()
+    category = String()
+    severity = String()
+    rating = fields.Integer(allow_none=True)
+    nps = fields.Integer(allow_none=True)
+    subject = String(allow_none=True)
+    text = String()
+    order_id = String(allow_none=True)
+    service_record_id = String(allow_none=True)
+    status = String()
+    assignee_id = String(allow_none=True)
+    assignee_left = fields.Nested(AssigneeLeftSchema, allow_none=True, metadata={
+        "description": "set when the item went back to its site's queue because its assignee was disabled, "
+                       "deleted, lost feedback:write or left the item's site"})
+    due_at = Timestamp()
+    overdue = fields.Boolean()
+    sla_breached_at = Timestamp(allow_none=True)
+    sla_met = fields.Boolean(allow_none=True, metadata={"description": "null until resolved or breached"})
+    responses = fields.List(fields.Nested(FeedbackResponseSchema))
+    history = fields.List(fields.Nested(FeedbackHistoryEntrySchema))
+    resolution_summary = String(allow_none=True)
+    resolved_at = Timestamp(allow_none=True)
+    resolved_by = String(allow_none=True)
+    first_resolved_at = Timestamp(allow_none=True)
+    closed_at = Timestamp(allow_none=True)
+    customer_confirmation = fields.Nested(ConfirmationOutSchema, allow_none=True)
+    reopened_count = fields.Integer()
+    source = fields.Nested(FeedbackSourceSchema, allow_none=True,
+                           metadata={"description": "the survey answer it came from"})
+    created_by = String(allow_none=True)
+    created_at = Timestamp()
+    updated_at = Timestamp()
+    status_changed_at = Timestamp()
+    version = fields.Integer()
+
+
+class FeedbackSettingsSchema(Schema):
+    site_id = String()
+    categories = fields.List(String())
+    sla_hours = fields.Dict(keys=String(), values=fields.Float(), metadata={"description": "hours per severity"})
+    version = fields.Integer()
+
+
+class NpsSchema(Schema):
+    score = fields.Float(allow_none=True, metadata={"description": "% promoters - % detractors, -100..100"})
+    promoters = fields.Integer()
+    passives = fields.Integer()
+    detractors = fields.Integer()
+    count = fields.Integer()
+
+
+class FeedbackCountsSchema(Schema):
+    total = fields.Integer()
+    by_category = fields.Dict(keys=String(), values=fields.Integer())
+    by_severity = fields.Dict(keys=String(), values=fields.Integer())
+    by_type = fields.Dict(keys=String(), values=fields.Integer())
+    by_channel = fields.Dict(keys=String(), values=fields.Integer())
+
+
+class TopCategorySchema(Schema):
+    category = String()
+    complaints = fields.Integer()
+    share = fields.Float(allow_none=True)
+
+
+class CsatSchema(Schema):
+    average = fields.Float(allow_none=True, metadata={"description": "mean rating 1-5"})
+    satisfied_share = fields.Float(allow_none=True, metadata={"description": "share of ratings 4-5"})
+    count = fields.Integer()
+
+
+class SurveyResponseRateSchema(Schema):
+    sent = fields.Integer()
+    answered = fields.Integer()
+    rate = fields.Float(allow_none=True)
+
+
+class SlaComplianceSchema(Schema):
+    met = fields.Integer()
+    missed = fields.Integer()
+    compliance = fields.Float(allow_none=True)
+
+
+class SatisfactionTrendSchema(Schema):
+    month = String(metadata={"description": "YYYY-MM (UTC)"})
+    feedback = fields.Integer()
+    complaints = fields.Integer()
+    responses = fields.Integer()
+    csat_average = fields.Float(allow_none=True)
+    nps = fields.Float(allow_none=True)
+
+
+class SatisfactionFiltersSchema(Schema):
+    site_id = String(allow_none=True)
+    since = String(allow_none=True)
+    until = String(allow_none=True)
+
+
+class SatisfactionReportSchema(Schema):
+    filters = fields.Nested(SatisfactionFiltersSchema)
+    feedback = fields.Nested(FeedbackCountsSchema)
+    top_categories = fields.List(fields.Nested(TopCategorySchema))
+    csat = fields.Nested(CsatSchema)
+    nps = fields.Nested(NpsSchema)
+    response_rate = fields.Nested(SurveyResponseRateSchema)
+    sla = fields.Nested(SlaComplianceSchema)
+    median_hours_to_resolve = fields.Float(allow_none=True)
+    trend = fields.List(fields.Nested(SatisfactionTrendSchema))
+
+
+class SurveyQuestionSchema(Schema):
+    id = String()
+    kind = String()
+    text = String()
+    required = fields.Boolean()
+    options = fields.List(String())
+    max_length = fields.Integer()
+
+
+class SurveySchema(Schema):
+    id = String()
+    site_id = String()
+    title = String()
+    intro = String(allow_none=True)
+    language = String()
+    questions = fields.List(fields.Nested(SurveyQuestionSchema))
+    sent_count = fields.Integer()
+    response_count = fields.Integer()
+    created_by = String(allow_none=True)
+    created_at = Timestamp()
+    updated_at = Timestamp()
+    version = fields.Integer()
+
+
+class SurveyQuestionResultSchema(Schema):
+    id = String()
+    kind = String()
+    text = String()
+    answered = fields.Integer()
+    average = fields.Float(allow_none=True, metadata={"description": "rating and NPS questions"})
+    distribution = fields.Dict(keys=String(), values=fields.Integer(),
+                               metadata={"description": "answers per value (rating, NPS) or per option (choice)"})
+    satisfied_share = fields.Float(allow_none=True, metadata={"description": "rating: share of 4 and 5"})
+    nps = fields.Nested(NpsSchema, metadata={"description": "NPS questions"})
+    texts = fields.List(String(), metadata={"description": "free text: the latest 50 answers"})
+
+
+class SurveyResponseSchema(Schema):
+    link_id = String()
+    customer_id = String()
+    contact_id = String()
+    name = String(allow_none=True)
+    answered_at = Timestamp()
+    rating = fields.Integer(allow_none=True)
+    nps = fields.Integer(allow_none=True)
+    answers = fields.Dict(keys=String(), metadata={"description": "question id → answer"})
+    feedback_id = String(allow_none=True, metadata={"description": "the follow-up item of a low score"})
+
+
+class SurveyResultsSchema(Schema):
+    survey_id = String()
+    sent = fields.Integer()
+    answered = fields.Integer()
+    response_rate = fields.Float(allow_none=True)
+    questions = fields.List(fields.Nested(SurveyQuestionResultSchema))
+    responses = fields.List(fields.Nested(SurveyResponseSchema))
+
+
+class SurveyRecipientSchema(Schema):
+    contact_id = String()
+    name = String()
+    email = String()
+    link_id = String()
+
+
+class SurveySendResultSchema(Schema):
+    survey_id = String()
+    customer_id = String()
+    expires_at = Timestamp()
+    sent = fields.List(fields.Nested(SurveyRecipientSchema))
+
+
+class PublicSurveySchema(Schema):
+    title = String()
+    intro = String(allow_none=True)
+    language = String()
+    questions = fields.List(fields.Nested(SurveyQuestionSchema))
+    recipient = String(allow_none=True)
+    expires_at = Timestamp()
+
+
+class SurveyAnswerResultSchema(Schema):
+    status = String()
+    message = String()
 
 
 # Events (exchange ``feedback.events``; docs/events.md)

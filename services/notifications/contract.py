@@ -89,6 +89,16 @@ class NotificationSchema(Schema):
     created_at = Timestamp()
 
 
+class InboxPageSchema(Schema):
+    """What a page of the inbox has besides a page's own fields (its ``items`` are notifications)."""
+
+    unread = fields.Integer(metadata={"description": "the caller's unread items"})
+
+
+class ReadAllSchema(Schema):
+    updated = fields.Integer(metadata={"description": "items marked read"})
+
+
 class PreferencesSchema(Schema):
     user_id = String()
     email_kinds = fields.List(String())

@@ -23,6 +23,16 @@ def test_the_catalogues_are_listed_and_served_with_both_labels(people):
     assert sum(1 for entry in industries["entries"] if entry["parent"] is None) == 20
     statuses = api.get("/catalogues/order_statuses").json()["entries"]
     assert statuses[2] == {"code": "shipped", "labels": {"zh-CN": "已发货", "en": "Shipped"}, "parent": None}
+    roles = api.get("/catalogues/roles").json()["entries"]
+    assert {"code": "finance", "labels": {"zh-CN": "财务", "en": "Finance"}, "parent": None} in roles
+    described = {entry["name"]: entry["description"] for entry in api.get("/roles").json()["permissions"]}
+    served = api.get("/catalogues/permissions").json()["entries"]
+    assert {entry["code"]: entry["labels"]["en"] for entry in served} == described
+    assert all(entry["labels"]["zh-CN"] != entry["labels"]["en"] for entry in served)
+    entities = [entry["code"] for entry in api.get("/catalogues/import_entities").json()["entries"]]
+    assert entities[0] == "customers" and "workbook" in entities
+    assert [entry["code"] for entry in api.get("/catalogues/import_statuses").json()["entries"]] == \
+        ["uploading", "running", "completed", "failed"]
     missing = api.get("/catalogues/unknown")
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
 

@@ -1,11 +1,17 @@
 """The catalogues: every code of every enumeration labelled in both languages' ``labels`` PO files
 (and those files holding the same codes, none missing, none extra), the industries' hierarchy,
 and the routes that serve them (answered by the gateway alone)."""
+import inspect
+import re
+
 import pytest
 from babel.messages.pofile import read_po
 
 from gateway import catalogues
+from services.accounts import contract as accounts, permissions, sessions
 from services.common import messages
+from services.common.schemas import LANGUAGES
+from services.customers import contract as customers, dedupe, merge
 
 
 def po_entries(language):
@@ -40,6 +46,39 @@ def test_each_enumeration_is_served_with_both_labels():
         for entry in entries:
             assert entry["labels"]["zh-CN"] and entry["labels"]["en"] and entry["parent"] is None
             assert entry["labels"]["en"] != entry["code"] or name == "tiers"
+
+
+def test_every_catalogue_labels_each_of_its_codes_once_in_both_languages():
+    assert {"roles", "permissions", "import_entities", "import_statuses", "industries", "regions"} <= \
+        set(catalogues.names())
+    for name in catalogues.names():
+        entries = catalogues.entries(name)
+        codes = [entry["code"] for entry in entries]
+        assert entries and len(set(codes)) == len(codes), name
+        for entry in entries:
+            assert set(entry["labels"]) == set(LANGUAGES), (name, entry)
+            assert all(entry["labels"][language].strip() for language in LANGUAGES), (name, entry)
+
+
+def test_roles_permissions_and_imports_are_served_as_the_services_define_them():
+    roles = catalogues.entries("roles")
+    assert [entry["code"] for entry in roles] == list(permissions.ROLES)
+    assert roles[0]["labels"] == {"zh-CN": "系统管理员", "en": "Administrator"}
+    # a permission's label is what it allows, in English as GET /roles describes it
+    assert {entry["code"]: entry["labels"]["en"] for entry in catalogues.entries("permissions")} == \
+        permissions.CATALOGUE
+    assert catalogues.labels("permissions", "settings:write")["zh-CN"].startswith("修改站点设置")
+    entities = [entry["code"] for entry in catalogues.entries("import_entities")]
+    assert entities[0] == "customers" and entities[-1] == "workbook" and "service_records" in entities
+    assert catalogues.labels("import_statuses", "failed") == {"zh-CN": "失败", "en": "Failed"}
+
+
+def test_the_enumerations_the_contracts_add_are_what_the_services_write():
+    assert tuple(reason for reason, _ in dedupe.REASONS) == customers.DUPLICATE_REASONS
+    written = set(re.findall(r'status="(\w+)"|"status": "(\w+)"', inspect.getsource(merge)))
+    assert {status for pair in written for status in pair if status} == set(customers.MERGE_STATUSES)
+    failures = set(re.findall(r'"(\w+)" if |else "(\w+)"|False, "(\w+)"', inspect.getsource(sessions)))
+    assert {reason for found in failures for reason in found if reason} == set(accounts.LOGIN_FAILURES)
 
 
 def test_industries_are_sections_then_their_divisions():

@@ -480,6 +480,18 @@ def test_export_xlsx(client, paged, auth):
     assert paged.last["method"] == "record_export" and paged.last["args"] == ({}, "xlsx", 3)
 
 
+@pytest.mark.parametrize("accept, day_format", [("zh-CN,zh;q=0.9", 'yyyy"年"m"月"d"日"'),
+                                                ("en-GB", "[$-409]mmm d, yyyy"), (None, "[$-409]mmm d, yyyy")])
+def test_an_exported_date_reads_as_the_callers_language_writes_it(client, fake_rpc, auth, accept, day_format):
+    fake_rpc.replies["export_rows"] = {"columns": ["id", "last_order_date"], "kinds": ["text", "date"],
+                                       "rows": [["c1", "2026-03-01"]], "next_cursor": None, "total": 1}
+    headers = dict(auth, **({"Accept-Language": accept} if accept else {}))
+    response = client.get("/api/v1/customers/export?format=xlsx", headers=headers)
+    assert response.status_code == 200
+    day = openpyxl.load_workbook(io.BytesIO(response.get_data())).active["B2"]
+    assert day.is_date and day.number_format == day_format
+
+
 def test_a_refused_export_is_an_error_not_a_download(client, fake_rpc, auth):
     fake_rpc.replies["export_rows"] = Forbidden()
     response = client.get("/api/v1/customers/export", headers=auth)

@@ -1,9 +1,10 @@
 """Downloads: in the workbook a date is a date cell and an amount a number cell, each with its number
-format; the CSV keeps ISO 8601 text."""
+format, a date's as the reader's language writes dates; the CSV keeps ISO 8601 text."""
 import datetime
 import io
 
 import openpyxl
+import pytest
 
 from gateway import downloads
 
@@ -18,8 +19,8 @@ PAGE = {
 }
 
 
-def workbook_of(pages):
-    count, handle = downloads.xlsx_file(pages)
+def workbook_of(pages, language=None):
+    count, handle = downloads.xlsx_file(pages, language=language)
     try:
         return count, openpyxl.load_workbook(io.BytesIO(handle.read())).active
     finally:
@@ -36,6 +37,23 @@ def test_dates_times_and_amounts_are_typed_cells_with_their_number_format():
     assert day.is_date and day.value == datetime.datetime(2026, 3, 1) and day.number_format == "yyyy-mm-dd"
     assert time.is_date and time.number_format == "yyyy-mm-dd hh:mm"
     assert time.value.replace(microsecond=0) == datetime.datetime(2026, 3, 1, 20, 5, 7)  # the site's wall clock
+
+
+@pytest.mark.parametrize("language, day_format, time_format, written", [
+    ("zh-CN", 'yyyy"年"m"月"d"日"', 'yyyy"年"m"月"d"日" hh:mm', "2026年3月1日"),
+    ("en", "[$-409]mmm d, yyyy", "[$-409]mmm d, yyyy h:mm AM/PM", "Mar 1, 2026"),
+])
+def test_a_date_cell_is_written_as_the_readers_language_writes_dates(language, day_format, time_format, written):
+    _, sheet = workbook_of([PAGE], language)
+    _, amount, day, time, _ = sheet[2]
+    assert (day.is_date, day.value, day.number_format) == (True, datetime.datetime(2026, 3, 1), day_format)
+    assert time.is_date and time.number_format == time_format
+    assert amount.number_format == "#,##0.00"  # a number reads alike in both
+    # each format is the only one of its language, and its column is wide enough for what it writes
+    assert downloads.number_formats(language) == {"date": day_format, "time": time_format,
+                                                  "amount": "#,##0.00", "count": "#,##0"}
+    assert sheet.column_dimensions["C"].width >= len(written) + sum(ord(c) > 0x2e80 for c in written)
+    assert sheet.column_dimensions["D"].width > sheet.column_dimensions["C"].width
 
 
 def test_values_that_are_not_of_their_kind_stay_text():

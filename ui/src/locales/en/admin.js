@@ -1,28 +1,6 @@
 export default {
   admin: {
     stale: 'Someone else changed this record in the meantime. Reload and make your change again.',
-    status: { active: 'Active', disabled: 'Disabled', deleted: 'Deleted' },
-    role_names: {
-      admin: 'Administrator', manager: 'Manager', sales: 'Sales', finance: 'Finance', service: 'Service', viewer: 'Viewer',
-    },
-    permission_texts: {
-      customers_read: 'See customers (identity, addresses, status).',
-      customers_write: 'Create, edit and delete customers.',
-      orders_read: 'See orders and payments.',
-      orders_write: 'Create and edit orders and payments.',
-      interactions_read: 'See the interaction log (calls, visits, e-mails).',
-      interactions_write: 'Record and edit interactions.',
-      contacts_read: "See customers' contact people.",
-      contacts_write: 'Create, edit and delete contact people.',
-      feedback_read: 'See customer feedback and complaints.',
-      feedback_write: 'Record and handle feedback and complaints.',
-      reports_read: 'See reports and exports.',
-      users_admin: 'Manage users, roles and permissions.',
-      webhooks_admin: 'Manage webhook subscriptions.',
-      audit_read: 'Read the audit trail.',
-      sites_all: 'See and act on every factory site (headquarters).',
-      sites_admin: 'Create and edit factory sites.',
-    },
     users: {
       title: 'Users', create: 'New user', edit_title: 'Edit {name}', search_hint: 'Username, name or e-mail',
       status: 'Status', role: 'Role', site: 'Site', username: 'Username', display_name: 'Display name',
@@ -42,7 +20,6 @@ export default {
     logins: {
       title: 'Login history', at: 'Time', device: 'Device', address: 'Address', result: 'Result',
       success: 'Signed in', failed: 'Failed ({reason})',
-      reasons: { invalid_credentials: 'Wrong password', disabled: 'Account disabled', locked: 'Account locked' },
     },
     permissions: {
       title: 'Permissions', roles: 'Roles', catalogue: 'Permissions', effective: 'Effective permissions',
@@ -124,7 +101,6 @@ export default {
       redelivered: 'Sent again as a new delivery', at: 'Time', latency: 'Duration', result: 'Result', ok: 'OK',
       failed: 'Failed', event_id: 'Event id', redelivery_of: 'redelivery of', no_attempts: 'Not tried yet',
       empty: 'No deliveries yet: they appear once a subscribed event happens.',
-      statuses: { pending: 'Pending', succeeded: 'Delivered', exhausted: 'Gave up', cancelled: 'Cancelled' },
     },
   },
 }

@@ -17,13 +17,6 @@ export default {
       lifecycle: 'Lifecycle', account_type: 'Account type', industry: 'Industry', phone: 'Phone', email: 'E-mail',
       tags: 'Tags',
     },
-    status: { active: 'Active', inactive: 'Inactive' },
-    lifecycle: {
-      prospect: 'Prospect', first_purchase: 'First purchase', repeat: 'Repeat customer', loyal: 'Loyal', dormant: 'Dormant',
-    },
-    account_types: {
-      group: 'Group', legal_entity: 'Legal entity', plant: 'Plant', ship_to: 'Ship-to', bill_to: 'Bill-to',
-    },
     figures: {
       orders_12m: 'Orders, last 12 months', order_count: '{n} orders', rolled_up: '{n} accounts; this one {own}',
       last_order: 'Last order', open_feedback: 'Open feedback', unknown: 'Unknown', next_followup: 'Next follow-up',
@@ -40,7 +33,6 @@ export default {
       at: 'When',
       change: 'Change',
       level: 'Tier',
-      levels: { vip: 'VIP', key: 'Key', general: 'General' },
       override_title: 'Set the tier by hand',
       override_reason: 'Reason',
       expires_at: 'Until (optional)',
@@ -49,10 +41,9 @@ export default {
     },
     churn: {
       title: 'Churn risk',
-      none: 'No churn risk', low: 'Churn risk: low', high: 'Churn risk: high',
+      level: 'Churn risk: {level}',
       no_reasons: 'Nothing points to this customer leaving.',
     },
-    kinds: { call: 'Call', meeting: 'Meeting', email: 'E-mail', visit: 'Visit' },
     interactions: {
       log: 'Log interaction',
       edit: 'Edit interaction',
@@ -79,22 +70,13 @@ export default {
       status: 'Status', currency: 'Currency', contract_end_date: 'Contract ends', lines: 'Lines', product: 'Product',
       quantity: 'Quantity', amount: 'Amount', total: 'Total', add_line: 'Add line', empty: 'No orders yet',
     },
-    order_status: { draft: 'Draft', confirmed: 'Confirmed', shipped: 'Shipped', completed: 'Completed', cancelled: 'Cancelled' },
     payments: {
       title: 'Payments', add: 'Add payment', edit: 'Edit payment', payment_date: 'Payment date', amount: 'Amount',
       method: 'Method', order_number: 'Order number', empty: 'No payments yet',
     },
-    payment_methods: {
-      bank_transfer: 'Bank transfer', acceptance_bill: 'Acceptance bill', cash: 'Cash', card: 'Card', other: 'Other',
-    },
     service: {
       add: 'Add service record', edit: 'Edit service record', service_date: 'Date', product: 'Product',
       issue: 'Issue', action: 'Action taken', engineer: 'Engineer', status: 'Status', empty: 'No service records yet',
-    },
-    service_status: { open: 'Open', in_progress: 'In progress', closed: 'Closed' },
-    stages: {
-      identified: 'Identified', contacted: 'Contacted', needs_analysis: 'Needs analysis', proposal: 'Proposal',
-      negotiation: 'Negotiation', won: 'Won', lost: 'Lost',
     },
     opportunities: {
       add: 'Add opportunity', edit: 'Edit opportunity', title: 'Title', stage: 'Stage',
@@ -107,20 +89,15 @@ export default {
       assign_to_me: 'Assigned to me', status: 'Status', notes: 'Notes', mark_done: 'Mark done',
       done_message: 'Follow-up done', empty: 'No follow-ups',
     },
-    followup_status: { open: 'Open', done: 'Done', cancelled: 'Cancelled' },
     feedback: {
       created_at: 'Received', type: 'Type', severity: 'Severity', subject: 'Subject', category: 'Category',
       status: 'Status', due_at: 'Due', overdue: 'Overdue', empty: 'No feedback from this customer',
     },
-    feedback_types: { complaint: 'Complaint', suggestion: 'Suggestion', praise: 'Praise', question: 'Question' },
-    feedback_status: { open: 'Open', assigned: 'Assigned', in_progress: 'In progress', resolved: 'Resolved', closed: 'Closed' },
-    severity: { critical: 'Critical', high: 'High', normal: 'Normal', low: 'Low' },
     addresses: {
       add: 'Add address', edit: 'Edit address', type: 'Type', street: 'Street', city: 'City', province: 'Province',
       postal_code: 'Postal code', country: 'Country', empty: 'No addresses', region: 'Region',
       unparsed: 'Region not recognised',
     },
-    address_types: { billing: 'Billing', shipping: 'Shipping', office: 'Office' },
     hierarchy: {
       parent: 'Parent account', no_parent: 'No parent account', parent_hidden: 'The parent account is outside your sites.',
       children: 'Accounts below', no_children: 'No accounts below this one', name: 'Name',

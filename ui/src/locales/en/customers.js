@@ -73,15 +73,6 @@ export default {
       last_order_date: 'Last order',
       updated_at: 'Updated',
     },
-    tiers: { vip: 'VIP', key: 'Key', general: 'General' },
-    lifecycles: {
-      prospect: 'Prospect', first_purchase: 'First purchase', repeat: 'Repeat buyer', loyal: 'Loyal', dormant: 'Dormant',
-    },
-    churn: { none: 'None', low: 'Low', high: 'High' },
-    statuses: { active: 'Active', inactive: 'Inactive' },
-    account_types: {
-      group: 'Group', legal_entity: 'Legal entity', plant: 'Plant', ship_to: 'Ship-to', bill_to: 'Bill-to',
-    },
     address: {
       type: 'Address type',
       province: 'Province',
@@ -91,7 +82,6 @@ export default {
       region: 'Province / city / district',
       typed: 'As typed: {text}',
       add: 'Add address',
-      types: { office: 'Office', billing: 'Billing', shipping: 'Shipping' },
     },
     views: {
       title: 'Saved views',

@@ -4,7 +4,6 @@ export default {
     nothing: 'Your role has no reports or lists to show here.',
     tiers: {
       title: 'Customers by tier', empty: 'No customers yet', moves: 'Tier changes in 12 months: {n}',
-      vip: 'VIP', key: 'Key', general: 'General',
     },
     sales: {
       title: 'Sales, last 12 months', amount: 'Order amount', orders: 'Orders',
@@ -14,16 +13,12 @@ export default {
       title: 'Opportunity funnel', empty: 'No opportunities in the last 12 months', count: 'In this stage', reached: 'Reached this stage',
       amount: 'Expected amount', conversion: 'Win rate {rate} ({won} won, {lost} lost)',
     },
-    stages: {
-      identified: 'Identified', contacted: 'Contacted', needs_analysis: 'Needs analysis', proposal: 'Proposal',
-      negotiation: 'Negotiation', won: 'Won', lost: 'Lost',
-    },
     satisfaction: {
       title: 'Satisfaction trend', csat: 'CSAT (1–5)', nps: 'NPS', summary: 'CSAT {csat} · NPS {nps}',
     },
     churn: {
       title: 'Customers at risk of churning', empty: 'No customer is at risk', customer: 'Customer', level: 'Risk',
-      reasons: 'Reasons', tier: 'Tier', last_order: 'Last order', levels: { high: 'High', low: 'Low' },
+      reasons: 'Reasons', tier: 'Tier', last_order: 'Last order',
     },
     followups: {
       title: 'My follow-ups due', window: 'overdue and next {days} days', empty: 'No follow-up due',
@@ -31,8 +26,6 @@ export default {
     },
     feedback: {
       title: 'My open feedback', empty: 'Nothing assigned to you is open', due: 'due {at}',
-      severity: { critical: 'Critical', high: 'High', normal: 'Normal', low: 'Low' },
-      status: { open: 'Open', assigned: 'Assigned', in_progress: 'In progress', resolved: 'Resolved', closed: 'Closed' },
     },
   },
 }

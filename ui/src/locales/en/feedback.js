@@ -8,14 +8,6 @@ export default {
     created: 'Feedback recorded',
     column_more: '{shown} of {total} shown',
     empty_column: 'None',
-    status: { open: 'Open', assigned: 'Assigned', in_progress: 'In progress', resolved: 'Resolved', closed: 'Closed' },
-    channel: { phone: 'Phone', email: 'E-mail', web: 'Web', wechat: 'WeChat', visit: 'Visit', survey: 'Survey' },
-    type: { complaint: 'Complaint', suggestion: 'Suggestion', praise: 'Praise', question: 'Question' },
-    severity: { critical: 'Critical', high: 'High', normal: 'Normal', low: 'Low' },
-    category: {
-      quality: 'Quality', delivery: 'Delivery', price: 'Price', service: 'Service',
-      documentation: 'Documentation', other: 'Other',
-    },
     field: {
       customer: 'Customer', contact: 'Contact', channel: 'Channel', type: 'Type', category: 'Category',
       severity: 'Severity', rating: 'Rating (1-5)', nps: 'NPS (0-10)', subject: 'Subject', text: 'Content',
@@ -61,7 +53,6 @@ export default {
     },
     responses: 'Responses',
     no_responses: 'No responses yet.',
-    response_kind: { note: 'Internal note', reply: 'Reply to customer' },
     response_placeholder: 'Write a note or the reply sent to the customer…',
     add_response: 'Add response',
     response_added: 'Response added',
@@ -78,8 +69,6 @@ export default {
         title: 'Title', intro: 'Introduction', language: 'Language', site: 'Site', questions: 'Questions',
         sent: 'Sent', answered: 'Answered', rate: 'Response rate', created_at: 'Created',
       },
-      language: { 'zh-CN': 'Chinese', en: 'English' },
-      kind: { rating: 'Rating 1-5 (CSAT)', nps: 'Recommendation 0-10 (NPS)', choice: 'Single choice', text: 'Free text' },
       question: {
         text: 'Question', kind: 'Kind', required: 'Answer required', options: 'Options (one per line, at least 2)',
         max_length: 'Maximum length', add: 'Add question', remove: 'Remove', number: 'Question {n}',

@@ -10,11 +10,6 @@ export default {
     unread_only: 'Unread ({n})',
     load_failed: 'The notifications could not be loaded.',
     read_at: 'read {at}',
-    kinds: {
-      followup_due: 'Follow-up due', contract_expiring: 'Contract expiring', tier_changed: 'Tier changed',
-      churn_risk_detected: 'Churn risk', feedback_assigned: 'Feedback assigned', sla_breached: 'SLA breached',
-      low_score_alert: 'Low score', webhook_disabled: 'Webhook disabled',
-    },
     kind_hints: {
       followup_due: 'A customer you own is due for a follow-up.',
       contract_expiring: 'A contract of your customer ends within 30 or 7 days.',

@@ -8,10 +8,6 @@ export default {
       email: 'E-mail', source_channel: 'Source', owner_id: 'Owner', tags: 'Tags', status: 'Status',
       account_type: 'Account type', parent_id: 'Parent company', addresses: 'Addresses', notes: 'Notes',
     },
-    values: {
-      status: { active: 'Active', inactive: 'Inactive' },
-      account_type: { group: 'Group', legal_entity: 'Legal entity', plant: 'Plant', ship_to: 'Ship-to', bill_to: 'Bill-to' },
-    },
     import: {
       title: 'Import data',
       site: 'Site the records belong to', file: 'File',
@@ -29,11 +25,6 @@ export default {
       sample_only: 'The first {n} problems are shown; download the rejected rows for the full list.',
       too_large: 'The file is larger than the server accepts (10 MB by default). Split it into smaller files and import them one by one.',
       entity: 'What the rows are',
-      entities: {
-        customers: 'Customers', contacts: 'Contacts', orders: 'Orders', payments: 'Payments', interactions: 'Interactions',
-        service_records: 'Service records', opportunities: 'Opportunities', followups: 'Follow-ups',
-        workbook: 'A whole workbook (by sheet name)',
-      },
       step_upload_file: 'Upload', step_map: 'Map columns', step_dry_run: 'Check', step_import: 'Import',
       choose_any_file: 'Click to choose a CSV, TXT or XLSX file',
       any_file_types: 'CSV / TXT (UTF-8, GBK or UTF-16; comma, semicolon or tab separated) or Excel .xlsx, first row = column headers',
@@ -68,7 +59,6 @@ export default {
       title: 'Duplicates',
       hint: 'Customers that look like the same company, the strongest evidence first. Compare a group to merge it into one record — a merge can be reverted.',
       filter: 'Filter by name or credit code', reason: 'Reason', none: 'No likely duplicates found.',
-      reasons: { same_tax_id: 'Same credit code', similar_name: 'Similar name', same_phone: 'Same phone', same_email: 'Same e-mail' },
       strength: { same_tax_id: 'Almost certainly one company', similar_name: 'Likely the same company', same_phone: 'Possibly related', same_email: 'Possibly related' },
       partial: 'More groups may follow: the list is read a part at a time. Filters apply to the groups loaded so far.',
       none_yet: 'No likely duplicates found so far: load more to look further.', end: 'No more groups.',
@@ -90,7 +80,6 @@ export default {
       revert_confirm: 'Revert this merge? The merged customers and their records come back as they were.',
       recent: 'Merges', none: 'No merges yet.', when: 'When', survivor: 'Kept record',
       merged: 'Merged into it', status: 'Status',
-      statuses: { pending: 'In progress', done: 'Merged', abandoned: 'Abandoned', reverting: 'Reverting', reverted: 'Reverted' },
       parts: {
         contacts: 'Contacts', orders: 'Orders', payments: 'Payments', service_records: 'Service records',
         interactions: 'Interactions', opportunities: 'Opportunities', followups: 'Follow-ups', children: 'Subsidiaries',
@@ -100,7 +89,6 @@ export default {
       title: 'Review due',
       hint: 'Customers whose data has not been confirmed within the review period of their site (90 days unless the site sets another). Check the record, then confirm it is current.',
       none: 'Every customer has been reviewed recently.', site: 'Site', tier: 'Tier', completeness: 'Complete',
-      tiers: { vip: 'VIP', key: 'Key', general: 'General' },
       last_verified: 'Last confirmed', never: 'Never', verify: 'Confirm current', verified: '“{name}” confirmed as current',
     },
   },

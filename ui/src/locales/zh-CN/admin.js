@@ -1,28 +1,6 @@
 export default {
   admin: {
     stale: '此记录已被他人修改，请刷新后重新操作。',
-    status: { active: '正常', disabled: '已停用', deleted: '已删除' },
-    role_names: {
-      admin: '系统管理员', manager: '经理', sales: '销售', finance: '财务', service: '客服', viewer: '只读',
-    },
-    permission_texts: {
-      customers_read: '查看客户（身份、地址、状态）。',
-      customers_write: '新建、编辑和删除客户。',
-      orders_read: '查看订单和回款。',
-      orders_write: '新建和编辑订单与回款。',
-      interactions_read: '查看沟通记录（电话、拜访、邮件）。',
-      interactions_write: '登记和编辑沟通记录。',
-      contacts_read: '查看客户联系人。',
-      contacts_write: '新建、编辑和删除联系人。',
-      feedback_read: '查看客户反馈和投诉。',
-      feedback_write: '登记和处理反馈与投诉。',
-      reports_read: '查看报表和导出数据。',
-      users_admin: '管理用户、角色和权限。',
-      webhooks_admin: '管理 Webhook 订阅。',
-      audit_read: '查看审计日志。',
-      sites_all: '查看和操作所有工厂（总部）。',
-      sites_admin: '新建和编辑工厂。',
-    },
     users: {
       title: '用户管理', create: '新建用户', edit_title: '编辑 {name}', search_hint: '用户名、姓名或邮箱',
       status: '状态', role: '角色', site: '工厂', username: '用户名', display_name: '姓名',
@@ -42,7 +20,6 @@ export default {
     logins: {
       title: '登录记录', at: '时间', device: '设备', address: '地址', result: '结果',
       success: '登录成功', failed: '失败（{reason}）',
-      reasons: { invalid_credentials: '密码错误', disabled: '账号已停用', locked: '账号已锁定' },
     },
     permissions: {
       title: '权限设置', roles: '角色', catalogue: '权限', effective: '生效的权限',
@@ -121,7 +98,6 @@ export default {
       redelivered: '已作为新的投递重新发送', at: '时间', latency: '耗时', result: '结果', ok: '成功',
       failed: '失败', event_id: '事件 ID', redelivery_of: '重新投递自', no_attempts: '尚未尝试',
       empty: '暂无投递：订阅的事件发生后会在此显示。',
-      statuses: { pending: '待投递', succeeded: '已送达', exhausted: '已放弃', cancelled: '已取消' },
     },
   },
 }

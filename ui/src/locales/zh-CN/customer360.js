@@ -17,13 +17,6 @@ export default {
       lifecycle: '生命周期', account_type: '账户类型', industry: '行业', phone: '电话', email: '邮箱',
       tags: '标签',
     },
-    status: { active: '正常', inactive: '停用' },
-    lifecycle: {
-      prospect: '潜在客户', first_purchase: '首次购买', repeat: '复购客户', loyal: '忠实客户', dormant: '沉睡客户',
-    },
-    account_types: {
-      group: '集团', legal_entity: '法人实体', plant: '工厂', ship_to: '收货方', bill_to: '开票方',
-    },
     figures: {
       orders_12m: '近 12 个月订单额', order_count: '{n} 笔订单', rolled_up: '含 {n} 个账户；本账户 {own}',
       last_order: '最近下单', open_feedback: '未结反馈', unknown: '未知', next_followup: '下次跟进',
@@ -40,7 +33,6 @@ export default {
       at: '时间',
       change: '变更',
       level: '等级',
-      levels: { vip: 'VIP', key: '重点', general: '普通' },
       override_title: '人工设定等级',
       override_reason: '原因',
       expires_at: '有效期至（可选）',
@@ -49,10 +41,9 @@ export default {
     },
     churn: {
       title: '流失风险',
-      none: '无流失风险', low: '流失风险：低', high: '流失风险：高',
+      level: '流失风险：{level}',
       no_reasons: '暂无迹象表明该客户可能流失。',
     },
-    kinds: { call: '电话', meeting: '会议', email: '邮件', visit: '拜访' },
     interactions: {
       log: '记录沟通',
       edit: '编辑沟通记录',
@@ -79,22 +70,13 @@ export default {
       status: '状态', currency: '币种', contract_end_date: '合同到期', lines: '订单明细', product: '产品',
       quantity: '数量', amount: '金额', total: '合计', add_line: '添加明细', empty: '暂无订单',
     },
-    order_status: { draft: '草稿', confirmed: '已确认', shipped: '已发货', completed: '已完成', cancelled: '已取消' },
     payments: {
       title: '回款', add: '添加回款', edit: '编辑回款', payment_date: '回款日期', amount: '金额',
       method: '方式', order_number: '订单号', empty: '暂无回款',
     },
-    payment_methods: {
-      bank_transfer: '银行转账', acceptance_bill: '承兑汇票', cash: '现金', card: '刷卡', other: '其他',
-    },
     service: {
       add: '添加服务记录', edit: '编辑服务记录', service_date: '日期', product: '产品',
       issue: '问题描述', action: '处理措施', engineer: '工程师', status: '状态', empty: '暂无售后服务记录',
-    },
-    service_status: { open: '待处理', in_progress: '处理中', closed: '已关闭' },
-    stages: {
-      identified: '已识别', contacted: '已接洽', needs_analysis: '需求分析', proposal: '方案报价',
-      negotiation: '商务谈判', won: '赢单', lost: '丢单',
     },
     opportunities: {
       add: '添加商机', edit: '编辑商机', title: '名称', stage: '阶段',
@@ -107,19 +89,14 @@ export default {
       assign_to_me: '由我负责', status: '状态', notes: '备注', mark_done: '标记完成',
       done_message: '跟进任务已完成', empty: '暂无跟进任务',
     },
-    followup_status: { open: '待办', done: '已完成', cancelled: '已取消' },
     feedback: {
       created_at: '收到时间', type: '类型', severity: '严重程度', subject: '主题', category: '类别',
       status: '状态', due_at: '处理时限', overdue: '已超时', empty: '该客户暂无反馈',
     },
-    feedback_types: { complaint: '投诉', suggestion: '建议', praise: '表扬', question: '咨询' },
-    feedback_status: { open: '待处理', assigned: '已分派', in_progress: '处理中', resolved: '已解决', closed: '已关闭' },
-    severity: { critical: '紧急', high: '高', normal: '一般', low: '低' },
     addresses: {
       add: '添加地址', edit: '编辑地址', type: '类型', street: '详细地址', city: '城市', province: '省份',
       postal_code: '邮编', country: '国家', empty: '暂无地址', region: '地区', unparsed: '未能识别地区',
     },
-    address_types: { billing: '开票地址', shipping: '收货地址', office: '办公地址' },
     hierarchy: {
       parent: '上级账户', no_parent: '无上级账户', parent_hidden: '上级账户不在您的工厂范围内。',
       children: '下级账户', no_children: '无下级账户', name: '名称',

@@ -73,15 +73,6 @@ export default {
       last_order_date: '最近下单',
       updated_at: '更新时间',
     },
-    tiers: { vip: 'VIP', key: '重点', general: '普通' },
-    lifecycles: {
-      prospect: '潜在客户', first_purchase: '首次购买', repeat: '复购客户', loyal: '忠诚客户', dormant: '休眠客户',
-    },
-    churn: { none: '无', low: '低', high: '高' },
-    statuses: { active: '正常', inactive: '停用' },
-    account_types: {
-      group: '集团', legal_entity: '法人单位', plant: '工厂', ship_to: '收货方', bill_to: '开票方',
-    },
     address: {
       type: '地址类型',
       province: '省份',
@@ -91,7 +82,6 @@ export default {
       region: '省/市/区县',
       typed: '原填写：{text}',
       add: '添加地址',
-      types: { office: '办公地址', billing: '开票地址', shipping: '收货地址' },
     },
     views: {
       title: '常用视图',

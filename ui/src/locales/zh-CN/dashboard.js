@@ -4,7 +4,6 @@ export default {
     nothing: '您的角色在这里没有可查看的报表或清单。',
     tiers: {
       title: '客户等级分布', empty: '暂无客户', moves: '近12个月等级变动 {n} 次',
-      vip: 'VIP客户', key: '重点客户', general: '普通客户',
     },
     sales: {
       title: '近12个月销售趋势', amount: '订单金额', orders: '订单数',
@@ -14,16 +13,12 @@ export default {
       title: '商机漏斗', empty: '近12个月暂无商机', count: '当前阶段', reached: '到达此阶段',
       amount: '预计金额', conversion: '赢单率 {rate}（赢单 {won}，丢单 {lost}）',
     },
-    stages: {
-      identified: '发现商机', contacted: '初步接触', needs_analysis: '需求分析', proposal: '方案报价',
-      negotiation: '商务谈判', won: '赢单', lost: '丢单',
-    },
     satisfaction: {
       title: '满意度趋势', csat: '满意度 CSAT（1–5）', nps: '净推荐值 NPS', summary: 'CSAT {csat} · NPS {nps}',
     },
     churn: {
       title: '流失风险客户', empty: '暂无流失风险客户', customer: '客户', level: '风险',
-      reasons: '原因', tier: '等级', last_order: '最近下单', levels: { high: '高', low: '低' },
+      reasons: '原因', tier: '等级', last_order: '最近下单',
     },
     followups: {
       title: '我的待回访', window: '已逾期及未来 {days} 天', empty: '暂无到期回访',
@@ -31,8 +26,6 @@ export default {
     },
     feedback: {
       title: '我的待处理反馈', empty: '分派给您的反馈都已关闭', due: '截止 {at}',
-      severity: { critical: '紧急', high: '高', normal: '一般', low: '低' },
-      status: { open: '待分派', assigned: '已分派', in_progress: '处理中', resolved: '已解决', closed: '已关闭' },
     },
   },
 }

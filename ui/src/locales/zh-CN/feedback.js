@@ -8,13 +8,6 @@ export default {
     created: '反馈已登记',
     column_more: '显示 {shown} / 共 {total} 条',
     empty_column: '无',
-    status: { open: '待处理', assigned: '已分派', in_progress: '处理中', resolved: '已解决', closed: '已关闭' },
-    channel: { phone: '电话', email: '邮件', web: '网站', wechat: '微信', visit: '拜访', survey: '问卷' },
-    type: { complaint: '投诉', suggestion: '建议', praise: '表扬', question: '咨询' },
-    severity: { critical: '紧急', high: '高', normal: '一般', low: '低' },
-    category: {
-      quality: '质量', delivery: '交货', price: '价格', service: '服务', documentation: '单据资料', other: '其他',
-    },
     field: {
       customer: '客户', contact: '联系人', channel: '渠道', type: '类型', category: '类别',
       severity: '严重程度', rating: '评分（1-5）', nps: '推荐值（0-10）', subject: '标题', text: '内容',
@@ -59,7 +52,6 @@ export default {
     },
     responses: '处理记录',
     no_responses: '暂无处理记录。',
-    response_kind: { note: '内部备注', reply: '回复客户' },
     response_placeholder: '填写内部备注或发给客户的回复…',
     add_response: '添加记录',
     response_added: '记录已添加',
@@ -76,8 +68,6 @@ export default {
         title: '标题', intro: '说明', language: '语言', site: '工厂', questions: '题目',
         sent: '已发送', answered: '已回答', rate: '回复率', created_at: '创建时间',
       },
-      language: { 'zh-CN': '中文', en: '英文' },
-      kind: { rating: '评分 1-5（CSAT）', nps: '推荐意愿 0-10（NPS）', choice: '单选题', text: '文字题' },
       question: {
         text: '题目', kind: '题型', required: '必答', options: '选项（每行一个，至少 2 个）',
         max_length: '最大字数', add: '添加题目', remove: '删除', number: '第 {n} 题',

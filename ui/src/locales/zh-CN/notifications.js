@@ -10,11 +10,6 @@ export default {
     unread_only: '未读（{n}）',
     load_failed: '通知加载失败。',
     read_at: '{at} 已读',
-    kinds: {
-      followup_due: '回访到期', contract_expiring: '合同即将到期', tier_changed: '客户等级变更',
-      churn_risk_detected: '流失风险', feedback_assigned: '反馈分派', sla_breached: '反馈超时',
-      low_score_alert: '低分预警', webhook_disabled: 'Webhook 已停用',
-    },
     kind_hints: {
       followup_due: '您负责的客户到了回访日期。',
       contract_expiring: '您客户的合同将在 30 天或 7 天内到期。',

@@ -8,10 +8,6 @@ export default {
       email: '邮箱', source_channel: '客户来源', owner_id: '负责人', tags: '标签', status: '状态',
       account_type: '账户类型', parent_id: '上级公司', addresses: '地址', notes: '备注',
     },
-    values: {
-      status: { active: '正常', inactive: '停用' },
-      account_type: { group: '集团', legal_entity: '法人实体', plant: '工厂', ship_to: '收货方', bill_to: '开票方' },
-    },
     import: {
       title: '数据导入',
       site: '所属工厂', file: '文件',
@@ -29,11 +25,6 @@ export default {
       sample_only: '仅显示前 {n} 个问题，完整列表请下载被拒绝的行。',
       too_large: '文件超过服务器允许的大小（默认 10 MB），请拆分成较小的文件后逐个导入。',
       entity: '导入的资料',
-      entities: {
-        customers: '客户', contacts: '联系人', orders: '订单', payments: '回款', interactions: '沟通记录',
-        service_records: '服务记录', opportunities: '商机', followups: '跟进任务',
-        workbook: '整个工作簿（按工作表名称）',
-      },
       step_upload_file: '上传文件', step_map: '对应列', step_dry_run: '预检', step_import: '导入',
       choose_any_file: '点击选择 CSV、TXT 或 XLSX 文件',
       any_file_types: 'CSV / TXT（UTF-8、GBK 或 UTF-16 编码，逗号、分号或制表符分隔）或 Excel .xlsx，第一行为列标题',
@@ -68,7 +59,6 @@ export default {
       title: '重复客户',
       hint: '看起来是同一家公司的客户，按证据强弱排列。对比一组后可合并为一条记录，合并后可以撤销。',
       filter: '按名称或信用代码筛选', reason: '原因', none: '没有发现疑似重复的客户。',
-      reasons: { same_tax_id: '信用代码相同', similar_name: '名称相似', same_phone: '电话相同', same_email: '邮箱相同' },
       strength: { same_tax_id: '几乎确定是同一家公司', similar_name: '很可能是同一家公司', same_phone: '可能相关', same_email: '可能相关' },
       partial: '后面可能还有更多分组：列表分段读取。筛选只作用于已加载的分组。',
       none_yet: '目前尚未发现疑似重复的客户，可加载更多继续查找。', end: '没有更多分组了。',
@@ -90,7 +80,6 @@ export default {
       revert_confirm: '确定撤销此次合并？被合并的客户及其资料将恢复原状。',
       recent: '合并记录', none: '暂无合并记录。', when: '时间', survivor: '保留的记录',
       merged: '并入的记录', status: '状态',
-      statuses: { pending: '进行中', done: '已合并', abandoned: '已放弃', reverting: '撤销中', reverted: '已撤销' },
       parts: {
         contacts: '联系人', orders: '订单', payments: '回款', service_records: '服务记录',
         interactions: '沟通记录', opportunities: '商机', followups: '跟进任务', children: '下属公司',
@@ -100,7 +89,6 @@ export default {
       title: '定期核对',
       hint: '超过所属工厂核对周期（默认 90 天）未确认资料的客户。请检查客户资料，确认无误后点击“确认有效”。',
       none: '所有客户近期都已核对。', site: '工厂', tier: '等级', completeness: '完整度',
-      tiers: { vip: 'VIP', key: '重点', general: '普通' },
       last_verified: '上次确认', never: '从未确认', verify: '确认有效', verified: '已确认“{name}”的资料有效',
     },
   },

@@ -1,14 +1,16 @@
-/** The built-in roles and the permission catalogue (GET /roles), with labels in the UI's language. */
+/** The built-in roles and the permission catalogue (GET /roles), labelled from the API's catalogues
+ * roles and permissions in the UI's language. */
 import { computed, ref } from 'vue'
-import { useI18n } from 'vue-i18n'
 import { api } from '../../api'
+import { useCatalogue } from '../../catalogues'
 import { showError } from '../../forms'
 
 export function useRoles() {
-  const { t, te } = useI18n()
   const roles = ref([])
   const catalogue = ref([])
   const rolePermissions = computed(() => Object.fromEntries(roles.value.map((r) => [r.name, r.permissions])))
+  const roleNames = useCatalogue('roles')
+  const permissions = useCatalogue('permissions')
 
   async function loadRoles() {
     try {
@@ -20,15 +22,11 @@ export function useRoles() {
     }
   }
 
-  function roleLabel(name) {
-    return te(`admin.role_names.${name}`) ? t(`admin.role_names.${name}`) : name
-  }
+  /** A role's name in the UI's language (a role the catalogue lacks: its code). */
+  const roleLabel = (name) => roleNames.label(name)
 
-  /** The permission's description in the UI's language, else the API's own text. */
-  function permissionText(permission) {
-    const key = `admin.permission_texts.${permission.name.replace(':', '_')}`
-    return te(key) ? t(key) : permission.description
-  }
+  /** What a permission allows, in the UI's language. */
+  const permissionText = (permission) => permissions.label(permission.name)
 
   return { roles, catalogue, rolePermissions, loadRoles, roleLabel, permissionText }
 }

@@ -1,15 +1,9 @@
 /**
- * What the customer screens choose from: the API's enumerations, the sortable fields, the list's
- * columns, and the sites the user may pick.
+ * What the customer screens choose from: the sortable fields, the list's columns, and the sites the
+ * user may pick (the API's enumerations come from its catalogues, ../../catalogues.js).
  */
 import { api } from '../../api'
 
-export const TIERS = ['vip', 'key', 'general']
-export const LIFECYCLES = ['prospect', 'first_purchase', 'repeat', 'loyal', 'dormant']
-export const CHURN_RISKS = ['none', 'low', 'high']
-export const STATUSES = ['active', 'inactive']
-export const ACCOUNT_TYPES = ['group', 'legal_entity', 'plant', 'ship_to', 'bill_to']
-export const ADDRESS_TYPES = ['office', 'billing', 'shipping']
 export const PAGE_SIZES = [20, 50, 100]
 
 /** The filters GET /customers and GET /customers/export accept (besides sort and paging). */

@@ -5,7 +5,7 @@
 import { reactive } from 'vue'
 import { api } from '../../api'
 import { session } from '../../session'
-import { DEFAULT_CATEGORIES } from './workflow'
+import { loadCatalogue } from '../../catalogues'
 import { knownName } from '../../directory'
 
 const customers = reactive({})
@@ -36,13 +36,18 @@ export function userName(id) {
 
 const categoryCache = {}
 
+/** The default feedback categories: the codes of the catalogue feedback_categories. */
+function defaultCategories() {
+  return loadCatalogue('feedback_categories').then((entries) => entries.map((entry) => entry.code)).catch(() => [])
+}
+
 /** The feedback categories of a site (its settings), or the default ones when they cannot be read. */
 export function siteCategories(siteId) {
-  if (!siteId) return Promise.resolve([...DEFAULT_CATEGORIES])
+  if (!siteId) return defaultCategories()
   if (!categoryCache[siteId]) {
     categoryCache[siteId] = api.get(`/feedback/settings/${siteId}`)
       .then((s) => s.categories)
-      .catch(() => { delete categoryCache[siteId]; return [...DEFAULT_CATEGORIES] })
+      .catch(() => { delete categoryCache[siteId]; return defaultCategories() })
   }
   return categoryCache[siteId]
 }
@@ -50,8 +55,8 @@ export function siteCategories(siteId) {
 /** Every category used at the user's sites (for filters). */
 export async function knownCategories() {
   const sites = (session.user && session.user.sites) || []
-  const lists = await Promise.all(sites.length ? sites.map(siteCategories) : [siteCategories(null)])
-  return [...new Set([...DEFAULT_CATEGORIES, ...lists.flat()])]
+  const lists = await Promise.all([defaultCategories(), ...sites.map(siteCategories)])
+  return [...new Set(lists.flat())]
 }
 
 let sitesCall = null

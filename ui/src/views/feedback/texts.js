@@ -1,16 +1,28 @@
-/** Labels of the feedback vocabulary; categories a site added itself show as they are. */
+/**
+ * Labels of the feedback vocabulary, from the API's catalogues (their codes, in order, are the
+ * selects' options); categories a site added itself show as they are.
+ */
 import { useI18n } from 'vue-i18n'
+import { useCatalogue } from '../../catalogues'
 import { ageOf } from './workflow'
 
 export function useFeedbackTexts() {
-  const { t, te } = useI18n()
+  const { t } = useI18n()
+  const catalogues = {
+    categories: useCatalogue('feedback_categories'),
+    statuses: useCatalogue('feedback_statuses'),
+    channels: useCatalogue('feedback_channels'),
+    types: useCatalogue('feedback_types'),
+    severities: useCatalogue('feedback_severities'),
+  }
   return {
     t,
-    category: (c) => (c && te(`feedback.category.${c}`) ? t(`feedback.category.${c}`) : c || ''),
-    status: (s) => (s ? t(`feedback.status.${s}`) : ''),
-    channel: (c) => (c ? t(`feedback.channel.${c}`) : ''),
-    type: (v) => (v ? t(`feedback.type.${v}`) : ''),
-    severity: (s) => (s ? t(`feedback.severity.${s}`) : ''),
+    ...catalogues,
+    category: catalogues.categories.label,
+    status: catalogues.statuses.label,
+    channel: catalogues.channels.label,
+    type: catalogues.types.label,
+    severity: catalogues.severities.label,
     age: (iso) => { const a = ageOf(iso); return t(`feedback.age.${a.unit}`, { n: a.n }) },
   }
 }

@@ -3,12 +3,8 @@
  * (services/feedback/workflow.py, schemas.py, sla.py). The server stays the judge: a move it
  * refuses comes back as 409 with the moves it allows.
  */
+// The board's columns, in the workflow's order (the codes' labels come from the catalogues).
 export const STATUSES = ['open', 'assigned', 'in_progress', 'resolved', 'closed']
-export const CHANNELS = ['phone', 'email', 'web', 'wechat', 'visit', 'survey']
-export const TYPES = ['complaint', 'suggestion', 'praise', 'question']
-export const SEVERITIES = ['critical', 'high', 'normal', 'low']
-export const DEFAULT_CATEGORIES = ['quality', 'delivery', 'price', 'service', 'documentation', 'other']
-export const QUESTION_KINDS = ['rating', 'nps', 'choice', 'text']
 
 const TRANSITIONS = {
   open: ['assigned'],

@@ -3,9 +3,6 @@
  * null meaning the column is not imported. The preview answer suggests one; the user changes it.
  */
 
-export const ENTITIES = ['customers', 'contacts', 'orders', 'payments', 'interactions', 'service_records',
-  'opportunities', 'followups']
-
 /**
  * What a whole XLSX workbook is imported as: each sheet named for a record type (客户, 联系人, Accounts,
  * Contacts…) with its suggested mapping, customers first. It has no mapping step.
