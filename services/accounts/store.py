@@ -4,6 +4,7 @@ users, sites, refresh_tokens, reset_tokens, session_revocations, logins (history
 counters), audit. Expired tokens, revocations and counters are deleted by ``sweep_expired`` (a
 timer), not by TTL indexes: the embedded server's TTL sweeper scans whole collections.
 """
+import logging
 from datetime import timedelta
 
 from pymongo import ASCENDING, DESCENDING
@@ -14,6 +15,7 @@ from services.common.mongo import at_version, changed, drop_index, replace_ttl_i
 from services.common.errors import Conflict
 from services.common.outbox import HIDDEN, pending_insert, pending_update, record_events
 
+log = logging.getLogger(__name__)
 OUTBOX_COLLECTIONS = ("users", "sites", "reset_tokens", "session_revocations")
 RESET_TOKEN_KEEP = timedelta(days=7)  # spent or expired reset tokens stay a week, for the trail
 # Collections swept by expires_at, each with how long a document stays after it.
@@ -80,8 +82,15 @@ def find_user(db, user_id):
 
 
 def find_user_by_key(db, key):
-    """A user by lower-cased username or e-mail."""
-    return db.users.find_one({"$or": [{"username_key": key}, {"email_key": key}]}, HIDDEN)
+    """The user whose lower-cased username or e-mail is ``key``: one query each (indexes
+    ``username_key`` and ``email_key``; an ``$or`` of them reads every user). None when there is no
+    such user, or when one user's username is another's e-mail: a sign-in must not guess which."""
+    by_name = db.users.find_one({"username_key": key}, HIDDEN)
+    by_email = db.users.find_one({"email_key": key}, HIDDEN)
+    if by_name and by_email and by_name["_id"] != by_email["_id"]:
+        log.warning("sign-in key names two users (one's username, another's e-mail): refused")
+        return None
+    return by_name or by_email
 
 
 def find_user_by_email(db, email_key):

@@ -146,18 +146,22 @@ SEARCHED_BY = (("region", "region_keys"), ("industry", "filter_keys"), ("owner_i
 
 
 def search_filter(sites, asked, text=None, contacts=False, deleted=False):
-    """The one flat query of a search (``search_customers``) of ``sites`` (None: every site): the
-    key prefix bucket of ``text`` first (index ``key_prefixes``), then the filters ``asked``
-    (``{name: value}`` of ``SEARCHED_BY``) in that order, the site, ``deleted_at`` (deleted
-    customers with ``deleted``, not erased ones), and last the whole prefix ``text`` checked on
-    the names and codes (and on the contacts' keys too with ``contacts``).
+    """The one flat query of a search (``search_customers``) of ``sites`` (None: every site): with
+    ``deleted``, the deleted customers' range first (index ``(deleted_at, _id)``; erased ones left
+    out); the key prefix bucket of ``text`` (index ``key_prefixes``); the filters ``asked``
+    (``{name: value}`` of ``SEARCHED_BY``) in that order; the site; ``deleted_at: None`` for the
+    live ones; and last the whole prefix ``text`` checked on the names and codes (and on the
+    contacts' keys too with ``contacts``).
 
     No ``$and`` / ``$or`` at the top (the embedded server would scan the collection), and never a
-    ``$regex`` or ``deleted_at`` first: the first clause an index serves picks the index (a filter's
-    field, else a window index by the site, else ``(deleted_at, _id)``). A site asked that is not
-    one of ``sites`` leaves an empty ``$in``, which reads nothing."""
+    ``$regex`` or ``deleted_at: None`` first: the first clause an index serves picks the index. A
+    site asked that is not one of ``sites`` leaves an empty ``$in``, which reads nothing."""
     bucket = identifiers.prefix_bucket(text) if text is not None else None
-    query = {"key_prefixes": bucket} if bucket else {}
+    # The deleted customers are read by their deletion (index ``(deleted_at, _id)``): they are few
+    # beside a site's or a filter's live ones.
+    query = {"deleted_at": {"$gte": windows.TIME_FLOOR}} if deleted else {}
+    if bucket:
+        query["key_prefixes"] = bucket
     query.update((field, asked[name]) for name, field in SEARCHED_BY if name in asked)
     if sites is not None and "site_id" not in query:
         query["site_id"] = {"$in": list(sites)}
@@ -166,9 +170,10 @@ def search_filter(sites, asked, text=None, contacts=False, deleted=False):
             raise TypeError("a site the query names is one site's id")
         if query["site_id"] not in sites:
             query["site_id"] = {"$in": []}
-    query["deleted_at"] = {"$ne": None} if deleted else None
     if deleted:
         query["erased"] = {"$ne": True}
+    else:
+        query["deleted_at"] = None
     if text is not None:
         query["all_keys" if contacts else "search_keys"] = {"$regex": "^" + re.escape(text)}
     return query

@@ -55,3 +55,18 @@ def test_colleagues_are_the_active_users_of_the_callers_or_the_named_site(watche
     assert queries[0] == {"status": "active", "sites": {"$in": ["s-a", "s-c"]}}
     assert queries[1:3] == [{"status": "active"}, {"status": "active", "sites": {"$in": ["s-b"]}}]
     assert list(queries[4]) == ["status", "_id", "sites"]
+
+
+def test_a_sign_in_key_finds_one_user_by_username_or_email_and_never_guesses_between_two(watched_db):
+    """One indexed query each (no ``$or``, which reads every user); a key that is one user's username
+    and another's e-mail finds neither."""
+    db, finds = watched_db
+    seed(db)
+    db.users.update_one({"_id": "u-ann"}, {"$set": {"email_key": "ann@example.com"}})
+    db.users.update_one({"_id": "u-bo"}, {"$set": {"email_key": "di"}})
+    finds.clear()
+    assert store.find_user_by_key(db, "ann")["_id"] == "u-ann"
+    assert store.find_user_by_key(db, "ann@example.com")["_id"] == "u-ann"
+    assert store.find_user_by_key(db, "di") is None  # di's username, bo's e-mail
+    assert store.find_user_by_key(db, "nobody") is None
+    assert all(list(query) in (["username_key"], ["email_key"]) for query in finds.of("users")), finds.of("users")
