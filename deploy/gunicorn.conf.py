@@ -17,6 +17,7 @@ workers = crm_config.get_int("GATEWAY_WORKERS")
 threads = crm_config.get_int("GATEWAY_THREADS")
 worker_class = "deploy.gunicorn_worker.JsonErrorWorker"  # gthread, refusing bad HTTP in JSON
 timeout = 60
+keepalive = crm_config.get_int("GATEWAY_KEEPALIVE")
 graceful_timeout = 10
 # The longest request line gunicorn allows (its maximum, so memory stays bounded): the app answers
 # an over-long query parameter with a JSON 422 naming it; a line past this gets a JSON 414 from the

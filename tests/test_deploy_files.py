@@ -429,3 +429,19 @@ def test_definitions_hold_only_salted_password_hashes():
         (user, "/") for user in broker_definitions.permissions()}
     with pytest.raises(SystemExit):
         broker_definitions.passwords_from({"ACCOUNTS_AMQP_PASSWORD": "x"})
+
+
+def test_the_gateway_keeps_idle_connections_longer_than_a_proxy_in_front(tmp_path):
+    """gunicorn's own default (2 s) closes a connection a client or ingress is about to reuse. The
+    config is read in a process of its own (it sets the process's metrics folder and log name)."""
+    import subprocess
+    import sys
+
+    read = "import runpy; print(runpy.run_path('deploy/gunicorn.conf.py')['keepalive'])"
+    for setting, expected in ((None, "75"), ("120", "120")):
+        env = dict(os.environ, PROMETHEUS_MULTIPROC_DIR=str(tmp_path))
+        env.pop("GATEWAY_KEEPALIVE", None)
+        if setting:
+            env["GATEWAY_KEEPALIVE"] = setting
+        done = subprocess.run([sys.executable, "-c", read], cwd=ROOT, env=env, capture_output=True, text=True)
+        assert done.stdout.strip().splitlines()[-1] == expected, done.stderr

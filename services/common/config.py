@@ -24,6 +24,9 @@ VARIABLES = {
     "CRM_UI_DIR": ("", "Built web UI the gateway serves at `/` (default: ui/dist of the checkout)."),
     "GATEWAY_WORKERS": ("3", "gunicorn worker processes of the gateway."),
     "GATEWAY_THREADS": ("8", "Threads per gunicorn worker."),
+    "GATEWAY_KEEPALIVE": ("75", "Seconds the gateway keeps an idle client connection open; longer than the idle "
+                                "timeout of the proxy in front, which would otherwise reuse a connection the "
+                                "gateway is closing (a 502, or a dropped request)."),
     "CRM_TRUSTED_PROXIES": ("0", "Reverse proxies in front of the gateway that set X-Forwarded-For (e.g. 1 behind "
                                  "one ingress); the client address sign-in throttling counts comes from there. "
                                  "0: the header is ignored."),
