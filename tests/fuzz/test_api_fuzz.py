@@ -15,18 +15,21 @@ from hypothesis import HealthCheck, Phase, settings
 from hypothesis.errors import Flaky
 
 from gateway.app import create_app
+from tests.support.customers import add_part, create_customer, order
 
 EXAMPLES_PER_OPERATION = 5
 SCENARIOS = 40
 STEPS_PER_SCENARIO = 8
-# Per member; the suites go on, each with its own seed, until they are sent. With 1 500 each the
-# viewer's links reach real records often enough, whatever earlier tests left in the system, and
-# the suite keeps its time budget (the runs one operation at a time send about 6 000 more each).
+# Per member; the suites go on, each with its own seed, until they are sent. With 1 500 each (and
+# the records the viewer's test makes first) the viewer's links reach real records, and the suite
+# keeps its time budget (the runs one operation at a time send about 6 000 more each).
 STATEFUL_REQUESTS = 1500
 MAX_SUITES = 20
 MINIMUM_REQUESTS = 5000
 REQUEST_TIMEOUT = 20
 SEED = 20261008
+VIEWER_RECORDS = 6  # customers, each with a contact and an order, the viewer's workflows can read
+RECORDS_REACHED = {"admin": 10, "viewer": 5}  # stateful 2xx answers about one record, at least
 UNKNOWN_USER = "0" * 24
 
 requests_sent = {"admin": 0, "viewer": 0}
@@ -126,7 +129,9 @@ def run_workflows(member, stack, protected):
             break
     assert not failures, "%d failed checks:\n\n%s" % (len(failures), "\n\n".join(failures[:5]))
     assert stateful_sent[member.role] >= STATEFUL_REQUESTS, stateful_sent
-    assert records_reached[member.role] >= 10, records_reached  # the links do lead to real records
+    # The links do lead to real records. A viewer's leave from lists only (it writes nothing, so no
+    # create answers with a link): about 1 in 150 of its requests reaches a record, 8 to 11 a run.
+    assert records_reached[member.role] >= RECORDS_REACHED[member.role], records_reached
 
 
 def spare_the_fuzzing_users(case, protected):
@@ -168,6 +173,12 @@ def test_admin_workflows_get_documented_answers(stack, fuzz_admin, fuzz_viewer):
 
 
 def test_viewer_workflows_get_documented_answers(stack, fuzz_admin, fuzz_viewer):
+    """The site holds records of its own first, so the viewer's links have records to reach
+    whatever the admin's workflows happened to leave (a viewer writes nothing)."""
+    for _ in range(VIEWER_RECORDS):
+        customer = create_customer(fuzz_admin.api, site_id=fuzz_admin.site["id"])
+        add_part(fuzz_admin.api, customer["id"], "contacts", {"name": "王芳"})
+        add_part(fuzz_admin.api, customer["id"], "orders", order())
     run_workflows(fuzz_viewer, stack, {fuzz_admin.user["id"], fuzz_viewer.user["id"]})
 
 
