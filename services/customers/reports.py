@@ -60,11 +60,6 @@ def prepare(caller, filters):
     return filters, site_id
 
 
-def summed_sites(caller, site_id):
-    """The sites a report sums: the one named, else the caller's (None: every site)."""
-    return [site_id] if site_id else caller.site_scope()
-
-
 def _head(since, until, site_id):
     return {"since": since.isoformat(), "until": until.isoformat(), "site_id": site_id}
 
@@ -73,10 +68,9 @@ def report_tiers(db, caller, filters, today=None):
     filters, site_id = prepare(caller, filters)
     since, until = period(filters, today or utcnow().date())
     start, end = day_range(since, until)
-    distribution = dict.fromkeys(TIERS, 0)
-    for row in store.tier_counts(db, summed_sites(caller, site_id)):
-        distribution[row["_id"] or "general"] = distribution.get(row["_id"] or "general", 0) + row["count"]
-    moves = store.tier_moves(db, summed_sites(caller, site_id), start, end)
+    site_ids = lists.scope_sites(db, caller, site_id)
+    distribution = store.tier_counts(db, site_ids, TIERS)
+    moves = store.tier_moves(db, site_ids, start, end)
     return dict(_head(since, until, site_id), distribution=distribution,
                 moves=[{"from": m["_id"]["from"], "to": m["_id"]["to"], "count": m["count"]} for m in moves])
 
@@ -135,7 +129,7 @@ def report_sales(db, caller, filters, today=None):
     filters, site_id = prepare(caller, filters)
     caller.require("orders:read")
     since, until = period(filters, today or utcnow().date())
-    days, products, customers, sites = store.order_sums(db, summed_sites(caller, site_id), since.isoformat(),
+    days, products, customers, sites = store.order_sums(db, lists.scope_sites(db, caller, site_id), since.isoformat(),
                                                         until.isoformat(), lifecycle.NOT_COUNTED, PRODUCTS)
     refs = hierarchy_refs(db, [c["_id"] for c in customers])
     return dict(
@@ -161,7 +155,8 @@ def report_funnel(db, caller, filters, today=None):
     caller.require("interactions:read")
     since, until = period(filters, today or utcnow().date())
     start, end = day_range(since, until)
-    found = {row["_id"]: row for row in store.opportunity_stages(db, summed_sites(caller, site_id), start, end)}
+    site_ids = lists.scope_sites(db, caller, site_id)
+    found = {row["_id"]: row for row in store.opportunity_stages(db, site_ids, start, end)}
     stages = [{"stage": stage, "count": found.get(stage, {}).get("count", 0),
                "amount": round(found.get(stage, {}).get("amount") or 0, 2)} for stage in STAGES]
     return dict(_head(since, until, site_id), stages=stages,

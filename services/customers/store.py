@@ -681,62 +681,81 @@ def customer_refs(db, customer_ids, chunk=1000):
 # --- reports: each report's query leads with its sites (one site an equality), never with
 # ``deleted_at: None`` before them, which would pick the ``(deleted_at, _id)`` index: every live customer.
 
-def _of_sites(sites):
-    """The site clause of a report over ``sites`` (None: every site, no clause)."""
-    if sites is None:
-        return {}
-    return {"site_id": sites[0]} if len(sites) == 1 else {"site_id": {"$in": list(sites)}}
+def tier_counts(db, site_ids, levels):
+    """``{level: live customers}`` of ``site_ids`` from the kept list counts (one ``_id`` look-up
+    a level, not a read of every customer); a customer with no level counts as the last of ``levels``."""
+    counts = {level: sum(list_counts(db, site_ids, "tier:%s" % level).values()) for level in levels}
+    untiered = sum(list_counts(db, site_ids, listing.ALL).values()) - sum(counts.values())
+    counts[levels[-1]] += max(untiered, 0)
+    return counts
 
 
-def tier_counts(db, sites):
-    """``[{_id: tier level, count}]`` of the live customers of ``sites`` (None: all): one site's
-    by a window index ``(site_id, deleted_at, ...)``, several sites' by a window index's
-    ``site_id`` ranges, every site's by ``(deleted_at, _id)`` (the whole live archive)."""
-    return list(db.customers.aggregate([{"$match": dict(_of_sites(sites), deleted_at=None)},
-                                        {"$group": {"_id": "$tier.level", "count": {"$sum": 1}}}]))
+def _per_site(collection, site_ids, period, stages, rest=None):
+    """The rows of a pipeline for each of ``site_ids``: its leading ``$match`` one site and the
+    ``period`` (``{field: range}``), which an index ``(site_id, <field>)`` bounds (a ``$in`` of the
+    sites, or another clause beside them, would read the sites' whole history); ``rest`` is
+    matched after it, then ``stages``."""
+    after = [{"$match": rest}] if rest else []
+    return [row for site_id in site_ids
+            for row in collection.aggregate([{"$match": dict({"site_id": site_id}, **period)}] + after + stages)]
 
 
-def tier_moves(db, sites, start, end):
-    """``[{_id: {from, to}, count}]`` of the tier changes of ``sites`` (None: all) from ``start``
-    to before ``end``, most first: index ``(site_id, at)`` (one site's period, several sites'
-    whole history); every site's reads the whole collection (no index leads with ``at``)."""
-    match = dict(_of_sites(sites), at={"$gte": start, "$lt": end})
-    return list(db.tier_history.aggregate([
-        {"$match": match}, {"$group": {"_id": {"from": "$old_tier", "to": "$new_tier"}, "count": {"$sum": 1}}},
-        {"$sort": {"count": -1}}]))
+def _summed(rows, key, fields):
+    """``rows`` of several sites with the same ``key`` added up field by field (first seen kept)."""
+    merged = {}
+    for row in rows:
+        found = merged.get(row[key])
+        if found is None:
+            merged[row[key]] = dict(row)
+        else:
+            for field in fields:
+                found[field] += row[field]
+    return list(merged.values())
 
 
-def order_sums(db, sites, first_day, last_day, not_counted, products):
-    """The live orders of ``sites`` (None: all) dated ``first_day`` to ``last_day`` (ISO dates,
-    both included) whose status is not one of ``not_counted``, summed four ways, each rows of
-    ``{_id, amount, orders}``: ``(by day, the top ``products`` by product (with ``quantity``),
-    by customer (with ``site_id``), by site)``. A ``(site_id, ...)`` index: the sites' orders;
-    every site's reads the whole collection (no index leads with ``order_date``)."""
-    match = {"$match": dict(_of_sites(sites), order_date={"$gte": first_day, "$lte": last_day},
-                            status={"$nin": list(not_counted)}, deleted_at=None)}
+def tier_moves(db, site_ids, start, end):
+    """``[{_id: {from, to}, count}]`` of the tier changes of ``site_ids`` from ``start`` to before
+    ``end``, most first (index ``(site_id, at)``, each site's period)."""
+    rows = _per_site(db.tier_history, site_ids, {"at": {"$gte": start, "$lt": end}},
+                     [{"$group": {"_id": {"from": "$old_tier", "to": "$new_tier"}, "count": {"$sum": 1}}}])
+    merged = _summed([dict(row, key=(row["_id"]["from"], row["_id"]["to"])) for row in rows], "key", ("count",))
+    return sorted(({"_id": row["_id"], "count": row["count"]} for row in merged),
+                  key=lambda row: (-row["count"], str(row["_id"]["from"]), str(row["_id"]["to"])))
+
+
+def order_sums(db, site_ids, first_day, last_day, not_counted, products):
+    """The live orders of ``site_ids`` dated ``first_day`` to ``last_day`` (ISO dates, both included)
+    whose status is not one of ``not_counted``, summed four ways, each rows of ``{_id, amount,
+    orders}``: ``(by day, the top ``products`` by product (with ``quantity``), by customer (with
+    ``site_id``), by site)``. Index ``(site_id, order_date)``: each site's period."""
+    period = {"order_date": {"$gte": first_day, "$lte": last_day}}
+    counted = {"status": {"$nin": list(not_counted)}, "deleted_at": None}
     sums = {"amount": {"$sum": "$total_amount"}, "orders": {"$sum": 1}}
-    days = db.orders.aggregate([match, {"$group": dict(sums, _id="$order_date")}])
-    by_product = db.orders.aggregate([
-        match, {"$unwind": "$lines"},
+
+    def summed(stages):
+        return _per_site(db.orders, site_ids, period, stages, counted)
+
+    days = _summed(summed([{"$group": dict(sums, _id="$order_date")}]), "_id", ("amount", "orders"))
+    by_product = _summed(summed([
+        {"$unwind": "$lines"},
         {"$group": {"_id": "$lines.product", "amount": {"$sum": "$lines.amount"},
-                    "quantity": {"$sum": "$lines.quantity"}, "orders": {"$sum": 1}}},
-        {"$sort": {"amount": -1, "_id": 1}}, {"$limit": products}])
-    by_customer = db.orders.aggregate([
-        match, {"$group": dict(sums, _id="$customer_id", site_id={"$first": "$site_id"})},
-        {"$sort": {"amount": -1, "_id": 1}}])
-    by_site = db.orders.aggregate([match, {"$group": dict(sums, _id="$site_id")}, {"$sort": {"amount": -1}}])
-    return list(days), list(by_product), list(by_customer), list(by_site)
+                    "quantity": {"$sum": "$lines.quantity"}, "orders": {"$sum": 1}}}]),
+        "_id", ("amount", "quantity", "orders"))
+    by_customer = _summed(summed([{"$group": dict(sums, _id="$customer_id", site_id={"$first": "$site_id"})}]),
+                          "_id", ("amount", "orders"))
+    by_site = summed([{"$group": dict(sums, _id="$site_id")}])
+    by_amount = lambda row: (-row["amount"], str(row["_id"]))  # noqa: E731
+    return (days, sorted(by_product, key=by_amount)[:products], sorted(by_customer, key=by_amount),
+            sorted(by_site, key=lambda row: -row["amount"]))
 
 
-def opportunity_stages(db, sites, start, end):
-    """``[{_id: stage, count, amount}]`` of the live opportunities of ``sites`` (None: all) made
-    from ``start`` to before ``end``. Index ``(site_id, created_at)``: the sites' opportunities
-    (not only the period's: ``deleted_at`` is no field of it); every site's reads the whole
-    collection (no index leads with ``created_at``)."""
-    match = dict(_of_sites(sites), created_at={"$gte": start, "$lt": end}, deleted_at=None)
-    return list(db.opportunities.aggregate([
-        {"$match": match},
-        {"$group": {"_id": "$stage", "count": {"$sum": 1}, "amount": {"$sum": "$expected_amount"}}}]))
+def opportunity_stages(db, site_ids, start, end):
+    """``[{_id: stage, count, amount}]`` of the live opportunities of ``site_ids`` made from
+    ``start`` to before ``end`` (index ``(site_id, created_at)``, each site's period)."""
+    rows = _per_site(db.opportunities, site_ids, {"created_at": {"$gte": start, "$lt": end}},
+                     [{"$group": {"_id": "$stage", "count": {"$sum": 1}, "amount": {"$sum": "$expected_amount"}}}],
+                     {"deleted_at": None})
+    return _summed(rows, "_id", ("count", "amount"))
 
 
 def customers_at_risk(db, site_ids, levels, limit):
