@@ -73,14 +73,9 @@ class Caller:
     def has_site(self, site_id):
         return self.all_sites or site_id in self.sites
 
-    def site_filter(self, field="site_id"):
-        """A Mongo filter restricting a query to this caller's sites (empty for all-sites holders)."""
-        if self.all_sites:
-            return {}
-        return {field: {"$in": list(self.sites)}}
-
     def site_scope(self):
-        """The caller's sites, or None for all-sites holders: the scope of a list read site by site."""
+        """The caller's sites, or None for all-sites holders: what a store scopes its queries by
+        (each store shapes the clause for its indexes)."""
         return None if self.all_sites else list(self.sites)
 
     def require_site(self, site_id):

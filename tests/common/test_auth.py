@@ -157,10 +157,10 @@ def test_caller_permissions():
     assert "customers:write" in err.value.message
 
 
-def test_site_filter_for_site_bound_caller():
+def test_site_scope_for_site_bound_caller():
     caller = Caller("u1", ["s1", "s2"], {"customers:read"})
     assert not caller.all_sites
-    assert caller.site_filter() == {"site_id": {"$in": ["s1", "s2"]}}
+    assert caller.site_scope() == ["s1", "s2"]
     caller.check_site("s2")
     with pytest.raises(NotFound):
         caller.check_site("s3")
@@ -168,15 +168,15 @@ def test_site_filter_for_site_bound_caller():
 
 def test_caller_without_sites_sees_nothing():
     caller = Caller("u1", [], {"customers:read"})
-    assert caller.site_filter() == {"site_id": {"$in": []}}
+    assert caller.site_scope() == []
     with pytest.raises(NotFound):
         caller.check_site("s1")
 
 
-def test_site_filter_for_all_sites_caller():
+def test_site_scope_for_all_sites_caller():
     caller = Caller("hq", [], {"customers:read", "sites:all"})
     assert caller.all_sites
-    assert caller.site_filter() == {}
+    assert caller.site_scope() is None
     caller.check_site("anywhere")
 
 
@@ -186,4 +186,4 @@ def test_service_caller_can_do_everything():
     assert caller.can("users:admin") and caller.all_sites
     caller.require("audit:read")
     caller.check_site("s9")
-    assert caller.site_filter() == {}
+    assert caller.site_scope() is None

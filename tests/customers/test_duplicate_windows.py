@@ -112,7 +112,8 @@ def aggregated(db, caller):
         key = "$" + field
         if field in dedupe.CONTACT_KEYS and not contacts:
             key = {"$setDifference": [key, {"$ifNull": ["$" + dedupe.CONTACT_KEYS[field], []]}]}
-        stages = [{"$match": dict(caller.site_filter(), deleted_at=None)}, {"$project": {"k": key}}]
+        scope = {} if caller.all_sites else {"site_id": {"$in": caller.sites}}
+        stages = [{"$match": dict(scope, deleted_at=None)}, {"$project": {"k": key}}]
         stages += [{"$unwind": "$k"}] if field.endswith("_keys") else []
         stages += [{"$match": {"k": {"$type": "string", "$ne": ""}}},
                    {"$group": {"_id": "$k", "ids": {"$push": "$_id"}}}]
