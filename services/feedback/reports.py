@@ -8,6 +8,7 @@ survey (items made from a low survey score would count twice otherwise).
 import statistics
 from collections import Counter, defaultdict
 
+from services.common import sites as directory
 from services.common.schemas import load
 from services.feedback import contract, store
 
@@ -26,8 +27,9 @@ def satisfaction(db, caller, filters):
     sites = [site_id] if site_id else caller.site_scope()
     since, until = filters.get("since"), filters.get("until")
     feedback = store.feedback_made(db, sites, since, until, ITEM_FIELDS)
-    sent = store.links_in_period(db, "created_at", sites, since, until, {"used_at": 1})
-    responses = store.links_in_period(db, "answered_at", sites, since, until, RESPONSE_FIELDS)
+    linked = sorted(directory.known_ids(db)) if sites is None else sites
+    sent = store.links_in_period(db, "created_at", linked, since, until, {"used_at": 1})
+    responses = store.links_in_period(db, "answered_at", linked, since, until, RESPONSE_FIELDS)
     report = compute(feedback, sent, responses)
     report["filters"] = {"site_id": site_id, "since": filters.get("since") and filters["since"].isoformat(),
                          "until": filters.get("until") and filters["until"].isoformat()}

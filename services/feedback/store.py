@@ -148,8 +148,18 @@ def _in_period(sites, field, since, until):
 
 def feedback_made(db, sites, since, until, projection):
     """The items of ``sites`` (None: all) made from ``since`` through ``until``: index
-    ``(site_id, created_at, _id)`` (one site's period, several sites' items), or ``(created_at, _id)``."""
-    return list(db.feedback.find(_in_period(sites, "created_at", since, until), projection).batch_size(500))
+    ``(site_id, created_at, _id)``, each site's period, or ``(created_at, _id)``."""
+    if sites is None:
+        return list(db.feedback.find(_in_period(None, "created_at", since, until), projection).batch_size(500))
+    return _each_site(db.feedback, sites, "created_at", since, until, projection)
+
+
+def _each_site(collection, sites, field, since, until, projection):
+    """The documents of ``sites`` whose ``field`` falls in the period, one query a site: an
+    equality and one range, which an index ``(site_id, <field>)`` bounds to the period (a ``$in``
+    of the sites would read their whole history)."""
+    return [document for site_id in sites
+            for document in collection.find(_in_period([site_id], field, since, until), projection).batch_size(500)]
 
 
 def update_feedback(db, feedback_id, version, changes, *events, push=None):
@@ -314,11 +324,10 @@ def blank_links(db, customer_id, blanks):
 
 
 def links_in_period(db, field, sites, since, until, projection):
-    """The survey links of ``sites`` (None: all) whose ``field`` (``created_at``: sent, or
-    ``answered_at``) falls from ``since`` through ``until``: index ``(site_id, <field>)`` for one
-    site's period, a ``site_id`` index for several sites' links; every site's reads the whole
-    collection (no index leads with either field)."""
-    return list(db.survey_links.find(_in_period(sites, field, since, until), projection).batch_size(500))
+    """The survey links of ``sites`` (a caller of every site names every site known) whose
+    ``field`` (``created_at``: sent, or ``answered_at``) falls from ``since`` through ``until``:
+    index ``(site_id, <field>)``, each site's period."""
+    return _each_site(db.survey_links, sites, field, since, until, projection)
 
 
 def count_links(db, query):

@@ -9,6 +9,7 @@ import pytest
 from services.common.auth import Caller
 from services.feedback import items as feedback_items, reports, store
 from tests.support import windows as support
+from tests.support.sites import TEST_SITES, known_sites
 
 watched_db = support.watched_db
 SINCE = datetime.datetime(2026, 3, 1, 8, 0, tzinfo=datetime.timezone.utc)
@@ -33,6 +34,7 @@ def link(number, at, answered=None, site="site-a"):
 def db(watched_db):
     database, _ = watched_db
     store.ensure_indexes(database)
+    known_sites(database)
     moments = [SINCE - TICK, SINCE, SINCE + datetime.timedelta(days=9), UNTIL, UNTIL + TICK]
     database.feedback.insert_many([item(n, at) for n, at in enumerate(moments)]
                                   + [item(10 + n, at, "site-b") for n, at in enumerate(moments)])
@@ -54,15 +56,21 @@ def test_both_ends_of_the_period_count(db, caller, site_id, items, answers):
 
 
 def test_the_queries_lead_with_the_site_and_a_surveys_links_with_the_survey(db, watched_db):
+    """One query a site and its period (index ``(site_id, <date>)``); every site's items by their
+    time (index ``(created_at, _id)``), every site's links one query a site known (no index leads
+    with a link's dates)."""
     _, finds = watched_db
     finds.clear()
     for caller in (READER_A, Caller("u-ab", ["site-a", "site-b"], ["reports:read"]), READER_ALL):
         reports.satisfaction(db, caller, {"since": SINCE.isoformat()})
     made, links = finds.of("feedback"), finds.of("survey_links")
-    assert [list(query) for query in made] == [["site_id", "created_at"]] * 2 + [["created_at"]]
-    assert made[0]["site_id"] == "site-a" and made[1]["site_id"] == {"$in": ["site-a", "site-b"]}
-    assert [list(query) for query in links] == [["site_id", "created_at"], ["site_id", "answered_at"]] * 2 + [
-        ["created_at"], ["answered_at"]]
+    assert [list(query) for query in made] == [["site_id", "created_at"]] * 3 + [["created_at"]]
+    assert [query["site_id"] for query in made[:3]] == ["site-a", "site-a", "site-b"]
+    assert [list(query) for query in links] == (
+        [["site_id", "created_at"]] * 1 + [["site_id", "answered_at"]] * 1
+        + [["site_id", "created_at"]] * 2 + [["site_id", "answered_at"]] * 2
+        + [["site_id", "created_at"]] * len(TEST_SITES) + [["site_id", "answered_at"]] * len(TEST_SITES))
+    assert {query["site_id"] for query in links[6:]} == set(TEST_SITES)
     finds.clear()
     assert len(store.links_of_survey(db, "s-1", ["site-a"])) == 5 and store.links_of_survey(db, "s-1", ["site-b"]) == []
     assert len(store.links_of_survey(db, "s-1", None)) == 5
