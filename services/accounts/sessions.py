@@ -228,7 +228,9 @@ class Sessions:
         user = self.store.find_user(self.db, known["user_id"])
         if user is None or user.get("status") == "deleted":
             raise BadRequest("The reset link is not valid.", code="reset_token_invalid")
-        if _utc(known["created_at"]) < _utc(user.get("resets_valid_from") or known["created_at"]):
+        # A link made in the millisecond of the change (times are kept to the millisecond) cannot
+        # be told from one made before it: it is void too.
+        if user.get("resets_valid_from") and _utc(known["created_at"]) <= _utc(user["resets_valid_from"]):
             raise BadRequest("The reset link was replaced by a newer one or the password was changed since.",
                              code="reset_token_invalid")
         check_password(new_password, user["username"], user.get("email"), field="new_password")

@@ -48,3 +48,14 @@ def test_a_crash_after_the_password_write_leaves_no_old_session_or_reset_link_us
         flows.confirm_reset(token, "Another-strong-pass-phrase-88")
     assert refused.value.code == "reset_token_invalid"
     assert flows.refresh(flows.login("wang.fang", NEW_PASSWORD, "10.0.0.1", "owner")["refresh_token"])
+
+
+def test_a_reset_link_made_in_the_millisecond_of_a_password_change_is_void_too(flows, user):
+    """Times are kept to the millisecond: a link made then cannot be told from one made before."""
+    token, record = sessions.reset_token_record(user["_id"])
+    store.insert_reset_token(flows.db, record)
+    stored = flows.db.reset_tokens.find_one({"_id": record["_id"]})["created_at"]
+    flows.db.users.update_one({"_id": user["_id"]}, {"$set": {"resets_valid_from": stored}})
+    with pytest.raises(BadRequest) as refused:
+        flows.confirm_reset(token, "Another-strong-pass-phrase-88")
+    assert refused.value.code == "reset_token_invalid"
