@@ -10,16 +10,17 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from gateway import docs, errors, headers, health, language, links, metrics, routing, security, ui
 from gateway.extensions import api, rpc
 from gateway.routes import (archive, audit, auth, customer_parts, customers, feedback, notifications, reports, settings,
-                            sites, surveys, users, views, webhooks, catalogues)
+                            sites, surveys, users, views, webhooks, catalogues, automations)
 from services.common import config, logs
 
 log = logging.getLogger("gateway.requests")
-REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]+")
+# A caller's request id; never one of the ``automation.`` ids the automation rules' own writes carry.
+REQUEST_ID = re.compile(r"(?!automation\.)[A-Za-z0-9._:-]+")
 SURVEY_LINK = re.compile(r"^/s/[^/]+")
 # The API's blueprints, in the order the document lists their tags.
 API_BLUEPRINTS = (health.blp, auth.blp, users.blp, sites.blp, audit.blp, settings.blp, customers.blp,
                   customer_parts.blp, archive.blp, views.blp, reports.blp, notifications.blp, webhooks.blp,
-                  feedback.blp, surveys.blp, surveys.public_blp, catalogues.blp)
+                  automations.blp, feedback.blp, surveys.blp, surveys.public_blp, catalogues.blp)
 
 
 def app_config():

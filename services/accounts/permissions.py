@@ -15,6 +15,7 @@ CATALOGUE = {
     "settings:write": "Change a site's settings (feedback SLA and categories, tier thresholds, cadences).",
     "users:admin": "Manage users, roles and permissions.",
     "webhooks:admin": "Manage webhook subscriptions.",
+    "automations:manage": "Set up a site's automation rules (triggers, conditions, actions).",
     "audit:read": "Read the audit trail.",
     "sites:all": "See and act on every factory site (headquarters).",
     "sites:admin": "Create and edit factory sites.",
@@ -31,7 +32,7 @@ ROLES = {
     "admin": frozenset(ALL_PERMISSIONS),
     "manager": frozenset(
         _rw("customers", "orders", "interactions", "contacts", "feedback")
-        | {"reports:read", "audit:read", "settings:write"}),
+        | {"reports:read", "audit:read", "settings:write", "automations:manage"}),
     "sales": frozenset(_rw("customers", "contacts", "interactions") | {"orders:read", "feedback:read"}),
     "finance": frozenset({"customers:read", "orders:read", "orders:write"}),
     "service": frozenset(

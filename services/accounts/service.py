@@ -58,6 +58,13 @@ RPC methods (called as ``accounts.<method>``):
   secret: each service's replica (``services.common.sites``) is filled from it.
 - ``list_audit(filters={actor, entity_type, entity_id, site_id, action, since, until}, limit, cursor)
   -> page`` (audit:read): entries of the caller's sites; those without a site for ``sites:all`` only.
+- ``grant_automation(rule_id, site_id) -> {grant}`` (automations:manage; ``site_id`` one of the
+  caller's sites, None for sites:all holders): a secret by which the rule ``rule_id`` acts as the
+  caller; earlier grants of the rule stop working. ``revoke_automation(rule_id) -> {revoked}``.
+- ``automation_token(grant) -> {access_token, expires_in, user_id}``: public (the grant is the
+  proof); a short-lived token of the grant's owner, narrowed to the rule's site and to the
+  permissions actions use (``automation_grants``); Unauthorized ``automation_owner_cannot_act``
+  when the grant is unknown or the owner is no longer active, lost automations:manage or the site.
 - ``revocations_since(since=None) -> {items: [{user_id, session_id, min_version, expires_at}], as_of}``:
   the access-token revocations recorded from ``since`` (ISO 8601; at most one token lifetime
   back), for every process's token check (``services.common.revocation``); public, no secret.
@@ -67,7 +74,8 @@ revocations and sign-in counters (``store.sweep_expired``; no TTL index).
 """
 import logging
 
-from services.accounts import audit, contract, events, management, sessions, sites, store, token_revocations
+from services.accounts import (audit, automation_grants, contract, events, management, sessions, sites, store,
+                               token_revocations)
 from services.accounts.keys import TokenSigner
 from services.common import config, revocation
 from services.common.base import ServiceBase
@@ -194,6 +202,18 @@ class AccountsService(ServiceBase):
     def list_roles(self):
         self.context.caller  # raises Unauthorized without a valid token
         return management.list_roles()
+
+    @rpc
+    def grant_automation(self, rule_id, site_id):
+        return automation_grants.grant(self.db, self.context.caller, rule_id, site_id)
+
+    @rpc
+    def revoke_automation(self, rule_id):
+        return automation_grants.revoke(self.db, self.context.caller, rule_id)
+
+    @rpc
+    def automation_token(self, grant):
+        return automation_grants.token_for(self.db, self.signer, grant)
 
     @rpc
     def list_sites(self):

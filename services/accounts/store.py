@@ -1,8 +1,8 @@
 """The only module that touches the accounts service's collections.
 
 users, sites, refresh_tokens, reset_tokens, session_revocations, logins (history), throttle (attempt
-counters), audit. Expired tokens, revocations and counters are deleted by ``sweep_expired`` (a
-timer), not by TTL indexes: the embedded server's TTL sweeper scans whole collections.
+counters), audit, automation_grants (``automation_grants.py``). Expired tokens, revocations and
+counters are deleted by ``sweep_expired`` (a timer), not by TTL indexes: the embedded server's TTL sweeper scans whole collections.
 """
 import logging
 from datetime import timedelta
@@ -45,6 +45,7 @@ def ensure_indexes(db):
     for keys in INDEXES_BEFORE_WINDOWS:
         drop_index(db[keys[0]], keys[1:])
     db.erased_records.create_index("records")
+    db.automation_grants.create_index("rule_id")
 
 
 # Indexes of the lists before they were read in windows: (collection, keys...).
@@ -397,3 +398,19 @@ def list_audit(db, filters, sites, limit, cursor):
     checked = rest or (sites is not None and shape != ("site_id",))
     return windows.time_page(db.audit, scopes, "at", True, limit, cursor, since=filters.get("since"),
                              until=filters.get("until"), keep=keep if checked else None)
+
+
+# automation grants (``automation_grants.py``): a few per rule at most, looked up by hash (``_id``)
+
+def replace_automation_grant(db, grant):
+    """Store ``grant`` (its ``_id`` is the secret's hash) and drop the rule's earlier ones (index rule_id)."""
+    db.automation_grants.insert_one(grant)
+    db.automation_grants.delete_many({"rule_id": grant["rule_id"], "_id": {"$ne": grant["_id"]}})
+
+
+def find_automation_grant(db, grant_hash):
+    return db.automation_grants.find_one({"_id": grant_hash})
+
+
+def delete_automation_grants(db, rule_id):
+    return db.automation_grants.delete_many({"rule_id": rule_id}).deleted_count

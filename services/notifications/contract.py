@@ -4,11 +4,30 @@ service only through this module."""
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.common.envelope import AUDIT_FIELDS, Catalogue
-from services.common.schemas import VERSION_RANGE, Choice, Id, JsonBoolean, Opt, String, Text, Timestamp, Url
+from services.common.schemas import VERSION_RANGE, Choice, Id, Ident, JsonBoolean, Opt, String, Text, Timestamp, Url
 
 KINDS = ("followup_due", "contract_expiring", "tier_changed", "churn_risk_detected", "feedback_assigned",
-         "sla_breached", "low_score_alert", "webhook_disabled")
+         "sla_breached", "low_score_alert", "webhook_disabled", "automation")
 DELIVERY_STATUSES = ("pending", "succeeded", "exhausted", "cancelled")
+
+# Automation rules (``automations.py``): the events a rule can be triggered by (each names a customer),
+# the operators of its conditions, the kinds of its actions, the customer fields ``set_field`` may set.
+AUTOMATION_TRIGGERS = (
+    "customers.customer_created", "customers.customer_updated", "customers.customer_restored",
+    "customers.tier_changed", "customers.order_recorded", "customers.interaction_logged",
+    "customers.opportunity_stage_changed", "customers.followup_due", "customers.contract_expiring",
+    "customers.churn_risk_detected", "feedback.feedback_received", "feedback.feedback_assigned",
+    "feedback.feedback_status_changed", "feedback.feedback_resolved", "feedback.sla_breached",
+    "feedback.survey_response_received", "feedback.low_score_alert")
+AUTOMATION_OPERATORS = ("eq", "ne", "in", "gt", "lt", "contains", "is_empty", "is_not_empty")
+AUTOMATION_ACTIONS = ("create_followup", "add_tag", "remove_tag", "set_owner", "set_field", "notify", "wait")
+AUTOMATION_ASSIGNEES = ("owner", "users")
+AUTOMATION_RECIPIENTS = ("owner", "managers", "users")
+AUTOMATION_FIELDS = ("status", "account_type", "source_channel", "industry", "industry_code", "company_size")
+AUTOMATION_TEMPLATES = ("vip_followup_30_days", "contract_expiry", "survey_after_first_order", "churn_risk_follow_up",
+                        "critical_complaint_alert", "trade_show_round_robin")
+AUTOMATION_RUN_STATUSES = ("due", "waiting", "succeeded", "failed", "skipped", "refused")
+AUTOMATION_STEP_STATUSES = ("done", "failed", "skipped")
 
 
 def KindList(**kwargs):
@@ -71,6 +90,134 @@ class WebhookUpdateSchema(Schema):
 
 class DeliveryFilterSchema(Schema):
     status = Choice(DELIVERY_STATUSES)
+
+
+class ConditionValue(fields.Raw):
+    """A condition's value: text (up to 200 characters), a number, true, false, null, or for ``in``
+    a list of up to 50 of those."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, list):
+            if len(value) > 50:
+                raise ValidationError("At most 50 values.")
+            return [self._scalar(item) for item in value]
+        return self._scalar(value)
+
+    def _scalar(self, value):
+        if value is None or isinstance(value, (bool, int, float)) and value == value:
+            return value
+        if isinstance(value, str) and len(value) <= 200:
+            return value
+        raise ValidationError("A text of up to 200 characters, a number, true, false or null.")
+
+
+class ConditionSchema(Schema):
+    field = Text(100, min_length=1, required=True, validate=validate.Regexp(
+        r"^(event|customer)\.[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$",
+        error="event.<field of the event> or customer.<field of the customer>, e.g. event.new_tier."),
+        metadata={"description": "event.<field> (the trigger's data) or customer.<field> (the record as it is "
+                                 "when the rule runs), e.g. event.new_tier, customer.tags"})
+    op = Choice(AUTOMATION_OPERATORS, required=True)
+    value = ConditionValue(load_default=None, metadata={"description": "not used by is_empty and is_not_empty; "
+                                                                       "a list for in"})
+
+    @validates_schema
+    def value_fits(self, data, **kwargs):
+        needs = data.get("op") not in ("is_empty", "is_not_empty")
+        if needs and data.get("value") is None and data.get("op") != "eq" and data.get("op") != "ne":
+            raise ValidationError("This operator needs a value.", "value")
+        if data.get("op") == "in" and not isinstance(data.get("value"), list):
+            raise ValidationError("in needs a list of values.", "value")
+        if data.get("op") in ("gt", "lt") and (
+                isinstance(data.get("value"), (bool, list)) or data.get("value") is None):
+            raise ValidationError("gt and lt need a number or a text to compare with.", "value")
+
+
+class TriggerSchema(Schema):
+    event_type = Choice(AUTOMATION_TRIGGERS, required=True, metadata={
+        "description": "the event that starts the rule (catalogue `automation_triggers`)"})
+
+
+REQUIRED_PARAMETERS = {"create_followup": ("title",), "add_tag": ("tag",), "remove_tag": ("tag",),
+                       "set_field": ("field",), "notify": ("title",), "wait": ("days",)}
+
+
+class ActionSchema(Schema):
+    kind = Choice(AUTOMATION_ACTIONS, required=True, metadata={"description": "catalogue `automation_actions`"})
+    title = Text(200, min_length=1, metadata={
+        "description": "create_followup: the task's title; notify: the message's title. {{event.field}} and "
+                       "{{customer.field}} are replaced by their values"})
+    body = Opt(2000, multiline=True, metadata={"description": "notify: the message; create_followup: the notes"})
+    due_in_days = fields.Integer(strict=True, validate=validate.Range(min=0, max=365), metadata={
+        "description": "create_followup: due this many days after the run (default 0: today)"})
+    assignee = Choice(AUTOMATION_ASSIGNEES, metadata={
+        "description": "create_followup: the customer's owner (default) or the next of user_ids in turn"})
+    user_ids = fields.List(Ident(), validate=validate.Length(min=1, max=50), metadata={
+        "description": "set_owner (default: the active users of the rule's site holding customers:write), "
+                       "create_followup with assignee users, notify with recipients users: taken in turn (round "
+                       "robin) for the first two, all of them for notify"})
+    tag = Text(40, min_length=1, metadata={"description": "add_tag, remove_tag"})
+    field = Choice(AUTOMATION_FIELDS, metadata={"description": "set_field: the customer field"})
+    value = ConditionValue(metadata={"description": "set_field: the value (checked by the customers service)"})
+    recipients = Choice(AUTOMATION_RECIPIENTS, metadata={
+        "description": "notify: the customer's owner (default), the site's managers, or user_ids"})
+    email = JsonBoolean(metadata={"description": "notify: also by e-mail (default false)"})
+    days = fields.Integer(strict=True, validate=validate.Range(min=1, max=365), metadata={
+        "description": "wait: the next action runs this many days later (kept in the database)"})
+
+    @validates_schema
+    def parameters(self, data, **kwargs):
+        kind = data.get("kind")
+        for name in REQUIRED_PARAMETERS.get(kind, ()):
+            if data.get(name) is None:
+                raise ValidationError("Required for %s." % kind, name)
+        if data.get("assignee") == "users" and not data.get("user_ids"):
+            raise ValidationError("Name the users to assign in turn.", "user_ids")
+        if kind == "notify" and data.get("recipients") == "users" and not data.get("user_ids"):
+            raise ValidationError("Name the users to tell.", "user_ids")
+
+
+def Conditions(**kwargs):
+    return fields.List(fields.Nested(ConditionSchema), validate=validate.Length(max=20), **kwargs)
+
+
+def Actions(**kwargs):
+    return fields.List(fields.Nested(ActionSchema), validate=validate.Length(min=1, max=20), **kwargs)
+
+
+class AutomationCreateSchema(Schema):
+    site_id = Text(64, min_length=1, allow_none=True, load_default=None, metadata={
+        "description": "the site whose records the rule acts on; null: every site (sites:all)"})
+    name = Text(100, min_length=1, metadata={"description": "required unless a template names it"})
+    description = Opt(500, load_default=None)
+    enabled = JsonBoolean(load_default=True)
+    template = Choice(AUTOMATION_TEMPLATES, metadata={
+        "description": "a key of GET /automation-templates (catalogue `automation_templates`): its trigger, "
+                       "conditions, actions and name, unless given"})
+    trigger = fields.Nested(TriggerSchema)
+    conditions = Conditions()
+    actions = Actions()
+
+
+class AutomationUpdateSchema(Schema):
+    version = fields.Integer(strict=True, validate=VERSION_RANGE, required=True,
+                             metadata={"description": "the version you read"})
+    name = Text(100, min_length=1)
+    description = Opt(500)
+    enabled = JsonBoolean()
+    trigger = fields.Nested(TriggerSchema)
+    conditions = Conditions()
+    actions = Actions()
+
+
+class AutomationRunFilterSchema(Schema):
+    status = Choice(AUTOMATION_RUN_STATUSES)
+
+
+class AutomationTestSchema(Schema):
+    customer_id = Ident(required=True, metadata={"description": "the record to try the rule on"})
+    event = fields.Dict(keys=String(validate=validate.Length(max=100)), load_default=dict, metadata={
+        "description": "the trigger's data to suppose (event.<field> conditions read it); default {}"})
 
 
 # Outputs
@@ -168,10 +315,108 @@ class DeliverySchema(Schema):
     completed_at = Timestamp(allow_none=True)
 
 
+class RuleTriggerSchema(Schema):
+    event_type = String()
+
+
+class RuleConditionSchema(Schema):
+    field = String()
+    op = String()
+    value = fields.Raw(allow_none=True)
+
+
+class RuleActionSchema(Schema):
+    kind = String()
+    title = String()
+    body = String(allow_none=True)
+    due_in_days = fields.Integer()
+    assignee = String()
+    user_ids = fields.List(String())
+    tag = String()
+    field = String()
+    value = fields.Raw(allow_none=True)
+    recipients = String()
+    email = fields.Boolean()
+    days = fields.Integer()
+
+
+class AutomationSchema(Schema):
+    id = Id()
+    site_id = String(allow_none=True)
+    name = String()
+    description = String(allow_none=True)
+    enabled = fields.Boolean()
+    template = String(allow_none=True, metadata={"description": "the template it was made from"})
+    trigger = fields.Nested(RuleTriggerSchema)
+    conditions = fields.List(fields.Nested(RuleConditionSchema))
+    actions = fields.List(fields.Nested(RuleActionSchema))
+    owner_id = String(metadata={"description": "who last saved it: its actions run with this user's permissions "
+                                               "at the rule's site"})
+    last_run_at = Timestamp(allow_none=True)
+    created_at = Timestamp()
+    updated_at = Timestamp()
+    version = fields.Integer()
+
+
+class AutomationStepSchema(Schema):
+    index = fields.Integer(metadata={"description": "the action's place in the rule, from 0"})
+    kind = String()
+    status = String(metadata={"description": "one of %s" % ", ".join(AUTOMATION_STEP_STATUSES)})
+    at = Timestamp()
+    result = String(allow_none=True, metadata={"description": "what it did (a record's id, a user)"})
+    error = String(allow_none=True)
+
+
+class AutomationRunSchema(Schema):
+    id = Id(metadata={"description": "derived from the rule, its version and the event: one run per trigger"})
+    rule_id = String()
+    rule_version = fields.Integer()
+    site_id = String(allow_none=True)
+    event_id = String()
+    event_type = String()
+    customer_id = String(allow_none=True)
+    depth = fields.Integer(metadata={"description": "how many rule actions led to the trigger (0: a person)"})
+    status = String(metadata={"description": "one of %s" % ", ".join(AUTOMATION_RUN_STATUSES)})
+    error = String(allow_none=True)
+    steps = fields.List(fields.Nested(AutomationStepSchema))
+    resume_at = Timestamp(allow_none=True, metadata={"description": "when a waiting run goes on"})
+    created_at = Timestamp()
+    finished_at = Timestamp(allow_none=True)
+
+
+class ConditionOutcomeSchema(Schema):
+    field = String()
+    op = String()
+    value = fields.Raw(allow_none=True)
+    actual = fields.Raw(allow_none=True, metadata={"description": "the value the record or event has"})
+    met = fields.Boolean()
+
+
+class AutomationTestResultSchema(Schema):
+    would_run = fields.Boolean(metadata={"description": "every condition is met"})
+    conditions = fields.List(fields.Nested(ConditionOutcomeSchema))
+    actions = fields.List(fields.Nested(RuleActionSchema), metadata={"description": "what would run, in order "
+                                                                                    "(nothing is written)"})
+
+
+class AutomationTemplateSchema(Schema):
+    key = String()
+    name = String(metadata={"description": "in the caller's language"})
+    description = String(metadata={"description": "in the caller's language"})
+    trigger = fields.Nested(RuleTriggerSchema)
+    conditions = fields.List(fields.Nested(RuleConditionSchema))
+    actions = fields.List(fields.Nested(RuleActionSchema))
+
+
+class AutomationTemplatesSchema(Schema):
+    items = fields.List(fields.Nested(AutomationTemplateSchema))
+
+
 # Events (exchange ``notifications.events``; docs/events.md)
 
 CATALOGUE = Catalogue("notifications", {
     "webhook_disabled": ("webhook_id", "url", "consecutive_exhausted"),
     "email_failed": ("email_id", "to", "kind", "attempts", "error"),
+    "automation_run_finished": ("rule_id", "run_id", "customer_id", "status", "failed_steps"),
     "audit": AUDIT_FIELDS,
 })

@@ -17,25 +17,31 @@ class Unreadable(Exception):
     """The sealed secret does not open with this deployment's key (``CRM_SECRET_KEY`` changed?)."""
 
 
-def _fernet():
-    return Fernet(keyring.fernet_key(PURPOSE))
+def _fernet(purpose=PURPOSE):
+    return Fernet(keyring.fernet_key(purpose))
 
 
 def new():
     return "whsec_" + secrets.token_urlsafe(32)
 
 
-def seal(secret):
-    return _fernet().encrypt(secret.encode("utf-8")).decode("ascii")
+def seal(secret, purpose=PURPOSE):
+    """``secret`` encrypted under the key of ``purpose`` (also an automation rule's grant: ``automations``)."""
+    return _fernet(purpose).encrypt(secret.encode("utf-8")).decode("ascii")
+
+
+def unseal(sealed, purpose=PURPOSE):
+    """The plaintext of ``seal(secret, purpose)``; raises Unreadable."""
+    try:
+        return _fernet(purpose).decrypt(sealed.encode("ascii")).decode("utf-8")
+    except InvalidToken:
+        raise Unreadable("a sealed %s secret cannot be decrypted" % purpose)
 
 
 def secret_of(webhook):
     """The plaintext secret of a stored hook; raises Unreadable."""
     if webhook.get("sealed_secret"):
-        try:
-            return _fernet().decrypt(webhook["sealed_secret"].encode("ascii")).decode("utf-8")
-        except InvalidToken:
-            raise Unreadable("the signing secret of webhook %s cannot be decrypted" % webhook["_id"])
+        return unseal(webhook["sealed_secret"])
     if webhook.get("secret"):
         return webhook["secret"]
     raise Unreadable("webhook %s has no signing secret" % webhook["_id"])

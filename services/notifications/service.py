@@ -9,7 +9,9 @@ replica of the sites webhooks are checked against (``services.common.sites``). E
 webhook deliveries are documents sent by timers in bounded batches, so nothing pending is lost
 when a process dies; the webhook timer is also woken as soon as this process stored new
 deliveries, so they go out at once. The timer ``sweep_sent_emails`` (each minute) deletes the
-e-mails sent more than 30 days ago (no TTL index).
+e-mails sent more than 30 days ago (no TTL index), and finished automation runs after 90 days.
+Each trigger event makes runs of the automation rules it triggers (``automations.react``); the
+timer ``run_automations`` does them, woken at once when runs were stored.
 
 Every RPC method but ``health`` needs a valid access token in the nameko context data key
 ``authorization``. Lists return ``{"items", "next_cursor", "total"}`` and take ``limit``
@@ -44,6 +46,15 @@ RPC methods (called as ``notifications.<method>``):
 - ``list_deliveries(webhook_id, filters={status}, limit, cursor) -> page`` of
   ``{id, webhook_id, event_id, event_type, status, attempts: [{number, at, status_code,
   latency_ms, error, success}], next_attempt_at, redelivery_of, created_at, completed_at}``.
+- ``list_automations(limit, cursor) -> page``; ``create_automation(data={site_id, name, description,
+  enabled, template, trigger: {event_type}, conditions: [{field, op, value}], actions: [{kind, ...}]})
+  -> rule``; ``get_automation(rule_id)``; ``update_automation(rule_id, data={version, ...})``;
+  ``delete_automation(rule_id) -> {}`` (automations:manage; the rule's site one of the caller's, null
+  for sites:all; saving makes the caller the rule's owner and asks accounts for its grant: 503 when
+  accounts is away; ValidationFailed naming the field, Conflict ``stale_version``).
+- ``list_automation_runs(rule_id, filters={status}, limit, cursor) -> page`` of runs (trigger,
+  customer, each action's outcome and error); ``test_automation(rule_id, data={customer_id, event})
+  -> {would_run, conditions, actions}`` (writes nothing); ``automation_templates() -> {items}``.
 - ``redeliver(delivery_id) -> delivery``: a new pending delivery of the same event, audited
   (Conflict ``webhook_disabled`` when the hook is disabled, ``delivery_erased`` when its
   customer was erased).
@@ -55,7 +66,8 @@ from services.common.context import CallerContext
 from services.common.entrypoints import rpc
 from services.common.mongo import MongoDatabase
 from services.common.timers import timer
-from services.notifications import admin, delivery, directory, erasure, inbox, mail, routing, store, webhooks
+from services.notifications import (admin, automations, delivery, directory, erasure, inbox, mail, routing, store,
+                                    webhooks)
 from services.notifications.subscription import exchange_handler
 
 
@@ -79,6 +91,9 @@ class NotificationsService(sites.SiteDirectoryMixin, ServiceBase):
         hooks = webhooks.hooks_wanting(self.db, event)
         if hooks or not routing.unrouted(event):
             erasure.handle(self.db, event, lambda ev: webhooks.fan_out(self.db, ev, hooks) + routing.route(self.db, ev))
+        rules = automations.rules_for(self.db, event)
+        if rules:
+            erasure.handle(self.db, event, lambda ev: automations.react(self.db, ev, rules))
         erasure.apply(self.db, event)
 
     @timer(interval=config.get_float("NOTIFICATIONS_INTERVAL"), guard="e-mail outbox")
@@ -88,6 +103,11 @@ class NotificationsService(sites.SiteDirectoryMixin, ServiceBase):
     @timer(interval=60, guard="sent e-mail sweep")
     def sweep_sent_emails(self):
         store.sweep_sent_emails(self.db, utcnow())
+        store.sweep_runs(self.db, utcnow())
+
+    @timer(interval=config.get_float("NOTIFICATIONS_INTERVAL"), guard="automation runs", signal=automations.RUNS_DUE)
+    def run_automations(self):
+        automations.run_due(self.db)
 
     @timer(interval=config.get_float("NOTIFICATIONS_INTERVAL"), guard="webhook deliveries",
            signal=webhooks.DELIVERIES_DUE)
@@ -145,6 +165,38 @@ class NotificationsService(sites.SiteDirectoryMixin, ServiceBase):
     @rpc
     def list_deliveries(self, webhook_id, filters=None, limit=None, cursor=None):
         return webhooks.list_deliveries(self.db, self.context.caller, webhook_id, filters, limit, cursor)
+
+    @rpc
+    def list_automations(self, limit=None, cursor=None):
+        return automations.list_visible(self.db, self.context.caller, limit, cursor)
+
+    @rpc
+    def create_automation(self, data):
+        return automations.create(self.db, self.context.caller, data)
+
+    @rpc
+    def get_automation(self, rule_id):
+        return automations.get(self.db, self.context.caller, rule_id)
+
+    @rpc
+    def update_automation(self, rule_id, data):
+        return automations.update(self.db, self.context.caller, rule_id, data)
+
+    @rpc
+    def delete_automation(self, rule_id):
+        return automations.delete(self.db, self.context.caller, rule_id)
+
+    @rpc
+    def list_automation_runs(self, rule_id, filters=None, limit=None, cursor=None):
+        return automations.list_runs(self.db, self.context.caller, rule_id, filters, limit, cursor)
+
+    @rpc
+    def test_automation(self, rule_id, data):
+        return automations.try_on(self.db, self.context.caller, rule_id, data)
+
+    @rpc
+    def automation_templates(self):
+        return automations.templates(self.context.caller)
 
     @rpc
     def redeliver(self, delivery_id):

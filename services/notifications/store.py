@@ -2,7 +2,8 @@
 
 directory (users, from accounts events), inbox, preferences, emails (the e-mail outbox; sent
 ones are deleted after 30 days by ``sweep_sent_emails``, a timer: no TTL index, whose sweeper
-scans the whole collection), webhooks, deliveries. Inbox items, e-mails and deliveries carry
+scans the whole collection), webhooks, deliveries, automation_rules and automation_runs (finished
+runs are deleted after ``RUN_DAYS`` by the same kind of timer). Inbox items, e-mails and deliveries carry
 ``subjects``, the customer records their event names, for erasure (``erasure.py``). E-mails and
 deliveries are work items: a timer claims due ones by moving their ``next_attempt_at`` forward
 (a lease) in one compare-and-swap update, so replicas never take the same item and an item held
@@ -20,9 +21,10 @@ from services.common.mongo import changed, claim, drop_index, replace_ttl_index,
 from services.common.outbox import pending_insert, pending_update
 from services.notifications import hook_secrets
 
-OUTBOX_COLLECTIONS = ("webhooks", "emails", "deliveries", "preferences")
+OUTBOX_COLLECTIONS = ("webhooks", "emails", "deliveries", "preferences", "automation_rules", "automation_runs")
 HIDDEN = dict(outbox.HIDDEN, claim=0)  # a delivery's or e-mail's lease token is never returned either
 SENT_EMAIL_DAYS = 30
+RUN_DAYS = 90
 CLAIM_CANDIDATES = 10
 ERASED = "(erased)"
 # Where a failed event names a customer record; each path has a sparse index.
@@ -47,10 +49,18 @@ def ensure_indexes(db):
     db.webhooks.create_index([("site_id", ASCENDING), ("created_at", ASCENDING), ("_id", ASCENDING)])
     db.webhooks.create_index([("created_at", ASCENDING), ("_id", ASCENDING)])
     db.webhooks.create_index("active")
-    for name in ("inbox", "emails", "deliveries"):
+    for name in ("inbox", "emails", "deliveries", "automation_runs"):
         db[name].create_index("subjects", sparse=True)
     for path in FAILED_EVENT_IDS:
         db.failed_events.create_index(path, sparse=True)
+    db.automation_rules.create_index([("site_id", ASCENDING), ("created_at", ASCENDING), ("_id", ASCENDING)])
+    db.automation_rules.create_index([("created_at", ASCENDING), ("_id", ASCENDING)])
+    db.automation_rules.create_index([("trigger.event_type", ASCENDING), ("site_id", ASCENDING)])
+    db.automation_runs.create_index([("rule_id", ASCENDING), ("created_at", ASCENDING), ("_id", ASCENDING)])
+    db.automation_runs.create_index([("rule_id", ASCENDING), ("status", ASCENDING), ("created_at", ASCENDING),
+                                     ("_id", ASCENDING)])
+    db.automation_runs.create_index([("pending", ASCENDING), ("resume_at", ASCENDING)], sparse=True)
+    db.automation_runs.create_index("finished_at", sparse=True)
     for name, *keys in INDEXES_BEFORE_WINDOWS:
         drop_index(db[name], keys)
     seal_plaintext_secrets(db)
@@ -323,6 +333,10 @@ def erase_subjects(db, ids, keep_types):
     named = {"subjects": {"$in": list(ids)}}
     now = utcnow()
     db.inbox.delete_many(named)
+    db.automation_runs.update_many(dict(named, pending=True), {
+        "$set": {"status": "skipped", "error": "The customer was erased.", "finished_at": now},
+        "$unset": {"pending": "", "resume_at": ""}})
+    db.automation_runs.update_many(named, {"$set": {"event_data": {}}})
     db.emails.update_many(dict(named, status="pending"), {"$set": {"status": "cancelled", "cancelled_at": now,
                                                                     "next_attempt_at": None}})
     db.emails.update_many(named, {"$set": {"subject": ERASED, "errors": [], "last_error": None},
@@ -333,3 +347,90 @@ def erase_subjects(db, ids, keep_types):
     db.deliveries.update_many(named, {"$set": {"event.data": {}, "erased": True}})
     for path in FAILED_EVENT_IDS:
         db.failed_events.delete_many({path: {"$in": list(ids)}, "event.type": {"$nin": list(keep_types)}})
+
+
+# automation rules and their runs (``automations.py``)
+
+def insert_rule(db, rule, *events):
+    db.automation_rules.insert_one(pending_insert(rule, *events))
+
+
+def find_rule(db, rule_id):
+    found = db.automation_rules.find_one({"_id": rule_id}, HIDDEN)
+    return None if found is None or found.get("deleted") else found
+
+
+def list_rules(db, sites, limit, cursor):
+    """The live rules of ``sites`` (None: all), newest first (index created_at_1__id_1, or
+    site_id_1_created_at_1__id_1 a site at a time); a deleted rule (few) is dropped from its window."""
+    return windows.time_page(db.automation_rules, windows.site_scopes(sites), "created_at", True, limit, cursor,
+                             projection=HIDDEN, keep=lambda rule: rule.get("deleted") is not True)
+
+
+def update_rule(db, rule_id, version, changes, *events):
+    """Apply ``changes`` to a live rule stored at ``version``; the rule after, or None (index _id)."""
+    update = pending_update(changed(changes), *events)
+    return update_and_fetch(db.automation_rules, {"_id": rule_id, "version": version, "deleted": {"$ne": True}},
+                            update, HIDDEN)
+
+
+def delete_rule(db, rule_id, *events):
+    db.automation_rules.update_one({"_id": rule_id}, pending_update(
+        {"$set": {"deleted": True, "enabled": False, "updated_at": utcnow()}, "$unset": {"sealed_grant": ""},
+         "$inc": {"version": 1}}, *events))
+
+
+def rules_triggered_by(db, event_type, site_id):
+    """The enabled rules an event of ``event_type`` at ``site_id`` triggers: the site's and those of
+    every site (index trigger.event_type_1_site_id_1, one query each)."""
+    scopes = [None] if site_id is None else [site_id, None]
+    return [rule for scope in scopes
+            for rule in db.automation_rules.find({"trigger.event_type": event_type, "site_id": scope})
+            if rule.get("enabled") and not rule.get("deleted")]
+
+
+def next_turn(db, rule_id, action_index):
+    """The count of round-robin assignments the rule's action made before this one."""
+    field = "turns.%d" % action_index
+    found = update_and_fetch(db.automation_rules, {"_id": rule_id}, {"$inc": {field: 1}}, {field: 1})
+    return ((found or {}).get("turns") or {}).get(str(action_index), 1) - 1
+
+
+def mark_rule_ran(db, rule_id, at):
+    db.automation_rules.update_one({"_id": rule_id}, {"$set": {"last_run_at": at}})
+
+
+def insert_run(db, run, *events):
+    """A run of a rule for one trigger, once: its id is derived from the rule, version and event."""
+    return insert_ignoring_duplicate(db.automation_runs, run, *events)
+
+
+def claim_due_run(db, now, lease_seconds):
+    """Take one pending run whose ``resume_at`` has come for ``lease_seconds`` (index
+    pending_1_resume_at_1): a compare-and-swap on ``resume_at`` and ``claim``, as ``claim_due`` does."""
+    due = {"pending": True, "resume_at": {"$lte": now}}
+    guard = ("pending", "resume_at", "claim")
+    candidates = db.automation_runs.find(due, dict.fromkeys(guard, 1)).sort("resume_at", ASCENDING)
+    lease = {"$set": {"resume_at": now + datetime.timedelta(seconds=lease_seconds), "claim": uuid.uuid4().hex}}
+    return claim(db.automation_runs, list(candidates.limit(CLAIM_CANDIDATES)), lease, guard, outbox.HIDDEN)
+
+
+def save_run(db, run, update, *events):
+    """Record progress of ``run`` if this worker still holds its claim; the run after, or None."""
+    return update_and_fetch(db.automation_runs, {"_id": run["_id"], "claim": run["claim"]},
+                            pending_update(update, *events), HIDDEN)
+
+
+def list_runs(db, rule_id, status, limit, cursor):
+    """A rule's runs, newest first (index rule_id_1_created_at_1__id_1, or with status)."""
+    scope = {"rule_id": rule_id} if status is None else {"rule_id": rule_id, "status": status}
+    return windows.time_page(db.automation_runs, [scope], "created_at", True, limit, cursor, projection=HIDDEN)
+
+
+def find_run(db, run_id):
+    return db.automation_runs.find_one({"_id": run_id}, HIDDEN)
+
+
+def sweep_runs(db, now):
+    """Delete the runs finished more than RUN_DAYS ago (index finished_at); how many."""
+    return sweep(db.automation_runs, "finished_at", now - datetime.timedelta(days=RUN_DAYS))

@@ -19,6 +19,7 @@ export default {
       sla_breached: 'Feedback you handle or manage is past its due time.',
       low_score_alert: 'A customer gave a low rating or NPS.',
       webhook_disabled: 'A webhook was switched off after failing deliveries.',
+      automation: 'An automation rule of your site sent you this.',
     },
     preferences: {
       title: 'Notification preferences',

@@ -19,6 +19,7 @@ export default {
       sla_breached: '您处理或管理的反馈已超过处理时限。',
       low_score_alert: '客户给出了低评分或低 NPS。',
       webhook_disabled: '某个 Webhook 因多次推送失败已被停用。',
+      automation: '本厂区的自动化规则发给您的消息。',
     },
     preferences: {
       title: '通知设置',

@@ -1,0 +1,75 @@
+"""Automation grants: how a rule acts as its owner without holding the owner's password or session.
+
+When a user saves an automation rule, notifications asks here, with that user's own token, for a
+grant bound to the rule and its site. The grant is an opaque secret, stored here only as a hash;
+notifications keeps it sealed. When the rule runs, notifications trades the grant for a short-lived
+access token (``token_for``): the owner's permissions as they are *now*, narrowed to what actions
+need (``ACTING_PERMISSIONS``) and to the rule's site. A disabled or deleted owner, or one who lost
+``automations:manage`` or the site, gets no token: the run fails with ``automation_owner_cannot_act``.
+Only accounts signs tokens; a grant can neither widen the owner's rights nor outlive them.
+"""
+from services.accounts import store
+from services.accounts.tokens import hash_opaque_token, new_opaque_token
+from services.common.auth import ALL_SITES
+from services.common.clock import utcnow
+from services.common.errors import Unauthorized, ValidationFailed
+
+PERMISSION = "automations:manage"
+# What a rule's actions may use of its owner's permissions (never administration or every site).
+ACTING_PERMISSIONS = frozenset({
+    "customers:read", "customers:write", "contacts:read", "contacts:write", "interactions:read",
+    "interactions:write", "orders:read", "feedback:read", "feedback:write", PERMISSION})
+SESSION_PREFIX = "automation:"
+
+
+def grant(db, caller, rule_id, site_id):
+    """A new grant for ``rule_id`` acting as ``caller`` at ``site_id`` (None: every site, for
+    ``sites:all`` holders); earlier grants of the rule stop working. -> ``{grant}``."""
+    caller.require(PERMISSION)
+    if not isinstance(rule_id, str) or not 0 < len(rule_id) <= 64:
+        raise ValidationFailed(fields={"rule_id": ["A rule id is required."]})
+    if site_id is None:
+        caller.require(ALL_SITES)
+    else:
+        caller.require_site(site_id)
+    secret = new_opaque_token()
+    store.replace_automation_grant(db, {"_id": hash_opaque_token(secret), "rule_id": rule_id,
+                                        "user_id": caller.user_id, "site_id": site_id, "created_at": utcnow()})
+    return {"grant": secret}
+
+
+def revoke(db, caller, rule_id):
+    """The rule's grants stop working (the rule was deleted or handed over)."""
+    caller.require(PERMISSION)
+    return {"revoked": store.delete_automation_grants(db, str(rule_id))}
+
+
+def token_for(db, signer, secret):
+    """-> ``{access_token, expires_in, user_id}`` for the grant ``secret``; Unauthorized
+    ``automation_owner_cannot_act`` when the grant is unknown or its owner may no longer act."""
+    found = store.find_automation_grant(db, hash_opaque_token(secret)) if isinstance(secret, str) else None
+    if found is None:
+        raise Unauthorized("The rule's grant is not valid; save the rule again.", code="automation_owner_cannot_act")
+    user = store.find_user(db, found["user_id"])
+    problem = owner_problem(user, found["site_id"])
+    if problem:
+        raise Unauthorized(problem, code="automation_owner_cannot_act")
+    permissions = set(user["permissions"]) & ACTING_PERMISSIONS
+    sites = [found["site_id"]] if found["site_id"] else list(user.get("sites") or [])
+    if found["site_id"] is None:
+        permissions.add(ALL_SITES)
+    token, expires_in = signer.issue(user["_id"], sites, permissions, session_id=SESSION_PREFIX + found["rule_id"],
+                                     version=user["version"], language=user.get("language"))
+    return {"access_token": token, "expires_in": expires_in, "user_id": user["_id"]}
+
+
+def owner_problem(user, site_id):
+    """Why the owner ``user`` cannot act for a rule of ``site_id`` now, or None."""
+    if user is None or user.get("status") != "active":
+        return "The rule's owner is no longer an active user."
+    granted = set(user.get("permissions") or ())
+    if PERMISSION not in granted:
+        return "The rule's owner no longer holds %s." % PERMISSION
+    if ALL_SITES not in granted and (site_id is None or site_id not in (user.get("sites") or ())):
+        return "The rule's owner no longer works at the rule's site."
+    return None

@@ -1,0 +1,170 @@
+"""What each action of an automation rule does, as the rule's owner (``automations.acting_token``).
+
+Writes to customers go through its RPC methods with the owner's narrowed token, so the customers
+service checks permissions and site as for a person. Messages go to the inbox here, and by e-mail
+when the action asks. Each action answers a short text of what it did (a record's id, a user).
+``StepFailed`` is an action that cannot be done (the run goes on with the next one); a service
+that does not answer raises ``Unavailable`` (the run is taken up again later, from this action).
+"""
+import datetime
+
+from services.common import config, remote
+from services.common.clock import utcnow
+from services.common.errors import Conflict, CrmError, Unavailable
+from services.notifications import automation_rules, directory, erasure, inbox, mail, store, templates
+from services.notifications.routing import derived_id
+
+SELLING_PERMISSION = "customers:write"
+KIND = "automation"
+WRITE_TRIES = 3
+
+
+class StepFailed(Exception):
+    """The action could not be done; its message says why (shown in the run log)."""
+
+
+class Step:
+    """One action of one run: the rule, the run, the action's place and the owner's token."""
+
+    def __init__(self, db, rule, run, index, token):
+        self.db, self.rule, self.run, self.index, self.token = db, rule, run, index, token
+        self.action = run["rule"]["actions"][index]
+        self._customer = None
+
+    @property
+    def customer_id(self):
+        return self.run.get("customer_id")
+
+    def customer(self, fresh=False):
+        """The customer as the owner sees it now; StepFailed when it is gone or not theirs."""
+        if self._customer is None or fresh:
+            if not self.customer_id:
+                raise StepFailed("The trigger names no customer.")
+            self._customer = self.call("customers", "get_customer", self.customer_id)
+        return self._customer
+
+    def call(self, service, method, *args):
+        try:
+            return remote.call(service, method, *args, token=self.token)
+        except Unavailable:
+            raise
+        except CrmError as exc:
+            raise StepFailed(_reason(exc))
+
+    def text(self, name):
+        value = self.action.get(name)
+        if value and "{{customer." in value:
+            return automation_rules.fill(value, self.run.get("event_data") or {}, self.customer())
+        return automation_rules.fill(value, self.run.get("event_data") or {}, None)
+
+    def in_turn(self, users):
+        return automation_rules.in_turn(users, store.next_turn(self.db, self.rule["_id"], self.index))
+
+
+def _reason(exc):
+    problems = "; ".join("%s: %s" % (field, " ".join(map(str, messages)) if isinstance(messages, list) else messages)
+                         for field, messages in (exc.fields or {}).items())
+    return "%s %s" % (exc.message, problems) if problems else exc.message
+
+
+def perform(step):
+    """Do ``step``'s action; -> what it did."""
+    return ACTIONS[step.action["kind"]](step)
+
+
+def create_followup(step):
+    action = step.action
+    data = {"title": step.text("title"),
+            "due_date": (utcnow().date() + datetime.timedelta(days=action.get("due_in_days") or 0)).isoformat()}
+    if action.get("body"):
+        data["notes"] = step.text("body")
+    if action.get("assignee") == "users":
+        assignee = step.in_turn(action["user_ids"])
+    else:
+        assignee = step.customer().get("owner_id")
+    if assignee:
+        data["assignee_id"] = assignee
+    created = step.call("customers", "create_part", step.customer_id, "followups", data)
+    return "follow-up %s for %s" % (created["id"], assignee or "nobody")
+
+
+def _update_customer(step, change):
+    """``change(customer) -> fields`` (None: nothing to do) written at the version read; a customer
+    changed meanwhile is read again."""
+    for _ in range(WRITE_TRIES):
+        customer = step.customer(fresh=True)
+        fields = change(customer)
+        if fields is None:
+            return None
+        try:
+            return remote.call("customers", "update_customer", step.customer_id,
+                               dict(fields, version=customer["version"]), token=step.token)
+        except Conflict:
+            continue
+        except Unavailable:
+            raise
+        except CrmError as exc:
+            raise StepFailed(_reason(exc))
+    raise StepFailed("The customer kept changing; the action was not done.")
+
+
+def add_tag(step):
+    tag = step.action["tag"]
+    done = _update_customer(step, lambda c: None if tag in (c.get("tags") or [])
+                            else {"tags": (c.get("tags") or []) + [tag]})
+    return "tag %s added" % tag if done else "tag %s was there already" % tag
+
+
+def remove_tag(step):
+    tag = step.action["tag"]
+    done = _update_customer(step, lambda c: {"tags": [t for t in c["tags"] if t != tag]}
+                            if tag in (c.get("tags") or []) else None)
+    return "tag %s removed" % tag if done else "tag %s was not there" % tag
+
+
+def set_owner(step):
+    users = step.action.get("user_ids") or sorted(
+        person["_id"] for person in store.active_holders(step.db, [SELLING_PERMISSION], step.run.get("site_id")))
+    owner = step.in_turn(users)
+    if owner is None:
+        raise StepFailed("Nobody at the site may own customers.")
+    _update_customer(step, lambda c: None if c.get("owner_id") == owner else {"owner_id": owner})
+    return "owner %s" % owner
+
+
+def set_field(step):
+    field, value = step.action["field"], step.action.get("value")
+    done = _update_customer(step, lambda c: None if c.get(field) == value else {field: value})
+    return "%s set" % field if done else "%s had that value already" % field
+
+
+def notify(step):
+    action, run = step.action, step.run
+    recipients = action.get("recipients") or "owner"
+    if recipients == "managers":
+        people = directory.managers(step.db, run.get("site_id"))
+    else:
+        wanted = action["user_ids"] if recipients == "users" else [
+            (run.get("event_data") or {}).get("owner_id") or step.customer().get("owner_id")]
+        people = directory.of_site(directory.users(step.db, wanted), run.get("site_id"))
+    if not people:
+        raise StepFailed("Nobody to tell: no active %s at the site." % recipients)
+    title, body = step.text("title"), step.text("body") or ""
+    event = {"event_id": run["event_id"], "type": run["event_type"], "site_id": run.get("site_id"),
+             "data": {"customer_id": step.customer_id}}
+    path = "/customers/%s" % step.customer_id if step.customer_id else None
+    link = config.get("CRM_PUBLIC_URL").rstrip("/") + path if path else ""
+    data = {"title": title, "body": body, "rule": step.rule["name"]}
+    for person in people:
+        inbox.add(step.db, derived_id(run["_id"], step.index, person["_id"]), person["_id"], KIND, title, body,
+                  path, event)
+        if action.get("email") and person.get("email"):
+            subject, text = templates.render(KIND, person.get("language"), name=person.get("display_name"),
+                                             data=data, event=event, link=link)
+            mail.queue(step.db, derived_id(run["_id"], step.index, person["_id"], "email"), person["email"], subject,
+                       text, KIND, run.get("site_id"), run["event_id"], person["_id"], erasure.subjects_of(event))
+    return "told %s" % ", ".join(person["_id"] for person in people)
+
+
+ACTIONS = {"create_followup": create_followup, "add_tag": add_tag, "remove_tag": remove_tag, "set_owner": set_owner,
+           "set_field": set_field, "notify": notify}

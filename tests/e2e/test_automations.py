@@ -1,0 +1,241 @@
+"""Automation rules through the gateway, on the real broker and database servers: triggers,
+conditions on the event and the customer, each action, the run log, the loop limit, a delayed step
+across a restart, templates, and who may see and set rules (issue: automation rules)."""
+import datetime
+import time
+import types
+
+import pytest
+
+from tests.e2e.test_identity import create_user, signed_in
+from tests.support.api import eventually
+from tests.support.customers import create_customer, create_site
+from tests.support.servers import service_database
+
+RUN_WAIT = 40
+
+
+@pytest.fixture(scope="module")
+def crew(stack, admin_api):
+    """Sites A and B; a manager and two sales users in A, a manager in B, all signed in."""
+    site_a, site_b = create_site(admin_api, "A"), create_site(admin_api, "B")
+    users = {name: create_user(admin_api, [site["id"]], [role]) for name, site, role in (
+        ("manager_a", site_a, "manager"), ("sales_a", site_a, "sales"), ("sales_a2", site_a, "sales"),
+        ("manager_b", site_b, "manager"))}
+    return types.SimpleNamespace(site_a=site_a, site_b=site_b, users=users,
+                                 **{name: signed_in(stack, user) for name, user in users.items()})
+
+
+def create_rule(api, expected=201, **body):
+    response = api.post("/automations", body)
+    assert response.status_code == expected, response.text
+    return response.json()
+
+
+def runs(api, rule_id, **params):
+    response = api.get("/automations/%s/runs" % rule_id, params=params)
+    assert response.status_code == 200, response.text
+    return response.json()["items"]
+
+
+def finished_runs(api, rule_id, count, timeout=RUN_WAIT):
+    return eventually(lambda: runs(api, rule_id), lambda items: len(items) >= count and all(
+        run["status"] not in ("due", "waiting") for run in items), timeout=timeout)
+
+
+def test_a_trade_show_customer_is_tagged_given_a_follow_up_and_its_owner_told(crew):
+    rule = create_rule(crew.manager_a, site_id=crew.site_a["id"], name="Trade show leads",
+                       trigger={"event_type": "customers.customer_created"},
+                       conditions=[{"field": "customer.source_channel", "op": "eq", "value": "exhibition"}],
+                       actions=[{"kind": "add_tag", "tag": "trade-show"},
+                                {"kind": "create_followup", "title": "Call {{customer.legal_name}}", "due_in_days": 2},
+                                {"kind": "notify", "title": "New lead {{event.legal_name}}", "body": "From the fair."}])
+    assert rule["owner_id"] == crew.users["manager_a"]["id"] and rule["version"] == 1
+    assert "sealed_grant" not in rule and "grant" not in str(rule)
+    lead = create_customer(crew.sales_a, source_channel="exhibition")
+    other = create_customer(crew.sales_a, source_channel="referral")
+    done = {run["customer_id"]: run for run in finished_runs(crew.manager_a, rule["id"], 2)}
+    assert done[lead["id"]]["status"] == "succeeded", done[lead["id"]]
+    assert [step["status"] for step in done[lead["id"]]["steps"]] == ["done", "done", "done"]
+    assert done[other["id"]]["status"] == "skipped" and "customer.source_channel" in done[other["id"]]["error"]
+    assert done[other["id"]]["steps"] == []
+
+    customer = crew.sales_a.get("/customers/%s" % lead["id"]).json()
+    assert "trade-show" in customer["tags"]
+    followups = crew.sales_a.get("/customers/%s/followups" % lead["id"]).json()["items"]
+    assert [(f["title"], f["assignee_id"], f["due_date"]) for f in followups] == [
+        ("Call %s" % lead["legal_name"], crew.users["sales_a"]["id"],
+         (datetime.datetime.now(datetime.timezone.utc).date() + datetime.timedelta(days=2)).isoformat())]
+    inbox = eventually(lambda: crew.sales_a.get("/notifications").json()["items"],
+                       lambda items: any(item["kind"] == "automation" for item in items))
+    told = [item for item in inbox if item["kind"] == "automation"]
+    assert told[0]["title"] == "New lead %s" % lead["legal_name"] and told[0]["link"] == "/customers/%s" % lead["id"]
+    assert crew.sales_a.get("/customers/%s" % other["id"]).json()["tags"] == []
+
+    audit = crew.manager_a.get("/audit", params={"entity_type": "automation_rule", "entity_id": rule["id"]}).json()
+    entries = eventually(lambda: crew.manager_a.get("/audit", params={
+        "entity_type": "automation_rule", "entity_id": rule["id"]}).json()["items"], lambda items: len(items) == 1)
+    assert entries[0]["action"] == "created" and "grant" not in str(entries[0]) and audit is not None
+
+
+def test_each_trigger_runs_a_rule_once_and_the_test_endpoint_writes_nothing(crew, stack):
+    rule = create_rule(crew.manager_a, site_id=crew.site_a["id"], name="Tier watch",
+                       trigger={"event_type": "customers.customer_updated"},
+                       conditions=[{"field": "event.changed_fields", "op": "contains", "value": "notes"}],
+                       actions=[{"kind": "add_tag", "tag": "noted"}])
+    customer = create_customer(crew.sales_a)
+    tried = crew.manager_a.post("/automations/%s/test" % rule["id"], {
+        "customer_id": customer["id"], "event": {"changed_fields": ["notes"]}})
+    assert tried.status_code == 200, tried.text
+    assert tried.json()["would_run"] is True and tried.json()["conditions"][0]["actual"] == ["notes"]
+    assert tried.json()["actions"] == [{"kind": "add_tag", "tag": "noted"}]
+    assert crew.manager_a.post("/automations/%s/test" % rule["id"], {"customer_id": customer["id"]}).json()[
+        "would_run"] is False
+    assert crew.sales_a.get("/customers/%s" % customer["id"]).json()["tags"] == []
+    assert runs(crew.manager_a, rule["id"]) == []
+
+    updated = crew.sales_a.patch("/customers/%s" % customer["id"], {"notes": "met at the fair",
+                                                                    "version": customer["version"]})
+    assert updated.status_code == 200, updated.text
+    first = finished_runs(crew.manager_a, rule["id"], 1)
+    assert [run["status"] for run in first] == ["succeeded"] and first[0]["depth"] == 0
+    # the tag's own update is an event at depth 1 whose changed fields hold no notes: no run
+    assert crew.sales_a.get("/customers/%s" % customer["id"]).json()["tags"] == ["noted"]
+    assert len(runs(crew.manager_a, rule["id"])) == 1
+
+
+def test_rules_that_trigger_each_other_stop_at_the_loop_limit(crew):
+    common = dict(site_id=crew.site_a["id"], trigger={"event_type": "customers.customer_updated"},
+                  conditions=[{"field": "customer.legal_name", "op": "contains", "value": "Pingpong"}])
+    adding = create_rule(crew.manager_a, name="Add flag", actions=[{"kind": "add_tag", "tag": "flag"}], **common)
+    removing = create_rule(crew.manager_a, name="Drop flag", actions=[{"kind": "remove_tag", "tag": "flag"}],
+                           **common)
+    customer = create_customer(crew.sales_a, legal_name="Pingpong Gears %s" % adding["id"][:6])
+    crew.sales_a.patch("/customers/%s" % customer["id"], {"notes": "start", "version": customer["version"]})
+    refused = eventually(lambda: runs(crew.manager_a, adding["id"], status="refused") +
+                         runs(crew.manager_a, removing["id"], status="refused"), lambda items: len(items) >= 1,
+                         timeout=RUN_WAIT)
+    assert all(run["depth"] == 3 and "limit" in run["error"] for run in refused)
+    # each event starts both rules, and each write may cause more than one event (the customers
+    # service's own upkeep of the record carries the request id on): the depth bounds them all
+    def state():
+        return (crew.sales_a.get("/customers/%s" % customer["id"]).json()["version"],
+                runs(crew.manager_a, adding["id"], limit=500) + runs(crew.manager_a, removing["id"], limit=500))
+
+    seen, deadline = state(), time.monotonic() + RUN_WAIT
+    while True:  # settled: nothing changes for 3 s, every run finished
+        time.sleep(3)
+        now = state()
+        if now[0] == seen[0] and len(now[1]) == len(seen[1]) and all(
+                run["status"] not in ("due", "waiting") for run in now[1]):
+            break
+        assert time.monotonic() < deadline, "the rules did not stop"
+        seen = now
+    every = now[1]
+    assert len({run["event_id"] for run in every if run["depth"] == 0}) == 1
+    assert max(run["depth"] for run in every) == 3 and {run["depth"] for run in every if run["status"] != "refused"} \
+        == {0, 1, 2}
+
+
+def test_a_waiting_step_survives_a_restart_and_goes_on_when_its_day_comes(crew, stack):
+    rule = create_rule(crew.manager_a, site_id=crew.site_a["id"], name="Later",
+                       trigger={"event_type": "customers.customer_created"},
+                       conditions=[{"field": "event.legal_name", "op": "contains", "value": "Patience"}],
+                       actions=[{"kind": "wait", "days": 3}, {"kind": "add_tag", "tag": "three-days-on"}])
+    customer = create_customer(crew.sales_a, legal_name="Patience Tools %s" % rule["id"][:6])
+    waiting = eventually(lambda: runs(crew.manager_a, rule["id"]),
+                         lambda items: items and items[0]["status"] == "waiting", timeout=RUN_WAIT)[0]
+    resume = datetime.datetime.fromisoformat(waiting["resume_at"].replace("Z", "+00:00"))
+    assert datetime.timedelta(days=2, hours=23) < resume - datetime.datetime.now(datetime.timezone.utc)
+    assert [step["kind"] for step in waiting["steps"]] == ["wait"]
+    stack.kill("notifications")
+    try:
+        # three days pass while it is down
+        service_database(stack.env, "notifications").automation_runs.update_one(
+            {"_id": waiting["id"]}, {"$set": {"resume_at": datetime.datetime.now(datetime.timezone.utc)}})
+    finally:
+        stack.start("notifications")
+    done = finished_runs(crew.manager_a, rule["id"], 1, timeout=60)
+    assert done[0]["status"] == "succeeded" and [s["kind"] for s in done[0]["steps"]] == ["wait", "add_tag"]
+    assert crew.sales_a.get("/customers/%s" % customer["id"]).json()["tags"] == ["three-days-on"]
+
+
+def test_a_template_in_one_click_assigns_trade_show_customers_in_turn(crew):
+    rule = create_rule(crew.manager_a, site_id=crew.site_a["id"], template="trade_show_round_robin",
+                       actions=[{"kind": "set_owner", "user_ids": [crew.users["sales_a"]["id"],
+                                                                   crew.users["sales_a2"]["id"]]}])
+    assert rule["template"] == "trade_show_round_robin" and rule["trigger"]["event_type"] == \
+        "customers.customer_created" and rule["name"]
+    made = [create_customer(crew.manager_a, source_channel="exhibition") for _ in range(4)]
+    finished_runs(crew.manager_a, rule["id"], 4)
+    owners = [crew.manager_a.get("/customers/%s" % c["id"]).json()["owner_id"] for c in made]
+    assert sorted(owners) == sorted([crew.users["sales_a"]["id"], crew.users["sales_a2"]["id"]] * 2)
+    templates = crew.manager_a.get("/automation-templates").json()["items"]
+    assert {t["key"] for t in templates} >= {"vip_followup_30_days", "contract_expiry", "critical_complaint_alert",
+                                            "churn_risk_follow_up", "survey_after_first_order"}
+    assert all(t["name"] and t["description"] for t in templates)
+    crew.manager_a.patch("/automations/%s" % rule["id"], {"enabled": False, "version": rule["version"]})
+
+
+def test_a_rule_whose_owner_left_fails_its_runs_with_the_reason(crew, stack, admin_api):
+    owner = create_user(admin_api, [crew.site_a["id"]], ["manager"])
+    rule = create_rule(signed_in(stack, owner), site_id=crew.site_a["id"], name="Orphan",
+                       trigger={"event_type": "customers.customer_created"},
+                       conditions=[{"field": "event.legal_name", "op": "contains", "value": "Orphaned"}],
+                       actions=[{"kind": "add_tag", "tag": "never"}])
+    disabled = admin_api.patch("/users/%s" % owner["id"], {"status": "disabled", "version": owner["version"]})
+    assert disabled.status_code == 200, disabled.text
+    customer = create_customer(crew.sales_a, legal_name="Orphaned Castings %s" % rule["id"][:6])
+    done = finished_runs(crew.manager_a, rule["id"], 1)
+    assert done[0]["status"] == "failed" and "no longer an active user" in done[0]["error"]
+    assert crew.sales_a.get("/customers/%s" % customer["id"]).json()["tags"] == []
+
+
+def test_who_may_see_and_set_rules(crew, admin_api):
+    rule = create_rule(crew.manager_a, site_id=crew.site_a["id"], name="Private to A",
+                       trigger={"event_type": "feedback.feedback_received"},
+                       actions=[{"kind": "notify", "recipients": "managers", "title": "Feedback"}])
+    assert crew.sales_a.get("/automations").status_code == 403
+    assert crew.sales_a.post("/automations", {"site_id": crew.site_a["id"], "template": "contract_expiry"}
+                             ).status_code == 403
+    assert crew.manager_b.get("/automations/%s" % rule["id"]).status_code == 404
+    assert rule["id"] not in [item["id"] for item in crew.manager_b.get("/automations").json()["items"]]
+    assert crew.manager_b.patch("/automations/%s" % rule["id"], {"enabled": False, "version": 1}).status_code == 404
+    assert crew.manager_b.delete("/automations/%s" % rule["id"]).status_code == 404
+    assert crew.manager_b.get("/automations/%s/runs" % rule["id"]).status_code == 404
+    outside = crew.manager_a.post("/automations", {"site_id": crew.site_b["id"], "template": "contract_expiry"})
+    assert outside.status_code == 422 and "site_id" in outside.json()["error"]["fields"]
+    everywhere = crew.manager_a.post("/automations", {"site_id": None, "template": "contract_expiry"})
+    assert everywhere.status_code == 422 and "site_id" in everywhere.json()["error"]["fields"]
+    stranger = crew.manager_a.post("/automations", {
+        "site_id": crew.site_a["id"], "template": "trade_show_round_robin",
+        "actions": [{"kind": "set_owner", "user_ids": [crew.users["manager_b"]["id"]]}]})
+    assert stranger.status_code == 422 and "actions.0.user_ids" in stranger.json()["error"]["fields"], stranger.text
+    customer_b = create_customer(crew.manager_b)
+    assert crew.manager_a.post("/automations/%s/test" % rule["id"], {"customer_id": customer_b["id"]}
+                               ).status_code == 404
+    assert admin_api.get("/automations/%s" % rule["id"]).status_code == 200
+    stale = crew.manager_a.patch("/automations/%s" % rule["id"], {"name": "Renamed", "version": 0})
+    assert stale.status_code == 409
+    assert crew.manager_a.delete("/automations/%s" % rule["id"]).status_code == 204
+    assert crew.manager_a.get("/automations/%s" % rule["id"]).status_code == 404
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"trigger": {"event_type": "customers.audit"}}, "trigger"),
+    ({"actions": [{"kind": "create_followup"}]}, "actions"),
+    ({"actions": [{"kind": "notify", "title": "x"}, {"kind": "wait", "days": 2}]}, "actions"),
+    ({"conditions": [{"field": "customer.__class__", "op": "eq", "value": 1}]}, "conditions"),
+    ({"conditions": [{"field": "event.level", "op": "in", "value": "high"}]}, "conditions"),
+    ({"conditions": [{"field": "event.level", "op": "eq", "value": {"$gt": ""}}]}, "conditions"),
+    ({"actions": [{"kind": "wait", "days": 0}, {"kind": "notify", "title": "x"}]}, "actions"),
+    ({"name": ""}, "name"),
+    ({"surprise": 1}, "surprise"),
+])
+def test_a_bad_rule_is_422_naming_the_field(crew, body, field):
+    base = {"site_id": crew.site_a["id"], "name": "Bad", "trigger": {"event_type": "customers.customer_created"},
+            "actions": [{"kind": "add_tag", "tag": "x"}]}
+    response = crew.manager_a.post("/automations", dict(base, **body))
+    assert response.status_code == 422, response.text
+    assert any(name == field or name.startswith(field + ".") for name in response.json()["error"]["fields"]), \
+        response.text

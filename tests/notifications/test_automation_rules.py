@@ -1,0 +1,90 @@
+"""The rules of automation rules: conditions, placeholders, the loop depth, templates."""
+import pytest
+
+from services.common.errors import ValidationFailed
+from services.common.schemas import load
+from services.customers import contract as customers
+from services.feedback import contract as feedback
+from services.notifications import automation_rules as rules, contract
+
+CUSTOMER = {"legal_name": "Acme Gears", "tags": ["oem", "export"], "tier": {"level": "vip"}, "employees": 120,
+            "notes": None, "customer_since": "2019-03-01"}
+
+
+@pytest.mark.parametrize("op, actual, value, expected", [
+    ("eq", "vip", "vip", True), ("eq", "vip", "key", False), ("ne", "vip", "key", True),
+    ("eq", ["oem", "export"], "oem", True), ("ne", ["oem"], "oem", False),
+    ("in", "vip", ["vip", "key"], True), ("in", "general", ["vip", "key"], False),
+    ("in", ["oem", "x"], ["oem"], True), ("in", [], ["oem"], False),
+    ("gt", 120, 100, True), ("gt", 120, 120, False), ("lt", "2019-03-01", "2020-01-01", True),
+    ("gt", "120", 100, False), ("gt", None, 1, False), ("lt", True, 2, False),
+    ("contains", "Acme Gears", "gear", True), ("contains", ["oem"], "oem", True), ("contains", 5, "5", False),
+    ("is_empty", None, None, True), ("is_empty", "", None, True), ("is_empty", [], None, True),
+    ("is_empty", "x", None, False), ("is_not_empty", ["x"], None, True), ("eq", None, None, True),
+])
+def test_each_operator(op, actual, value, expected):
+    assert rules.met(op, actual, value) is expected
+
+
+def test_conditions_read_the_event_and_the_customer_by_dotted_paths():
+    conditions = [{"field": "event.new_tier", "op": "eq", "value": "vip"},
+                  {"field": "customer.tier.level", "op": "eq", "value": "vip"},
+                  {"field": "customer.tier.level.deeper", "op": "is_empty", "value": None},
+                  {"field": "customer.missing", "op": "eq", "value": "x"}]
+    found = rules.outcomes(conditions, {"new_tier": "vip"}, CUSTOMER)
+    assert [(outcome["actual"], outcome["met"]) for outcome in found] == [
+        ("vip", True), ("vip", True), (None, True), (None, False)]
+    assert rules.event_conditions(conditions) == conditions[:1]
+
+
+def test_placeholders_are_filled_with_values_and_nothing_else():
+    text = "Call {{customer.legal_name}} ({{ customer.tags }}) about {{event.number}}{{customer.nothing}} {{x.y}}"
+    assert rules.fill(text, {"number": "SO-1"}, CUSTOMER) == "Call Acme Gears (oem, export) about SO-1 {{x.y}}"
+    assert rules.fill("{{customer.tier}}", {}, CUSTOMER) == ""
+    assert rules.fill("{{customer.__class__}}", {}, CUSTOMER) == "{{customer.__class__}}"
+    assert rules.fill(None, {}, CUSTOMER) is None
+    assert rules.needs_customer({"conditions": [], "actions": [{"kind": "notify", "title": "{{customer.legal_name}}"}]})
+    assert not rules.needs_customer({"conditions": [{"field": "event.x", "op": "is_empty"}],
+                                     "actions": [{"kind": "add_tag", "tag": "x"}]})
+
+
+def test_the_depth_of_an_event_comes_from_the_request_id_its_cause_carried():
+    assert rules.depth_of({"request_id": None}) == 0
+    assert rules.depth_of({"request_id": "4f1c2a"}) == 0
+    run_id = "a" * 32
+    assert rules.depth_of({"request_id": rules.request_id_for(0, run_id)}) == 1
+    assert rules.depth_of({"request_id": rules.request_id_for(2, run_id)}) == 3 == rules.MAX_DEPTH
+    assert rules.depth_of({"request_id": "automation.x.y"}) == rules.MAX_DEPTH
+
+
+def test_round_robin_takes_each_user_in_turn():
+    assert [rules.in_turn(["a", "b", "c"], n) for n in range(5)] == ["a", "b", "c", "a", "b"]
+    assert rules.in_turn([], 3) is None
+
+
+def test_every_trigger_is_an_event_of_the_catalogues_that_names_a_customer():
+    published = dict(customers.CATALOGUE.types, **feedback.CATALOGUE.types)
+    for event_type in contract.AUTOMATION_TRIGGERS:
+        assert "customer_id" in published[event_type], event_type
+
+
+def test_every_template_is_a_valid_rule_of_the_catalogue():
+    assert tuple(rules.TEMPLATES) == contract.AUTOMATION_TEMPLATES
+    for key, template in rules.TEMPLATES.items():
+        loaded = load(contract.AutomationCreateSchema(), dict(template, name=key))
+        assert loaded["trigger"]["event_type"] in contract.AUTOMATION_TRIGGERS
+        assert loaded["actions"][-1]["kind"] != "wait"
+
+
+@pytest.mark.parametrize("action, field", [
+    ({"kind": "create_followup"}, "title"), ({"kind": "add_tag"}, "tag"), ({"kind": "wait"}, "days"),
+    ({"kind": "create_followup", "title": "x", "assignee": "users"}, "user_ids"),
+    ({"kind": "notify", "title": "x", "recipients": "users"}, "user_ids"),
+    ({"kind": "set_field", "field": "owner_id", "value": "u1"}, "field"),
+    ({"kind": "notify", "title": "x" * 201}, "title"),
+])
+def test_an_action_missing_what_its_kind_needs_is_refused_on_that_field(action, field):
+    with pytest.raises(ValidationFailed) as refused:
+        load(contract.AutomationCreateSchema(), {"name": "x", "trigger": {"event_type": "customers.customer_created"},
+                                                 "actions": [action]})
+    assert field in str(refused.value.fields)
