@@ -14,7 +14,7 @@ from services.customers import (
 
 KEYS_VERSION = "search-keys-2"
 LIST_KEYS_VERSION = "list-keys-1"
-MATCH_KEYS_VERSION = "match-keys-1"
+MATCH_KEYS_VERSION = "match-keys-2"
 NAME_SORT_VERSION = "name-sort-1"
 RESTORE_DAYS = 30
 REVIEW_DAYS = 90

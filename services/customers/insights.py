@@ -57,6 +57,8 @@ def derive(customer, found, site_settings, today, now):
         "lifecycle_stage": lifecycle.stage(stats),
         "churn_risk": lifecycle.churn_risk(stats, found["scores"], today),
         "last_order_date": stats["last_date"].isoformat() if stats["last_date"] else None,
+        "last_interaction_date": lifecycle.as_date(found["last_interaction_at"]).isoformat()
+        if found["last_interaction_at"] else None,
         "next_followup_date": due,
         "next_followup": {"followup_id": followup_id, "reason": reason},
         "followup_notice_pending": due is not None and due != customer.get("followup_announced_date"),

@@ -47,7 +47,8 @@ COUNTED_BY = ("site_id", "deleted_at", "filter_keys")
 MATCHED_BY = {"tax_id_key": "tax", "name_key": "name", "phone_keys": "phone", "email_keys": "email",
               "external_code": "code", "owner_id": "owner", "parent_id": "parent"}
 # The fields ``due_keys`` is made of: what the upkeep timers look for.
-DUE_SOURCES = ("purge_after", "moving_parts", "followup_notice_pending", "next_followup_date")
+DUE_SOURCES = ("purge_after", "moving_parts", "followup_notice_pending", "next_followup_date", "customer_since",
+               "created_at", "last_order_date", "last_interaction_date")
 # What a keyed write of a customer reads to keep its key arrays and the counts right.
 KEYED_FIELDS = KEY_SOURCES + COUNTED_BY + tuple(MATCHED_BY) + DUE_SOURCES + ("match_keys", "due_keys")
 # List filters and the prefix of their keys. Of several, each site's list is read by the key the
@@ -88,7 +89,9 @@ def match_keys(customer):
 def due_keys(customer):
     """The keys the upkeep timers find ``customer`` by: ``purge:<time>`` once deleted, ``moving`` while
     its records follow it to its site, and, while it is live, ``notice:<date>`` of a follow-up to
-    announce and ``override:<time>`` of a tier override's end (times as fixed-width UTC text)."""
+    announce, ``override:<time>`` of a tier override's end (times as fixed-width UTC text), and the
+    dates automation rules look for (``dates.py``): ``since:<MM-DD>`` of the day the relationship began
+    (``customer_since``, else the record's creation), ``last_order:<date>`` and ``last_interaction:<date>``."""
     keys = []
     if customer.get("purge_after"):
         keys.append("purge:%s" % due_time(customer["purge_after"]))
@@ -100,7 +103,22 @@ def due_keys(customer):
         expires = ((customer.get("tier") or {}).get("override") or {}).get("expires_at")
         if expires:
             keys.append("override:%s" % expires)
+        since = anniversary_of(customer)
+        if since:
+            keys.append("since:%s" % since[5:10])
+        for field, prefix in (("last_order_date", "last_order"), ("last_interaction_date", "last_interaction")):
+            if customer.get(field):
+                keys.append("%s:%s" % (prefix, customer[field]))
     return sorted(keys)
+
+
+def anniversary_of(customer):
+    """The ISO date the relationship began: ``customer_since``, else the day the record was made (UTC)."""
+    since = customer.get("customer_since")
+    if since:
+        return since if isinstance(since, str) else since.isoformat()
+    created = customer.get("created_at")
+    return created.date().isoformat() if isinstance(created, datetime.datetime) else None
 
 
 def due_time(moment):

@@ -18,6 +18,10 @@ an import, a saved view, a site's settings; changing a customer (moving it needs
 active, and moving out of a disabled site is allowed: that empties it), its parts or tier
 override, or merging into it needs the customer's site active. Deleting and erasing stay allowed.
 Customers show ``owner_left`` (``{user_id, at}`` or null): the owner was cleared because they left.
+- ``date_matches(kind, on_date, days=0, site_id, cursor, limit) -> {items: [{customer_id, contact_id,
+  order_id, date}], next_cursor}``: the records whose date of ``kind`` (``contract.DATE_KINDS``) it is on
+  ``on_date`` at one of the caller's sites (customers:read; contacts:read for birthdays, orders:read for
+  contract ends), for automation rules' date triggers (``dates.py``).
 - ``get_customer(customer_id)``, ``update_customer(customer_id, data)`` (``owner_id``: an active user of
   the customer's site with ``customers:read``; a new ``site_id`` moves the customer's records too),
   ``delete_customer(customer_id, erase=False) -> {}`` (soft, restorable 30 days; ``erase`` blanks the
@@ -85,8 +89,8 @@ from services.common.consumer import subscribe
 from services.common.mongo import MongoDatabase
 from services.common.timers import timer
 from services.customers import (
-    archive, dedupe, departures, effects, erasure, exports, followups, import_jobs, import_mappings, import_worker,
-    insights, lists, merge, moves,
+    archive, dates, dedupe, departures, effects, erasure, exports, followups, import_jobs, import_mappings,
+    import_worker, insights, lists, merge, moves,
     overview, parts, reports, retention, saved_views, settings, store,
 )
 
@@ -108,6 +112,10 @@ class CustomersService(SiteDirectoryMixin, ServiceBase):
     @rpc
     def get_customer(self, customer_id):
         return archive.get_customer(self.db, self.caller, customer_id)
+
+    @rpc
+    def date_matches(self, kind, on_date, days=0, site_id=None, cursor=None, limit=None):
+        return dates.matches(self.db, self.caller, kind, on_date, days, site_id, cursor, limit)
 
     @rpc
     def update_customer(self, customer_id, data):

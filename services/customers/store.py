@@ -1169,3 +1169,35 @@ def erase_customer(db, customer_id, changes, *events, match=None):
     """Blank a customer (deleted or not) with its events in the same write; True when this call did it."""
     update = pending_update(dict(changed(changes), **{"$unset": {"purge_after": "", "moving_parts": ""}}), *events)
     return _keyed_update(db, dict(match or {}, _id=customer_id), update)
+
+
+# the dates automation rules look for (``dates.py``)
+
+def customers_due_on(db, site_id, keys, after, limit):
+    """Live customers of ``site_id`` holding one of the ``due_keys`` ``keys``, by ``_id`` after ``after``
+    (index due_keys: a day's customers of a key), each with ``due_date``, the date its key names."""
+    query = {"due_keys": {"$in": list(keys)}, "site_id": site_id, "deleted_at": None}
+    if after:
+        query["_id"] = {"$gt": after}
+    found = list(db.customers.find(query, {"due_keys": 1, "customer_since": 1, "created_at": 1}).sort(
+        "_id", ASCENDING).limit(limit))
+    for customer in found:
+        since = listing.anniversary_of(customer)
+        customer["due_date"] = since if any(key.startswith("since:") for key in keys) else keys[0].split(":", 1)[1]
+    return found
+
+
+def contacts_born(db, site_id, birthdays, after, limit):
+    """Live contacts of ``site_id`` born on one of ``birthdays`` (ISO dates; index birthday), by ``_id``."""
+    query = {"birthday": {"$in": list(birthdays)}, "site_id": site_id, "deleted_at": None}
+    if after:
+        query["_id"] = {"$gt": after}
+    return list(db.contacts.find(query, {"customer_id": 1, "birthday": 1}).sort("_id", ASCENDING).limit(limit))
+
+
+def orders_ending(db, site_id, end, after, limit):
+    """Live orders of ``site_id`` whose contract ends on ``end`` (index contract_end_date), by ``_id``."""
+    query = {"contract_end_date": end, "site_id": site_id, "deleted_at": None, "status": {"$ne": "cancelled"}}
+    if after:
+        query["_id"] = {"$gt": after}
+    return list(db.orders.find(query, {"customer_id": 1}).sort("_id", ASCENDING).limit(limit))

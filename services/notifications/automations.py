@@ -23,15 +23,15 @@ import time
 import uuid
 
 from services.common import remote, sites
-from services.common.clock import utcnow
+from services.common.clock import isoformat, utcnow
 from services.common.envelope import changes_between
 from services.common.errors import CrmError, NotFound, Unauthorized, Unavailable, ValidationFailed, stale_version
 from services.common.logs import request_scope
 from services.common.messages import text
 from services.common.schemas import load
 from services.common.timers import Signal
-from services.notifications import (automation_actions, automation_rules, contract, directory, events, hook_secrets,
-                                    store)
+from services.notifications import (automation_actions, automation_clock, automation_rules, contract, directory,
+                                    events, hook_secrets, store)
 from services.notifications.routing import derived_id
 
 log = logging.getLogger(__name__)
@@ -87,10 +87,27 @@ def _check(db, caller, data, site_id):
             problems["actions.%d.user_ids" % index] = ["Not active users of the rule's site: %s" % ", ".join(unknown)]
     if data.get("actions") and data["actions"][-1]["kind"] == "wait":
         problems["actions"] = ["A rule cannot end with a wait."]
+    kind = (data.get("trigger") or {}).get("kind", "event")
+    if kind != "event" and site_id is None:
+        problems["site_id"] = ["A date or schedule trigger needs a site (its time zone, its records)."]
+    if kind == "schedule":
+        for index, action in enumerate(data.get("actions") or ()):
+            if action["kind"] not in ("notify", "wait") or action.get("recipients", "owner") == "owner":
+                problems["actions.%d.kind" % index] = [
+                    "A scheduled rule is about no customer: it can only notify the managers or named users."]
+        if any(condition["field"].startswith("customer.") for condition in data.get("conditions") or ()):
+            problems["conditions"] = ["A scheduled rule is about no customer: no customer.<field> condition."]
     if problems:
         raise ValidationFailed(fields=problems)
     if site_id is not None:
         sites.require(db, site_id)
+
+
+def _next_fire(db, rule, after):
+    """When an enabled rule with a date or schedule trigger runs next (None otherwise)."""
+    if not rule["enabled"] or rule["trigger"].get("kind", "event") == "event":
+        return None
+    return automation_clock.next_fire(rule["trigger"], automation_clock.timezone_of(db, rule["site_id"]), after)
 
 
 def _grant(caller, rule_id, site_id):
@@ -114,6 +131,7 @@ def create(db, caller, data):
             "conditions": data.get("conditions") or [], "actions": data["actions"], "owner_id": caller.user_id,
             "sealed_grant": _grant(caller, rule_id, data["site_id"]), "last_run_at": None, "created_at": now,
             "updated_at": now, "version": 1}
+    rule["next_fire_at"] = _next_fire(db, rule, now)
     store.insert_rule(db, rule, events.audit("automation_rule", rule_id, "created", changes_between(
         {}, {key: rule[key] for key in AUDITED}), rule["site_id"], caller.user_id))
     return RULE.dump(rule)
@@ -145,6 +163,8 @@ def update(db, caller, rule_id, data):
     if version != rule["version"]:
         raise stale_version("automation rule")
     changes.update(owner_id=caller.user_id, sealed_grant=_grant(caller, rule["_id"], rule["site_id"]))
+    if "trigger" in changes or "enabled" in changes:
+        changes["next_fire_at"] = _next_fire(db, dict(rule, **changes), utcnow())
     after = dict(rule, **changes)
     updated = store.update_rule(db, rule["_id"], version, changes, events.audit(
         "automation_rule", rule["_id"], "updated", changes_between({k: rule.get(k) for k in AUDITED + ("owner_id",)},
@@ -212,24 +232,17 @@ def react(db, event, rules):
     """A run of each of ``rules`` (``rules_for(event)``) whose event conditions hold; -> how many were new."""
     data = event.get("data") or {}
     depth = automation_rules.depth_of(event)
-    now = utcnow()
     created = 0
     for rule in rules:
         if not all(outcome["met"] for outcome in automation_rules.outcomes(
                 automation_rules.event_conditions(rule["conditions"]), data, None)):
             continue
         refused = depth >= automation_rules.MAX_DEPTH
-        run = {"_id": derived_id("automation", rule["_id"], rule["version"], event["event_id"]),
-               "rule_id": rule["_id"], "rule_version": rule["version"], "site_id": event.get("site_id"),
-               "event_id": event["event_id"], "event_type": event["type"], "event_data": data,
-               "customer_id": data.get("customer_id"), "subjects": sorted({data.get("customer_id")} - {None}),
-               "rule": {"conditions": rule["conditions"], "actions": rule["actions"]}, "depth": depth,
-               "status": "due", "error": None, "steps": [], "next_step": 0, "attempts": 0, "pending": True,
-               "resume_at": now, "created_at": now, "finished_at": None}
+        run = _new_run(rule, event["event_id"], event["type"], data, event.get("site_id"), depth)
         if refused:
             log.warning("rule %s not run for %s %s: %d rule runs led to it (limit %d)", rule["_id"], event["type"],
                         event["event_id"], depth, automation_rules.MAX_DEPTH)
-            run.update(status="refused", resume_at=None, finished_at=now,
+            run.update(status="refused", resume_at=None, finished_at=run["created_at"],
                        error="%d rule runs in a row led to this event: the limit is %d." % (
                            depth, automation_rules.MAX_DEPTH))
             del run["pending"]
@@ -237,6 +250,47 @@ def react(db, event, rules):
     if created:
         RUNS_DUE.wake()
     return created
+
+
+def _new_run(rule, event_id, event_type, data, site_id, depth, now=None):
+    """A due run of ``rule`` for one trigger (its id derived from the rule, its version and ``event_id``),
+    with a copy of the rule's conditions and actions as they are."""
+    now = now or utcnow()
+    return {"_id": derived_id("automation", rule["_id"], rule["version"], event_id),
+            "rule_id": rule["_id"], "rule_version": rule["version"], "site_id": site_id,
+            "event_id": event_id, "event_type": event_type, "event_data": data,
+            "customer_id": data.get("customer_id"), "subjects": sorted({data.get("customer_id"),
+                                                                        data.get("contact_id")} - {None}),
+            "rule": {"conditions": rule["conditions"], "actions": rule["actions"]}, "depth": depth,
+            "status": "due", "error": None, "steps": [], "next_step": 0, "attempts": 0, "pending": True,
+            "resume_at": now, "created_at": now, "finished_at": None}
+
+
+def fire_due(db):
+    """Runs of the date and schedule rules whose time has come (``automation_clock``)."""
+    automation_clock.fire_due(db, lambda *args, **kwargs: _fired(db, *args, **kwargs), acting_token)
+
+
+def _fired(db, rule, occurrence, event_type, items, failure=None):
+    """A run of ``rule`` for each record of ``items`` at ``occurrence`` (one with no record for a
+    schedule); with ``failure``, one failed run saying why no record could be asked for."""
+    at = isoformat(occurrence)
+    if failure:
+        run = _new_run(rule, "%s/%s" % (event_type, at), event_type, {}, rule["site_id"], 0)
+        run.update(status="failed", error=failure, finished_at=utcnow(), resume_at=None)
+        del run["pending"]
+        store.insert_run(db, run)
+        return
+    created = 0
+    for item in items:
+        record = item.get("contact_id") or item.get("order_id") or item.get("customer_id") or ""
+        data = {key: value for key, value in item.items() if value is not None}
+        # a record's date runs a rule once that day, however often the day is fired
+        when = item.get("day") or at
+        created += store.insert_run(db, _new_run(rule, "%s/%s/%s" % (event_type, when, record), event_type, data,
+                                                 rule["site_id"], 0))
+    if created:
+        RUNS_DUE.wake()
 
 
 _tokens = {}

@@ -1,6 +1,9 @@
 """The notifications service's public face: its enumerations, the shapes of its RPC inputs and
 outputs, and its event catalogue. The gateway and the other services import the notifications
 service only through this module."""
+import datetime
+
+from cronsim import CronSim, CronSimError
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.common.envelope import AUDIT_FIELDS, Catalogue
@@ -19,6 +22,10 @@ AUTOMATION_TRIGGERS = (
     "customers.churn_risk_detected", "feedback.feedback_received", "feedback.feedback_assigned",
     "feedback.feedback_status_changed", "feedback.feedback_resolved", "feedback.sla_breached",
     "feedback.survey_response_received", "feedback.low_score_alert")
+AUTOMATION_TRIGGER_KINDS = ("event", "date", "schedule")
+# The dates of records a rule can be triggered by each day (the customers service's ``DATE_KINDS``).
+AUTOMATION_DATES = ("contact_birthday", "customer_anniversary", "days_after_last_order", "days_after_last_interaction",
+                    "days_before_contract_end")
 AUTOMATION_OPERATORS = ("eq", "ne", "in", "gt", "lt", "contains", "is_empty", "is_not_empty")
 AUTOMATION_ACTIONS = ("create_followup", "add_tag", "remove_tag", "set_owner", "set_field", "notify", "wait")
 AUTOMATION_ASSIGNEES = ("owner", "users")
@@ -134,8 +141,39 @@ class ConditionSchema(Schema):
 
 
 class TriggerSchema(Schema):
-    event_type = Choice(AUTOMATION_TRIGGERS, required=True, metadata={
-        "description": "the event that starts the rule (catalogue `automation_triggers`)"})
+    kind = Choice(AUTOMATION_TRIGGER_KINDS, load_default="event", metadata={
+        "description": "event (default): an event of the catalogue; date: each day, the records whose date it is; "
+                       "schedule: at the times of a cron expression, in the site's time zone"})
+    event_type = Choice(AUTOMATION_TRIGGERS, metadata={
+        "description": "event: the event that starts the rule (catalogue `automation_triggers`)"})
+    date = Choice(AUTOMATION_DATES, metadata={
+        "description": "date: which date (catalogue `automation_dates`); the rule runs once for each record whose "
+                       "date it is that day"})
+    days = fields.Integer(strict=True, validate=validate.Range(min=0, max=3650), metadata={
+        "description": "date: N of days_after_last_order, days_after_last_interaction, days_before_contract_end"})
+    hour = fields.Integer(strict=True, validate=validate.Range(min=0, max=23), metadata={
+        "description": "date: the hour of the day it runs, in the site's time zone (default 8)"})
+    cron = Text(100, metadata={"description": "schedule: minute hour day month weekday, e.g. 0 9 * * 1 (Mondays "
+                                              "at 9:00)"})
+
+    @validates_schema
+    def parameters(self, data, **kwargs):
+        kind = data.get("kind", "event")
+        wanted = {"event": "event_type", "date": "date", "schedule": "cron"}[kind]
+        if data.get(wanted) is None:
+            raise ValidationError("Required for a trigger of kind %s." % kind, wanted)
+        if kind == "date" and data["date"].startswith("days_") and data.get("days") is None:
+            raise ValidationError("Required for %s." % data["date"], "days")
+        if kind == "schedule" and not valid_cron(data["cron"]):
+            raise ValidationError("Not a cron expression: minute hour day month weekday, e.g. 0 9 * * 1.", "cron")
+
+
+def valid_cron(expression):
+    try:
+        CronSim(expression, datetime.datetime(2026, 1, 1))
+        return True
+    except CronSimError:
+        return False
 
 
 REQUIRED_PARAMETERS = {"create_followup": ("title",), "add_tag": ("tag",), "remove_tag": ("tag",),
@@ -316,7 +354,12 @@ class DeliverySchema(Schema):
 
 
 class RuleTriggerSchema(Schema):
+    kind = String()
     event_type = String()
+    date = String()
+    days = fields.Integer()
+    hour = fields.Integer()
+    cron = String()
 
 
 class RuleConditionSchema(Schema):
@@ -352,6 +395,7 @@ class AutomationSchema(Schema):
     actions = fields.List(fields.Nested(RuleActionSchema))
     owner_id = String(metadata={"description": "who last saved it: its actions run with this user's permissions "
                                                "at the rule's site"})
+    next_fire_at = Timestamp(allow_none=True, metadata={"description": "date and schedule triggers: when it runs next"})
     last_run_at = Timestamp(allow_none=True)
     created_at = Timestamp()
     updated_at = Timestamp()

@@ -11,7 +11,8 @@ when a process dies; the webhook timer is also woken as soon as this process sto
 deliveries, so they go out at once. The timer ``sweep_sent_emails`` (each minute) deletes the
 e-mails sent more than 30 days ago (no TTL index), and finished automation runs after 90 days.
 Each trigger event makes runs of the automation rules it triggers (``automations.react``); the
-timer ``run_automations`` does them, woken at once when runs were stored.
+timer ``run_automations`` does them, woken at once when runs were stored; ``fire_automations`` makes
+the runs of rules with a date or schedule trigger when their time comes (``automation_clock``).
 
 Every RPC method but ``health`` needs a valid access token in the nameko context data key
 ``authorization``. Lists return ``{"items", "next_cursor", "total"}`` and take ``limit``
@@ -108,6 +109,10 @@ class NotificationsService(sites.SiteDirectoryMixin, ServiceBase):
     @timer(interval=config.get_float("NOTIFICATIONS_INTERVAL"), guard="automation runs", signal=automations.RUNS_DUE)
     def run_automations(self):
         automations.run_due(self.db)
+
+    @timer(interval=config.get_float("NOTIFICATIONS_INTERVAL"), guard="automation clock")
+    def fire_automations(self):
+        automations.fire_due(self.db)
 
     @timer(interval=config.get_float("NOTIFICATIONS_INTERVAL"), guard="webhook deliveries",
            signal=webhooks.DELIVERIES_DUE)

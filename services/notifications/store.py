@@ -56,6 +56,7 @@ def ensure_indexes(db):
     db.automation_rules.create_index([("site_id", ASCENDING), ("created_at", ASCENDING), ("_id", ASCENDING)])
     db.automation_rules.create_index([("created_at", ASCENDING), ("_id", ASCENDING)])
     db.automation_rules.create_index([("trigger.event_type", ASCENDING), ("site_id", ASCENDING)])
+    db.automation_rules.create_index("next_fire_at", sparse=True)
     db.automation_runs.create_index([("rule_id", ASCENDING), ("created_at", ASCENDING), ("_id", ASCENDING)])
     db.automation_runs.create_index([("rule_id", ASCENDING), ("status", ASCENDING), ("created_at", ASCENDING),
                                      ("_id", ASCENDING)])
@@ -387,6 +388,18 @@ def rules_triggered_by(db, event_type, site_id):
     return [rule for scope in scopes
             for rule in db.automation_rules.find({"trigger.event_type": event_type, "site_id": scope})
             if rule.get("enabled") and not rule.get("deleted")]
+
+
+def rules_to_fire(db, now, limit):
+    """Enabled rules with a date or schedule trigger whose ``next_fire_at`` has come (index next_fire_at)."""
+    return list(db.automation_rules.find({"next_fire_at": {"$lte": now}, "enabled": True, "deleted": {"$ne": True}},
+                                         HIDDEN).sort("next_fire_at", ASCENDING).limit(limit))
+
+
+def move_fire_time(db, rule_id, fired, following):
+    """``next_fire_at`` from ``fired`` to ``following``, unless someone moved it first."""
+    return db.automation_rules.update_one({"_id": rule_id, "next_fire_at": fired},
+                                          {"$set": {"next_fire_at": following}}).modified_count == 1
 
 
 def next_turn(db, rule_id, action_index):

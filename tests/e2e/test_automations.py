@@ -4,15 +4,17 @@ across a restart, templates, and who may see and set rules (issue: automation ru
 import datetime
 import time
 import types
+import zoneinfo
 
 import pytest
 
 from tests.e2e.test_identity import create_user, signed_in
 from tests.support.api import eventually
-from tests.support.customers import create_customer, create_site
+from tests.support.customers import add_part, create_customer, create_site
 from tests.support.servers import service_database
 
 RUN_WAIT = 40
+SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 
 
 @pytest.fixture(scope="module")
@@ -239,3 +241,62 @@ def test_a_bad_rule_is_422_naming_the_field(crew, body, field):
     assert response.status_code == 422, response.text
     assert any(name == field or name.startswith(field + ".") for name in response.json()["error"]["fields"]), \
         response.text
+
+
+def move_clock_to_next_fire(stack, rule_id):
+    """The clock moved to the rule's next time: its ``next_fire_at`` is now."""
+    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    service_database(stack.env, "notifications").automation_rules.update_one(
+        {"_id": rule_id}, {"$set": {"next_fire_at": now}})
+    return now
+
+
+def test_a_birthday_rule_fires_on_the_contacts_birthday_once(crew, stack):
+    today = datetime.datetime.now(SHANGHAI).date()
+    rule = create_rule(crew.manager_a, site_id=crew.site_a["id"], name="Birthdays",
+                       trigger={"kind": "date", "date": "contact_birthday", "hour": 8},
+                       actions=[{"kind": "add_tag", "tag": "birthday-%s" % today.isoformat()},
+                                {"kind": "notify", "title": "Birthday at {{customer.legal_name}}"}])
+    fires = datetime.datetime.fromisoformat(rule["next_fire_at"].replace("Z", "+00:00"))
+    assert fires > datetime.datetime.now(datetime.timezone.utc) and fires.astimezone(SHANGHAI).hour == 8
+    celebrating, other = create_customer(crew.sales_a), create_customer(crew.sales_a)
+    add_part(crew.sales_a, celebrating["id"], "contacts", {"name": "Wang Fang", "birthday": "1985-%s" % today.strftime(
+        "%m-%d")})
+    add_part(crew.sales_a, other["id"], "contacts", {"name": "Li Lei", "birthday": "1985-%s" % (
+        today + datetime.timedelta(days=1)).strftime("%m-%d")})
+    moved_to = move_clock_to_next_fire(stack, rule["id"])
+    done = finished_runs(crew.manager_a, rule["id"], 1)
+    assert [(run["customer_id"], run["status"], run["event_type"]) for run in done] == [
+        (celebrating["id"], "succeeded", "date.contact_birthday")]
+    assert crew.sales_a.get("/customers/%s" % celebrating["id"]).json()["tags"] == ["birthday-%s" % today]
+    assert crew.sales_a.get("/customers/%s" % other["id"]).json()["tags"] == []
+    moved = eventually(lambda: crew.manager_a.get("/automations/%s" % rule["id"]).json()["next_fire_at"],
+                       lambda at: at and datetime.datetime.fromisoformat(at.replace("Z", "+00:00")) > moved_to)
+    assert datetime.datetime.fromisoformat(moved.replace("Z", "+00:00")).astimezone(SHANGHAI).hour == 8
+    # the same day fired again (a crash before it moved on) runs nothing twice
+    service_database(stack.env, "notifications").automation_rules.update_one(
+        {"_id": rule["id"]}, {"$set": {"next_fire_at": datetime.datetime.now(datetime.timezone.utc)}})
+    eventually(lambda: crew.manager_a.get("/automations/%s" % rule["id"]).json()["next_fire_at"],
+               lambda at: at == moved)
+    assert [run["id"] for run in runs(crew.manager_a, rule["id"])] == [done[0]["id"]]
+
+
+def test_a_schedule_rule_tells_the_managers_at_its_times(crew, stack):
+    rule = create_rule(crew.manager_a, site_id=crew.site_a["id"], name="Weekly review",
+                       trigger={"kind": "schedule", "cron": "0 9 * * 1"},
+                       actions=[{"kind": "notify", "recipients": "managers", "title": "Weekly pipeline review"}])
+    fires = datetime.datetime.fromisoformat(rule["next_fire_at"].replace("Z", "+00:00")).astimezone(SHANGHAI)
+    assert (fires.weekday(), fires.hour, fires.minute) == (0, 9, 0)
+    move_clock_to_next_fire(stack, rule["id"])
+    done = finished_runs(crew.manager_a, rule["id"], 1)
+    assert done[0]["status"] == "succeeded" and done[0]["customer_id"] is None and done[0]["event_type"] == "schedule"
+    inbox = eventually(lambda: crew.manager_a.get("/notifications").json()["items"],
+                       lambda items: any(item["title"] == "Weekly pipeline review" for item in items))
+    assert [item["link"] for item in inbox if item["title"] == "Weekly pipeline review"] == [None]
+    refused = crew.manager_a.post("/automations", {
+        "site_id": crew.site_a["id"], "name": "No record", "trigger": {"kind": "schedule", "cron": "0 9 * * *"},
+        "actions": [{"kind": "add_tag", "tag": "x"}]})
+    assert refused.status_code == 422 and "actions.0.kind" in refused.json()["error"]["fields"]
+    assert crew.manager_a.post("/automations", {
+        "site_id": crew.site_a["id"], "name": "Bad cron", "trigger": {"kind": "schedule", "cron": "every monday"},
+        "actions": [{"kind": "notify", "recipients": "managers", "title": "x"}]}).status_code == 422

@@ -1,11 +1,15 @@
-"""The rules of automation rules: conditions, placeholders, the loop depth, templates."""
+"""The rules of automation rules: conditions, placeholders, the loop depth, templates, when a date or
+schedule trigger fires."""
+import datetime
+import zoneinfo
+
 import pytest
 
 from services.common.errors import ValidationFailed
 from services.common.schemas import load
 from services.customers import contract as customers
 from services.feedback import contract as feedback
-from services.notifications import automation_rules as rules, contract
+from services.notifications import automation_clock, automation_rules as rules, contract
 
 CUSTOMER = {"legal_name": "Acme Gears", "tags": ["oem", "export"], "tier": {"level": "vip"}, "employees": 120,
             "notes": None, "customer_since": "2019-03-01"}
@@ -87,4 +91,38 @@ def test_an_action_missing_what_its_kind_needs_is_refused_on_that_field(action, 
     with pytest.raises(ValidationFailed) as refused:
         load(contract.AutomationCreateSchema(), {"name": "x", "trigger": {"event_type": "customers.customer_created"},
                                                  "actions": [action]})
+    assert field in str(refused.value.fields)
+
+
+def test_the_dates_a_rule_can_wait_for_are_those_the_customers_service_answers():
+    assert contract.AUTOMATION_DATES == customers.DATE_KINDS
+
+
+SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
+
+
+@pytest.mark.parametrize("trigger, after, expected", [
+    ({"kind": "schedule", "cron": "0 9 * * 1"}, "2026-12-06T12:00:00+00:00", "2026-12-07T01:00:00+00:00"),
+    ({"kind": "schedule", "cron": "*/15 * * * *"}, "2026-12-06T12:07:00+00:00", "2026-12-06T12:15:00+00:00"),
+    ({"kind": "date", "date": "contact_birthday"}, "2026-12-06T12:00:00+00:00", "2026-12-07T00:00:00+00:00"),
+    ({"kind": "date", "date": "contact_birthday", "hour": 22}, "2026-12-06T12:00:00+00:00",
+     "2026-12-06T14:00:00+00:00"),
+    ({"kind": "date", "date": "contact_birthday", "hour": 8}, "2026-12-07T00:00:00+00:00",
+     "2026-12-08T00:00:00+00:00"),
+    ({"kind": "event", "event_type": "customers.customer_created"}, "2026-12-06T12:00:00+00:00", None),
+])
+def test_a_date_or_schedule_trigger_fires_next_in_the_sites_time_zone(trigger, after, expected):
+    found = automation_clock.next_fire(trigger, SHANGHAI, datetime.datetime.fromisoformat(after))
+    assert (found.isoformat() if found else None) == expected
+
+
+@pytest.mark.parametrize("trigger, field", [
+    ({"kind": "schedule"}, "cron"), ({"kind": "schedule", "cron": "61 * * * *"}, "cron"),
+    ({"kind": "date"}, "date"), ({"kind": "date", "date": "days_after_last_order"}, "days"),
+    ({}, "event_type"), ({"kind": "date", "date": "contact_birthday", "hour": 24}, "hour"),
+])
+def test_a_trigger_missing_what_its_kind_needs_is_refused_on_that_field(trigger, field):
+    with pytest.raises(ValidationFailed) as refused:
+        load(contract.AutomationCreateSchema(), {"name": "x", "trigger": trigger,
+                                                 "actions": [{"kind": "add_tag", "tag": "x"}]})
     assert field in str(refused.value.fields)
