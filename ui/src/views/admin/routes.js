@@ -7,4 +7,6 @@ export default [
   { path: '/admin/audit', name: 'admin-audit', component: () => import('./AuditPage.vue'), meta: { title: 'admin.audit.title', permission: 'audit:read', menu: { order: 52, icon: 'Document' } } },
   { path: '/admin/webhooks', name: 'admin-webhooks', component: () => import('./WebhooksPage.vue'), meta: { title: 'admin.webhooks.title', permission: 'webhooks:admin', menu: { order: 53, icon: 'Connection' } } },
   { path: '/admin/webhooks/:id/deliveries', name: 'admin-webhook-deliveries', component: () => import('./WebhookDeliveriesPage.vue'), meta: { title: 'admin.deliveries.title', permission: 'webhooks:admin' } },
+  { path: '/admin/automations', name: 'admin-automations', component: () => import('./AutomationsPage.vue'), meta: { title: 'admin.automations.title', permission: 'automations:manage', menu: { order: 54, icon: 'MagicStick' } } },
+  { path: '/admin/automations/:id/runs', name: 'admin-automation-runs', component: () => import('./AutomationRunsPage.vue'), meta: { title: 'admin.automations.runs.title', permission: 'automations:manage' } },
 ]

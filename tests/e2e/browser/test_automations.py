@@ -1,0 +1,129 @@
+"""Automation rules in Chromium, as a site's manager: a rule built in the form (a field error first) runs
+on a new trade-fair customer and tags it, its run shows in the run log and the rule can be tried on the
+customer; a template is enabled from the gallery and switched off."""
+import re
+
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
+
+from tests.e2e.browser.conftest import shot, sign_in
+from tests.support.api import eventually
+from tests.support.customers import create_customer, create_site
+
+RUN_WAIT = 40
+
+
+def manager_at_a_new_site(admin_api, make_user, api_for, ui_url):
+    """A manager of a site of their own (so no other test's customers meet the rules): (name, password, api)."""
+    site = create_site(admin_api, "AUTO")
+    name, password, _ = make_user(roles=("manager",), sites=[site["id"]])
+    return name, password, api_for(ui_url, name, password)
+
+
+def pick(page, select, option):
+    """Open the select at data-test ``select`` and click its option at data-test ``option``."""
+    page.locator('[data-test="%s"]' % select).click()
+    page.locator('[data-test="%s"]' % option).click()
+
+
+def rule_named(api, name):
+    return next(rule for rule in api.get("/automations").json()["items"] if rule["name"] == name)
+
+
+def refreshed_until(page, button, wanted, tries=20):
+    """Click ``button`` until ``wanted`` shows: runs happen asynchronously."""
+    for _ in range(tries):
+        page.locator(button).click()
+        try:
+            wanted.first.wait_for(timeout=2000)
+            return
+        except PlaywrightTimeout:
+            continue
+    wanted.first.wait_for()
+
+
+def error_beside(page, control):
+    return page.locator(".el-form-item", has=page.locator(control)).locator(".el-form-item__error")
+
+
+def test_a_rule_built_in_the_form_tags_a_trade_fair_customer_and_logs_its_run(
+        page, ui_url, admin_api, make_user, api_for):
+    name, password, api = manager_at_a_new_site(admin_api, make_user, api_for, ui_url)
+    sign_in(page, ui_url, name, password)
+    page.goto(ui_url + "/admin/automations")
+    page.locator("[data-test=automation-create]").click()
+    page.locator("[data-test=automation-name]").fill("展会客户打标签")
+    pick(page, "automation-trigger", "automation-trigger-customers.customer_created")
+    page.locator("[data-test=automation-condition-add]").click()
+    page.locator("[data-test=automation-condition-field-0]").fill("customer.source_channel")
+    page.locator("[data-test=automation-form] h4").first.click()  # closes the suggestions
+    pick(page, "automation-condition-op-0", "automation-condition-0-op-eq")
+    pick(page, "automation-condition-value-0", "automation-condition-0-value-exhibition")
+
+    # the new action is a follow-up task, whose title is left empty: the API's message shows beside it
+    page.locator("[data-test=automation-save]").click()
+    expect(error_beside(page, "[data-test=automation-action-title-0]")).to_be_visible()
+    shot(page, "automations_field_error")
+    pick(page, "automation-action-kind-0", "automation-action-0-kind-add_tag")
+    page.locator("[data-test=automation-action-tag-0]").fill("fair")
+    page.locator("[data-test=automation-save]").click()
+    page.locator(".el-message--success").wait_for()
+    rule = rule_named(api, "展会客户打标签")
+    assert rule["trigger"]["event_type"] == "customers.customer_created" and rule["enabled"] is True
+    assert rule["conditions"] == [{"field": "customer.source_channel", "op": "eq", "value": "exhibition"}]
+    assert rule["actions"] == [{"kind": "add_tag", "tag": "fair"}]
+    row = page.locator("[data-test=automations-table] tr.el-table__row", has=page.locator(
+        "[data-test=automation-row-%s]" % rule["id"]))
+    expect(row).to_contain_text("新建客户")
+    shot(page, "automations_rule_saved")
+
+    customer = create_customer(api, source_channel="exhibition")
+    page.locator("[data-test=automation-runs-%s]" % rule["id"]).click()
+    page.wait_for_url("**/admin/automations/%s/runs" % rule["id"])
+    refreshed_until(page, "[data-test=runs-refresh]", page.locator("[data-test=run-status]", has_text="成功"))
+    run = page.locator("[data-test=runs-table] .el-table__body-wrapper tr.el-table__row").first
+    expect(run.locator("[data-test=run-customer]")).to_have_attribute("href", "/customers/%s" % customer["id"])
+    run.locator(".el-table__expand-icon").click()
+    steps = page.locator("[data-test=run-steps]")
+    expect(steps).to_contain_text("添加标签")
+    expect(steps.locator("[data-test=step-status]")).to_have_text("已完成")
+    shot(page, "automations_run_log")
+    eventually(lambda: api.get("/customers/%s" % customer["id"]).json()["tags"], lambda tags: "fair" in tags,
+               timeout=RUN_WAIT)
+
+    # tried on the customer: the condition is met and the tag would be added (nothing is written)
+    page.goto(ui_url + "/admin/automations")
+    page.locator("[data-test=automation-edit-%s]" % rule["id"]).click()
+    page.locator("[data-test=automation-try-customer]").fill(customer["id"])
+    page.locator("[data-test=automation-try-run]").click()
+    expect(page.locator("[data-test=automation-try-verdict]")).to_have_text("会运行")
+    expect(page.locator("[data-test=automation-try-met-0]")).to_have_text("满足")
+    expect(page.locator("[data-test=automation-try-actions]")).to_contain_text("fair")
+    shot(page, "automations_tried")
+    assert api.delete("/automations/%s" % rule["id"]).status_code == 204
+
+
+def test_a_template_enabled_from_the_gallery_is_listed_and_switched_off(page, ui_url, admin_api, make_user, api_for):
+    name, password, api = manager_at_a_new_site(admin_api, make_user, api_for, ui_url)
+    sign_in(page, ui_url, name, password)
+    page.goto(ui_url + "/admin/automations")
+    page.locator("[data-test=automation-templates]").click()
+    card = page.locator("[data-test=template-trade_show_round_robin]")
+    expect(card).to_be_visible()
+    expect(page.locator("[data-test=template-gallery] .el-card")).to_have_count(6)
+    expect(page.locator("[data-test=template-gallery] .el-loading-mask")).to_have_count(0)
+    shot(page, "automations_gallery")
+    card.locator("[data-test=template-enable-trade_show_round_robin]").click()
+    page.locator(".el-message--success").wait_for()
+
+    [rule] = api.get("/automations").json()["items"]
+    assert rule["template"] == "trade_show_round_robin" and rule["enabled"] is True
+    switch = page.locator("[data-test=automation-enabled-%s]" % rule["id"])
+    expect(switch).to_have_class(re.compile(r"is-checked"))
+    expect(page.locator("[data-test=automation-row-%s]" % rule["id"])).to_have_text(rule["name"])
+    switch.click()
+    page.locator(".el-message--success", has_text="规则已暂停").wait_for()
+    expect(switch).not_to_have_class(re.compile(r"is-checked"))
+    expect(page.locator("[data-test=automation-paused-%s]" % rule["id"])).to_have_text("已暂停")
+    assert eventually(lambda: api.get("/automations/%s" % rule["id"]).json(), lambda r: r["enabled"] is False)
+    shot(page, "automations_template_paused")
