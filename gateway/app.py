@@ -10,17 +10,18 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from gateway import docs, errors, headers, health, language, links, metrics, routing, security, ui
 from gateway.extensions import api, rpc
 from gateway.routes import (archive, audit, auth, customer_parts, customers, feedback, notifications, reports, settings,
-                            sites, surveys, users, views, webhooks, catalogues, automations)
+                            sites, surveys, users, views, webhooks, catalogues, automations, campaigns)
 from services.common import config, logs
 
 log = logging.getLogger("gateway.requests")
 # A caller's request id; never one of the ``automation.`` ids the automation rules' own writes carry.
 REQUEST_ID = re.compile(r"(?!automation\.)[A-Za-z0-9._:-]+")
-SURVEY_LINK = re.compile(r"^/s/[^/]+")
+LINK = re.compile(r"^/([su])/[^/]+")
 # The API's blueprints, in the order the document lists their tags.
 API_BLUEPRINTS = (health.blp, auth.blp, users.blp, sites.blp, audit.blp, settings.blp, customers.blp,
                   customer_parts.blp, archive.blp, views.blp, reports.blp, notifications.blp, webhooks.blp,
-                  automations.blp, feedback.blp, surveys.blp, surveys.public_blp, catalogues.blp)
+                  automations.blp, campaigns.blp, feedback.blp, surveys.blp, surveys.public_blp, campaigns.public_blp,
+                  catalogues.blp)
 
 
 def app_config():
@@ -95,8 +96,8 @@ def _observe_requests(app):
 
 
 def loggable_path(path):
-    """The request path as logs show it: a survey link's token (its only credential) left out."""
-    return SURVEY_LINK.sub("/s/\u2026", path)
+    """The request path as logs show it: a survey's or unsubscribe link's token (its only credential) left out."""
+    return LINK.sub("/\\1/\u2026", path)
 
 
 def _request_id(given):

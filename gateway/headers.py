@@ -39,6 +39,9 @@ def page_headers(policy):
 # The public survey page: its own inline style, a form posting to itself, nothing else.
 SURVEY_PAGE = page_headers("default-src 'none'; style-src %s; form-action 'self'; frame-ancestors 'none'; "
                            "base-uri 'none'" % inline_hash("survey.html", "style"))
+# The public unsubscribe page: the same, for its own style.
+UNSUBSCRIBE_PAGE = page_headers("default-src 'none'; style-src %s; form-action 'self'; frame-ancestors 'none'; "
+                                "base-uri 'none'" % inline_hash("unsubscribe.html", "style"))
 # Swagger UI: its bundle and inline styles, the one inline script that starts it, and the API.
 DOCS_PAGE = page_headers("default-src 'none'; script-src 'self' %s; style-src 'self' 'unsafe-inline'; "
                          "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; "

@@ -15,7 +15,7 @@ CATALOGUE = {
     "settings:write": "Change a site's settings (feedback SLA and categories, tier thresholds, cadences).",
     "users:admin": "Manage users, roles and permissions.",
     "webhooks:admin": "Manage webhook subscriptions.",
-    "automations:manage": "Set up a site's automation rules (triggers, conditions, actions).",
+    "automations:manage": "Set up a site's automation rules and customer care campaigns.",
     "audit:read": "Read the audit trail.",
     "sites:all": "See and act on every factory site (headquarters).",
     "sites:admin": "Create and edit factory sites.",

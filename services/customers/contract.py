@@ -26,6 +26,8 @@ ORDER_STATUSES = ("draft", "confirmed", "shipped", "completed", "cancelled")
 PAYMENT_METHODS = ("bank_transfer", "acceptance_bill", "cash", "card", "other")
 SERVICE_STATUSES = ("open", "in_progress", "closed")
 FOLLOWUP_STATUSES = ("open", "done", "cancelled")
+# Which contacts of each customer a campaign writes to (``audience.py``).
+AUDIENCE_SELECTIONS = ("primary", "all", "position")
 # The dates an automation rule can be triggered by (``dates.py``): each day, the records whose date it is.
 DATE_KINDS = ("contact_birthday", "customer_anniversary", "days_after_last_order", "days_after_last_interaction",
               "days_before_contract_end")

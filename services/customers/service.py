@@ -18,6 +18,10 @@ an import, a saved view, a site's settings; changing a customer (moving it needs
 active, and moving out of a disabled site is allowed: that empties it), its parts or tier
 override, or merging into it needs the customer's site active. Deleting and erasing stay allowed.
 Customers show ``owner_left`` (``{user_id, at}`` or null): the owner was cleared because they left.
+- ``campaign_audience(site_id, segment={view_id | filters}, selection=primary|all|position, position,
+  cursor, limit) -> {items: [{customer_id, legal_name, owner_id, country, contact_id, name, email, phone,
+  position}], customers, next_cursor, total, total_is_lower_bound}``: the contacts a campaign writes to,
+  a page of the site's customer list at a time (customers:read and contacts:read; ``audience.py``).
 - ``date_matches(kind, on_date, days=0, site_id, cursor, limit) -> {items: [{customer_id, contact_id,
   order_id, date}], next_cursor}``: the records whose date of ``kind`` (``contract.DATE_KINDS``) it is on
   ``on_date`` at one of the caller's sites (customers:read; contacts:read for birthdays, orders:read for
@@ -89,7 +93,7 @@ from services.common.consumer import subscribe
 from services.common.mongo import MongoDatabase
 from services.common.timers import timer
 from services.customers import (
-    archive, dates, dedupe, departures, effects, erasure, exports, followups, import_jobs, import_mappings,
+    archive, audience, dates, dedupe, departures, effects, erasure, exports, followups, import_jobs, import_mappings,
     import_worker, insights, lists, merge, moves,
     overview, parts, reports, retention, saved_views, settings, store,
 )
@@ -112,6 +116,10 @@ class CustomersService(SiteDirectoryMixin, ServiceBase):
     @rpc
     def get_customer(self, customer_id):
         return archive.get_customer(self.db, self.caller, customer_id)
+
+    @rpc
+    def campaign_audience(self, site_id, segment=None, selection="primary", position=None, cursor=None, limit=None):
+        return audience.audience(self.db, self.caller, site_id, segment, selection, position, cursor, limit)
 
     @rpc
     def date_matches(self, kind, on_date, days=0, site_id=None, cursor=None, limit=None):

@@ -14,7 +14,7 @@ import re
 
 MAX_DEPTH = 3
 REQUEST_PREFIX = "automation."
-_PLACEHOLDER = re.compile(r"\{\{\s*((?:event|customer)\.[a-z][a-z0-9_.]*)\s*\}\}")
+_PLACEHOLDER = re.compile(r"\{\{\s*([a-z]+)\.([a-z][a-z0-9_.]*)\s*\}\}")
 
 
 def depth_of(event):
@@ -104,12 +104,19 @@ def needs_customer(rule):
 
 def fill(text, event_data, customer):
     """``text`` with each ``{{event.x}}`` / ``{{customer.x}}`` replaced by its value (empty when unknown)."""
+    return fill_scopes(text, {"event": event_data, "customer": customer or {}})
+
+
+def fill_scopes(text, scopes):
+    """``text`` with each ``{{<scope>.<path>}}`` of ``scopes`` replaced by its value (empty when unknown);
+    placeholders of other scopes stay as written."""
     if not text:
         return text
 
     def value(found):
-        scope, _, path = found.group(1).partition(".")
-        picked = value_at(event_data if scope == "event" else (customer or {}), path)
+        if found.group(1) not in scopes:
+            return found.group(0)
+        picked = value_at(scopes[found.group(1)], found.group(2))
         if isinstance(picked, list):
             return ", ".join(str(item) for item in picked)
         return "" if picked is None or isinstance(picked, dict) else str(picked)

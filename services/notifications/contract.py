@@ -7,7 +7,8 @@ from cronsim import CronSim, CronSimError
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.common.envelope import AUDIT_FIELDS, Catalogue
-from services.common.schemas import VERSION_RANGE, Choice, Id, Ident, JsonBoolean, Opt, String, Text, Timestamp, Url
+from services.common.schemas import (LANGUAGES, VERSION_RANGE, Choice, Id, Ident, JsonBoolean, Opt, String, Text,
+                                     Timestamp, Url)
 
 KINDS = ("followup_due", "contract_expiring", "tier_changed", "churn_risk_detected", "feedback_assigned",
          "sla_breached", "low_score_alert", "webhook_disabled", "automation")
@@ -22,6 +23,12 @@ AUTOMATION_TRIGGERS = (
     "customers.churn_risk_detected", "feedback.feedback_received", "feedback.feedback_assigned",
     "feedback.feedback_status_changed", "feedback.feedback_resolved", "feedback.sla_breached",
     "feedback.survey_response_received", "feedback.low_score_alert")
+# Customer care campaigns (``campaigns.py``).
+CAMPAIGN_CHANNELS = ("email", "sms")
+CAMPAIGN_CONTACTS = ("primary", "all", "position")
+CAMPAIGN_STATUSES = ("draft", "scheduled", "sending", "sent", "cancelled")
+RECIPIENT_STATUSES = ("queued", "sent", "failed", "skipped")
+SKIP_REASONS = ("opted_out", "no_address")
 AUTOMATION_TRIGGER_KINDS = ("event", "date", "schedule")
 # The dates of records a rule can be triggered by each day (the customers service's ``DATE_KINDS``).
 AUTOMATION_DATES = ("contact_birthday", "customer_anniversary", "days_after_last_order", "days_after_last_interaction",
@@ -163,7 +170,7 @@ class TriggerSchema(Schema):
         if data.get(wanted) is None:
             raise ValidationError("Required for a trigger of kind %s." % kind, wanted)
         if kind == "date" and data["date"].startswith("days_") and data.get("days") is None:
-            raise ValidationError("Required for %s." % data["date"], "days")
+            raise ValidationError("Required for a date N days before or after.", "days")
         if kind == "schedule" and not valid_cron(data["cron"]):
             raise ValidationError("Not a cron expression: minute hour day month weekday, e.g. 0 9 * * 1.", "cron")
 
@@ -246,6 +253,72 @@ class AutomationUpdateSchema(Schema):
     trigger = fields.Nested(TriggerSchema)
     conditions = Conditions()
     actions = Actions()
+
+
+class CampaignMessageSchema(Schema):
+    subject = Text(200, metadata={"description": "e-mail only"})
+    body = Text(5000, min_length=1, multiline=True, required=True, metadata={
+        "description": "{{contact.name}}, {{customer.legal_name}}, {{owner.name}} and {{owner.email}} are replaced; "
+                       "an unsubscribe link is added"})
+
+
+def CampaignMessages(**kwargs):
+    """``{"zh-CN": message, "en": message}``: one language or both (each contact gets their customer's
+    country's: zh-CN in China, en elsewhere, the other when one is missing)."""
+    return fields.Dict(keys=Choice(LANGUAGES), values=fields.Nested(CampaignMessageSchema), validate=validate.Length(
+        min=1, error="Write the message in zh-CN, en or both."), **kwargs)
+
+
+class SegmentSchema(Schema):
+    view_id = Ident(metadata={"description": "a saved view of the customer list (yours, or shared in the site)"})
+    filters = fields.Dict(keys=String(validate=validate.Length(max=40)), metadata={
+        "description": "filters of GET /customers (tier, tag, industry, region, owner_id, lifecycle, churn_risk...)"})
+
+
+class CampaignCreateSchema(Schema):
+    site_id = Ident(required=True, metadata={"description": "the site whose customers it writes to"})
+    name = Text(100, min_length=1, required=True)
+    channel = Choice(CAMPAIGN_CHANNELS, load_default="email")
+    segment = fields.Nested(SegmentSchema, load_default=dict, metadata={"description": "default: every customer"})
+    contacts = Choice(CAMPAIGN_CONTACTS, load_default="primary", metadata={
+        "description": "each customer's primary contact (default), all its contacts, or those whose position holds "
+                       "`position`"})
+    position = Opt(100, load_default=None)
+    messages = CampaignMessages(required=True)
+    send_at = fields.AwareDateTime(allow_none=True, load_default=None, metadata={
+        "description": "when it starts once scheduled (default: at once)"})
+    per_minute = fields.Integer(strict=True, validate=validate.Range(min=1, max=10000), load_default=60, metadata={
+        "description": "messages sent a minute at most (default 60)"})
+
+    @validates_schema
+    def subject_for_mail(self, data, **kwargs):
+        if data.get("channel", "email") == "email":
+            for language, message in (data.get("messages") or {}).items():
+                if not message.get("subject"):
+                    raise ValidationError("An e-mail needs a subject.", "messages")
+        if data.get("contacts") == "position" and not data.get("position"):
+            raise ValidationError("Name the position.", "position")
+
+
+class CampaignUpdateSchema(Schema):
+    version = fields.Integer(strict=True, validate=VERSION_RANGE, required=True,
+                             metadata={"description": "the version you read"})
+    name = Text(100, min_length=1)
+    channel = Choice(CAMPAIGN_CHANNELS)
+    segment = fields.Nested(SegmentSchema)
+    contacts = Choice(CAMPAIGN_CONTACTS)
+    position = Opt(100)
+    messages = CampaignMessages()
+    send_at = fields.AwareDateTime(allow_none=True)
+    per_minute = fields.Integer(strict=True, validate=validate.Range(min=1, max=10000))
+
+
+class CampaignScheduleSchema(Schema):
+    send_at = fields.AwareDateTime(allow_none=True, metadata={"description": "default: the campaign's, else at once"})
+
+
+class RecipientFilterSchema(Schema):
+    status = Choice(RECIPIENT_STATUSES)
 
 
 class AutomationRunFilterSchema(Schema):
@@ -452,6 +525,75 @@ class AutomationTemplateSchema(Schema):
     actions = fields.List(fields.Nested(RuleActionSchema))
 
 
+class CampaignCountsSchema(Schema):
+    queued = fields.Integer()
+    sent = fields.Integer()
+    failed = fields.Integer()
+    skipped = fields.Integer()
+
+
+class CampaignMessageOutSchema(Schema):
+    subject = String(allow_none=True)
+    body = String()
+
+
+class SegmentOutSchema(Schema):
+    view_id = String()
+    filters = fields.Dict()
+
+
+class CampaignSchema(Schema):
+    id = Id()
+    site_id = String()
+    name = String()
+    channel = String()
+    segment = fields.Nested(SegmentOutSchema)
+    contacts = String()
+    position = String(allow_none=True)
+    messages = fields.Dict(keys=String(), values=fields.Nested(CampaignMessageOutSchema), metadata={
+        "description": "by language: zh-CN, en"})
+    send_at = Timestamp(allow_none=True)
+    per_minute = fields.Integer()
+    status = String(metadata={"description": "one of %s" % ", ".join(CAMPAIGN_STATUSES)})
+    error = String(allow_none=True)
+    owner_id = String(metadata={"description": "who last saved it: the audience is read with their permissions"})
+    counts = fields.Nested(CampaignCountsSchema, metadata={"description": "recipients by status"})
+    skipped = fields.Dict(metadata={"description": "skipped recipients by reason (opted_out, no_address)"})
+    audience_done = fields.Boolean(metadata={"description": "every recipient is known"})
+    created_at = Timestamp()
+    updated_at = Timestamp()
+    finished_at = Timestamp(allow_none=True)
+    version = fields.Integer()
+
+
+class RecipientSchema(Schema):
+    id = Id()
+    campaign_id = String()
+    customer_id = String()
+    legal_name = String(allow_none=True)
+    contact_id = String(allow_none=True)
+    name = String(allow_none=True)
+    address = String(allow_none=True, metadata={"description": "the e-mail address or phone number written to"})
+    status = String(metadata={"description": "one of %s" % ", ".join(RECIPIENT_STATUSES)})
+    reason = String(allow_none=True, metadata={"description": "skipped: one of %s" % ", ".join(SKIP_REASONS)})
+    error = String(allow_none=True)
+    sent_at = Timestamp(allow_none=True)
+
+
+class AudienceCountSchema(Schema):
+    customers = fields.Integer()
+    total_is_lower_bound = fields.Boolean()
+
+
+class TestSentSchema(Schema):
+    sent = fields.Boolean(metadata={"description": "the message went to your own address or number"})
+
+
+class UnsubscribeSchema(Schema):
+    name = String(allow_none=True, metadata={"description": "the contact's name"})
+    opted_out = fields.Boolean()
+
+
 class AutomationTemplatesSchema(Schema):
     items = fields.List(fields.Nested(AutomationTemplateSchema))
 
@@ -462,5 +604,7 @@ CATALOGUE = Catalogue("notifications", {
     "webhook_disabled": ("webhook_id", "url", "consecutive_exhausted"),
     "email_failed": ("email_id", "to", "kind", "attempts", "error"),
     "automation_run_finished": ("rule_id", "run_id", "customer_id", "status", "failed_steps"),
+    "campaign_finished": ("campaign_id", "name", "sent", "failed", "skipped"),
+    "contact_opted_out": ("contact_id", "customer_id", "channel", "campaign_id"),
     "audit": AUDIT_FIELDS,
 })

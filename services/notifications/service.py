@@ -14,9 +14,9 @@ Each trigger event makes runs of the automation rules it triggers (``automations
 timer ``run_automations`` does them, woken at once when runs were stored; ``fire_automations`` makes
 the runs of rules with a date or schedule trigger when their time comes (``automation_clock``).
 
-Every RPC method but ``health`` needs a valid access token in the nameko context data key
-``authorization``. Lists return ``{"items", "next_cursor", "total"}`` and take ``limit``
-(1-500, default 50) and ``cursor``. Times are UTC ISO 8601 strings.
+Every RPC method but ``health``, ``unsubscribe_page`` and ``unsubscribe`` needs a valid access token in
+the nameko context data key ``authorization``. Lists return ``{"items", "next_cursor", "total"}`` and
+take ``limit`` (1-500, default 50) and ``cursor``. Times are UTC ISO 8601 strings.
 
 RPC methods (called as ``notifications.<method>``):
 
@@ -56,6 +56,17 @@ RPC methods (called as ``notifications.<method>``):
 - ``list_automation_runs(rule_id, filters={status}, limit, cursor) -> page`` of runs (trigger,
   customer, each action's outcome and error); ``test_automation(rule_id, data={customer_id, event})
   -> {would_run, conditions, actions}`` (writes nothing); ``automation_templates() -> {items}``.
+- Campaigns (automations:manage, the campaign's site one of the caller's): ``list_campaigns(limit,
+  cursor)``, ``create_campaign(data={site_id, name, channel, segment: {view_id | filters}, contacts,
+  position, messages: {zh-CN: {subject, body}, en}, send_at, per_minute}) -> campaign`` (a draft; the
+  caller becomes its owner), ``get_campaign(campaign_id)``, ``update_campaign(campaign_id, data={version,
+  ...})`` (a draft only: Conflict ``campaign_not_draft``), ``delete_campaign`` (not while it runs:
+  Conflict ``campaign_running``), ``schedule_campaign(campaign_id, data={send_at})``,
+  ``cancel_campaign(campaign_id)``, ``campaign_recipients(campaign_id, filters={status}, limit, cursor)``,
+  ``campaign_audience(campaign_id) -> {customers, total_is_lower_bound}``, ``test_campaign(campaign_id) ->
+  {sent}`` (to the caller).
+- ``unsubscribe_page(token) -> {name, opted_out}``, ``unsubscribe(token) -> {name, opted_out}``: public
+  (the signed link is the proof); NotFound for a link that is not one.
 - ``redeliver(delivery_id) -> delivery``: a new pending delivery of the same event, audited
   (Conflict ``webhook_disabled`` when the hook is disabled, ``delivery_erased`` when its
   customer was erased).
@@ -67,8 +78,8 @@ from services.common.context import CallerContext
 from services.common.entrypoints import rpc
 from services.common.mongo import MongoDatabase
 from services.common.timers import timer
-from services.notifications import (admin, automations, delivery, directory, erasure, inbox, mail, routing, store,
-                                    webhooks)
+from services.notifications import (admin, automations, campaigns, delivery, directory, erasure, inbox, mail, routing,
+                                    store, unsubscribe, webhooks)
 from services.notifications.subscription import exchange_handler
 
 
@@ -109,6 +120,10 @@ class NotificationsService(sites.SiteDirectoryMixin, ServiceBase):
     @timer(interval=config.get_float("NOTIFICATIONS_INTERVAL"), guard="automation runs", signal=automations.RUNS_DUE)
     def run_automations(self):
         automations.run_due(self.db)
+
+    @timer(interval=config.get_float("NOTIFICATIONS_INTERVAL"), guard="campaigns")
+    def send_campaigns(self):
+        campaigns.advance(self.db)
 
     @timer(interval=config.get_float("NOTIFICATIONS_INTERVAL"), guard="automation clock")
     def fire_automations(self):
@@ -202,6 +217,54 @@ class NotificationsService(sites.SiteDirectoryMixin, ServiceBase):
     @rpc
     def automation_templates(self):
         return automations.templates(self.context.caller)
+
+    @rpc
+    def list_campaigns(self, limit=None, cursor=None):
+        return campaigns.list_visible(self.db, self.context.caller, limit, cursor)
+
+    @rpc
+    def create_campaign(self, data):
+        return campaigns.create(self.db, self.context.caller, data)
+
+    @rpc
+    def get_campaign(self, campaign_id):
+        return campaigns.get(self.db, self.context.caller, campaign_id)
+
+    @rpc
+    def update_campaign(self, campaign_id, data):
+        return campaigns.update(self.db, self.context.caller, campaign_id, data)
+
+    @rpc
+    def delete_campaign(self, campaign_id):
+        return campaigns.delete(self.db, self.context.caller, campaign_id)
+
+    @rpc
+    def schedule_campaign(self, campaign_id, data=None):
+        return campaigns.schedule(self.db, self.context.caller, campaign_id, data)
+
+    @rpc
+    def cancel_campaign(self, campaign_id):
+        return campaigns.cancel(self.db, self.context.caller, campaign_id)
+
+    @rpc
+    def campaign_recipients(self, campaign_id, filters=None, limit=None, cursor=None):
+        return campaigns.recipients(self.db, self.context.caller, campaign_id, filters, limit, cursor)
+
+    @rpc
+    def campaign_audience(self, campaign_id):
+        return campaigns.audience_count(self.db, self.context.caller, campaign_id)
+
+    @rpc
+    def test_campaign(self, campaign_id):
+        return campaigns.test_send(self.db, self.context.caller, campaign_id)
+
+    @rpc
+    def unsubscribe_page(self, token):
+        return unsubscribe.page(self.db, token)
+
+    @rpc
+    def unsubscribe(self, token):
+        return unsubscribe.opt_out(self.db, token)
 
     @rpc
     def redeliver(self, delivery_id):

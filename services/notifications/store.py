@@ -15,13 +15,14 @@ import uuid
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from services.common import outbox, windows
+from services.common import outbox, paging, windows
 from services.common.clock import utcnow
 from services.common.mongo import changed, claim, drop_index, replace_ttl_index, sweep, update_and_fetch
 from services.common.outbox import pending_insert, pending_update
 from services.notifications import hook_secrets
 
-OUTBOX_COLLECTIONS = ("webhooks", "emails", "deliveries", "preferences", "automation_rules", "automation_runs")
+OUTBOX_COLLECTIONS = ("webhooks", "emails", "deliveries", "preferences", "automation_rules", "automation_runs",
+                      "campaigns", "opt_outs")
 HIDDEN = dict(outbox.HIDDEN, claim=0)  # a delivery's or e-mail's lease token is never returned either
 SENT_EMAIL_DAYS = 30
 RUN_DAYS = 90
@@ -62,6 +63,14 @@ def ensure_indexes(db):
                                      ("_id", ASCENDING)])
     db.automation_runs.create_index([("pending", ASCENDING), ("resume_at", ASCENDING)], sparse=True)
     db.automation_runs.create_index("finished_at", sparse=True)
+    db.campaigns.create_index([("site_id", ASCENDING), ("created_at", ASCENDING), ("_id", ASCENDING)])
+    db.campaigns.create_index([("created_at", ASCENDING), ("_id", ASCENDING)])
+    db.campaigns.create_index("active", sparse=True)
+    db.recipients.create_index([("campaign_id", ASCENDING), ("status", ASCENDING), ("_id", ASCENDING)])
+    db.recipients.create_index([("campaign_id", ASCENDING), ("_id", ASCENDING)])
+    db.recipients.create_index("subjects", sparse=True)
+    db.opt_outs.create_index("address_keys")
+    db.opt_outs.create_index("subjects", sparse=True)
     for name, *keys in INDEXES_BEFORE_WINDOWS:
         drop_index(db[name], keys)
     seal_plaintext_secrets(db)
@@ -338,6 +347,8 @@ def erase_subjects(db, ids, keep_types):
         "$set": {"status": "skipped", "error": "The customer was erased.", "finished_at": now},
         "$unset": {"pending": "", "resume_at": ""}})
     db.automation_runs.update_many(named, {"$set": {"event_data": {}}})
+    db.recipients.update_many(dict(named, status="queued"), {"$set": {"status": "skipped", "reason": "no_address"}})
+    db.recipients.update_many(named, {"$set": {"name": ERASED, "legal_name": ERASED, "address": None}})
     db.emails.update_many(dict(named, status="pending"), {"$set": {"status": "cancelled", "cancelled_at": now,
                                                                     "next_attempt_at": None}})
     db.emails.update_many(named, {"$set": {"subject": ERASED, "errors": [], "last_error": None},
@@ -447,3 +458,117 @@ def find_run(db, run_id):
 def sweep_runs(db, now):
     """Delete the runs finished more than RUN_DAYS ago (index finished_at); how many."""
     return sweep(db.automation_runs, "finished_at", now - datetime.timedelta(days=RUN_DAYS))
+
+
+# campaigns, their recipients and the contacts' opt-outs (``campaigns.py``)
+
+def insert_campaign(db, campaign, *events):
+    db.campaigns.insert_one(pending_insert(campaign, *events))
+
+
+def find_campaign(db, campaign_id):
+    found = db.campaigns.find_one({"_id": campaign_id}, HIDDEN)
+    return None if found is None or found.get("deleted") else found
+
+
+def list_campaigns(db, sites, limit, cursor):
+    """The live campaigns of ``sites`` (None: all), newest first (as ``list_rules``)."""
+    return windows.time_page(db.campaigns, windows.site_scopes(sites), "created_at", True, limit, cursor,
+                             projection=HIDDEN, keep=lambda campaign: campaign.get("deleted") is not True)
+
+
+def update_campaign(db, campaign_id, version, changes, *events, status=None):
+    """Apply ``changes`` to a live campaign at ``version`` (and ``status``, when given); after, or None."""
+    match = {"_id": campaign_id, "version": version, "deleted": {"$ne": True}}
+    if status:
+        match["status"] = status
+    return update_and_fetch(db.campaigns, match, pending_update(changed(changes), *events), HIDDEN)
+
+
+def active_campaigns(db):
+    """Campaigns scheduled or sending (index active, sparse: set only while so)."""
+    return list(db.campaigns.find({"active": True}, HIDDEN))
+
+
+def move_campaign(db, campaign, fields, *events, unset=()):
+    """Set ``fields`` on a campaign still at the ``step`` read (a compare-and-swap of the sending timers)."""
+    update = {"$set": dict(fields, step=campaign.get("step", 0) + 1)}
+    if unset:
+        update["$unset"] = {name: "" for name in unset}
+    return update_and_fetch(db.campaigns, {"_id": campaign["_id"], "step": campaign.get("step", 0)},
+                            pending_update(update, *events), HIDDEN)
+
+
+def count_recipient(db, campaign_id, status, delta, reason=None):
+    update = {"$inc": {"counts.%s" % status: delta}}
+    if reason:
+        update["$inc"]["skipped_by.%s" % reason] = delta
+    db.campaigns.update_one({"_id": campaign_id}, update)
+
+
+def recount_recipients(db, campaign_id):
+    """``(counts by status, skipped by reason)`` of a campaign's recipients, counted (index
+    campaign_id_1_status_1__id_1): once, when it ends, to mend what a crash between a recipient's
+    write and its count left."""
+    counts = {status: db.recipients.count_documents({"campaign_id": campaign_id, "status": status})
+              for status in ("queued", "sent", "failed", "skipped")}
+    reasons = {reason: db.recipients.count_documents({"campaign_id": campaign_id, "status": "skipped",
+                                                      "reason": reason}) for reason in ("opted_out", "no_address")}
+    return counts, {reason: n for reason, n in reasons.items() if n}
+
+
+def insert_recipients(db, recipients):
+    """Recipients (ids derived from the campaign and the contact) not stored yet; -> those that were new."""
+    if not recipients:
+        return []
+    known = {found["_id"] for found in db.recipients.find({"_id": {"$in": [r["_id"] for r in recipients]}},
+                                                          {"_id": 1})}
+    new = [r for r in recipients if r["_id"] not in known]
+    if new:
+        try:
+            db.recipients.insert_many(new, ordered=False)
+        except BulkWriteError as exc:
+            failed = {error["op"]["_id"] for error in exc.details.get("writeErrors", ())}
+            new = [r for r in new if r["_id"] not in failed]
+    return new
+
+
+def queued_recipients(db, campaign_id, limit):
+    """Up to ``limit`` queued recipients of a campaign (index campaign_id_1_status_1__id_1)."""
+    return list(db.recipients.find({"campaign_id": campaign_id, "status": "queued"}).sort("_id", ASCENDING)
+                .limit(limit))
+
+
+def finish_recipient(db, recipient_id, fields):
+    """A queued recipient's outcome; False when it was no longer queued (another worker took it)."""
+    return db.recipients.update_one({"_id": recipient_id, "status": "queued"}, {"$set": fields}).modified_count == 1
+
+
+def fail_sent_recipient(db, recipient_id, error):
+    """A text marked sent before it went, which the provider then refused."""
+    db.recipients.update_one({"_id": recipient_id, "status": "sent"}, {"$set": {"status": "failed", "error": error}})
+
+
+def find_recipient(db, recipient_id):
+    return db.recipients.find_one({"_id": recipient_id})
+
+
+def list_recipients(db, campaign_id, status, limit, cursor):
+    """A campaign's recipients by ``_id`` (index campaign_id_1__id_1, or with status)."""
+    query = {"campaign_id": campaign_id} if status is None else {"campaign_id": campaign_id, "status": status}
+    return paging.uncounted_page(db.recipients, query, "_id", False, limit, cursor)
+
+
+def opted_out(db, contact_id, address_key):
+    """Whether the contact, or anyone at that address, asked to receive no more campaigns."""
+    if contact_id and db.opt_outs.find_one({"_id": contact_id}, {"_id": 1}):
+        return True
+    return bool(address_key) and db.opt_outs.find_one({"address_keys": address_key}, {"_id": 1}) is not None
+
+
+def save_opt_out(db, contact_id, address_key, fields, *events):
+    """Keep a contact's opt-out (once; a later one adds its address)."""
+    update = {"$setOnInsert": fields}
+    if address_key:
+        update["$addToSet"] = {"address_keys": address_key}
+    db.opt_outs.update_one({"_id": contact_id}, pending_update(update, *events), upsert=True)
