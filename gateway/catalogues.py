@@ -41,6 +41,7 @@ ENUMERATIONS = {
     "automation_trigger_kinds": notifications.AUTOMATION_TRIGGER_KINDS,
     "automation_triggers": notifications.AUTOMATION_TRIGGERS,
     "automation_dates": notifications.AUTOMATION_DATES,
+    "automation_contacts": notifications.AUTOMATION_CONTACTS,
     "automation_operators": notifications.AUTOMATION_OPERATORS,
     "automation_actions": notifications.AUTOMATION_ACTIONS,
     "automation_recipients": notifications.AUTOMATION_RECIPIENTS,

@@ -11,7 +11,8 @@ import datetime
 from services.common import config, remote
 from services.common.clock import utcnow
 from services.common.errors import Conflict, CrmError, Unavailable
-from services.notifications import automation_rules, directory, erasure, inbox, mail, store, templates
+from services.notifications import (automation_rules, contact_messages, directory, erasure, inbox, mail, sms, store,
+                                    templates, unsubscribe)
 from services.notifications.routing import derived_id
 
 SELLING_PERMISSION = "customers:write"
@@ -166,5 +167,49 @@ def notify(step):
     return "told %s" % ", ".join(person["_id"] for person in people)
 
 
+def message_contacts(step):
+    """The rule's message to the customer's contacts (``contact_messages``), each once per run and action;
+    those who opted out, or have no address, are skipped."""
+    action, run = step.action, step.run
+    channel, wanted = action.get("channel") or "email", action.get("contacts") or "primary"
+    customer = step.customer()
+    contacts = step.call("customers", "list_parts", step.customer_id, "contacts", 200, None)["items"]
+    if wanted == "event_contact":
+        contacts = [c for c in contacts if c["id"] == (run.get("event_data") or {}).get("contact_id")]
+    elif wanted == "primary":
+        contacts = [c for c in contacts if c.get("primary")][:1] or contacts[:1]
+    if not contacts:
+        raise StepFailed("The customer has no such contact.")
+    sent = 0
+    for contact in contacts:
+        item = {"customer_id": step.customer_id, "legal_name": customer.get("legal_name"),
+                "owner_id": customer.get("owner_id"), "country": customer.get("country"), "contact_id": contact["id"],
+                "name": contact.get("name"), "email": contact.get("email"), "phone": contact.get("phone")}
+        recipient = contact_messages.recipient("rule:%s" % step.rule["_id"], item, channel,
+                                               derived_id("rule-message", run["_id"], step.index, contact["id"]))
+        if recipient["status"] == "queued" and store.opted_out(db=step.db, contact_id=contact["id"],
+                                                               address_key=unsubscribe.address_key(
+                                                                   recipient["address"])):
+            recipient.update(status="skipped", reason="opted_out")
+        store.insert_recipients(step.db, [recipient])
+        if recipient["status"] == "queued":
+            sent += _send_to(step, recipient, channel)
+    return "sent to %d of %d contact(s)" % (sent, len(contacts))
+
+
+def _send_to(step, recipient, channel):
+    subject, body = contact_messages.render(step.db, step.action["messages"], channel, recipient, recipient["_id"])
+    if channel == "email":
+        mail.queue(step.db, derived_id("rule-mail", recipient["_id"]), recipient["address"], subject, body,
+                   "campaign", step.run.get("site_id"), step.run["event_id"], None, recipient["subjects"])
+        store.finish_recipient(step.db, recipient["_id"], {"status": "sent", "sent_at": utcnow()})
+        return 1
+    if store.finish_recipient(step.db, recipient["_id"], {"status": "sent", "sent_at": utcnow()}) and sms.send(
+            recipient["address"], body):
+        return 1
+    store.fail_sent_recipient(step.db, recipient["_id"], "The text message provider refused it.")
+    return 0
+
+
 ACTIONS = {"create_followup": create_followup, "add_tag": add_tag, "remove_tag": remove_tag, "set_owner": set_owner,
-           "set_field": set_field, "notify": notify}
+           "set_field": set_field, "notify": notify, "message_contacts": message_contacts}

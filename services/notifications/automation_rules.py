@@ -168,4 +168,26 @@ TEMPLATES = {
         "trigger": {"event_type": "customers.customer_created"},
         "conditions": [{"field": "customer.source_channel", "op": "eq", "value": "exhibition"}],
         "actions": [{"kind": "set_owner"}]},
+    "birthday_wishes": {
+        "trigger": {"kind": "date", "date": "contact_birthday", "hour": 9},
+        "conditions": [],
+        "actions": [{"kind": "message_contacts", "contacts": "event_contact", "channel": "email", "messages": {
+            "zh-CN": {"subject": "生日快乐，{{contact.name}}！",
+                      "body": "{{contact.name}}，您好！\n\n值此生日之际，祝您生日快乐，工作顺利，身体健康！\n\n"
+                              "{{owner.name}}"},
+            "en": {"subject": "Happy birthday, {{contact.name}}!",
+                   "body": "Dear {{contact.name}},\n\nHappy birthday, and all the best for the year ahead.\n\n"
+                           "{{owner.name}}"}}}]},
+    "customer_anniversary_greeting": {
+        "trigger": {"kind": "date", "date": "customer_anniversary", "hour": 9},
+        "conditions": [],
+        "actions": [{"kind": "message_contacts", "contacts": "primary", "channel": "email", "messages": {
+            "zh-CN": {"subject": "感谢 {{customer.legal_name}} 又一年的信任",
+                      "body": "{{contact.name}}，您好！\n\n感谢贵司又一年的合作与信任，我们期待继续为您服务。\n\n"
+                              "{{owner.name}}"},
+            "en": {"subject": "Thank you for another year, {{customer.legal_name}}",
+                   "body": "Dear {{contact.name}},\n\nThank you for another year of working together.\n\n"
+                           "{{owner.name}}"}}},
+                    {"kind": "notify", "title": "Anniversary of {{customer.legal_name}}",
+                     "body": "A greeting went to the primary contact."}]},
 }

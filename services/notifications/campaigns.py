@@ -19,14 +19,14 @@ import datetime
 import logging
 import uuid
 
-from services.common import config, remote, sites
+from services.common import remote, sites
 from services.common.clock import utcnow
 from services.common.envelope import changes_between
 from services.common.errors import (Conflict, NotFound, Unauthorized, Unavailable, ValidationFailed,
                                     stale_version)
 from services.common.schemas import load
-from services.notifications import (automation_rules, automations, contract, directory, events, hook_secrets, mail,
-                                    sms, store, templates, unsubscribe)
+from services.notifications import (automations, contact_messages, contract, directory, events, hook_secrets, mail,
+                                    sms, store, unsubscribe)
 from services.notifications.routing import derived_id
 
 log = logging.getLogger(__name__)
@@ -170,7 +170,7 @@ def test_send(db, caller, campaign_id):
         raise ValidationFailed(fields={"email": ["You have no e-mail address to send the test to."]})
     item = {"contact_id": caller.user_id, "name": me.get("display_name"), "legal_name": "(example)",
             "owner_id": caller.user_id, "country": "CN" if (caller.language or "zh-CN") == "zh-CN" else "US"}
-    subject, body = render(db, campaign, item, "test")
+    subject, body = contact_messages.render(db, campaign["messages"], campaign["channel"], item, "test")
     if campaign["channel"] == "sms":
         return {"sent": bool(sms.send(me.get("sms_number") or "", body)) if me.get("sms_number") else False}
     mail.queue(db, derived_id("campaign-test", campaign["_id"], uuid.uuid4().hex), me["email"], "[TEST] " + subject,
@@ -179,26 +179,6 @@ def test_send(db, caller, campaign_id):
 
 
 # sending
-
-def language_for(item, messages):
-    """zh-CN for a customer in China (or without a country), en elsewhere; the other when one is missing."""
-    wanted = "zh-CN" if (item.get("country") or "CN") == "CN" else "en"
-    return wanted if wanted in messages else next(iter(messages))
-
-
-def render(db, campaign, item, recipient_id):
-    """(subject, body) of the campaign's message for one recipient, with its unsubscribe link."""
-    language = language_for(item, campaign["messages"])
-    message = campaign["messages"][language]
-    owner = (directory.users(db, [item.get("owner_id")]) or [{}])[0]
-    scopes = {"contact": {"name": item.get("name") or ""}, "customer": {"legal_name": item.get("legal_name") or ""},
-              "owner": {"name": owner.get("display_name") or "", "email": owner.get("email") or ""}}
-    link = "%s/u/%s" % (config.get("CRM_PUBLIC_URL").rstrip("/"), unsubscribe.token_for(recipient_id))
-    data = {"subject": automation_rules.fill_scopes(message.get("subject") or "", scopes),
-            "body": automation_rules.fill_scopes(message["body"], scopes), "unsubscribe": link}
-    kind = "campaign_sms" if campaign["channel"] == "sms" else "campaign"
-    return templates.render(kind, language, name=item.get("name"), data=data)
-
 
 def advance(db):
     """Start the campaigns whose time came, read a page of each one's audience, send what the
@@ -237,17 +217,10 @@ def _read_audience(db, campaign):
                        AUDIENCE_PAGE, token=token)
     wanted = []
     for item in page["items"]:
-        address = item.get("phone") if campaign["channel"] == "sms" else item.get("email")
-        key = unsubscribe.address_key(address)
-        recipient = {"_id": derived_id("campaign", campaign["_id"], item.get("contact_id") or item["customer_id"]),
-                     "campaign_id": campaign["_id"], "customer_id": item["customer_id"],
-                     "legal_name": item.get("legal_name"), "contact_id": item.get("contact_id"),
-                     "name": item.get("name"), "owner_id": item.get("owner_id"), "country": item.get("country"),
-                     "address": address, "status": "queued", "reason": None, "error": None, "sent_at": None,
-                     "subjects": sorted({item["customer_id"], item.get("contact_id")} - {None})}
-        if not address:
-            recipient.update(status="skipped", reason="no_address")
-        elif store.opted_out(db, item.get("contact_id"), key):
+        recipient = contact_messages.recipient(campaign["_id"], item, campaign["channel"], derived_id(
+            "campaign", campaign["_id"], item.get("contact_id") or item["customer_id"]))
+        if recipient["status"] == "queued" and store.opted_out(db, item.get("contact_id"),
+                                                               unsubscribe.address_key(recipient["address"])):
             recipient.update(status="skipped", reason="opted_out")
         wanted.append(recipient)
     for recipient in store.insert_recipients(db, wanted):
@@ -277,7 +250,7 @@ def _send_one(db, campaign, recipient):
         if store.finish_recipient(db, recipient["_id"], {"status": "skipped", "reason": "opted_out"}):
             _moved(db, campaign, "skipped", "opted_out")
         return 0
-    subject, body = render(db, campaign, recipient, recipient["_id"])
+    subject, body = contact_messages.render(db, campaign["messages"], campaign["channel"], recipient, recipient["_id"])
     now = utcnow()
     if campaign["channel"] == "email":
         mail.queue(db, derived_id("campaign-mail", recipient["_id"]), recipient["address"], subject, body,

@@ -34,12 +34,16 @@ AUTOMATION_TRIGGER_KINDS = ("event", "date", "schedule")
 AUTOMATION_DATES = ("contact_birthday", "customer_anniversary", "days_after_last_order", "days_after_last_interaction",
                     "days_before_contract_end")
 AUTOMATION_OPERATORS = ("eq", "ne", "in", "gt", "lt", "contains", "is_empty", "is_not_empty")
-AUTOMATION_ACTIONS = ("create_followup", "add_tag", "remove_tag", "set_owner", "set_field", "notify", "wait")
+AUTOMATION_ACTIONS = ("create_followup", "add_tag", "remove_tag", "set_owner", "set_field", "notify",
+                      "message_contacts", "wait")
+# Which of the customer's contacts ``message_contacts`` writes to.
+AUTOMATION_CONTACTS = ("primary", "all", "event_contact")
 AUTOMATION_ASSIGNEES = ("owner", "users")
 AUTOMATION_RECIPIENTS = ("owner", "managers", "users")
 AUTOMATION_FIELDS = ("status", "account_type", "source_channel", "industry", "industry_code", "company_size")
 AUTOMATION_TEMPLATES = ("vip_followup_30_days", "contract_expiry", "survey_after_first_order", "churn_risk_follow_up",
-                        "critical_complaint_alert", "trade_show_round_robin")
+                        "critical_complaint_alert", "trade_show_round_robin", "birthday_wishes",
+                        "customer_anniversary_greeting")
 AUTOMATION_RUN_STATUSES = ("due", "waiting", "succeeded", "failed", "skipped", "refused")
 AUTOMATION_STEP_STATUSES = ("done", "failed", "skipped")
 
@@ -183,8 +187,23 @@ def valid_cron(expression):
         return False
 
 
+class CampaignMessageSchema(Schema):
+    subject = Text(200, metadata={"description": "e-mail only"})
+    body = Text(5000, min_length=1, multiline=True, required=True, metadata={
+        "description": "{{contact.name}}, {{customer.legal_name}}, {{owner.name}} and {{owner.email}} are replaced; "
+                       "an unsubscribe link is added"})
+
+
+def CampaignMessages(**kwargs):
+    """``{"zh-CN": message, "en": message}``: one language or both (each contact gets their customer's
+    country's: zh-CN in China, en elsewhere, the other when one is missing)."""
+    return fields.Dict(keys=Choice(LANGUAGES), values=fields.Nested(CampaignMessageSchema), validate=validate.Length(
+        min=1, error="Write the message in zh-CN, en or both."), **kwargs)
+
+
 REQUIRED_PARAMETERS = {"create_followup": ("title",), "add_tag": ("tag",), "remove_tag": ("tag",),
-                       "set_field": ("field",), "notify": ("title",), "wait": ("days",)}
+                       "set_field": ("field",), "notify": ("title",), "wait": ("days",),
+                       "message_contacts": ("messages",)}
 
 
 class ActionSchema(Schema):
@@ -209,10 +228,20 @@ class ActionSchema(Schema):
     email = JsonBoolean(metadata={"description": "notify: also by e-mail (default false)"})
     days = fields.Integer(strict=True, validate=validate.Range(min=1, max=365), metadata={
         "description": "wait: the next action runs this many days later (kept in the database)"})
+    channel = Choice(CAMPAIGN_CHANNELS, metadata={"description": "message_contacts: email (default) or sms"})
+    contacts = Choice(AUTOMATION_CONTACTS, metadata={
+        "description": "message_contacts: the customer's primary contact (default), all its contacts, or the contact "
+                       "the trigger names (a birthday)"})
+    messages = CampaignMessages(metadata={
+        "description": "message_contacts: {zh-CN: {subject, body}, en: {...}} as a campaign's; contacts who opted out "
+                       "are skipped, and each message carries an unsubscribe link"})
 
     @validates_schema
     def parameters(self, data, **kwargs):
         kind = data.get("kind")
+        if kind == "message_contacts" and data.get("channel", "email") == "email" and any(
+                not message.get("subject") for message in (data.get("messages") or {}).values()):
+            raise ValidationError("An e-mail needs a subject.", "messages")
         for name in REQUIRED_PARAMETERS.get(kind, ()):
             if data.get(name) is None:
                 raise ValidationError("Required for %s." % kind, name)
@@ -253,20 +282,6 @@ class AutomationUpdateSchema(Schema):
     trigger = fields.Nested(TriggerSchema)
     conditions = Conditions()
     actions = Actions()
-
-
-class CampaignMessageSchema(Schema):
-    subject = Text(200, metadata={"description": "e-mail only"})
-    body = Text(5000, min_length=1, multiline=True, required=True, metadata={
-        "description": "{{contact.name}}, {{customer.legal_name}}, {{owner.name}} and {{owner.email}} are replaced; "
-                       "an unsubscribe link is added"})
-
-
-def CampaignMessages(**kwargs):
-    """``{"zh-CN": message, "en": message}``: one language or both (each contact gets their customer's
-    country's: zh-CN in China, en elsewhere, the other when one is missing)."""
-    return fields.Dict(keys=Choice(LANGUAGES), values=fields.Nested(CampaignMessageSchema), validate=validate.Length(
-        min=1, error="Write the message in zh-CN, en or both."), **kwargs)
 
 
 class SegmentSchema(Schema):
@@ -426,6 +441,11 @@ class DeliverySchema(Schema):
     completed_at = Timestamp(allow_none=True)
 
 
+class CampaignMessageOutSchema(Schema):
+    subject = String(allow_none=True)
+    body = String()
+
+
 class RuleTriggerSchema(Schema):
     kind = String()
     event_type = String()
@@ -443,6 +463,9 @@ class RuleConditionSchema(Schema):
 
 class RuleActionSchema(Schema):
     kind = String()
+    channel = String()
+    contacts = String()
+    messages = fields.Dict(keys=String(), values=fields.Nested(CampaignMessageOutSchema))
     title = String()
     body = String(allow_none=True)
     due_in_days = fields.Integer()
@@ -530,11 +553,6 @@ class CampaignCountsSchema(Schema):
     sent = fields.Integer()
     failed = fields.Integer()
     skipped = fields.Integer()
-
-
-class CampaignMessageOutSchema(Schema):
-    subject = String(allow_none=True)
-    body = String()
 
 
 class SegmentOutSchema(Schema):

@@ -2,11 +2,14 @@
 conditions on the event and the customer, each action, the run log, the loop limit, a delayed step
 across a restart, templates, and who may see and set rules (issue: automation rules)."""
 import datetime
+import re
 import time
 import types
+import uuid
 import zoneinfo
 
 import pytest
+import requests
 
 from tests.e2e.test_identity import create_user, signed_in
 from tests.support.api import eventually
@@ -300,3 +303,35 @@ def test_a_schedule_rule_tells_the_managers_at_its_times(crew, stack):
     assert crew.manager_a.post("/automations", {
         "site_id": crew.site_a["id"], "name": "Bad cron", "trigger": {"kind": "schedule", "cron": "every monday"},
         "actions": [{"kind": "notify", "recipients": "managers", "title": "x"}]}).status_code == 422
+
+
+def test_birthday_wishes_reach_the_contact_and_not_one_who_opted_out(crew, stack, smtp_server):
+    today = datetime.datetime.now(SHANGHAI).date()
+    tag = uuid.uuid4().hex[:8]
+    people = []
+    for n in range(2):
+        customer = create_customer(crew.sales_a)
+        address = "birthday%d.%s@care.test" % (n, tag)
+        add_part(crew.sales_a, customer["id"], "contacts", {
+            "name": "Birthday %d" % n, "email": address, "birthday": "1990-%s" % today.strftime("%m-%d")})
+        people.append(address)
+
+    def fire_template():
+        rule = create_rule(crew.manager_a, site_id=crew.site_a["id"], template="birthday_wishes")
+        assert rule["trigger"] == {"kind": "date", "date": "contact_birthday", "hour": 9}
+        move_clock_to_next_fire(stack, rule["id"])
+        return [run for run in finished_runs(crew.manager_a, rule["id"], 1) if run["customer_id"]]
+
+    first = fire_template()
+    assert len(first) >= 2 and all(run["status"] == "succeeded" for run in first)
+    mails = [eventually(lambda: smtp_server.to(address), lambda found: len(found) == 1, timeout=30)[0]
+             for address in people]
+    assert all("Birthday" in mail.get_body(("plain",)).get_content() for mail in mails)
+    assert "生日快乐" in mails[0]["Subject"]
+    link = re.search(r"http://crm\.test(/u/[A-Za-z0-9.]+)", mails[1].get_body(("plain",)).get_content()).group(1)
+    assert requests.post(stack.url + link).json()["opted_out"] is True
+
+    fire_template()
+    eventually(lambda: smtp_server.to(people[0]), lambda found: len(found) == 2, timeout=30)
+    time.sleep(2)
+    assert len(smtp_server.to(people[1])) == 1

@@ -76,7 +76,8 @@ def test_every_template_is_a_valid_rule_of_the_catalogue():
     assert tuple(rules.TEMPLATES) == contract.AUTOMATION_TEMPLATES
     for key, template in rules.TEMPLATES.items():
         loaded = load(contract.AutomationCreateSchema(), dict(template, name=key))
-        assert loaded["trigger"]["event_type"] in contract.AUTOMATION_TRIGGERS
+        trigger = loaded["trigger"]
+        assert trigger.get("event_type") in contract.AUTOMATION_TRIGGERS or trigger["kind"] == "date"
         assert loaded["actions"][-1]["kind"] != "wait"
 
 
