@@ -287,7 +287,8 @@ def main():
         api = stack.url + "/api/v1"
         admin = sign_in(api, "admin", state["password"])
         prepare_people(api, admin, state, args.data)
-        client = pymongo.MongoClient(env["CUSTOMERS_MONGO_URI"], socketTimeoutMS=600000)
+        # no timeout: building the indexes of a million customers takes longer than any bound would allow
+        client = pymongo.MongoClient(env["CUSTOMERS_MONGO_URI"], socketTimeoutMS=None)
         db = client[env["CRM_DB_PREFIX"] + "_customers"]
         seed_archive(state, args.data, db, args.customers, stack)
         if args.seed_only:

@@ -38,6 +38,7 @@ ENUMERATIONS = {
     "campaign_statuses": notifications.CAMPAIGN_STATUSES,
     "recipient_statuses": notifications.RECIPIENT_STATUSES,
     "skip_reasons": notifications.SKIP_REASONS,
+    "campaign_occasions": notifications.CAMPAIGN_OCCASIONS,
     "automation_trigger_kinds": notifications.AUTOMATION_TRIGGER_KINDS,
     "automation_triggers": notifications.AUTOMATION_TRIGGERS,
     "automation_dates": notifications.AUTOMATION_DATES,

@@ -104,6 +104,15 @@ def test_send(campaign_id):
     return notifications.test_campaign(campaign_id)
 
 
+@blp.route("/campaign-occasions")
+@blp.operation(200, s.OccasionsSchema, 403)
+def list_occasions():
+    """China's public holidays of the coming year, the lunar ones included (Spring Festival, Dragon Boat,
+    Mid-Autumn), each with its first day: a campaign with ``occasion`` and no ``send_at`` goes out at 9:00
+    that day in its site's time zone."""
+    return notifications.campaign_occasions()
+
+
 # The public page
 
 def public_context():

@@ -25,8 +25,8 @@ from services.common.envelope import changes_between
 from services.common.errors import (Conflict, NotFound, Unauthorized, Unavailable, ValidationFailed,
                                     stale_version)
 from services.common.schemas import load
-from services.notifications import (automations, contact_messages, contract, directory, events, hook_secrets, mail,
-                                    sms, store, unsubscribe)
+from services.notifications import (automation_clock, automations, contact_messages, contract, directory, events,
+                                    hook_secrets, mail, occasions, sms, store, unsubscribe)
 from services.notifications.routing import derived_id
 
 log = logging.getLogger(__name__)
@@ -113,7 +113,7 @@ def schedule(db, caller, campaign_id, data):
     data = load(contract.CampaignScheduleSchema(), data or {})
     if campaign["status"] != "draft":
         raise Conflict("Only a draft can be scheduled.", code="campaign_not_draft")
-    send_at = data.get("send_at") or campaign.get("send_at") or utcnow()
+    send_at = data.get("send_at") or campaign.get("send_at") or _occasion_time(db, campaign) or utcnow()
     updated = store.update_campaign(db, campaign["_id"], campaign["version"], {
         "status": "scheduled", "send_at": send_at, "active": True}, events.audit(
         "campaign", campaign["_id"], "scheduled", {"send_at": {"before": None, "after": send_at.isoformat()}},
@@ -121,6 +121,21 @@ def schedule(db, caller, campaign_id, data):
     if updated is None:
         raise stale_version("campaign")
     return out(updated)
+
+
+def _occasion_time(db, campaign):
+    """9:00 on the next first day of the campaign's occasion, in its site's time zone (None without one)."""
+    if not campaign.get("occasion"):
+        return None
+    zone = automation_clock.timezone_of(db, campaign["site_id"])
+    day = occasions.next_date(campaign["occasion"], utcnow().astimezone(zone).date())
+    local = datetime.datetime.combine(day, datetime.time(occasions.SEND_HOUR), tzinfo=zone)
+    return local.astimezone(datetime.timezone.utc)
+
+
+def upcoming_occasions(caller):
+    caller.require(PERMISSION)
+    return {"items": occasions.upcoming(utcnow().date())}
 
 
 def cancel(db, caller, campaign_id):

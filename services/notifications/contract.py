@@ -7,7 +7,7 @@ from cronsim import CronSim, CronSimError
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.common.envelope import AUDIT_FIELDS, Catalogue
-from services.common.schemas import (LANGUAGES, VERSION_RANGE, Choice, Id, Ident, JsonBoolean, Opt, String, Text,
+from services.common.schemas import (LANGUAGES, VERSION_RANGE, Choice, Day, Id, Ident, JsonBoolean, Opt, String, Text,
                                      Timestamp, Url)
 
 KINDS = ("followup_due", "contract_expiring", "tier_changed", "churn_risk_detected", "feedback_assigned",
@@ -29,6 +29,9 @@ CAMPAIGN_CONTACTS = ("primary", "all", "position")
 CAMPAIGN_STATUSES = ("draft", "scheduled", "sending", "sent", "cancelled")
 RECIPIENT_STATUSES = ("queued", "sent", "failed", "skipped")
 SKIP_REASONS = ("opted_out", "no_address")
+# China's public holidays a campaign can be sent for (``occasions.py``).
+CAMPAIGN_OCCASIONS = ("new_year", "spring_festival", "qingming", "labour_day", "dragon_boat", "mid_autumn",
+                      "national_day")
 AUTOMATION_TRIGGER_KINDS = ("event", "date", "schedule")
 # The dates of records a rule can be triggered by each day (the customers service's ``DATE_KINDS``).
 AUTOMATION_DATES = ("contact_birthday", "customer_anniversary", "days_after_last_order", "days_after_last_interaction",
@@ -304,6 +307,9 @@ class CampaignCreateSchema(Schema):
         "description": "when it starts once scheduled (default: at once)"})
     per_minute = fields.Integer(strict=True, validate=validate.Range(min=1, max=10000), load_default=60, metadata={
         "description": "messages sent a minute at most (default 60)"})
+    occasion = Choice(CAMPAIGN_OCCASIONS, allow_none=True, load_default=None, metadata={
+        "description": "a public holiday (catalogue `campaign_occasions`): scheduled without a time, it goes out at "
+                       "9:00 on the holiday's next first day, in the site's time zone"})
 
     @validates_schema
     def subject_for_mail(self, data, **kwargs):
@@ -326,6 +332,7 @@ class CampaignUpdateSchema(Schema):
     messages = CampaignMessages()
     send_at = fields.AwareDateTime(allow_none=True)
     per_minute = fields.Integer(strict=True, validate=validate.Range(min=1, max=10000))
+    occasion = Choice(CAMPAIGN_OCCASIONS, allow_none=True)
 
 
 class CampaignScheduleSchema(Schema):
@@ -572,6 +579,7 @@ class CampaignSchema(Schema):
         "description": "by language: zh-CN, en"})
     send_at = Timestamp(allow_none=True)
     per_minute = fields.Integer()
+    occasion = String(allow_none=True)
     status = String(metadata={"description": "one of %s" % ", ".join(CAMPAIGN_STATUSES)})
     error = String(allow_none=True)
     owner_id = String(metadata={"description": "who last saved it: the audience is read with their permissions"})
@@ -601,6 +609,15 @@ class RecipientSchema(Schema):
 class AudienceCountSchema(Schema):
     customers = fields.Integer()
     total_is_lower_bound = fields.Boolean()
+
+
+class OccasionSchema(Schema):
+    occasion = String(metadata={"description": "catalogue `campaign_occasions`"})
+    date = Day()
+
+
+class OccasionsSchema(Schema):
+    items = fields.List(fields.Nested(OccasionSchema), metadata={"description": "the next year's, soonest first"})
 
 
 class TestSentSchema(Schema):

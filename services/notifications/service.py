@@ -64,7 +64,8 @@ RPC methods (called as ``notifications.<method>``):
   Conflict ``campaign_running``), ``schedule_campaign(campaign_id, data={send_at})``,
   ``cancel_campaign(campaign_id)``, ``campaign_recipients(campaign_id, filters={status}, limit, cursor)``,
   ``campaign_audience(campaign_id) -> {customers, total_is_lower_bound}``, ``test_campaign(campaign_id) ->
-  {sent}`` (to the caller).
+  {sent}`` (to the caller); ``campaign_occasions() -> {items: [{occasion, date}]}``: China's public holidays
+  of the next year (``occasions.py``), for ``occasion``.
 - ``unsubscribe_page(token) -> {name, opted_out}``, ``unsubscribe(token) -> {name, opted_out}``: public
   (the signed link is the proof); NotFound for a link that is not one.
 - ``redeliver(delivery_id) -> delivery``: a new pending delivery of the same event, audited
@@ -257,6 +258,10 @@ class NotificationsService(sites.SiteDirectoryMixin, ServiceBase):
     @rpc
     def test_campaign(self, campaign_id):
         return campaigns.test_send(self.db, self.context.caller, campaign_id)
+
+    @rpc
+    def campaign_occasions(self):
+        return campaigns.upcoming_occasions(self.context.caller)
 
     @rpc
     def unsubscribe_page(self, token):

@@ -2,10 +2,12 @@
 a campaign to 1 000 contacts sends each exactly once across a restart of its service, opted-out
 contacts are skipped, the unsubscribe link works and cannot be forged (issue: automation rules,
 campaigns and scheduled reports)."""
+import datetime
 import io
 import re
 import types
 import uuid
+import zoneinfo
 
 import openpyxl
 import pytest
@@ -154,3 +156,18 @@ def test_who_may_see_and_run_campaigns_and_what_a_running_one_refuses(crew, stac
     eventually(lambda: crew.manager_a.post("/campaigns/%s/test" % campaign["id"]).json(), lambda answer: answer == {
         "sent": True})
     assert requests.get(stack.url + "/u/nothing.at.all").status_code == 404
+
+
+def test_a_holiday_campaign_goes_out_at_nine_on_the_holidays_first_day(crew):
+    soon = crew.manager_a.get("/campaign-occasions")
+    assert soon.status_code == 200, soon.text
+    days = {item["occasion"]: item["date"] for item in soon.json()["items"]}
+    assert {"spring_festival", "mid_autumn", "dragon_boat"} <= set(days)
+    campaign = create_campaign(crew.manager_a, crew.site_a["id"], occasion="spring_festival",
+                               segment={"filters": {"tag": "nobody-at-all"}})
+    scheduled = crew.manager_a.post("/campaigns/%s/schedule" % campaign["id"], {}).json()
+    at = datetime.datetime.fromisoformat(scheduled["send_at"].replace("Z", "+00:00")).astimezone(
+        zoneinfo.ZoneInfo("Asia/Shanghai"))
+    assert (at.date().isoformat(), at.hour, at.minute) == (days["spring_festival"], 9, 0)
+    assert scheduled["status"] == "scheduled" and scheduled["occasion"] == "spring_festival"
+    assert crew.manager_a.post("/campaigns/%s/cancel" % campaign["id"]).json()["status"] == "cancelled"

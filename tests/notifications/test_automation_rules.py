@@ -9,7 +9,7 @@ from services.common.errors import ValidationFailed
 from services.common.schemas import load
 from services.customers import contract as customers
 from services.feedback import contract as feedback
-from services.notifications import automation_clock, automation_rules as rules, contract
+from services.notifications import automation_clock, automation_rules as rules, contract, occasions
 
 CUSTOMER = {"legal_name": "Acme Gears", "tags": ["oem", "export"], "tier": {"level": "vip"}, "employees": 120,
             "notes": None, "customer_since": "2019-03-01"}
@@ -127,3 +127,16 @@ def test_a_trigger_missing_what_its_kind_needs_is_refused_on_that_field(trigger,
         load(contract.AutomationCreateSchema(), {"name": "x", "trigger": trigger,
                                                  "actions": [{"kind": "add_tag", "tag": "x"}]})
     assert field in str(refused.value.fields)
+
+
+def test_the_occasions_are_chinas_public_holidays_lunar_ones_included():
+    assert tuple(occasions.NAMES) == contract.CAMPAIGN_OCCASIONS
+    found = occasions.dates(2027)
+    assert found == {"new_year": datetime.date(2027, 1, 1), "spring_festival": datetime.date(2027, 2, 6),
+                     "qingming": datetime.date(2027, 4, 5), "labour_day": datetime.date(2027, 5, 1),
+                     "dragon_boat": datetime.date(2027, 6, 9), "mid_autumn": datetime.date(2027, 9, 15),
+                     "national_day": datetime.date(2027, 10, 1)}
+    assert occasions.next_date("spring_festival", datetime.date(2027, 2, 7)) == datetime.date(2028, 1, 26)
+    soon = occasions.upcoming(datetime.date(2026, 12, 6))
+    assert [item["occasion"] for item in soon][:2] == ["new_year", "spring_festival"]
+    assert all(item["date"] >= datetime.date(2026, 12, 6) for item in soon)
