@@ -167,19 +167,57 @@ def notify(step):
     return "told %s" % ", ".join(person["_id"] for person in people)
 
 
+def move_opportunity(step):
+    """The trigger's opportunity (``event.opportunity_id``) moved to the action's stage, at the version read."""
+    wanted = (step.run.get("event_data") or {}).get("opportunity_id")
+    stage = step.action["stage"]
+    for _ in range(WRITE_TRIES):
+        found = [o for o in step.call("customers", "list_parts", step.customer_id, "opportunities", 500, None)["items"]
+                 if o["id"] == wanted]
+        if not found:
+            raise StepFailed("The trigger names no opportunity of the customer.")
+        if found[0].get("stage") == stage:
+            return "opportunity %s was at %s already" % (wanted, stage)
+        try:
+            remote.call("customers", "update_part", step.customer_id, "opportunities", wanted,
+                        {"stage": stage, "version": found[0]["version"]}, token=step.token)
+            return "opportunity %s moved to %s" % (wanted, stage)
+        except Conflict:
+            continue
+        except Unavailable:
+            raise
+        except CrmError as exc:
+            raise StepFailed(_reason(exc))
+    raise StepFailed("The opportunity kept changing; the action was not done.")
+
+
+def _contacts(step, wanted):
+    """The customer's live contacts the action means: the primary one, all, or the trigger's."""
+    contacts = step.call("customers", "list_parts", step.customer_id, "contacts", 200, None)["items"]
+    if wanted == "event_contact":
+        contacts = [c for c in contacts if c["id"] == (step.run.get("event_data") or {}).get("contact_id")]
+    elif wanted == "primary":
+        contacts = [c for c in contacts if c.get("primary")][:1] or contacts[:1]
+    if not contacts:
+        raise StepFailed("The customer has no such contact.")
+    return contacts
+
+
+def send_survey(step):
+    """The survey to the chosen contacts, by the feedback service (one single-use link each)."""
+    contacts = _contacts(step, step.action.get("contacts") or "primary")
+    sent = step.call("feedback", "send_survey", step.action["survey_id"], {
+        "customer_id": step.customer_id, "contact_ids": [c["id"] for c in contacts]})
+    return "survey sent to %d contact(s)" % len(sent.get("sent") or ())
+
+
 def message_contacts(step):
     """The rule's message to the customer's contacts (``contact_messages``), each once per run and action;
     those who opted out, or have no address, are skipped."""
     action, run = step.action, step.run
     channel, wanted = action.get("channel") or "email", action.get("contacts") or "primary"
     customer = step.customer()
-    contacts = step.call("customers", "list_parts", step.customer_id, "contacts", 200, None)["items"]
-    if wanted == "event_contact":
-        contacts = [c for c in contacts if c["id"] == (run.get("event_data") or {}).get("contact_id")]
-    elif wanted == "primary":
-        contacts = [c for c in contacts if c.get("primary")][:1] or contacts[:1]
-    if not contacts:
-        raise StepFailed("The customer has no such contact.")
+    contacts = _contacts(step, wanted)
     sent = 0
     for contact in contacts:
         item = {"customer_id": step.customer_id, "legal_name": customer.get("legal_name"),
@@ -212,4 +250,5 @@ def _send_to(step, recipient, channel):
 
 
 ACTIONS = {"create_followup": create_followup, "add_tag": add_tag, "remove_tag": remove_tag, "set_owner": set_owner,
-           "set_field": set_field, "notify": notify, "message_contacts": message_contacts}
+           "set_field": set_field, "move_opportunity": move_opportunity, "notify": notify,
+           "message_contacts": message_contacts, "send_survey": send_survey}

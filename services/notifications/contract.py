@@ -37,8 +37,10 @@ AUTOMATION_TRIGGER_KINDS = ("event", "date", "schedule")
 AUTOMATION_DATES = ("contact_birthday", "customer_anniversary", "days_after_last_order", "days_after_last_interaction",
                     "days_before_contract_end")
 AUTOMATION_OPERATORS = ("eq", "ne", "in", "gt", "lt", "contains", "is_empty", "is_not_empty")
-AUTOMATION_ACTIONS = ("create_followup", "add_tag", "remove_tag", "set_owner", "set_field", "notify",
-                      "message_contacts", "wait")
+AUTOMATION_ACTIONS = ("create_followup", "add_tag", "remove_tag", "set_owner", "set_field", "move_opportunity",
+                      "notify", "message_contacts", "send_survey", "wait")
+# The stages ``move_opportunity`` moves an opportunity to (the customers service's ``STAGES``).
+OPPORTUNITY_STAGES = ("identified", "contacted", "needs_analysis", "proposal", "negotiation", "won", "lost")
 # Which of the customer's contacts ``message_contacts`` writes to.
 AUTOMATION_CONTACTS = ("primary", "all", "event_contact")
 AUTOMATION_ASSIGNEES = ("owner", "users")
@@ -206,7 +208,8 @@ def CampaignMessages(**kwargs):
 
 REQUIRED_PARAMETERS = {"create_followup": ("title",), "add_tag": ("tag",), "remove_tag": ("tag",),
                        "set_field": ("field",), "notify": ("title",), "wait": ("days",),
-                       "message_contacts": ("messages",)}
+                       "message_contacts": ("messages",), "move_opportunity": ("stage",),
+                       "send_survey": ("survey_id",)}
 
 
 class ActionSchema(Schema):
@@ -231,6 +234,10 @@ class ActionSchema(Schema):
     email = JsonBoolean(metadata={"description": "notify: also by e-mail (default false)"})
     days = fields.Integer(strict=True, validate=validate.Range(min=1, max=365), metadata={
         "description": "wait: the next action runs this many days later (kept in the database)"})
+    stage = Choice(OPPORTUNITY_STAGES, metadata={
+        "description": "move_opportunity: the stage the trigger's opportunity (event.opportunity_id) moves to"})
+    survey_id = Ident(metadata={"description": "send_survey: the survey sent to the contacts chosen by `contacts` "
+                                               "(its single-use links are mailed by this service)"})
     channel = Choice(CAMPAIGN_CHANNELS, metadata={"description": "message_contacts: email (default) or sms"})
     contacts = Choice(AUTOMATION_CONTACTS, metadata={
         "description": "message_contacts: the customer's primary contact (default), all its contacts, or the contact "
@@ -470,6 +477,8 @@ class RuleConditionSchema(Schema):
 
 class RuleActionSchema(Schema):
     kind = String()
+    stage = String()
+    survey_id = String()
     channel = String()
     contacts = String()
     messages = fields.Dict(keys=String(), values=fields.Nested(CampaignMessageOutSchema))

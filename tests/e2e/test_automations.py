@@ -335,3 +335,35 @@ def test_birthday_wishes_reach_the_contact_and_not_one_who_opted_out(crew, stack
     eventually(lambda: smtp_server.to(people[0]), lambda found: len(found) == 2, timeout=30)
     time.sleep(2)
     assert len(smtp_server.to(people[1])) == 1
+
+
+def test_a_won_opportunity_moves_on_and_its_customer_gets_the_survey(crew, smtp_server):
+    survey = crew.manager_a.post("/surveys", {"title": "After the deal", "language": "en",
+                                              "site_id": crew.site_a["id"],
+                                              "questions": [{"kind": "rating", "text": "How was it?"}]})
+    assert survey.status_code == 201, survey.text
+    tag = uuid.uuid4().hex[:8]
+    create_rule(crew.manager_a, site_id=crew.site_a["id"], name="Proposal to negotiation %s" % tag,
+                trigger={"event_type": "customers.opportunity_stage_changed"},
+                conditions=[{"field": "event.new_stage", "op": "eq", "value": "proposal"},
+                            {"field": "event.title", "op": "contains", "value": tag}],
+                actions=[{"kind": "move_opportunity", "stage": "negotiation"}])
+    surveying = create_rule(crew.manager_a, site_id=crew.site_a["id"], name="Survey on a win %s" % tag,
+                            trigger={"event_type": "customers.opportunity_stage_changed"},
+                            conditions=[{"field": "event.new_stage", "op": "eq", "value": "won"},
+                                        {"field": "event.title", "op": "contains", "value": tag}],
+                            actions=[{"kind": "send_survey", "survey_id": survey.json()["id"]}])
+    customer = create_customer(crew.sales_a)
+    address = "buyer.%s@care.test" % tag
+    add_part(crew.sales_a, customer["id"], "contacts", {"name": "Buyer", "email": address, "primary": True})
+    opportunity = add_part(crew.sales_a, customer["id"], "opportunities", {
+        "title": "Line %s" % tag, "expected_amount": 90000, "expected_close_date": "2027-03-31"})
+    path = "/customers/%s/opportunities/%s" % (customer["id"], opportunity["id"])
+    assert crew.sales_a.patch(path, {"stage": "proposal", "version": opportunity["version"]}).status_code == 200
+    moved = eventually(lambda: crew.sales_a.get("/customers/%s/opportunities" % customer["id"]).json()["items"][0],
+                       lambda o: o["stage"] == "negotiation", timeout=RUN_WAIT)
+    assert crew.sales_a.patch(path, {"stage": "won", "version": moved["version"]}).status_code == 200
+    done = finished_runs(crew.manager_a, surveying["id"], 1)
+    assert done[0]["status"] == "succeeded" and "survey sent to 1" in done[0]["steps"][0]["result"]
+    [mail] = eventually(lambda: smtp_server.to(address), lambda found: len(found) == 1, timeout=30)
+    assert "/s/" in mail.get_body(("plain",)).get_content()

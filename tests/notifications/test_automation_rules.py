@@ -140,3 +140,7 @@ def test_the_occasions_are_chinas_public_holidays_lunar_ones_included():
     soon = occasions.upcoming(datetime.date(2026, 12, 6))
     assert [item["occasion"] for item in soon][:2] == ["new_year", "spring_festival"]
     assert all(item["date"] >= datetime.date(2026, 12, 6) for item in soon)
+
+
+def test_the_stages_an_opportunity_can_be_moved_to_are_the_customers_services():
+    assert contract.OPPORTUNITY_STAGES == customers.STAGES
