@@ -9,4 +9,6 @@ export default [
   { path: '/admin/webhooks/:id/deliveries', name: 'admin-webhook-deliveries', component: () => import('./WebhookDeliveriesPage.vue'), meta: { title: 'admin.deliveries.title', permission: 'webhooks:admin' } },
   { path: '/admin/automations', name: 'admin-automations', component: () => import('./AutomationsPage.vue'), meta: { title: 'admin.automations.title', permission: 'automations:manage', menu: { order: 54, icon: 'MagicStick' } } },
   { path: '/admin/automations/:id/runs', name: 'admin-automation-runs', component: () => import('./AutomationRunsPage.vue'), meta: { title: 'admin.automations.runs.title', permission: 'automations:manage' } },
+  { path: '/admin/campaigns', name: 'admin-campaigns', component: () => import('./CampaignsPage.vue'), meta: { title: 'admin.campaigns.title', permission: 'automations:manage', menu: { order: 55, icon: 'Promotion' } } },
+  { path: '/admin/campaigns/:id', name: 'admin-campaign-report', component: () => import('./CampaignReportPage.vue'), meta: { title: 'admin.campaigns.report.title', permission: 'automations:manage' } },
 ]
