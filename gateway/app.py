@@ -10,7 +10,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from gateway import docs, errors, headers, health, language, links, metrics, routing, security, ui
 from gateway.extensions import api, rpc
 from gateway.routes import (archive, audit, auth, customer_parts, customers, feedback, notifications, reports, settings,
-                            sites, surveys, users, views, webhooks, catalogues, automations, campaigns)
+                            sites, surveys, users, views, webhooks, catalogues, automations, campaigns,
+                            report_subscriptions)
 from services.common import config, logs
 
 log = logging.getLogger("gateway.requests")
@@ -20,8 +21,8 @@ LINK = re.compile(r"^/([su])/[^/]+")
 # The API's blueprints, in the order the document lists their tags.
 API_BLUEPRINTS = (health.blp, auth.blp, users.blp, sites.blp, audit.blp, settings.blp, customers.blp,
                   customer_parts.blp, archive.blp, views.blp, reports.blp, notifications.blp, webhooks.blp,
-                  automations.blp, campaigns.blp, feedback.blp, surveys.blp, surveys.public_blp, campaigns.public_blp,
-                  catalogues.blp)
+                  automations.blp, campaigns.blp, report_subscriptions.blp, feedback.blp, surveys.blp,
+                  surveys.public_blp, campaigns.public_blp, catalogues.blp)
 
 
 def app_config():

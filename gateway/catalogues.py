@@ -39,6 +39,8 @@ ENUMERATIONS = {
     "recipient_statuses": notifications.RECIPIENT_STATUSES,
     "skip_reasons": notifications.SKIP_REASONS,
     "campaign_occasions": notifications.CAMPAIGN_OCCASIONS,
+    "subscribed_reports": notifications.SUBSCRIBED_REPORTS,
+    "report_frequencies": notifications.REPORT_FREQUENCIES,
     "automation_trigger_kinds": notifications.AUTOMATION_TRIGGER_KINDS,
     "automation_triggers": notifications.AUTOMATION_TRIGGERS,
     "automation_dates": notifications.AUTOMATION_DATES,

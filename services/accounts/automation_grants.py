@@ -19,21 +19,30 @@ PERMISSION = "automations:manage"
 ACTING_PERMISSIONS = frozenset({
     "customers:read", "customers:write", "contacts:read", "contacts:write", "interactions:read",
     "interactions:write", "orders:read", "feedback:read", "feedback:write", PERMISSION})
+# A report subscription's grant reads, as its subscriber could: reports, and the amounts they may see.
+READING_PERMISSIONS = frozenset({"reports:read", "customers:read", "orders:read", "feedback:read",
+                                 "interactions:read", PERMISSION})
+# purpose -> (the permission the grant needs, what its tokens may carry)
+PURPOSES = {"automation": (PERMISSION, ACTING_PERMISSIONS), "report": ("reports:read", READING_PERMISSIONS)}
 SESSION_PREFIX = "automation:"
 
 
-def grant(db, caller, rule_id, site_id):
-    """A new grant for ``rule_id`` acting as ``caller`` at ``site_id`` (None: every site, for
-    ``sites:all`` holders); earlier grants of the rule stop working. -> ``{grant}``."""
-    caller.require(PERMISSION)
+def grant(db, caller, rule_id, site_id, purpose="automation"):
+    """A new grant for ``rule_id`` (a rule, a campaign, a report subscription) acting as ``caller`` at
+    ``site_id`` (None: every site, for ``sites:all`` holders; for a report, the caller's sites);
+    earlier grants of the same id stop working. -> ``{grant}``."""
+    if purpose not in PURPOSES:
+        raise ValidationFailed(fields={"purpose": ["Must be one of: %s." % ", ".join(PURPOSES)]})
+    caller.require(PURPOSES[purpose][0])
     if not isinstance(rule_id, str) or not 0 < len(rule_id) <= 64:
         raise ValidationFailed(fields={"rule_id": ["A rule id is required."]})
     if site_id is None:
-        caller.require(ALL_SITES)
+        if purpose == "automation":
+            caller.require(ALL_SITES)
     else:
         caller.require_site(site_id)
     secret = new_opaque_token()
-    store.replace_automation_grant(db, {"_id": hash_opaque_token(secret), "rule_id": rule_id,
+    store.replace_automation_grant(db, {"_id": hash_opaque_token(secret), "rule_id": rule_id, "purpose": purpose,
                                         "user_id": caller.user_id, "site_id": site_id, "created_at": utcnow()})
     return {"grant": secret}
 
@@ -51,25 +60,27 @@ def token_for(db, signer, secret):
     if found is None:
         raise Unauthorized("The rule's grant is not valid; save the rule again.", code="automation_owner_cannot_act")
     user = store.find_user(db, found["user_id"])
-    problem = owner_problem(user, found["site_id"])
+    needed, allowed = PURPOSES[found.get("purpose") or "automation"]
+    problem = owner_problem(user, found["site_id"], needed, every_site=(needed == PERMISSION))
     if problem:
         raise Unauthorized(problem, code="automation_owner_cannot_act")
-    permissions = set(user["permissions"]) & ACTING_PERMISSIONS
+    permissions = set(user["permissions"]) & allowed
     sites = [found["site_id"]] if found["site_id"] else list(user.get("sites") or [])
-    if found["site_id"] is None:
+    if found["site_id"] is None and ALL_SITES in user["permissions"]:
         permissions.add(ALL_SITES)
     token, expires_in = signer.issue(user["_id"], sites, permissions, session_id=SESSION_PREFIX + found["rule_id"],
                                      version=user["version"], language=user.get("language"))
     return {"access_token": token, "expires_in": expires_in, "user_id": user["_id"]}
 
 
-def owner_problem(user, site_id):
-    """Why the owner ``user`` cannot act for a rule of ``site_id`` now, or None."""
+def owner_problem(user, site_id, needed=PERMISSION, every_site=True):
+    """Why the owner ``user`` cannot act for a rule of ``site_id`` now, or None. ``site_id`` None is
+    every site (``every_site``: a rule's, which needs sites:all) or the owner's own sites (a report's)."""
     if user is None or user.get("status") != "active":
         return "The rule's owner is no longer an active user."
     granted = set(user.get("permissions") or ())
-    if PERMISSION not in granted:
-        return "The rule's owner no longer holds %s." % PERMISSION
-    if ALL_SITES not in granted and (site_id is None or site_id not in (user.get("sites") or ())):
+    if needed not in granted:
+        return "The rule's owner no longer holds %s." % needed
+    if ALL_SITES not in granted and (site_id not in (user.get("sites") or ()) if site_id else every_site):
         return "The rule's owner no longer works at the rule's site."
     return None

@@ -58,9 +58,11 @@ RPC methods (called as ``accounts.<method>``):
   secret: each service's replica (``services.common.sites``) is filled from it.
 - ``list_audit(filters={actor, entity_type, entity_id, site_id, action, since, until}, limit, cursor)
   -> page`` (audit:read): entries of the caller's sites; those without a site for ``sites:all`` only.
-- ``grant_automation(rule_id, site_id) -> {grant}`` (automations:manage; ``site_id`` one of the
-  caller's sites, None for sites:all holders): a secret by which the rule ``rule_id`` acts as the
-  caller; earlier grants of the rule stop working. ``revoke_automation(rule_id) -> {revoked}``.
+- ``grant_automation(rule_id, site_id, purpose="automation") -> {grant}`` (automations:manage, or
+  reports:read for ``purpose="report"``; ``site_id`` one of the caller's sites, None for sites:all
+  holders or, for a report, the caller's sites): a secret by which the rule, campaign or report
+  subscription ``rule_id`` acts as the caller; earlier grants of the same id stop working.
+  ``revoke_automation(rule_id) -> {revoked}``.
 - ``automation_token(grant) -> {access_token, expires_in, user_id}``: public (the grant is the
   proof); a short-lived token of the grant's owner, narrowed to the rule's site and to the
   permissions actions use (``automation_grants``); Unauthorized ``automation_owner_cannot_act``
@@ -204,8 +206,8 @@ class AccountsService(ServiceBase):
         return management.list_roles()
 
     @rpc
-    def grant_automation(self, rule_id, site_id):
-        return automation_grants.grant(self.db, self.context.caller, rule_id, site_id)
+    def grant_automation(self, rule_id, site_id, purpose="automation"):
+        return automation_grants.grant(self.db, self.context.caller, rule_id, site_id, purpose)
 
     @rpc
     def revoke_automation(self, rule_id):

@@ -2,7 +2,8 @@
 
 users, sites, refresh_tokens, reset_tokens, session_revocations, logins (history), throttle (attempt
 counters), audit, automation_grants (``automation_grants.py``). Expired tokens, revocations and
-counters are deleted by ``sweep_expired`` (a timer), not by TTL indexes: the embedded server's TTL sweeper scans whole collections.
+counters are deleted by ``sweep_expired`` (a timer), not by TTL indexes: the embedded server's TTL
+sweeper scans whole collections.
 """
 import logging
 from datetime import timedelta

@@ -29,6 +29,9 @@ CAMPAIGN_CONTACTS = ("primary", "all", "position")
 CAMPAIGN_STATUSES = ("draft", "scheduled", "sending", "sent", "cancelled")
 RECIPIENT_STATUSES = ("queued", "sent", "failed", "skipped")
 SKIP_REASONS = ("opted_out", "no_address")
+# Scheduled reports (``report_subscriptions.py``).
+SUBSCRIBED_REPORTS = ("tiers", "sales", "funnel", "churn_risk", "satisfaction")
+REPORT_FREQUENCIES = ("weekly", "monthly")
 # China's public holidays a campaign can be sent for (``occasions.py``).
 CAMPAIGN_OCCASIONS = ("new_year", "spring_festival", "qingming", "labour_day", "dragon_boat", "mid_autumn",
                       "national_day")
@@ -346,6 +349,14 @@ class CampaignScheduleSchema(Schema):
     send_at = fields.AwareDateTime(allow_none=True, metadata={"description": "default: the campaign's, else at once"})
 
 
+class ReportSubscriptionCreateSchema(Schema):
+    report = Choice(SUBSCRIBED_REPORTS, required=True, metadata={"description": "catalogue `subscribed_reports`"})
+    frequency = Choice(REPORT_FREQUENCIES, required=True, metadata={
+        "description": "weekly (Mondays 8:00, the 7 days before) or monthly (the 1st, 8:00, the month before)"})
+    site_id = Text(64, min_length=1, allow_none=True, load_default=None, metadata={
+        "description": "one of your sites; null: every site of yours"})
+
+
 class RecipientFilterSchema(Schema):
     status = Choice(RECIPIENT_STATUSES)
 
@@ -618,6 +629,21 @@ class RecipientSchema(Schema):
 class AudienceCountSchema(Schema):
     customers = fields.Integer()
     total_is_lower_bound = fields.Boolean()
+
+
+class ReportSubscriptionSchema(Schema):
+    id = Id()
+    report = String()
+    frequency = String()
+    site_id = String(allow_none=True)
+    next_send_at = Timestamp()
+    last_sent_at = Timestamp(allow_none=True)
+    error = String(allow_none=True, metadata={"description": "why the last one could not be sent"})
+    created_at = Timestamp()
+
+
+class ReportSubscriptionsSchema(Schema):
+    items = fields.List(fields.Nested(ReportSubscriptionSchema))
 
 
 class OccasionSchema(Schema):

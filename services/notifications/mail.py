@@ -13,6 +13,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 import eventlet
+from bson import Binary
 
 from services.common import config
 from services.common.clock import utcnow
@@ -24,15 +25,20 @@ SMTP_TIMEOUT = 10
 LEASE_SECONDS = 60
 
 
-def queue(db, email_id, to, subject, body, kind, site_id=None, event_id=None, user_id=None, subjects=()):
+def queue(db, email_id, to, subject, body, kind, site_id=None, event_id=None, user_id=None, subjects=(),
+          attachments=()):
     """Store a message to send; ``email_id`` is derived from its cause so a re-run adds nothing.
-    ``subjects``: the customer records it is about (``erasure.subjects_of``)."""
+    ``subjects``: the customer records it is about (``erasure.subjects_of``); ``attachments``:
+    ``[{filename, content_type, data}]`` (small: a report), dropped with the body once sent."""
     now = utcnow()
-    return store.insert_ignoring_duplicate(db.emails, {
+    email = {
         "_id": email_id, "to": to, "subject": subject, "body": body, "kind": kind, "site_id": site_id,
         "event_id": event_id, "user_id": user_id, "subjects": list(subjects), "status": "pending", "attempts": 0,
         "errors": [], "next_attempt_at": now, "created_at": now, "sent_at": None, "failed_at": None,
-    })
+    }
+    if attachments:
+        email["attachments"] = [dict(item, data=Binary(item["data"])) for item in attachments]
+    return store.insert_ignoring_duplicate(db.emails, email)
 
 
 def build_message(email):
@@ -44,6 +50,9 @@ def build_message(email):
     message["Message-ID"] = make_msgid(idstring=email["_id"][:16])
     message["X-CRM-Kind"] = email["kind"]
     message.set_content(email["body"], cte="8bit")  # readable as saved, links unbroken
+    for item in email.get("attachments") or ():
+        main, _, sub = item["content_type"].partition("/")
+        message.add_attachment(bytes(item["data"]), maintype=main, subtype=sub, filename=item["filename"])
     return message
 
 
@@ -81,7 +90,7 @@ def attempt(db, email, send, delays):
     now = utcnow()
     # The body may hold a reset link: once delivered it is not kept.
     store.finish_attempt(db.emails, email, {"$set": {"status": "sent", "sent_at": now}, "$inc": {"attempts": 1},
-                                            "$unset": {"claim": "", "body": ""}})
+                                            "$unset": {"claim": "", "body": "", "attachments": ""}})
     return True
 
 
@@ -94,7 +103,7 @@ def failed(db, email, error, delays):
     emitted = []
     if retry_at is None:
         update["$set"].update(status="failed", failed_at=now)
-        update["$unset"]["body"] = ""
+        update["$unset"].update(body="", attachments="")
         # A contact's address (a survey invitation) is not announced; a user's is.
         emitted.append(events.event("email_failed", {
             "email_id": email["_id"], "to": email["to"] if email.get("user_id") else None, "kind": email["kind"],

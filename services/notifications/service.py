@@ -66,6 +66,9 @@ RPC methods (called as ``notifications.<method>``):
   ``campaign_audience(campaign_id) -> {customers, total_is_lower_bound}``, ``test_campaign(campaign_id) ->
   {sent}`` (to the caller); ``campaign_occasions() -> {items: [{occasion, date}]}``: China's public holidays
   of the next year (``occasions.py``), for ``occasion``.
+- ``subscribe_report(data={report, frequency, site_id}) -> subscription`` (reports:read; the report is
+  computed with the subscriber's permissions when it is sent), ``report_subscriptions() -> {items}``
+  (the caller's own), ``unsubscribe_report(subscription_id) -> {}`` (NotFound unless the caller's).
 - ``unsubscribe_page(token) -> {name, opted_out}``, ``unsubscribe(token) -> {name, opted_out}``: public
   (the signed link is the proof); NotFound for a link that is not one.
 - ``redeliver(delivery_id) -> delivery``: a new pending delivery of the same event, audited
@@ -80,7 +83,7 @@ from services.common.entrypoints import rpc
 from services.common.mongo import MongoDatabase
 from services.common.timers import timer
 from services.notifications import (admin, automations, campaigns, delivery, directory, erasure, inbox, mail, routing,
-                                    store, unsubscribe, webhooks)
+                                    report_subscriptions, store, unsubscribe, webhooks)
 from services.notifications.subscription import exchange_handler
 
 
@@ -121,6 +124,10 @@ class NotificationsService(sites.SiteDirectoryMixin, ServiceBase):
     @timer(interval=config.get_float("NOTIFICATIONS_INTERVAL"), guard="automation runs", signal=automations.RUNS_DUE)
     def run_automations(self):
         automations.run_due(self.db)
+
+    @timer(interval=config.get_float("NOTIFICATIONS_INTERVAL"), guard="scheduled reports")
+    def send_reports(self):
+        report_subscriptions.send_due(self.db)
 
     @timer(interval=config.get_float("NOTIFICATIONS_INTERVAL"), guard="campaigns")
     def send_campaigns(self):
@@ -258,6 +265,18 @@ class NotificationsService(sites.SiteDirectoryMixin, ServiceBase):
     @rpc
     def test_campaign(self, campaign_id):
         return campaigns.test_send(self.db, self.context.caller, campaign_id)
+
+    @rpc
+    def subscribe_report(self, data):
+        return report_subscriptions.subscribe(self.db, self.context.caller, data)
+
+    @rpc
+    def report_subscriptions(self):
+        return report_subscriptions.mine(self.db, self.context.caller)
+
+    @rpc
+    def unsubscribe_report(self, subscription_id):
+        return report_subscriptions.unsubscribe(self.db, self.context.caller, subscription_id)
 
     @rpc
     def campaign_occasions(self):

@@ -22,7 +22,7 @@ from services.common.outbox import pending_insert, pending_update
 from services.notifications import hook_secrets
 
 OUTBOX_COLLECTIONS = ("webhooks", "emails", "deliveries", "preferences", "automation_rules", "automation_runs",
-                      "campaigns", "opt_outs")
+                      "campaigns", "opt_outs", "report_subscriptions")
 HIDDEN = dict(outbox.HIDDEN, claim=0)  # a delivery's or e-mail's lease token is never returned either
 SENT_EMAIL_DAYS = 30
 RUN_DAYS = 90
@@ -70,6 +70,8 @@ def ensure_indexes(db):
     db.recipients.create_index([("campaign_id", ASCENDING), ("_id", ASCENDING)])
     db.recipients.create_index("subjects", sparse=True)
     db.opt_outs.create_index("address_keys")
+    db.report_subscriptions.create_index("user_id")
+    db.report_subscriptions.create_index("next_send_at")
     db.opt_outs.create_index("subjects", sparse=True)
     for name, *keys in INDEXES_BEFORE_WINDOWS:
         drop_index(db[name], keys)
@@ -572,3 +574,37 @@ def save_opt_out(db, contact_id, address_key, fields, *events):
     if address_key:
         update["$addToSet"] = {"address_keys": address_key}
     db.opt_outs.update_one({"_id": contact_id}, pending_update(update, *events), upsert=True)
+
+
+# report subscriptions (``report_subscriptions.py``)
+
+def insert_subscription(db, subscription, *events):
+    db.report_subscriptions.insert_one(pending_insert(subscription, *events))
+
+
+def find_subscription(db, subscription_id):
+    return db.report_subscriptions.find_one({"_id": subscription_id}, HIDDEN)
+
+
+def subscriptions_of(db, user_id):
+    """A user's subscriptions (index user_id: a handful each)."""
+    return list(db.report_subscriptions.find({"user_id": user_id}, HIDDEN).sort("created_at", ASCENDING))
+
+
+def delete_subscription(db, subscription_id, *events):
+    outbox.record_events(db, *events)
+    db.report_subscriptions.delete_one({"_id": subscription_id})
+
+
+def subscriptions_due(db, now, limit):
+    """Subscriptions whose ``next_send_at`` has come (index next_send_at)."""
+    return list(db.report_subscriptions.find({"next_send_at": {"$lte": now}}, HIDDEN).sort(
+        "next_send_at", ASCENDING).limit(limit))
+
+
+def move_subscription(db, subscription, following, sent_at, error):
+    """``next_send_at`` on to ``following`` unless someone moved it first; the outcome kept."""
+    return db.report_subscriptions.update_one(
+        {"_id": subscription["_id"], "next_send_at": subscription["next_send_at"]},
+        {"$set": {"next_send_at": following, "last_sent_at": None if error else sent_at, "error": error}}
+    ).modified_count == 1
