@@ -4,7 +4,7 @@
 checked by the feedback service. API clients get JSON; browsers get a small HTML page (plain
 form POST, no script, no CDN).
 """
-from flask import Response, g, render_template, request
+from flask import Response, render_template, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -15,7 +15,8 @@ from gateway.headers import SURVEY_PAGE
 from gateway.language import localized_fields
 from gateway.schemas import surveys as s
 from gateway.schemas.common import PageQuerySchema, page_schema
-from gateway.services import Service, feedback
+from gateway.public_pages import html_pages, public_service, wants_html
+from gateway.services import feedback
 from services.common import messages
 from services.common.errors import CrmError, ValidationFailed
 
@@ -25,18 +26,6 @@ public_blp = Blueprint("public_surveys", __name__, description="The public surve
 GONE = "Used or expired link (survey_link_used, survey_link_expired)"
 LINK_STATUS = {"survey_link_used": 410, "survey_link_expired": 410, "survey_link_invalid": 404}
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-
-
-def html_pages(*statuses):
-    """Decorator documenting that a browser gets each of ``statuses`` as a page (text/html) too."""
-
-    def decorator(func):
-        for status in statuses:
-            func = public_blp.alt_response(status, schema={"type": "string"}, content_type="text/html",
-                                           description="The page, for a browser")(func)
-        return func
-
-    return decorator
 
 
 TEXTS = {
@@ -100,17 +89,7 @@ def send_survey(body, survey_id):
 
 # The public page
 
-def public_context():
-    """The context of an RPC with no caller token: the link's token is the only credential."""
-    return {"request_id": g.get("request_id"), "client_addr": request.remote_addr}
-
-
-public_feedback = Service("feedback", context=public_context)
-
-
-def wants_html():
-    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
-    return best == "text/html"
+public_feedback = public_service("feedback")
 
 
 def texts(language=None):
@@ -158,7 +137,7 @@ ANSWER_BODY = {"required": True, "content": {
 
 
 @public_blp.route("/s/<token>", methods=["GET"])
-@html_pages(200, 404, 410, 503)
+@html_pages(public_blp, 200, 404, 410, 503)
 @public_blp.response(200, s.PublicSurveySchema, description="The survey (JSON), or its page for a browser")
 @public_blp.alt_response(404, schema=ErrorSchema, description="Unknown link (survey_link_invalid)")
 @public_blp.alt_response(410, schema=ErrorSchema, description=GONE)
@@ -177,7 +156,7 @@ def show_survey(token):
 
 @public_blp.route("/s/<token>", methods=["POST"])
 @public_blp.doc(requestBody=ANSWER_BODY)
-@html_pages(200, 404, 410, 422, 503)
+@html_pages(public_blp, 200, 404, 410, 422, 503)
 @public_blp.response(200, s.SurveyAnswerResultSchema, description="Kept; a thank-you (a page for a form post)")
 @public_blp.alt_response(404, schema=ErrorSchema, description="Unknown link (survey_link_invalid)")
 @public_blp.alt_response(410, schema=ErrorSchema, description=GONE)
