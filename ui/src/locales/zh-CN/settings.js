@@ -22,5 +22,16 @@ export default {
       followup_days: '各级客户的跟进周期（天）',
       review_days: '上次核对后多少天需定期核对',
     },
+    subscriptions: {
+      title: '报表订阅',
+      hint: '订阅的报表将以您的语言通过邮件发送，附 Excel 工作簿：每周报表于周一 8:00 发送，涵盖此前 7 天；'
+        + '每月报表于每月 1 日 8:00 发送，涵盖上个月（按工厂所在时区，选择“我的所有工厂”时按您第一个工厂的时区）。报表在发送时按您当时的权限和工厂生成。',
+      report: '报表', frequency: '频率', site: '工厂', all_sites: '我的所有工厂',
+      next_send_at: '下次发送', last_sent_at: '上次发送', never_sent: '尚未发送',
+      not_sent: '上次未能发送：{error}',
+      add: '订阅', added: '已订阅', deleted: '已取消订阅', unsubscribe: '取消订阅',
+      empty: '您还没有订阅任何报表。',
+      confirm_delete: '取消订阅“{report}”报表（{frequency}）？',
+    },
   },
 }
