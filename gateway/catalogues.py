@@ -45,6 +45,7 @@ ENUMERATIONS = {
     "automation_triggers": notifications.AUTOMATION_TRIGGERS,
     "automation_dates": notifications.AUTOMATION_DATES,
     "automation_contacts": notifications.AUTOMATION_CONTACTS,
+    "automation_assign_by": notifications.AUTOMATION_ASSIGN_BY,
     "automation_operators": notifications.AUTOMATION_OPERATORS,
     "automation_actions": notifications.AUTOMATION_ACTIONS,
     "automation_recipients": notifications.AUTOMATION_RECIPIENTS,

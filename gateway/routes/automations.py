@@ -70,3 +70,17 @@ def list_templates():
     """Ready-made rules to enable in one click (``POST /automations`` with ``template`` and ``site_id``),
     named and described in the caller's language."""
     return notifications.automation_templates()
+
+
+@blp.route("/reports/automations")
+@blp.operation(200, s.AutomationReportSchema, 400, 403, query=s.ActivityReportQuerySchema)
+def report_automations(args):
+    """What the rules of your sites did in a period (default the last 30 days): each rule's runs by status."""
+    return notifications.report_automations(split_page(args)[0])
+
+
+@blp.route("/reports/campaigns")
+@blp.operation(200, s.CampaignReportSchema, 400, 403, query=s.ActivityReportQuerySchema)
+def report_campaigns(args):
+    """The campaigns of your sites that ended in a period (default the last 30 days), with their counts."""
+    return notifications.report_campaigns(split_page(args)[0])

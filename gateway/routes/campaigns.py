@@ -4,7 +4,7 @@
 by the notifications service. A browser gets a small page (a form posting to itself, no script);
 opening the link changes nothing, confirming records the opt-out.
 """
-from flask import Response, g, render_template, request
+from flask import Response, render_template, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -13,7 +13,8 @@ from gateway.extensions import ErrorSchema
 from gateway.headers import UNSUBSCRIBE_PAGE
 from gateway.schemas import campaigns as s
 from gateway.schemas.common import PageQuerySchema, page_schema, split_page
-from gateway.services import Service, notifications
+from gateway.public_pages import html_pages, public_service, wants_html
+from gateway.services import notifications
 from services.common import messages
 from services.common.errors import CrmError
 
@@ -115,19 +116,11 @@ def list_occasions():
 
 # The public page
 
-def public_context():
-    return {"request_id": g.get("request_id"), "client_addr": request.remote_addr}
-
-
-public_notifications = Service("notifications", context=public_context)
+public_notifications = public_service("notifications")
 
 
 def _language():
     return messages.negotiate(request.headers.get("Accept-Language"), "zh-CN")
-
-
-def _wants_html():
-    return request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
 
 
 def _page(status, **context):
@@ -137,7 +130,7 @@ def _page(status, **context):
 
 
 def _answer(method, token):
-    html = _wants_html()
+    html = wants_html()
     try:
         found = getattr(public_notifications, method)(token)
     except CrmError as exc:
@@ -150,18 +143,8 @@ def _answer(method, token):
     return _page(200, **found) if html else found
 
 
-def _html_pages(*statuses):
-    def decorator(func):
-        for status in statuses:
-            func = public_blp.alt_response(status, schema={"type": "string"}, content_type="text/html",
-                                           description="The page, for a browser")(func)
-        return func
-
-    return decorator
-
-
 @public_blp.route("/u/<token>", methods=["GET"])
-@_html_pages(200, 404, 503)
+@html_pages(public_blp, 200, 404, 503)
 @public_blp.response(200, s.UnsubscribeSchema, description="The contact's name and whether they opted out already")
 @public_blp.alt_response(404, schema=ErrorSchema, description="Not an unsubscribe link")
 @public_blp.alt_response(503, schema=ErrorSchema, description="The notifications service is unavailable")
@@ -171,7 +154,7 @@ def show_unsubscribe(token):
 
 
 @public_blp.route("/u/<token>", methods=["POST"])
-@_html_pages(200, 404, 503)
+@html_pages(public_blp, 200, 404, 503)
 @public_blp.response(200, s.UnsubscribeSchema, description="Opted out (again: nothing more happens)")
 @public_blp.alt_response(404, schema=ErrorSchema, description="Not an unsubscribe link")
 @public_blp.alt_response(503, schema=ErrorSchema, description="The notifications service is unavailable")

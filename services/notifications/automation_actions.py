@@ -11,8 +11,8 @@ import datetime
 from services.common import config, remote
 from services.common.clock import utcnow
 from services.common.errors import Conflict, CrmError, Unavailable
-from services.notifications import (automation_rules, contact_messages, directory, erasure, inbox, mail, sms, store,
-                                    templates, unsubscribe)
+from services.notifications import (automation_rules, contact_messages, directory, erasure, events, inbox, mail, sms,
+                                    store, templates, unsubscribe, webhooks)
 from services.notifications.routing import derived_id
 
 SELLING_PERMISSION = "customers:write"
@@ -123,10 +123,24 @@ def remove_tag(step):
     return "tag %s removed" % tag if done else "tag %s was not there" % tag
 
 
+def placed_by(action, customer):
+    """The owner ``action``'s table gives ``customer`` (by province or industry), or None."""
+    table = action.get("table") or {}
+    if action.get("assign_by") == "region":
+        provinces = [address.get("province_code") for address in customer.get("addresses") or ()]
+        return next((table[code] for code in provinces if code in table), None)
+    if action.get("assign_by") == "industry":
+        code = customer.get("industry_code") or ""
+        return table.get(code) or table.get(code[:1])
+    return None
+
+
 def set_owner(step):
-    users = step.action.get("user_ids") or sorted(
-        person["_id"] for person in store.active_holders(step.db, [SELLING_PERMISSION], step.run.get("site_id")))
-    owner = step.in_turn(users)
+    owner = placed_by(step.action, step.customer())
+    if owner is None:
+        users = step.action.get("user_ids") or sorted(
+            person["_id"] for person in store.active_holders(step.db, [SELLING_PERMISSION], step.run.get("site_id")))
+        owner = step.in_turn(users)
     if owner is None:
         raise StepFailed("Nobody at the site may own customers.")
     _update_customer(step, lambda c: None if c.get("owner_id") == owner else {"owner_id": owner})
@@ -211,6 +225,24 @@ def send_survey(step):
     return "survey sent to %d contact(s)" % len(sent.get("sent") or ())
 
 
+def call_webhook(step):
+    """A signed delivery of ``notifications.automation_webhook`` to the action's hook, by the webhooks'
+    one mechanism (retries, the delivery log); its id is derived from the run and the action."""
+    hook = store.find_webhook(step.db, step.action["webhook_id"])
+    if hook is None or hook.get("deleted") or hook.get("site_id") not in (None, step.run.get("site_id")):
+        raise StepFailed("No such webhook at the rule's site.")
+    if not hook.get("active"):
+        raise StepFailed("The webhook is disabled.")
+    run = step.run
+    event = events.event("automation_webhook", {
+        "rule_id": step.rule["_id"], "run_id": run["_id"], "customer_id": step.customer_id,
+        "trigger_type": run["event_type"], "trigger_event_id": run["event_id"]}, site_id=run.get("site_id"),
+        actor="automation:%s" % step.rule["_id"])
+    event["event_id"] = derived_id("automation-webhook", run["_id"], step.index)
+    webhooks.fan_out(step.db, event, [hook])
+    return "delivery to webhook %s" % hook["_id"]
+
+
 def message_contacts(step):
     """The rule's message to the customer's contacts (``contact_messages``), each once per run and action;
     those who opted out, or have no address, are skipped."""
@@ -251,4 +283,4 @@ def _send_to(step, recipient, channel):
 
 ACTIONS = {"create_followup": create_followup, "add_tag": add_tag, "remove_tag": remove_tag, "set_owner": set_owner,
            "set_field": set_field, "move_opportunity": move_opportunity, "notify": notify,
-           "message_contacts": message_contacts, "send_survey": send_survey}
+           "message_contacts": message_contacts, "send_survey": send_survey, "call_webhook": call_webhook}

@@ -81,10 +81,21 @@ def _check(db, caller, data, site_id):
     elif site_id is not None and not caller.has_site(site_id):
         problems["site_id"] = ["Not one of your sites."]
     for index, action in enumerate(data.get("actions") or ()):
-        unknown = [user for user in action.get("user_ids") or () if user not in
-                   {person["_id"] for person in directory.of_site(directory.users(db, action["user_ids"]), site_id)}]
+        named = list(action.get("user_ids") or ()) + list((action.get("table") or {}).values())
+        unknown = [user for user in named if user not in
+                   {person["_id"] for person in directory.of_site(directory.users(db, named), site_id)}]
         if unknown:
-            problems["actions.%d.user_ids" % index] = ["Not active users of the rule's site: %s" % ", ".join(unknown)]
+            field = "user_ids" if set(unknown) & set(action.get("user_ids") or ()) else "table"
+            problems["actions.%d.%s" % (index, field)] = [
+                "Not active users of the rule's site: %s" % ", ".join(sorted(set(unknown)))]
+    for index, action in enumerate(data.get("actions") or ()):
+        if action["kind"] != "call_webhook":
+            continue
+        hook = store.find_webhook(db, action["webhook_id"])
+        if not caller.can("webhooks:admin"):
+            problems["actions.%d.kind" % index] = ["Only a webhooks:admin holder may call a webhook from a rule."]
+        elif hook is None or hook.get("deleted") or hook.get("site_id") not in (None, site_id):
+            problems["actions.%d.webhook_id" % index] = ["No such webhook at the rule's site."]
     if data.get("actions") and data["actions"][-1]["kind"] == "wait":
         problems["actions"] = ["A rule cannot end with a wait."]
     kind = (data.get("trigger") or {}).get("kind", "event")

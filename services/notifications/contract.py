@@ -7,8 +7,8 @@ from cronsim import CronSim, CronSimError
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.common.envelope import AUDIT_FIELDS, Catalogue
-from services.common.schemas import (LANGUAGES, VERSION_RANGE, Choice, Day, Id, Ident, JsonBoolean, Opt, String, Text,
-                                     Timestamp, Url)
+from services.common.schemas import (LANGUAGES, VERSION_RANGE, Choice, Day, Id, Ident, JsonBoolean, Opt,
+                                     OrderedPeriod, String, Text, Timestamp, Url)
 
 KINDS = ("followup_due", "contract_expiring", "tier_changed", "churn_risk_detected", "feedback_assigned",
          "sla_breached", "low_score_alert", "webhook_disabled", "automation")
@@ -30,7 +30,7 @@ CAMPAIGN_STATUSES = ("draft", "scheduled", "sending", "sent", "cancelled")
 RECIPIENT_STATUSES = ("queued", "sent", "failed", "skipped")
 SKIP_REASONS = ("opted_out", "no_address")
 # Scheduled reports (``report_subscriptions.py``).
-SUBSCRIBED_REPORTS = ("tiers", "sales", "funnel", "churn_risk", "satisfaction")
+SUBSCRIBED_REPORTS = ("tiers", "sales", "funnel", "churn_risk", "satisfaction", "automations", "campaigns")
 REPORT_FREQUENCIES = ("weekly", "monthly")
 # China's public holidays a campaign can be sent for (``occasions.py``).
 CAMPAIGN_OCCASIONS = ("new_year", "spring_festival", "qingming", "labour_day", "dragon_boat", "mid_autumn",
@@ -41,12 +41,14 @@ AUTOMATION_DATES = ("contact_birthday", "customer_anniversary", "days_after_last
                     "days_before_contract_end")
 AUTOMATION_OPERATORS = ("eq", "ne", "in", "gt", "lt", "contains", "is_empty", "is_not_empty")
 AUTOMATION_ACTIONS = ("create_followup", "add_tag", "remove_tag", "set_owner", "set_field", "move_opportunity",
-                      "notify", "message_contacts", "send_survey", "wait")
+                      "notify", "message_contacts", "send_survey", "call_webhook", "wait")
 # The stages ``move_opportunity`` moves an opportunity to (the customers service's ``STAGES``).
 OPPORTUNITY_STAGES = ("identified", "contacted", "needs_analysis", "proposal", "negotiation", "won", "lost")
 # Which of the customer's contacts ``message_contacts`` writes to.
 AUTOMATION_CONTACTS = ("primary", "all", "event_contact")
 AUTOMATION_ASSIGNEES = ("owner", "users")
+# How ``set_owner`` picks the owner: in turn, or by a table of the customer's province or industry.
+AUTOMATION_ASSIGN_BY = ("turn", "region", "industry")
 AUTOMATION_RECIPIENTS = ("owner", "managers", "users")
 AUTOMATION_FIELDS = ("status", "account_type", "source_channel", "industry", "industry_code", "company_size")
 AUTOMATION_TEMPLATES = ("vip_followup_30_days", "contract_expiry", "survey_after_first_order", "churn_risk_follow_up",
@@ -212,7 +214,7 @@ def CampaignMessages(**kwargs):
 REQUIRED_PARAMETERS = {"create_followup": ("title",), "add_tag": ("tag",), "remove_tag": ("tag",),
                        "set_field": ("field",), "notify": ("title",), "wait": ("days",),
                        "message_contacts": ("messages",), "move_opportunity": ("stage",),
-                       "send_survey": ("survey_id",)}
+                       "send_survey": ("survey_id",), "call_webhook": ("webhook_id",)}
 
 
 class ActionSchema(Schema):
@@ -237,10 +239,19 @@ class ActionSchema(Schema):
     email = JsonBoolean(metadata={"description": "notify: also by e-mail (default false)"})
     days = fields.Integer(strict=True, validate=validate.Range(min=1, max=365), metadata={
         "description": "wait: the next action runs this many days later (kept in the database)"})
+    assign_by = Choice(AUTOMATION_ASSIGN_BY, metadata={
+        "description": "set_owner: turn (default: user_ids, or the site's sellers, in turn), region (`table` of "
+                       "province codes, e.g. 320000) or industry (`table` of industry codes: a division such as C36, "
+                       "else its section C); a customer the table does not place is assigned in turn"})
+    table = fields.Dict(keys=Text(10, min_length=1), values=Ident(), validate=validate.Length(min=1, max=200),
+                        metadata={"description": "set_owner by region or industry: code -> user id"})
     stage = Choice(OPPORTUNITY_STAGES, metadata={
         "description": "move_opportunity: the stage the trigger's opportunity (event.opportunity_id) moves to"})
     survey_id = Ident(metadata={"description": "send_survey: the survey sent to the contacts chosen by `contacts` "
                                                "(its single-use links are mailed by this service)"})
+    webhook_id = Ident(metadata={"description": "call_webhook: a webhook of the rule's site (or of every site), sent "
+                                                "a signed notifications.automation_webhook delivery, retried and "
+                                                "logged as every delivery"})
     channel = Choice(CAMPAIGN_CHANNELS, metadata={"description": "message_contacts: email (default) or sms"})
     contacts = Choice(AUTOMATION_CONTACTS, metadata={
         "description": "message_contacts: the customer's primary contact (default), all its contacts, or the contact "
@@ -258,6 +269,8 @@ class ActionSchema(Schema):
         for name in REQUIRED_PARAMETERS.get(kind, ()):
             if data.get(name) is None:
                 raise ValidationError("Required for %s." % kind, name)
+        if data.get("assign_by") in ("region", "industry") and not data.get("table"):
+            raise ValidationError("Name the owner of each code.", "table")
         if data.get("assignee") == "users" and not data.get("user_ids"):
             raise ValidationError("Name the users to assign in turn.", "user_ids")
         if kind == "notify" and data.get("recipients") == "users" and not data.get("user_ids"):
@@ -355,6 +368,14 @@ class ReportSubscriptionCreateSchema(Schema):
         "description": "weekly (Mondays 8:00, the 7 days before) or monthly (the 1st, 8:00, the month before)"})
     site_id = Text(64, min_length=1, allow_none=True, load_default=None, metadata={
         "description": "one of your sites; null: every site of yours"})
+
+
+class ActivityReportFilterSchema(OrderedPeriod):
+    site_id = Ident(metadata={"description": "one site; default all of yours"})
+    since = fields.AwareDateTime(default_timezone=datetime.timezone.utc, metadata={
+        "description": "ISO date or time; default 30 days before until"})
+    until = fields.AwareDateTime(default_timezone=datetime.timezone.utc, metadata={
+        "description": "ISO date or time; default now"})
 
 
 class RecipientFilterSchema(Schema):
@@ -490,6 +511,9 @@ class RuleActionSchema(Schema):
     kind = String()
     stage = String()
     survey_id = String()
+    webhook_id = String()
+    assign_by = String()
+    table = fields.Dict(keys=String(), values=String())
     channel = String()
     contacts = String()
     messages = fields.Dict(keys=String(), values=fields.Nested(CampaignMessageOutSchema))
@@ -631,6 +655,48 @@ class AudienceCountSchema(Schema):
     total_is_lower_bound = fields.Boolean()
 
 
+class RuleActivitySchema(Schema):
+    rule_id = String()
+    name = String()
+    site_id = String(allow_none=True)
+    enabled = fields.Boolean()
+    runs = fields.Integer()
+    due = fields.Integer()
+    waiting = fields.Integer()
+    succeeded = fields.Integer()
+    failed = fields.Integer()
+    skipped = fields.Integer()
+    refused = fields.Integer()
+
+
+class AutomationReportSchema(Schema):
+    since = String()
+    until = String()
+    rules = fields.List(fields.Nested(RuleActivitySchema))
+    totals = fields.Dict(keys=String(), values=fields.Integer(), metadata={"description": "runs by status, and runs"})
+
+
+class CampaignActivitySchema(Schema):
+    campaign_id = String()
+    name = String()
+    site_id = String()
+    channel = String()
+    status = String()
+    sent = fields.Integer()
+    failed = fields.Integer()
+    skipped = fields.Integer()
+    opted_out = fields.Integer()
+    finished_at = String()
+
+
+class CampaignReportSchema(Schema):
+    since = String()
+    until = String()
+    campaigns = fields.List(fields.Nested(CampaignActivitySchema), metadata={
+        "description": "those ended in the period"})
+    totals = fields.Dict(keys=String(), values=fields.Integer())
+
+
 class ReportSubscriptionSchema(Schema):
     id = Id()
     report = String()
@@ -675,6 +741,7 @@ CATALOGUE = Catalogue("notifications", {
     "email_failed": ("email_id", "to", "kind", "attempts", "error"),
     "automation_run_finished": ("rule_id", "run_id", "customer_id", "status", "failed_steps"),
     "campaign_finished": ("campaign_id", "name", "sent", "failed", "skipped"),
+    "automation_webhook": ("rule_id", "run_id", "customer_id", "trigger_type", "trigger_event_id"),
     "contact_opted_out": ("contact_id", "customer_id", "channel", "campaign_id"),
     "audit": AUDIT_FIELDS,
 })

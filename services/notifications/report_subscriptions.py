@@ -8,7 +8,8 @@ amounts they may see), at the subscription's site or at every site of theirs, an
 asked of its service with it. So it is computed with the subscriber's permissions and sites at
 send time; a subscriber who lost ``reports:read`` gets nothing more (the subscription is kept,
 with the reason). A weekly report covers the 7 days before it is sent (Mondays, 8:00), a monthly
-one the month before (the 1st, 8:00), in the site's time zone (UTC without a site).
+one the month before (the 1st, 8:00), in the site's time zone (for every site of theirs, their first
+site's).
 """
 import datetime
 import io
@@ -30,28 +31,39 @@ GRANTS = "automation-grants"
 # report -> (service, RPC method)
 SOURCES = {"tiers": ("customers", "report_tiers"), "sales": ("customers", "report_sales"),
            "funnel": ("customers", "report_funnel"), "churn_risk": ("customers", "report_churn"),
-           "satisfaction": ("feedback", "report_satisfaction")}
+           "satisfaction": ("feedback", "report_satisfaction"),
+           "automations": ("notifications", "report_automations"), "campaigns": ("notifications", "report_campaigns")}
 CRON = {"weekly": "0 8 * * 1", "monthly": "0 8 1 * *"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PER_TICK = 20
 
 
+class NotKnownYet(Exception):
+    """The subscriber is not in the recipients' directory yet: tried again at the next tick."""
+
+
 def _next(db, subscription, after):
-    zone = automation_clock.timezone_of(db, subscription.get("site_id"))
+    zone = automation_clock.timezone_of(db, subscription.get("site_id") or subscription.get("zone_site_id"))
     return automation_clock.next_fire({"kind": "schedule", "cron": CRON[subscription["frequency"]]}, zone, after)
 
 
 def subscribe(db, caller, data):
     caller.require("reports:read")
     data = load(contract.ReportSubscriptionCreateSchema(), data)
+    if SOURCES[data["report"]][0] == "notifications":
+        caller.require(automations.PERMISSION)
     if data.get("site_id") is not None:
         caller.require_site(data["site_id"])
-        sites.require(db, data["site_id"])  # known here, with its time zone
+    # its times are in the time zone of its site, or of the subscriber's first site (known here: status_of)
+    zone_site = data.get("site_id") or (caller.sites[0] if caller.sites else None)
+    if zone_site:
+        sites.status_of(db, zone_site)
     subscription_id = uuid.uuid4().hex
     answer = remote.call("accounts", "grant_automation", "report:%s" % subscription_id, data.get("site_id"),
                          "report", token=caller.token)
     now = utcnow()
-    subscription = dict(data, _id=subscription_id, user_id=caller.user_id, sealed_grant=hook_secrets.seal(
+    subscription = dict(data, _id=subscription_id, user_id=caller.user_id, zone_site_id=zone_site,
+                        sealed_grant=hook_secrets.seal(
         answer["grant"], GRANTS), error=None, last_sent_at=None, created_at=now, version=1)
     subscription["next_send_at"] = _next(db, subscription, now)
     store.insert_subscription(db, subscription, events.audit(
@@ -90,12 +102,14 @@ def send_due(db):
         at = subscription["next_send_at"].replace(tzinfo=datetime.timezone.utc)
         try:
             error = _send(db, subscription, at)
-        except Unavailable:
+        except (Unavailable, NotKnownYet):
             continue
         store.move_subscription(db, subscription, _next(db, subscription, at), at, error)
 
 
 def _send(db, subscription, at):
+    if directory.unknown(db, [subscription["user_id"]]):  # accounts' events have not told of them yet
+        raise NotKnownYet()
     user = (directory.users(db, [subscription["user_id"]]) or [None])[0]
     if user is None or not user.get("email"):
         return "The subscriber has no active account with an e-mail address."

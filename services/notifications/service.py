@@ -66,6 +66,9 @@ RPC methods (called as ``notifications.<method>``):
   ``campaign_audience(campaign_id) -> {customers, total_is_lower_bound}``, ``test_campaign(campaign_id) ->
   {sent}`` (to the caller); ``campaign_occasions() -> {items: [{occasion, date}]}``: China's public holidays
   of the next year (``occasions.py``), for ``occasion``.
+- ``report_automations(filters={site_id, since, until}) -> {since, until, rules, totals}`` and
+  ``report_campaigns(filters) -> {since, until, campaigns, totals}`` (automations:manage;
+  ``automation_reports``).
 - ``subscribe_report(data={report, frequency, site_id}) -> subscription`` (reports:read; the report is
   computed with the subscriber's permissions when it is sent), ``report_subscriptions() -> {items}``
   (the caller's own), ``unsubscribe_report(subscription_id) -> {}`` (NotFound unless the caller's).
@@ -82,8 +85,8 @@ from services.common.context import CallerContext
 from services.common.entrypoints import rpc
 from services.common.mongo import MongoDatabase
 from services.common.timers import timer
-from services.notifications import (admin, automations, campaigns, delivery, directory, erasure, inbox, mail, routing,
-                                    report_subscriptions, store, unsubscribe, webhooks)
+from services.notifications import (admin, automation_reports, automations, campaigns, delivery, directory, erasure,
+                                    inbox, mail, report_subscriptions, routing, store, unsubscribe, webhooks)
 from services.notifications.subscription import exchange_handler
 
 
@@ -265,6 +268,14 @@ class NotificationsService(sites.SiteDirectoryMixin, ServiceBase):
     @rpc
     def test_campaign(self, campaign_id):
         return campaigns.test_send(self.db, self.context.caller, campaign_id)
+
+    @rpc
+    def report_automations(self, filters=None):
+        return automation_reports.automations(self.db, self.context.caller, filters)
+
+    @rpc
+    def report_campaigns(self, filters=None):
+        return automation_reports.campaigns(self.db, self.context.caller, filters)
 
     @rpc
     def subscribe_report(self, data):

@@ -608,3 +608,26 @@ def move_subscription(db, subscription, following, sent_at, error):
         {"_id": subscription["_id"], "next_send_at": subscription["next_send_at"]},
         {"$set": {"next_send_at": following, "last_sent_at": None if error else sent_at, "error": error}}
     ).modified_count == 1
+
+
+# the automation and campaign reports (``automation_reports.py``)
+
+def rules_of_sites(db, sites):
+    """The live rules of ``sites`` (None: all; index site_id_1_created_at_1__id_1 a site at a time)."""
+    scopes = [{}] if sites is None else [{"site_id": site_id} for site_id in sorted(sites)]
+    return [rule for scope in scopes for rule in db.automation_rules.find(scope, {"name": 1, "site_id": 1,
+                                                                                   "enabled": 1, "deleted": 1})
+            if not rule.get("deleted")]
+
+
+def runs_between(db, rule_id, since, until):
+    """The statuses of a rule's runs started between ``since`` and ``until`` (index rule_id_1_created_at_1__id_1)."""
+    return db.automation_runs.find({"rule_id": rule_id, "created_at": {"$gte": since, "$lte": until}},
+                                   {"status": 1})
+
+
+def campaigns_of_sites(db, sites):
+    """The live campaigns of ``sites`` (None: all; index site_id_1_created_at_1__id_1 a site at a time)."""
+    scopes = [{}] if sites is None else [{"site_id": site_id} for site_id in sorted(sites)]
+    return [campaign for scope in scopes for campaign in db.campaigns.find(scope, HIDDEN)
+            if not campaign.get("deleted")]

@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from tests.e2e.test_identity import create_user, signed_in
+from tests.notifications.receiver import WebhookReceiver, signature_ok
 from tests.support.api import eventually
 from tests.support.customers import add_part, create_customer, create_site
 from tests.support.servers import service_database
@@ -367,3 +368,46 @@ def test_a_won_opportunity_moves_on_and_its_customer_gets_the_survey(crew, smtp_
     assert done[0]["status"] == "succeeded" and "survey sent to 1" in done[0]["steps"][0]["result"]
     [mail] = eventually(lambda: smtp_server.to(address), lambda found: len(found) == 1, timeout=30)
     assert "/s/" in mail.get_body(("plain",)).get_content()
+
+
+def test_a_rule_sets_a_field_and_calls_a_webhook_with_a_signed_delivery(crew, admin_api):
+    tag = uuid.uuid4().hex[:8]
+    with WebhookReceiver() as receiver:
+        hook = admin_api.post("/webhooks", {"url": receiver.url, "event_types": ["customers.customer_deleted"],
+                                            "site_id": crew.site_a["id"]})
+        assert hook.status_code == 201, hook.text
+        hook = hook.json()
+        body = dict(site_id=crew.site_a["id"], name="Dormant lead %s" % tag,
+                    trigger={"event_type": "customers.customer_created"},
+                    conditions=[{"field": "event.legal_name", "op": "contains", "value": tag}],
+                    actions=[{"kind": "set_field", "field": "status", "value": "inactive"},
+                             {"kind": "call_webhook", "webhook_id": hook["id"]}])
+        refused = crew.manager_a.post("/automations", body)
+        assert refused.status_code == 422 and "actions.1.kind" in refused.json()["error"]["fields"]
+        rule = create_rule(admin_api, **body)
+        customer = create_customer(crew.sales_a, legal_name="Lead %s Castings" % tag)
+        done = finished_runs(admin_api, rule["id"], 1)
+        assert done[0]["status"] == "succeeded", done
+        assert crew.sales_a.get("/customers/%s" % customer["id"]).json()["status"] == "inactive"
+        [delivered] = eventually(receiver.events, lambda found: len(found) == 1, timeout=30)
+        assert delivered["type"] == "notifications.automation_webhook"
+        assert delivered["data"] == {"rule_id": rule["id"], "run_id": done[0]["id"], "customer_id": customer["id"],
+                                     "trigger_type": "customers.customer_created",
+                                     "trigger_event_id": done[0]["event_id"]}
+        assert signature_ok(hook["secret"], receiver.received("notifications.automation_webhook")[0])
+
+
+def test_the_automation_and_campaign_reports_count_what_the_rules_did(crew):
+    rule = create_rule(crew.manager_a, site_id=crew.site_a["id"], name="Counted",
+                       trigger={"event_type": "customers.customer_created"},
+                       conditions=[{"field": "event.legal_name", "op": "contains", "value": "Counted Co"}],
+                       actions=[{"kind": "add_tag", "tag": "counted"}])
+    create_customer(crew.sales_a, legal_name="Counted Co %s" % rule["id"][:6])
+    finished_runs(crew.manager_a, rule["id"], 1)
+    report = crew.manager_a.get("/reports/automations", params={"site_id": crew.site_a["id"]})
+    assert report.status_code == 200, report.text
+    [row] = [row for row in report.json()["rules"] if row["rule_id"] == rule["id"]]
+    assert (row["runs"], row["succeeded"]) == (1, 1) and report.json()["totals"]["runs"] >= 1
+    assert crew.manager_a.get("/reports/campaigns").status_code == 200
+    assert crew.sales_a.get("/reports/automations").status_code == 403
+    assert crew.manager_b.get("/reports/automations", params={"site_id": crew.site_a["id"]}).status_code == 404

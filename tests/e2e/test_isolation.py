@@ -44,6 +44,10 @@ NOT_SITE_DATA = {
     "/api/v1/imports/fields": "the fields an import may fill: the same for every site",
     "/api/v1/imports/template": "an empty file of an entity's headers",
     "/s/{token}": "the public survey page: the single-use token is the credential, not a site",
+    "/u/{token}": "the public unsubscribe page: the signed link is the credential, not a site",
+    "/api/v1/automation-templates": "ready-made rules, the same for every site",
+    "/api/v1/campaign-occasions": "China's public holidays",
+    "/api/v1/report-subscriptions": "the caller's own subscriptions",
 }
 
 
@@ -111,6 +115,12 @@ LISTS = (
     Probe("views", "/views"),
     Probe("webhooks", "/webhooks", lambda a: {"limit": 500}),
     Probe("import-mappings", "/import-mappings"),
+    Probe("automations", "/automations", lambda a: {"limit": 500}),
+    Probe("campaigns", "/campaigns", lambda a: {"limit": 500}),
+    Probe("report-automations", "/reports/automations"),
+    Probe("report-automations-site-a", "/reports/automations", lambda a: {"site_id": a.site}),
+    Probe("report-campaigns", "/reports/campaigns"),
+    Probe("report-campaigns-site-a", "/reports/campaigns", lambda a: {"site_id": a.site}),
     Probe("import-mappings-site-a", "/import-mappings", lambda a: {"site_id": a.site}),
 )
 
@@ -139,6 +149,11 @@ READS = (
     "/users/{user_id}/permissions",
     "/webhooks/{webhook_id}",
     "/webhooks/{webhook_id}/deliveries",
+    "/automations/{rule_id}",
+    "/automations/{rule_id}/runs",
+    "/campaigns/{campaign_id}",
+    "/campaigns/{campaign_id}/recipients",
+    "/campaigns/{campaign_id}/audience",
 )
 
 # Site B's own records: what they show must not pull in anything of site A.
@@ -155,7 +170,8 @@ OWN = (
     "/webhooks/{webhook_id}/deliveries",
 )
 ID_OF_PARAMETER = {"customer_id": "customer", "feedback_id": "feedback", "import_id": "import_job",
-                   "site_id": "site", "survey_id": "survey", "user_id": "admin", "webhook_id": "webhook"}
+                   "site_id": "site", "survey_id": "survey", "user_id": "admin", "webhook_id": "webhook",
+                   "rule_id": "rule", "campaign_id": "campaign"}
 
 
 def api_route(route):
@@ -266,6 +282,18 @@ def seed_upkeep(api, a):
     a.ids += [plant["id"], gamma["id"], twin["id"], survivor["id"], merged["id"], a.merge]
 
 
+def seed_automation(api, a):
+    """A rule that tags site A's customers as they are made, and a campaign to site A's tagged customers."""
+    a.rule = created(api.post("/automations", {
+        "site_id": a.site, "name": "Rule %s" % MARK, "trigger": {"event_type": "customers.customer_created"},
+        "conditions": [{"field": "event.legal_name", "op": "contains", "value": MARK}],
+        "actions": [{"kind": "notify", "recipients": "managers", "title": "New %s" % MARK}]}))["id"]
+    a.campaign = created(api.post("/campaigns", {
+        "site_id": a.site, "name": "Campaign %s" % MARK, "segment": {"filters": {"tag": MARK}},
+        "messages": {"en": {"subject": "Hello %s" % MARK, "body": "Dear {{contact.name}}"}}}))["id"]
+    created(api.post("/campaigns/%s/schedule" % a.campaign, {}), 200)
+
+
 def seed_site_a(stack, admin_api, phone):
     """Site A and everything in it; the answer names every id and marker of site A."""
     site = create_site(admin_api, "A%s" % MARK)
@@ -275,6 +303,7 @@ def seed_site_a(stack, admin_api, phone):
     a.webhook = created(admin.post("/webhooks", {
         "url": "http://127.0.0.1:9/%s" % MARK, "event_types": ["customers.*"], "site_id": a.site,
         "description": "Hook %s" % MARK}))["id"]
+    seed_automation(admin, a)
     seed_customer(admin, a)
     seed_feedback(admin, a)
     seed_survey(admin, a)
@@ -343,6 +372,8 @@ def settled(admin_api, a, regional_id):
                lambda page: page["items"], timeout=30)
     eventually(lambda: api.get("/audit", params={"entity_id": a.customer}).json(),
                lambda page: page["items"], timeout=30)
+    eventually(lambda: api.get("/campaigns/%s" % a.campaign).json(), lambda c: c["status"] == "sent", timeout=60)
+    eventually(lambda: api.get("/automations/%s/runs" % a.rule).json(), lambda page: page["items"], timeout=30)
 
 
 def delivered(api, webhook_id, receiver):
@@ -354,7 +385,8 @@ def delivered(api, webhook_id, receiver):
 
 def secrets_of(a):
     """Every id and marker of site A that a response may not contain."""
-    scalar = [a.site, a.admin, a.customer, a.feedback, a.survey, a.webhook, a.import_job, a.tax_id]
+    scalar = [a.site, a.admin, a.customer, a.feedback, a.survey, a.webhook, a.import_job, a.tax_id, a.rule,
+              a.campaign]
     return [MARK, ORDER_AMOUNT, PAYMENT_AMOUNT, OPPORTUNITY_AMOUNT] + scalar + a.ids
 
 

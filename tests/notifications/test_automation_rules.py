@@ -9,7 +9,7 @@ from services.common.errors import ValidationFailed
 from services.common.schemas import load
 from services.customers import contract as customers
 from services.feedback import contract as feedback
-from services.notifications import automation_clock, automation_rules as rules, contract, occasions
+from services.notifications import automation_actions, automation_clock, automation_rules as rules, contract, occasions
 
 CUSTOMER = {"legal_name": "Acme Gears", "tags": ["oem", "export"], "tier": {"level": "vip"}, "employees": 120,
             "notes": None, "customer_since": "2019-03-01"}
@@ -144,3 +144,15 @@ def test_the_occasions_are_chinas_public_holidays_lunar_ones_included():
 
 def test_the_stages_an_opportunity_can_be_moved_to_are_the_customers_services():
     assert contract.OPPORTUNITY_STAGES == customers.STAGES
+
+
+def test_an_owner_is_placed_by_province_or_industry_else_none():
+    by_region = {"assign_by": "region", "table": {"320000": "u-js", "310000": "u-sh"}}
+    by_industry = {"assign_by": "industry", "table": {"C36": "u-auto", "C": "u-make"}}
+    jiangsu = {"addresses": [{"province_code": None}, {"province_code": "320000"}], "industry_code": "C34"}
+    assert automation_actions.placed_by(by_region, jiangsu) == "u-js"
+    assert automation_actions.placed_by(by_region, {"addresses": [{"province_code": "440000"}]}) is None
+    assert automation_actions.placed_by(by_industry, jiangsu) == "u-make"
+    assert automation_actions.placed_by(by_industry, {"industry_code": "C36"}) == "u-auto"
+    assert automation_actions.placed_by(by_industry, {"industry_code": None}) is None
+    assert automation_actions.placed_by({"kind": "set_owner"}, jiangsu) is None

@@ -9,6 +9,7 @@ import zoneinfo
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
+from services.notifications import contract
 from tests.e2e.browser.conftest import shot, sign_in
 from tests.support.api import eventually
 from tests.support.customers import create_customer, create_site
@@ -113,7 +114,7 @@ def test_a_template_enabled_from_the_gallery_is_listed_and_switched_off(page, ui
     page.locator("[data-test=automation-templates]").click()
     card = page.locator("[data-test=template-trade_show_round_robin]")
     expect(card).to_be_visible()
-    expect(page.locator("[data-test=template-gallery] .el-card")).to_have_count(6)
+    expect(page.locator("[data-test=template-gallery] .el-card")).to_have_count(len(contract.AUTOMATION_TEMPLATES))
     expect(page.locator("[data-test=template-gallery] .el-loading-mask")).to_have_count(0)
     shot(page, "automations_gallery")
     card.locator("[data-test=template-enable-trade_show_round_robin]").click()
