@@ -89,24 +89,32 @@ def create_followup(step):
     return "follow-up %s for %s" % (created["id"], assignee or "nobody")
 
 
-def _update_customer(step, change):
-    """``change(customer) -> fields`` (None: nothing to do) written at the version read; a customer
-    changed meanwhile is read again."""
+def _at_version(step, attempt, record):
+    """``attempt()`` (a read, then a write at the version read) until no one changed ``record`` between
+    the two, WRITE_TRIES times at most; a refusal is the step's failure."""
     for _ in range(WRITE_TRIES):
-        customer = step.customer(fresh=True)
-        fields = change(customer)
-        if fields is None:
-            return None
         try:
-            return remote.call("customers", "update_customer", step.customer_id,
-                               dict(fields, version=customer["version"]), token=step.token)
+            return attempt()
         except Conflict:
             continue
         except Unavailable:
             raise
         except CrmError as exc:
             raise StepFailed(_reason(exc))
-    raise StepFailed("The customer kept changing; the action was not done.")
+    raise StepFailed("The %s kept changing; the action was not done." % record)
+
+
+def _update_customer(step, change):
+    """``change(customer) -> fields`` (None: nothing to do) written at the version read."""
+    def attempt():
+        customer = step.customer(fresh=True)
+        fields = change(customer)
+        if fields is None:
+            return None
+        return remote.call("customers", "update_customer", step.customer_id,
+                           dict(fields, version=customer["version"]), token=step.token)
+
+    return _at_version(step, attempt, "customer")
 
 
 def add_tag(step):
@@ -185,24 +193,19 @@ def move_opportunity(step):
     """The trigger's opportunity (``event.opportunity_id``) moved to the action's stage, at the version read."""
     wanted = (step.run.get("event_data") or {}).get("opportunity_id")
     stage = step.action["stage"]
-    for _ in range(WRITE_TRIES):
+
+    def attempt():
         found = [o for o in step.call("customers", "list_parts", step.customer_id, "opportunities", 500, None)["items"]
                  if o["id"] == wanted]
         if not found:
             raise StepFailed("The trigger names no opportunity of the customer.")
         if found[0].get("stage") == stage:
             return "opportunity %s was at %s already" % (wanted, stage)
-        try:
-            remote.call("customers", "update_part", step.customer_id, "opportunities", wanted,
-                        {"stage": stage, "version": found[0]["version"]}, token=step.token)
-            return "opportunity %s moved to %s" % (wanted, stage)
-        except Conflict:
-            continue
-        except Unavailable:
-            raise
-        except CrmError as exc:
-            raise StepFailed(_reason(exc))
-    raise StepFailed("The opportunity kept changing; the action was not done.")
+        remote.call("customers", "update_part", step.customer_id, "opportunities", wanted,
+                    {"stage": stage, "version": found[0]["version"]}, token=step.token)
+        return "opportunity %s moved to %s" % (wanted, stage)
+
+    return _at_version(step, attempt, "opportunity")
 
 
 def _contacts(step, wanted):
