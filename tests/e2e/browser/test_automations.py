@@ -1,7 +1,8 @@
 """Automation rules in Chromium, as a site's manager: a rule built in the form (a field error first) runs
 on a new trade-fair customer and tags it, its run shows in the run log and the rule can be tried on the
 customer; a template is enabled from the gallery and switched off; a schedule rule (a bad cron expression
-first) is built and listed with its next run."""
+first) is built and listed with its next run; a rule writing an e-mail to the customer's contacts in both
+languages (its missing subject named first) is saved and opened again as written."""
 import datetime
 import re
 import zoneinfo
@@ -181,4 +182,45 @@ def test_a_schedule_rule_built_in_the_form_shows_its_next_run(page, ui_url, admi
     page.locator("[data-test=automation-save]").click()
     page.locator(".el-message--success", has_text="已保存").wait_for()
     assert api.get("/automations/%s" % rule["id"]).json()["trigger"] == rule["trigger"]
+    assert api.delete("/automations/%s" % rule["id"]).status_code == 204
+
+
+def test_a_rule_messaging_the_contacts_in_both_languages_is_saved_and_opened_again(
+        page, ui_url, admin_api, make_user, api_for):
+    name, password, api = manager_at_a_new_site(admin_api, make_user, api_for, ui_url)
+    sign_in(page, ui_url, name, password)
+    page.goto(ui_url + "/admin/automations")
+    page.locator("[data-test=automation-create]").click()
+    page.locator("[data-test=automation-name]").fill("新客户欢迎邮件")
+    pick(page, "automation-action-kind-0", "automation-action-0-kind-message_contacts")
+    expect(page.locator("[data-test=automation-action-title-0]")).to_have_count(0)
+    page.locator("[data-test=automation-action-0-channel-email]").click()
+    pick(page, "automation-action-contacts-0", "automation-action-0-contacts-all")
+    page.locator("[data-test=automation-action-0-lang-zh-CN]").click()
+    page.locator("[data-test=automation-action-0-subject-zh-CN]").fill("欢迎 {{contact.name}}")
+    page.locator("[data-test=automation-action-0-body-zh-CN]").fill("您好，{{customer.legal_name}}！")
+    page.locator("[data-test=automation-action-0-lang-en]").click()
+    page.locator("[data-test=automation-action-0-body-en]").fill("Welcome, {{contact.name}}.")
+
+    # the English e-mail has no subject: the API's message shows beside the messages
+    page.locator("[data-test=automation-save]").click()
+    expect(page.locator("[data-test=automation-action-messages-error-0]")).to_contain_text(re.compile("主题|subject"))
+    shot(page, "automations_message_error")
+    page.locator("[data-test=automation-action-0-subject-en]").fill("Welcome")
+    page.locator("[data-test=automation-save]").click()
+    page.locator(".el-message--success").wait_for()
+
+    rule = rule_named(api, "新客户欢迎邮件")
+    assert rule["actions"] == [{"kind": "message_contacts", "channel": "email", "contacts": "all", "messages": {
+        "zh-CN": {"subject": "欢迎 {{contact.name}}", "body": "您好，{{customer.legal_name}}！"},
+        "en": {"subject": "Welcome", "body": "Welcome, {{contact.name}}."}}}]
+
+    page.locator("[data-test=automation-edit-%s]" % rule["id"]).click()
+    expect(page.locator("[data-test=automation-action-0-subject-zh-CN]")).to_have_value("欢迎 {{contact.name}}")
+    expect(page.locator("[data-test=automation-action-0-body-zh-CN]")).to_have_value("您好，{{customer.legal_name}}！")
+    expect(page.locator("[data-test=automation-action-contacts-0]")).to_contain_text("所有联系人")
+    page.locator("[data-test=automation-action-0-lang-en]").click()
+    expect(page.locator("[data-test=automation-action-0-subject-en]")).to_have_value("Welcome")
+    expect(page.locator("[data-test=automation-action-0-body-en]")).to_have_value("Welcome, {{contact.name}}.")
+    shot(page, "automations_message_reopened")
     assert api.delete("/automations/%s" % rule["id"]).status_code == 204

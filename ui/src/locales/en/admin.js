@@ -130,6 +130,15 @@ export default {
         set_owner_hint: 'Taken in turn. Leave empty to take the site\'s sellers in turn.',
         tag: 'Tag', field: 'Customer field', value: 'New value', days: 'Days to wait',
         wait_hint: 'The next action runs this many days later; a rule cannot end with a wait.',
+        assign_by: 'Assign', table: 'Owner of each code', province: 'Province', industry_code: 'Industry',
+        table_owner: 'Owner', add_row: 'Add row',
+        table_hint: 'A customer the table does not place is assigned in turn, as above.',
+        stage: 'Move the opportunity to',
+        stage_hint: 'Only for the trigger "{trigger}": moves the opportunity it names.',
+        channel: 'Channel', contacts: 'Write to', messages: 'Message',
+        messages_hint: 'Texts may hold {placeholders}. An unsubscribe link is added to each message; contacts who '
+          + 'opted out are skipped.',
+        survey: 'Survey', no_surveys: 'No survey of this site', webhook: 'Webhook', no_webhooks: 'No webhook',
       },
       try: {
         title: 'Try on a customer', hint: 'Tries the rule as saved; nothing is changed.',
