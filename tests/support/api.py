@@ -4,6 +4,11 @@ import time
 import requests
 
 
+# A signed-in client older than this refreshes its access token (which lives 15 minutes) before its next
+# request: a session's clients outlive it now that a lane of the suite runs longer.
+REFRESH_AFTER = 10 * 60
+
+
 class Api:
     def __init__(self, base_url, token=None, user_agent="crm-e2e-tests/1.0"):
         self.base = base_url.rstrip("/") + "/api/v1"
@@ -11,8 +16,11 @@ class Api:
         self.http.headers["User-Agent"] = user_agent
         self.token = token
         self.session = None
+        self.signed_at = None
 
     def request(self, method, path, **kwargs):
+        if self.session and not path.startswith("/auth/") and time.monotonic() - self.signed_at > REFRESH_AFTER:
+            self.refresh()
         headers = kwargs.pop("headers", {})
         if self.token:
             headers.setdefault("Authorization", "Bearer %s" % self.token)
@@ -39,6 +47,7 @@ class Api:
         assert response.status_code == 200, response.text
         self.session = response.json()
         self.token = self.session["access_token"]
+        self.signed_at = time.monotonic()
         return self
 
     def refresh(self):
@@ -46,6 +55,7 @@ class Api:
         assert response.status_code == 200, response.text
         self.session = response.json()
         self.token = self.session["access_token"]
+        self.signed_at = time.monotonic()
         return self
 
 
