@@ -16,6 +16,7 @@ CATALOGUE = {
     "users:admin": "Manage users, roles and permissions.",
     "webhooks:admin": "Manage webhook subscriptions.",
     "automations:manage": "Set up a site's automation rules and customer care campaigns.",
+    "targets:manage": "Set a site's sales teams and targets, and see its staff's performance.",
     "audit:read": "Read the audit trail.",
     "sites:all": "See and act on every factory site (headquarters).",
     "sites:admin": "Create and edit factory sites.",
@@ -32,7 +33,7 @@ ROLES = {
     "admin": frozenset(ALL_PERMISSIONS),
     "manager": frozenset(
         _rw("customers", "orders", "interactions", "contacts", "feedback")
-        | {"reports:read", "audit:read", "settings:write", "automations:manage"}),
+        | {"reports:read", "audit:read", "settings:write", "automations:manage", "targets:manage"}),
     "sales": frozenset(_rw("customers", "contacts", "interactions") | {"orders:read", "feedback:read"}),
     "finance": frozenset({"customers:read", "orders:read", "orders:write"}),
     "service": frozenset(

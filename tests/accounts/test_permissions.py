@@ -6,7 +6,7 @@ EXPECTED = {
     "customers:read", "customers:write", "orders:read", "orders:write", "interactions:read",
     "interactions:write", "contacts:read", "contacts:write", "feedback:read", "feedback:write",
     "reports:read", "users:admin", "webhooks:admin", "audit:read", "sites:all", "sites:admin",
-    "settings:write", "automations:manage",
+    "settings:write", "automations:manage", "targets:manage",
 }
 
 
