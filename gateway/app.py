@@ -11,7 +11,7 @@ from gateway import docs, errors, headers, health, language, links, metrics, rou
 from gateway.extensions import api, rpc
 from gateway.routes import (archive, audit, auth, customer_parts, customers, feedback, notifications, reports, settings,
                             sites, surveys, users, views, webhooks, catalogues, automations, campaigns,
-                            report_subscriptions)
+                            report_subscriptions, teams, performance, forecasts)
 from services.common import config, logs
 
 log = logging.getLogger("gateway.requests")
@@ -19,9 +19,10 @@ log = logging.getLogger("gateway.requests")
 REQUEST_ID = re.compile(r"(?!automation\.)[A-Za-z0-9._:-]+")
 LINK = re.compile(r"^/([su])/[^/]+")
 # The API's blueprints, in the order the document lists their tags.
-API_BLUEPRINTS = (health.blp, auth.blp, users.blp, sites.blp, audit.blp, settings.blp, customers.blp,
+API_BLUEPRINTS = (health.blp, auth.blp, users.blp, sites.blp, teams.blp, audit.blp, settings.blp, customers.blp,
                   customer_parts.blp, archive.blp, views.blp, reports.blp, notifications.blp, webhooks.blp,
-                  automations.blp, campaigns.blp, report_subscriptions.blp, feedback.blp, surveys.blp,
+                  automations.blp, campaigns.blp, report_subscriptions.blp, performance.blp, forecasts.blp,
+                  feedback.blp, surveys.blp,
                   surveys.public_blp, campaigns.public_blp, catalogues.blp)
 
 

@@ -59,6 +59,8 @@ ENUMERATIONS = {
     "import_statuses": customers.IMPORT_STATUSES,
     "duplicate_reasons": customers.DUPLICATE_REASONS,
     "merge_statuses": customers.MERGE_STATUSES,
+    "target_measures": customers.TARGET_MEASURES,
+    "performance_measures": customers.PERFORMANCE_MEASURES,
     "login_failures": accounts.LOGIN_FAILURES,
     "languages": LANGUAGES,
 }

@@ -36,7 +36,7 @@ class Site(MethodView):
     @blp.operation(204, None, 403, 404, 409, query=s.DeleteSiteQuerySchema)
     def delete(self, args, site_id):
         """Delete a disabled site (``confirm``: its code). 409 ``site_active`` while it is active;
-        409 ``site_in_use`` while users or records belong to it, ``counts`` naming how many of each."""
+        409 ``site_in_use`` while users, teams or records belong to it, ``counts`` naming how many of each."""
         accounts.delete_site(site_id, args["confirm"])
 
 

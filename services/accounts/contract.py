@@ -152,6 +152,25 @@ class AuditFilterSchema(OrderedPeriod):
     until = fields.AwareDateTime(default_timezone=timezone.utc)
 
 
+class TeamCreateSchema(Schema):
+    site_id = Ident(required=True, metadata={"description": "one of your sites, active"})
+    name = Text(100, min_length=1, required=True, metadata={"description": "unique in the site, whatever the case"})
+    member_ids = IdList(load_default=list, metadata={"description": "active users of the site"})
+    leader_id = Ident(allow_none=True, load_default=None, metadata={"description": "one of member_ids"})
+
+
+class TeamUpdateSchema(Schema):
+    name = Text(100, min_length=1, metadata={"description": "unique in the site, whatever the case"})
+    member_ids = IdList(metadata={"description": "the whole list: active users of the site"})
+    leader_id = Ident(allow_none=True, metadata={"description": "one of member_ids, or null"})
+    version = fields.Integer(strict=True, validate=VERSION_RANGE,
+                             required=True, metadata={"description": "the version you read; stale is 409"})
+
+
+class TeamFilterSchema(Schema):
+    site_id = Ident(metadata={"description": "one of your sites (another is 404)"})
+
+
 # Outputs
 
 class UserSchema(Schema):
@@ -262,6 +281,21 @@ class AuditEntrySchema(Schema):
     changes = fields.Dict(keys=String(), values=fields.Raw(), metadata={"description": "before/after per field"})
     source = String()
     event_id = String(allow_none=True)
+
+
+class TeamSchema(Schema):
+    id = Id()
+    site_id = String()
+    name = String()
+    member_ids = fields.List(String(), metadata={"description": "active users of the site"})
+    leader_id = String(allow_none=True, metadata={"description": "one of member_ids, or null"})
+    version = fields.Integer()
+    created_at = Timestamp()
+    updated_at = Timestamp()
+
+
+class TeamListSchema(Schema):
+    items = fields.List(fields.Nested(TeamSchema))
 
 
 # Events (exchange ``accounts.events``; docs/events.md)

@@ -3,7 +3,7 @@ import logging
 import secrets
 import sys
 
-from services.accounts import contract, delegation, events, permissions, sites, store, token_revocations, users
+from services.accounts import contract, delegation, events, permissions, sites, store, teams, token_revocations, users
 from services.common.clock import utcnow
 from services.common.envelope import changes_between
 from services.common.errors import Conflict, NotFound, ValidationFailed, stale_version
@@ -96,6 +96,16 @@ def site_people(db, caller, site_id):
 PEOPLE_FIELDS = ("username", "display_name", "email", "sites", "permissions")
 
 
+def site_staff(db, caller, site_id):
+    """The active users working at a site (its own, not ``sites:all`` holders), by name: whom a
+    site's scorecards and leaderboards rank; for ``targets:manage`` at the site."""
+    caller.require("targets:manage")
+    caller.require_site(site_id)
+    found = [{"id": user["_id"], "username": user.get("username"), "display_name": user.get("display_name")}
+             for user in store.active_users(db, {"username": 1, "display_name": 1}, sites=[site_id])][:PEOPLE_LIMIT]
+    return {"items": sorted(found, key=lambda u: (u["display_name"] or u["username"] or "", u["id"]))}
+
+
 def update_user(db, caller, user_id, data, sessions):
     """``sessions`` checks the current password a change of one's own e-mail needs."""
     user = users.get_visible(caller, store.find_user(db, user_id))
@@ -134,6 +144,9 @@ def update_user(db, caller, user_id, data, sessions):
         raise stale_version("user")
     if changes.get("status") == "disabled":
         store.revoke_user_sessions(db, user_id)
+        teams.leave_teams(db, user_id, actor=caller.user_id)
+    elif set(user["sites"]) - set(changes.get("sites", user["sites"])):
+        teams.leave_teams(db, user_id, set(user["sites"]) - set(changes["sites"]), caller.user_id)
     if new_email:
         store.void_reset_tokens(db, user_id, utcnow())
     return user_out(updated)
@@ -157,6 +170,7 @@ def delete_user(db, caller, user_id, confirm):
     if deleted is None:
         raise Conflict("The user was changed by someone else; reload and try again.", code="stale_version")
     store.revoke_user_sessions(db, user_id)
+    teams.leave_teams(db, user_id, actor=caller.user_id)
     store.anonymise_audit(db, user_id, users.PERSONAL_FIELDS)
     return {}
 

@@ -45,17 +45,30 @@ RPC methods (called as ``accounts.<method>``):
   sharing a site with the caller unless it holds ``sites:all``; unknown ids are left out.
 - ``colleagues(filters, limit) -> {items: [{id, username, display_name, position, sites}]}``: active
   users at the caller's sites for pickers and names (filters: site_id, q, ids); any signed-in caller.
+- ``site_staff(site_id) -> {items: [{id, username, display_name}]}``: every active user working at the site
+  (not sites:all holders), whom its scorecards rank; targets:manage at the site.
 - ``list_roles() -> {roles: [{name, permissions}], permissions: [{name, description}]}``
 - ``list_sites() -> {items}`` (deleted sites left out); ``create_site(data) -> site``,
   ``update_site(site_id, data={name, address, timezone, status: active|disabled, version}) -> site``,
   ``delete_site(site_id, confirm) -> {}`` (sites:admin with sites:all); site: id, code, name, address,
   timezone, status, version. A disabled site takes no new record in any service; only a disabled site
   is deleted (else Conflict ``site_active``), ``confirm`` being its code, and only once no user works
-  there and every service's ``site_usage`` counts nothing (else Conflict ``site_in_use``, extra
-  ``{total, counts: {"users" | "<service>.<collection>": n}}``; a service not answering is 503).
+  there, it has no team and every service's ``site_usage`` counts nothing (else Conflict ``site_in_use``,
+  extra ``{total, counts: {"users" | "teams" | "<service>.<collection>": n}}``; a service not answering
+  is 503).
 - ``site_directory(site_ids=None) -> {items: [{site_id, code, name, timezone, status, version}]}``:
   every site, deleted ones as tombstones, or those of ``site_ids`` (at most 100); public, no
   secret: each service's replica (``services.common.sites``) is filled from it.
+- Sales teams (``teams``): ``team = {id, site_id, name, member_ids, leader_id, version, created_at,
+  updated_at}``; members are active users of the team's site, the leader one of them, the name unique
+  in the site whatever its case. Reads: any signed-in user of the site; writes: ``targets:manage`` at
+  the team's site. Another site's team or site is NotFound.
+  ``team(team_id) -> team``; ``teams(site_id=None) -> {items: [team]}`` (the caller's sites, by site
+  and name); ``member_teams(user_id) -> [team_id]``: the teams the user belongs to at the caller's
+  sites. ``create_team(data={site_id, name, member_ids, leader_id}) -> team``;
+  ``update_team(team_id, data={name, member_ids, leader_id, version}) -> team`` (Conflict on a stale
+  version or a name taken, ValidationFailed naming ``member_ids`` / ``leader_id``);
+  ``delete_team(team_id) -> {}``. A user disabled, deleted or taken off a site leaves its teams there.
 - ``list_audit(filters={actor, entity_type, entity_id, site_id, action, since, until}, limit, cursor)
   -> page`` (audit:read): entries of the caller's sites; those without a site for ``sites:all`` only.
 - ``grant_automation(rule_id, site_id, purpose="automation") -> {grant}`` (automations:manage, or
@@ -77,7 +90,7 @@ revocations and sign-in counters (``store.sweep_expired``; no TTL index).
 import logging
 
 from services.accounts import (audit, automation_grants, contract, events, management, sessions, sites, store,
-                               token_revocations)
+                               teams, token_revocations)
 from services.accounts.keys import TokenSigner
 from services.common import config, revocation
 from services.common.base import ServiceBase
@@ -197,6 +210,12 @@ class AccountsService(ServiceBase):
         return management.site_people(self.db, self.context.caller, site_id)
 
     @rpc
+    def site_staff(self, site_id):
+        """-> {items: [{id, username, display_name}]}: the active users working at the site (not
+        sites:all holders), by name; targets:manage at the site."""
+        return management.site_staff(self.db, self.context.caller, site_id)
+
+    @rpc
     def user_directory(self, user_ids):
         return management.user_directory(self.db, self.context.caller, user_ids)
 
@@ -236,6 +255,37 @@ class AccountsService(ServiceBase):
     @rpc
     def site_directory(self, site_ids=None):
         return sites.site_directory(self.db, site_ids)
+
+    @rpc
+    def team(self, team_id):
+        """-> team: one of the caller's sites (NotFound otherwise); any signed-in caller."""
+        return teams.get_team(self.db, self.context.caller, team_id)
+
+    @rpc
+    def teams(self, site_id=None):
+        """-> {items: [team]}: the teams of ``site_id`` (one of the caller's: NotFound otherwise) or of
+        every site of the caller, by site and name; any signed-in caller."""
+        return teams.list_teams(self.db, self.context.caller, site_id)
+
+    @rpc
+    def member_teams(self, user_id):
+        """-> [team_id]: the teams ``user_id`` belongs to at the caller's sites, by name."""
+        return teams.member_teams(self.db, self.context.caller, user_id)
+
+    @rpc
+    def create_team(self, data):
+        """``data = {site_id, name, member_ids, leader_id}`` -> team (targets:manage at the site)."""
+        return teams.create_team(self.db, self.context.caller, data)
+
+    @rpc
+    def update_team(self, team_id, data):
+        """``data = {name?, member_ids?, leader_id?, version}`` -> team (targets:manage at its site)."""
+        return teams.update_team(self.db, self.context.caller, team_id, data)
+
+    @rpc
+    def delete_team(self, team_id):
+        """-> {} (targets:manage at the team's site)."""
+        return teams.delete_team(self.db, self.context.caller, team_id)
 
     @rpc
     def list_audit(self, filters=None, limit=None, cursor=None):

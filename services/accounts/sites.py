@@ -2,8 +2,8 @@
 service keeps a replica of (``services.common.sites``).
 
 A site is retired in two steps: disabled (nothing new can be recorded for it anywhere; its records
-stay readable), then deleted once nothing belongs to it: no user works there and no service holds
-a record of it (409 ``site_in_use`` naming how many). A deleted site stays as a tombstone
+stay readable), then deleted once nothing belongs to it: no user works there, it has no team and no
+service holds a record of it (409 ``site_in_use`` naming how many). A deleted site stays as a tombstone
 (``status: deleted``, its code freed) so the replicas learn it and a late event cannot revive it.
 """
 import uuid
@@ -88,9 +88,9 @@ def update_site(db, caller, site_id, data):
 
 
 def usage(db, caller, site):
-    """``{holder: count}`` of what still belongs to ``site``: its users here, the records of every
+    """``{holder: count}`` of what still belongs to ``site``: its users and teams here, the records of every
     other service (asked as the caller; a service that does not answer is 503, never a pass)."""
-    counts = {"users": store.count_site_users(db, site["_id"])}
+    counts = {"users": store.count_site_users(db, site["_id"]), "teams": store.count_site_teams(db, site["_id"])}
     for service in RECORD_HOLDERS:
         answer = remote.call(service, "site_usage", site["_id"], token=caller.token)
         counts.update({"%s.%s" % (service, name): n for name, n in answer["counts"].items()})

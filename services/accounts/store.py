@@ -1,7 +1,7 @@
 """The only module that touches the accounts service's collections.
 
 users, sites, refresh_tokens, reset_tokens, session_revocations, logins (history), throttle (attempt
-counters), audit, automation_grants (``automation_grants.py``). Expired tokens, revocations and
+counters), audit, automation_grants (``automation_grants.py``), teams (``teams.py``). Expired tokens, revocations and
 counters are deleted by ``sweep_expired`` (a timer), not by TTL indexes: the embedded server's TTL
 sweeper scans whole collections.
 """
@@ -17,7 +17,7 @@ from services.common.errors import Conflict
 from services.common.outbox import HIDDEN, pending_insert, pending_update, record_events
 
 log = logging.getLogger(__name__)
-OUTBOX_COLLECTIONS = ("users", "sites", "reset_tokens", "session_revocations")
+OUTBOX_COLLECTIONS = ("users", "sites", "reset_tokens", "session_revocations", "teams")
 RESET_TOKEN_KEEP = timedelta(days=7)  # spent or expired reset tokens stay a week, for the trail
 # Collections swept by expires_at, each with how long a document stays after it.
 EXPIRING = {"refresh_tokens": timedelta(0), "reset_tokens": RESET_TOKEN_KEEP,
@@ -47,6 +47,8 @@ def ensure_indexes(db):
         drop_index(db[keys[0]], keys[1:])
     db.erased_records.create_index("records")
     db.automation_grants.create_index("rule_id")
+    db.teams.create_index([("site_id", ASCENDING), ("name_key", ASCENDING)], unique=True)
+    db.teams.create_index("member_ids")
 
 
 # Indexes of the lists before they were read in windows: (collection, keys...).
@@ -415,3 +417,48 @@ def find_automation_grant(db, grant_hash):
 
 def delete_automation_grants(db, rule_id):
     return db.automation_grants.delete_many({"rule_id": rule_id}).deleted_count
+
+
+# teams (``teams.py``): a site's sales teams, a few per site; a deleted one stays as a tombstone
+# (status deleted, no members, its name_key freed)
+
+TEAM_NAME_TAKEN = "A team of this name already exists at the site."
+
+
+def insert_team(db, team, *events):
+    try:
+        db.teams.insert_one(pending_insert(team, *events))
+    except DuplicateKeyError:
+        raise Conflict(TEAM_NAME_TAKEN, {"name": ["Already taken."]})
+
+
+def find_team(db, team_id):
+    return db.teams.find_one({"_id": team_id}, HIDDEN)
+
+
+def list_teams(db, sites):
+    """The teams of ``sites`` (None: every site), tombstones too, by site and name: one query per site
+    (index site_id_1_name_key_1); without sites the whole collection (teams are few)."""
+    if sites is None:
+        return list(db.teams.find({}, HIDDEN).sort([("site_id", ASCENDING), ("name_key", ASCENDING)]))
+    return [team for site_id in sorted(set(sites))
+            for team in db.teams.find({"site_id": site_id}, HIDDEN).sort("name_key", ASCENDING)]
+
+
+def member_teams(db, user_id):
+    """The teams ``user_id`` is a member of (multikey index member_ids; a tombstone has no members)."""
+    return list(db.teams.find({"member_ids": user_id}, HIDDEN))
+
+
+def update_team(db, team_id, version, changes, *events):
+    """Apply ``changes`` to a live team when the stored version is ``version``; the team after, or None."""
+    try:
+        return update_and_fetch(db.teams, at_version(team_id, version, status="active"),
+                                pending_update(changed(changes), *events), HIDDEN)
+    except DuplicateKeyError:
+        raise Conflict(TEAM_NAME_TAKEN, {"name": ["Already taken."]})
+
+
+def count_site_teams(db, site_id):
+    """The live teams of ``site_id`` (index site_id_1_name_key_1, status checked on its rows)."""
+    return db.teams.count_documents({"site_id": site_id, "status": "active"})

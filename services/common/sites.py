@@ -16,8 +16,10 @@ deleted site as a tombstone (``status: deleted``) so a late event cannot bring i
 ``require(db, site_id)`` is the rule every write applies: an unknown, disabled or deleted site is
 422 naming the field; accounts unreachable while the site is unknown here is 503, never a pass.
 """
+import datetime
 import logging
 import time
+import zoneinfo
 
 from pymongo.errors import DuplicateKeyError
 
@@ -95,6 +97,15 @@ def find(db, site_id):
     return db[COLLECTION].find_one({"_id": site_id})
 
 
+def zone_of(db, site_id):
+    """The site's time zone from the replica (UTC for an unknown site or zone name)."""
+    entry = find(db, site_id) if site_id else None
+    try:
+        return zoneinfo.ZoneInfo((entry or {}).get("timezone") or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return datetime.timezone.utc
+
+
 def status_of(db, site_id, lookup=fetch):
     """``active``, ``disabled``, ``deleted`` or None (unknown); asks accounts about an unknown id."""
     if not isinstance(site_id, str) or not site_id or len(site_id) > 64:
@@ -109,7 +120,11 @@ def status_of(db, site_id, lookup=fetch):
 
 def require(db, site_id, field="site_id", lookup=fetch):
     """The rule of every write naming a site: it exists and is active (422 on ``field``)."""
-    status = status_of(db, site_id, lookup)
+    refuse_unless_active(status_of(db, site_id, lookup), field)
+
+
+def refuse_unless_active(status, field="site_id"):
+    """422 on ``field`` unless ``status`` (a site's; None: unknown) is active."""
     if status != ACTIVE:
         problem = PROBLEMS[status]
         raise ValidationFailed(problem, {field: [problem]}, code="site_disabled" if status == DISABLED

@@ -8,14 +8,15 @@ from services.common.envelope import changes_between
 from services.common.errors import Conflict, NotFound, ValidationFailed, stale_version
 from services.common.schemas import load, storable
 from services.customers import (
-    access, code_migration, contract, customer_record, erasure, events, identifiers, industries, listing, moves,
-    region_migration, store,
+    access, code_migration, contract, credits, customer_record, erasure, events, identifiers, industries, listing,
+    moves, region_migration, store,
 )
 
 KEYS_VERSION = "search-keys-2"
 LIST_KEYS_VERSION = "list-keys-1"
 MATCH_KEYS_VERSION = "match-keys-2"
 NAME_SORT_VERSION = "name-sort-1"
+FORECAST_VERSION = "forecast-1"  # stored customers get their reorder forecast and its due key once
 RESTORE_DAYS = 30
 REVIEW_DAYS = 90
 OUT = contract.CustomerOutSchema()
@@ -33,7 +34,8 @@ def prepare_database(db):
     (``store.mend_keys``); then (once) the pinyin sort key of the names
     stored before it, deleted customers' too, so a list sorted by name misses none; and (once) the
     industry and company size codes of free text stored before them (``code_migration``), and the
-    region codes of the addresses stored before them (``region_migration``)."""
+    region codes of the addresses stored before them (``region_migration``); and (once) a recompute of
+    every customer, which gives those stored before forecasts theirs (``FORECAST_VERSION``)."""
     store.ensure_indexes(db)
     if not store.has_marker(db, KEYS_VERSION):
         for customer in store.customers_lacking(db, "key_prefixes"):
@@ -57,6 +59,12 @@ def prepare_database(db):
         for customer in store.customers_lacking(db, "name_sort"):
             store.set_customer_fields(db, customer["_id"], {"name_sort": identifiers.sort_key(customer["legal_name"])})
         store.set_marker(db, NAME_SORT_VERSION)
+    if not store.has_marker(db, credits.MARKER):
+        credits.stamp_stored(db)
+        store.set_marker(db, credits.MARKER)
+    if not store.has_marker(db, FORECAST_VERSION):
+        store.request_run(db, "recompute")  # which derives every customer's forecast and its due key
+        store.set_marker(db, FORECAST_VERSION)
     if not store.has_marker(db, customer_record.KEYS_VERSION):
         store.request_run(db, "recompute")  # which makes the keys of customers stored before them
         store.set_marker(db, customer_record.KEYS_VERSION)

@@ -28,9 +28,11 @@ SERVICE_STATUSES = ("open", "in_progress", "closed")
 FOLLOWUP_STATUSES = ("open", "done", "cancelled")
 # Which contacts of each customer a campaign writes to (``audience.py``).
 AUDIENCE_SELECTIONS = ("primary", "all", "position")
+# Why a product is recommended to a customer (``recommendations.py``).
+RECOMMENDATION_KINDS = ("similar_customers", "bought_together")
 # The dates an automation rule can be triggered by (``dates.py``): each day, the records whose date it is.
 DATE_KINDS = ("contact_birthday", "customer_anniversary", "days_after_last_order", "days_after_last_interaction",
-              "days_before_contract_end")
+              "days_before_contract_end", "expected_order_overdue")
 COMPANY_SIZES = company_sizes.SIZES
 # Where customers come from: what the form offers; ``source_channel`` stays free text.
 SOURCE_CHANNELS = ("exhibition", "referral", "website", "online_platform", "social_media", "cold_call", "tender",
@@ -41,13 +43,20 @@ SORT_FIELDS = ("legal_name", "created_at", "updated_at", "tier_rank", "annual_re
                "next_followup_date", "last_order_date")
 SORTS = tuple(prefix + name for name in SORT_FIELDS for prefix in ("", "-"))
 VIEW_COLUMNS = ("legal_name", "short_name", "tax_id", "industry", "tier", "tags", "owner_id", "lifecycle_stage",
-                "churn_risk", "site_id", "completeness", "next_followup_date", "last_order_date", "updated_at")
+                "churn_risk", "site_id", "completeness", "next_followup_date", "last_order_date", "forecast", "updated_at")
 EXPORT_FORMATS = ("csv", "xlsx")
 # What an import file's rows may be, in the order a workbook's sheets are imported (a part needs its customer).
 IMPORT_ENTITIES = ("customers", "contacts", "orders", "payments", "interactions", "service_records", "opportunities",
                    "followups")
 WORKBOOK = "workbook"  # an XLSX whose sheets are named for the record types they hold
 IMPORT_KINDS = IMPORT_ENTITIES + (WORKBOOK,)
+TARGET_MEASURES = ("order_amount", "payments", "new_customers", "opportunities_won", "interactions",
+                   "followups_on_time")
+TARGET_HOLDERS = ("site", "team", "user")
+PERFORMANCE_MEASURES = ("order_amount", "orders", "payments", "new_customers", "opportunities_won",
+                        "opportunities_lost", "win_rate", "interactions", "followups_on_time", "followups_late",
+                        "feedback_assigned", "feedback_resolved", "feedback_resolved_within_sla",
+                        "median_hours_to_resolve", "csat", "nps", "tier_upgrades", "churned_customers")
 IMPORT_STATUSES = ("uploading", "running", "completed", "failed")  # an import job's life, in order
 DUPLICATE_REASONS = ("same_tax_id", "similar_name", "same_phone", "same_email")  # the strongest first
 MERGE_STATUSES = ("pending", "done", "abandoned", "reverting", "reverted")
@@ -297,6 +306,20 @@ class FollowupDaysSchema(Schema):
     general = Days()
 
 
+def Percent(**kwargs):
+    return fields.Integer(strict=True, validate=validate.Range(min=0, max=100), **kwargs)
+
+
+class StageProbabilitiesSchema(Schema):
+    """The chance (percent) an open opportunity at each stage is won, which weights the pipeline forecast."""
+
+    identified = Percent()
+    contacted = Percent()
+    needs_analysis = Percent()
+    proposal = Percent()
+    negotiation = Percent()
+
+
 class SettingsUpdateSchema(Schema):
     """A change of a site's customer settings: what is sent changes, the rest stays."""
 
@@ -305,6 +328,8 @@ class SettingsUpdateSchema(Schema):
     tier_thresholds = fields.Nested(TierThresholdsSchema)
     followup_days = fields.Nested(FollowupDaysSchema, metadata={"description": "follow-up cadence per tier"})
     review_days = Days(metadata={"description": "days after the last verification a review falls due"})
+    stage_probabilities = fields.Nested(StageProbabilitiesSchema, metadata={
+        "description": "percent per open stage, weighting the pipeline forecast"})
 
     @validates_schema
     def not_empty(self, data, **kwargs):
@@ -388,6 +413,12 @@ class ReportFilterSchema(OrderedPeriod):
 
 # Outputs
 
+class ForecastDatesSchema(Schema):
+    next_order_date = Day(allow_none=True, metadata={"description": "when its order history expects the next order"})
+    earliest = Day(allow_none=True, metadata={"description": "the 80 % range of that date"})
+    latest = Day(allow_none=True)
+
+
 class OwnerLeftSchema(Schema):
     user_id = String(metadata={"description": "the user who owned (or was assigned) the record"})
     at = Timestamp(metadata={"description": "when the record was let go"})
@@ -447,12 +478,16 @@ class CustomerOutSchema(Schema):
     notes = String(allow_none=True)
     customer_since = Day(allow_none=True)
     lifecycle_stage = String()
+    dormant_since = Day(allow_none=True, metadata={"description": "the day it was first seen dormant, while it is"})
     tier = fields.Dict(metadata={"description": "level, reasons, overridden (and the override's reason and expiry)"})
     churn_risk = fields.Dict(metadata={"description": "level (none, low, high) and reasons"})
     completeness = fields.Integer(metadata={"description": "percent of the key fields filled"})
     last_verified_at = Timestamp(allow_none=True)
     next_followup_date = Day(allow_none=True)
     last_order_date = Day(allow_none=True)
+    forecast = fields.Nested(ForecastDatesSchema, allow_none=True, metadata={
+        "description": "the reorder forecast's dates; null with fewer than 3 order days (the amounts: "
+                       "GET /customers/{id}/forecast, orders:read)"})
     deleted_at = Timestamp(allow_none=True)
     created_at = Timestamp()
     updated_at = Timestamp()
@@ -497,6 +532,8 @@ class OrderOutSchema(PartOutSchema):
     status = String()
     contract_end_date = Day(allow_none=True)
     total_amount = fields.Float(metadata={"description": "sum of the lines"})
+    owner_id = String(allow_none=True, metadata={
+        "description": "the customer's owner when it was recorded: whom it counts for in targets and scorecards"})
 
 
 class PaymentOutSchema(PartOutSchema):
@@ -504,6 +541,8 @@ class PaymentOutSchema(PartOutSchema):
     amount = fields.Float()
     method = String()
     order_number = String(allow_none=True)
+    owner_id = String(allow_none=True, metadata={
+        "description": "the customer's owner when it was recorded: whom it counts for in targets and scorecards"})
 
 
 class ServiceRecordOutSchema(PartOutSchema):
@@ -540,6 +579,9 @@ class OpportunityOutSchema(PartOutSchema):
     probability = fields.Integer(allow_none=True)
     product = String(allow_none=True)
     stage_history = fields.List(fields.Nested(StageChangeSchema))
+    owner_id = String(allow_none=True, metadata={
+        "description": "the customer's owner when it was recorded: whom it counts for in targets and scorecards"})
+    decided_at = Timestamp(allow_none=True, metadata={"description": "when it was won or lost"})
 
 
 class FollowupOutSchema(PartOutSchema):
@@ -551,6 +593,7 @@ class FollowupOutSchema(PartOutSchema):
                        "customer's owner, or to the site's managers"})
     status = String()
     notes = String(allow_none=True)
+    done_at = Timestamp(allow_none=True, metadata={"description": "when it was marked done"})
 
 
 class TierChangeSchema(Schema):
@@ -618,6 +661,7 @@ class CustomerSettingsSchema(Schema):
     tier_thresholds = fields.Nested(TierThresholdsSchema)
     followup_days = fields.Nested(FollowupDaysSchema)
     review_days = fields.Integer()
+    stage_probabilities = fields.Nested(StageProbabilitiesSchema)
     version = fields.Integer()
 
 
@@ -722,6 +766,179 @@ class ChurnReportSchema(Schema):
     site_id = String(allow_none=True, metadata={"description": "null: all your sites"})
     items = fields.List(fields.Nested(AtRiskSchema))
     total = fields.Integer()
+
+
+PERIOD = Text(7, min_length=4, metadata={"description": "a year (2027), quarter (2027-Q1) or month (2027-03)"})
+
+
+class TargetSchema(Schema):
+    site_id = Ident(metadata={"description": "one of your sites (a breakdown takes its parent's)"})
+    period = PERIOD
+    measure = Choice(TARGET_MEASURES, metadata={"description": "a breakdown takes its parent's"})
+    value = fields.Float(required=True, allow_nan=False, validate=validate.Range(min=0, min_inclusive=False, max=1e12))
+    holder_kind = Choice(TARGET_HOLDERS, required=True)
+    holder_id = Opt(ID_MAX, metadata={"description": "the team or user; none for the site"})
+    parent_id = Opt(ID_MAX, metadata={
+        "description": "the target this one breaks down: a site's over its teams and users, a team's over its members"})
+
+
+class TargetUpdateSchema(Schema):
+    value = fields.Float(required=True, allow_nan=False, validate=validate.Range(min=0, min_inclusive=False, max=1e12))
+    version = fields.Integer(required=True, strict=True, validate=VERSION_RANGE)
+
+
+class TargetFilterSchema(Schema):
+    site_id = Ident(metadata={"description": "default: each of your sites (required with sites:all)"})
+    period = PERIOD
+    measure = Choice(TARGET_MEASURES)
+    holder_kind = Choice(TARGET_HOLDERS)
+    holder_id = Opt(ID_MAX)
+
+
+class AttainmentSchema(Schema):
+    actual = fields.Float(allow_none=True, metadata={"description": "null: an amount you may not see"})
+    percent = fields.Float(allow_none=True, metadata={"description": "actual / value (1.0 = met)"})
+    remaining = fields.Float(allow_none=True)
+    days_elapsed = fields.Integer()
+    days_total = fields.Integer()
+    run_rate_needed = fields.Float(allow_none=True, metadata={
+        "description": "per remaining day to meet the target; null once the period is over"})
+    projection = fields.Float(allow_none=True, metadata={"description": "actual carried on at its pace to period end"})
+
+
+class TargetOutSchema(Schema):
+    id = String()
+    site_id = String()
+    period = String()
+    since = Day()
+    until = Day()
+    measure = String()
+    value = fields.Float()
+    holder_kind = String()
+    holder_id = String(allow_none=True)
+    holder_name = String(allow_none=True)
+    parent_id = String(allow_none=True)
+    attainment = fields.Nested(AttainmentSchema)
+    version = fields.Integer()
+    created_at = Timestamp()
+    updated_at = Timestamp()
+
+
+class TargetDetailSchema(TargetOutSchema):
+    children = fields.List(fields.Nested(TargetOutSchema), metadata={"description": "the targets breaking it down"})
+    unassigned = fields.Float(metadata={"description": "its value less its children's (negative: over-assigned)"})
+
+
+class TargetListSchema(Schema):
+    items = fields.List(fields.Nested(TargetOutSchema))
+
+
+class ScorecardQuerySchema(Schema):
+    period = PERIOD
+    site_id = Ident(metadata={"description": "default: your only site"})
+    user_id = Opt(ID_MAX, metadata={"description": "default: yourself"})
+    team_id = Opt(ID_MAX)
+
+
+class InteractionCountsSchema(Schema):
+    call = fields.Integer()
+    meeting = fields.Integer()
+    email = fields.Integer()
+    visit = fields.Integer()
+    total = fields.Integer()
+
+
+class MeasuresSchema(Schema):
+    order_amount = fields.Float(allow_none=True)
+    orders = fields.Integer()
+    payments = fields.Float(allow_none=True)
+    new_customers = fields.Integer()
+    opportunities_won = fields.Integer()
+    opportunities_lost = fields.Integer()
+    win_rate = fields.Float(allow_none=True)
+    interactions = fields.Nested(InteractionCountsSchema)
+    followups_on_time = fields.Integer()
+    followups_late = fields.Integer()
+    feedback_assigned = fields.Integer(allow_none=True)
+    feedback_resolved = fields.Integer(allow_none=True)
+    feedback_resolved_within_sla = fields.Integer(allow_none=True)
+    median_hours_to_resolve = fields.Float(allow_none=True)
+    csat = fields.Float(allow_none=True, metadata={"description": "average rating 1 to 5"})
+    nps = fields.Integer(allow_none=True, metadata={"description": "-100 to 100"})
+    tier_upgrades = fields.Integer()
+    churned_customers = fields.Integer()
+
+
+class ScorecardSchema(Schema):
+    period = String()
+    since = Day()
+    until = Day()
+    site_id = String()
+    holder_kind = String()
+    holder_id = String()
+    holder_name = String(allow_none=True)
+    measures = fields.Nested(MeasuresSchema)
+    incomplete = fields.List(String(), metadata={
+        "description": "services that did not answer: their measures are null (feedback)"})
+
+
+class LeaderboardQuerySchema(Schema):
+    period = PERIOD
+    site_id = Ident(metadata={"description": "default: your only site"})
+    measure = Choice(PERFORMANCE_MEASURES, load_default="order_amount",
+                     metadata={"description": "default order_amount"})
+
+
+class LeaderboardEntrySchema(Schema):
+    rank = fields.Integer()
+    user_id = String()
+    name = String(allow_none=True)
+    value = fields.Float(allow_none=True)
+
+
+class LeaderboardSchema(Schema):
+    period = String()
+    since = Day()
+    until = Day()
+    site_id = String()
+    measure = String()
+    items = fields.List(fields.Nested(LeaderboardEntrySchema))
+
+
+class PipelineQuerySchema(Schema):
+    period = PERIOD
+    site_id = Ident(metadata={"description": "default: your only site"})
+
+
+class PipelineStageSchema(Schema):
+    stage = String()
+    count = fields.Integer()
+    amount = fields.Float()
+    probability = fields.Integer(metadata={"description": "percent, the site's setting"})
+    weighted = fields.Float()
+
+
+class ReordersSchema(Schema):
+    customers = fields.Integer()
+    amount = fields.Float()
+
+
+class PipelineSchema(Schema):
+    period = String()
+    since = Day()
+    until = Day()
+    site_id = String()
+    as_of = Day()
+    stages = fields.List(fields.Nested(PipelineStageSchema), metadata={
+        "description": "open opportunities expected to close in the period"})
+    pipeline = fields.Float(metadata={"description": "the stages' weighted amounts"})
+    expected_reorders = fields.Nested(ReordersSchema, metadata={
+        "description": "orders the reorder forecast expects from today to the period's end"})
+    actual = fields.Float(metadata={"description": "order amount of the period so far"})
+    forecast = fields.Float(metadata={"description": "actual + pipeline + expected reorders"})
+    target = fields.Float(allow_none=True, metadata={"description": "the site's order-amount target"})
+    target_id = String(allow_none=True)
+    gap = fields.Float(allow_none=True, metadata={"description": "target - forecast"})
 
 
 class ImportColumnSchema(Schema):
@@ -868,6 +1085,91 @@ class MergeOutSchema(Schema):
     names = fields.Dict(keys=String(), values=String(allow_none=True),
                         metadata={"description": "legal name of each customer in the merge, as it was"})
     fields = fields.Dict(metadata={"description": "the field choices applied"})  # last: shadows the module
+
+
+# Reorder forecasts and recommendations (``forecasts.py``, ``reorders.py``, ``recommendations.py``)
+
+class ForecastHistorySchema(Schema):
+    orders = fields.Integer(metadata={"description": "counted orders (not cancelled or draft)"})
+    first_order_date = Day(allow_none=True)
+    last_order_date = Day(allow_none=True)
+    median_gap_days = fields.Float(allow_none=True, metadata={"description": "median days between order days"})
+
+
+class NextOrderSchema(Schema):
+    expected_date = Day()
+    earliest = Day(metadata={"description": "the range the date falls in with the stated confidence"})
+    latest = Day()
+    expected_amount = fields.Float()
+    amount_low = fields.Float()
+    amount_high = fields.Float()
+    confidence = fields.Float(metadata={"description": "of both ranges (0.8)"})
+
+
+class ProductForecastSchema(Schema):
+    product = String()
+    expected_date = Day()
+    earliest = Day()
+    latest = Day()
+    expected_quantity = fields.Float()
+    expected_amount = fields.Float()
+
+
+class ForecastOutSchema(Schema):
+    customer_id = String()
+    method = String(metadata={"description": "insufficient_history (fewer than 3 order days), or cadence with "
+                                             "+gap_trend, +amount_trend, +seasonal as used"})
+    history = fields.Nested(ForecastHistorySchema)
+    next_order = fields.Nested(NextOrderSchema, allow_none=True)
+    overdue_days = fields.Integer(allow_none=True, metadata={
+        "description": "days past the expected date without an order (0: not yet due; null: no forecast)"})
+    products = fields.List(fields.Nested(ProductForecastSchema), metadata={
+        "description": "the 10 products of largest amount with 3 order days or more"})
+
+
+class ExpectedOrdersQuerySchema(Schema):
+    site_id = Ident(metadata={"description": "one of your sites (default: all of them)"})
+    within_days = fields.Integer(load_default=30, validate=validate.Range(min=0, max=365), metadata={
+        "description": "customers expected to order from today to this many days ahead (default 30)"})
+    overdue_days = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=365), metadata={
+        "description": "and customers whose expected order is this many days late or more (up to a year more)"})
+
+
+class ExpectedOrderSchema(Schema):
+    customer_id = String()
+    legal_name = String()
+    site_id = String()
+    owner_id = String(allow_none=True)
+    tier = String(allow_none=True)
+    last_order_date = Day(allow_none=True)
+    expected_date = Day()
+    earliest = Day()
+    latest = Day()
+    amount = fields.Float(metadata={"description": "the expected amount"})
+    low = fields.Float()
+    high = fields.Float()
+    overdue_days = fields.Integer(metadata={"description": "0 while it is not yet due"})
+
+
+class RecommendationReasonSchema(Schema):
+    kind = String(metadata={"description": "similar_customers or bought_together"})
+    industry = String(metadata={"description": "similar_customers: the industry code (or text) shared"})
+    tier = String(metadata={"description": "similar_customers: the tier shared"})
+    customers = fields.Integer(metadata={"description": "similar_customers: how many of them bought it"})
+    with_product = String(metadata={"description": "bought_together: the customer's product it was ordered with"})
+    orders = fields.Integer(metadata={"description": "bought_together: orders of other customers holding both"})
+
+
+class RecommendationSchema(Schema):
+    product = String()
+    score = fields.Float(metadata={"description": "0 to 1: the share of the similar customers, or of the orders "
+                                                  "of with_product, that hold it"})
+    reason = fields.Nested(RecommendationReasonSchema)
+
+
+class RecommendationsSchema(Schema):
+    customer_id = String()
+    items = fields.List(fields.Nested(RecommendationSchema))
 
 
 # Events (exchange ``customers.events``; docs/events.md)

@@ -7,7 +7,10 @@
 - ``days_after_last_order`` / ``days_after_last_interaction``: live customers whose last order or
   interaction was ``days`` days before (``due_keys`` ``last_order:<date>``, ``last_interaction:<date>``);
 - ``days_before_contract_end``: live orders whose contract ends ``days`` days after (index
-  ``contract_end_date``).
+  ``contract_end_date``);
+- ``expected_order_overdue``: live customers whose next order, as their reorder forecast expects it
+  (``forecasts``), was due ``days`` days before and has not come (``due_keys`` ``expected_order:<date>``:
+  an order moves the forecast, and the key with it); orders:read.
 
 A page is at most ``limit`` records by ``_id`` after ``cursor``; each names its customer.
 """
@@ -65,6 +68,9 @@ def matches(db, caller, kind, on_date, days=0, site_id=None, cursor=None, limit=
     else:
         if kind == "customer_anniversary":
             keys = ["since:%s" % md for md in month_days(day)]
+        elif kind == "expected_order_overdue":
+            caller.require("orders:read")
+            keys = ["expected_order:%s" % (day - datetime.timedelta(days=days)).isoformat()]
         else:
             prefix = "last_order" if kind == "days_after_last_order" else "last_interaction"
             keys = ["%s:%s" % (prefix, (day - datetime.timedelta(days=days)).isoformat())]

@@ -10,7 +10,6 @@ while the CSV keeps ISO 8601 text. A time is written in the time zone of the cus
 for a site without a known one), as the people of that site read it.
 """
 import datetime
-import zoneinfo
 
 from services.common import sites
 from services.common.errors import ValidationFailed
@@ -61,20 +60,9 @@ def row(customer, contact=None, zone=UTC):
     return values
 
 
-def _zone(name):
-    try:
-        return zoneinfo.ZoneInfo(name) if name else UTC
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return UTC
-
-
 def _site_zones(db, documents):
     """``{site_id: time zone}`` of the sites of ``documents``, from the service's replica of the sites."""
-    zones = {}
-    for site_id in {d.get("site_id") for d in documents}:
-        site = sites.find(db, site_id) if site_id else None
-        zones[site_id] = _zone(site and site.get("timezone"))
-    return zones
+    return {site_id: sites.zone_of(db, site_id) for site_id in {d.get("site_id") for d in documents}}
 
 
 def _first_contacts(db, customer_ids):

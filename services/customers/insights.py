@@ -1,5 +1,6 @@
 """Fields derived from a customer's orders, activity and feedback: last order, tier, lifecycle
-stage, churn risk, next follow-up; the manual tier override; feedback scores kept for churn risk.
+stage, churn risk, reorder forecast (``forecasts.derived``: ``forecast``, and its ``expected_order``
+due key), next follow-up; the manual tier override; feedback scores kept for churn risk.
 
 ``refresh`` runs after every change to a customer's parts, after a feedback score arrives, and
 for every customer in the periodic recompute. It writes only what changed, and announces a tier
@@ -14,7 +15,7 @@ from services.common.envelope import jsonable
 from services.common.errors import ValidationFailed
 from services.common.schemas import load
 from services.customers import (
-    archive, contract, customer_record, events, followups, lifecycle, settings, store, tiering,
+    archive, contract, customer_record, events, followups, forecasts, lifecycle, settings, store, tiering,
 )
 
 SERVICE = "service:customers"
@@ -55,8 +56,10 @@ def derive(customer, found, site_settings, today, now):
         "tier": tier,
         "tier_rank": tiering.RANK[tier["level"]],
         "lifecycle_stage": lifecycle.stage(stats),
+        "dormant_since": lifecycle.dormant_since(customer, lifecycle.stage(stats), today),
         "churn_risk": lifecycle.churn_risk(stats, found["scores"], today),
         "last_order_date": stats["last_date"].isoformat() if stats["last_date"] else None,
+        **forecasts.derived(customer, found["orders"]),
         "last_interaction_date": lifecycle.as_date(found["last_interaction_at"]).isoformat()
         if found["last_interaction_at"] else None,
         "next_followup_date": due,

@@ -100,3 +100,10 @@ def churn_risk(stats, scores, today):
 
 def risk_rose(old_level, new_level):
     return LEVELS.index(new_level) > LEVELS.index(old_level if old_level in LEVELS else "none")
+
+
+def dormant_since(customer, stage, today):
+    """The day a customer was first seen dormant (ISO), kept while it stays dormant; None otherwise."""
+    if stage != "dormant":
+        return None
+    return customer.get("dormant_since") or today.isoformat()

@@ -48,7 +48,7 @@ MATCHED_BY = {"tax_id_key": "tax", "name_key": "name", "phone_keys": "phone", "e
               "external_code": "code", "owner_id": "owner", "parent_id": "parent"}
 # The fields ``due_keys`` is made of: what the upkeep timers look for.
 DUE_SOURCES = ("purge_after", "moving_parts", "followup_notice_pending", "next_followup_date", "customer_since",
-               "created_at", "last_order_date", "last_interaction_date")
+               "created_at", "last_order_date", "last_interaction_date", "forecast")
 # What a keyed write of a customer reads to keep its key arrays and the counts right.
 KEYED_FIELDS = KEY_SOURCES + COUNTED_BY + tuple(MATCHED_BY) + DUE_SOURCES + ("match_keys", "due_keys")
 # List filters and the prefix of their keys. Of several, each site's list is read by the key the
@@ -91,7 +91,8 @@ def due_keys(customer):
     its records follow it to its site, and, while it is live, ``notice:<date>`` of a follow-up to
     announce, ``override:<time>`` of a tier override's end (times as fixed-width UTC text), and the
     dates automation rules look for (``dates.py``): ``since:<MM-DD>`` of the day the relationship began
-    (``customer_since``, else the record's creation), ``last_order:<date>`` and ``last_interaction:<date>``."""
+    (``customer_since``, else the record's creation), ``last_order:<date>``, ``last_interaction:<date>`` and
+    ``expected_order:<date>`` of its reorder forecast (``forecasts``)."""
     keys = []
     if customer.get("purge_after"):
         keys.append("purge:%s" % due_time(customer["purge_after"]))
@@ -109,6 +110,8 @@ def due_keys(customer):
         for field, prefix in (("last_order_date", "last_order"), ("last_interaction_date", "last_interaction")):
             if customer.get(field):
                 keys.append("%s:%s" % (prefix, customer[field]))
+        if (customer.get("forecast") or {}).get("next_order_date"):
+            keys.append("expected_order:%s" % customer["forecast"]["next_order_date"])
     return sorted(keys)
 
 

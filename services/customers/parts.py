@@ -10,7 +10,7 @@ from services.common.clock import utcnow
 from services.common.envelope import changes_between
 from services.common.errors import NotFound, ValidationFailed, stale_version
 from services.common.schemas import load, storable
-from services.customers import access, archive, contract, events, identifiers, store
+from services.customers import access, archive, contract, credits, events, identifiers, store
 
 SCHEMAS = {
     "contacts": contract.ContactSchema,
@@ -21,7 +21,7 @@ SCHEMAS = {
     "opportunities": contract.OpportunitySchema,
     "followups": contract.FollowupSchema,
 }
-INTERNAL = ("created_at", "updated_at", "version", "customer_id", "site_id")
+INTERNAL = ("created_at", "updated_at", "version", "customer_id", "site_id") + credits.STAMPS
 FOLLOWUP_PERMISSION = access.PART_PERMISSIONS["followups"][1]
 
 
@@ -72,6 +72,7 @@ def create_part(db, caller, customer_id, part, data, hooks):
     document = dict(data, _id=uuid.uuid4().hex, customer_id=customer_id, site_id=customer["site_id"],
                     created_at=now, updated_at=now, version=1, deleted_at=None, created_by=caller.user_id)
     document.update(_derived(part, document))
+    document.update(credits.on_create(part, customer, document, now))
     if part == "opportunities":
         document["stage_history"] = [{"stage": document["stage"], "at": now.isoformat(), "by": caller.user_id}]
     emitted = [events.audit(access.ENTITY[part], document["_id"], "created",
@@ -115,6 +116,7 @@ def update_part(db, caller, customer_id, part, part_id, data, hooks):
     merged = dict(document, **changes)
     _check_people(caller, customer, part, document, merged)
     changes.update(_derived(part, merged))
+    changes.update(credits.on_update(part, document, changes, utcnow()))
     if part == "opportunities" and changes.get("stage") and changes["stage"] != document["stage"]:
         changes["stage_history"] = document.get("stage_history", []) + [
             {"stage": changes["stage"], "at": utcnow().isoformat(), "by": caller.user_id}]

@@ -63,6 +63,22 @@ Customers show ``owner_left`` (``{user_id, at}`` or null): the owner was cleared
   ``record_export(filters, format, count) -> {}`` (audited)
 - ``report_tiers(filters)``, ``report_sales(filters)``, ``report_funnel(filters)``,
   ``report_churn(filters)`` (reports:read; filters ``site_id``, ``since``, ``until``)
+- ``create_target(data) -> target``, ``update_target(target_id, data={value, version})``,
+  ``delete_target(target_id) -> {}`` (targets:manage at the target's site), ``get_target(target_id) -> target
+  with children and unassigned``, ``list_targets(filters={site_id, period, measure, holder_kind, holder_id})
+  -> {items}``: sales targets and their attainment (``targets.py``; a holder's own without targets:manage)
+- ``scorecard(query={period, site_id, user_id | team_id}) -> scorecard``, ``leaderboard(query={period,
+  site_id, measure}) -> {items: [{rank, user_id, name, value}]}``, ``scorecard_rows(query={period, site_id})
+  -> {columns, kinds, rows, filename}``: staff performance (``performance.py``, ``scorecards.py``)
+- ``pipeline(query={period, site_id}) -> forecast``: weighted open opportunities and expected reorders
+  against the site's order-amount target (orders:read; ``pipeline.py``)
+- ``customer_forecast(customer_id) -> {customer_id, method, history, next_order, overdue_days, products}``: the
+  reorder forecast of a customer and of its products (customers:read and orders:read; ``reorders.py``,
+  ``forecasts.py``); ``expected_orders(query={site_id, within_days, overdue_days}, cursor, limit) -> page of
+  {customer_id, legal_name, expected_date, earliest, latest, amount, low, high, overdue_days, ...}``: customers
+  expected to order soon or overdue, by expected date; ``recommendations(customer_id) -> {customer_id, items:
+  [{product, score, reason}]}``: products similar customers buy or that go with its own
+  (``recommendations.py``)
 - ``site_usage(site_id) -> {counts: {collection: n}}``: the customer data still at a site, only
   non-zero counts (customers, soft-deleted ones too, each part collection, tier_history,
   feedback_scores, views; erased customers and their records left out); ``sites:admin`` and
@@ -94,8 +110,8 @@ from services.common.mongo import MongoDatabase
 from services.common.timers import timer
 from services.customers import (
     archive, audience, dates, dedupe, departures, effects, erasure, exports, followups, import_jobs, import_mappings,
-    import_worker, insights, lists, merge, moves,
-    overview, parts, reports, retention, saved_views, settings, store,
+    import_worker, insights, lists, merge, moves, recommendations, reorders,
+    overview, parts, pipeline, reports, retention, saved_views, scorecards, settings, store, targets,
 )
 
 SAMPLE_CHECK_SECONDS = 5  # how often the list's sample is checked for age and growth (a few point reads)
@@ -206,6 +222,58 @@ class CustomersService(SiteDirectoryMixin, ServiceBase):
     @rpc
     def report_churn(self, filters=None):
         return reports.report_churn(self.db, self.caller, filters)
+
+    # --- targets, staff performance, pipeline ---
+
+    @rpc
+    def create_target(self, data):
+        return targets.create_target(self.db, self.caller, data)
+
+    @rpc
+    def update_target(self, target_id, data):
+        return targets.update_target(self.db, self.caller, target_id, data)
+
+    @rpc
+    def delete_target(self, target_id):
+        return targets.delete_target(self.db, self.caller, target_id)
+
+    @rpc
+    def get_target(self, target_id):
+        return targets.get_target(self.db, self.caller, target_id)
+
+    @rpc
+    def list_targets(self, filters=None):
+        return targets.list_targets(self.db, self.caller, filters)
+
+    @rpc
+    def scorecard(self, query=None):
+        return scorecards.scorecard(self.db, self.caller, query)
+
+    @rpc
+    def leaderboard(self, query=None):
+        return scorecards.leaderboard(self.db, self.caller, query)
+
+    @rpc
+    def scorecard_rows(self, query=None):
+        return scorecards.export_rows(self.db, self.caller, query)
+
+    @rpc
+    def pipeline(self, query=None):
+        return pipeline.pipeline(self.db, self.caller, query)
+
+    # --- reorder forecasts and recommendations ---
+
+    @rpc
+    def customer_forecast(self, customer_id):
+        return reorders.forecast(self.db, self.caller, customer_id)
+
+    @rpc
+    def expected_orders(self, query=None, cursor=None, limit=None):
+        return reorders.expected_orders(self.db, self.caller, query, cursor, limit)
+
+    @rpc
+    def recommendations(self, customer_id):
+        return recommendations.recommendations(self.db, self.caller, customer_id)
 
     @timer(interval=min(config.get_float("CUSTOMERS_RECOMPUTE_INTERVAL"), config.get_float("CUSTOMERS_SCAN_INTERVAL")))
     def recompute_customers(self):

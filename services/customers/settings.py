@@ -5,7 +5,9 @@ Defaults (a site that never saved settings uses them):
 - VIP: 12-month amount >= 1 000 000, or >= 500 000 for a customer of 3 years or more;
 - key: 12-month amount >= 200 000, or 12 orders or more in 12 months; general otherwise;
 - follow-up every 30 days (VIP), 60 (key), 90 (general);
-- review (定期核对) due 90 days after the last verification.
+- review (定期核对) due 90 days after the last verification;
+- the chance an open opportunity is won, by stage, weighting the pipeline forecast: identified 10 %,
+  contacted 20 %, needs analysis 40 %, proposal 60 %, negotiation 80 %.
 
 Reading them needs ``customers:read``; changing them needs ``settings:write`` (managers and
 admins) on one of the caller's sites, an active one (422 ``site_id`` for a disabled site).
@@ -21,8 +23,10 @@ DEFAULTS = {
                         "key_amount": 200000.0, "key_orders": 12},
     "followup_days": {"vip": 30, "key": 60, "general": 90},
     "review_days": 90,
+    "stage_probabilities": {"identified": 10, "contacted": 20, "needs_analysis": 40, "proposal": 60, "negotiation": 80},
 }
-SECTIONS = ("tier_thresholds", "followup_days")
+SECTIONS = ("tier_thresholds", "followup_days", "stage_probabilities")
+RECOMPUTED_BY = ("tier_thresholds", "followup_days", "review_days")
 
 
 def effective(stored):
@@ -71,6 +75,6 @@ def update_settings(db, caller, site_id, data):
     saved = store.save_settings(db, site_id, version, changes, audit)
     if saved is None:
         raise stale_version("settings", plural=True)
-    if diff:
+    if set(diff) & set(RECOMPUTED_BY):
         store.request_run(db, "recompute")
     return out(site_id, effective(saved))

@@ -23,7 +23,7 @@ PART_SORTS = {"contacts": "created_at", "orders": "order_date", "payments": "pay
               "service_records": "service_date", "interactions": "occurred_at", "opportunities": "created_at",
               "followups": "due_date"}
 TEXT_DATES = ("order_date", "payment_date", "service_date", "due_date")
-OUTBOX_COLLECTIONS = ("customers",) + PARTS + ("views", "imports", "settings", "import_mappings")
+OUTBOX_COLLECTIONS = ("customers",) + PARTS + ("views", "imports", "settings", "import_mappings", "targets")
 log = logging.getLogger(__name__)
 # Fields the list once filtered and sorted by through an index ``(field, _id)`` each; the window
 # indexes (``window_index``) serve them now, and every index costs each write.
@@ -83,6 +83,7 @@ def ensure_indexes(db):
     db.merges.create_index("merged_ids")
     db.merges.create_index([("status", ASCENDING), ("updated_at", ASCENDING)])
     db.merge_images.create_index([("merge_id", ASCENDING), ("collection", ASCENDING)])
+    ensure_performance_indexes(db)
 
 
 def queue_events(db, *events):
@@ -1201,3 +1202,181 @@ def orders_ending(db, site_id, end, after, limit):
     if after:
         query["_id"] = {"$gt": after}
     return list(db.orders.find(query, {"customer_id": 1}).sort("_id", ASCENDING).limit(limit))
+
+
+# --- targets and staff performance (``targets``, ``performance``, ``credits``): each measure is read
+# per site over the period, by a range on the date it counts by (an index ``(site_id, <that date>)``).
+
+def ensure_performance_indexes(db):
+    db.targets.create_index([("site_id", ASCENDING), ("period", ASCENDING), ("measure", ASCENDING),
+                             ("holder_kind", ASCENDING), ("holder_id", ASCENDING), ("deleted_at", ASCENDING)],
+                            unique=True)
+    db.targets.create_index("parent_id", sparse=True)
+    db.payments.create_index([("site_id", ASCENDING), ("payment_date", ASCENDING)])
+    db.opportunities.create_index([("site_id", ASCENDING), ("decided_at", ASCENDING)])
+    db.interactions.create_index([("site_id", ASCENDING), ("occurred_at", ASCENDING)])
+    db.followups.create_index([("site_id", ASCENDING), ("due_date", ASCENDING)])
+    db.opportunities.create_index([("site_id", ASCENDING), ("expected_close_date", ASCENDING)])
+
+
+def insert_target(db, target, *events):
+    try:
+        db.targets.insert_one(pending_insert(target, *events))
+    except DuplicateKeyError:
+        raise Conflict("This holder already has a target of this measure for the period.",
+                       {"holder_id": ["Already has a target of this measure for the period."]})
+
+
+def find_target(db, target_id):
+    return _live(db.targets.find_one({"_id": target_id}, HIDDEN))
+
+
+def site_targets(db, site_id, period):
+    """The live targets of a site for a period (index ``(site_id, period, ...)``)."""
+    return list(db.targets.find({"site_id": site_id, "period": period, "deleted_at": None}, HIDDEN))
+
+
+def target_children(db, target_id):
+    """The live targets that break ``target_id`` down (index ``parent_id``)."""
+    return [t for t in db.targets.find({"parent_id": target_id}, HIDDEN) if t.get("deleted_at") is None]
+
+
+def update_target(db, target_id, version, changes, *events):
+    return update_and_fetch(db.targets, at_version(target_id, version, deleted_at=None),
+                            pending_update(changed(changes), *events), HIDDEN)
+
+
+def credited_orders(db, site_id, first_day, last_day, not_counted):
+    """``[{_id: {owner, customer}, amount, orders}]``: a site's counted orders dated in the period
+    (ISO days, both included), by whom they count for (index ``(site_id, order_date)``)."""
+    return _per_site(db.orders, [site_id], {"order_date": {"$gte": first_day, "$lte": last_day}}, [
+        {"$group": {"_id": {"owner": "$owner_id", "customer": "$customer_id"}, "amount": {"$sum": "$total_amount"},
+                    "orders": {"$sum": 1}}}], {"status": {"$nin": list(not_counted)}, "deleted_at": None})
+
+
+def credited_payments(db, site_id, first_day, last_day):
+    """``[{_id: {owner, customer}, amount}]`` of a site's payments dated in the period (index
+    ``(site_id, payment_date)``)."""
+    return _per_site(db.payments, [site_id], {"payment_date": {"$gte": first_day, "$lte": last_day}}, [
+        {"$group": {"_id": {"owner": "$owner_id", "customer": "$customer_id"}, "amount": {"$sum": "$amount"}}}],
+        {"deleted_at": None})
+
+
+def decided_opportunities(db, site_id, start, end):
+    """``[{_id: {owner, customer, stage}, count}]`` of a site's opportunities won or lost from
+    ``start`` to before ``end`` (index ``(site_id, decided_at)``)."""
+    return _per_site(db.opportunities, [site_id], {"decided_at": {"$gte": start, "$lt": end}}, [
+        {"$group": {"_id": {"owner": "$owner_id", "customer": "$customer_id", "stage": "$stage"},
+                    "count": {"$sum": 1}}}], {"deleted_at": None})
+
+
+def logged_interactions(db, site_id, start, end):
+    """``[{_id: {by, kind}, count}]`` of a site's interactions that took place from ``start`` to
+    before ``end``, by who logged them (index ``(site_id, occurred_at)``)."""
+    return _per_site(db.interactions, [site_id], {"occurred_at": {"$gte": start, "$lt": end}}, [
+        {"$group": {"_id": {"by": "$created_by", "kind": "$kind"}, "count": {"$sum": 1}}}], {"deleted_at": None})
+
+
+def followups_due(db, site_id, first_day, last_day):
+    """A site's live follow-ups due in the period (index ``(site_id, due_date)``), with what decides
+    whether they were done on time."""
+    fields = {"assignee_id": 1, "created_by": 1, "status": 1, "due_date": 1, "done_at": 1, "updated_at": 1}
+    return list(db.followups.find({"site_id": site_id, "due_date": {"$gte": first_day, "$lte": last_day},
+                                   "deleted_at": None}, fields))
+
+
+def customers_created(db, site_id, start, end):
+    """``{_id, owner_id}`` of a site's live customers created from ``start`` to before ``end``
+    (index ``(site_id, deleted_at, created_at, _id)``, the list's window)."""
+    return list(db.customers.find({"site_id": site_id, "deleted_at": None, "created_at": {"$gte": start, "$lt": end}},
+                                  {"owner_id": 1}))
+
+
+def dormant_customers(db, site_id):
+    """``{_id, owner_id, dormant_since}`` of a site's live dormant customers (its filter key, index
+    ``(site_id, deleted_at, filter_keys, updated_at, _id)``)."""
+    return [c for c in db.customers.find({"site_id": site_id, "deleted_at": None, "filter_keys": "lifecycle:dormant"},
+                                         {"owner_id": 1, "dormant_since": 1, "lifecycle_stage": 1})
+            if c.get("lifecycle_stage") == "dormant"]
+
+
+def tier_changes(db, site_id, start, end):
+    """``{customer_id, old_tier, new_tier}`` of a site's tier changes from ``start`` to before ``end``
+    (index ``(site_id, at)``)."""
+    return list(db.tier_history.find({"site_id": site_id, "at": {"$gte": start, "$lt": end}},
+                                     {"customer_id": 1, "old_tier": 1, "new_tier": 1}))
+
+
+def customer_owners(db, customer_ids, chunk=1000):
+    """``{customer_id: owner_id}`` of the customers (by ``_id``)."""
+    owners, customer_ids = {}, list(customer_ids)
+    for start in range(0, len(customer_ids), chunk):
+        for found in db.customers.find({"_id": {"$in": customer_ids[start:start + chunk]}}, {"owner_id": 1}):
+            owners[found["_id"]] = found.get("owner_id")
+    return owners
+
+
+def unstamped_decisions(db):
+    """Opportunities won or lost, and follow-ups done, stored before their decision was stamped."""
+    return (db.opportunities.find({"stage": {"$in": ["won", "lost"]}, "decided_at": {"$exists": False}},
+                                  {"stage": 1, "stage_history": 1, "updated_at": 1}),
+            db.followups.find({"status": "done", "done_at": {"$exists": False}}, {"updated_at": 1}))
+
+
+def stamp(db, part, part_id, fields):
+    db[part].update_one({"_id": part_id}, {"$set": fields})
+
+
+def open_opportunities_closing(db, site_id, first_day, last_day, open_stages):
+    """``[{_id: stage, count, amount}]`` of a site's live open opportunities expected to close in the
+    period (index ``(site_id, expected_close_date)``)."""
+    return _per_site(db.opportunities, [site_id], {"expected_close_date": {"$gte": first_day, "$lte": last_day}}, [
+        {"$group": {"_id": "$stage", "count": {"$sum": 1}, "amount": {"$sum": "$expected_amount"}}}],
+        {"stage": {"$in": list(open_stages)}, "deleted_at": None})
+
+
+def customers_due(db, site_id, keys):
+    """``{_id, forecast}`` of a site's live customers holding one of the due ``keys`` (index ``due_keys``)."""
+    found = db.customers.find({"due_keys": {"$in": list(keys)}}, {"site_id": 1, "deleted_at": 1, "forecast": 1})
+    return [c for c in found if c.get("site_id") == site_id and c.get("deleted_at") is None]
+
+
+# reorder forecasts and recommendations (``reorders.py``, ``recommendations.py``)
+
+def orders_with_lines(db, customer_id, not_counted, limit):
+    """The live orders of ``customer_id`` whose status is not one of ``not_counted``, newest first, with
+    their lines, at most ``limit`` (index ``(customer_id, deleted_at, order_date, _id)``: its orders)."""
+    query = {"customer_id": customer_id, "deleted_at": None, "status": {"$nin": list(not_counted)}}
+    return list(db.orders.find(query, {"order_date": 1, "total_amount": 1, "lines": 1}).sort(
+        [("order_date", DESCENDING), ("_id", DESCENDING)]).limit(limit))
+
+
+def customers_expected_on(db, site_ids, day, after, limit):
+    """Live customers whose reorder forecast expects their next order on ``day`` (ISO), of ``site_ids``
+    (None: any site), by ``_id`` after ``after`` (index due_keys: the day's key)."""
+    query = {"due_keys": "expected_order:%s" % day, "deleted_at": None}
+    if site_ids is not None:
+        query["site_id"] = {"$in": list(site_ids)}
+    if after:
+        query["_id"] = {"$gt": after}
+    projection = {"legal_name": 1, "site_id": 1, "owner_id": 1, "tier.level": 1, "last_order_date": 1, "forecast": 1}
+    return list(db.customers.find(query, projection).sort("_id", ASCENDING).limit(limit))
+
+
+def site_order_products(db, site_id, first_day, last_day, not_counted):
+    """``[{_id, customer_id, lines: [{product}]}]`` of the live orders of ``site_id`` dated ``first_day``
+    to ``last_day`` (ISO, both included) whose status is not one of ``not_counted`` (index
+    ``(site_id, order_date)``: the site's days)."""
+    query = {"site_id": site_id, "order_date": {"$gte": first_day, "$lte": last_day}, "deleted_at": None,
+             "status": {"$nin": list(not_counted)}}
+    return list(db.orders.find(query, {"customer_id": 1, "lines.product": 1}))
+
+
+def customer_profiles(db, customer_ids, chunk=1000):
+    """Site, industry and tier of the live customers among ``customer_ids`` (by ``_id``, ``chunk`` at a time)."""
+    ids, found = list(customer_ids), []
+    projection = {"site_id": 1, "industry": 1, "industry_code": 1, "tier.level": 1, "deleted_at": 1}
+    for start in range(0, len(ids), chunk):
+        found += [c for c in db.customers.find({"_id": {"$in": ids[start:start + chunk]}}, projection)
+                  if c.get("deleted_at") is None]
+    return found

@@ -160,6 +160,21 @@ class ReportFilterSchema(OrderedPeriod):
     until = fields.AwareDateTime(default_timezone=timezone.utc)
 
 
+STAFF_PERIOD_MAX_DAYS = 366
+
+
+class StaffMeasuresQuerySchema(OrderedPeriod):
+    site_id = Ident(required=True)
+    since = fields.Date(required=True, metadata={"description": "first day, in the site's time zone"})
+    until = fields.Date(required=True, metadata={"description": "last day (included), in the site's time zone"})
+
+    @validates_schema
+    def short_enough(self, data, **kwargs):
+        since, until = data.get("since"), data.get("until")
+        if since and until and (until - since).days >= STAFF_PERIOD_MAX_DAYS:
+            raise ValidationError("At most %d days from since." % STAFF_PERIOD_MAX_DAYS, "until")
+
+
 # Outputs
 
 class FeedbackResponseSchema(Schema):
@@ -225,6 +240,8 @@ class FeedbackSchema(Schema):
     resolved_at = Timestamp(allow_none=True)
     resolved_by = String(allow_none=True)
     first_resolved_at = Timestamp(allow_none=True)
+    first_resolved_assignee_id = String(allow_none=True, metadata={
+        "description": "the assignee when the item was first resolved (staff performance counts it theirs)"})
     closed_at = Timestamp(allow_none=True)
     customer_confirmation = fields.Nested(ConfirmationOutSchema, allow_none=True)
     reopened_count = fields.Integer()
@@ -390,6 +407,30 @@ class PublicSurveySchema(Schema):
     questions = fields.List(fields.Nested(SurveyQuestionSchema))
     recipient = String(allow_none=True)
     expires_at = Timestamp()
+
+
+class AssigneeMeasuresSchema(Schema):
+    assigned = fields.Integer(metadata={"description": "items made in the period now assigned to the user"})
+    resolved = fields.Integer(metadata={"description": "items first resolved in the period, by their assignee then"})
+    resolved_within_sla = fields.Integer()
+    median_hours_to_resolve = fields.Float(allow_none=True)
+    resolve_hours = fields.List(fields.Float(), metadata={
+        "description": "hours from creation to first resolution of each item resolved, ascending"})
+
+
+class CustomerMeasuresSchema(Schema):
+    csat_sum = fields.Integer(metadata={"description": "sum of the survey answers' ratings (1-5)"})
+    csat_count = fields.Integer()
+    promoters = fields.Integer(metadata={"description": "NPS answers 9-10"})
+    passives = fields.Integer(metadata={"description": "NPS answers 7-8"})
+    detractors = fields.Integer(metadata={"description": "NPS answers 0-6"})
+
+
+class StaffMeasuresSchema(Schema):
+    assignees = fields.Dict(keys=String(), values=fields.Nested(AssigneeMeasuresSchema),
+                            metadata={"description": "user id -> measures"})
+    customers = fields.Dict(keys=String(), values=fields.Nested(CustomerMeasuresSchema),
+                            metadata={"description": "customer id -> survey scores"})
 
 
 class SurveyAnswerResultSchema(Schema):

@@ -41,8 +41,9 @@ def new_item(data, site_id, due, actor, now, source=None):
         "nps": None, "subject": None, "order_id": None, "service_record_id": None, "status": "open",
         "assignee_id": None, "due_at": due, "sla_breached_at": None, "sla_met": None, "responses": [],
         "resolution_summary": None, "resolved_at": None, "resolved_by": None, "first_resolved_at": None,
-        "closed_at": None, "customer_confirmation": None, "reopened_count": 0, "source": source,
-        "created_by": actor, "created_at": now, "updated_at": now, "status_changed_at": now, "version": 1,
+        "first_resolved_assignee_id": None, "closed_at": None, "customer_confirmation": None, "reopened_count": 0,
+        "source": source, "created_by": actor, "created_at": now, "updated_at": now, "status_changed_at": now,
+        "version": 1,
         "history": [{"from": None, "to": "open", "at": now, "by": actor, "note": None}],
     }
     item.update(data)
@@ -160,6 +161,7 @@ def _move(db, change, target, data, note):
                              resolved_by=caller.user_id, sla_met=met)
         if item.get("first_resolved_at") is None:
             change.fields["first_resolved_at"] = now
+            change.fields["first_resolved_assignee_id"] = change.fields.get("assignee_id", item.get("assignee_id"))
         change.emit("feedback_resolved", resolution_summary=data["resolution_summary"], resolved_at=jsonable(now),
                     sla_met=met)
     reopened = workflow.is_reopen(item["status"], target)

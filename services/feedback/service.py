@@ -49,6 +49,12 @@ RPC methods (called as ``feedback.<method>``):
   BadRequest ``survey_link_used`` / ``survey_link_expired``; ValidationFailed naming each missing
   or bad answer by question id.
 - ``report_satisfaction(filters={site_id, since, until})`` (reports:read): see ``reports``.
+- ``staff_measures(site_id, since, until) -> {"assignees": {user_id: {assigned, resolved,
+  resolved_within_sla, median_hours_to_resolve, resolve_hours}}, "customers": {customer_id: {csat_sum, csat_count,
+  promoters, passives, detractors}}}`` (feedback:read or targets:manage; NotFound for a site not
+  among the caller's): the feedback side of staff scorecards over the days ``since`` through
+  ``until`` (ISO dates, both included, at most 366 days) of the site's time zone; ValidationFailed
+  naming ``site_id``, ``since`` or ``until``. See ``performance`` for what each measure counts.
 - ``site_usage(site_id) -> {"counts": {"feedback": n, "surveys": n, "survey_links": n}}``
   (sites:admin and sites:all; non-zero counts only): what still belongs to a site accounts is
   asked to delete. Survey links are the survey's recipients and their answers; a site's settings
@@ -82,7 +88,9 @@ from services.common.context import CallerContext
 from services.common.entrypoints import rpc
 from services.common.mongo import MongoDatabase
 from services.common.timers import timer
-from services.feedback import customer_changes, departures, items, reports, settings, site_usage, store, surveys
+from services.feedback import (
+    customer_changes, departures, items, performance, reports, settings, site_usage, store, surveys,
+)
 
 log = logging.getLogger(__name__)
 
@@ -171,6 +179,10 @@ class FeedbackService(sites.SiteDirectoryMixin, ServiceBase):
     @rpc
     def report_satisfaction(self, filters=None):
         return reports.satisfaction(self.db, self.caller, filters)
+
+    @rpc
+    def staff_measures(self, site_id, since, until):
+        return performance.staff_measures(self.db, self.caller, site_id, since, until)
 
     @rpc
     def site_usage(self, site_id):

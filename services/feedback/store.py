@@ -27,6 +27,7 @@ def ensure_indexes(db):
     feedback.create_index([("customer_id", ASCENDING), ("status", ASCENDING)])
     feedback.create_index([("status", ASCENDING), ("due_at", ASCENDING)])
     feedback.create_index([("assignee_id", ASCENDING), ("status", ASCENDING)])
+    feedback.create_index([("site_id", ASCENDING), ("first_resolved_at", ASCENDING)])
     for field in ("created_at", "updated_at", "due_at", "severity_rank", "category", "channel"):
         feedback.create_index([(field, ASCENDING), ("_id", ASCENDING)])
     db.surveys.create_index([("site_id", ASCENDING), ("created_at", ASCENDING), ("_id", ASCENDING)])
@@ -160,6 +161,28 @@ def _each_site(collection, sites, field, since, until, projection):
     of the sites would read their whole history)."""
     return [document for site_id in sites
             for document in collection.find(_in_period([site_id], field, since, until), projection).batch_size(500)]
+
+
+def _between(collection, site_id, field, start, end, projection):
+    """The documents of one site whose ``field`` is at or after ``start`` and before ``end``: an
+    equality and one half-open range, which an index ``(site_id, <field>, ...)`` bounds to the period."""
+    query = {"site_id": site_id, field: {"$gte": start, "$lt": end}}
+    return list(collection.find(query, projection).batch_size(500))
+
+
+def feedback_made_between(db, site_id, start, end, projection):
+    """A site's items made in ``[start, end)``: index ``(site_id, created_at, _id)``."""
+    return _between(db.feedback, site_id, "created_at", start, end, projection)
+
+
+def feedback_first_resolved_between(db, site_id, start, end, projection):
+    """A site's items first resolved in ``[start, end)``: index ``(site_id, first_resolved_at)``."""
+    return _between(db.feedback, site_id, "first_resolved_at", start, end, projection)
+
+
+def answers_between(db, site_id, start, end, projection):
+    """A site's survey links answered in ``[start, end)``: index ``(site_id, answered_at)``."""
+    return _between(db.survey_links, site_id, "answered_at", start, end, projection)
 
 
 def update_feedback(db, feedback_id, version, changes, *events, push=None):

@@ -13,7 +13,6 @@ catches up on the days it missed, one a tick.
 """
 import datetime
 import logging
-import zoneinfo
 
 from cronsim import CronSim
 
@@ -29,12 +28,7 @@ RULES_PER_TICK = 50
 PAGE = 500
 
 
-def timezone_of(db, site_id):
-    entry = sites.find(db, site_id) if site_id else None
-    try:
-        return zoneinfo.ZoneInfo((entry or {}).get("timezone") or "UTC")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return datetime.timezone.utc
+timezone_of = sites.zone_of
 
 
 def next_fire(trigger, zone, after):

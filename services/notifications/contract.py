@@ -38,7 +38,10 @@ CAMPAIGN_OCCASIONS = ("new_year", "spring_festival", "qingming", "labour_day", "
 AUTOMATION_TRIGGER_KINDS = ("event", "date", "schedule")
 # The dates of records a rule can be triggered by each day (the customers service's ``DATE_KINDS``).
 AUTOMATION_DATES = ("contact_birthday", "customer_anniversary", "days_after_last_order", "days_after_last_interaction",
-                    "days_before_contract_end")
+                    "days_before_contract_end", "expected_order_overdue")
+# The dates a trigger counts N days from (its ``days``).
+AUTOMATION_DATES_WITH_DAYS = ("days_after_last_order", "days_after_last_interaction", "days_before_contract_end",
+                              "expected_order_overdue")
 AUTOMATION_OPERATORS = ("eq", "ne", "in", "gt", "lt", "contains", "is_empty", "is_not_empty")
 AUTOMATION_ACTIONS = ("create_followup", "add_tag", "remove_tag", "set_owner", "set_field", "move_opportunity",
                       "notify", "message_contacts", "send_survey", "call_webhook", "wait")
@@ -171,7 +174,8 @@ class TriggerSchema(Schema):
         "description": "date: which date (catalogue `automation_dates`); the rule runs once for each record whose "
                        "date it is that day"})
     days = fields.Integer(strict=True, validate=validate.Range(min=0, max=3650), metadata={
-        "description": "date: N of days_after_last_order, days_after_last_interaction, days_before_contract_end"})
+        "description": "date: N of days_after_last_order, days_after_last_interaction, days_before_contract_end, "
+                       "expected_order_overdue (the customer's expected order, by its reorder forecast, N days late)"})
     hour = fields.Integer(strict=True, validate=validate.Range(min=0, max=23), metadata={
         "description": "date: the hour of the day it runs, in the site's time zone (default 8)"})
     cron = Text(100, metadata={"description": "schedule: minute hour day month weekday, e.g. 0 9 * * 1 (Mondays "
@@ -183,7 +187,7 @@ class TriggerSchema(Schema):
         wanted = {"event": "event_type", "date": "date", "schedule": "cron"}[kind]
         if data.get(wanted) is None:
             raise ValidationError("Required for a trigger of kind %s." % kind, wanted)
-        if kind == "date" and data["date"].startswith("days_") and data.get("days") is None:
+        if kind == "date" and data["date"] in AUTOMATION_DATES_WITH_DAYS and data.get("days") is None:
             raise ValidationError("Required for a date N days before or after.", "days")
         if kind == "schedule" and not valid_cron(data["cron"]):
             raise ValidationError("Not a cron expression: minute hour day month weekday, e.g. 0 9 * * 1.", "cron")

@@ -31,6 +31,7 @@ OPPORTUNITY_AMOUNT = "54321.98"
 B_ORDER_AMOUNT = 1200.0
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 B_READERS = ("site_b_admin", "site_b_sales")
+TARGET_PERIOD = "2030"
 
 # GET paths that hold no site data, each with the reason.
 NOT_SITE_DATA = {
@@ -122,6 +123,21 @@ LISTS = (
     Probe("report-campaigns", "/reports/campaigns"),
     Probe("report-campaigns-site-a", "/reports/campaigns", lambda a: {"site_id": a.site}),
     Probe("import-mappings-site-a", "/import-mappings", lambda a: {"site_id": a.site}),
+    Probe("teams", "/teams"),
+    Probe("teams-site-a", "/teams", lambda a: {"site_id": a.site}),
+    Probe("targets", "/targets", lambda a: {"period": TARGET_PERIOD}),
+    Probe("targets-site-a", "/targets", lambda a: {"site_id": a.site, "period": TARGET_PERIOD}),
+    Probe("scorecards", "/scorecards"),
+    Probe("scorecards-site-a", "/scorecards", lambda a: {"site_id": a.site}),
+    Probe("scorecards-user-a", "/scorecards", lambda a: {"user_id": a.admin}),
+    Probe("scorecards-export", "/scorecards/export"),
+    Probe("scorecards-export-site-a", "/scorecards/export", lambda a: {"site_id": a.site}),
+    Probe("leaderboards", "/leaderboards"),
+    Probe("leaderboards-site-a", "/leaderboards", lambda a: {"site_id": a.site, "measure": "new_customers"}),
+    Probe("pipeline", "/forecasts/pipeline"),
+    Probe("pipeline-site-a", "/forecasts/pipeline", lambda a: {"site_id": a.site}),
+    Probe("expected-orders", "/forecasts/expected-orders", lambda a: {"overdue_days": 0, "limit": 500}),
+    Probe("expected-orders-site-a", "/forecasts/expected-orders", lambda a: {"site_id": a.site}),
 )
 
 # Reads by id: each path parameter is filled with site A's record of that kind.
@@ -129,11 +145,13 @@ READS = (
     "/customers/{customer_id}",
     "/customers/{customer_id}/contacts",
     "/customers/{customer_id}/followups",
+    "/customers/{customer_id}/forecast",
     "/customers/{customer_id}/interactions",
     "/customers/{customer_id}/opportunities",
     "/customers/{customer_id}/orders",
     "/customers/{customer_id}/overview",
     "/customers/{customer_id}/payments",
+    "/customers/{customer_id}/recommendations",
     "/customers/{customer_id}/service-records",
     "/customers/{customer_id}/tier-history",
     "/customers/settings/{site_id}",
@@ -154,6 +172,8 @@ READS = (
     "/campaigns/{campaign_id}",
     "/campaigns/{campaign_id}/recipients",
     "/campaigns/{campaign_id}/audience",
+    "/teams/{team_id}",
+    "/targets/{target_id}",
 )
 
 # Site B's own records: what they show must not pull in anything of site A.
@@ -163,6 +183,8 @@ OWN = (
     "/customers/{customer_id}/orders",
     "/customers/{customer_id}/overview",
     "/customers/{customer_id}/tier-history",
+    "/customers/{customer_id}/forecast",
+    "/customers/{customer_id}/recommendations",
     "/customers/settings/{site_id}",
     "/feedback/settings/{site_id}",
     "/feedback/{feedback_id}",
@@ -171,7 +193,7 @@ OWN = (
 )
 ID_OF_PARAMETER = {"customer_id": "customer", "feedback_id": "feedback", "import_id": "import_job",
                    "site_id": "site", "survey_id": "survey", "user_id": "admin", "webhook_id": "webhook",
-                   "rule_id": "rule", "campaign_id": "campaign"}
+                   "rule_id": "rule", "campaign_id": "campaign", "team_id": "team", "target_id": "target"}
 
 
 def api_route(route):
@@ -233,6 +255,15 @@ def seed_customer(api, a):
     part_ids = {part: add_part(api, a.customer, part, body)["id"] for part, body in parts.items()}
     a.contact = part_ids["contacts"]
     a.ids += list(part_ids.values())
+
+
+def seed_forecast(api, a):
+    """A customer of site A ordering every 30 days: its next order is expected in 20 days."""
+    regular = created(api.post("/customers", {"legal_name": "%s Zeta Regulars" % MARK, "site_id": a.site}))
+    for days in (70, 40, 10):
+        add_part(api, regular["id"], "orders", {"number": "SO-Z%d-%s" % (days, MARK), "order_date": days_from_today(
+            -days), "lines": [{"product": "P-%s" % MARK, "quantity": 2, "amount": 4321.0}]})
+    a.ids.append(regular["id"])
 
 
 def seed_feedback(api, a):
@@ -304,7 +335,12 @@ def seed_site_a(stack, admin_api, phone):
         "url": "http://127.0.0.1:9/%s" % MARK, "event_types": ["customers.*"], "site_id": a.site,
         "description": "Hook %s" % MARK}))["id"]
     seed_automation(admin, a)
+    a.team = created(admin.post("/teams", {"site_id": a.site, "name": "Team %s" % MARK, "member_ids": [a.admin],
+                                           "leader_id": a.admin}))["id"]
+    a.target = created(admin.post("/targets", {"site_id": a.site, "period": TARGET_PERIOD, "measure": "new_customers",
+                                               "value": 5, "holder_kind": "user", "holder_id": a.admin}))["id"]
     seed_customer(admin, a)
+    seed_forecast(admin, a)
     seed_feedback(admin, a)
     seed_survey(admin, a)
     a.ids.append(created(admin.post("/views", {"name": "View %s" % MARK, "shared": True, "site_id": a.site,
@@ -386,7 +422,7 @@ def delivered(api, webhook_id, receiver):
 def secrets_of(a):
     """Every id and marker of site A that a response may not contain."""
     scalar = [a.site, a.admin, a.customer, a.feedback, a.survey, a.webhook, a.import_job, a.tax_id, a.rule,
-              a.campaign]
+              a.campaign, a.team, a.target]
     return [MARK, ORDER_AMOUNT, PAYMENT_AMOUNT, OPPORTUNITY_AMOUNT] + scalar + a.ids
 
 

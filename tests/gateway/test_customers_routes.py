@@ -22,7 +22,7 @@ CUSTOMER = {
     "tags": ["oem"], "status": "active", "account_type": "legal_entity", "parent_id": None,
     "addresses": [{"id": "a1", "type": "billing", "street": "1 Road", "city": "苏州", "province": "江苏",
                    "postal_code": "215000", "country": "CN"}],
-    "notes": None, "customer_since": None, "lifecycle_stage": "prospect",
+    "notes": None, "customer_since": None, "lifecycle_stage": "prospect", "dormant_since": None, "forecast": None,
     "tier": {"level": "general", "reasons": ["New customer: no orders yet."], "overridden": False},
     "churn_risk": {"level": "none", "reasons": []}, "completeness": 83,
     "last_verified_at": "2026-11-01T08:00:00+00:00", "next_followup_date": "2026-12-01",
@@ -34,12 +34,13 @@ COMMON = {"id": "p1", "customer_id": "c1", "site_id": "s1", "created_by": "u1", 
 CONTACT = dict(COMMON, name="王芳", position="Buyer", phone="13800138000", phone_region="CN", email=None,
                primary=True, birthday="1990-05-01", notes=None)
 ORDER = dict(COMMON, number="SO-1", order_date="2026-10-01", currency="CNY", status="confirmed",
-             contract_end_date=None, total_amount=5000.0,
+             contract_end_date=None, total_amount=5000.0, owner_id="u1",
              lines=[{"product": "Gear", "quantity": 10.0, "amount": 5000.0}])
 OPPORTUNITY = dict(COMMON, title="Line upgrade", stage="proposal", expected_amount=80000.0,
                    expected_close_date="2027-01-31", probability=40, product=None,
                    stage_history=[{"stage": "identified", "at": "2026-11-01T08:00:00+00:00", "by": "u1"},
-                                  {"stage": "proposal", "at": "2026-11-03T08:00:00+00:00", "by": "u1"}])
+                                  {"stage": "proposal", "at": "2026-11-03T08:00:00+00:00", "by": "u1"}],
+                   owner_id="u1", decided_at=None)
 JOB = {"id": "j1", "status": "running", "dry_run": False, "filename": "customers.csv", "site_id": "s1",
        "format": "csv", "total": None, "done": 0, "created": 0, "updated": 0, "unchanged": 0, "failed": 0,
        "errors_sample": [], "warnings": 0, "warnings_sample": [], "error": None,

@@ -7,7 +7,7 @@ from kombu import Connection
 from services.accounts.permissions import ALL_PERMISSIONS
 from services.accounts.service import AccountsService
 from services.common import config
-from services.common.errors import BadRequest, Conflict, NotFound, Unauthorized, ValidationFailed
+from services.common.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from services.common.mongo import connect
 from services.common.signing import secret_of
 from services.customers.service import CustomersService
@@ -285,3 +285,49 @@ def test_a_low_score_item_lost_to_a_crash_is_created_by_the_scan(world, rpc_as, 
     wait_for(lambda: feedback_db.survey_links.count_documents(
         {"contact_id": contact, "feedback_pending": True}) == 0, timeout=10)
     assert surveys.complete_low_score_items(feedback_db) == 0
+
+
+def test_staff_measures_count_an_assignees_items_and_a_customers_scores(world, rpc_as, issue_token, events):
+    with rpc_as(world["writer"]) as cluster:
+        fb = cluster.feedback
+        done = fb.create_feedback(complaint(world["customer"]))
+        fb.create_feedback(complaint(world["customer"], severity="low"))
+        fb.create_feedback(complaint(world["customer"], severity="normal"))  # stays in the site's queue
+        for change in ({"assignee_id": world["engineer_a"]}, {"status": "in_progress"},
+                       {"status": "resolved", "resolution_summary": "Replaced."}):
+            done = fb.update_feedback(done["id"], dict(change, version=done["version"]))
+        assert done["first_resolved_assignee_id"] == world["engineer_a"] and done["sla_met"] is True
+        waiting = fb.list_feedback({"status": "open", "severity": "low"})["items"][0]
+        fb.update_feedback(waiting["id"], {"version": waiting["version"], "assignee_id": world["engineer_a"]})
+        contact = cluster.customers.create_part(world["customer"], "contacts", {
+            "name": "Qian", "email": "qian@buyer.example"})["id"]
+        survey = fb.create_survey(survey_body())
+        fb.send_survey(survey["id"], {"customer_id": world["customer"], "contact_ids": [contact]})
+    token = secret_of(events("feedback.survey_sent")[0])["link"].rsplit("/", 1)[1]
+    with rpc_as(None) as public:
+        public.feedback.answer_survey(token, {"q1": 4, "q2": 8})
+    # the site counts days in Asia/Shanghai: yesterday and today there hold everything made above
+    today = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=8))).date()
+    since, until = (today - datetime.timedelta(days=1)).isoformat(), today.isoformat()
+    expected = {
+        "assignees": {world["engineer_a"]: {"assigned": 2, "resolved": 1, "resolved_within_sla": 1,
+                                            "median_hours_to_resolve": 0.0}},
+        "customers": {world["customer"]: {"csat_sum": 4, "csat_count": 1, "promoters": 0, "passives": 1,
+                                          "detractors": 0}}}
+    for perms in (["feedback:read"], ["targets:manage"]):
+        with rpc_as(issue_token(perms, [world["site_a"]])) as cluster:
+            found = cluster.feedback.staff_measures(world["site_a"], since, until)
+        hours = found["assignees"][world["engineer_a"]].pop("resolve_hours")
+        assert found == expected and len(hours) == 1 and 0 <= hours[0] < 0.05
+    with rpc_as(world["writer"]) as cluster:
+        later = (today + datetime.timedelta(days=1)).isoformat()
+        assert cluster.feedback.staff_measures(world["site_a"], later, later) == {"assignees": {}, "customers": {}}
+        with pytest.raises(ValidationFailed) as backwards:
+            cluster.feedback.staff_measures(world["site_a"], until, since)
+        assert set(backwards.value.fields) == {"until"}
+    with rpc_as(issue_token(["feedback:read", "targets:manage"], [world["site_b"]])) as cluster:
+        with pytest.raises(NotFound):
+            cluster.feedback.staff_measures(world["site_a"], since, until)
+    with rpc_as(issue_token(["customers:read"], [world["site_a"]])) as cluster:
+        with pytest.raises(Forbidden):
+            cluster.feedback.staff_measures(world["site_a"], since, until)

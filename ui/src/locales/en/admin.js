@@ -44,6 +44,7 @@ export default {
       holder_count: '{kind} {n}', list_separator: ', ',
       holders: {
         users: 'users',
+        teams: 'teams',
         customers: {
           customers: 'customers', contacts: 'contacts', orders: 'orders', payments: 'payments',
           service_records: 'service records', interactions: 'interactions', opportunities: 'opportunities',
@@ -59,6 +60,13 @@ export default {
         },
       },
     },
+    teams: {
+      title: 'Sales teams', create: 'New team', edit_title: 'Edit team {name}', site: 'Site', name: 'Name',
+      leader: 'Leader', members: 'Members', size: 'Members', updated_at: 'Changed', no_members: 'No members yet',
+      empty: 'No teams at this site yet.', hint: 'Members are active users of the site; the leader is one of them.',
+      members_hint: 'Choose the site\'s users', leader_hint: 'One of the members (optional)',
+      confirm_delete: 'Delete the team "{name}"? Its members stay users of the site.',
+    },
     audit: {
       title: 'Audit log', actor: 'Who', actor_id: 'User id of who', action: 'Action', entity_type: 'Record type',
       entity_id: 'Record id', entity: 'Record', site: 'Site', since: 'From', until: 'To', at: 'Time',
@@ -69,6 +77,7 @@ export default {
         permissions: 'Effective permissions', status: 'Status', must_change_password: 'Must change password',
         locked_until: 'Locked until', code: 'Code', name: 'Name', address: 'Address', timezone: 'Time zone',
         url: 'Target URL', event_types: 'Event types', site_id: 'Site', description: 'Description',
+        member_ids: 'Members', leader_id: 'Leader',
       },
       actions: {
         created: 'Created', updated: 'Updated', deleted: 'Deleted', changed: 'Changed', login_failed: 'Failed sign-in',
@@ -82,6 +91,7 @@ export default {
         user: 'User', permissions: 'Permissions', site: 'Site', webhook: 'Webhook', customer: 'Customer',
         customer_settings: 'Customer settings', import: 'Import', view: 'Saved view', feedback: 'Feedback',
         feedback_settings: 'Feedback settings', survey: 'Survey', survey_response: 'Survey response', automation_rule: 'Automation rule',
+        team: 'Sales team',
       },
     },
     webhooks: {

@@ -10,7 +10,7 @@ export default {
     tabs: {
       interactions: 'Interactions', contacts: 'Contacts', orders: 'Orders & payments', opportunities: 'Opportunities',
       followups: 'Follow-ups', service: 'Service records', feedback: 'Feedback', addresses: 'Addresses',
-      hierarchy: 'Hierarchy', history: 'History',
+      hierarchy: 'Hierarchy', history: 'History', forecast: 'Forecast & recommendations',
     },
     fields: {
       tax_id: 'Unified social credit code', external_code: 'External code', site: 'Site', owner: 'Owner',
@@ -20,7 +20,7 @@ export default {
     figures: {
       orders_12m: 'Orders, last 12 months', order_count: '{n} orders', rolled_up: '{n} accounts; this one {own}',
       last_order: 'Last order', open_feedback: 'Open feedback', unknown: 'Unknown', next_followup: 'Next follow-up',
-      completeness: 'Profile completeness', last_verified: 'Last verified',
+      completeness: 'Profile completeness', last_verified: 'Last verified', expected_order: 'Next order expected',
     },
     tier: {
       why: 'Why this tier? Click for the explanation',
@@ -38,6 +38,20 @@ export default {
       expires_at: 'Until (optional)',
       override_set: 'Set tier',
       override_clear: 'Back to the computed tier',
+    },
+    forecast: {
+      title: 'Next order', expected_date: 'Expected on', expected_amount: 'Expected amount', confidence: 'Confidence',
+      between: '{earliest} – {latest}', cadence: 'Usual gap between orders', every_days: 'every {days} days',
+      orders_counted: 'from {n} orders', overdue: 'The expected order is {days} days overdue.',
+      not_enough: 'Not enough order history to forecast ({n} orders; 3 needed).', products: 'By product',
+      product: 'Product', quantity: 'Quantity',
+    },
+    recommendations: {
+      title: 'Recommended products', empty: 'Nothing to recommend yet',
+      bought_together: 'Bought together with {product} in {n} orders',
+      same_industry: 'Bought by {n} customers in the same industry ({industry})',
+      same_tier: 'Bought by {n} customers of the same tier ({tier})',
+      similar: 'Bought by {n} similar customers',
     },
     churn: {
       title: 'Churn risk',

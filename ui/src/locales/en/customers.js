@@ -71,6 +71,7 @@ export default {
       completeness: 'Completeness',
       next_followup_date: 'Next follow-up',
       last_order_date: 'Last order',
+      forecast: 'Next order expected',
       updated_at: 'Updated',
     },
     address: {

@@ -27,5 +27,10 @@ export default {
     feedback: {
       title: 'My open feedback', empty: 'Nothing assigned to you is open', due: 'due {at}',
     },
+    expected: {
+      title: 'Expected orders', window: 'overdue and next {days} days', empty: 'No order expected soon',
+      customer: 'Customer', date: 'Expected on', when: 'When', amount: 'Expected amount',
+      amount_range: '{amount} ({low} – {high})', overdue: '{days} days overdue', today: 'Today', in_days: 'In {days} days',
+    },
   },
 }

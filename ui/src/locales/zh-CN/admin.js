@@ -43,6 +43,7 @@ export default {
       holder_count: '{kind} {n}', list_separator: '，',
       holders: {
         users: '用户',
+        teams: '销售团队',
         customers: {
           customers: '客户', contacts: '联系人', orders: '订单', payments: '回款', service_records: '售后服务记录',
           interactions: '沟通记录', opportunities: '商机', followups: '跟进任务', views: '保存的视图', imports: '导入任务',
@@ -56,6 +57,13 @@ export default {
         },
       },
     },
+    teams: {
+      title: '销售团队', create: '新建团队', edit_title: '编辑团队 {name}', site: '工厂', name: '名称',
+      leader: '负责人', members: '成员', size: '人数', updated_at: '修改时间', no_members: '暂无成员',
+      empty: '此工厂还没有销售团队。', hint: '成员须为该工厂的在职用户，负责人须为成员之一。',
+      members_hint: '选择该工厂的用户', leader_hint: '从成员中选择（可不填）',
+      confirm_delete: '删除团队“{name}”？成员仍是该工厂的用户。',
+    },
     audit: {
       title: '审计日志', actor: '操作人', actor_id: '操作人用户 ID', action: '操作', entity_type: '记录类型',
       entity_id: '记录 ID', entity: '记录', site: '工厂', since: '开始时间', until: '结束时间', at: '时间',
@@ -66,6 +74,7 @@ export default {
         permissions: '生效的权限', status: '状态', must_change_password: '须修改密码',
         locked_until: '锁定至', code: '代码', name: '名称', address: '地址', timezone: '时区',
         url: '目标地址', event_types: '事件类型', site_id: '工厂', description: '说明',
+        member_ids: '成员', leader_id: '负责人',
       },
       actions: {
         created: '新建', updated: '修改', deleted: '删除', changed: '变更', login_failed: '登录失败',
@@ -79,6 +88,7 @@ export default {
         user: '用户', permissions: '权限', site: '工厂', webhook: 'Webhook', customer: '客户',
         customer_settings: '客户设置', import: '导入', view: '保存的视图', feedback: '反馈',
         feedback_settings: '反馈设置', survey: '问卷', survey_response: '问卷回复', automation_rule: '自动化规则',
+        team: '销售团队',
       },
     },
     webhooks: {

@@ -10,7 +10,7 @@ export default {
     tabs: {
       interactions: '沟通记录', contacts: '联系人', orders: '订单与回款', opportunities: '商机',
       followups: '跟进任务', service: '售后服务', feedback: '客户反馈', addresses: '地址',
-      hierarchy: '组织层级', history: '变更历史',
+      hierarchy: '组织层级', history: '变更历史', forecast: '预测与推荐',
     },
     fields: {
       tax_id: '统一社会信用代码', external_code: '外部编码', site: '所属工厂', owner: '负责人',
@@ -20,7 +20,7 @@ export default {
     figures: {
       orders_12m: '近 12 个月订单额', order_count: '{n} 笔订单', rolled_up: '含 {n} 个账户；本账户 {own}',
       last_order: '最近下单', open_feedback: '未结反馈', unknown: '未知', next_followup: '下次跟进',
-      completeness: '资料完整度', last_verified: '最近核实',
+      completeness: '资料完整度', last_verified: '最近核实', expected_order: '预计下次下单',
     },
     tier: {
       why: '为什么是这个等级？点击查看说明',
@@ -38,6 +38,20 @@ export default {
       expires_at: '有效期至（可选）',
       override_set: '设定等级',
       override_clear: '恢复系统计算等级',
+    },
+    forecast: {
+      title: '下次订单预测', expected_date: '预计下单日', expected_amount: '预计金额', confidence: '置信度',
+      between: '{earliest} – {latest}', cadence: '通常下单间隔', every_days: '每 {days} 天',
+      orders_counted: '基于 {n} 笔订单', overdue: '预计的订单已逾期 {days} 天。',
+      not_enough: '订单记录不足，无法预测（现有 {n} 笔，至少需要 3 笔）。', products: '按产品',
+      product: '产品', quantity: '数量',
+    },
+    recommendations: {
+      title: '推荐产品', empty: '暂无可推荐的产品',
+      bought_together: '在 {n} 笔订单中与 {product} 一同购买',
+      same_industry: '同行业（{industry}）的 {n} 个客户购买过',
+      same_tier: '同等级（{tier}）的 {n} 个客户购买过',
+      similar: '{n} 个相似客户购买过',
     },
     churn: {
       title: '流失风险',

@@ -71,6 +71,7 @@ export default {
       completeness: '资料完整度',
       next_followup_date: '下次跟进',
       last_order_date: '最近下单',
+      forecast: '预计下次下单',
       updated_at: '更新时间',
     },
     address: {

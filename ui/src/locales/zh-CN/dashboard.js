@@ -27,5 +27,10 @@ export default {
     feedback: {
       title: '我的待处理反馈', empty: '分派给您的反馈都已关闭', due: '截止 {at}',
     },
+    expected: {
+      title: '预计订单', window: '已逾期及未来 {days} 天', empty: '近期没有预计的订单',
+      customer: '客户', date: '预计下单日', when: '时间', amount: '预计金额',
+      amount_range: '{amount}（{low} – {high}）', overdue: '已逾期 {days} 天', today: '今天', in_days: '{days} 天后',
+    },
   },
 }

@@ -4,6 +4,7 @@ export default [
   { path: '/admin/users/:id/permissions', name: 'admin-user-permissions', component: () => import('./UserPermissionsPage.vue'), meta: { title: 'admin.permissions.title', permission: 'users:admin' } },
   // Anyone may read the site list; the menu entry is for those who administer sites or users.
   { path: '/admin/sites', name: 'admin-sites', component: () => import('./SitesPage.vue'), meta: { title: 'admin.sites.title', permission: ['sites:admin', 'users:admin'], menu: { order: 51, icon: 'Location' } } },
+  { path: '/admin/teams', name: 'admin-teams', component: () => import('./TeamsPage.vue'), meta: { title: 'admin.teams.title', permission: 'targets:manage', menu: { order: 52.5, icon: 'Avatar' } } },
   { path: '/admin/audit', name: 'admin-audit', component: () => import('./AuditPage.vue'), meta: { title: 'admin.audit.title', permission: 'audit:read', menu: { order: 52, icon: 'Document' } } },
   { path: '/admin/webhooks', name: 'admin-webhooks', component: () => import('./WebhooksPage.vue'), meta: { title: 'admin.webhooks.title', permission: 'webhooks:admin', menu: { order: 53, icon: 'Connection' } } },
   { path: '/admin/webhooks/:id/deliveries', name: 'admin-webhook-deliveries', component: () => import('./WebhookDeliveriesPage.vue'), meta: { title: 'admin.deliveries.title', permission: 'webhooks:admin' } },

@@ -11,7 +11,7 @@ export const FILTER_KEYS = ['q', 'tier', 'tag', 'industry', 'region', 'owner_id'
 
 /** The columns a saved view may hold, in the API's order; legal_name is always shown. */
 export const COLUMNS = ['legal_name', 'short_name', 'tax_id', 'industry', 'tier', 'tags', 'owner_id',
-  'lifecycle_stage', 'churn_risk', 'site_id', 'completeness', 'next_followup_date', 'last_order_date', 'updated_at']
+  'lifecycle_stage', 'churn_risk', 'site_id', 'completeness', 'next_followup_date', 'last_order_date', 'forecast', 'updated_at']
 export const DEFAULT_COLUMNS = ['legal_name', 'short_name', 'tier', 'tags', 'industry', 'owner_id',
   'lifecycle_stage', 'churn_risk', 'completeness', 'updated_at']
 
