@@ -25,7 +25,7 @@ import collections
 import datetime
 import statistics
 
-from services.common import remote, sites
+from services.common import config, remote, sites
 from services.common.clock import utcnow
 from services.common.errors import Forbidden, NotFound, Unavailable
 from services.customers import lifecycle, store, tiering
@@ -138,10 +138,11 @@ def count_portfolio(db, tallies, site_id, period, start, end):
 
 def count_feedback(db, caller, tallies, site_id, period):
     """The feedback service's measures; a service down or a caller it refuses leaves them out
-    (``incomplete``), never the rest of the scorecard."""
+    (``incomplete``), never the rest of the scorecard. It is waited for half the RPC timeout, so the
+    scorecard still answers its own caller in time."""
     try:
         found = remote.call(SERVICE_FEEDBACK, "staff_measures", site_id, period.since.isoformat(),
-                            period.until.isoformat(), token=caller.token)
+                            period.until.isoformat(), token=caller.token, timeout=config.get_float("RPC_TIMEOUT") / 2)
     except (Unavailable, Forbidden, NotFound):
         tallies.incomplete.append(SERVICE_FEEDBACK)
         return

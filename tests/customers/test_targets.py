@@ -56,7 +56,8 @@ def test_progress_before_after_and_beyond_the_target():
     before = targets.progress(0, 100.0, period, D(2027, 3, 1))
     assert (before["days_elapsed"], before["projection"], before["run_rate_needed"]) == (0, None, round(100 / 30, 2))
     after = targets.progress(120.0, 100.0, period, D(2027, 6, 1))
-    assert (after["percent"], after["remaining"], after["run_rate_needed"], after["projection"]) == (1.2, 0, None, 120.0)
+    assert (after["percent"], after["remaining"], after["run_rate_needed"], after["projection"]) == (
+        1.2, 0, None, 120.0)
     hidden = targets.progress(None, 100.0, period, D(2027, 4, 2))
     assert hidden["actual"] is None and hidden["percent"] is None and hidden["projection"] is None
 

@@ -9,8 +9,11 @@ import zoneinfo
 
 import openpyxl
 import pytest
+import requests
 
+from services.common.signing import secret_of
 from tests.e2e.test_identity import create_user, signed_in
+from tests.support import events
 from tests.support.api import eventually
 from tests.support.customers import add_part, create_customer, create_site, order
 
@@ -169,7 +172,32 @@ def test_bad_targets_are_refused_naming_the_field(crew):
 
 
 @pytest.fixture(scope="module")
-def history(stack, admin_api):
+def feedback_events(test_env):
+    with events.tap(test_env["AMQP_URI"], "feedback") as tap:
+        yield tap.received
+
+
+def answer_survey(stack, manager, feedback_events, site_id, customer_id, scores):
+    """A survey of a rating and an NPS question sent to a contact of the customer per ``(rating, nps)``,
+    each answered with its scores through the public link."""
+    survey = manager.post("/surveys", {"title": "After delivery", "language": "en", "site_id": site_id, "questions": [
+        {"kind": "rating", "text": "How satisfied are you?"}, {"kind": "nps", "text": "Would you recommend us?"}]})
+    assert survey.status_code == 201, survey.text
+    contacts = [add_part(manager, customer_id, "contacts", {"name": "Buyer %d" % n, "email": "b%d@buyer.example" % n})
+                for n in range(len(scores))]
+    sent = manager.post("/surveys/%s/send" % survey.json()["id"], {"customer_id": customer_id,
+                                                                   "contact_ids": [c["id"] for c in contacts]})
+    assert sent.status_code == 201, sent.text
+    links = {e["data"]["contact_id"]: secret_of(e)["link"].rsplit("/s/", 1)[1] for e in feedback_events(
+        "feedback.survey_sent", at_least=len(scores), survey_id=survey.json()["id"])}
+    for contact, (rating, nps) in zip(contacts, scores):
+        answered = requests.post("%s/s/%s" % (stack.url, links[contact["id"]]),
+                                 json={"answers": {"q1": rating, "q2": nps}}, timeout=20)
+        assert answered.status_code == 200, answered.text
+
+
+@pytest.fixture(scope="module")
+def history(stack, admin_api, feedback_events):
     """A site of its own with a seeded history whose every measure is known (see the test)."""
     site = create_site(admin_api, "C")
     users = {name: create_user(admin_api, [site["id"]], roles) for name, roles in (
@@ -217,6 +245,8 @@ def history(stack, admin_api):
         response = manager.patch("/feedback/%s" % item["id"], dict(change, version=item["version"]))
         assert response.status_code == 200, response.text
         item = response.json()
+    # Three survey answers of the seller's customer: CSAT (5 + 4 + 3) / 3; NPS 2 promoters, 1 passive.
+    answer_survey(stack, manager, feedback_events, site["id"], first["id"], [(5, 10), (4, 7), (3, 9)])
     return people
 
 
@@ -225,7 +255,7 @@ EXPECTED = {
     "opportunities_lost": 1, "win_rate": 0.5, "interactions": {"call": 2, "meeting": 0, "email": 0, "visit": 1,
                                                                 "total": 3},
     "followups_on_time": 1, "followups_late": 2, "tier_upgrades": 1, "churned_customers": 1,
-    "feedback_assigned": 1, "feedback_resolved": 1, "feedback_resolved_within_sla": 1,
+    "feedback_assigned": 1, "feedback_resolved": 1, "feedback_resolved_within_sla": 1, "csat": 4.0, "nps": 67,
 }
 
 
@@ -300,3 +330,18 @@ def test_the_pipeline_forecast_weights_open_opportunities_against_the_target(his
     forecast = history.manager.get("/forecasts/pipeline", params={"period": quarter()}).json()
     assert next(s for s in forecast["stages"] if s["stage"] == "proposal")["weighted"] == 5000
     assert history.service.get("/forecasts/pipeline", params={"period": quarter()}).status_code == 403
+
+
+def test_a_team_s_scorecard_adds_up_its_members(crew):
+    customer = create_customer(crew.sales_a2)
+    add_part(crew.manager_a, customer["id"], "orders", order(amount=300, order_date=in_quarter(0)))
+    cards = [scorecard(crew.manager_a, user_id=crew.users[name]["id"])["measures"] for name in ("sales_a", "sales_a2")]
+    team = scorecard(crew.sales_a, team_id=crew.team["id"])
+    assert (team["holder_kind"], team["holder_name"]) == ("team", "East sales")
+    for key in ("order_amount", "orders", "new_customers"):
+        assert team["measures"][key] == sum(card[key] for card in cards), key
+    assert team["measures"]["order_amount"] >= 300
+    scorecard(crew.manager_b, 404, team_id=crew.team["id"])
+    scorecard(crew.manager_b, 404, site_id=crew.site_a["id"])
+    scorecard(crew.service_a, 404, team_id=crew.team["id"])
+    scorecard(crew.manager_a, 422, user_id=crew.users["sales_a"]["id"], team_id=crew.team["id"])
