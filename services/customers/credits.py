@@ -15,14 +15,16 @@ STAMPS = ("owner_id", "decided_at", "done_at")
 MARKER = "credit-stamps-1"
 
 
-def on_create(part, customer, document, now):
+def on_create(part, customer, document, now, imported=False):
+    """``imported``: a record of history an import brings, decided or done at a time nobody knows, so
+    it counts for no period by those."""
     stamps = {}
     if part in CREDITED_TO_OWNER:
         stamps["owner_id"] = customer.get("owner_id")
     if part == "opportunities":
-        stamps["decided_at"] = now if document.get("stage") in DECIDED else None
+        stamps["decided_at"] = now if document.get("stage") in DECIDED and not imported else None
     if part == "followups":
-        stamps["done_at"] = now if document.get("status") == "done" else None
+        stamps["done_at"] = now if document.get("status") == "done" and not imported else None
     return stamps
 
 

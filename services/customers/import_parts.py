@@ -27,7 +27,8 @@ from services.common.envelope import changes_between
 from services.common.errors import CrmError, ValidationFailed
 from services.common.schemas import load, storable
 from services.customers import (
-    access, effects, events, identifiers, import_convert, import_people, import_report, import_values, parts, store,
+    access, credits, effects, events, identifiers, import_convert, import_people, import_report, import_values, parts,
+    store,
 )
 from services.customers.import_rows import UNREADABLE
 
@@ -266,6 +267,7 @@ class PartBatch:
                         created_at=now, updated_at=now, version=1, deleted_at=None, created_by=self.caller.user_id,
                         import_id=self.job["_id"], import_rows=numbers)
         document.update(parts._derived(self.part, document))
+        document.update(credits.on_create(self.part, customer, document, now, imported=True))
         if self.part == "opportunities":
             document["stage_history"] = [{"stage": document["stage"], "at": now.isoformat(),
                                           "by": self.caller.user_id}]
@@ -302,6 +304,7 @@ class PartBatch:
         after = dict(current, **changes)
         changes.update({key: value for key, value in parts._derived(self.part, after).items()
                         if current.get(key) != value})
+        changes.update(credits.on_update(self.part, current, changes, utcnow()))
         if self.part == "opportunities" and changes.get("stage"):
             changes["stage_history"] = current.get("stage_history", []) + [
                 {"stage": changes["stage"], "at": utcnow().isoformat(), "by": self.caller.user_id}]

@@ -115,8 +115,9 @@ def count_followups(db, tallies, site_id, period, zone, today):
         user_id = task.get("assignee_id") or task.get("created_by")
         due = lifecycle.as_date(task["due_date"])
         if task["status"] == "done":
-            done = _local_day(task.get("done_at") or task.get("updated_at"), zone)
-            tallies.add(user_id, "followups_on_time" if done is not None and done <= due else "followups_late")
+            done = _local_day(task.get("done_at"), zone)  # none: done in an imported history, when unknown
+            if done is not None:
+                tallies.add(user_id, "followups_on_time" if done <= due else "followups_late")
         elif task["status"] == "open" and due < today:
             tallies.add(user_id, "followups_late")
 

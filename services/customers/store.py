@@ -1280,7 +1280,7 @@ def logged_interactions(db, site_id, start, end):
 def followups_due(db, site_id, first_day, last_day):
     """A site's live follow-ups due in the period (index ``(site_id, due_date)``), with what decides
     whether they were done on time."""
-    fields = {"assignee_id": 1, "created_by": 1, "status": 1, "due_date": 1, "done_at": 1, "updated_at": 1}
+    fields = {"assignee_id": 1, "created_by": 1, "status": 1, "due_date": 1, "done_at": 1}
     return list(db.followups.find({"site_id": site_id, "due_date": {"$gte": first_day, "$lte": last_day},
                                    "deleted_at": None}, fields))
 
