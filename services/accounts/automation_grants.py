@@ -48,9 +48,13 @@ def grant(db, caller, rule_id, site_id, purpose="automation"):
 
 
 def revoke(db, caller, rule_id):
-    """The rule's grants stop working (the rule was deleted or handed over)."""
-    caller.require(PERMISSION)
-    return {"revoked": store.delete_automation_grants(db, str(rule_id))}
+    """The grants bound to ``rule_id`` stop working (its rule, campaign or subscription was deleted):
+    the caller's own, and those at a site where the caller holds ``automations:manage`` (every site's
+    for ``sites:all``); another site's are left alone."""
+    found = store.automation_grants_of(db, str(rule_id))
+    doomed = [g["_id"] for g in found if g["user_id"] == caller.user_id or caller.can(PERMISSION) and (
+        caller.all_sites or g.get("site_id") is not None and caller.has_site(g["site_id"]))]
+    return {"revoked": store.delete_automation_grants(db, doomed)}
 
 
 def token_for(db, signer, secret):

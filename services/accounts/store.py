@@ -406,17 +406,24 @@ def list_audit(db, filters, sites, limit, cursor):
 # automation grants (``automation_grants.py``): a few per rule at most, looked up by hash (``_id``)
 
 def replace_automation_grant(db, grant):
-    """Store ``grant`` (its ``_id`` is the secret's hash) and drop the rule's earlier ones (index rule_id)."""
+    """Store ``grant`` (its ``_id`` is the secret's hash) and drop the rule's earlier ones at the same
+    site (index rule_id): never another site's."""
     db.automation_grants.insert_one(grant)
-    db.automation_grants.delete_many({"rule_id": grant["rule_id"], "_id": {"$ne": grant["_id"]}})
+    db.automation_grants.delete_many({"rule_id": grant["rule_id"], "site_id": grant["site_id"],
+                                      "_id": {"$ne": grant["_id"]}})
+
+
+def automation_grants_of(db, rule_id):
+    """``{_id, user_id, site_id}`` of the grants bound to ``rule_id`` (index rule_id)."""
+    return list(db.automation_grants.find({"rule_id": rule_id}, {"user_id": 1, "site_id": 1}))
 
 
 def find_automation_grant(db, grant_hash):
     return db.automation_grants.find_one({"_id": grant_hash})
 
 
-def delete_automation_grants(db, rule_id):
-    return db.automation_grants.delete_many({"rule_id": rule_id}).deleted_count
+def delete_automation_grants(db, grant_ids):
+    return db.automation_grants.delete_many({"_id": {"$in": list(grant_ids)}}).deleted_count if grant_ids else 0
 
 
 # teams (``teams.py``): a site's sales teams, a few per site; a deleted one stays as a tombstone

@@ -191,11 +191,18 @@ def delete(db, caller, rule_id):
     rule = visible(caller, store.find_rule(db, str(rule_id)))
     store.delete_rule(db, rule["_id"], events.audit("automation_rule", rule["_id"], "deleted", {}, rule["site_id"],
                                                     caller.user_id))
-    try:
-        remote.call("accounts", "revoke_automation", rule["_id"], token=caller.token)
-    except CrmError as exc:
-        log.warning("grant of deleted rule %s not revoked (%s): it is no longer kept here", rule["_id"], exc.code)
+    revoke_grant(caller, rule["_id"])
     return {}
+
+
+def revoke_grant(caller, grant_id):
+    """accounts drops the grants bound to ``grant_id`` (a rule's id, ``campaign:<id>``, ``report:<id>``),
+    whose sealed copy was just deleted here; if it cannot, it is logged: nothing here holds the secret
+    any more, so the grant can mint no token."""
+    try:
+        remote.call("accounts", "revoke_automation", grant_id, token=caller.token)
+    except CrmError as exc:
+        log.warning("grant %s not revoked (%s): it is no longer kept here", grant_id, exc.code)
 
 
 def list_runs(db, caller, rule_id, filters, limit, cursor):

@@ -154,8 +154,11 @@ def delete(db, caller, campaign_id):
     campaign = visible(caller, store.find_campaign(db, str(campaign_id)))
     if campaign["status"] in ("scheduled", "sending"):
         raise Conflict("Cancel the campaign first.", code="campaign_running")
-    store.update_campaign(db, campaign["_id"], campaign["version"], {"deleted": True}, events.audit(
+    deleted = store.update_campaign(db, campaign["_id"], campaign["version"], {"deleted": True}, events.audit(
         "campaign", campaign["_id"], "deleted", {}, campaign["site_id"], caller.user_id))
+    if deleted is None:
+        raise stale_version("campaign")
+    automations.revoke_grant(caller, "campaign:%s" % campaign["_id"])
     return {}
 
 

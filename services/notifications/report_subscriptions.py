@@ -83,6 +83,7 @@ def unsubscribe(db, caller, subscription_id):
         raise NotFound("No such subscription.")
     store.delete_subscription(db, found["_id"], events.audit("report_subscription", found["_id"], "deleted", {},
                                                              found.get("site_id"), caller.user_id))
+    automations.revoke_grant(caller, "report:%s" % found["_id"])
     return {}
 
 

@@ -115,3 +115,30 @@ def test_user_directory_tells_other_services_who_a_user_is_within_their_sites(ac
         viewer = cluster.accounts.login("hq.viewer", "Amber-quarry-violin-88")
     with rpc(nameko_config, viewer["access_token"]) as cluster:
         assert cluster.accounts.user_directory([user["id"]]) == {"items": []}
+
+
+def test_a_grant_is_revoked_only_by_its_owner_or_a_manager_of_its_site(accounts, nameko_config):
+    """A manager of another site can neither revoke a rule's grant nor, by asking a grant of the same
+    id, drop it: the grant keeps minting tokens for its own rule."""
+    session = admin_session(nameko_config)
+    with rpc(nameko_config, session["access_token"]) as cluster:
+        site_a = cluster.accounts.create_site({"code": "GA", "name": "Plant A"})
+        site_b = cluster.accounts.create_site({"code": "GB", "name": "Plant B"})
+        sessions = {}
+        for name, site in (("mgr_a", site_a), ("mgr_a2", site_a), ("mgr_b", site_b)):
+            cluster.accounts.create_user({
+                "username": name, "email": "%s@example.com" % name, "password": "Quiet-harbour-lantern-91",
+                "display_name": name, "sites": [site["id"]], "roles": ["manager"]})
+            sessions[name] = cluster.accounts.login(name, "Quiet-harbour-lantern-91")
+    rule_id = "rule-of-site-a"
+    with rpc(nameko_config, sessions["mgr_a"]["access_token"]) as cluster:
+        grant = cluster.accounts.grant_automation(rule_id, site_a["id"])["grant"]
+    with rpc(nameko_config, sessions["mgr_b"]["access_token"]) as cluster:
+        assert cluster.accounts.revoke_automation(rule_id) == {"revoked": 0}
+        cluster.accounts.grant_automation(rule_id, site_b["id"])
+    with rpc(nameko_config) as cluster:
+        assert cluster.accounts.automation_token(grant)["user_id"] == sessions["mgr_a"]["user"]["id"]
+    with rpc(nameko_config, sessions["mgr_a2"]["access_token"]) as cluster:
+        assert cluster.accounts.revoke_automation(rule_id) == {"revoked": 1}
+    with rpc(nameko_config) as cluster, pytest.raises(Unauthorized):
+        cluster.accounts.automation_token(grant)
