@@ -43,7 +43,8 @@ SORT_FIELDS = ("legal_name", "created_at", "updated_at", "tier_rank", "annual_re
                "next_followup_date", "last_order_date")
 SORTS = tuple(prefix + name for name in SORT_FIELDS for prefix in ("", "-"))
 VIEW_COLUMNS = ("legal_name", "short_name", "tax_id", "industry", "tier", "tags", "owner_id", "lifecycle_stage",
-                "churn_risk", "site_id", "completeness", "next_followup_date", "last_order_date", "forecast", "updated_at")
+                "churn_risk", "site_id", "completeness", "next_followup_date", "last_order_date", "forecast",
+                "updated_at")
 EXPORT_FORMATS = ("csv", "xlsx")
 # What an import file's rows may be, in the order a workbook's sheets are imported (a part needs its customer).
 IMPORT_ENTITIES = ("customers", "contacts", "orders", "payments", "interactions", "service_records", "opportunities",

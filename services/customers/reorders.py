@@ -6,11 +6,12 @@ due key ``expected_order:<date>``, made in the same write as the rest of its der
 (``insights.refresh``, after every change to its orders). "Today" is the day in the time zone of the
 customer's site (of the one site the list reads; UTC for a list of several sites).
 
-``expected_orders`` reads the customers a day at a time, each day one look-up of its key in the
-``due_keys`` index (as the automation date triggers do, ``dates.py``), in the order of their expected
-date and then ``_id``: the days from today to ``within_days`` ahead and, with ``overdue_days`` M, the
-year of days up to M days ago. A page stops reading at ``limit`` and one more; it is not counted
-(``total`` is what paging has met so far, a lower bound until the last page).
+``expected_orders`` reads the days of its window (from today to ``within_days`` ahead and, with
+``overdue_days`` M, the year of days up to M days ago), ``DAYS_A_READ`` days at a time, each read one
+look-up of the days' keys in the ``due_keys`` index (as the automation date triggers do, ``dates.py``),
+the sites picked here; it lists them by expected date and then ``_id``. A page stops reading once it
+has ``limit`` and one more; it is not counted (``total`` is what paging has met so far, a lower bound
+until the last page).
 """
 import datetime
 
@@ -21,6 +22,7 @@ from services.customers import archive, contract, forecasts, lifecycle, store
 
 PRODUCT_ORDERS = 1000  # the latest orders the product forecasts read
 OVERDUE_SPAN = 365  # how far back from ``overdue_days`` the overdue customers are looked for
+DAYS_A_READ = 8
 
 
 def today_at(db, site_ids):
@@ -78,15 +80,19 @@ def expected_orders(db, caller, query=None, cursor=None, limit=None, today=None)
         if not isinstance(after_day, str) or not isinstance(after_id, str):
             raise BadRequest("The cursor is not valid.", fields={"cursor": [paging.BAD_CURSOR]})
     rows = []
-    if scope != []:
-        for day in window(today, asked["within_days"], asked.get("overdue_days")):
-            if after_day and day < after_day:
-                continue
-            found = store.customers_expected_on(db, scope, day, after_id if day == after_day else None,
-                                                limit + 1 - len(rows))
-            rows += [(day, customer) for customer in found]
-            if len(rows) > limit:
-                break
+    days = [day for day in window(today, asked["within_days"], asked.get("overdue_days"))
+            if not after_day or day >= after_day]
+    sites = None if scope is None else set(scope)
+    for start in range(0, len(days) if scope != [] else 0, DAYS_A_READ):
+        read = set(days[start:start + DAYS_A_READ])
+        found = sorted(((customer["forecast"]["next_order_date"], customer["_id"]), customer)
+                       for customer in store.customers_expected(db, sorted(read))
+                       if customer.get("deleted_at") is None and (sites is None or customer.get("site_id") in sites)
+                       and (customer.get("forecast") or {}).get("next_order_date") in read)
+        after = (after_day or "", after_id or "")
+        rows += [(day, customer) for (day, ident), customer in found if (day, ident) > after]
+        if len(rows) > limit:
+            break
     total, bound = paging.met_so_far(seen, len(rows), limit)
     next_cursor = None
     if len(rows) > limit:

@@ -1176,12 +1176,12 @@ def erase_customer(db, customer_id, changes, *events, match=None):
 
 def customers_due_on(db, site_id, keys, after, limit):
     """Live customers of ``site_id`` holding one of the ``due_keys`` ``keys``, by ``_id`` after ``after``
-    (index due_keys: a day's customers of a key), each with ``due_date``, the date its key names."""
-    query = {"due_keys": {"$in": list(keys)}, "site_id": site_id, "deleted_at": None}
-    if after:
-        query["_id"] = {"$gt": after}
-    found = list(db.customers.find(query, {"due_keys": 1, "customer_since": 1, "created_at": 1}).sort(
-        "_id", ASCENDING).limit(limit))
+    (index due_keys: a day's customers of a key, every site's; the key is the query's one clause, as any
+    other makes the embedded server scan the collection), each with ``due_date``, the date its key names."""
+    projection = {"due_keys": 1, "customer_since": 1, "created_at": 1, "site_id": 1, "deleted_at": 1}
+    found = sorted((c for c in db.customers.find({"due_keys": {"$in": list(keys)}}, projection)
+                    if c.get("site_id") == site_id and c.get("deleted_at") is None and (not after or c["_id"] > after)),
+                   key=lambda c: c["_id"])[:limit]
     for customer in found:
         since = listing.anniversary_of(customer)
         customer["due_date"] = since if any(key.startswith("since:") for key in keys) else keys[0].split(":", 1)[1]
@@ -1351,16 +1351,13 @@ def orders_with_lines(db, customer_id, not_counted, limit):
         [("order_date", DESCENDING), ("_id", DESCENDING)]).limit(limit))
 
 
-def customers_expected_on(db, site_ids, day, after, limit):
-    """Live customers whose reorder forecast expects their next order on ``day`` (ISO), of ``site_ids``
-    (None: any site), by ``_id`` after ``after`` (index due_keys: the day's key)."""
-    query = {"due_keys": "expected_order:%s" % day, "deleted_at": None}
-    if site_ids is not None:
-        query["site_id"] = {"$in": list(site_ids)}
-    if after:
-        query["_id"] = {"$gt": after}
-    projection = {"legal_name": 1, "site_id": 1, "owner_id": 1, "tier.level": 1, "last_order_date": 1, "forecast": 1}
-    return list(db.customers.find(query, projection).sort("_id", ASCENDING).limit(limit))
+def customers_expected(db, days):
+    """Customers whose reorder forecast expects their next order on one of ``days`` (ISO), of every site
+    (index due_keys: the days' keys; the key alone, as any other clause makes the embedded server scan
+    the collection: the caller picks the sites)."""
+    projection = {"legal_name": 1, "site_id": 1, "owner_id": 1, "tier.level": 1, "last_order_date": 1, "forecast": 1,
+                  "deleted_at": 1}
+    return list(db.customers.find({"due_keys": {"$in": ["expected_order:%s" % day for day in days]}}, projection))
 
 
 def site_order_products(db, site_id, first_day, last_day, not_counted):

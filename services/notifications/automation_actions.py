@@ -155,8 +155,14 @@ def set_owner(step):
     return "owner %s" % owner
 
 
+OPPORTUNITY_PREFIX = "opportunity."
+
+
 def set_field(step):
+    """A field of the customer, or (``opportunity.<field>``) of the trigger's opportunity."""
     field, value = step.action["field"], step.action.get("value")
+    if field.startswith(OPPORTUNITY_PREFIX):
+        return _change_opportunity(step, {field[len(OPPORTUNITY_PREFIX):]: value}, "%s set" % field)
     done = _update_customer(step, lambda c: None if c.get(field) == value else {field: value})
     return "%s set" % field if done else "%s had that value already" % field
 
@@ -191,19 +197,24 @@ def notify(step):
 
 def move_opportunity(step):
     """The trigger's opportunity (``event.opportunity_id``) moved to the action's stage, at the version read."""
-    wanted = (step.run.get("event_data") or {}).get("opportunity_id")
     stage = step.action["stage"]
+    return _change_opportunity(step, {"stage": stage}, "moved to %s" % stage)
+
+
+def _change_opportunity(step, changes, done):
+    """The trigger's opportunity (``event.opportunity_id``) changed by ``changes``, at the version read."""
+    wanted = (step.run.get("event_data") or {}).get("opportunity_id")
 
     def attempt():
         found = [o for o in step.call("customers", "list_parts", step.customer_id, "opportunities", 500, None)["items"]
                  if o["id"] == wanted]
         if not found:
             raise StepFailed("The trigger names no opportunity of the customer.")
-        if found[0].get("stage") == stage:
-            return "opportunity %s was at %s already" % (wanted, stage)
+        if all(found[0].get(key) == value for key, value in changes.items()):
+            return "opportunity %s had that already" % wanted
         remote.call("customers", "update_part", step.customer_id, "opportunities", wanted,
-                    {"stage": stage, "version": found[0]["version"]}, token=step.token)
-        return "opportunity %s moved to %s" % (wanted, stage)
+                    dict(changes, version=found[0]["version"]), token=step.token)
+        return "opportunity %s %s" % (wanted, done)
 
     return _at_version(step, attempt, "opportunity")
 

@@ -53,7 +53,8 @@ AUTOMATION_ASSIGNEES = ("owner", "users")
 # How ``set_owner`` picks the owner: in turn, or by a table of the customer's province or industry.
 AUTOMATION_ASSIGN_BY = ("turn", "region", "industry")
 AUTOMATION_RECIPIENTS = ("owner", "managers", "users")
-AUTOMATION_FIELDS = ("status", "account_type", "source_channel", "industry", "industry_code", "company_size")
+AUTOMATION_FIELDS = ("status", "account_type", "source_channel", "industry", "industry_code", "company_size",
+                     "opportunity.probability", "opportunity.expected_close_date", "opportunity.expected_amount")
 AUTOMATION_TEMPLATES = ("vip_followup_30_days", "contract_expiry", "survey_after_first_order", "churn_risk_follow_up",
                         "critical_complaint_alert", "trade_show_round_robin", "birthday_wishes",
                         "customer_anniversary_greeting")
@@ -236,7 +237,8 @@ class ActionSchema(Schema):
                        "create_followup with assignee users, notify with recipients users: taken in turn (round "
                        "robin) for the first two, all of them for notify"})
     tag = Text(40, min_length=1, metadata={"description": "add_tag, remove_tag"})
-    field = Choice(AUTOMATION_FIELDS, metadata={"description": "set_field: the customer field"})
+    field = Choice(AUTOMATION_FIELDS, metadata={
+        "description": "set_field: the customer's field, or (opportunity.<field>) the trigger's opportunity's"})
     value = ConditionValue(metadata={"description": "set_field: the value (checked by the customers service)"})
     recipients = Choice(AUTOMATION_RECIPIENTS, metadata={
         "description": "notify: the customer's owner (default), the site's managers, or user_ids"})

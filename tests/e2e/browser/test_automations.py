@@ -224,3 +224,24 @@ def test_a_rule_messaging_the_contacts_in_both_languages_is_saved_and_opened_aga
     expect(page.locator("[data-test=automation-action-0-body-en]")).to_have_value("Welcome, {{contact.name}}.")
     shot(page, "automations_message_reopened")
     assert api.delete("/automations/%s" % rule["id"]).status_code == 204
+
+
+def test_a_rule_setting_the_trigger_opportunity_s_probability_is_saved_with_a_number(
+        page, ui_url, admin_api, make_user, api_for):
+    name, password, api = manager_at_a_new_site(admin_api, make_user, api_for, ui_url)
+    sign_in(page, ui_url, name, password)
+    page.goto(ui_url + "/admin/automations")
+    page.locator("[data-test=automation-create]").click()
+    page.locator("[data-test=automation-name]").fill("谈判阶段提高概率")
+    pick(page, "automation-trigger", "automation-trigger-customers.opportunity_stage_changed")
+    pick(page, "automation-action-kind-0", "automation-action-0-kind-set_field")
+    pick(page, "automation-action-field-0", "automation-action-0-field-opportunity.probability")
+    expect(page.locator("[data-test=automation-action-field-0]")).to_contain_text("商机")
+    page.locator("[data-test=automation-action-value-0] input").fill("70")
+    page.locator("[data-test=automation-name]").click()  # the number is taken as the input loses focus
+    page.locator("[data-test=automation-save]").click()
+    page.locator(".el-message--success").wait_for()
+    rule = rule_named(api, "谈判阶段提高概率")
+    assert rule["actions"] == [{"kind": "set_field", "field": "opportunity.probability", "value": 70}]
+    shot(page, "automations_opportunity_field")
+    assert api.delete("/automations/%s" % rule["id"]).status_code == 204

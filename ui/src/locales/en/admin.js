@@ -135,6 +135,7 @@ export default {
       placeholders_hint: 'Titles and texts may hold placeholders such as {example}.',
       params: {
         title: 'Title', message: 'Message', notes: 'Notes', due_in_days: 'Due in days', assignee: 'Assign to',
+        opportunity: 'Opportunity',
         recipients: 'Tell', email: 'E-mail', email_too: 'Also send by e-mail', user_ids: 'Users',
         users_hint: 'Type a colleague\'s name…',
         set_owner_hint: 'Taken in turn. Leave empty to take the site\'s sellers in turn.',

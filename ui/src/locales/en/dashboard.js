@@ -31,6 +31,7 @@ export default {
       title: 'Expected orders', window: 'overdue and next {days} days', empty: 'No order expected soon',
       customer: 'Customer', date: 'Expected on', when: 'When', amount: 'Expected amount',
       amount_range: '{amount} ({low} – {high})', overdue: '{days} days overdue', today: 'Today', in_days: 'In {days} days',
+      late_failed: 'The overdue ones could not be read: {error}',
     },
   },
 }

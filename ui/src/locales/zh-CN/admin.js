@@ -130,6 +130,7 @@ export default {
       placeholders_hint: '标题和内容中可使用占位符，例如 {example}。',
       params: {
         title: '标题', message: '消息内容', notes: '备注', due_in_days: '几天后到期', assignee: '指派给',
+        opportunity: '商机',
         recipients: '通知对象', email: '邮件', email_too: '同时发送邮件', user_ids: '用户',
         users_hint: '输入同事姓名…',
         set_owner_hint: '按顺序轮流分配。留空则在本工厂的销售人员中轮流分配。',

@@ -31,6 +31,7 @@ export default {
       title: '预计订单', window: '已逾期及未来 {days} 天', empty: '近期没有预计的订单',
       customer: '客户', date: '预计下单日', when: '时间', amount: '预计金额',
       amount_range: '{amount}（{low} – {high}）', overdue: '已逾期 {days} 天', today: '今天', in_days: '{days} 天后',
+      late_failed: '逾期的订单未能读取：{error}',
     },
   },
 }
