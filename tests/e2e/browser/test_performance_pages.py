@@ -206,3 +206,29 @@ def test_the_dashboard_lists_an_expected_order_and_the_list_shows_the_forecast(p
     cell = page.locator("[data-test=customer-forecast-%s]" % customer["id"])
     cell.wait_for()
     assert cell.inner_text().strip()
+
+
+def test_the_pipeline_on_the_targets_page_weighs_open_opportunities_by_the_site_s_chances(
+        page, ui_url, admin_api, make_user, api_for):
+    site, (manager, password, _), [(_, _, seller_id)] = site_with_staff(admin_api, make_user, "PIPE")
+    customer = create_customer(admin_api, force=True, site_id=site["id"], owner_id=seller_id)
+    add_part(admin_api, customer["id"], "orders", order(amount=30000.0, order_date=today()))
+    add_part(admin_api, customer["id"], "opportunities", {"title": "Press line", "stage": "proposal",
+                                                          "expected_amount": 10000, "expected_close_date": today()})
+    sign_in(page, ui_url, manager, password)
+    page.goto(ui_url + "/settings")
+    page.locator("#tab-customers").click()
+    field = page.locator("[data-test=customer-settings-probability-proposal] input")
+    field.wait_for()
+    assert field.input_value() == "60"
+    field.fill("50")
+    page.locator("[data-test=customer-settings-save]").click()
+    page.locator(".el-message--success").wait_for()
+
+    page.goto(ui_url + "/targets")
+    page.locator("[data-test=pipeline-weighted-proposal]", has_text="5,000").wait_for()
+    assert "30,000" in page.locator("[data-test=pipeline-actual]").inner_text()
+    assert "—" in page.locator("[data-test=pipeline-target]").inner_text()
+    shot(page, "targets_pipeline")
+    settings = api_for(ui_url, manager, password).get("/customers/settings/%s" % site["id"]).json()
+    assert settings["stage_probabilities"]["proposal"] == 50

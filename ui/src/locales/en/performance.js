@@ -21,6 +21,12 @@ export default {
       unassigned: 'Unassigned: {value}', to: 'Assign a part to', take_rest: 'Assign the rest',
       after: 'Unassigned after this: {value}', add: 'Add the part',
     },
+    pipeline: {
+      title: 'Sales forecast for the period', as_of: 'as of {day}', actual: 'Ordered so far',
+      pipeline: 'Open opportunities, weighted', reorders: 'Expected reorders', forecast: 'Forecast', target: 'Target',
+      gap: 'Still missing', stage: 'Stage', count: 'Open', amount: 'Expected amount', probability: 'Chance',
+      weighted: 'Weighted',
+    },
     scorecards: {
       title: 'Scorecards', export: 'Export XLSX', scorecard: 'Scorecard', leaderboard: 'Leaderboard', rank: 'Rank',
       span: 'From {since} to {until}',

@@ -21,6 +21,7 @@ export default {
       key_orders: 'Key: orders from',
       followup_days: 'Follow-up every … days, per tier',
       review_days: 'Review due … days after the last verification',
+      stage_probabilities: 'Chance an open opportunity is won, by stage (%) — weights the pipeline forecast',
     },
     subscriptions: {
       title: 'Report subscriptions',

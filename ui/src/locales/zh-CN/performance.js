@@ -21,6 +21,11 @@ export default {
       unassigned: '未分配：{value}', to: '分配给', take_rest: '分配剩余部分',
       after: '分配后剩余：{value}', add: '添加子目标',
     },
+    pipeline: {
+      title: '本期销售预测', as_of: '截至 {day}', actual: '已下单', pipeline: '在途商机（加权）', reorders: '预计复购',
+      forecast: '预测合计', target: '目标', gap: '尚差', stage: '阶段', count: '在途数', amount: '预计金额',
+      probability: '赢单概率', weighted: '加权金额',
+    },
     scorecards: {
       title: '绩效考核', export: '导出 XLSX', scorecard: '绩效卡', leaderboard: '排行榜', rank: '名次',
       span: '{since} 至 {until}',

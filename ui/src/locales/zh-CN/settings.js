@@ -21,6 +21,7 @@ export default {
       key_orders: '重点客户：订单数达到',
       followup_days: '各级客户的跟进周期（天）',
       review_days: '上次核对后多少天需定期核对',
+      stage_probabilities: '各阶段商机赢单概率（%），用于销售预测加权',
     },
     subscriptions: {
       title: '报表订阅',
