@@ -1,5 +1,6 @@
 """RabbitMQ stopped and started under a write load: everything reconnects by itself, the outboxes
 drain, and every event reaches each consumer exactly once."""
+import datetime
 import subprocess
 import time
 
@@ -12,6 +13,8 @@ from tests.chaos.processes import process_ids
 from tests.chaos.tap import EventTap
 from tests.notifications.receiver import WebhookReceiver
 from tests.support.api import eventually
+from tests.support.customers import create_customer
+from tests.support.servers import service_database
 
 pytestmark = pytest.mark.broker_outage
 
@@ -101,3 +104,41 @@ def test_a_broker_outage_mid_load_loses_and_repeats_no_event(stack, test_env, ad
                 len(wanted), len(delivered), len(repeated)))
         print("broker outage: requests %s, reconnected in %.1f s, %d events (%d re-sent copies), %d webhooks" % (
             counts, reconnected, len(copies), sum(copies.values()) - len(copies), len(delivered)))
+
+
+@pytest.mark.timeout(300)
+def test_a_rule_run_due_during_a_broker_outage_does_each_action_once_when_it_is_back(stack, admin, site, writer):
+    """A run waiting for its day is resumed while RabbitMQ is away: its next actions (calls to the
+    customers service) fail and are tried again; once the broker is back each is done, and only once."""
+    rule = admin.post("/automations", {
+        "site_id": site["id"], "name": "Across an outage", "trigger": {"event_type": "customers.customer_created"},
+        "conditions": [{"field": "event.legal_name", "op": "contains", "value": "Outage"}],
+        "actions": [{"kind": "add_tag", "tag": "first"}, {"kind": "wait", "days": 1},
+                    {"kind": "add_tag", "tag": "second"},
+                    {"kind": "create_followup", "title": "Call after the outage", "due_in_days": 1}]})
+    assert rule.status_code == 201, rule.text
+    rule = rule.json()
+    customer = create_customer(writer, site_id=site["id"], legal_name="Outage Gears %s" % rule["id"][:6])
+
+    def runs():
+        response = admin.get("/automations/%s/runs" % rule["id"])
+        return response.json()["items"] if response.status_code == 200 else []
+
+    waiting = eventually(runs, lambda items: items and items[0]["status"] == "waiting", timeout=60)[0]
+    rabbitmqctl("stop_app")
+    try:
+        # its day comes while the broker is away
+        service_database(stack.env, "notifications").automation_runs.update_one(
+            {"_id": waiting["id"]}, {"$set": {"resume_at": datetime.datetime.now(datetime.timezone.utc)}})
+        time.sleep(OUTAGE_SECONDS + 4)
+    finally:
+        rabbitmqctl("start_app")
+    stack.wait_ready(RECONNECT_SECONDS)
+    done = eventually(runs, lambda items: items and items[0]["status"] not in ("due", "waiting"), timeout=120)[0]
+    assert done["status"] == "succeeded", done
+    assert [step["kind"] for step in done["steps"]] == ["add_tag", "wait", "add_tag", "create_followup"]
+    shown = eventually(lambda: writer.get("/customers/%s" % customer["id"]),
+                       lambda response: response.status_code == 200, timeout=30).json()
+    assert sorted(shown["tags"]) == ["first", "second"]
+    followups = writer.get("/customers/%s/followups" % customer["id"]).json()["items"]
+    assert [f["title"] for f in followups] == ["Call after the outage"]
