@@ -341,6 +341,30 @@ def test_birthday_wishes_reach_the_contact_and_not_one_who_opted_out(crew, stack
     assert len(smtp_server.to(people[1])) == 1
 
 
+def test_a_rule_naming_another_site_s_survey_sends_nothing_and_says_why(crew, smtp_server):
+    """The acting token is the owner's at the rule's site: a survey of site B is no survey to it."""
+    survey = crew.manager_b.post("/surveys", {"title": "Plant B survey", "language": "en",
+                                              "site_id": crew.site_b["id"],
+                                              "questions": [{"kind": "rating", "text": "How was it?"}]})
+    assert survey.status_code == 201, survey.text
+    tag = uuid.uuid4().hex[:8]
+    rule = create_rule(crew.manager_a, site_id=crew.site_a["id"], name="Borrowed survey %s" % tag,
+                       trigger={"event_type": "customers.customer_updated"},
+                       conditions=[{"field": "event.legal_name", "op": "contains", "value": tag}],
+                       actions=[{"kind": "send_survey", "survey_id": survey.json()["id"]}])
+    customer = create_customer(crew.sales_a, legal_name="Borrow Tools %s" % tag)
+    address = "borrow.%s@care.test" % tag
+    add_part(crew.sales_a, customer["id"], "contacts", {"name": "Buyer", "email": address, "primary": True})
+    changed = crew.sales_a.patch("/customers/%s" % customer["id"], {"notes": "Asked for a survey",
+                                                                     "version": customer["version"]})
+    assert changed.status_code == 200, changed.text
+    done = finished_runs(crew.manager_a, rule["id"], 1)
+    assert done[0]["status"] == "failed" and done[0]["steps"][0]["status"] == "failed", done
+    assert "survey" in done[0]["steps"][0]["error"].lower()
+    time.sleep(2)
+    assert smtp_server.to(address) == []
+
+
 def test_a_won_opportunity_moves_on_and_its_customer_gets_the_survey(crew, smtp_server):
     survey = crew.manager_a.post("/surveys", {"title": "After the deal", "language": "en",
                                               "site_id": crew.site_a["id"],
