@@ -26,7 +26,7 @@ from services.common.errors import (Conflict, NotFound, Unauthorized, Unavailabl
                                     stale_version)
 from services.common.schemas import load
 from services.notifications import (automation_clock, automations, contact_messages, contract, directory, events,
-                                    hook_secrets, mail, occasions, sms, store, unsubscribe)
+                                    hook_secrets, inbox, mail, occasions, sms, store, unsubscribe)
 from services.notifications.routing import derived_id
 
 log = logging.getLogger(__name__)
@@ -190,7 +190,11 @@ def test_send(db, caller, campaign_id):
             "owner_id": caller.user_id, "country": "CN" if (caller.language or "zh-CN") == "zh-CN" else "US"}
     subject, body = contact_messages.render(db, campaign["messages"], campaign["channel"], item, "test")
     if campaign["channel"] == "sms":
-        return {"sent": bool(sms.send(me.get("sms_number") or "", body)) if me.get("sms_number") else False}
+        number = inbox.preferences_of(db, caller.user_id)["sms_number"]
+        if not number:
+            raise ValidationFailed(fields={"sms_number": [
+                "You have no number for texts: set one in your notification preferences."]})
+        return {"sent": bool(sms.send(number, body))}
     mail.queue(db, derived_id("campaign-test", campaign["_id"], uuid.uuid4().hex), me["email"], "[TEST] " + subject,
                body, "campaign", campaign["site_id"], None, caller.user_id)
     return {"sent": True}

@@ -178,3 +178,18 @@ def test_a_holiday_campaign_goes_out_at_nine_on_the_holidays_first_day(crew):
     assert (at.date().isoformat(), at.hour, at.minute) == (days["spring_festival"], 9, 0)
     assert scheduled["status"] == "scheduled" and scheduled["occasion"] == "spring_festival"
     assert crew.manager_a.post("/campaigns/%s/cancel" % campaign["id"]).json()["status"] == "cancelled"
+
+
+def test_a_text_message_campaign_is_tried_on_one_s_own_number(crew):
+    campaign = crew.manager_a.post("/campaigns", {"site_id": crew.site_a["id"], "name": "Texts", "channel": "sms",
+                                                  "messages": {"zh-CN": {"body": "{{contact.name}}，节日快乐"}}})
+    assert campaign.status_code == 201, campaign.text
+    path = "/campaigns/%s/test" % campaign.json()["id"]
+    refused = crew.manager_a.post(path)
+    assert refused.status_code == 422 and "sms_number" in refused.json()["error"]["fields"], refused.text
+    preferences = crew.manager_a.get("/notifications/preferences").json()
+    saved = crew.manager_a.put("/notifications/preferences", {
+        "email_kinds": preferences["email_kinds"], "sms_kinds": [], "sms_number": "+8613912345678",
+        "version": preferences["version"]})
+    assert saved.status_code == 200, saved.text
+    assert crew.manager_a.post(path).json() == {"sent": True}
