@@ -16,6 +16,7 @@ EXPORT_COLUMNS = ("user_id", "display_name") + tuple(
     column for measure in contract.PERFORMANCE_MEASURES
     for column in ((measure,) + INTERACTION_COLUMNS if measure == "interactions" else (measure,)))
 AMOUNT_KIND = "amount"
+LESS_IS_BETTER = ("opportunities_lost", "followups_late", "median_hours_to_resolve", "churned_customers")
 FEEDBACK_MEASURES = ("feedback_assigned", "feedback_resolved", "feedback_resolved_within_sla",
                      "median_hours_to_resolve", "csat", "nps")
 
@@ -98,13 +99,21 @@ def leaderboard(db, caller, query):
     rows = [{"user_id": user["id"], "name": user.get("display_name"),
              "value": scalar(performance.measures(tallies, [user["id"]], True), measure)}
             for user in staff(caller, site_id)]
-    rows.sort(key=lambda row: (row["value"] is None, -(row["value"] or 0), row["name"] or "", row["user_id"]))
+    return dict(period.out(), site_id=site_id, measure=measure, items=ranked(rows, measure))
+
+
+def ranked(rows, measure):
+    """``rows`` (``{user_id, name, value}``) best first: the highest value, or the lowest for a measure
+    where less is better (``LESS_IS_BETTER``); no value last; equal values share a rank."""
+    sign = 1 if measure in LESS_IS_BETTER else -1
+    rows = sorted(rows, key=lambda row: (row["value"] is None, sign * (row["value"] or 0), row["name"] or "",
+                                         row["user_id"]))
     rank, previous = 0, object()
     for index, row in enumerate(rows, 1):
         if row["value"] != previous:
             rank, previous = index, row["value"]
         row["rank"] = rank
-    return dict(period.out(), site_id=site_id, measure=measure, items=rows)
+    return rows
 
 
 def export_rows(db, caller, query):

@@ -6,7 +6,7 @@ import zoneinfo
 import pytest
 
 from services.common.errors import ValidationFailed
-from services.customers import credits, performance, periods, targets
+from services.customers import credits, performance, periods, scorecards, targets
 
 D = datetime.date
 
@@ -107,3 +107,11 @@ def test_tallies_of_several_holders_add_up():
     tallies.add("bo", "orders", 3)
     assert tallies.of(["ann", "bo"]) == collections.Counter({"orders": 5})
     assert tallies.of([performance.SITE])["orders"] == 5
+
+
+def test_a_leaderboard_ranks_best_first_ties_shared_and_no_value_last():
+    rows = [{"user_id": u, "name": u, "value": v} for u, v in (("a", 5), ("b", None), ("c", 9), ("d", 5), ("e", 0))]
+    best = scorecards.ranked([dict(r) for r in rows], "order_amount")
+    assert [(r["user_id"], r["rank"]) for r in best] == [("c", 1), ("a", 2), ("d", 2), ("e", 4), ("b", 5)]
+    quickest = scorecards.ranked([dict(r) for r in rows], "median_hours_to_resolve")
+    assert [(r["user_id"], r["rank"]) for r in quickest] == [("e", 1), ("a", 2), ("d", 2), ("c", 4), ("b", 5)]
