@@ -115,7 +115,8 @@ def count_followups(db, tallies, site_id, period, zone, today):
         user_id = task.get("assignee_id") or task.get("created_by")
         due = lifecycle.as_date(task["due_date"])
         if task["status"] == "done":
-            done = _local_day(task.get("done_at"), zone)  # none: done in an imported history, when unknown
+            # Stored before the stamp: its last change; None: done in an imported history, when unknown.
+            done = _local_day(task["done_at"] if "done_at" in task else task.get("updated_at"), zone)
             if done is not None:
                 tallies.add(user_id, "followups_on_time" if done <= due else "followups_late")
         elif task["status"] == "open" and due < today:

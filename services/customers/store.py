@@ -1280,7 +1280,7 @@ def logged_interactions(db, site_id, start, end):
 def followups_due(db, site_id, first_day, last_day):
     """A site's live follow-ups due in the period (index ``(site_id, due_date)``), with what decides
     whether they were done on time."""
-    fields = {"assignee_id": 1, "created_by": 1, "status": 1, "due_date": 1, "done_at": 1}
+    fields = {"assignee_id": 1, "created_by": 1, "status": 1, "due_date": 1, "done_at": 1, "updated_at": 1}
     return list(db.followups.find({"site_id": site_id, "due_date": {"$gte": first_day, "$lte": last_day},
                                    "deleted_at": None}, fields))
 
@@ -1317,10 +1317,10 @@ def customer_owners(db, customer_ids, chunk=1000):
 
 
 def unstamped_decisions(db):
-    """Opportunities won or lost, and follow-ups done, stored before their decision was stamped."""
-    return (db.opportunities.find({"stage": {"$in": ["won", "lost"]}, "decided_at": {"$exists": False}},
-                                  {"stage": 1, "stage_history": 1, "updated_at": 1}),
-            db.followups.find({"status": "done", "done_at": {"$exists": False}}, {"updated_at": 1}))
+    """Opportunities won or lost stored before their decision was stamped (once: a scan of the
+    collection, whose decided ones are a fraction of a site's records)."""
+    return db.opportunities.find({"stage": {"$in": ["won", "lost"]}, "decided_at": {"$exists": False}},
+                                 {"stage": 1, "stage_history": 1, "updated_at": 1}).batch_size(500)
 
 
 def stamp(db, part, part_id, fields):

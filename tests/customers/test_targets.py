@@ -115,3 +115,28 @@ def test_a_leaderboard_ranks_best_first_ties_shared_and_no_value_last():
     assert [(r["user_id"], r["rank"]) for r in best] == [("c", 1), ("a", 2), ("d", 2), ("e", 4), ("b", 5)]
     quickest = scorecards.ranked([dict(r) for r in rows], "median_hours_to_resolve")
     assert [(r["user_id"], r["rank"]) for r in quickest] == [("e", 1), ("a", 2), ("d", 2), ("c", 4), ("b", 5)]
+
+
+def test_records_stored_before_the_stamps_count_by_their_history(db):
+    """An opportunity decided before ``decided_at`` gets it from its stage history once; a follow-up done
+    before ``done_at`` counts by its last change; an order without an owner stamp counts for the
+    customer's owner now."""
+    from services.common.auth import Caller
+
+    at = datetime.datetime(2027, 4, 10, 3, tzinfo=datetime.timezone.utc)
+    db.customers.insert_one({"_id": "c1", "site_id": "s1", "owner_id": "ann", "deleted_at": None})
+    db.opportunities.insert_one({"_id": "o1", "site_id": "s1", "customer_id": "c1", "stage": "won", "deleted_at": None,
+                                 "updated_at": at, "stage_history": [
+                                     {"stage": "proposal", "at": "2027-03-01T00:00:00+00:00"},
+                                     {"stage": "won", "at": at.isoformat()}]})
+    db.followups.insert_one({"_id": "f1", "site_id": "s1", "customer_id": "c1", "status": "done",
+                             "due_date": "2027-04-12", "assignee_id": "bo", "updated_at": at, "deleted_at": None})
+    db.orders.insert_one({"_id": "r1", "site_id": "s1", "customer_id": "c1", "order_date": "2027-04-02",
+                          "status": "confirmed", "total_amount": 500.0, "deleted_at": None})
+    credits.stamp_stored(db)
+    assert db.opportunities.find_one({"_id": "o1"})["decided_at"].replace(tzinfo=datetime.timezone.utc) == at
+    tallies = performance.tally(db, Caller.service("test"), "s1", periods.parse("2027-04"), today=D(2027, 4, 30),
+                                feedback=False)
+    assert performance.measures(tallies, ["ann"], True)["opportunities_won"] == 1
+    assert performance.measures(tallies, ["ann"], True)["order_amount"] == 500.0
+    assert performance.measures(tallies, ["bo"], True)["followups_on_time"] == 1
