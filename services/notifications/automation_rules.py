@@ -146,10 +146,8 @@ TEMPLATES = {
     "survey_after_first_order": {
         "trigger": {"event_type": "customers.order_recorded"},
         "conditions": [{"field": "customer.lifecycle_stage", "op": "eq", "value": "first_purchase"}],
-        "actions": [{"kind": "wait", "days": 14},
-                    {"kind": "create_followup", "title": "Ask {{customer.legal_name}} about their first order",
-                     "body": "Send the satisfaction survey for order {{event.number}}.", "due_in_days": 0,
-                     "assignee": "owner"}]},
+        # the site's survey is chosen when the template is enabled (``automations.TEMPLATE_CHOICES``)
+        "actions": [{"kind": "wait", "days": 14}, {"kind": "send_survey", "contacts": "primary"}]},
     "churn_risk_follow_up": {
         "trigger": {"event_type": "customers.churn_risk_detected"},
         "conditions": [{"field": "event.level", "op": "eq", "value": "high"}],

@@ -64,12 +64,19 @@ def visible(caller, rule):
 
 
 def _from_template(data, language):
+    """The rule a template makes, what ``data`` gives taking precedence; a template action that needs a
+    choice of the site's (a survey) must be given it in ``actions`` (422 naming it)."""
     key = data.pop("template", None)
     if key is None:
         return data
     template = automation_rules.TEMPLATES[key]
     found = dict(template, **data, template=key)
     found.setdefault("name", text("labels", "automation_templates.%s" % key, language))
+    missing = {"actions.%d.%s" % (index, name): ["Choose the site's %s for this template." % name.split("_")[0]]
+               for index, action in enumerate(found["actions"])
+               for name in contract.REQUIRED_PARAMETERS.get(action["kind"], ()) if not action.get(name)}
+    if missing:
+        raise ValidationFailed(fields=missing)
     return found
 
 

@@ -341,6 +341,37 @@ def test_birthday_wishes_reach_the_contact_and_not_one_who_opted_out(crew, stack
     assert len(smtp_server.to(people[1])) == 1
 
 
+def test_the_first_order_template_sends_the_chosen_survey_two_weeks_later(crew, stack, smtp_server):
+    refused = crew.manager_a.post("/automations", {"template": "survey_after_first_order",
+                                                   "site_id": crew.site_a["id"]})
+    assert refused.status_code == 422 and "actions.1.survey_id" in refused.json()["error"]["fields"], refused.text
+    survey = crew.manager_a.post("/surveys", {"title": "Your first order", "language": "en",
+                                              "site_id": crew.site_a["id"],
+                                              "questions": [{"kind": "rating", "text": "How was it?"}]})
+    assert survey.status_code == 201, survey.text
+    template = next(t for t in crew.manager_a.get("/automation-templates").json()["items"]
+                    if t["key"] == "survey_after_first_order")
+    actions = [dict(a, survey_id=survey.json()["id"]) if a["kind"] == "send_survey" else a
+               for a in template["actions"]]
+    tag = uuid.uuid4().hex[:8]
+    rule = create_rule(crew.manager_a, template="survey_after_first_order", site_id=crew.site_a["id"],
+                       actions=actions, conditions=template["conditions"] + [
+                           {"field": "event.number", "op": "contains", "value": tag}])
+    customer = create_customer(crew.sales_a)
+    address = "first.%s@care.test" % tag
+    add_part(crew.sales_a, customer["id"], "contacts", {"name": "Buyer", "email": address, "primary": True})
+    add_part(crew.manager_a, customer["id"], "orders", {"number": "SO-%s" % tag, "order_date": "2026-11-20",
+                                                        "lines": [{"product": "Gear", "quantity": 1, "amount": 900}]})
+    waiting = eventually(lambda: runs(crew.manager_a, rule["id"]),
+                         lambda items: items and items[0]["status"] == "waiting", timeout=RUN_WAIT)[0]
+    service_database(stack.env, "notifications").automation_runs.update_one(
+        {"_id": waiting["id"]}, {"$set": {"resume_at": datetime.datetime.now(datetime.timezone.utc)}})
+    done = finished_runs(crew.manager_a, rule["id"], 1)
+    assert done[0]["status"] == "succeeded" and "survey sent to 1" in done[0]["steps"][1]["result"], done
+    [mail] = eventually(lambda: smtp_server.to(address), lambda found: len(found) == 1, timeout=30)
+    assert "/s/" in mail.get_body(("plain",)).get_content()
+
+
 def test_a_rule_naming_another_site_s_survey_sends_nothing_and_says_why(crew, smtp_server):
     """The acting token is the owner's at the rule's site: a survey of site B is no survey to it."""
     survey = crew.manager_b.post("/surveys", {"title": "Plant B survey", "language": "en",

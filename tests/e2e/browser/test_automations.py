@@ -2,7 +2,9 @@
 on a new trade-fair customer and tags it, its run shows in the run log and the rule can be tried on the
 customer; a template is enabled from the gallery and switched off; a schedule rule (a bad cron expression
 first) is built and listed with its next run; a rule writing an e-mail to the customer's contacts in both
-languages (its missing subject named first) is saved and opened again as written."""
+languages (its missing subject named first) is saved and opened again as written; so are a rule assigning the owner
+by province and by industry tables, moving the opportunity and sending a survey (a manager is not offered a webhook)
+and a site admin's rule calling a webhook."""
 import datetime
 import re
 import zoneinfo
@@ -244,4 +246,133 @@ def test_a_rule_setting_the_trigger_opportunity_s_probability_is_saved_with_a_nu
     rule = rule_named(api, "谈判阶段提高概率")
     assert rule["actions"] == [{"kind": "set_field", "field": "opportunity.probability", "value": 70}]
     shot(page, "automations_opportunity_field")
+    assert api.delete("/automations/%s" % rule["id"]).status_code == 204
+
+
+def choose_owner_rows(page, i, rows):
+    """Fill set_owner action ``i``'s table: one row per (code, user id), a row added after the first."""
+    for r, (code, user_id) in enumerate(rows):
+        if r:
+            page.locator("[data-test=automation-action-%d-table-add]" % i).click()
+        pick(page, "automation-action-%d-table-code-%d" % (i, r),
+             "automation-action-%d-table-code-%d-%s" % (i, r, code))
+        pick(page, "automation-action-%d-table-user-%d" % (i, r),
+             "automation-action-%d-table-user-%d-%s" % (i, r, user_id))
+
+
+def test_a_rule_assigning_by_tables_moving_the_opportunity_and_sending_a_survey_is_saved_and_opened_again(
+        page, ui_url, admin_api, make_user, api_for):
+    site = create_site(admin_api, "AUTO")
+    name, password, _ = make_user(roles=("manager",), sites=[site["id"]])
+    api = api_for(ui_url, name, password)
+    (east, east_id), (south, south_id) = [make_user(sites=[site["id"]])[::2] for _ in range(2)]
+    survey = api.post("/surveys", {"title": "交货满意度", "site_id": site["id"],
+                                   "questions": [{"kind": "rating", "text": "请为本次交货打分"}]})
+    assert survey.status_code == 201, survey.text
+    survey = survey.json()
+    sign_in(page, ui_url, name, password)
+    page.goto(ui_url + "/admin/automations")
+    page.locator("[data-test=automation-create]").click()
+    page.locator("[data-test=automation-name]").fill("赢单后分配并发问卷")
+    pick(page, "automation-trigger", "automation-trigger-customers.opportunity_stage_changed")
+
+    # a manager without webhooks:admin is not offered call_webhook
+    page.locator("[data-test=automation-action-kind-0]").click()
+    expect(page.locator("[data-test=automation-action-0-kind-set_owner]")).to_be_visible()
+    expect(page.locator("[data-test=automation-action-0-kind-call_webhook]")).to_have_count(0)
+    page.locator("[data-test=automation-action-0-kind-set_owner]").click()
+    page.locator("[data-test=automation-action-0-assign-by-region]").click()
+    choose_owner_rows(page, 0, [("320000", east_id), ("440000", south_id)])
+    page.locator("[data-test=automation-action-add]").click()
+    pick(page, "automation-action-kind-1", "automation-action-1-kind-set_owner")
+    page.locator("[data-test=automation-action-1-assign-by-industry]").click()
+    choose_owner_rows(page, 1, [("C36", east_id), ("F51", south_id)])
+    page.locator("[data-test=automation-action-add]").click()
+    pick(page, "automation-action-kind-2", "automation-action-2-kind-move_opportunity")
+    pick(page, "automation-action-stage-2", "automation-action-2-stage-won")
+    page.locator("[data-test=automation-action-add]").click()
+    pick(page, "automation-action-kind-3", "automation-action-3-kind-send_survey")
+    pick(page, "automation-action-survey-3", "automation-action-3-survey-%s" % survey["id"])
+    pick(page, "automation-action-contacts-3", "automation-action-3-contacts-all")
+    shot(page, "automations_tables_stage_survey")
+    page.locator("[data-test=automation-save]").click()
+    page.locator(".el-message--success").wait_for()
+
+    rule = rule_named(api, "赢单后分配并发问卷")
+    saved = [{"kind": "set_owner", "assign_by": "region", "table": {"320000": east_id, "440000": south_id}},
+             {"kind": "set_owner", "assign_by": "industry", "table": {"C36": east_id, "F51": south_id}},
+             {"kind": "move_opportunity", "stage": "won"},
+             {"kind": "send_survey", "survey_id": survey["id"], "contacts": "all"}]
+    assert rule["actions"] == saved
+
+    # opened again, every input shows what was saved, and saving it keeps it so
+    page.locator("[data-test=automation-edit-%s]" % rule["id"]).click()
+    for i, by in ((0, "region"), (1, "industry")):
+        expect(page.locator("[data-test=automation-action-%d-assign-by-%s]" % (i, by))).to_have_class(
+            re.compile("is-active"))
+    shown = {"automation-action-0-table-code-0": "江苏", "automation-action-0-table-code-1": "广东",
+             "automation-action-1-table-code-0": "C36", "automation-action-1-table-code-1": "F51",
+             "automation-action-0-table-user-0": east, "automation-action-0-table-user-1": south,
+             "automation-action-1-table-user-0": east, "automation-action-1-table-user-1": south,
+             "automation-action-stage-2": "赢单", "automation-action-survey-3": "交货满意度",
+             "automation-action-contacts-3": "所有联系人"}
+    for test, text in shown.items():
+        expect(page.locator("[data-test=%s]" % test)).to_contain_text(text)
+    expect(page.locator("[data-test=automation-action-0] .table-row")).to_have_count(2)
+    shot(page, "automations_tables_stage_survey_reopened")
+    page.locator("[data-test=automation-save]").click()
+    page.locator(".el-message--success", has_text="已保存").wait_for()
+    assert api.get("/automations/%s" % rule["id"]).json()["actions"] == saved
+    assert api.delete("/automations/%s" % rule["id"]).status_code == 204
+
+
+def test_a_site_admin_s_rule_calling_a_webhook_is_saved_and_opened_again(page, ui_url, admin_api, make_user, api_for):
+    site = create_site(admin_api, "AUTO")
+    name, password, user_id = make_user(roles=("admin",), sites=[site["id"]])
+    revoked = admin_api.put("/users/%s/permissions" % user_id, {"grants": [], "revocations": ["sites:all"]})
+    assert revoked.status_code == 200, revoked.text
+    api = api_for(ui_url, name, password)
+    hook = api.post("/webhooks", {"url": "http://127.0.0.1:9/crm", "event_types": ["customers.*"],
+                                  "site_id": site["id"], "description": "订单系统"})
+    assert hook.status_code == 201, hook.text
+    hook = hook.json()
+    sign_in(page, ui_url, name, password)
+    page.goto(ui_url + "/admin/automations")
+    page.locator("[data-test=automation-create]").click()
+    page.locator("[data-test=automation-name]").fill("新客户同步到订单系统")
+    pick(page, "automation-action-kind-0", "automation-action-0-kind-call_webhook")
+    pick(page, "automation-action-webhook-0", "automation-action-0-webhook-%s" % hook["id"])
+    page.locator("[data-test=automation-save]").click()
+    page.locator(".el-message--success").wait_for()
+
+    rule = rule_named(api, "新客户同步到订单系统")
+    assert rule["actions"] == [{"kind": "call_webhook", "webhook_id": hook["id"]}]
+    page.locator("[data-test=automation-edit-%s]" % rule["id"]).click()
+    expect(page.locator("[data-test=automation-action-kind-0]")).to_contain_text("Webhook")
+    expect(page.locator("[data-test=automation-action-webhook-0]")).to_contain_text("订单系统 · http://127.0.0.1:9/crm")
+    shot(page, "automations_webhook_reopened")
+    assert api.delete("/automations/%s" % rule["id"]).status_code == 204
+    assert api.delete("/webhooks/%s" % hook["id"]).status_code == 204
+
+
+def test_the_first_order_template_is_enabled_with_a_survey_chosen_in_the_gallery(
+        page, ui_url, admin_api, make_user, api_for):
+    name, password, api = manager_at_a_new_site(admin_api, make_user, api_for, ui_url)
+    site_id = api.get("/me").json()["sites"][0]
+    survey = api.post("/surveys", {"title": "首单满意度", "language": "zh-CN", "site_id": site_id,
+                                   "questions": [{"kind": "rating", "text": "满意吗？"}]})
+    assert survey.status_code == 201, survey.text
+    sign_in(page, ui_url, name, password)
+    page.goto(ui_url + "/admin/automations")
+    page.locator("[data-test=automation-templates]").click()
+    card = page.locator("[data-test=template-survey_after_first_order]")
+    card.locator("[data-test=template-enable-survey_after_first_order]").click()
+    expect(card.locator("[data-test=template-error-survey_after_first_order]")).to_contain_text("调查")
+    pick(page, "template-survey-survey_after_first_order", "template-survey-option-%s" % survey.json()["id"])
+    card.locator("[data-test=template-enable-survey_after_first_order]").click()
+    page.locator(".el-message--success").wait_for()
+    rule = next(r for r in api.get("/automations").json()["items"] if r["template"] == "survey_after_first_order")
+    assert rule["actions"] == [{"kind": "wait", "days": 14},
+                               {"kind": "send_survey", "contacts": "primary", "survey_id": survey.json()["id"]}]
+    shot(page, "automations_template_survey")
     assert api.delete("/automations/%s" % rule["id"]).status_code == 204

@@ -163,7 +163,7 @@ export default {
       gallery: {
         title: 'Templates', enable: 'Enable', enabled: 'Rule "{name}" enabled',
         hint: 'Each template becomes a rule of the chosen site, switched on at once. Edit it afterwards as any rule.',
-        when: 'When: {trigger}',
+        when: 'When: {trigger}', survey: 'The survey to send',
       },
       runs: {
         title: 'Run log', status: 'Status', created_at: 'Time', customer: 'Customer', open_customer: 'Open',

@@ -157,7 +157,7 @@ export default {
       gallery: {
         title: '规则模板', enable: '启用', enabled: '规则“{name}”已启用',
         hint: '每个模板会成为所选工厂的一条规则，并立即启用。之后可像其他规则一样编辑。',
-        when: '触发：{trigger}',
+        when: '触发：{trigger}', survey: '要发送的调查',
       },
       runs: {
         title: '运行记录', status: '状态', created_at: '时间', customer: '客户', open_customer: '查看',
