@@ -72,7 +72,8 @@ def _from_template(data, language):
     template = automation_rules.TEMPLATES[key]
     found = dict(template, **data, template=key)
     found.setdefault("name", text("labels", "automation_templates.%s" % key, language))
-    missing = {"actions.%d.%s" % (index, name): ["Choose the site's %s for this template." % name.split("_")[0]]
+    missing = {"actions.%d.%s" % (index, name): [
+        "Choose the site's survey for this template." if name == "survey_id" else "Required by this template."]
                for index, action in enumerate(found["actions"])
                for name in contract.REQUIRED_PARAMETERS.get(action["kind"], ()) if not action.get(name)}
     if missing:
