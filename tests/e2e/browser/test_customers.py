@@ -252,7 +252,7 @@ def test_a_sales_user_assigns_a_customer_to_a_colleague_and_filters_by_them(page
 
     open_list(page, ui_url)
     pick_owner(page, "[data-test=filter-owner]", display_name)
-    expect(rows(page)).to_have_text([name], timeout=15000)  # a loaded machine answers a filter slowly
+    expect(rows(page)).to_have_text([name], timeout=30000)  # a loaded machine answers a filter slowly
     wait_for_total(page, 1)
     expect(page.locator("[data-test=customer-table] .el-table__body")).to_contain_text(display_name)
     shot(page, "customers_filtered_by_owner")
