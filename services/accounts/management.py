@@ -1,4 +1,6 @@
 """Use cases of user, permission and site administration, and the first admin."""
+import hashlib
+import json
 import logging
 import secrets
 import sys
@@ -245,6 +247,40 @@ def set_permissions(db, caller, user_id, data):
     if updated is None:
         raise stale_version("user")
     return permissions_view(updated)
+
+
+def roles_marker():
+    """The name of the catalogue of roles as this release defines it: a new one when a role's
+    permissions change."""
+    catalogue = json.dumps({name: sorted(perms) for name, perms in permissions.ROLES.items()}, sort_keys=True)
+    return "roles:%s" % hashlib.sha256(catalogue.encode()).hexdigest()[:16]
+
+
+def refresh_role_permissions(db, actor="service:accounts"):
+    """Once per catalogue of roles: every user's stored permissions worked out again from their roles,
+    grants and revocations, so a release that gives a role a new permission gives it to the users who
+    hold the role. Each change is announced, audited and ends the user's access tokens, as any change
+    of permissions does. -> how many users changed."""
+    marker = roles_marker()
+    if store.has_marker(db, marker):
+        return 0
+    count = 0
+    for user in store.users_not_deleted(db):
+        wanted = users.effective(user)
+        if wanted == user.get("permissions"):
+            continue
+        diff = changes_between({"permissions": user.get("permissions")}, {"permissions": wanted})
+        ended, revoked = token_revocations.user_wide(user, user["version"], token_revocations.reason_for(diff), actor)
+        changed = dict(user, permissions=wanted)
+        updated = store.update_user(
+            db, user["_id"], user["version"], dict({"permissions": wanted}, **ended),
+            events.event("permissions_changed", dict(
+                events.profile_data(changed), user_id=user["_id"], roles=user["roles"], grants=user.get("grants", []),
+                revocations=user.get("revocations", []), effective=wanted), _site_of(user), actor),
+            events.audit("permissions", user["_id"], "changed", diff, _site_of(user), actor), *revoked)
+        count += updated is not None
+    store.set_marker(db, marker)
+    return count
 
 
 def list_roles():

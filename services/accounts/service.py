@@ -120,10 +120,14 @@ class AccountsService(ServiceBase):
 
     @timer(interval=60, eager=True)
     def bootstrap(self):
+        """The first admin, and (once a release) the users' permissions under this release's roles."""
         try:
             management.ensure_first_admin(self.db, config.get("CRM_ADMIN_EMAIL"), config.get("CRM_ADMIN_PASSWORD"))
         except CrmError as exc:
             log.error("cannot create the first admin: %s %s", exc.message, exc.fields)
+        changed = management.refresh_role_permissions(self.db)
+        if changed:
+            log.info("permissions of %d users worked out again under this release's roles", changed)
 
     @timer(interval=60, guard="expiry sweep")
     def sweep_expired(self):

@@ -13,6 +13,7 @@ from pymongo.errors import DuplicateKeyError
 
 from services.common import windows
 from services.common.mongo import at_version, changed, drop_index, replace_ttl_index, sweep, update_and_fetch
+from services.common.clock import utcnow
 from services.common.errors import Conflict
 from services.common.outbox import HIDDEN, pending_insert, pending_update, record_events
 
@@ -131,6 +132,19 @@ def list_users(db, filters, sites, limit, cursor):
 
     return windows.time_page(db.users, [scope], "created_at", True, limit, cursor, projection=HIDDEN,
                              keep=keep)
+
+
+def users_not_deleted(db):
+    """Every user but the deleted ones, batch by batch (index ``status``): a one-time pass."""
+    return db.users.find({"status": {"$in": ["active", "disabled"]}}, HIDDEN).batch_size(500)
+
+
+def has_marker(db, name):
+    return db.markers.find_one({"_id": name}) is not None
+
+
+def set_marker(db, name):
+    db.markers.update_one({"_id": name}, {"$set": {"at": utcnow()}}, upsert=True)
 
 
 def update_user(db, user_id, version, changes, *events, unset=None):
