@@ -3,6 +3,7 @@
 import datetime
 import re
 
+from services.common.clock import day_bounds
 from services.common.errors import ValidationFailed
 
 KINDS = ("year", "quarter", "month")
@@ -27,9 +28,7 @@ class Period:
 
     def bounds(self, zone):
         """``[first day 00:00, the day after the last 00:00)`` in ``zone``, as UTC times."""
-        def start(day):
-            return datetime.datetime.combine(day, datetime.time(), zone).astimezone(datetime.timezone.utc)
-        return start(self.since), start(self.until + datetime.timedelta(days=1))
+        return day_bounds(self.since, self.until, zone)
 
     def out(self):
         return {"period": self.key, "since": self.since.isoformat(), "until": self.until.isoformat()}

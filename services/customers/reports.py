@@ -10,7 +10,7 @@ and $project, so they run on MongoDB and on the embedded server alike.
 """
 import datetime
 
-from services.common.clock import utcnow
+from services.common.clock import day_bounds, utcnow
 from services.common.errors import ValidationFailed
 from services.customers import lifecycle, lists, store
 from services.customers.contract import STAGES, TIERS
@@ -41,12 +41,6 @@ def period(filters, today):
     return since, until
 
 
-def day_range(since, until):
-    """Datetime bounds ``[since 00:00, the day after until)`` in UTC."""
-    start = datetime.datetime.combine(since, datetime.time(), datetime.timezone.utc)
-    return start, datetime.datetime.combine(until, datetime.time(), datetime.timezone.utc) + datetime.timedelta(days=1)
-
-
 def prepare(caller, filters):
     """The caller may read reports; the filters are sound; -> (filters, the site named or None)."""
     caller.require("reports:read")
@@ -67,7 +61,7 @@ def _head(since, until, site_id):
 def report_tiers(db, caller, filters, today=None):
     filters, site_id = prepare(caller, filters)
     since, until = period(filters, today or utcnow().date())
-    start, end = day_range(since, until)
+    start, end = day_bounds(since, until)
     site_ids = lists.scope_sites(db, caller, site_id)
     distribution = store.tier_counts(db, site_ids, TIERS)
     moves = store.tier_moves(db, site_ids, start, end)
@@ -154,7 +148,7 @@ def report_funnel(db, caller, filters, today=None):
     filters, site_id = prepare(caller, filters)
     caller.require("interactions:read")
     since, until = period(filters, today or utcnow().date())
-    start, end = day_range(since, until)
+    start, end = day_bounds(since, until)
     site_ids = lists.scope_sites(db, caller, site_id)
     found = {row["_id"]: row for row in store.opportunity_stages(db, site_ids, start, end)}
     stages = [{"stage": stage, "count": found.get(stage, {}).get("count", 0),

@@ -32,6 +32,7 @@ import statistics
 from collections import defaultdict
 
 from services.common import sites
+from services.common.clock import day_bounds
 from services.common.errors import NotFound
 from services.common.schemas import load
 from services.feedback import contract, sla, store
@@ -42,13 +43,6 @@ RESOLVED_FIELDS = {"assignee_id": 1, "first_resolved_assignee_id": 1, "created_a
                    "due_at": 1, "sla_met": 1, "sla_breached_at": 1}
 ANSWER_FIELDS = {"customer_id": 1, "rating": 1, "nps": 1}
 RATING, NPS = (1, 5), (0, 10)
-
-
-def period_bounds(since, until, zone):
-    """``(start, end)`` in UTC of the days ``since`` through ``until`` (dates) of time zone ``zone``."""
-    start = datetime.datetime.combine(since, datetime.time(), zone)
-    end = datetime.datetime.combine(until + datetime.timedelta(days=1), datetime.time(), zone)
-    return start.astimezone(UTC), end.astimezone(UTC)
 
 
 def _hours(item):
@@ -126,7 +120,7 @@ def staff_measures(db, caller, site_id, since, until):
     query = load(contract.StaffMeasuresQuerySchema(), {"site_id": site_id, "since": since, "until": until})
     caller.require_site(query["site_id"])
     site_id = query["site_id"]
-    start, end = period_bounds(query["since"], query["until"], site_zone(db, site_id))
+    start, end = day_bounds(query["since"], query["until"], site_zone(db, site_id))
     return compute(store.feedback_made_between(db, site_id, start, end, MADE_FIELDS),
                    store.feedback_first_resolved_between(db, site_id, start, end, RESOLVED_FIELDS),
                    store.answers_between(db, site_id, start, end, ANSWER_FIELDS))

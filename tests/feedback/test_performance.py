@@ -7,6 +7,7 @@ import zoneinfo
 import pytest
 
 from services.common.auth import Caller
+from services.common.clock import day_bounds
 from services.common.errors import Forbidden, NotFound, ValidationFailed
 from services.feedback import performance, store
 from tests.support import windows as support
@@ -30,10 +31,10 @@ def resolved(user_id, took, due_in=72, sla_met=None, breached=None, first_assign
 
 
 def test_a_period_is_whole_days_of_the_sites_time_zone():
-    start, end = performance.period_bounds(datetime.date(2027, 3, 1), datetime.date(2027, 3, 31), SHANGHAI)
+    start, end = day_bounds(datetime.date(2027, 3, 1), datetime.date(2027, 3, 31), SHANGHAI)
     assert start == datetime.datetime(2027, 2, 28, 16, 0, tzinfo=UTC)
     assert end == datetime.datetime(2027, 3, 31, 16, 0, tzinfo=UTC)
-    one_day = performance.period_bounds(datetime.date(2027, 1, 1), datetime.date(2027, 1, 1), UTC)
+    one_day = day_bounds(datetime.date(2027, 1, 1), datetime.date(2027, 1, 1), UTC)
     assert one_day == (datetime.datetime(2027, 1, 1, tzinfo=UTC), datetime.datetime(2027, 1, 2, tzinfo=UTC))
 
 
