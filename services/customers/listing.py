@@ -48,7 +48,7 @@ MATCHED_BY = {"tax_id_key": "tax", "name_key": "name", "phone_keys": "phone", "e
               "external_code": "code", "owner_id": "owner", "parent_id": "parent"}
 # The fields ``due_keys`` is made of: what the upkeep timers look for.
 DUE_SOURCES = ("purge_after", "moving_parts", "followup_notice_pending", "next_followup_date", "customer_since",
-               "created_at", "last_order_date", "last_interaction_date", "forecast")
+               "created_at", "last_order_date", "last_interaction_date", "forecast", "dormant_since")
 # What a keyed write of a customer reads to keep its key arrays and the counts right.
 KEYED_FIELDS = KEY_SOURCES + COUNTED_BY + tuple(MATCHED_BY) + DUE_SOURCES + ("match_keys", "due_keys")
 # List filters and the prefix of their keys. Of several, each site's list is read by the key the
@@ -112,6 +112,8 @@ def due_keys(customer):
                 keys.append("%s:%s" % (prefix, customer[field]))
         if (customer.get("forecast") or {}).get("next_order_date"):
             keys.append("expected_order:%s" % customer["forecast"]["next_order_date"])
+        if customer.get("dormant_since"):
+            keys.append("dormant:%s" % customer["dormant_since"][:7])
     return sorted(keys)
 
 

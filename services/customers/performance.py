@@ -133,7 +133,7 @@ def count_portfolio(db, tallies, site_id, period, start, end):
     for change in upgrades:
         tallies.add(owners.get(change["customer_id"]), "tier_upgrades")
     first, last = period.since.isoformat(), period.until.isoformat()
-    for customer in store.dormant_customers(db, site_id):
+    for customer in store.dormant_customers(db, site_id, period.months()):
         if first <= (customer.get("dormant_since") or "") <= last:
             tallies.add(customer.get("owner_id"), "churned_customers")
 

@@ -22,6 +22,11 @@ class Period:
     def days(self):
         return (self.until - self.since).days + 1
 
+    def months(self):
+        """The period's months, ``YYYY-MM``."""
+        first, last = self.since.year * 12 + self.since.month - 1, self.until.year * 12 + self.until.month - 1
+        return ["%04d-%02d" % (n // 12, n % 12 + 1) for n in range(first, last + 1)]
+
     def elapsed(self, today):
         """Days of the period gone by ``today`` (today included), from 0 to ``days``."""
         return max(0, min(self.days, (today - self.since).days + 1))

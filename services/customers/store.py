@@ -1292,12 +1292,14 @@ def customers_created(db, site_id, start, end):
                                   {"owner_id": 1}))
 
 
-def dormant_customers(db, site_id):
-    """``{_id, owner_id, dormant_since}`` of a site's live dormant customers (its filter key, index
-    ``(site_id, deleted_at, filter_keys, updated_at, _id)``)."""
-    return [c for c in db.customers.find({"site_id": site_id, "deleted_at": None, "filter_keys": "lifecycle:dormant"},
-                                         {"owner_id": 1, "dormant_since": 1, "lifecycle_stage": 1})
-            if c.get("lifecycle_stage") == "dormant"]
+def dormant_customers(db, site_id, months):
+    """``{_id, owner_id, dormant_since}`` of a site's live customers that became dormant in one of
+    ``months`` (``YYYY-MM``): the months' due keys alone (index due_keys; any other clause makes the
+    embedded server scan the collection), the site and the rest checked here."""
+    found = db.customers.find({"due_keys": {"$in": ["dormant:%s" % month for month in months]}},
+                              {"owner_id": 1, "dormant_since": 1, "lifecycle_stage": 1, "site_id": 1, "deleted_at": 1})
+    return [c for c in found if c.get("site_id") == site_id and c.get("deleted_at") is None
+            and c.get("lifecycle_stage") == "dormant"]
 
 
 def tier_changes(db, site_id, start, end):

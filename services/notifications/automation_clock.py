@@ -28,9 +28,6 @@ RULES_PER_TICK = 50
 PAGE = 500
 
 
-timezone_of = sites.zone_of
-
-
 def next_fire(trigger, zone, after):
     """The first time after ``after`` (aware) that ``trigger`` (date or schedule) fires, in UTC; None for events."""
     local = after.astimezone(zone)
@@ -53,7 +50,7 @@ def fire_due(db, make_runs, acting_token):
     now = utcnow()
     for rule in store.rules_to_fire(db, now, RULES_PER_TICK):
         occurrence = rule["next_fire_at"].replace(tzinfo=datetime.timezone.utc)
-        zone = timezone_of(db, rule["site_id"])
+        zone = sites.zone_of(db, rule["site_id"])
         try:
             fire(rule, occurrence, zone, make_runs, acting_token)
         except Unavailable as exc:

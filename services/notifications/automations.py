@@ -126,7 +126,7 @@ def _next_fire(db, rule, after):
     """When an enabled rule with a date or schedule trigger runs next (None otherwise)."""
     if not rule["enabled"] or rule["trigger"].get("kind", "event") == "event":
         return None
-    return automation_clock.next_fire(rule["trigger"], automation_clock.timezone_of(db, rule["site_id"]), after)
+    return automation_clock.next_fire(rule["trigger"], sites.zone_of(db, rule["site_id"]), after)
 
 
 def _grant(caller, rule_id, site_id):

@@ -25,7 +25,7 @@ from services.common.envelope import changes_between
 from services.common.errors import (Conflict, NotFound, Unauthorized, Unavailable, ValidationFailed,
                                     stale_version)
 from services.common.schemas import load
-from services.notifications import (automation_clock, automations, contact_messages, contract, directory, events,
+from services.notifications import (automations, contact_messages, contract, directory, events,
                                     hook_secrets, inbox, mail, occasions, sms, store, unsubscribe)
 from services.notifications.routing import derived_id
 
@@ -127,7 +127,7 @@ def _occasion_time(db, campaign):
     """9:00 on the next first day of the campaign's occasion, in its site's time zone (None without one)."""
     if not campaign.get("occasion"):
         return None
-    zone = automation_clock.timezone_of(db, campaign["site_id"])
+    zone = sites.zone_of(db, campaign["site_id"])
     day = occasions.next_date(campaign["occasion"], utcnow().astimezone(zone).date())
     local = datetime.datetime.combine(day, datetime.time(occasions.SEND_HOUR), tzinfo=zone)
     return local.astimezone(datetime.timezone.utc)

@@ -43,7 +43,7 @@ class NotKnownYet(Exception):
 
 
 def _next(db, subscription, after):
-    zone = automation_clock.timezone_of(db, subscription.get("site_id") or subscription.get("zone_site_id"))
+    zone = sites.zone_of(db, subscription.get("site_id") or subscription.get("zone_site_id"))
     return automation_clock.next_fire({"kind": "schedule", "cron": CRON[subscription["frequency"]]}, zone, after)
 
 

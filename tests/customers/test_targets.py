@@ -33,6 +33,12 @@ def test_bad_periods_are_422_on_the_field(key):
     assert "period" in refused.value.fields
 
 
+def test_a_period_s_months():
+    assert periods.parse("2027").months()[::11] == ["2027-01", "2027-12"] and len(periods.parse("2027").months()) == 12
+    assert periods.parse("2027-Q4").months() == ["2027-10", "2027-11", "2027-12"]
+    assert periods.parse("2027-02").months() == ["2027-02"]
+
+
 def test_the_period_containing_a_day():
     day = D(2027, 5, 17)
     assert [periods.containing(day, kind).key for kind in periods.KINDS] == ["2027", "2027-Q2", "2027-05"]
