@@ -181,7 +181,7 @@ def cases(picked, site_id):
         "sort by created / revenue": [{"sort": "-created_at"}, {"sort": "annual_revenue"}],
         "sort by tier (ties)": [{"sort": "-tier_rank"}],
         "filter tier + tag": [{"tier": "key", "tag": "精密"}],
-        "filter owner, sort name": [{"owner_id": "owner-%03d" % rng.randrange(OWNERS), "sort": "legal_name"}],
+        "filter owner sorted by name": [{"owner_id": "owner-%03d" % rng.randrange(OWNERS), "sort": "legal_name"}],
     }
 
 

@@ -57,8 +57,9 @@ class Order:
     ``field`` come first going up and last going down, as the database sorts them. ``floor`` is
     the lowest value the field holds (``""`` for text), the bound of a range open at its low end."""
 
-    def __init__(self, field, descending, floor):
+    def __init__(self, field, descending, floor, whole_numbers=False):
         self.field, self.descending, self.floor = field, descending, floor
+        self.whole_numbers = whole_numbers  # the field holds integers only (``_whole_number_bounds``)
         direction = DESCENDING if descending else ASCENDING
         self.sort = [(field, direction), ("_id", direction)]
         self.after, self.until = ("$lt", "$gte") if descending else ("$gt", "$lte")
@@ -123,8 +124,27 @@ class Order:
                 bounds.update(through(high))
             elif high is not None:
                 bounds["$lt"] = high
-            values = {self.field: bounds}
+            if self.whole_numbers:
+                bounds = _whole_number_bounds(bounds)
+            values = {self.field: bounds} if bounds is not None else None
         return ({self.field: None} if has_nulls else None), values
+
+
+def _whole_number_bounds(bounds):
+    """Range bounds on a field of integers with an exclusive lower bound made inclusive, or None when
+    no integer lies within them. The embedded server reads every row equal to an exclusive lower
+    bound before dropping them: on a field of few values (a tier's rank) that was a tier's rows
+    read for each window beside it, and a whole tier for the empty range above the highest."""
+    bounds = dict(bounds)
+    low = bounds.get("$gt")
+    if isinstance(low, (int, float)) and not isinstance(low, bool) and math.isfinite(low):
+        del bounds["$gt"]
+        bounds["$gte"] = math.floor(low) + 1
+    low = bounds.get("$gte")
+    if isinstance(low, (int, float)) and math.isfinite(low) and (
+            ("$lt" in bounds and bounds["$lt"] <= low) or ("$lte" in bounds and bounds["$lte"] < low)):
+        return None
+    return bounds
 
 
 class _Reversed:
@@ -149,6 +169,8 @@ def through(value):
         return {} if after is None else {"$lt": after}  # nothing comes after the last time there is
     if isinstance(value, str):
         return {"$lt": value + "\x00"}
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value < math.inf:
+        return {"$lt": math.nextafter(value, math.inf)}  # the next number there is
     return {"$lte": value}
 
 

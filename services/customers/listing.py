@@ -33,6 +33,8 @@ _OLDEST = datetime.datetime(1900, 1, 1, tzinfo=datetime.timezone.utc)
 SORTS = {"name_sort": "", "created_at": _OLDEST, "updated_at": _OLDEST, "tier_rank": -math.inf,
          "annual_revenue": -math.inf, "completeness": -math.inf, "next_followup_date": "",
          "last_order_date": ""}
+# The sorts whose field holds integers only (a rank, a percentage): their windows' bounds are inclusive.
+WHOLE_NUMBER_SORTS = ("tier_rank", "completeness")
 # The API's sorts by another field than their name: a name sorts by its pinyin key (``identifiers.sort_key``).
 STORED_SORTS = {"legal_name": "name_sort"}
 # The review-due list's order (oldest verification first), cut from the sample as the sorts are.

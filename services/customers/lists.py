@@ -51,7 +51,7 @@ def read(db, caller, filters, field, descending, limit, cursor):
     until the last page makes it exact.
     """
     limit = paging.check_limit(limit)
-    order = Order(field, descending, listing.SORTS[field])
+    order = Order(field, descending, listing.SORTS[field], whole_numbers=field in listing.WHOLE_NUMBER_SORTS)
     cursor_key = "%s:windows" % paging.list_key(db.customers, field, descending)
     start, carried, bound = None, None, False
     if cursor:

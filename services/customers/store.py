@@ -360,28 +360,47 @@ def live_customer_count(db):
 
 def window_customers(db, scopes, order, start, need, keep=None, closed=False):
     """Up to ``need`` customers after ``start`` in ``order`` over ``scopes`` (``windows.read_page``;
-    ``closed``: each scope ends at its last cut)."""
+    ``closed``: each scope ends at its last cut). Windows checked row by row by ``keep`` (which
+    reads only ``filter_keys``) are read whole: their rows come with only what ordering and ``keep``
+    need (``_checked``), and the page's customers are read after."""
     budget = paging.Budget(config.get_float("SEARCH_TIME_LIMIT"))
     try:
-        rows, _ = windows.read_page(db.customers, scopes, order, start, need, HIDDEN, keep, budget.bound,
-                                    closed=closed)
+        rows, _ = windows.read_page(db.customers, scopes, order, start, need, _checked(order, keep), keep,
+                                    budget.bound, closed=closed)
+        return rows if keep is None else customers_in_order(db, rows)
     except ExecutionTimeout:
         raise paging.too_broad()
-    return rows
 
 
 def gather_customers(db, equalities, order, start, need, keep=None):
     """Up to ``need`` customers after ``start`` in ``order`` of all those ``equalities`` match (site,
     deletion and one filter key: a prefix of a keyed window index), sorted here: for a filter few
-    customers of the site have (``listing.gathers``), on a sort whose index has no keys."""
+    customers of the site have (``listing.gathers``), on a sort whose index has no keys. Only what
+    ordering and ``keep`` need is read of each (``_checked``); the page's customers after."""
     budget = paging.Budget(config.get_float("SEARCH_TIME_LIMIT"))
     after = order.pair_key(start) if start is not None else None
     try:
-        rows = [row for row in budget.bound(db.customers.find(equalities, HIDDEN))
+        rows = [row for row in budget.bound(db.customers.find(equalities, _checked(order, True)))
                 if (keep is None or keep(row)) and (after is None or after < order.key(row))]
+        return customers_in_order(db, sorted(rows, key=order.key)[:need])
     except ExecutionTimeout:
         raise paging.too_broad()
-    return sorted(rows, key=order.key)[:need]
+
+
+def _checked(order, keep):
+    """The projection of rows read to be checked and ordered, not shown: the embedded server copies
+    each document it returns whole to apply an exclusion projection, and sends it whole, which was
+    most of what a window of many rows cost. Rows read to be shown get every shown field."""
+    return {order.field: 1, "filter_keys": 1} if keep else HIDDEN
+
+
+def customers_in_order(db, rows):
+    """The customers of ``rows`` (documents with their ``_id``), in that order: one ``$in`` of ids."""
+    if not rows:
+        return []
+    found = {customer["_id"]: customer for customer in db.customers.find({"_id": {"$in": [row["_id"] for row in rows]}},
+                                                                         HIDDEN)}
+    return [found[row["_id"]] for row in rows if row["_id"] in found]
 
 
 def iterate_customers(db, query, sort=("_id", ASCENDING), batch_size=500):

@@ -119,3 +119,22 @@ def test_a_closed_scope_reads_up_to_its_last_cut_when_its_windows_grow_past_it(d
     rows, _ = windows.read_scope(collection, {"site_id": "a", "deleted_at": None, "keys": "*"}, order, None, 50,
                                  stale + [last], 1, closed=True)
     assert [row["_id"] for row in rows] == ["%02d" % day for day in range(7)]
+
+
+@pytest.mark.parametrize("descending", [True, False], ids=["down", "up"])
+def test_windows_of_a_field_of_integers_take_no_exclusive_lower_bound_and_skip_empty_ranges(descending):
+    """The embedded server reads every row equal to an exclusive lower bound and then drops them: on
+    a tier's rank that was a whole tier read for the empty range above the highest rank. Between
+    ranks 2 and 3 no integer lies: no query at all."""
+    order = windows.Order("tier_rank", descending, float("-inf"), whole_numbers=True)
+    plain = windows.Order("tier_rank", descending, float("-inf"))
+    top, middle = (3, "e0000000"), (2, "40000000")
+    start, end = (top, middle) if descending else (middle, top)
+    for clauses in (order.between(None, start), order.between(start, end), order.between(end, None)):
+        assert not [clause for clause in clauses
+                    if isinstance(clause.get("tier_rank"), dict) and "$gt" in clause["tier_rank"]], clauses
+    assert [clause for clause in order.between(start, end) if isinstance(clause["tier_rank"], dict)] == []
+    assert [clause for clause in plain.between(start, end) if isinstance(clause["tier_rank"], dict)]
+    if descending:
+        assert order.between(None, start)[0] == {"tier_rank": {"$gte": 4}}
+    assert windows.through(2) == {"$lt": 2.0000000000000004}

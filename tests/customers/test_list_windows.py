@@ -113,9 +113,17 @@ def test_every_filter_pages_to_exactly_the_filtered_list_with_an_honest_total(wa
             assert not first["total_is_lower_bound"] and first["total"] == len(wanted)
 
 
+def page_fetch(query):
+    """The read of a page's customers by their ids, after rows were checked (index ``_id``)."""
+    return list(query) == ["_id"] and list(query["_id"]) == ["$in"]
+
+
 def index_served(query, field):
     """Equalities on a prefix of the window index of ``field`` and at most one range, next to them;
-    or, gathering a filter's few customers, equalities on a prefix of a keyed window index."""
+    or, gathering a filter's few customers, equalities on a prefix of a keyed window index; or the
+    page's customers by id."""
+    if page_fetch(query):
+        return len(query["_id"]["$in"]) <= WHOLE_LIST_LIMIT + 1
     ranged = [name for name, value in query.items() if isinstance(value, dict)]
     equal = [name for name in query if name not in ranged]
     for index in [store.window_index(field)] + ([] if ranged else [store.window_index(listing.KEYED_SORTS[0])]):
@@ -161,8 +169,10 @@ def test_a_filter_few_customers_have_is_gathered_on_a_sort_without_keys(watched,
     while True:
         finds.filters.clear()
         page = lists.read(db, SALES_A, {"owner_id": "u-rare"}, field, False, 4, cursor)
-        assert all(not any(isinstance(value, dict) for value in query.values()) for query in finds.filters)
-        assert sum(db.customers.count_documents(query) for query in finds.filters) <= RARE
+        assert all(page_fetch(query) or not any(isinstance(value, dict) for value in query.values())
+                   for query in finds.filters)
+        assert sum(db.customers.count_documents(query) for query in finds.filters if not page_fetch(query)) <= RARE
+        assert all(len(query["_id"]["$in"]) <= 4 + 1 for query in finds.filters if page_fetch(query))
         ids += [item["_id"] for item in page["items"]]
         cursor = page["next_cursor"]
         if not cursor:
@@ -194,6 +204,25 @@ def test_two_filters_read_each_site_by_the_key_fewer_of_its_customers_have(watch
         page = lists.read(db, BOTH, dict(filters), "updated_at", True, WHOLE_LIST_LIMIT, cursor)
         ids, cursor = ids + [item["_id"] for item in page["items"]], page["next_cursor"]
     assert ids == wanted
+
+
+def test_rows_checked_one_by_one_are_read_without_the_rest_of_the_customer(watched):
+    """Windows checked row by row return only the sort field and the filter keys (the embedded
+    server copies and sends whole every document it returns otherwise); the page's customers are
+    then read whole, once, by their ids, and come back in the list's order."""
+    db, finds, customers = watched
+    filters = {"tag": "rail", "industry": "bearings"}
+    for field, caller in (("updated_at", BOTH), ("completeness", SALES_A)):
+        finds.clear()
+        page = lists.read(db, caller, dict(filters), field, True, LIMIT, None)
+        wanted = expected(customers, caller, field, True,
+                          lambda c: "rail" in c["tags"] and c["industry"] == "bearings")[:LIMIT + 1]
+        assert [item["_id"] for item in page["items"]] == wanted[:LIMIT]
+        checked = [projection for query, projection in finds.projections if not page_fetch(query)]
+        assert checked and all(projection == {field: 1, "filter_keys": 1} for projection in checked), checked
+        [fetch] = [query for query, _ in finds.projections if page_fetch(query)]
+        assert sorted(fetch["_id"]["$in"]) == sorted(wanted)
+        assert {"legal_name", "industry", "tags", "owner_id"} <= set(page["items"][0])
 
 
 def test_review_due_pages_each_sites_due_customers_oldest_first_reading_about_a_page(watched, monkeypatch):

@@ -22,6 +22,7 @@ class Finds(monitoring.CommandListener):
         self.collection = collection
         self.sent = []
         self.filters = []
+        self.projections = []  # (filter, projection) of each find of ``collection``
 
     def started(self, event):
         if event.command_name == "find":
@@ -29,6 +30,7 @@ class Finds(monitoring.CommandListener):
             self.sent.append((name, query))
             if self.collection in (None, name):
                 self.filters.append(query)
+                self.projections.append((query, dict(event.command.get("projection") or {})))
 
     def succeeded(self, event):
         pass
@@ -39,6 +41,7 @@ class Finds(monitoring.CommandListener):
     def clear(self):
         self.sent.clear()
         self.filters.clear()
+        self.projections.clear()
 
     def of(self, collection):
         return [query for name, query in self.sent if name == collection]
