@@ -8,8 +8,14 @@ runs are deleted after ``RUN_DAYS`` by the same kind of timer). Inbox items, e-m
 deliveries are work items: a timer claims due ones by moving their ``next_attempt_at`` forward
 (a lease) in one compare-and-swap update, so replicas never take the same item and an item held
 by a killed process is due again when its lease runs out.
+
+The active hooks and the enabled event rules, read for every event, are kept per process while the
+``generations`` document ``reactors`` is unchanged (a point read per call); every write here that
+changes them ``$inc``s it, so each replica reads them again at its next event (``_reactors_of``).
 """
+import copy
 import datetime
+import time
 import uuid
 
 from pymongo import ASCENDING, DESCENDING
@@ -232,10 +238,52 @@ def list_failed_emails(db, sites, limit, cursor):
     return windows.time_page(db.emails, scopes, "failed_at", True, limit, cursor, projection=HIDDEN)
 
 
+# the hooks and rules every event is checked against, kept per process
+
+REACTORS = "reactors"  # the _id of their document in ``generations``
+REACTORS_MAX_SECONDS = 60  # a change made by hand, outside this module, is seen within this long
+# What is kept leaves out the fields that change with each delivery or run (and bump nothing):
+# nothing that reads the kept documents uses them, and it cannot read them stale.
+KEPT_HOOK = dict(HIDDEN, consecutive_exhausted=0)
+KEPT_RULE = dict(HIDDEN, turns=0, last_run_at=0, next_fire_at=0)
+_reactors = {}  # db.name -> (generation, kept until (time.monotonic()), hooks, {(event_type, site_id): rules})
+
+
+def _reactors_of(db):
+    """``(active hooks, {(event_type, site_id): enabled rules})``, read again when the generation changed.
+
+    Writers bump the generation after their write: a call that reads the new generation then reads
+    the collections after the write. A call that read the old one just before a write may act on
+    the old hooks and rules for that one event, as it would have had it come a moment earlier.
+    """
+    generation = db.generations.find_one({"_id": REACTORS}, {"_id": 0})  # index _id
+    kept = _reactors.get(db.name)
+    if kept and kept[0] == generation and time.monotonic() < kept[1]:
+        return kept[2], kept[3]
+    hooks = list(db.webhooks.find({"active": True}, KEPT_HOOK))  # index active
+    rules = {}
+    # index trigger.event_type_1_site_id_1: every rule with an event trigger (a small collection)
+    for rule in db.automation_rules.find({"trigger.event_type": {"$gt": ""}, "enabled": True,
+                                          "deleted": {"$ne": True}}, KEPT_RULE):
+        rules.setdefault((rule["trigger"]["event_type"], rule.get("site_id")), []).append(rule)
+    _reactors[db.name] = (generation, time.monotonic() + REACTORS_MAX_SECONDS, hooks, rules)
+    return hooks, rules
+
+
+def bump_reactors(db):
+    """Make every process read the hooks and rules again: called after each write that changes them."""
+    update = {"$inc": {"n": 1}, "$setOnInsert": {"epoch": uuid.uuid4().hex}}
+    try:
+        db.generations.update_one({"_id": REACTORS}, update, upsert=True)
+    except DuplicateKeyError:  # another process's first bump created the document at the same moment
+        db.generations.update_one({"_id": REACTORS}, update, upsert=True)
+
+
 # webhooks and deliveries
 
 def insert_webhook(db, webhook, *events):
     db.webhooks.insert_one(pending_insert(webhook, *events))
+    bump_reactors(db)
 
 
 def find_webhook(db, webhook_id):
@@ -252,8 +300,11 @@ def list_webhooks(db, sites, limit, cursor):
 def update_webhook(db, webhook_id, version, changes, *events):
     """Apply ``changes`` to a live hook stored at ``version``; the hook after, or None (index _id)."""
     update = pending_update(changed(changes), *events)
-    return update_and_fetch(db.webhooks, {"_id": webhook_id, "version": version, "deleted": {"$ne": True}},
-                            update, HIDDEN)
+    found = update_and_fetch(db.webhooks, {"_id": webhook_id, "version": version, "deleted": {"$ne": True}},
+                             update, HIDDEN)
+    if found is not None:
+        bump_reactors(db)
+    return found
 
 
 def count_site_webhooks(db, site_id):
@@ -262,7 +313,9 @@ def count_site_webhooks(db, site_id):
 
 
 def active_webhooks(db):
-    return list(db.webhooks.find({"active": True}, HIDDEN))
+    """The active hooks (``_reactors_of``), without ``consecutive_exhausted``: new dicts whose lists
+    (``event_types``) are shared with the cache and must not be changed."""
+    return [dict(hook) for hook in _reactors_of(db)[0]]
 
 
 def delete_webhook(db, webhook_id, *events):
@@ -272,14 +325,17 @@ def delete_webhook(db, webhook_id, *events):
         db.webhooks, {"_id": webhook_id, "deleted": {"$ne": True}},
         pending_update({"$set": {"deleted": True, "active": False, "updated_at": utcnow()},
                         "$unset": {"secret": "", "sealed_secret": ""}}, *events), HIDDEN)
+    if found is not None:
+        bump_reactors(db)
     cancel_deliveries(db, webhook_id, "webhook deleted")
     return found
 
 
 def seal_secret(db, webhook_id, sealed):
     """Replace a hook's plaintext secret (stored before secrets were encrypted) by its sealed form."""
-    db.webhooks.update_one({"_id": webhook_id, "secret": {"$exists": True}},
-                           {"$set": {"sealed_secret": sealed}, "$unset": {"secret": ""}})
+    if db.webhooks.update_one({"_id": webhook_id, "secret": {"$exists": True}},
+                              {"$set": {"sealed_secret": sealed}, "$unset": {"secret": ""}}).modified_count:
+        bump_reactors(db)
 
 
 def cancel_deliveries(db, webhook_id, reason):
@@ -293,7 +349,8 @@ def count_exhausted(db, webhook_id, exhausted):
     The ``$inc`` is atomic; the read after it may already hold another replica's increment or
     reset, never an older value. That is enough: the count only decides whether to try
     ``disable_webhook``, whose own condition (active, count at the threshold) lets one replica
-    only disable the hook, and a reset read here means a success came after the failures.
+    only disable the hook, and a reset read here means a success came after the failures. The
+    count is not part of the kept hooks (``KEPT_HOOK``): no bump.
     """
     update = {"$inc": {"consecutive_exhausted": 1}} if exhausted else {"$set": {"consecutive_exhausted": 0}}
     return update_and_fetch(db.webhooks, {"_id": webhook_id}, update, HIDDEN)
@@ -302,10 +359,13 @@ def count_exhausted(db, webhook_id, exhausted):
 def disable_webhook(db, webhook_id, threshold, *events):
     """Disable an active hook at ``threshold`` consecutive exhausted deliveries; the hook, or None if
     it was not (another replica did it first, or a success reset the count)."""
-    return update_and_fetch(
+    found = update_and_fetch(
         db.webhooks, {"_id": webhook_id, "active": True, "consecutive_exhausted": {"$gte": threshold}},
         pending_update({"$set": {"active": False, "disabled_at": utcnow(), "updated_at": utcnow()}}, *events),
         HIDDEN)
+    if found is not None:
+        bump_reactors(db)
+    return found
 
 
 def find_delivery(db, delivery_id):
@@ -367,6 +427,7 @@ def erase_subjects(db, ids, keep_types):
 
 def insert_rule(db, rule, *events):
     db.automation_rules.insert_one(pending_insert(rule, *events))
+    bump_reactors(db)
 
 
 def find_rule(db, rule_id):
@@ -384,23 +445,26 @@ def list_rules(db, sites, limit, cursor):
 def update_rule(db, rule_id, version, changes, *events):
     """Apply ``changes`` to a live rule stored at ``version``; the rule after, or None (index _id)."""
     update = pending_update(changed(changes), *events)
-    return update_and_fetch(db.automation_rules, {"_id": rule_id, "version": version, "deleted": {"$ne": True}},
-                            update, HIDDEN)
+    found = update_and_fetch(db.automation_rules, {"_id": rule_id, "version": version, "deleted": {"$ne": True}},
+                             update, HIDDEN)
+    if found is not None:
+        bump_reactors(db)
+    return found
 
 
 def delete_rule(db, rule_id, *events):
     db.automation_rules.update_one({"_id": rule_id}, pending_update(
         {"$set": {"deleted": True, "enabled": False, "updated_at": utcnow()}, "$unset": {"sealed_grant": ""},
          "$inc": {"version": 1}}, *events))
+    bump_reactors(db)
 
 
 def rules_triggered_by(db, event_type, site_id):
-    """The enabled rules an event of ``event_type`` at ``site_id`` triggers: the site's and those of
-    every site (index trigger.event_type_1_site_id_1, one query each)."""
+    """The enabled rules an event of ``event_type`` at ``site_id`` triggers: the site's, then those of
+    every site (``_reactors_of``; copies, without the fields ``KEPT_RULE`` leaves out)."""
+    rules = _reactors_of(db)[1]
     scopes = [None] if site_id is None else [site_id, None]
-    return [rule for scope in scopes
-            for rule in db.automation_rules.find({"trigger.event_type": event_type, "site_id": scope})
-            if rule.get("enabled") and not rule.get("deleted")]
+    return copy.deepcopy([rule for scope in scopes for rule in rules.get((event_type, scope), ())])
 
 
 def rules_to_fire(db, now, limit):
@@ -410,19 +474,20 @@ def rules_to_fire(db, now, limit):
 
 
 def move_fire_time(db, rule_id, fired, following):
-    """``next_fire_at`` from ``fired`` to ``following``, unless someone moved it first."""
+    """``next_fire_at`` from ``fired`` to ``following``, unless someone moved it first (not kept: no bump)."""
     return db.automation_rules.update_one({"_id": rule_id, "next_fire_at": fired},
                                           {"$set": {"next_fire_at": following}}).modified_count == 1
 
 
 def next_turn(db, rule_id, action_index):
-    """The count of round-robin assignments the rule's action made before this one."""
+    """The count of round-robin assignments the rule's action made before this one (not kept: no bump)."""
     field = "turns.%d" % action_index
     found = update_and_fetch(db.automation_rules, {"_id": rule_id}, {"$inc": {field: 1}}, {field: 1})
     return ((found or {}).get("turns") or {}).get(str(action_index), 1) - 1
 
 
 def mark_rule_ran(db, rule_id, at):
+    """The rule's ``last_run_at`` (not in the kept rules: no bump)."""
     db.automation_rules.update_one({"_id": rule_id}, {"$set": {"last_run_at": at}})
 
 
