@@ -149,7 +149,9 @@ def seed_archive(state, data, db, count, stack):
 def samples(db, count):
     """Names, phones and e-mails of customers spread over the archive, to search for."""
     ids = []
-    for customer in db.customers.find({"owner_id": "owner-007"}, {"legal_name": 1, "phone": 1, "email": 1}):
+    # By id (random), through the look-up keys' index: spread over the whole archive, as a user's searches are.
+    for customer in db.customers.find({"match_keys": "owner:owner-007"},
+                                      {"legal_name": 1, "phone": 1, "email": 1}).sort("_id"):
         ids.append(customer)
         if len(ids) >= count:
             break

@@ -223,20 +223,21 @@ def read_scope(collection, equalities, order, start, need, cuts, stride, project
 
 
 def read_page(collection, scopes, order, start, need, projection=None, keep=None, bound=None, fixed=False,
-              closed=False):
+              closed=False, sizes=None):
     """Up to ``need`` rows after ``start`` over several scopes, merged in list order.
 
     ``scopes`` are ``(equalities, cuts, stride)``, one per scope, ``stride`` sized for ``need``
-    rows. Each scope is first asked for its share of the page (its share of the cuts, and a
-    quarter more); a scope is read further only while its last row sorts before the page's last
-    (or the page is short), so a list over many sites reads about one page, not one per site.
-    ``fixed`` and ``closed`` as ``read_scope`` takes them. Returns (rows, queries made).
+    rows. Each scope is first asked for its share of the page (its share of the rows, by
+    ``sizes`` where they are known, else of the cuts; and a quarter more); a scope is read further
+    only while its last row sorts before the page's last (or the page is short), so a list over
+    many sites reads about one page, not one per site. ``fixed`` and ``closed`` as ``read_scope``
+    takes them. Returns (rows, queries made).
     """
     if len(scopes) == 1:
         equalities, cuts, stride = scopes[0]
         return read_scope(collection, equalities, order, start, need, cuts, stride, projection, keep, bound,
                           fixed, closed)
-    weights = [len(cuts) + 1 for _, cuts, _ in scopes]
+    weights = [size + 1 for size in sizes] if sizes else [len(cuts) + 1 for _, cuts, _ in scopes]
     shares = [weight / sum(weights) for weight in weights]
     asked = [max(1, math.ceil(need * share * 1.25)) for share in shares]
     rows, positions, done, queries = [[] for _ in scopes], [start] * len(scopes), [False] * len(scopes), 0

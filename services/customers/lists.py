@@ -119,7 +119,7 @@ def _rows(db, site_ids, order, keys, start, need):
     wanted = [key for key in keys if key != listing.ALL]
     counts = {key: store.list_counts(db, site_ids, key) for key in wanted} if len(wanted) > 1 or not keyed else {}
     sizes = store.list_counts(db, site_ids, listing.ALL) if wanted and not keyed else {}
-    scopes, gathered = [], []
+    scopes, gathered, read_by = [], [], []
     for site_id in site_ids:
         key = min(wanted, key=lambda k: counts[k].get(site_id, 0)) if counts else keys[0]
         others = [other for other in wanted if other != key]
@@ -127,22 +127,38 @@ def _rows(db, site_ids, order, keys, start, need):
             scopes.append(({"site_id": site_id, "deleted_at": None, "filter_keys": key},
                            sample.cuts(site_id, key, order.field, order.descending),
                            sample.stride(need, site_id, key, others)))
+            read_by.append((site_id, key))
         elif key != listing.ALL and listing.gathers(counts[key].get(site_id, 0), sizes.get(site_id, 0), need):
             gathered.append((site_id, key))
         else:
             scopes.append(({"site_id": site_id, "deleted_at": None},
                            sample.cuts(site_id, listing.ALL, order.field, order.descending),
                            sample.stride(need, site_id, listing.ALL, wanted)))
+            read_by.append((site_id, listing.ALL))
 
     def keep(document):
         return all(key in document.get("filter_keys", ()) for key in wanted)
 
     checked = keep if len(wanted) > 1 or (wanted and not keyed) else None
-    rows = store.window_customers(db, scopes, order, start, need, checked) if scopes else []
+    rows = store.window_customers(db, scopes, order, start, need, checked,
+                                  sizes=_scope_sizes(db, site_ids, read_by, counts)) if scopes else []
     for site_id, key in gathered:
         rows += store.gather_customers(db, {"site_id": site_id, "deleted_at": None, "filter_keys": key}, order,
                                        start, need, checked)
     return sorted(rows, key=order.key)[:need] if gathered else rows
+
+
+def _scope_sizes(db, site_ids, read_by, counts):
+    """How many customers each scope's key has, by the kept counts (``read_by``: (site, key) per
+    scope): a site's share of a page. Sampled cuts misjudge it for a key the sample holds few of
+    (an owner's customers), and a site asked too little is read again and again. None for one scope,
+    and for the whole list, whose cuts are as many as each site's share."""
+    if len(read_by) < 2 or all(key == listing.ALL for _, key in read_by):
+        return None
+    known = dict(counts)
+    for key in {key for _, key in read_by} - set(known):
+        known[key] = store.list_counts(db, site_ids, key)
+    return [known[key].get(site_id, 0) for site_id, key in read_by]
 
 
 def scope_sites(db, caller, site_id):

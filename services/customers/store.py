@@ -358,15 +358,16 @@ def live_customer_count(db):
     return sum(list_counts(db, counted_sites(db), listing.ALL).values())
 
 
-def window_customers(db, scopes, order, start, need, keep=None, closed=False):
+def window_customers(db, scopes, order, start, need, keep=None, closed=False, sizes=None):
     """Up to ``need`` customers after ``start`` in ``order`` over ``scopes`` (``windows.read_page``;
-    ``closed``: each scope ends at its last cut). Windows checked row by row by ``keep`` (which
+    ``closed``: each scope ends at its last cut; ``sizes``: how many customers each scope's key has,
+    by the kept counts). Windows checked row by row by ``keep`` (which
     reads only ``filter_keys``) are read whole: their rows come with only what ordering and ``keep``
     need (``_checked``), and the page's customers are read after."""
     budget = paging.Budget(config.get_float("SEARCH_TIME_LIMIT"))
     try:
         rows, _ = windows.read_page(db.customers, scopes, order, start, need, _checked(order, keep), keep,
-                                    budget.bound, closed=closed)
+                                    budget.bound, closed=closed, sizes=sizes)
         return rows if keep is None else customers_in_order(db, rows)
     except ExecutionTimeout:
         raise paging.too_broad()

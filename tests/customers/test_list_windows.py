@@ -206,6 +206,23 @@ def test_two_filters_read_each_site_by_the_key_fewer_of_its_customers_have(watch
     assert ids == wanted
 
 
+def test_a_site_the_sample_holds_none_of_a_key_of_is_asked_its_share_by_the_kept_counts(watched, monkeypatch):
+    """The sample holds none of u-b's customers of site-b (a sample of 200 000 customers holds a
+    handful of one owner's): site-b's share of a page comes from the kept counts, so it is read in a
+    window or two, not a row or two at a time, and the page is the list exactly."""
+    db, finds, customers = watched
+    monkeypatch.setenv("CUSTOMERS_LIST_SAMPLE", "250")
+    sample = lists.take_sample(db)
+    sample.rows["site-b"] = [row for row in sample.rows["site-b"] if "owner:u-b" not in row["filter_keys"]]
+    sample._cuts.clear()
+    finds.clear()
+    page = lists.read(db, BOTH, {"owner_id": "u-b"}, "name_sort", False, LIMIT, None)
+    wanted = expected(customers, BOTH, "name_sort", False, lambda c: c["owner_id"] == "u-b")
+    assert [item["_id"] for item in page["items"]] == wanted[:LIMIT]
+    of_site_b = [query for query in finds.filters if query.get("site_id") == "site-b"]
+    assert len(of_site_b) <= 6, of_site_b
+
+
 def test_rows_checked_one_by_one_are_read_without_the_rest_of_the_customer(watched):
     """Windows checked row by row return only the sort field and the filter keys (the embedded
     server copies and sends whole every document it returns otherwise); the page's customers are
