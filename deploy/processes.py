@@ -13,6 +13,9 @@ SERVICES = {
 }
 
 
+# The embedded database server's launcher, by its path: it runs from any working directory.
+EMBEDDED_SERVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "secantus_server.py")
+
 # eventlet announces its own deprecation on import; nameko 2.x depends on it (docs/architecture.md §9).
 QUIET_WARNINGS = "ignore::Warning:nameko.containers,ignore::Warning:nameko.cli.commands"
 
@@ -35,7 +38,7 @@ def gateway_command(python=sys.executable):
 
 def embedded_mongo_command(port, storage_path, python=sys.executable, cache_size=None):
     command = [
-        python, "-m", "secantus", "--host", "127.0.0.1", "--port", str(port),
+        python, EMBEDDED_SERVER, "--host", "127.0.0.1", "--port", str(port),
         "--storage-path", storage_path, "--standalone",
     ]
     return command + (["--cache-size", cache_size] if cache_size else [])
