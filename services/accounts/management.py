@@ -189,12 +189,30 @@ def unlock_user(db, caller, user_id):
 
 
 def record_own_audit(db, entry):
-    """Keep an accounts audit entry; one that arrives after its user was deleted is anonymised too."""
+    """Keep an accounts audit entry. One that arrives after its user was deleted is stored
+    anonymised, never readable whole even for a moment; one stored while its user is being deleted
+    is anonymised after (the deletion blanks the trail it finds, this finds a deletion that came
+    between)."""
+    if entry["entity_type"] == "user" and _user_deleted(db, entry["entity_id"]):
+        entry = _anonymised(entry)
     store.insert_audit(db, entry)
-    if entry["entity_type"] == "user":
-        user = store.find_user(db, entry["entity_id"])
-        if user is not None and user["status"] == "deleted":
-            store.anonymise_audit(db, user["_id"], users.PERSONAL_FIELDS)
+    if entry["entity_type"] == "user" and _user_deleted(db, entry["entity_id"]):
+        store.anonymise_audit(db, entry["entity_id"], users.PERSONAL_FIELDS)
+
+
+def _user_deleted(db, user_id):
+    user = store.find_user(db, user_id)
+    return user is not None and user["status"] == "deleted"
+
+
+def _anonymised(entry):
+    """``entry`` with the personal values its changes hold blanked as ``store.anonymise_audit`` blanks them."""
+    changes = {field: dict(change) if isinstance(change, dict) else change
+               for field, change in (entry.get("changes") or {}).items()}
+    for path, placeholder in store.erased_paths(changes, users.PERSONAL_FIELDS).items():
+        _, field, side = path.split(".")
+        changes[field][side] = placeholder
+    return dict(entry, changes=changes)
 
 
 def user_directory(db, caller, user_ids):

@@ -374,11 +374,15 @@ def anonymise_audit(db, entity_id, fields, placeholder="[erased]", entity_type="
     personal value is rewritten by id: a filter on ``entity_id`` alone would scan the audit log.
     """
     for entry in db.audit.find({"entity_type": entity_type, "entity_id": entity_id}, {"changes": 1}):
-        changes = entry.get("changes") or {}
-        erased = {"changes.%s.%s" % (field, side): placeholder for field in fields for side in ("before", "after")
-                  if isinstance(changes.get(field), dict) and changes[field].get(side) is not None}
+        erased = erased_paths(entry.get("changes") or {}, fields, placeholder)
         if erased:
             db.audit.update_one({"_id": entry["_id"]}, {"$set": erased})
+
+
+def erased_paths(changes, fields, placeholder="[erased]"):
+    """``{"changes.<field>.<side>": placeholder}`` for each personal value an entry's ``changes`` hold."""
+    return {"changes.%s.%s" % (field, side): placeholder for field in fields for side in ("before", "after")
+            if isinstance(changes.get(field), dict) and changes[field].get(side) is not None}
 
 
 # The equalities an audit page is read by, most selective first; each has an index

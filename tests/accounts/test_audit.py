@@ -64,3 +64,27 @@ def test_a_deleted_users_trail_loses_its_personal_values_and_nothing_else(db):
     assert entries["e1"] == {"email": {"before": None, "after": "[erased]"}, "roles": {"before": [], "after": ["sales"]}}
     assert entries["e2"] == {}
     assert entries["e3"]["email"]["after"] == "w@f.test" and entries["e4"]["email"]["after"] == "sales@c.test"
+
+
+def test_an_entry_of_a_user_deleted_before_it_arrives_is_stored_anonymised_never_whole(db, monkeypatch):
+    """An audit entry published late (the user was created and deleted within a relay's interval) is
+    anonymised as it is stored: no reader of the trail ever sees it whole."""
+    from services.accounts import management
+
+    db.users.insert_one({"_id": "u9", "status": "deleted", "sites": [], "permissions": [], "username_key": "u9"})
+    stored = []
+    real_insert = store.insert_audit
+    monkeypatch.setattr(store, "insert_audit",
+                        lambda database, entry: stored.append(entry) or real_insert(database, entry))
+    management.record_own_audit(db, {"_id": "e9", "entity_type": "user", "entity_id": "u9", "action": "created",
+                                     "at": 1, "changes": {"email": {"before": None, "after": "li@f.test"},
+                                                          "username": {"before": None, "after": "li.wei"},
+                                                          "roles": {"before": None, "after": ["viewer"]}}})
+    assert stored[0]["changes"] == {"email": {"before": None, "after": "[erased]"},
+                                    "username": {"before": None, "after": "[erased]"},
+                                    "roles": {"before": None, "after": ["viewer"]}}
+    assert db.audit.find_one({"_id": "e9"})["changes"] == stored[0]["changes"]
+    db.users.insert_one({"_id": "u10", "status": "active", "sites": [], "permissions": [], "username_key": "u10"})
+    management.record_own_audit(db, {"_id": "e10", "entity_type": "user", "entity_id": "u10", "action": "created",
+                                     "at": 2, "changes": {"email": {"before": None, "after": "w@f.test"}}})
+    assert db.audit.find_one({"_id": "e10"})["changes"]["email"]["after"] == "w@f.test"
