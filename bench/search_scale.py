@@ -114,7 +114,7 @@ def seed_archive(state, data, db, count, stack):
     A fresh archive is seeded with only its ``key_prefixes`` index, and the service's own
     ``ensure_indexes`` builds the others afterwards: on the embedded server that is several times
     faster than keeping 26 indexes current through a million inserts. (It builds an index in one
-    transaction, and one as large as ``key_prefixes``, some 24 entries a customer, overflows its
+    transaction, and one as large as ``key_prefixes``, some 34 entries a customer, overflows its
     cache and stalls it, so that index grows with the inserts.) The customers service is stopped
     while seeding (its queries would scan the collection), and the whole system while the
     indexes are built: with other sessions at work, the embedded server stalled on a build.

@@ -66,7 +66,10 @@ def prepare_database(db):
         store.request_run(db, "recompute")  # which derives every customer's forecast and its due key
         store.set_marker(db, FORECAST_VERSION)
     if not store.has_marker(db, customer_record.KEYS_VERSION):
-        store.request_run(db, "recompute")  # which makes the keys of customers stored before them
+        if store.any_customer(db):
+            store.request_run(db, "recompute")  # which makes the keys of customers stored before them
+        else:
+            store.set_marker(db, customer_record.KEYS_CURRENT)
         store.set_marker(db, customer_record.KEYS_VERSION)
 
 
@@ -249,7 +252,7 @@ def restore_customer(db, caller, customer_id):
         raise NotFound("No such customer.")
     site = customer["site_id"]
     restored = store.update_customer(
-        db, customer_id, None, {"deleted_at": None, "purge_after": None},
+        db, customer_id, None, dict(customer_record.renewed_keys(customer), deleted_at=None, purge_after=None),
         events.event("customer_restored", {"customer_id": customer_id, "legal_name": customer["legal_name"]},
                      site, caller.user_id),
         events.audit("customer", customer_id, "restored", {}, site, caller.user_id), include_deleted=True)
@@ -271,11 +274,12 @@ def verify_customer(db, caller, customer_id):
 # ``owner_id=none`` finds the customers without an owner (none set, or their owner left).
 NO_OWNER = "none"
 
-def search_query(caller, filters):
+def search_query(db, caller, filters):
     """The query of a search by ``q`` or of the deleted customers (``store.search_filter`` shapes
     it): the filters, a region and an industry as their keys; the caller's sites; ``q`` as the keys
     hold it (``identifiers.compact``), a prefix of names, tax id and code, and of contacts' names,
-    phones and e-mails for those who may see contacts."""
+    phones and e-mails for those who may see contacts, looked up by a range of key prefixes once
+    every customer's keys are current (``identifiers.prefix_lookup``)."""
     asked = {name: filters[name] for name, _ in store.SEARCHED_BY if filters.get(name)}
     if filters.get("owner_id") == NO_OWNER:
         asked["owner_id"] = None
@@ -285,5 +289,6 @@ def search_query(caller, filters):
         asked["industry"] = listing.industry_key(filters["industry"])
     q = filters.get("q")
     text = (identifiers.compact(q) or identifiers.fold(q)) if q else None
+    ranged = text is not None and store.has_marker(db, customer_record.KEYS_CURRENT)
     return store.search_filter(caller.site_scope(), asked, text, contacts=caller.can("contacts:read"),
-                               deleted=bool(filters.get("deleted")))
+                               deleted=bool(filters.get("deleted")), ranged=ranged)

@@ -8,8 +8,10 @@ from services.common import regions
 from services.customers import company_sizes, identifiers, industries, places, tiering
 
 # The version of the keys ``derived_keys`` makes; a customer stored with older keys gets new ones from
-# the next periodic recompute (``insights.derive``).
-KEYS_VERSION = "pinyin-1"
+# the next periodic recompute (``insights.derive``), which then marks every live customer's keys current
+# (``KEYS_CURRENT``, a run marker): a search relies on this version's keys only after that.
+KEYS_VERSION = "short-keys-1"
+KEYS_CURRENT = "keys-current:" + KEYS_VERSION
 KEY_FIELDS = ("legal_name", "short_name", "tax_id", "industry", "company_size", "annual_revenue",
               "main_products", "website", "phone", "source_channel", "owner_id", "addresses")
 INTERNAL_FIELDS = ("search_keys", "contact_keys", "phone_keys", "email_keys", "name_key", "tax_id_key",
@@ -98,6 +100,11 @@ def derived_keys(customer):
         "tier_rank": tiering.RANK.get((customer.get("tier") or {}).get("level"), 1),
         "keys_version": KEYS_VERSION,
     }
+
+
+def renewed_keys(customer):
+    """``derived_keys`` of ``customer`` when it holds keys of an older ``KEYS_VERSION``, else nothing."""
+    return derived_keys(customer) if customer.get("keys_version") != KEYS_VERSION else {}
 
 
 def placed_addresses(addresses):

@@ -81,7 +81,7 @@ def export_rows(db, caller, filters=None, cursor=None, limit=None):
     limit = PAGE if limit is None else limit
     if filters.get("q") or filters.get("deleted"):
         documents, next_cursor, total = store.search_customers(
-            db, archive.search_query(caller, filters), field, descending, limit, cursor)
+            db, archive.search_query(db, caller, filters), field, descending, limit, cursor)
     else:
         page = lists.read(db, caller, filters, field, descending, limit, cursor)
         documents, next_cursor, total = page["items"], page["next_cursor"], page["total"]

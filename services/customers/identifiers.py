@@ -158,12 +158,36 @@ PREFIX_LENGTHS = (2, 4, 8)
 
 
 def key_prefixes(keys):
-    """The 2-, 4- and 8-character prefixes of ``keys``: a search for text of at least 2 characters
-    finds its candidates by one equality on these, then checks the full prefix."""
-    return {key[:length] for key in keys for length in PREFIX_LENGTHS if len(key) >= length}
+    """The 2-, 4- and 8-character prefixes of ``keys``, and each key of 2 to 7 characters whole: a
+    search finds its candidates by one indexed clause on these (``prefix_lookup``), then checks the
+    full prefix."""
+    longest = PREFIX_LENGTHS[-1]
+    return ({key[:length] for key in keys for length in PREFIX_LENGTHS if len(key) >= length}
+            | {key for key in keys if PREFIX_LENGTHS[0] <= len(key) < longest})
 
 
 def prefix_bucket(text):
     """The longest of ``PREFIX_LENGTHS`` prefixes of ``text`` (None when shorter than all)."""
     fitting = [length for length in PREFIX_LENGTHS if len(text) >= length]
     return text[:fitting[-1]] if fitting else None
+
+
+def prefix_lookup(text, ranged=True):
+    """The clause on ``key_prefixes`` whose matches hold every key starting with ``text`` (None when
+    ``text`` is shorter than a bucket): the bucket itself for a text of 2, 4 or 8 characters or
+    more; for one of 3, 5, 6 or 7, with ``ranged`` (every customer keyed by ``key_prefixes`` as it
+    is now), the range of the entries starting with it (the longer buckets and the short keys
+    whole), else the shorter bucket, many times as wide."""
+    bucket = prefix_bucket(text)
+    following = _following(text)
+    if bucket is None or bucket == text or len(text) > PREFIX_LENGTHS[-1] or not ranged or following is None:
+        return bucket
+    return {"$gte": text, "$lt": following}
+
+
+def _following(text):
+    """The first text after every text starting with ``text`` (None where no character follows its last)."""
+    code = ord(text[-1]) + 1 if text else 0
+    if not text or code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+        return None
+    return text[:-1] + chr(code)

@@ -49,10 +49,8 @@ def derive(customer, found, site_settings, today, now):
     due, followup_id, reason = followups.next_followup(
         tier["level"], site_settings["followup_days"], found["last_interaction_at"], customer.get("created_at"),
         found["open_task"])
-    # Keys of an older version (a customer stored before pinyin keys) are made anew on the way.
-    stale_keys = customer.get("keys_version") != customer_record.KEYS_VERSION
     return {
-        **(customer_record.derived_keys(customer) if stale_keys else {}),
+        **customer_record.renewed_keys(customer),  # keys of an older version are made anew on the way
         "tier": tier,
         "tier_rank": tiering.RANK[tier["level"]],
         "lifecycle_stage": lifecycle.stage(stats),
@@ -125,7 +123,8 @@ def expire_overrides(db, now=None):
 
 
 def recompute_all(db, now=None):
-    """Refresh every live customer (the periodic run); the number refreshed."""
+    """Refresh every live customer (the periodic run), so each one's keys are current
+    (``customer_record.KEYS_CURRENT``); the number refreshed."""
     now = now or utcnow()
     cache, done = {}, 0
     for customer_id, site_id in store.iter_customer_ids(db):
@@ -133,6 +132,7 @@ def recompute_all(db, now=None):
             cache[site_id] = settings.for_site(db, site_id)
         refresh(db, customer_id, site_settings=cache[site_id], now=now)
         done += 1
+    store.set_marker(db, customer_record.KEYS_CURRENT)
     return done
 
 

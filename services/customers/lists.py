@@ -28,7 +28,7 @@ def list_customers(db, caller, filters, limit, cursor):
         raise ValidationFailed(fields={"name_from": [
             "Only with sort=legal_name (or -legal_name), without q or deleted."]})
     if filters.get("q") or filters.get("deleted"):
-        query = archive.search_query(caller, filters)
+        query = archive.search_query(db, caller, filters)
         if filters.get("q"):
             documents, next_cursor, total, bound = store.search_customers_uncounted(
                 db, query, field, descending, limit, cursor)

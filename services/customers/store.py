@@ -153,10 +153,11 @@ SEARCHED_BY = (("region", "region_keys"), ("industry", "filter_keys"), ("owner_i
                ("site_id", "site_id"))
 
 
-def search_filter(sites, asked, text=None, contacts=False, deleted=False):
+def search_filter(sites, asked, text=None, contacts=False, deleted=False, ranged=False):
     """The one flat query of a search (``search_customers``) of ``sites`` (None: every site): with
     ``deleted``, the deleted customers' range first (index ``(deleted_at, _id)``; erased ones left
-    out); the key prefix bucket of ``text`` (index ``key_prefixes``); the filters ``asked``
+    out); else the key prefixes of ``text`` (index ``key_prefixes``; ``identifiers.prefix_lookup``,
+    ``ranged`` as it says); the filters ``asked``
     (``{name: value}`` of ``SEARCHED_BY``) in that order; the site; ``deleted_at: None`` for the
     live ones; and last the whole prefix ``text`` checked on the names and codes (and on the
     contacts' keys too with ``contacts``).
@@ -164,7 +165,7 @@ def search_filter(sites, asked, text=None, contacts=False, deleted=False):
     No ``$and`` / ``$or`` at the top (the embedded server would scan the collection), and never a
     ``$regex`` or ``deleted_at: None`` first: the first clause an index serves picks the index. A
     site asked that is not one of ``sites`` leaves an empty ``$in``, which reads nothing."""
-    bucket = identifiers.prefix_bucket(text) if text is not None else None
+    bucket = identifiers.prefix_lookup(text, ranged) if text is not None and not deleted else None
     # The deleted customers are read by their deletion (index ``(deleted_at, _id)``): they are few
     # beside a site's or a filter's live ones.
     query = {"deleted_at": {"$gte": windows.TIME_FLOOR}} if deleted else {}
@@ -411,6 +412,11 @@ def iterate_customers(db, query, sort=("_id", ASCENDING), batch_size=500):
 def customers_lacking(db, field):
     """Customers where ``field`` is missing or null."""
     return db.customers.find({field: None}, HIDDEN).batch_size(500)
+
+
+def any_customer(db):
+    """Whether any customer is stored, deleted ones too (the ``_id`` order's first)."""
+    return db.customers.find_one({}, {"_id": 1}) is not None
 
 
 def has_marker(db, name):

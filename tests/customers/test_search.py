@@ -20,13 +20,33 @@ def names(db, caller, **filters):
     return sorted(c["legal_name"] for c in lists.list_customers(db, caller, filters, 100, None)["items"])
 
 
-def test_keys_hold_prefix_buckets_and_phone_forms():
+def test_keys_hold_prefix_buckets_short_keys_whole_and_phone_forms():
     assert identifiers.key_prefixes({"acmeprecision", "ab", "a"}) == {"ac", "acme", "acmeprec", "ab"}
+    assert identifiers.key_prefixes({"tools", "info37"}) == {"to", "tool", "tools", "in", "info", "info37"}
     assert identifiers.prefix_bucket("a") is None
     assert identifiers.prefix_bucket("acm") == "ac" and identifiers.prefix_bucket("acmeprecision") == "acmeprec"
     assert identifiers.phone_forms("8613800138000") == {"8613800138000", "13800138000"}
     assert identifiers.phone_forms("13800138000") == {"13800138000", "8613800138000"}
     assert identifiers.phone_forms("051266881230") == {"051266881230"}
+
+
+def test_a_text_between_buckets_is_looked_up_by_the_range_of_keys_starting_with_it():
+    lookup = identifiers.prefix_lookup
+    assert lookup("a") is None and lookup("ac") == "ac" and lookup("acme") == "acme"
+    assert lookup("acmeprec") == "acmeprec" and lookup("acmeprecision") == "acmeprec"
+    assert lookup("acm") == {"$gte": "acm", "$lt": "acn"} and lookup("info37") == {"$gte": "info37", "$lt": "info38"}
+    assert lookup("苏州精") == {"$gte": "苏州精", "$lt": "苏州粿"}
+    # Until every customer holds the short keys, the shorter bucket; no range past the last character.
+    assert lookup("info37", ranged=False) == "info" and lookup("acm", ranged=False) == "ac"
+    assert lookup("ab\U0010ffff") == "ab" and lookup("ab\ud7ff") == "ab"
+    keys = {"tools", "toolset", "toolsetter", "tool", "info37", "info3712", "info38", "to"}
+    entries = identifiers.key_prefixes(keys)
+    for text in ("too", "tools", "toolse", "toolset", "info3", "info37"):
+        clause = lookup(text)
+        found = {entry for entry in entries if clause["$gte"] <= entry < clause["$lt"]}
+        assert all(entry.startswith(text) for entry in found), text
+        assert {key[:8] for key in keys if key.startswith(text)} <= found, text
+
 
 
 def test_q_finds_names_codes_contacts_phones_and_emails_by_prefix(db):
@@ -58,22 +78,69 @@ def test_q_finds_names_codes_contacts_phones_and_emails_by_prefix(db):
     assert names(db, FINANCE, q="sales@acme") == []
 
 
-def test_queries_are_flat_with_the_most_selective_clause_first():
-    query = archive.search_query(SALES, {"q": "acme", "tier": "vip", "owner_id": "u1", "region": "Jiangsu"})
+def test_a_search_between_buckets_reads_only_the_customers_with_a_key_starting_with_it(db):
+    for n in range(120):
+        create(db, "Info Works %03d" % n, email="info%d@works.example" % n)
+    create(db, "Zenith Tools", short_name="ZT")
+    create(db, "Toolsetter Supply")
+    assert names(db, SALES, q="info37") == ["Info Works 037"]
+    assert names(db, SALES, q="info11") == ["Info Works %03d" % n for n in [11] + list(range(110, 120))]
+    assert names(db, SALES, q="tools") == ["Toolsetter Supply", "Zenith Tools"]
+    assert names(db, SALES, q="tool") == names(db, SALES, q="too") == ["Toolsetter Supply", "Zenith Tools"]
+    assert names(db, SALES, q="toolset") == ["Toolsetter Supply"] and names(db, SALES, q="zeni") == ["Zenith Tools"]
+    assert names(db, SALES, q="worksx") == [] and names(db, SALES, q="inf") == names(db, SALES, q="info")
+    # The candidates are the customers holding a key that starts with the text, not the 4-character bucket's.
+    for text, most in (("info37", 1), ("info11", 11), ("tools", 2), ("zen", 1)):
+        query = archive.search_query(db, SALES, {"q": text})
+        assert list(query)[0] == "key_prefixes" and isinstance(query["key_prefixes"], dict), text
+        assert store.count_customers(db, {"key_prefixes": query["key_prefixes"]}) == most, text
+    assert store.count_customers(db, {"key_prefixes": "info"}) == 120
+
+
+def test_customers_keyed_before_the_short_keys_are_found_until_and_after_they_get_them(db):
+    old = create(db, "Zenith Tools", email="info37@zenith.example")
+    gone = create(db, "Tools Gone Works")
+    archive.delete_customer(db, SALES, gone["id"])
+    for created in (old, gone):
+        stored = db.customers.find_one({"_id": created["id"]})
+        before = {key[:length] for key in stored["all_keys"] for length in identifiers.PREFIX_LENGTHS
+                  if len(key) >= length}  # the keys of the version before
+        db.customers.update_one({"_id": created["id"]}, {"$set": {"key_prefixes": sorted(before),
+                                                                  "keys_version": "pinyin-1"}})
+    db.runs.delete_many({"_id": {"$in": [customer_record.KEYS_VERSION, customer_record.KEYS_CURRENT]}})
+    archive.prepare_database(db)
+    assert not store.has_marker(db, customer_record.KEYS_CURRENT)
+    assert archive.search_query(db, SALES, {"q": "tools"})["key_prefixes"] == "tool"
+    assert names(db, SALES, q="tools") == names(db, SALES, q="info37") == ["Zenith Tools"]
+    assert names(db, SALES, q="tools", deleted=True) == ["Tools Gone Works"]
+    insights.periodic_recompute(db, 3600)
+    assert store.has_marker(db, customer_record.KEYS_CURRENT)
+    assert "tools" in db.customers.find_one({"_id": old["id"]})["key_prefixes"]
+    assert isinstance(archive.search_query(db, SALES, {"q": "tools"})["key_prefixes"], dict)
+    assert names(db, SALES, q="tools") == names(db, SALES, q="info37") == ["Zenith Tools"]
+    # A customer deleted while its keys were older gets the current ones back with it.
+    assert names(db, SALES, q="tools", deleted=True) == ["Tools Gone Works"]
+    archive.restore_customer(db, SALES, gone["id"])
+    assert names(db, SALES, q="tools") == ["Tools Gone Works", "Zenith Tools"]
+
+
+def test_queries_are_flat_with_the_most_selective_clause_first(db):
+    query = archive.search_query(db, SALES, {"q": "acme", "tier": "vip", "owner_id": "u1", "region": "Jiangsu"})
     assert not [key for key in query if key.startswith("$")]
     assert list(query) == ["key_prefixes", "region_keys", "owner_id", "tier.level", "site_id", "deleted_at",
                            "all_keys"]
-    assert archive.search_query(FINANCE, {"q": "acme"})["search_keys"] == {"$regex": "^acme"}
-    assert list(archive.search_query(ADMIN, {"tag": "oem"})) == ["tags", "deleted_at"]
-    outside = archive.search_query(SALES, {"site_id": "site-b", "q": "acme"})
+    assert archive.search_query(db, FINANCE, {"q": "acme"})["search_keys"] == {"$regex": "^acme"}
+    assert list(archive.search_query(db, ADMIN, {"tag": "oem"})) == ["tags", "deleted_at"]
+    outside = archive.search_query(db, SALES, {"site_id": "site-b", "q": "acme"})
     assert list(outside) == ["key_prefixes", "site_id", "deleted_at", "all_keys"] and outside["site_id"] == {"$in": []}
     # Too short a text for a key prefix: its prefix check is still never first (no index serves a
     # $regex), nor is deleted_at (the (deleted_at, _id) index: every live customer).
-    assert list(archive.search_query(SALES, {"q": "王"})) == ["site_id", "deleted_at", "all_keys"]
-    assert list(archive.search_query(ADMIN, {"q": "王", "owner_id": "none"})) == ["owner_id", "deleted_at", "all_keys"]
-    deleted = archive.search_query(SALES, {"deleted": True, "tag": "oem"})
+    assert list(archive.search_query(db, SALES, {"q": "王"})) == ["site_id", "deleted_at", "all_keys"]
+    unowned = archive.search_query(db, ADMIN, {"q": "王", "owner_id": "none"})
+    assert list(unowned) == ["owner_id", "deleted_at", "all_keys"]
+    deleted = archive.search_query(db, SALES, {"deleted": True, "tag": "oem"})
     assert list(deleted) == ["deleted_at", "tags", "site_id", "erased"] and set(deleted["deleted_at"]) == {"$gte"}
-    assert list(archive.search_query(ADMIN, {"deleted": True})) == ["deleted_at", "erased"]  # the deleted only
+    assert list(archive.search_query(db, ADMIN, {"deleted": True})) == ["deleted_at", "erased"]  # the deleted only
 
 
 def test_pages_walk_ties_and_missing_values_once(db):
@@ -155,10 +222,14 @@ def test_customers_stored_before_pinyin_keys_get_them_from_the_periodic_recomput
 
 
 def test_a_new_key_version_asks_for_a_recompute_once(db):
+    # An empty archive's keys are all current at once.
+    assert store.has_marker(db, customer_record.KEYS_CURRENT) and not db.runs.find_one({"_id": "recompute"})
+    create(db, "Keyed Works")
     db.runs.update_one({"_id": "recompute"}, {"$set": {"last_at": "then"}}, upsert=True)
-    db.runs.delete_one({"_id": customer_record.KEYS_VERSION})
+    db.runs.delete_many({"_id": {"$in": [customer_record.KEYS_VERSION, customer_record.KEYS_CURRENT]}})
     archive.prepare_database(db)
     assert db.runs.find_one({"_id": "recompute"})["last_at"] is None
+    assert not store.has_marker(db, customer_record.KEYS_CURRENT)
     db.runs.update_one({"_id": "recompute"}, {"$set": {"last_at": "then"}})
     archive.prepare_database(db)
     assert db.runs.find_one({"_id": "recompute"})["last_at"] == "then"
