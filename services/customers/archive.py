@@ -278,8 +278,8 @@ def search_query(db, caller, filters):
     """The query of a search by ``q`` or of the deleted customers (``store.search_filter`` shapes
     it): the filters, a region and an industry as their keys; the caller's sites; ``q`` as the keys
     hold it (``identifiers.compact``), a prefix of names, tax id and code, and of contacts' names,
-    phones and e-mails for those who may see contacts, looked up by a range of key prefixes once
-    every customer's keys are current (``identifiers.prefix_lookup``)."""
+    phones and e-mails for those who may see contacts, looked up by its key prefixes
+    (``identifiers.prefix_lookup``; ``keys_current``)."""
     asked = {name: filters[name] for name, _ in store.SEARCHED_BY if filters.get(name)}
     if filters.get("owner_id") == NO_OWNER:
         asked["owner_id"] = None
@@ -287,8 +287,18 @@ def search_query(db, caller, filters):
         asked["region"] = customer_record.region_key(filters["region"])
     if filters.get("industry"):
         asked["industry"] = listing.industry_key(filters["industry"])
-    q = filters.get("q")
-    text = (identifiers.compact(q) or identifiers.fold(q)) if q else None
-    ranged = text is not None and store.has_marker(db, customer_record.KEYS_CURRENT)
-    return store.search_filter(caller.site_scope(), asked, text, contacts=caller.can("contacts:read"),
-                               deleted=bool(filters.get("deleted")), ranged=ranged)
+    text, field = search_text(caller, filters["q"]) if filters.get("q") else (None, None)
+    return store.search_filter(caller.site_scope(), asked, text, contacts=field == "all_keys",
+                               deleted=bool(filters.get("deleted")), current=text is not None and keys_current(db))
+
+
+def keys_current(db):
+    """Whether every customer holds keys of the current version (``customer_record.KEYS_CURRENT``)."""
+    return store.has_marker(db, customer_record.KEYS_CURRENT)
+
+
+def search_text(caller, q):
+    """(``q`` as the keys hold it (``identifiers.compact``), the keys ``caller`` searches: the
+    customers' own (``search_keys``), and their contacts' too (``all_keys``) for those who may see
+    contacts)."""
+    return identifiers.compact(q) or identifiers.fold(q), "all_keys" if caller.can("contacts:read") else "search_keys"

@@ -20,6 +20,7 @@
   index on ``match_keys``: ``"<field>:<value>"`` per key (``match_keys``), kept by the same writes.
   One index instead of seven: each index costs every write of a customer.
 """
+import bisect
 import copy
 import datetime
 import math
@@ -203,6 +204,14 @@ def gathers(matching, site_size, need):
     return matching * matching <= need * max(site_size, 1)
 
 
+def scans(text_share, live, need):
+    """Whether a search whose text ``text_share`` of the ``live`` customers hold a key starting
+    with reads its page of ``need`` rows from the list's windows, checking each row's keys (about
+    ``need / text_share`` rows read), rather than looking up every one of them by its key
+    prefixes: for a text that common (``gathers``, the other way round)."""
+    return text_share is not None and not gathers(text_share * live, live, need)
+
+
 def updated(document, update):
     """``document`` as ``update`` (``$set`` / ``$unset``, dotted paths allowed) leaves it, for the
     fields keys and counts are made of; ValueError if another operator touches one of them."""
@@ -287,14 +296,43 @@ def _spread(values):
 _END = object()
 
 
+TEXT_FIELDS = ("search_keys", "all_keys")  # a search's keys: the identity's; with the contacts'
+TEXT_KEY_LENGTH = 8  # the sample keeps this much of each key: how common a text of as many is
+
+
 class Sample:
-    """Customers read from ``sample_ranges(share)``: where to cut each site's list by each sort."""
+    """Customers read from ``sample_ranges(share)``: where to cut each site's list by each sort, and
+    how common a search text is."""
 
     def __init__(self, rows, share, live=None, taken_at=0.0):
         self.share, self.live, self.taken_at = share, live, taken_at
         self.rows, self._cuts = {}, {}
-        for row in rows:
+        self._texts = {}  # (site, field): [(key's first TEXT_KEY_LENGTH characters, row number)], sorted
+        for number, row in enumerate(rows):
             self.rows.setdefault(row["site_id"], []).append(row)
+            for field in TEXT_FIELDS:
+                self._texts.setdefault((row["site_id"], field), []).extend(
+                    (key, number) for key in {key[:TEXT_KEY_LENGTH] for key in row.pop(field, None) or ()})
+        self.size = len(rows)
+        for keys in self._texts.values():
+            keys.sort()
+
+    def text_share(self, text, field, site_id=None):
+        """The share of the sampled customers (of ``site_id``, else of all) with a key of ``field``
+        (``TEXT_FIELDS``) starting with ``text``; None for a text longer than the keys kept, or
+        none sampled."""
+        sites = list(self.rows) if site_id is None else [site_id]
+        sampled = sum(len(self.rows.get(site, ())) for site in sites)
+        if len(text) > TEXT_KEY_LENGTH or not sampled:
+            return None
+        holders = set()
+        for site in sites:
+            keys = self._texts.get((site, field), [])
+            for key, number in keys[bisect.bisect_left(keys, (text,)):]:
+                if not key.startswith(text):
+                    break
+                holders.add(number)
+        return len(holders) / sampled
 
     def outgrown(self, live):
         """Whether the archive's ``live`` customers are far from the number sampled: a fifth more or

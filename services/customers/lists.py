@@ -2,10 +2,13 @@
 
 A list read by a search text ``q``, or of deleted customers, is read as one query
 (``archive.search_query``): a text prefix, or the few deleted customers, bound its candidates.
-A search is not counted (a count would read every match again): its total is a lower bound
-until its last page.
+A text so common that looking up its customers would read more of them than the list's windows
+hold for a page (one or two characters, a word most names share) is read from the windows
+instead, each row's keys checked (``listing.scans``). A search is not counted (a count would
+read every match again): its total is a lower bound until its last page.
 """
 import datetime
+import math
 import time
 
 from services.common import config, paging, sites
@@ -27,7 +30,8 @@ def list_customers(db, caller, filters, limit, cursor):
     if filters.get("name_from") and (field != "name_sort" or filters.get("q") or filters.get("deleted")):
         raise ValidationFailed(fields={"name_from": [
             "Only with sort=legal_name (or -legal_name), without q or deleted."]})
-    if filters.get("q") or filters.get("deleted"):
+    text = scanned_text(db, caller, filters, field, descending, limit, cursor)
+    if (filters.get("q") and text is None) or filters.get("deleted"):
         query = archive.search_query(db, caller, filters)
         if filters.get("q"):
             documents, next_cursor, total, bound = store.search_customers_uncounted(
@@ -37,14 +41,35 @@ def list_customers(db, caller, filters, limit, cursor):
             bound = False
         return {"items": [archive.out(c) for c in documents], "next_cursor": next_cursor, "total": total,
                 "total_is_lower_bound": bound}
-    page = read(db, caller, filters, field, descending, limit, cursor)
+    page = read(db, caller, filters, field, descending, limit, cursor, text)
     page["items"] = [archive.out(c) for c in page["items"]]
     return page
 
 
-def read(db, caller, filters, field, descending, limit, cursor):
+def scanned_text(db, caller, filters, field, descending, limit, cursor):
+    """(text, keys field) of a search ``q`` read from the list's windows (``archive.search_text``):
+    a text the sample says is that common (``listing.scans``); else None. The pages after the
+    first go on as it went: their cursor says."""
+    if not filters.get("q") or filters.get("deleted"):
+        return None
+    text = archive.search_text(caller, filters["q"])
+    if cursor:
+        return text if paging.made_for(_cursor_key(db, field, descending, text), cursor) else None
+    sample = sample_of(db)
+    share = sample.text_share(*text)
+    return text if listing.scans(share, sample.live or 0, paging.check_limit(limit) + 1) else None
+
+
+def _cursor_key(db, field, descending, text=None):
+    """What a cursor of the list's windows is made for: the list, and the search text it checks."""
+    key = "%s:windows" % paging.list_key(db.customers, field, descending)
+    return key if text is None else "%s:text:%s" % (key, text[0])
+
+
+def read(db, caller, filters, field, descending, limit, cursor, text=None):
     """One page of the live customers ``filters`` (a loaded ``ListFilterSchema``) name, in the
-    caller's sites: ``{items (stored documents), next_cursor, total, total_is_lower_bound}``.
+    caller's sites: ``{items (stored documents), next_cursor, total, total_is_lower_bound}``;
+    with ``text`` ((text, keys field): ``scanned_text``), only those with a key starting with it.
 
     ``total`` is the kept count of the list's one key when it has one (carried by the cursor, as
     the size of the list when paging began), else what paging has met so far: a lower bound
@@ -52,7 +77,7 @@ def read(db, caller, filters, field, descending, limit, cursor):
     """
     limit = paging.check_limit(limit)
     order = Order(field, descending, listing.SORTS[field], whole_numbers=field in listing.WHOLE_NUMBER_SORTS)
-    cursor_key = "%s:windows" % paging.list_key(db.customers, field, descending)
+    cursor_key = _cursor_key(db, field, descending, text)
     start, carried, bound = None, None, False
     if cursor:
         value, ident, carried, bound = paging.decode_cursor_with_bound(cursor_key, cursor)
@@ -61,10 +86,10 @@ def read(db, caller, filters, field, descending, limit, cursor):
         start = (listing.name_start(identifiers.sort_key(filters["name_from"]), descending), WHOLE)
     keys = listing.request_keys(filters, customer_record.region_key, archive.NO_OWNER)
     site_ids = scope_sites(db, caller, filters.get("site_id"))
-    rows = _rows(db, site_ids, order, keys, start, limit + 1)
+    rows = _rows(db, site_ids, order, keys, start, limit + 1, text)
     more = len(rows) > limit
     seen = carried if bound else 0
-    if not cursor and len(keys) == 1:
+    if not cursor and len(keys) == 1 and text is None:
         whole = not more and start is None  # the rows read are the whole list (not from a jump on)
         total = len(rows) if whole else sum(store.list_counts(db, site_ids, keys[0]).values())
     elif cursor and not bound:
@@ -108,43 +133,54 @@ def review_due(db, caller, limit, cursor, now=None):
             "total_is_lower_bound": bound}
 
 
-def _rows(db, site_ids, order, keys, start, need):
-    """Up to ``need`` live customers of ``site_ids`` with every one of ``keys`` after ``start``, in
-    ``order``. Each site is read by the key fewest of its customers have (by the kept counts):
-    windows of that key's list where the sort's index has the keys, else windows of the whole
-    list checked row by row, or the key's few customers gathered where that reads less
-    (``listing.gathers``)."""
+def _rows(db, site_ids, order, keys, start, need, text=None):
+    """Up to ``need`` live customers of ``site_ids`` with every one of ``keys`` (and with ``text``,
+    a key starting with it) after ``start``, in ``order``. Each site is read by the key fewest of
+    its customers have (by the kept counts): windows of that key's list where the sort's index has
+    the keys, else windows of the whole list checked row by row, or the key's few customers
+    gathered where that reads less (``listing.gathers``)."""
     sample = sample_of(db)
     keyed = order.field in listing.KEYED_SORTS
     wanted = [key for key in keys if key != listing.ALL]
     counts = {key: store.list_counts(db, site_ids, key) for key in wanted} if len(wanted) > 1 or not keyed else {}
-    sizes = store.list_counts(db, site_ids, listing.ALL) if wanted and not keyed else {}
+    sizes = store.list_counts(db, site_ids, listing.ALL) if (wanted and not keyed) or text else {}
+    lookup = identifiers.prefix_lookup(text[0], archive.keys_current(db)) if text else None
     scopes, gathered, read_by = [], [], []
     for site_id in site_ids:
         key = min(wanted, key=lambda k: counts[k].get(site_id, 0)) if counts else keys[0]
         others = [other for other in wanted if other != key]
+        spanned = need
+        if text:
+            # A site few of whose customers have the text: they are looked up by its key prefixes.
+            share = sample.text_share(text[0], text[1], site_id) or 0.0
+            if lookup is not None and listing.gathers(share * sizes.get(site_id, 0), sizes.get(site_id, 0), need):
+                gathered.append({"key_prefixes": lookup, "site_id": site_id, "deleted_at": None})
+                continue
+            # Else its windows span as many more rows as the sample says few have it.
+            spanned = math.ceil(need / max(share, 1 / max(len(sample.rows.get(site_id, ())), 1)))
         if keyed:
             scopes.append(({"site_id": site_id, "deleted_at": None, "filter_keys": key},
                            sample.cuts(site_id, key, order.field, order.descending),
-                           sample.stride(need, site_id, key, others)))
+                           sample.stride(spanned, site_id, key, others)))
             read_by.append((site_id, key))
         elif key != listing.ALL and listing.gathers(counts[key].get(site_id, 0), sizes.get(site_id, 0), need):
-            gathered.append((site_id, key))
+            gathered.append({"site_id": site_id, "deleted_at": None, "filter_keys": key})
         else:
             scopes.append(({"site_id": site_id, "deleted_at": None},
                            sample.cuts(site_id, listing.ALL, order.field, order.descending),
-                           sample.stride(need, site_id, listing.ALL, wanted)))
+                           sample.stride(spanned, site_id, listing.ALL, wanted)))
             read_by.append((site_id, listing.ALL))
 
     def keep(document):
-        return all(key in document.get("filter_keys", ()) for key in wanted)
+        return all(key in document.get("filter_keys", ()) for key in wanted) and (
+            text is None or any(found.startswith(text[0]) for found in document.get(text[1]) or ()))
 
-    checked = keep if len(wanted) > 1 or (wanted and not keyed) else None
+    checked = keep if len(wanted) > 1 or (wanted and not keyed) or text else None
+    checks = text[1:] if text else ()
     rows = store.window_customers(db, scopes, order, start, need, checked,
-                                  sizes=_scope_sizes(db, site_ids, read_by, counts)) if scopes else []
-    for site_id, key in gathered:
-        rows += store.gather_customers(db, {"site_id": site_id, "deleted_at": None, "filter_keys": key}, order,
-                                       start, need, checked)
+                                  sizes=_scope_sizes(db, site_ids, read_by, counts), checks=checks) if scopes else []
+    for equalities in gathered:
+        rows += store.gather_customers(db, equalities, order, start, need, checked, checks)
     return sorted(rows, key=order.key)[:need] if gathered else rows
 
 

@@ -153,11 +153,11 @@ SEARCHED_BY = (("region", "region_keys"), ("industry", "filter_keys"), ("owner_i
                ("site_id", "site_id"))
 
 
-def search_filter(sites, asked, text=None, contacts=False, deleted=False, ranged=False):
+def search_filter(sites, asked, text=None, contacts=False, deleted=False, current=False):
     """The one flat query of a search (``search_customers``) of ``sites`` (None: every site): with
     ``deleted``, the deleted customers' range first (index ``(deleted_at, _id)``; erased ones left
     out); else the key prefixes of ``text`` (index ``key_prefixes``; ``identifiers.prefix_lookup``,
-    ``ranged`` as it says); the filters ``asked``
+    ``current`` as it says); the filters ``asked``
     (``{name: value}`` of ``SEARCHED_BY``) in that order; the site; ``deleted_at: None`` for the
     live ones; and last the whole prefix ``text`` checked on the names and codes (and on the
     contacts' keys too with ``contacts``).
@@ -165,7 +165,7 @@ def search_filter(sites, asked, text=None, contacts=False, deleted=False, ranged
     No ``$and`` / ``$or`` at the top (the embedded server would scan the collection), and never a
     ``$regex`` or ``deleted_at: None`` first: the first clause an index serves picks the index. A
     site asked that is not one of ``sites`` leaves an empty ``$in``, which reads nothing."""
-    bucket = identifiers.prefix_lookup(text, ranged) if text is not None and not deleted else None
+    bucket = identifiers.prefix_lookup(text, current) if text is not None and not deleted else None
     # The deleted customers are read by their deletion (index ``(deleted_at, _id)``): they are few
     # beside a site's or a filter's live ones.
     query = {"deleted_at": {"$gte": windows.TIME_FLOOR}} if deleted else {}
@@ -347,8 +347,9 @@ def _id_range(query, low, high):
 
 def sample_customers(db, share):
     """The live customers whose ids fall in ``listing.sample_ranges(share)``: their site, keys, sort
-    fields and duplicate keys (index ``(deleted_at, _id)``, one bounded range each)."""
-    projection = dict({field: 1 for field in listing.SAMPLED_FIELDS + DUPLICATE_KEYS}, site_id=1, filter_keys=1)
+    fields, duplicate keys and search keys (index ``(deleted_at, _id)``, one bounded range each)."""
+    projection = dict({field: 1 for field in listing.SAMPLED_FIELDS + DUPLICATE_KEYS + listing.TEXT_FIELDS},
+                      site_id=1, filter_keys=1)
     rows = []
     for low, high in listing.sample_ranges(share):
         rows += db.customers.find(_id_range({"deleted_at": None}, low, high), projection)
@@ -359,22 +360,22 @@ def live_customer_count(db):
     return sum(list_counts(db, counted_sites(db), listing.ALL).values())
 
 
-def window_customers(db, scopes, order, start, need, keep=None, closed=False, sizes=None):
+def window_customers(db, scopes, order, start, need, keep=None, closed=False, sizes=None, checks=()):
     """Up to ``need`` customers after ``start`` in ``order`` over ``scopes`` (``windows.read_page``;
     ``closed``: each scope ends at its last cut; ``sizes``: how many customers each scope's key has,
     by the kept counts). Windows checked row by row by ``keep`` (which
-    reads only ``filter_keys``) are read whole: their rows come with only what ordering and ``keep``
-    need (``_checked``), and the page's customers are read after."""
+    reads only ``filter_keys`` and the fields ``checks``) are read whole: their rows come with only
+    what ordering and ``keep`` need (``_checked``), and the page's customers are read after."""
     budget = paging.Budget(config.get_float("SEARCH_TIME_LIMIT"))
     try:
-        rows, _ = windows.read_page(db.customers, scopes, order, start, need, _checked(order, keep), keep,
+        rows, _ = windows.read_page(db.customers, scopes, order, start, need, _checked(order, keep, checks), keep,
                                     budget.bound, closed=closed, sizes=sizes)
         return rows if keep is None else customers_in_order(db, rows)
     except ExecutionTimeout:
         raise paging.too_broad()
 
 
-def gather_customers(db, equalities, order, start, need, keep=None):
+def gather_customers(db, equalities, order, start, need, keep=None, checks=()):
     """Up to ``need`` customers after ``start`` in ``order`` of all those ``equalities`` match (site,
     deletion and one filter key: a prefix of a keyed window index), sorted here: for a filter few
     customers of the site have (``listing.gathers``), on a sort whose index has no keys. Only what
@@ -382,18 +383,19 @@ def gather_customers(db, equalities, order, start, need, keep=None):
     budget = paging.Budget(config.get_float("SEARCH_TIME_LIMIT"))
     after = order.pair_key(start) if start is not None else None
     try:
-        rows = [row for row in budget.bound(db.customers.find(equalities, _checked(order, True)))
+        rows = [row for row in budget.bound(db.customers.find(equalities, _checked(order, True, checks)))
                 if (keep is None or keep(row)) and (after is None or after < order.key(row))]
         return customers_in_order(db, sorted(rows, key=order.key)[:need])
     except ExecutionTimeout:
         raise paging.too_broad()
 
 
-def _checked(order, keep):
-    """The projection of rows read to be checked and ordered, not shown: the embedded server copies
-    each document it returns whole to apply an exclusion projection, and sends it whole, which was
-    most of what a window of many rows cost. Rows read to be shown get every shown field."""
-    return {order.field: 1, "filter_keys": 1} if keep else HIDDEN
+def _checked(order, keep, checks=()):
+    """The projection of rows read to be checked and ordered, not shown (the sort field, the filter
+    keys and the fields ``checks``): the embedded server copies each document it returns whole to
+    apply an exclusion projection, and sends it whole, which was most of what a window of many rows
+    cost. Rows read to be shown get every shown field."""
+    return dict({order.field: 1, "filter_keys": 1}, **{field: 1 for field in checks}) if keep else HIDDEN
 
 
 def customers_in_order(db, rows):

@@ -21,9 +21,9 @@ def names(db, caller, **filters):
 
 
 def test_keys_hold_prefix_buckets_short_keys_whole_and_phone_forms():
-    assert identifiers.key_prefixes({"acmeprecision", "ab", "a"}) == {"ac", "acme", "acmeprec", "ab"}
-    assert identifiers.key_prefixes({"tools", "info37"}) == {"to", "tool", "tools", "in", "info", "info37"}
-    assert identifiers.prefix_bucket("a") is None
+    assert identifiers.key_prefixes({"acmeprecision", "ab", "a"}) == {"a", "ac", "acme", "acmeprec", "ab"}
+    assert identifiers.key_prefixes({"tools", "info37"}) == {"t", "to", "tool", "tools", "i", "in", "info", "info37"}
+    assert identifiers.prefix_bucket("") is None and identifiers.prefix_bucket("a") == "a"
     assert identifiers.prefix_bucket("acm") == "ac" and identifiers.prefix_bucket("acmeprecision") == "acmeprec"
     assert identifiers.phone_forms("8613800138000") == {"8613800138000", "13800138000"}
     assert identifiers.phone_forms("13800138000") == {"13800138000", "8613800138000"}
@@ -32,12 +32,13 @@ def test_keys_hold_prefix_buckets_short_keys_whole_and_phone_forms():
 
 def test_a_text_between_buckets_is_looked_up_by_the_range_of_keys_starting_with_it():
     lookup = identifiers.prefix_lookup
-    assert lookup("a") is None and lookup("ac") == "ac" and lookup("acme") == "acme"
+    assert lookup("") is None and lookup("a") == "a" and lookup("ac") == "ac" and lookup("acme") == "acme"
     assert lookup("acmeprec") == "acmeprec" and lookup("acmeprecision") == "acmeprec"
     assert lookup("acm") == {"$gte": "acm", "$lt": "acn"} and lookup("info37") == {"$gte": "info37", "$lt": "info38"}
     assert lookup("苏州精") == {"$gte": "苏州精", "$lt": "苏州粿"}
-    # Until every customer holds the short keys, the shorter bucket; no range past the last character.
-    assert lookup("info37", ranged=False) == "info" and lookup("acm", ranged=False) == "ac"
+    # Until every customer holds the current keys, the earlier buckets; no range past the last character.
+    assert lookup("info37", current=False) == "info" and lookup("acm", current=False) == "ac"
+    assert lookup("a", current=False) is None
     assert lookup("ab\U0010ffff") == "ab" and lookup("ab\ud7ff") == "ab"
     keys = {"tools", "toolset", "toolsetter", "tool", "info37", "info3712", "info38", "to"}
     entries = identifiers.key_prefixes(keys)
@@ -103,7 +104,7 @@ def test_customers_keyed_before_the_short_keys_are_found_until_and_after_they_ge
     archive.delete_customer(db, SALES, gone["id"])
     for created in (old, gone):
         stored = db.customers.find_one({"_id": created["id"]})
-        before = {key[:length] for key in stored["all_keys"] for length in identifiers.PREFIX_LENGTHS
+        before = {key[:length] for key in stored["all_keys"] for length in identifiers.EARLIER_PREFIX_LENGTHS
                   if len(key) >= length}  # the keys of the version before
         db.customers.update_one({"_id": created["id"]}, {"$set": {"key_prefixes": sorted(before),
                                                                   "keys_version": "pinyin-1"}})
@@ -111,13 +112,13 @@ def test_customers_keyed_before_the_short_keys_are_found_until_and_after_they_ge
     archive.prepare_database(db)
     assert not store.has_marker(db, customer_record.KEYS_CURRENT)
     assert archive.search_query(db, SALES, {"q": "tools"})["key_prefixes"] == "tool"
-    assert names(db, SALES, q="tools") == names(db, SALES, q="info37") == ["Zenith Tools"]
+    assert names(db, SALES, q="tools") == names(db, SALES, q="info37") == names(db, SALES, q="z") == ["Zenith Tools"]
     assert names(db, SALES, q="tools", deleted=True) == ["Tools Gone Works"]
     insights.periodic_recompute(db, 3600)
     assert store.has_marker(db, customer_record.KEYS_CURRENT)
     assert "tools" in db.customers.find_one({"_id": old["id"]})["key_prefixes"]
     assert isinstance(archive.search_query(db, SALES, {"q": "tools"})["key_prefixes"], dict)
-    assert names(db, SALES, q="tools") == names(db, SALES, q="info37") == ["Zenith Tools"]
+    assert names(db, SALES, q="tools") == names(db, SALES, q="info37") == names(db, SALES, q="z") == ["Zenith Tools"]
     # A customer deleted while its keys were older gets the current ones back with it.
     assert names(db, SALES, q="tools", deleted=True) == ["Tools Gone Works"]
     archive.restore_customer(db, SALES, gone["id"])
@@ -133,8 +134,10 @@ def test_queries_are_flat_with_the_most_selective_clause_first(db):
     assert list(archive.search_query(db, ADMIN, {"tag": "oem"})) == ["tags", "deleted_at"]
     outside = archive.search_query(db, SALES, {"site_id": "site-b", "q": "acme"})
     assert list(outside) == ["key_prefixes", "site_id", "deleted_at", "all_keys"] and outside["site_id"] == {"$in": []}
-    # Too short a text for a key prefix: its prefix check is still never first (no index serves a
-    # $regex), nor is deleted_at (the (deleted_at, _id) index: every live customer).
+    assert archive.search_query(db, SALES, {"q": "王"})["key_prefixes"] == "王"
+    # Without a key prefix (keys of an earlier version): its prefix check is still never first (no
+    # index serves a $regex), nor is deleted_at (the (deleted_at, _id) index: every live customer).
+    db.runs.delete_one({"_id": customer_record.KEYS_CURRENT})
     assert list(archive.search_query(db, SALES, {"q": "王"})) == ["site_id", "deleted_at", "all_keys"]
     unowned = archive.search_query(db, ADMIN, {"q": "王", "owner_id": "none"})
     assert list(unowned) == ["owner_id", "deleted_at", "all_keys"]

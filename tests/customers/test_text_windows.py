@@ -1,0 +1,153 @@
+"""A search text most customers of a site hold is read from the list's windows, each row's keys
+checked, and a site few of whose customers hold it looks them up by its key prefixes; a rare text
+is looked up whole: every page reads a bounded number of customers (on the real database server)."""
+import datetime
+import random
+
+import pytest
+
+from services.common.auth import Caller
+from services.common.windows import sort_key
+from services.customers import archive, customer_record, exports, listing, lists, store
+from tests.support.sites import known_sites
+from tests.support.windows import watching
+
+PERMISSIONS = ["customers:read", "customers:write"]
+BOTH = Caller("u-ab", ["site-a", "site-b"], PERMISSIONS)
+WITH_CONTACTS = Caller("u-c", ["site-a", "site-b"], PERMISSIONS + ["contacts:read"])
+NOW = datetime.datetime(2026, 12, 1, tzinfo=datetime.timezone.utc)
+LIMIT = 10
+
+
+@pytest.fixture(scope="module")
+def watched(test_env):
+    """Site-a: 400 customers, 240 of them named "Acme Gear …", three "Rarity …"; site-b: 200, two
+    of them "Acme B …". Each with an e-mail "info<n>@…" of its own."""
+    gen = watching(test_env, "text_windows", "customers")
+    db, finds = next(gen)
+    archive.prepare_database(db)
+    known_sites(db)
+    rng = random.Random(5)
+    names = (["Acme Gear %03d" % n for n in range(240)] + ["Rarity Works %d" % n for n in range(3)]
+             + ["Zenith Tools %03d" % n for n in range(157)])
+    placed = [(name, "site-a") for name in names] + [("Acme B %d" % n, "site-b") for n in range(2)] + [
+        ("Northwind %03d" % n, "site-b") for n in range(198)]
+    customers = []
+    for number, (name, site_id) in enumerate(placed):
+        customer = customer_record.new_customer({"legal_name": name, "email": "info%d@works.example" % number},
+                                                BOTH, site_id)
+        customer.update(customer_record.derived_keys(customer))
+        customer["updated_at"] = NOW - datetime.timedelta(seconds=rng.randrange(10 ** 6))
+        customers.append(customer)
+    store.insert_customers(db, customers)
+    lists.take_sample(db)
+    yield db, finds, customers
+    gen.close()
+
+
+def expected(customers, text, field="search_keys"):
+    chosen = [c for c in customers if any(key.startswith(text) for key in c[field])]
+    chosen.sort(key=lambda c: sort_key(c["updated_at"], c["_id"]), reverse=True)
+    return [c["_id"] for c in chosen]
+
+
+def pages(db, caller, q):
+    """Every page of the search ``q`` (newest change first): ids, and the first page's reads."""
+    ids, cursor, totals = [], None, []
+    while True:
+        page = lists.list_customers(db, caller, {"q": q}, LIMIT, cursor)
+        ids += [item["id"] for item in page["items"]]
+        totals.append((page["total"], page["total_is_lower_bound"]))
+        cursor = page["next_cursor"]
+        if not cursor:
+            return ids, totals
+
+
+def read_by(finds, db):
+    """(window queries, key-prefix queries) of the customers the last request sent, and the rows they read."""
+    queries = [query for query in finds.filters if "_id" not in query or not isinstance(query["_id"], dict)
+               or "$in" not in query["_id"]]
+    looked_up = [query for query in queries if "key_prefixes" in query]
+    windows = [query for query in queries if "key_prefixes" not in query]
+    return windows, looked_up, sum(store.count_customers(db, query) for query in queries)
+
+
+def test_the_sample_tells_how_common_a_text_is_in_each_site():
+    rows = [{"_id": "a%d" % n, "site_id": "site-a", "search_keys": ["acmegear", "acme", "gear"] if n < 3 else ["zen"],
+             "all_keys": ["info%d" % n]} for n in range(4)] + [
+        {"_id": "b", "site_id": "site-b", "search_keys": ["acmeb"], "all_keys": ["acmeb", "info9"]}]
+    sample = listing.Sample(rows, 1.0, 5)
+    assert sample.text_share("acme", "search_keys", "site-a") == 0.75
+    assert sample.text_share("acme", "search_keys") == 0.8 and sample.text_share("a", "search_keys") == 0.8
+    assert sample.text_share("info", "all_keys") == 1.0 and sample.text_share("info", "search_keys") == 0.0
+    assert sample.text_share("acmegearx", "search_keys") is None
+    assert sample.text_share("acme", "search_keys", "site-z") is None
+    assert "search_keys" not in sample.rows["site-a"][0]  # kept once, in the sorted keys
+    assert listing.scans(0.6, 600, 11) and not listing.scans(0.01, 600, 11) and not listing.scans(None, 600, 11)
+
+
+def test_a_common_text_is_read_from_the_windows_and_a_site_few_hold_it_in_by_its_keys(watched):
+    db, finds, customers = watched
+    for q in ("acme", "Acme G", "a"):
+        text = q.lower().replace(" ", "")
+        finds.clear()
+        first = lists.list_customers(db, BOTH, {"q": q}, LIMIT, None)
+        windows, looked_up, read = read_by(finds, db)
+        assert [item["id"] for item in first["items"]] == expected(customers, text)[:LIMIT], q
+        # site-a from its windows, nothing looked up by the text there
+        assert windows and all(query["site_id"] == "site-a" for query in windows), windows
+        # site-b's few (or none) by their key prefixes, that index first
+        assert [query["site_id"] for query in looked_up] == ["site-b"], looked_up
+        assert list(looked_up[0])[0] == "key_prefixes"
+        # a page read far fewer customers than hold the text (240 or more)
+        assert read <= 4 * LIMIT, (q, read)
+        ids, totals = pages(db, BOTH, q)
+        assert ids == expected(customers, text), q
+        assert all(bound for _, bound in totals[:-1]) and totals[-1] == (len(ids), False)
+
+
+def test_a_rare_text_is_looked_up_by_its_key_prefixes(watched):
+    db, finds, customers = watched
+    for q in ("rarity", "r", "acmeb"):
+        finds.clear()
+        ids, _ = pages(db, BOTH, q)
+        assert ids == expected(customers, q), q
+        assert finds.filters and all(list(query)[0] in ("key_prefixes", "_id") for query in finds.filters), q
+
+
+def test_a_text_only_the_contacts_keys_hold_is_read_as_common_only_for_those_who_may_see_contacts(watched):
+    """Every customer's e-mail starts with "info": common for a user who may see contacts (their
+    keys), held by nobody for one who may not, who is answered from the key prefixes at once."""
+    db, finds, customers = watched
+    finds.clear()
+    page = lists.list_customers(db, WITH_CONTACTS, {"q": "info"}, LIMIT, None)
+    assert [item["id"] for item in page["items"]] == expected(customers, "info", "all_keys")[:LIMIT]
+    windows, _, read = read_by(finds, db)
+    assert windows and read <= 4 * LIMIT
+    finds.clear()
+    assert lists.list_customers(db, BOTH, {"q": "info"}, LIMIT, None)["items"] == []
+    assert all(list(query)[0] == "key_prefixes" for query in finds.filters)
+
+
+def test_a_cursor_of_one_search_is_refused_by_another(watched):
+    db, _, _ = watched
+    page = lists.list_customers(db, BOTH, {"q": "acme"}, LIMIT, None)
+    for other in ("acmeg", "zenith"):
+        with pytest.raises(Exception) as refused:
+            lists.list_customers(db, BOTH, {"q": other}, LIMIT, page["next_cursor"])
+        assert getattr(refused.value, "fields", {}).get("cursor"), other
+
+
+def test_an_export_of_a_common_text_reads_it_from_the_windows_too(watched):
+    db, finds, customers = watched
+    rows, cursor = [], None
+    finds.clear()
+    while True:
+        page = exports.export_rows(db, BOTH, {"q": "acme"}, cursor, LIMIT)
+        rows += page["rows"]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    exported = [row[page["columns"].index("id")] for row in rows]
+    assert len(exported) == len(set(exported)) and set(exported) == set(expected(customers, "acme"))
+    assert any("key_prefixes" not in query and query.get("site_id") == "site-a" for query in finds.filters)
