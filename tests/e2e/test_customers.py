@@ -214,6 +214,38 @@ def test_search_by_prefix_over_chinese_and_latin_names_and_contact_phone(people)
     assert chinese["id"] in found(core[:2] + "".join(s[0] for s in syllables[2:6]))
 
 
+def test_a_one_letter_search_pages_through_every_match_once_in_a_site_most_of_whose_names_share_it(
+        stack, admin_api):
+    """In a site of its own: 30 of its 32 customers are "Kestrel …", so "k" and "kes" are read from
+    the list's windows once the service's sample holds them, "q" is looked up by its key prefixes;
+    either way every match comes once, page after page."""
+    from tests.support.customers import create_site, create_user, signed_in
+
+    site = create_site(admin_api, "Letters")
+    sales = signed_in(stack, create_user(admin_api, [site["id"]], ["sales"]))
+    made = {create_customer(sales, legal_name="Kestrel %s Works" % unique(""), force=True)["id"] for _ in range(30)}
+    quorum = {create_customer(sales, legal_name="Quorum %s Ltd" % unique(""), force=True)["id"] for _ in range(2)}
+
+    def pages(q, limit=4):
+        seen, cursor = [], None
+        while True:
+            response = sales.get("/customers", params=dict({"q": q, "limit": limit}, **({"cursor": cursor} if cursor
+                                                                                       else {})))
+            assert response.status_code == 200, response.text
+            page = response.json()
+            seen += ids(page)
+            assert page["total"] >= len(seen)
+            cursor = page["next_cursor"]
+            if not cursor:
+                assert page["total"] == len(seen) and not page["total_is_lower_bound"]
+                return seen
+
+    for q in ("k", "K", "kes", "kestrel"):
+        found = pages(q)
+        assert len(found) == len(set(found)) and set(found) == made, q
+    assert set(pages("q")) == quorum and pages("z") == []
+
+
 def test_names_sort_by_pinyin_and_the_list_jumps_to_a_letter(stack, admin_api):
     """In a site of its own, as its sales user sees it through the gateway."""
     from tests.support.customers import create_site, create_user, signed_in
