@@ -317,11 +317,11 @@ class Sample:
         for keys in self._texts.values():
             keys.sort()
 
-    def text_share(self, text, field, site_id=None):
-        """The share of the sampled customers (of ``site_id``, else of all) with a key of ``field``
+    def text_share(self, text, field, site_ids=None):
+        """The share of the sampled customers (of ``site_ids``, else of all) with a key of ``field``
         (``TEXT_FIELDS``) starting with ``text``; None for a text longer than the keys kept, or
         none sampled."""
-        sites = list(self.rows) if site_id is None else [site_id]
+        sites = list(self.rows) if site_ids is None else site_ids
         sampled = sum(len(self.rows.get(site, ())) for site in sites)
         if len(text) > TEXT_KEY_LENGTH or not sampled:
             return None

@@ -48,16 +48,17 @@ def list_customers(db, caller, filters, limit, cursor):
 
 def scanned_text(db, caller, filters, field, descending, limit, cursor):
     """(text, keys field) of a search ``q`` read from the list's windows (``archive.search_text``):
-    a text the sample says is that common (``listing.scans``); else None. The pages after the
+    a text the sample says is that common in the sites read (``listing.scans``); else None. The pages after the
     first go on as it went: their cursor says."""
     if not filters.get("q") or filters.get("deleted"):
         return None
     text = archive.search_text(caller, filters["q"])
     if cursor:
         return text if paging.made_for(_cursor_key(db, field, descending, text), cursor) else None
-    sample = sample_of(db)
-    share = sample.text_share(*text)
-    return text if listing.scans(share, sample.live or 0, paging.check_limit(limit) + 1) else None
+    site_ids = scope_sites(db, caller, filters.get("site_id"))
+    share = sample_of(db).text_share(text[0], text[1], site_ids)
+    live = sum(store.list_counts(db, site_ids, listing.ALL).values())
+    return text if listing.scans(share, live, paging.check_limit(limit) + 1) else None
 
 
 def _cursor_key(db, field, descending, text=None):
@@ -152,7 +153,7 @@ def _rows(db, site_ids, order, keys, start, need, text=None):
         spanned = need
         if text:
             # A site few of whose customers have the text: they are looked up by its key prefixes.
-            share = sample.text_share(text[0], text[1], site_id) or 0.0
+            share = sample.text_share(text[0], text[1], [site_id]) or 0.0
             if lookup is not None and listing.gathers(share * sizes.get(site_id, 0), sizes.get(site_id, 0), need):
                 gathered.append({"key_prefixes": lookup, "site_id": site_id, "deleted_at": None})
                 continue

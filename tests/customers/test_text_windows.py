@@ -14,6 +14,7 @@ from tests.support.windows import watching
 
 PERMISSIONS = ["customers:read", "customers:write"]
 BOTH = Caller("u-ab", ["site-a", "site-b"], PERMISSIONS)
+SITE_B = Caller("u-b", ["site-b"], PERMISSIONS)
 WITH_CONTACTS = Caller("u-c", ["site-a", "site-b"], PERMISSIONS + ["contacts:read"])
 NOW = datetime.datetime(2026, 12, 1, tzinfo=datetime.timezone.utc)
 LIMIT = 10
@@ -45,8 +46,8 @@ def watched(test_env):
     gen.close()
 
 
-def expected(customers, text, field="search_keys"):
-    chosen = [c for c in customers if any(key.startswith(text) for key in c[field])]
+def expected(customers, text, field="search_keys", sites=("site-a", "site-b")):
+    chosen = [c for c in customers if any(key.startswith(text) for key in c[field]) and c["site_id"] in sites]
     chosen.sort(key=lambda c: sort_key(c["updated_at"], c["_id"]), reverse=True)
     return [c["_id"] for c in chosen]
 
@@ -77,11 +78,12 @@ def test_the_sample_tells_how_common_a_text_is_in_each_site():
              "all_keys": ["info%d" % n]} for n in range(4)] + [
         {"_id": "b", "site_id": "site-b", "search_keys": ["acmeb"], "all_keys": ["acmeb", "info9"]}]
     sample = listing.Sample(rows, 1.0, 5)
-    assert sample.text_share("acme", "search_keys", "site-a") == 0.75
+    assert sample.text_share("acme", "search_keys", ["site-a"]) == 0.75
+    assert sample.text_share("acme", "search_keys", ["site-a", "site-b"]) == 0.8
     assert sample.text_share("acme", "search_keys") == 0.8 and sample.text_share("a", "search_keys") == 0.8
     assert sample.text_share("info", "all_keys") == 1.0 and sample.text_share("info", "search_keys") == 0.0
     assert sample.text_share("acmegearx", "search_keys") is None
-    assert sample.text_share("acme", "search_keys", "site-z") is None
+    assert sample.text_share("acme", "search_keys", ["site-z"]) is None
     assert "search_keys" not in sample.rows["site-a"][0]  # kept once, in the sorted keys
     assert listing.scans(0.6, 600, 11) and not listing.scans(0.01, 600, 11) and not listing.scans(None, 600, 11)
 
@@ -107,11 +109,13 @@ def test_a_common_text_is_read_from_the_windows_and_a_site_few_hold_it_in_by_its
 
 
 def test_a_rare_text_is_looked_up_by_its_key_prefixes(watched):
+    """Rare in every site read, as "acme" is in site-b alone (two of its 200 customers)."""
     db, finds, customers = watched
-    for q in ("rarity", "r", "acmeb"):
+    for caller, q, sites in ((BOTH, "rarity", None), (BOTH, "r", None), (BOTH, "acmeb", None),
+                             (SITE_B, "acme", ["site-b"])):
         finds.clear()
-        ids, _ = pages(db, BOTH, q)
-        assert ids == expected(customers, q), q
+        ids, _ = pages(db, caller, q)
+        assert ids == expected(customers, q, sites=sites or ("site-a", "site-b")), q
         assert finds.filters and all(list(query)[0] in ("key_prefixes", "_id") for query in finds.filters), q
 
 
