@@ -48,8 +48,8 @@ def list_customers(db, caller, filters, limit, cursor):
 
 def scanned_text(db, caller, filters, field, descending, limit, cursor):
     """(text, keys field) of a search ``q`` read from the list's windows (``archive.search_text``):
-    a text the sample says is that common in the sites read (``listing.scans``); else None. The pages after the
-    first go on as it went: their cursor says."""
+    a text the sample says is that common in the sites read (``listing.scans``); else None. The
+    pages after the first go on as it went: their cursor says."""
     if not filters.get("q") or filters.get("deleted"):
         return None
     text = archive.search_text(caller, filters["q"])
