@@ -127,15 +127,6 @@ def decode_cursor_with_bound(key, cursor):
         raise BadRequest("The cursor is not valid.", fields={"cursor": [BAD_CURSOR]})
 
 
-def made_for(key, cursor):
-    """Whether ``cursor`` is one ``encode_cursor`` made for ``key``."""
-    try:
-        decode_cursor_with_bound(key, cursor)
-    except BadRequest:
-        return False
-    return True
-
-
 def page(collection, query, sort_field, descending=True, limit=None, cursor=None, projection=None,
          time_limit=None):
     """One page of ``collection`` matching ``query``; returns (documents, next_cursor, total).

@@ -274,12 +274,10 @@ def verify_customer(db, caller, customer_id):
 # ``owner_id=none`` finds the customers without an owner (none set, or their owner left).
 NO_OWNER = "none"
 
-def search_query(db, caller, filters):
-    """The query of a search by ``q`` or of the deleted customers (``store.search_filter`` shapes
-    it): the filters, a region and an industry as their keys; the caller's sites; ``q`` as the keys
-    hold it (``identifiers.compact``), a prefix of names, tax id and code, and of contacts' names,
-    phones and e-mails for those who may see contacts, looked up by its key prefixes
-    (``identifiers.prefix_lookup``; ``keys_current``)."""
+def search_query(caller, filters):
+    """The query of the list of deleted customers (``store.search_filter`` shapes it): the filters,
+    a region and an industry as their keys; the caller's sites; ``q`` checked as a prefix of their
+    keys (``search_text``)."""
     asked = {name: filters[name] for name, _ in store.SEARCHED_BY if filters.get(name)}
     if filters.get("owner_id") == NO_OWNER:
         asked["owner_id"] = None
@@ -288,8 +286,7 @@ def search_query(db, caller, filters):
     if filters.get("industry"):
         asked["industry"] = listing.industry_key(filters["industry"])
     text, field = search_text(caller, filters["q"]) if filters.get("q") else (None, None)
-    return store.search_filter(caller.site_scope(), asked, text, contacts=field == "all_keys",
-                               deleted=bool(filters.get("deleted")), current=text is not None and keys_current(db))
+    return store.search_filter(caller.site_scope(), asked, text, contacts=field == "all_keys")
 
 
 def keys_current(db):

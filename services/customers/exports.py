@@ -79,12 +79,11 @@ def export_rows(db, caller, filters=None, cursor=None, limit=None):
     sort = filters.get("sort") or EXPORT_SORT
     field, descending = listing.stored_sort(sort)
     limit = PAGE if limit is None else limit
-    text = lists.scanned_text(db, caller, filters, field, descending, limit, cursor)
-    if (filters.get("q") and text is None) or filters.get("deleted"):
+    if filters.get("deleted"):
         documents, next_cursor, total = store.search_customers(
-            db, archive.search_query(db, caller, filters), field, descending, limit, cursor)
+            db, archive.search_query(caller, filters), field, descending, limit, cursor)
     else:
-        page = lists.read(db, caller, filters, field, descending, limit, cursor, text)
+        page = lists.read(db, caller, filters, field, descending, limit, cursor)
         documents, next_cursor, total = page["items"], page["next_cursor"], page["total"]
     columns = list(COLUMNS)
     zones = _site_zones(db, documents)

@@ -204,14 +204,6 @@ def gathers(matching, site_size, need):
     return matching * matching <= need * max(site_size, 1)
 
 
-def scans(text_share, live, need):
-    """Whether a search whose text ``text_share`` of the ``live`` customers hold a key starting
-    with reads its page of ``need`` rows from the list's windows, checking each row's keys (about
-    ``need / text_share`` rows read), rather than looking up every one of them by its key
-    prefixes: for a text that common (``gathers``, the other way round)."""
-    return text_share is not None and not gathers(text_share * live, live, need)
-
-
 def updated(document, update):
     """``document`` as ``update`` (``$set`` / ``$unset``, dotted paths allowed) leaves it, for the
     fields keys and counts are made of; ValueError if another operator touches one of them."""

@@ -1,11 +1,11 @@
 """The customer list at any archive size: bounded windows, totals from kept counts (``listing``).
 
-A list read by a search text ``q``, or of deleted customers, is read as one query
-(``archive.search_query``): a text prefix, or the few deleted customers, bound its candidates.
-A text so common that looking up its customers would read more of them than the list's windows
-hold for a page (one or two characters, a word most names share) is read from the windows
-instead, each row's keys checked (``listing.scans``). A search is not counted (a count would
-read every match again): its total is a lower bound until its last page.
+A search text ``q`` is read like a filter: each site by its list's windows, each row's keys
+checked, where the sample says many of its customers hold the text, else by the site's customers
+holding it (index ``(site_id, deleted_at, key_prefixes)``), whichever reads fewer
+(``listing.gathers``). The deleted customers are read as one query (``archive.search_query``):
+they are few. A search is not counted (a count would read every match again): its total is a
+lower bound until its last page.
 """
 import datetime
 import math
@@ -30,9 +30,8 @@ def list_customers(db, caller, filters, limit, cursor):
     if filters.get("name_from") and (field != "name_sort" or filters.get("q") or filters.get("deleted")):
         raise ValidationFailed(fields={"name_from": [
             "Only with sort=legal_name (or -legal_name), without q or deleted."]})
-    text = scanned_text(db, caller, filters, field, descending, limit, cursor)
-    if (filters.get("q") and text is None) or filters.get("deleted"):
-        query = archive.search_query(db, caller, filters)
+    if filters.get("deleted"):
+        query = archive.search_query(caller, filters)
         if filters.get("q"):
             documents, next_cursor, total, bound = store.search_customers_uncounted(
                 db, query, field, descending, limit, cursor)
@@ -41,24 +40,9 @@ def list_customers(db, caller, filters, limit, cursor):
             bound = False
         return {"items": [archive.out(c) for c in documents], "next_cursor": next_cursor, "total": total,
                 "total_is_lower_bound": bound}
-    page = read(db, caller, filters, field, descending, limit, cursor, text)
+    page = read(db, caller, filters, field, descending, limit, cursor)
     page["items"] = [archive.out(c) for c in page["items"]]
     return page
-
-
-def scanned_text(db, caller, filters, field, descending, limit, cursor):
-    """(text, keys field) of a search ``q`` read from the list's windows (``archive.search_text``):
-    a text the sample says is that common in the sites read (``listing.scans``); else None. The
-    pages after the first go on as it went: their cursor says."""
-    if not filters.get("q") or filters.get("deleted"):
-        return None
-    text = archive.search_text(caller, filters["q"])
-    if cursor:
-        return text if paging.made_for(_cursor_key(db, field, descending, text), cursor) else None
-    site_ids = scope_sites(db, caller, filters.get("site_id"))
-    share = sample_of(db).text_share(text[0], text[1], site_ids)
-    live = sum(store.list_counts(db, site_ids, listing.ALL).values())
-    return text if listing.scans(share, live, paging.check_limit(limit) + 1) else None
 
 
 def _cursor_key(db, field, descending, text=None):
@@ -67,10 +51,10 @@ def _cursor_key(db, field, descending, text=None):
     return key if text is None else "%s:text:%s" % (key, text[0])
 
 
-def read(db, caller, filters, field, descending, limit, cursor, text=None):
+def read(db, caller, filters, field, descending, limit, cursor):
     """One page of the live customers ``filters`` (a loaded ``ListFilterSchema``) name, in the
     caller's sites: ``{items (stored documents), next_cursor, total, total_is_lower_bound}``;
-    with ``text`` ((text, keys field): ``scanned_text``), only those with a key starting with it.
+    with ``q``, those holding a key that starts with it (``archive.search_text``).
 
     ``total`` is the kept count of the list's one key when it has one (carried by the cursor, as
     the size of the list when paging began), else what paging has met so far: a lower bound
@@ -78,6 +62,7 @@ def read(db, caller, filters, field, descending, limit, cursor, text=None):
     """
     limit = paging.check_limit(limit)
     order = Order(field, descending, listing.SORTS[field], whole_numbers=field in listing.WHOLE_NUMBER_SORTS)
+    text = archive.search_text(caller, filters["q"]) if filters.get("q") else None
     cursor_key = _cursor_key(db, field, descending, text)
     start, carried, bound = None, None, False
     if cursor:
@@ -152,10 +137,10 @@ def _rows(db, site_ids, order, keys, start, need, text=None):
         others = [other for other in wanted if other != key]
         spanned = need
         if text:
-            # A site few of whose customers have the text: they are looked up by its key prefixes.
+            # A site few of whose customers hold the text: they are read by its key prefixes.
             share = sample.text_share(text[0], text[1], [site_id]) or 0.0
             if lookup is not None and listing.gathers(share * sizes.get(site_id, 0), sizes.get(site_id, 0), need):
-                gathered.append({"key_prefixes": lookup, "site_id": site_id, "deleted_at": None})
+                gathered.append(store.holding(site_id, lookup))
                 continue
             # Else its windows span as many more rows as the sample says few have it.
             spanned = math.ceil(need / max(share, 1 / max(len(sample.rows.get(site_id, ())), 1)))

@@ -32,9 +32,14 @@ LIST_FIELDS_BEFORE_WINDOWS = ("tier.level", "tags", "industry", "region_keys", "
                               "completeness", "last_order_date")
 
 
+# A search text's holders in one site (``holding``).
+TEXT_INDEX = [("site_id", ASCENDING), ("deleted_at", ASCENDING), ("key_prefixes", ASCENDING)]
+
+
 def ensure_indexes(db):
     customers = db.customers
-    customers.create_index("key_prefixes")
+    customers.create_index(TEXT_INDEX)
+    drop_index(customers, [("key_prefixes", ASCENDING)])  # of every site: it read a text's holders in all
     # Every point look-up by a key field (``listing.MATCHED_BY``): duplicates, import links, a
     # user's customers, a parent's children.
     customers.create_index("match_keys")
@@ -153,24 +158,17 @@ SEARCHED_BY = (("region", "region_keys"), ("industry", "filter_keys"), ("owner_i
                ("site_id", "site_id"))
 
 
-def search_filter(sites, asked, text=None, contacts=False, deleted=False, current=False):
-    """The one flat query of a search (``search_customers``) of ``sites`` (None: every site): with
-    ``deleted``, the deleted customers' range first (index ``(deleted_at, _id)``; erased ones left
-    out); else the key prefixes of ``text`` (index ``key_prefixes``; ``identifiers.prefix_lookup``,
-    ``current`` as it says); the filters ``asked``
-    (``{name: value}`` of ``SEARCHED_BY``) in that order; the site; ``deleted_at: None`` for the
-    live ones; and last the whole prefix ``text`` checked on the names and codes (and on the
-    contacts' keys too with ``contacts``).
+def search_filter(sites, asked, text=None, contacts=False):
+    """The one flat query of a list of deleted customers (``search_customers``) of ``sites`` (None:
+    every site): their deletion's range first (index ``(deleted_at, _id)``: they are few beside a
+    site's live ones; erased ones left out); the filters ``asked`` (``{name: value}`` of
+    ``SEARCHED_BY``) in that order; the site; and last the whole prefix ``text`` checked on the
+    names and codes (and on the contacts' keys too with ``contacts``).
 
     No ``$and`` / ``$or`` at the top (the embedded server would scan the collection), and never a
-    ``$regex`` or ``deleted_at: None`` first: the first clause an index serves picks the index. A
-    site asked that is not one of ``sites`` leaves an empty ``$in``, which reads nothing."""
-    bucket = identifiers.prefix_lookup(text, current) if text is not None and not deleted else None
-    # The deleted customers are read by their deletion (index ``(deleted_at, _id)``): they are few
-    # beside a site's or a filter's live ones.
-    query = {"deleted_at": {"$gte": windows.TIME_FLOOR}} if deleted else {}
-    if bucket:
-        query["key_prefixes"] = bucket
+    ``$regex`` first: the first clause an index serves picks the index. A site asked that is not
+    one of ``sites`` leaves an empty ``$in``, which reads nothing."""
+    query = {"deleted_at": {"$gte": windows.TIME_FLOOR}}
     query.update((field, asked[name]) for name, field in SEARCHED_BY if name in asked)
     if sites is not None and "site_id" not in query:
         query["site_id"] = {"$in": list(sites)}
@@ -179,13 +177,17 @@ def search_filter(sites, asked, text=None, contacts=False, deleted=False, curren
             raise TypeError("a site the query names is one site's id")
         if query["site_id"] not in sites:
             query["site_id"] = {"$in": []}
-    if deleted:
-        query["erased"] = {"$ne": True}
-    else:
-        query["deleted_at"] = None
+    query["erased"] = {"$ne": True}
     if text is not None:
         query["all_keys" if contacts else "search_keys"] = {"$regex": "^" + re.escape(text)}
     return query
+
+
+def holding(site_id, lookup):
+    """The live customers of ``site_id`` among those ``lookup`` (``identifiers.prefix_lookup``: an
+    equality or a range on ``key_prefixes``) finds (index ``TEXT_INDEX``: the site's and deletion's
+    equalities, then the key prefixes)."""
+    return {"site_id": site_id, "deleted_at": None, "key_prefixes": lookup}
 
 
 def search_customers(db, query, sort_field, descending, limit, cursor):

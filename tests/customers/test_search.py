@@ -6,6 +6,7 @@ from services.common.auth import Caller
 from services.customers import (
     archive, customer_record, effects, exports, identifiers, insights, lists, parts, store,
 )
+from tests.support.windows import served_by
 
 SALES = Caller("u-sales", ["site-a"], ["customers:read", "customers:write", "contacts:read", "contacts:write"])
 FINANCE = Caller("u-fin", ["site-a"], ["customers:read", "orders:read"])
@@ -92,9 +93,9 @@ def test_a_search_between_buckets_reads_only_the_customers_with_a_key_starting_w
     assert names(db, SALES, q="worksx") == [] and names(db, SALES, q="inf") == names(db, SALES, q="info")
     # The candidates are the customers holding a key that starts with the text, not the 4-character bucket's.
     for text, most in (("info37", 1), ("info11", 11), ("tools", 2), ("zen", 1)):
-        query = archive.search_query(db, SALES, {"q": text})
-        assert list(query)[0] == "key_prefixes" and isinstance(query["key_prefixes"], dict), text
-        assert store.count_customers(db, {"key_prefixes": query["key_prefixes"]}) == most, text
+        lookup = identifiers.prefix_lookup(text)
+        assert isinstance(lookup, dict), text
+        assert len(list(db.customers.find(store.holding("site-a", lookup), {"_id": 1}))) == most, text
     assert store.count_customers(db, {"key_prefixes": "info"}) == 120
 
 
@@ -111,13 +112,13 @@ def test_customers_keyed_before_the_short_keys_are_found_until_and_after_they_ge
     db.runs.delete_many({"_id": {"$in": [customer_record.KEYS_VERSION, customer_record.KEYS_CURRENT]}})
     archive.prepare_database(db)
     assert not store.has_marker(db, customer_record.KEYS_CURRENT)
-    assert archive.search_query(db, SALES, {"q": "tools"})["key_prefixes"] == "tool"
+    assert identifiers.prefix_lookup("tools", archive.keys_current(db)) == "tool"
     assert names(db, SALES, q="tools") == names(db, SALES, q="info37") == names(db, SALES, q="z") == ["Zenith Tools"]
     assert names(db, SALES, q="tools", deleted=True) == ["Tools Gone Works"]
     insights.periodic_recompute(db, 3600)
     assert store.has_marker(db, customer_record.KEYS_CURRENT)
     assert "tools" in db.customers.find_one({"_id": old["id"]})["key_prefixes"]
-    assert isinstance(archive.search_query(db, SALES, {"q": "tools"})["key_prefixes"], dict)
+    assert isinstance(identifiers.prefix_lookup("tools", archive.keys_current(db)), dict)
     assert names(db, SALES, q="tools") == names(db, SALES, q="info37") == names(db, SALES, q="z") == ["Zenith Tools"]
     # A customer deleted while its keys were older gets the current ones back with it.
     assert names(db, SALES, q="tools", deleted=True) == ["Tools Gone Works"]
@@ -125,25 +126,27 @@ def test_customers_keyed_before_the_short_keys_are_found_until_and_after_they_ge
     assert names(db, SALES, q="tools") == ["Tools Gone Works", "Zenith Tools"]
 
 
-def test_queries_are_flat_with_the_most_selective_clause_first(db):
-    query = archive.search_query(db, SALES, {"q": "acme", "tier": "vip", "owner_id": "u1", "region": "Jiangsu"})
-    assert not [key for key in query if key.startswith("$")]
-    assert list(query) == ["key_prefixes", "region_keys", "owner_id", "tier.level", "site_id", "deleted_at",
-                           "all_keys"]
-    assert archive.search_query(db, FINANCE, {"q": "acme"})["search_keys"] == {"$regex": "^acme"}
-    assert list(archive.search_query(db, ADMIN, {"tag": "oem"})) == ["tags", "deleted_at"]
-    outside = archive.search_query(db, SALES, {"site_id": "site-b", "q": "acme"})
-    assert list(outside) == ["key_prefixes", "site_id", "deleted_at", "all_keys"] and outside["site_id"] == {"$in": []}
-    assert archive.search_query(db, SALES, {"q": "王"})["key_prefixes"] == "王"
-    # Without a key prefix (keys of an earlier version): its prefix check is still never first (no
-    # index serves a $regex), nor is deleted_at (the (deleted_at, _id) index: every live customer).
-    db.runs.delete_one({"_id": customer_record.KEYS_CURRENT})
-    assert list(archive.search_query(db, SALES, {"q": "王"})) == ["site_id", "deleted_at", "all_keys"]
-    unowned = archive.search_query(db, ADMIN, {"q": "王", "owner_id": "none"})
-    assert list(unowned) == ["owner_id", "deleted_at", "all_keys"]
-    deleted = archive.search_query(db, SALES, {"deleted": True, "tag": "oem"})
+def test_the_deleted_customers_query_is_flat_with_their_deletion_first():
+    deleted = archive.search_query(SALES, {"deleted": True, "tag": "oem"})
     assert list(deleted) == ["deleted_at", "tags", "site_id", "erased"] and set(deleted["deleted_at"]) == {"$gte"}
-    assert list(archive.search_query(db, ADMIN, {"deleted": True})) == ["deleted_at", "erased"]  # the deleted only
+    assert list(archive.search_query(ADMIN, {"deleted": True})) == ["deleted_at", "erased"]  # the deleted only
+    query = archive.search_query(SALES, {"deleted": True, "q": "acme", "tier": "vip", "owner_id": "u1",
+                                         "region": "Jiangsu"})
+    assert not [key for key in query if key.startswith("$")]
+    assert list(query) == ["deleted_at", "region_keys", "owner_id", "tier.level", "site_id", "erased", "all_keys"]
+    assert archive.search_query(FINANCE, {"deleted": True, "q": "acme"})["search_keys"] == {"$regex": "^acme"}
+    outside = archive.search_query(SALES, {"deleted": True, "site_id": "site-b", "q": "acme"})
+    assert outside["site_id"] == {"$in": []}
+    unowned = archive.search_query(ADMIN, {"deleted": True, "q": "王", "owner_id": "none"})
+    assert list(unowned) == ["deleted_at", "owner_id", "erased", "all_keys"] and unowned["owner_id"] is None
+
+
+def test_a_site_s_holders_of_a_text_are_read_by_the_text_index_alone(db):
+    """Each clause of ``store.holding`` is served by ``TEXT_INDEX``: the site's and deletion's
+    equalities, then the key prefixes' equality or range (as the embedded server picks an index)."""
+    assert served_by(store.holding("site-a", "王"), store.TEXT_INDEX)
+    assert served_by(store.holding("site-a", identifiers.prefix_lookup("info37")), store.TEXT_INDEX)
+    assert any(index["key"] == store.TEXT_INDEX for index in db.customers.index_information().values())
 
 
 def test_pages_walk_ties_and_missing_values_once(db):
