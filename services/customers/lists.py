@@ -131,7 +131,7 @@ def _rows(db, site_ids, order, keys, start, need, text=None):
     counts = {key: store.list_counts(db, site_ids, key) for key in wanted} if len(wanted) > 1 or not keyed else {}
     sizes = store.list_counts(db, site_ids, listing.ALL) if (wanted and not keyed) or text else {}
     lookup = identifiers.prefix_lookup(text[0], archive.keys_current(db)) if text else None
-    scopes, gathered, read_by = [], [], []
+    scopes, gathered, read_by, held = [], [], [], 0
     for site_id in site_ids:
         key = min(wanted, key=lambda k: counts[k].get(site_id, 0)) if counts else keys[0]
         others = [other for other in wanted if other != key]
@@ -144,6 +144,7 @@ def _rows(db, site_ids, order, keys, start, need, text=None):
                 continue
             # Else its windows span as many more rows as the sample says few have it.
             spanned = math.ceil(need / max(share, 1 / max(len(sample.rows.get(site_id, ())), 1)))
+            held += share * sizes.get(site_id, 0)
         if keyed:
             scopes.append(({"site_id": site_id, "deleted_at": None, "filter_keys": key},
                            sample.cuts(site_id, key, order.field, order.descending),
@@ -157,17 +158,34 @@ def _rows(db, site_ids, order, keys, start, need, text=None):
                            sample.stride(spanned, site_id, listing.ALL, wanted)))
             read_by.append((site_id, listing.ALL))
 
+    # A text's holders may sit together in the list's order (customers imported together): windows
+    # that read as many rows as the holders' look-up would give way to it.
+    left = [math.ceil(held) + need if text and lookup is not None else None]  # rows the windows may read
+
     def keep(document):
+        if left[0] is not None:
+            left[0] -= 1
+            if left[0] < 0:
+                raise _TextApart()
         return all(key in document.get("filter_keys", ()) for key in wanted) and (
             text is None or any(found.startswith(text[0]) for found in document.get(text[1]) or ()))
 
     checked = keep if len(wanted) > 1 or (wanted and not keyed) or text else None
     checks = text[1:] if text else ()
-    rows = store.window_customers(db, scopes, order, start, need, checked,
-                                  sizes=_scope_sizes(db, site_ids, read_by, counts), checks=checks) if scopes else []
+    try:
+        rows = store.window_customers(db, scopes, order, start, need, checked, checks=checks,
+                                      sizes=_scope_sizes(db, site_ids, read_by, counts)) if scopes else []
+    except _TextApart:
+        rows = []
+        gathered += [store.holding(site_id, lookup) for site_id, _ in read_by]
+    left[0] = None
     for equalities in gathered:
         rows += store.gather_customers(db, equalities, order, start, need, checked, checks)
     return sorted(rows, key=order.key)[:need] if gathered else rows
+
+
+class _TextApart(Exception):
+    """A text's windows read as many rows as its holders' look-up would (``_rows``)."""
 
 
 def _scope_sizes(db, site_ids, read_by, counts):

@@ -14,6 +14,7 @@ from tests.support.windows import watching
 
 PERMISSIONS = ["customers:read", "customers:write"]
 BOTH = Caller("u-ab", ["site-a", "site-b"], PERMISSIONS)
+SITE_A = Caller("u-a", ["site-a"], PERMISSIONS)
 SITE_B = Caller("u-b", ["site-b"], PERMISSIONS)
 WITH_CONTACTS = Caller("u-c", ["site-a", "site-b"], PERMISSIONS + ["contacts:read"])
 NOW = datetime.datetime(2026, 12, 1, tzinfo=datetime.timezone.utc)
@@ -154,3 +155,26 @@ def test_an_export_of_a_common_text_reads_it_from_the_windows_too(watched):
     exported = [row[page["columns"].index("id")] for row in rows]
     assert len(exported) == len(set(exported)) and set(exported) == set(expected(customers, "acme"))
     assert any("key_prefixes" not in query and query.get("site_id") == "site-a" for query in finds.filters)
+
+
+def test_windows_give_way_to_the_look_up_when_a_text_s_holders_sit_together_at_the_list_s_end(db, monkeypatch):
+    """Half of site-a's customers hold "acme", all of them changed before any other: windows from
+    the newest read the others first, and once they have read as many rows as the holders' look-up
+    would, that look-up answers the page."""
+    customers = []
+    for number in range(300):
+        customer = customer_record.new_customer(
+            {"legal_name": ("Acme Gear %03d" if number < 150 else "Zenith %03d") % number}, BOTH, "site-a")
+        customer.update(customer_record.derived_keys(customer))
+        customer["updated_at"] = NOW - datetime.timedelta(days=1 if number < 150 else 0, seconds=number)
+        customers.append(customer)
+    store.insert_customers(db, customers)
+    lists.take_sample(db)
+    looked_up = []
+    holding = store.holding
+    monkeypatch.setattr(store, "holding", lambda *args: looked_up.append(args) or holding(*args))
+    ids, _ = pages(db, SITE_A, "acme")
+    assert ids == expected(customers, "acme")
+    assert looked_up and all(site_id == "site-a" for site_id, _ in looked_up)
+    looked_up.clear()
+    assert pages(db, SITE_A, "zen")[0] == expected(customers, "zen") and not looked_up  # the newest: windows alone
