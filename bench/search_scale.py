@@ -177,7 +177,7 @@ def cases(picked, site_id):
         "q 2 characters": [{"q": c["legal_name"][:2]} for c in latin[:8]],
         "q 3 characters": [{"q": c["legal_name"][:3]} for c in latin[:8]],
         "q 1 character": [{"q": c["legal_name"][:1]} for c in latin[:4] + chinese[:4]],
-        "q e-mail name, short": [{"q": "info%d" % n} for n in (37, 512, 2048, 9)],
+        "q e-mail name (short)": [{"q": "info%d" % n} for n in (37, 512, 2048, 9)],
         "filter tag": [{"tag": "精密"}, {"tag": "能源"}],
         "filter region": [{"region": "江苏"}],
         "filter site": [{"site_id": site_id}],
