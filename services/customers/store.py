@@ -379,8 +379,9 @@ def window_customers(db, scopes, order, start, need, keep=None, closed=False, si
 
 def gather_customers(db, equalities, order, start, need, keep=None, checks=()):
     """Up to ``need`` customers after ``start`` in ``order`` of all those ``equalities`` match (site,
-    deletion and one filter key: a prefix of a keyed window index), sorted here: for a filter few
-    customers of the site have (``listing.gathers``), on a sort whose index has no keys. Only what
+    deletion and one filter key: a prefix of a keyed window index; or a search text's holders in a
+    site, ``holding``), sorted here: for a filter or a text few customers of the site have
+    (``listing.gathers``), on a sort whose index has no keys, or any sort for a text. Only what
     ordering and ``keep`` need is read of each (``_checked``); the page's customers after."""
     budget = paging.Budget(config.get_float("SEARCH_TIME_LIMIT"))
     after = order.pair_key(start) if start is not None else None
