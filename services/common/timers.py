@@ -16,6 +16,10 @@ with these options:
   woken since its last run, its last run returned a true value (more to do), or ``idle``
   seconds passed. For work whose signal is woken before the write that stores it (the outbox),
   and whose idle run costs queries.
+
+A long run asks ``Stopping`` (a dependency) whether its timer is being stopped, and ends early:
+the container waits for a running worker before it stops, so a run over every customer would
+otherwise hold a service's shutdown for as long as it takes.
 """
 import functools
 import logging
@@ -23,6 +27,7 @@ import time
 
 from eventlet import Timeout
 from eventlet.event import Event
+from nameko.extensions import DependencyProvider
 from nameko.timer import Timer as NamekoTimer
 from pymongo.errors import PyMongoError
 
@@ -122,6 +127,15 @@ class Timer(NamekoTimer):
     def handle_result(self, worker_ctx, result, exc_info):
         self.more = exc_info is None and bool(result)
         return super().handle_result(worker_ctx, result, exc_info)
+
+
+class Stopping(DependencyProvider):
+    """The worker's ``stopping()``: true once the timer that started it is being stopped (never
+    for a worker another entrypoint started)."""
+
+    def get_dependency(self, worker_ctx):
+        should_stop = getattr(worker_ctx.entrypoint, "should_stop", None)
+        return lambda: should_stop is not None and should_stop.ready()
 
 
 def timer(interval, guard=None, **options):

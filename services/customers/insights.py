@@ -122,17 +122,27 @@ def expire_overrides(db, now=None):
         refresh(db, customer_id)
 
 
-def recompute_all(db, now=None):
+def recompute_all(db, now=None, stopping=lambda: False):
     """Refresh every live customer (the periodic run), so each one's keys are current
-    (``customer_record.KEYS_CURRENT``); the number refreshed."""
+    (``customer_record.KEYS_CURRENT``); the number refreshed. A run that could not refresh a live
+    customer (writes kept conflicting), or that ``stopping()`` ended before its next customer, marks
+    nothing and asks for another (``store.request_run``), which starts over."""
     now = now or utcnow()
-    cache, done = {}, 0
+    cache, done, missed = {}, 0, 0
     for customer_id, site_id in store.iter_customer_ids(db):
+        if stopping():
+            store.request_run(db, "recompute")
+            return done
         if site_id not in cache:
             cache[site_id] = settings.for_site(db, site_id)
-        refresh(db, customer_id, site_settings=cache[site_id], now=now)
-        done += 1
-    store.set_marker(db, customer_record.KEYS_CURRENT)
+        if refresh(db, customer_id, site_settings=cache[site_id], now=now) is not None:
+            done += 1
+        elif store.find_customer(db, customer_id) is not None:
+            missed += 1
+    if missed:
+        store.request_run(db, "recompute")
+    else:
+        store.set_marker(db, customer_record.KEYS_CURRENT)
     return done
 
 
@@ -196,9 +206,10 @@ def record_feedback_score(db, event):
     refresh(db, customer_id)
 
 
-def periodic_recompute(db, every_seconds, now=None):
-    """The periodic recompute, run by one replica once per ``every_seconds`` (or when settings changed)."""
+def periodic_recompute(db, every_seconds, stopping=lambda: False, now=None):
+    """The periodic recompute, run by one replica once per ``every_seconds`` (or when settings
+    changed); ``stopping`` as ``recompute_all``'s."""
     now = now or utcnow()
     if store.claim_run(db, "recompute", every_seconds, now):
-        return recompute_all(db, now)
+        return recompute_all(db, now, stopping)
     return 0

@@ -85,7 +85,8 @@ Customers show ``owner_left`` (``{user_id, at}`` or null): the owner was cleared
   ``sites:all``. accounts asks it before deleting a site.
 
 Timers: ``recompute_customers`` (tiers, lifecycle, churn of every customer, once per
-``CUSTOMERS_RECOMPUTE_INTERVAL`` across replicas), ``scan_followups`` (``followup_due`` and
+``CUSTOMERS_RECOMPUTE_INTERVAL`` across replicas; a run cut short by the service stopping is asked for
+again, for the next check of any replica), ``scan_followups`` (``followup_due`` and
 ``contract_expiring`` events, every ``CUSTOMERS_SCAN_INTERVAL``), ``process_imports`` (running
 import jobs in bounded batches), ``resume_merges`` (finishes a merge or revert cut short),
 ``purge_customers`` (erases soft-deleted customers past their 30 days, every ``CUSTOMERS_SCAN_INTERVAL``),
@@ -107,7 +108,7 @@ from services.common.context import CallerContext
 from services.common.entrypoints import rpc
 from services.common.consumer import subscribe
 from services.common.mongo import MongoDatabase
-from services.common.timers import timer
+from services.common.timers import Stopping, timer
 from services.customers import (
     archive, audience, dates, dedupe, departures, effects, erasure, exports, followups, import_jobs, import_mappings,
     import_worker, insights, lists, merge, moves, recommendations, reorders,
@@ -123,6 +124,7 @@ class CustomersService(SiteDirectoryMixin, ServiceBase):
 
     db = MongoDatabase(name, archive.prepare_database)
     context = CallerContext()
+    stopping = Stopping()
     learn_revocation = revocation.learn_revocation
 
     @rpc
@@ -279,7 +281,7 @@ class CustomersService(SiteDirectoryMixin, ServiceBase):
     def recompute_customers(self):
         """Checked every scan interval; one replica recomputes all customers once per
         CUSTOMERS_RECOMPUTE_INTERVAL, or at the next check after a site's settings changed."""
-        insights.periodic_recompute(self.db, config.get_float("CUSTOMERS_RECOMPUTE_INTERVAL"))
+        insights.periodic_recompute(self.db, config.get_float("CUSTOMERS_RECOMPUTE_INTERVAL"), self.stopping)
 
     @timer(interval=config.get_float("CUSTOMERS_SCAN_INTERVAL"))
     def scan_followups(self):

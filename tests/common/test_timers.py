@@ -90,3 +90,25 @@ def test_a_guarded_run_that_lost_the_database_is_a_warning_and_ends(caplog):
     with caplog.at_level(logging.WARNING, logger=timers.__name__):
         assert timers.guarded("expiry sweep", Service.sweep)(Service()) is None
     assert "expiry sweep of sleepy: database unavailable (ServerSelectionTimeoutError)" in caplog.text
+
+
+class Long:
+    name = "long"
+    stopping = timers.Stopping()
+
+    @timer(interval=0.01)
+    def work(self):
+        RUNS.append("started")
+        while not self.stopping():
+            eventlet.sleep(0.01)
+        RUNS.append("ended")
+
+
+def test_a_long_run_sees_its_timer_stopping_and_the_container_stops_at_once():
+    RUNS.clear()
+    container = ServiceContainer(Long, {})
+    container.start()
+    assert wait_for(lambda: RUNS == ["started"])
+    with eventlet.Timeout(2):
+        container.stop()
+    assert RUNS == ["started", "ended"]

@@ -227,6 +227,34 @@ def test_customers_stored_before_pinyin_keys_get_them_from_the_periodic_recomput
     assert db.customers.find_one({})["keys_version"] == customer_record.KEYS_VERSION
 
 
+def test_a_recompute_cut_short_or_missing_a_customer_marks_no_keys_current_and_asks_again(db, monkeypatch):
+    for name in ("Alpha Works", "Beta Works", "Gamma Works"):
+        create(db, name)
+    db.customers.update_many({}, {"$unset": {"keys_version": ""}})
+    db.runs.delete_many({"_id": customer_record.KEYS_CURRENT})
+    db.runs.update_one({"_id": "recompute"}, {"$set": {"last_at": "then"}}, upsert=True)
+    # The service is stopped after the first customer: the run ends there.
+    asked = iter([False, True, True])
+    assert insights.recompute_all(db, stopping=lambda: next(asked)) == 1
+    assert not store.has_marker(db, customer_record.KEYS_CURRENT)
+    assert db.runs.find_one({"_id": "recompute"})["last_at"] is None
+    # Every write of one customer loses to another writer; one customer is deleted on the way.
+    db.runs.update_one({"_id": "recompute"}, {"$set": {"last_at": "then"}})
+    stale = [c["_id"] for c in db.customers.find({"keys_version": {"$exists": False}})]
+    real_write = store.set_derived_fields
+
+    def conflicted(db_, customer, *args):
+        return customer["_id"] != stale[0] and real_write(db_, customer, *args)
+
+    monkeypatch.setattr(store, "set_derived_fields", conflicted)
+    assert insights.recompute_all(db) == 2
+    assert not store.has_marker(db, customer_record.KEYS_CURRENT)
+    assert db.runs.find_one({"_id": "recompute"})["last_at"] is None
+    archive.delete_customer(db, SALES, stale[0])
+    assert insights.recompute_all(db) == 2
+    assert store.has_marker(db, customer_record.KEYS_CURRENT)
+
+
 def test_a_new_key_version_asks_for_a_recompute_once(db):
     # An empty archive's keys are all current at once.
     assert store.has_marker(db, customer_record.KEYS_CURRENT) and not db.runs.find_one({"_id": "recompute"})
