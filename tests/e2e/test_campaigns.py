@@ -49,7 +49,7 @@ def import_workbook(api, site_id, rows):
                         data={"site_id": site_id, "entity": "workbook"})
     assert response.status_code == 202, response.text
     return eventually(lambda: api.get("/imports/%s" % response.json()["id"]).json(),
-                      lambda job: job.get("status") in ("completed", "failed"), timeout=120)
+                      lambda job: job.get("status") in ("completed", "failed"), timeout=300)
 
 
 def campaign_of(api, campaign_id):

@@ -145,8 +145,10 @@ def test_five_wrong_passwords_slow_the_account_from_that_address_even_for_the_ri
     assert admin_api.post("/users/%s/unlock" % user["id"]).status_code == 200
     assert api.post("/auth/login", {"identifier": user["email"], "password": PASSWORD}).status_code == 200
 
+    # The trail is written from events: each entry is waited for, not only the last one made.
     trail = eventually(lambda: admin_api.get("/audit", params={"entity_id": user["id"]}).json()["items"],
-                       lambda items: "unlocked" in [entry["action"] for entry in items])
+                       lambda items: {"locked", "unlocked"} <= {entry["action"] for entry in items}
+                       and [entry["action"] for entry in items].count("login_failed") >= 5)
     actions = [entry["action"] for entry in trail]
     assert actions.count("login_failed") == 5 and "locked" in actions
 
