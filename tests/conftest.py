@@ -1,4 +1,5 @@
 """Root fixtures: a real RabbitMQ vhost and real MongoDB-wire servers (one per service) per test run."""
+import asyncio
 import warnings
 
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
@@ -62,19 +63,33 @@ def amqp_uri():
 
 
 class SmtpSink:
-    """A real SMTP server (aiosmtpd) in this process, keeping every message it receives."""
+    """A real SMTP server (aiosmtpd) in this process, keeping every message it receives, and the
+    session (connection) each recipient's last one came in (``session_of``). A test may have it
+    refuse recipients (``refused``), or drop the connection once it has accepted a message to one
+    of ``drop_after`` (one asyncio loop runs in a process of green threads: the sink is shared)."""
 
     def __init__(self):
         from aiosmtpd.controller import Controller
 
         self.port = servers.free_port()
         self.messages = []
+        self.session_of, self.refused, self.drop_after = {}, set(), set()
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refused:
+            return "550 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         from email import message_from_bytes, policy
 
         self.messages.append(message_from_bytes(envelope.original_content or envelope.content, policy=policy.default))
+        for address in envelope.rcpt_tos:
+            self.session_of[address] = id(session)
+        if self.drop_after & set(envelope.rcpt_tos):
+            asyncio.get_running_loop().call_soon(server.transport.close)  # once the reply is written
         return "250 Message accepted"
 
     def to(self, address):

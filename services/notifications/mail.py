@@ -56,24 +56,62 @@ def build_message(email):
     return message
 
 
-def smtp_send(message):
-    """Hand ``message`` to ``SMTP_HOST:SMTP_PORT``; raises on any failure."""
-    with smtplib.SMTP(config.get("SMTP_HOST"), config.get_int("SMTP_PORT"), timeout=SMTP_TIMEOUT) as smtp:
-        smtp.send_message(message)
+class SmtpSession:
+    """One connection to ``SMTP_HOST:SMTP_PORT`` for a run of messages (``send``): opened at the
+    first message and kept for the next, as mail relays expect of a sender of many; opened again
+    once for a message when the relay had dropped it. A refusal of one message (its sender, its
+    recipients or its data: smtplib resets the transaction) keeps it; any other failure closes it."""
+
+    def __init__(self):
+        self.smtp = None
+
+    def send(self, message):
+        """Hand ``message`` to the relay; raises on any failure."""
+        if self.smtp is not None:
+            try:
+                self._send(message)
+                return
+            except smtplib.SMTPServerDisconnected:
+                self.close()
+        self.smtp = smtplib.SMTP(config.get("SMTP_HOST"), config.get_int("SMTP_PORT"), timeout=SMTP_TIMEOUT)
+        self._send(message)
+
+    def _send(self, message):
+        try:
+            self.smtp.send_message(message)
+        except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused):
+            raise
+        except Exception:
+            self.close()
+            raise
+
+    def close(self):
+        smtp, self.smtp = self.smtp, None
+        if smtp is not None:
+            try:
+                smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                smtp.close()
 
 
-def send_due(db, send=smtp_send, limit=None):
-    """Send up to ``limit`` due messages; -> how many were handled."""
+def send_due(db, send=None, limit=None):
+    """Send up to ``limit`` due messages, over one SMTP session unless ``send(message)`` is given;
+    -> how many were handled."""
     limit = limit or config.get_int("NOTIFICATIONS_BATCH")
     delays = retries.schedule("NOTIFICATIONS_EMAIL_RETRY_SCHEDULE")
+    session = SmtpSession() if send is None else None
     handled = 0
-    while handled < limit:
-        email = store.claim_due(db.emails, utcnow(), LEASE_SECONDS)
-        if email is None:
-            break
-        attempt(db, email, send, delays)
-        handled += 1
-        eventlet.sleep(0)
+    try:
+        while handled < limit:
+            email = store.claim_due(db.emails, utcnow(), LEASE_SECONDS)
+            if email is None:
+                break
+            attempt(db, email, send or session.send, delays)
+            handled += 1
+            eventlet.sleep(0)
+    finally:
+        if session is not None:
+            session.close()
     return handled
 
 

@@ -1,6 +1,7 @@
 """The e-mail outbox: claimed atomically, retried with backoff, failed after the last retry, never lost."""
 import datetime
 import smtplib
+import uuid
 
 from services.common.clock import utcnow
 from services.common.outbox import OUTBOX
@@ -84,3 +85,47 @@ def test_real_smtp_delivery(db, smtp_server, monkeypatch):
     assert db.emails.find_one({"_id": "e5"})["status"] == "sent"
     [message] = smtp_server.to("smtp.check@factory.test")
     assert message["Subject"] == "回访到期：华东机械" and message.get_content().strip() == "正文"
+
+
+
+def relay(monkeypatch, smtp_server):
+    monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("SMTP_PORT", str(smtp_server.port))
+    return smtp_server
+
+
+def queue_mail(db, count):
+    """``count`` messages to addresses of their own, due one second apart (the order they are sent)."""
+    tag = uuid.uuid4().hex[:8]
+    addresses = ["p%d.%s@buyer.test" % (n, tag) for n in range(count)]
+    for n, address in enumerate(addresses):
+        mail.queue(db, "m%d" % n, address, "Offer %d" % n, "Body\n", "campaign", "s1", "ev%d" % n)
+        db.emails.update_one({"_id": "m%d" % n}, {"$set": {
+            "next_attempt_at": utcnow() - datetime.timedelta(seconds=count - n)}})
+    return addresses
+
+
+def test_a_run_sends_its_messages_over_one_smtp_session(db, monkeypatch, smtp_server):
+    sink = relay(monkeypatch, smtp_server)
+    addresses = queue_mail(db, 5)
+    assert mail.send_due(db) == 5
+    assert all(sink.to(address) for address in addresses)
+    assert len({sink.session_of[address] for address in addresses}) == 1
+    assert db.emails.count_documents({"status": "sent"}) == 5
+
+
+def test_a_refused_recipient_keeps_the_session_and_a_dropped_session_is_opened_again(db, monkeypatch, smtp_server):
+    monkeypatch.setenv("NOTIFICATIONS_EMAIL_RETRY_SCHEDULE", "60")
+    sink = relay(monkeypatch, smtp_server)
+    addresses = queue_mail(db, 6)
+    # The relay refuses the second address, and drops the connection after the third and the fifth.
+    monkeypatch.setattr(sink, "refused", {addresses[1]})
+    monkeypatch.setattr(sink, "drop_after", {addresses[2], addresses[4]})
+    assert mail.send_due(db) == 6
+    delivered = [address for address in addresses if sink.to(address)]
+    assert delivered == addresses[:1] + addresses[2:]
+    sessions = [sink.session_of[address] for address in delivered]
+    assert sessions[0] == sessions[1] != sessions[2] == sessions[3] != sessions[4]
+    refused = db.emails.find_one({"_id": "m1"})
+    assert refused["status"] == "pending" and refused["attempts"] == 1 and "550" in refused["last_error"]
+    assert db.emails.count_documents({"status": "sent"}) == 5
