@@ -128,20 +128,20 @@ def decode_cursor_with_bound(key, cursor):
 
 
 def page(collection, query, sort_field, descending=True, limit=None, cursor=None, projection=None,
-         time_limit=None):
+         time_limit=None, bound_to=None):
     """One page of ``collection`` matching ``query``; returns (documents, next_cursor, total).
     ``total`` is counted (``_page``)."""
     documents, next_cursor, total, _ = _page(collection, query, sort_field, descending, limit, cursor, projection,
-                                             time_limit, counted=True)
+                                             time_limit, True, bound_to)
     return documents, next_cursor, total
 
 
 def uncounted_page(collection, query, sort_field, descending=True, limit=None, cursor=None, projection=None,
-                   time_limit=None):
+                   time_limit=None, bound_to=None):
     """``page`` without its count, which on the embedded server costs as much as reading every
     match again: returns (documents, next_cursor, total, total_is_lower_bound), ``total`` what
     paging has met so far (``met_so_far``)."""
-    return _page(collection, query, sort_field, descending, limit, cursor, projection, time_limit, counted=False)
+    return _page(collection, query, sort_field, descending, limit, cursor, projection, time_limit, False, bound_to)
 
 
 def met_so_far(seen, found, limit):
@@ -160,8 +160,9 @@ def cut_page(rows, limit, key, field, seen, total, bound):
     return rows, encode_cursor(key, last.get(field), last["_id"], seen + limit if bound else total, bound)
 
 
-def _page(collection, query, sort_field, descending, limit, cursor, projection, time_limit, counted):
-    """One page, as ``page`` and ``uncounted_page`` answer it.
+def _page(collection, query, sort_field, descending, limit, cursor, projection, time_limit, counted, bound_to):
+    """One page, as ``page`` and ``uncounted_page`` answer it; its cursor is made for the list, and
+    for ``bound_to`` (a search text) when given: a cursor of another text is refused.
 
     ``total`` is counted on the first page and carried in the cursor to the next ones (counting
     is a scan on the embedded server), so it tells the size of the list as it was when the
@@ -175,7 +176,7 @@ def _page(collection, query, sort_field, descending, limit, cursor, projection, 
     direction = DESCENDING if descending else ASCENDING
     order = [(sort_field, direction), ("_id", direction)]
     budget = Budget(time_limit)
-    key = list_key(collection, sort_field, descending)
+    key = list_key(collection, sort_field, descending) + ("" if bound_to is None else ":text:%s" % bound_to)
 
     def fetch(find, count):
         return list(budget.bound(collection.find(find, projection).sort(order).limit(count)))

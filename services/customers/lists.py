@@ -34,7 +34,7 @@ def list_customers(db, caller, filters, limit, cursor):
         query = archive.search_query(caller, filters)
         if filters.get("q"):
             documents, next_cursor, total, bound = store.search_customers_uncounted(
-                db, query, field, descending, limit, cursor)
+                db, query, field, descending, limit, cursor, archive.search_text(caller, filters["q"])[0])
         else:
             documents, next_cursor, total = store.search_customers(db, query, field, descending, limit, cursor)
             bound = False

@@ -195,10 +195,11 @@ def search_customers(db, query, sort_field, descending, limit, cursor):
                        time_limit=config.get_float("SEARCH_TIME_LIMIT"))
 
 
-def search_customers_uncounted(db, query, sort_field, descending, limit, cursor):
-    """``search_customers`` without the count (``paging.uncounted_page``)."""
+def search_customers_uncounted(db, query, sort_field, descending, limit, cursor, text):
+    """``search_customers`` of a search ``text`` without the count (``paging.uncounted_page``); its
+    cursors are made for the text."""
     return paging.uncounted_page(db.customers, query, sort_field, descending, limit, cursor, HIDDEN,
-                                 time_limit=config.get_float("SEARCH_TIME_LIMIT"))
+                                 time_limit=config.get_float("SEARCH_TIME_LIMIT"), bound_to=text)
 
 
 # the customer list: windows, sample and counts (``listing``)

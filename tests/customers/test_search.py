@@ -1,7 +1,7 @@
 """Search on the real DB server: prefix matches, flat queries answered from one index, paging."""
 import pytest
 
-from services.common import errors
+from services.common import errors, paging
 from services.common.auth import Caller
 from services.customers import (
     archive, customer_record, effects, exports, identifiers, insights, lists, parts, store,
@@ -329,3 +329,17 @@ def test_names_stored_before_the_sort_key_get_it_at_start_deleted_ones_too(db):
     assert stored == {live["id"]: identifiers.sort_key("重庆长安汽车配件厂"),
                       gone["id"]: identifiers.sort_key("北京精密")}
     assert ordered(db, SALES, sort="legal_name", deleted=True) == ["北京精密"]
+
+
+def test_a_cursor_of_one_deleted_customers_search_is_refused_by_another_text(db):
+    for n in range(3):
+        gone = create(db, "Acme Gone %d" % n)
+        archive.delete_customer(db, SALES, gone["id"])
+    page = lists.list_customers(db, SALES, {"q": "acme", "deleted": True}, 1, None)
+    assert len(page["items"]) == 1 and page["next_cursor"]
+    following = lists.list_customers(db, SALES, {"q": "acme", "deleted": True}, 5, page["next_cursor"])
+    assert len(following["items"]) == 2
+    for other in ("acmeg", "gone"):
+        with pytest.raises(errors.BadRequest) as refused:
+            lists.list_customers(db, SALES, {"q": other, "deleted": True}, 5, page["next_cursor"])
+        assert refused.value.fields == {"cursor": [paging.BAD_CURSOR]}, other
