@@ -298,7 +298,8 @@ class Sample:
 
     def __init__(self, rows, share, live=None, taken_at=0.0):
         self.share, self.live, self.taken_at = share, live, taken_at
-        self.rows, self._cuts = {}, {}
+        self.rows, self._cuts, self._ordered = {}, {}, {}
+        self._numbered = rows
         self._texts = {}  # (site, field): [(key's first TEXT_KEY_LENGTH characters, row number)], sorted
         for number, row in enumerate(rows):
             self.rows.setdefault(row["site_id"], []).append(row)
@@ -325,6 +326,36 @@ class Sample:
                     break
                 holders.add(number)
         return len(holders) / sampled
+
+    def text_reach(self, text, field, site_id, order, start, need, site_size):
+        """About how many rows of ``site_id``'s list (``site_size`` customers), in ``order`` (a
+        ``windows.Order``) after ``start`` (a pair, or None), windows read before ``need`` of them
+        hold ``text``, by where the sampled holders sit in that order: far more than ``need`` over
+        the text's share when its holders sit together (customers imported together). None when
+        the sample cannot say (a text longer than its keys, no sampled row)."""
+        rows = self.rows.get(site_id, ())
+        if len(text) > TEXT_KEY_LENGTH or not rows:
+            return None
+        keys = self._texts.get((site_id, field), [])
+        holders = set()
+        for key, number in keys[bisect.bisect_left(keys, (text,)):]:
+            if not key.startswith(text):
+                break
+            holders.add(id(self._numbered[number]))
+        wanted = (site_id, order.field, order.descending)
+        if wanted not in self._ordered:
+            ordered = sorted(rows, key=order.key)
+            self._ordered[wanted] = ([order.key(row) for row in ordered], ordered)
+        ordered_keys, ordered = self._ordered[wanted]
+        first = 0 if start is None else bisect.bisect_right(ordered_keys, order.pair_key(start))
+        scale = site_size / len(rows)
+        wanted_holders, met = max(1, math.ceil(need / scale)), 0
+        for position in range(first, len(ordered)):
+            if id(ordered[position]) in holders:
+                met += 1
+                if met >= wanted_holders:
+                    return (position - first + 1) * scale
+        return (len(ordered) - first) * scale
 
     def outgrown(self, live):
         """Whether the archive's ``live`` customers are far from the number sampled: a fifth more or

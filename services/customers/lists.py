@@ -137,9 +137,13 @@ def _rows(db, site_ids, order, keys, start, need, text=None):
         others = [other for other in wanted if other != key]
         spanned = need
         if text:
-            # A site few of whose customers hold the text: they are read by its key prefixes.
+            # A site few of whose customers hold the text, or whose holders sit far along the list
+            # (its windows would read twice as many rows as make them give way, below): they are
+            # read by its key prefixes.
             share = sample.text_share(text[0], text[1], [site_id]) or 0.0
-            if lookup is not None and listing.gathers(share * sizes.get(site_id, 0), sizes.get(site_id, 0), need):
+            size = sizes.get(site_id, 0)
+            reach = sample.text_reach(text[0], text[1], site_id, order, start, need, size) or 0
+            if lookup is not None and (listing.gathers(share * size, size, need) or reach > 2 * (share * size + need)):
                 gathered.append(store.holding(site_id, lookup))
                 continue
             # Else its windows span as many more rows as the sample says few have it.

@@ -178,3 +178,33 @@ def test_windows_give_way_to_the_look_up_when_a_text_s_holders_sit_together_at_t
     assert looked_up and all(site_id == "site-a" for site_id, _ in looked_up)
     looked_up.clear()
     assert pages(db, SITE_A, "zen")[0] == expected(customers, "zen") and not looked_up  # the newest: windows alone
+
+
+def test_a_text_whose_sampled_holders_sit_far_along_the_list_is_looked_up_without_reading_windows(db, monkeypatch):
+    """80 of site-a's 300 customers hold "acme", all changed before any other: enough that windows
+    would be chosen by the text's share alone, but the sample shows them at the list's far end, so
+    the holders' look-up answers the first page and no window is read for it; the next pages start
+    among the holders, where windows read about a page."""
+    customers = []
+    for number in range(300):
+        customer = customer_record.new_customer(
+            {"legal_name": ("Acme Gear %03d" if number < 80 else "Zenith %03d") % number}, BOTH, "site-a")
+        customer.update(customer_record.derived_keys(customer))
+        customer["updated_at"] = NOW - datetime.timedelta(days=1 if number < 80 else 0, seconds=number)
+        customers.append(customer)
+    store.insert_customers(db, customers)
+    lists.take_sample(db)
+    assert not listing.gathers(80, 300, LIMIT + 1)
+    looked_up, windows = [], []
+    holding, window_customers = store.holding, store.window_customers
+    monkeypatch.setattr(store, "holding", lambda *args: looked_up.append(args) or holding(*args))
+    monkeypatch.setattr(store, "window_customers", lambda *args, **kwargs: windows.append(args) or window_customers(
+        *args, **kwargs))
+    first = lists.list_customers(db, SITE_A, {"q": "acme"}, LIMIT, None)
+    assert [item["id"] for item in first["items"]] == expected(customers, "acme")[:LIMIT]
+    assert looked_up and not windows
+    looked_up.clear()
+    following = lists.list_customers(db, SITE_A, {"q": "acme"}, LIMIT, first["next_cursor"])
+    assert [item["id"] for item in following["items"]] == expected(customers, "acme")[LIMIT:2 * LIMIT]
+    assert windows and not looked_up
+    assert pages(db, SITE_A, "acme")[0] == expected(customers, "acme")
