@@ -157,19 +157,26 @@ def test_an_export_of_a_common_text_reads_it_from_the_windows_too(watched):
     assert any("key_prefixes" not in query and query.get("site_id") == "site-a" for query in finds.filters)
 
 
+def acme_behind_zenith(db, holders):
+    """300 customers of site-a, the first ``holders`` named "Acme Gear" and changed a day before
+    the others ("Zenith"), sampled; the customers stored."""
+    customers = []
+    for number in range(300):
+        customer = customer_record.new_customer(
+            {"legal_name": ("Acme Gear %03d" if number < holders else "Zenith %03d") % number}, BOTH, "site-a")
+        customer.update(customer_record.derived_keys(customer))
+        customer["updated_at"] = NOW - datetime.timedelta(days=1 if number < holders else 0, seconds=number)
+        customers.append(customer)
+    store.insert_customers(db, customers)
+    lists.take_sample(db)
+    return customers
+
+
 def test_windows_give_way_to_the_look_up_when_a_text_s_holders_sit_together_at_the_list_s_end(db, monkeypatch):
     """Half of site-a's customers hold "acme", all of them changed before any other: windows from
     the newest read the others first, and once they have read as many rows as the holders' look-up
     would, that look-up answers the page."""
-    customers = []
-    for number in range(300):
-        customer = customer_record.new_customer(
-            {"legal_name": ("Acme Gear %03d" if number < 150 else "Zenith %03d") % number}, BOTH, "site-a")
-        customer.update(customer_record.derived_keys(customer))
-        customer["updated_at"] = NOW - datetime.timedelta(days=1 if number < 150 else 0, seconds=number)
-        customers.append(customer)
-    store.insert_customers(db, customers)
-    lists.take_sample(db)
+    customers = acme_behind_zenith(db, 150)
     looked_up = []
     holding = store.holding
     monkeypatch.setattr(store, "holding", lambda *args: looked_up.append(args) or holding(*args))
@@ -185,15 +192,7 @@ def test_a_text_whose_sampled_holders_sit_far_along_the_list_is_looked_up_withou
     would be chosen by the text's share alone, but the sample shows them at the list's far end, so
     the holders' look-up answers the first page and no window is read for it; the next pages start
     among the holders, where windows read about a page."""
-    customers = []
-    for number in range(300):
-        customer = customer_record.new_customer(
-            {"legal_name": ("Acme Gear %03d" if number < 80 else "Zenith %03d") % number}, BOTH, "site-a")
-        customer.update(customer_record.derived_keys(customer))
-        customer["updated_at"] = NOW - datetime.timedelta(days=1 if number < 80 else 0, seconds=number)
-        customers.append(customer)
-    store.insert_customers(db, customers)
-    lists.take_sample(db)
+    customers = acme_behind_zenith(db, 80)
     assert not listing.gathers(80, 300, LIMIT + 1)
     looked_up, windows = [], []
     holding, window_customers = store.holding, store.window_customers
