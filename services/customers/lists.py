@@ -142,8 +142,9 @@ def _rows(db, site_ids, order, keys, start, need, text=None):
             # read by its key prefixes.
             share = sample.text_share(text[0], text[1], [site_id]) or 0.0
             size = sizes.get(site_id, 0)
-            reach = sample.text_reach(text[0], text[1], site_id, order, start, need, size) or 0
-            if lookup is not None and (listing.gathers(share * size, size, need) or reach > 2 * (share * size + need)):
+            if lookup is not None and (listing.gathers(share * size, size, need) or (
+                    sample.text_reach(text[0], text[1], site_id, order, start, need, size) or 0)
+                    > 2 * (share * size + need)):
                 gathered.append(store.holding(site_id, lookup))
                 continue
             # Else its windows span as many more rows as the sample says few have it.
