@@ -299,16 +299,28 @@ class Sample:
     def __init__(self, rows, share, live=None, taken_at=0.0):
         self.share, self.live, self.taken_at = share, live, taken_at
         self.rows, self._cuts, self._ordered = {}, {}, {}
-        self._numbered = rows
+        self._numbered, self._numbers = rows, {}  # every row; each site's row numbers
         self._texts = {}  # (site, field): [(key's first TEXT_KEY_LENGTH characters, row number)], sorted
         for number, row in enumerate(rows):
             self.rows.setdefault(row["site_id"], []).append(row)
+            self._numbers.setdefault(row["site_id"], []).append(number)
             for field in TEXT_FIELDS:
                 self._texts.setdefault((row["site_id"], field), []).extend(
                     (key, number) for key in {key[:TEXT_KEY_LENGTH] for key in row.pop(field, None) or ()})
         self.size = len(rows)
         for keys in self._texts.values():
             keys.sort()
+
+    def _holders(self, text, field, sites):
+        """The numbers of the sampled rows of ``sites`` with a key of ``field`` starting with ``text``."""
+        holders = set()
+        for site in sites:
+            keys = self._texts.get((site, field), [])
+            for key, number in keys[bisect.bisect_left(keys, (text,)):]:
+                if not key.startswith(text):
+                    break
+                holders.add(number)
+        return holders
 
     def text_share(self, text, field, site_ids=None):
         """The share of the sampled customers (of ``site_ids``, else of all) with a key of ``field``
@@ -318,14 +330,7 @@ class Sample:
         sampled = sum(len(self.rows.get(site, ())) for site in sites)
         if len(text) > TEXT_KEY_LENGTH or not sampled:
             return None
-        holders = set()
-        for site in sites:
-            keys = self._texts.get((site, field), [])
-            for key, number in keys[bisect.bisect_left(keys, (text,)):]:
-                if not key.startswith(text):
-                    break
-                holders.add(number)
-        return len(holders) / sampled
+        return len(self._holders(text, field, sites)) / sampled
 
     def text_reach(self, text, field, site_id, order, start, need, site_size):
         """About how many rows of ``site_id``'s list (``site_size`` customers), in ``order`` (a
@@ -333,25 +338,20 @@ class Sample:
         hold ``text``, by where the sampled holders sit in that order: far more than ``need`` over
         the text's share when its holders sit together (customers imported together). None when
         the sample cannot say (a text longer than its keys, no sampled row)."""
-        rows = self.rows.get(site_id, ())
-        if len(text) > TEXT_KEY_LENGTH or not rows:
+        numbers = self._numbers.get(site_id, ())
+        if len(text) > TEXT_KEY_LENGTH or not numbers:
             return None
-        keys = self._texts.get((site_id, field), [])
-        holders = set()
-        for key, number in keys[bisect.bisect_left(keys, (text,)):]:
-            if not key.startswith(text):
-                break
-            holders.add(id(self._numbered[number]))
+        holders = self._holders(text, field, [site_id])
         wanted = (site_id, order.field, order.descending)
         if wanted not in self._ordered:
-            ordered = sorted(rows, key=order.key)
-            self._ordered[wanted] = ([order.key(row) for row in ordered], ordered)
+            ordered = sorted(numbers, key=lambda number: order.key(self._numbered[number]))
+            self._ordered[wanted] = ([order.key(self._numbered[number]) for number in ordered], ordered)
         ordered_keys, ordered = self._ordered[wanted]
         first = 0 if start is None else bisect.bisect_right(ordered_keys, order.pair_key(start))
-        scale = site_size / len(rows)
+        scale = site_size / len(numbers)
         wanted_holders, met = max(1, math.ceil(need / scale)), 0
         for position in range(first, len(ordered)):
-            if id(ordered[position]) in holders:
+            if ordered[position] in holders:
                 met += 1
                 if met >= wanted_holders:
                     return (position - first + 1) * scale

@@ -149,7 +149,7 @@ def _rows(db, site_ids, order, keys, start, need, text=None):
                 continue
             # Else its windows span as many more rows as the sample says few have it.
             spanned = math.ceil(need / max(share, 1 / max(len(sample.rows.get(site_id, ())), 1)))
-            held += share * sizes.get(site_id, 0)
+            held += share * size
         if keyed:
             scopes.append(({"site_id": site_id, "deleted_at": None, "filter_keys": key},
                            sample.cuts(site_id, key, order.field, order.descending),
