@@ -1,7 +1,9 @@
-"""The audit trail: entries from every service's ``*.audit`` events, and their filters."""
+"""The audit trail: entries from every service's ``*.audit`` events (and customers' ``audit_entries``), and
+their filters."""
 import datetime
 
 from services.accounts import contract, store
+from services.common.envelope import unbatched
 from services.common.schemas import load
 
 AUDITED_SERVICES = ("accounts", "customers", "feedback", "notifications")
@@ -45,11 +47,12 @@ def anonymise_customer(db, event):
 
 
 def record_customer_audit(db, event):
-    """Keep a customers audit entry; one that arrives after its record was erased (published late
-    from an outbox, retried) is anonymised too. The erasure is remembered before the trail is
-    blanked, and the entry checked after it is stored, so no order of the two leaves it whole."""
-    entry = entry_from_event(event)
-    store.insert_audit(db, entry)
-    fields = store.erased_fields(db, entry["entity_type"], entry["entity_id"])
-    if fields:
-        store.anonymise_audit(db, entry["entity_id"], fields, entity_type=entry["entity_type"])
+    """Keep the customers audit entries ``event`` stands for (one, or an import's batch:
+    ``envelope.unbatched``); one that arrives after its record was erased (published late from an
+    outbox, retried) is anonymised too. The erasure is remembered before the trail is blanked, and
+    the entries checked after they are stored, so no order of the two leaves one whole."""
+    entries = [entry_from_event(one) for one in unbatched(event)]
+    store.insert_audit_entries(db, entries)
+    erased = store.erased_fields(db, [(entry["entity_type"], entry["entity_id"]) for entry in entries])
+    for (entity_type, entity_id), fields in erased.items():
+        store.anonymise_audit(db, entity_id, fields, entity_type=entity_type)

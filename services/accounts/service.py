@@ -313,6 +313,10 @@ class AccountsService(ServiceBase):
     def record_customers_audit(self, event):
         audit.record_customer_audit(self.db, event)
 
+    @subscribe("customers.audit_entries", idempotent=True)
+    def record_customers_audit_entries(self, event):
+        audit.record_customer_audit(self.db, event)
+
     @subscribe("customers.customer_erased")
     def anonymise_erased_customer(self, event):
         audit.anonymise_customer(self.db, event)

@@ -12,7 +12,8 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
 from services.common import windows
-from services.common.mongo import at_version, changed, drop_index, replace_ttl_index, sweep, update_and_fetch
+from services.common.mongo import (at_version, changed, drop_index, insert_new, replace_ttl_index, sweep,
+                                   update_and_fetch)
 from services.common.clock import utcnow
 from services.common.errors import Conflict
 from services.common.outbox import HIDDEN, pending_insert, pending_update, record_events
@@ -353,18 +354,26 @@ def remember_erased(db, customer_id, records, fields):
                                  upsert=True)
 
 
-def erased_fields(db, entity_type, entity_id):
-    """The fields to blank in an audit entry of an erased record, or None (multikey index ``records``)."""
-    found = db.erased_records.find_one({"records": "%s:%s" % (entity_type, entity_id)}, {"fields": 1})
-    return found["fields"].get(entity_type, []) if found else None
+def erased_fields(db, records):
+    """``{(entity_type, entity_id): fields to blank}`` of the erased ones among ``records`` (``(entity_type,
+    entity_id)`` pairs), for their audit entries (multikey index ``records``, one read)."""
+    keys = {"%s:%s" % record: record for record in records}
+    erased = {}
+    for found in db.erased_records.find({"records": {"$in": sorted(keys)}}, {"fields": 1, "records": 1}):
+        for key in keys.keys() & set(found["records"]):
+            entity_type = keys[key][0]
+            erased[keys[key]] = found["fields"].get(entity_type, [])
+    return {record: fields for record, fields in erased.items() if fields}
 
 
 def insert_audit(db, entry):
     """Idempotent by the event id it came from."""
-    try:
-        db.audit.insert_one(entry)
-    except DuplicateKeyError:
-        pass
+    insert_audit_entries(db, [entry])
+
+
+def insert_audit_entries(db, entries):
+    """Idempotent by the event id each came from: one already kept stays as it is."""
+    insert_new(db.audit, entries)
 
 
 def anonymise_audit(db, entity_id, fields, placeholder="[erased]", entity_type="user"):

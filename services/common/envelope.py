@@ -56,6 +56,28 @@ class Catalogue:
 
 
 AUDIT_FIELDS = ("entity_type", "entity_id", "action", "changes")
+# An event standing for many ``<service>.audit`` events of one site and actor (an import's batch of
+# rows): its ``entries`` are their ``data`` each with its own ``entry_id``. Consumers read it as
+# the events it stands for (``unbatched``).
+AUDIT_ENTRIES = "audit_entries"
+ENVELOPE_FIELDS = ("event_id", "type", "occurred_at", "site_id", "actor", "data", "version", "request_id")
+
+
+def audit_entries_data(audits):
+    """The ``data`` of an ``audit_entries`` event standing for the audit events ``audits``."""
+    return {"entries": [dict(audit["data"], entry_id=audit["event_id"]) for audit in audits]}
+
+
+def unbatched(event):
+    """``event`` as the events it stands for: an ``<service>.audit_entries`` event as one
+    ``<service>.audit`` event per entry (the entry's id, the rest of the envelope the batch's, no
+    seal or signature: they are the batch's), any other event as itself."""
+    service, name = event["type"].split(".", 1)
+    if name != AUDIT_ENTRIES:
+        return [event]
+    shared = {key: event.get(key) for key in ENVELOPE_FIELDS}
+    return [dict(shared, event_id=entry["entry_id"], type="%s.audit" % service,
+                 data={field: entry.get(field) for field in AUDIT_FIELDS}) for entry in event["data"]["entries"]]
 
 
 def changes_between(before, after, secret=()):

@@ -4,7 +4,7 @@ import time
 
 from nameko.extensions import DependencyProvider
 from pymongo import MongoClient
-from pymongo.errors import DuplicateKeyError, PyMongoError
+from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 
 from services.common import config
 from services.common.clock import utcnow
@@ -126,6 +126,25 @@ def _index_setups(ensure_indexes, outbox_collections=()):
     yield consumer.ensure_indexes
     if ensure_indexes is not None:
         yield ensure_indexes
+
+
+DUPLICATE_KEY = 11000
+
+
+def insert_new(collection, documents):
+    """Insert ``documents`` (``_id`` derived from what they stand for, so a re-run repeats them) in
+    one write; -> the ids of those already stored, which are kept as they are. Any other refusal
+    is raised."""
+    if not documents:
+        return set()
+    try:
+        collection.insert_many(documents, ordered=False)
+    except BulkWriteError as error:
+        failed = error.details.get("writeErrors", ())
+        if any(one.get("code") != DUPLICATE_KEY for one in failed):
+            raise
+        return {one["op"]["_id"] for one in failed}
+    return set()
 
 
 def update_and_fetch(collection, match, update, projection=None, upsert=False):

@@ -6,7 +6,7 @@ from datetime import timezone
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from services.common import regions
-from services.common.envelope import AUDIT_FIELDS, Catalogue
+from services.common.envelope import AUDIT_ENTRIES, AUDIT_FIELDS, Catalogue
 from services.common.schemas import (
     ID_MAX, VERSION_RANGE, Choice, Day, Email, Id, Ident, JsonBoolean, Money, Opt, OrderedPeriod, String, Text,
     Timestamp, Url,
@@ -1199,4 +1199,5 @@ CATALOGUE = Catalogue("customers", {
     "churn_risk_detected": ("customer_id", "legal_name", "owner_id", "level", "reasons", "imported"),
     "import_completed": ("import_id", "created", "updated", "failed", "total"),
     "audit": AUDIT_FIELDS,
+    AUDIT_ENTRIES: ("entries",),
 })

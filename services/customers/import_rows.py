@@ -9,7 +9,8 @@ legal name, within the job's site. A key seen earlier in the file updates the cu
 made, so a file with a key twice ends with one customer holding the later values. Every create
 and update emits the same events as the API. An update writes them in the same document write;
 the batch's new customers are inserted together, then their events are queued in outbox
-documents of their own (a few per batch, not a relay pass per customer). A batch run again
+documents of their own (a few per batch, not a relay pass per customer), the audit events of a
+hundred rows as one ``audit_entries`` event (``envelope.unbatched`` reads it as them). A batch run again
 after a crash queues again the events of the customers it finds it created, since the crash
 may have fallen between the two writes. Those events and their outbox documents have ids
 derived from the job and rows: an outbox document still waiting is not queued twice, and an
@@ -125,12 +126,16 @@ class Batch:
         self.unsaved, self.queued, self.dry_keys = {}, [], []
 
     def _outbox_documents(self):
-        """The queued ``(row, events)`` as outbox documents of up to OUTBOX_ROWS rows each."""
+        """The queued ``(row, (created, audit))`` as outbox documents of up to OUTBOX_ROWS rows each:
+        each row's ``customer_created``, then one ``audit_entries`` event standing for the rows'
+        audit events (a message and a write of the trail for a hundred rows, not one a row)."""
         documents = []
         for start in range(0, len(self.queued), OUTBOX_ROWS):
             part = self.queued[start:start + OUTBOX_ROWS]
             document_id = "import:%s:%08d-%08d" % (self.job["_id"], part[0][0], part[-1][0])
-            documents.append((document_id, [event for _, events in part for event in events]))
+            audited = events.audit_entries([audit for _, (_, audit) in part], self.site_id, self.caller.user_id)
+            audited["event_id"] = str(uuid.uuid5(uuid.NAMESPACE_URL, "%s/audit" % document_id))
+            documents.append((document_id, [created for _, (created, _) in part] + [audited]))
         return documents
 
     def _fail(self, number, problems):

@@ -7,6 +7,7 @@ import fnmatch
 import re
 
 from services.accounts import contract as accounts
+from services.common.envelope import ENVELOPE_FIELDS
 from services.customers import contract as customers
 from services.feedback import contract as feedback
 from services.notifications import contract as notifications
@@ -14,10 +15,11 @@ from services.notifications import contract as notifications
 CONTRACTS = {"accounts": accounts, "customers": customers, "feedback": feedback, "notifications": notifications}
 SOURCES = ("accounts", "customers", "feedback")
 PUBLISHERS = SOURCES + ("notifications",)
-# Never sent to webhooks: they are about a live password-reset or survey link and its address.
-PRIVATE_TYPES = ("accounts.password_reset_requested", "feedback.survey_sent")
+# Never sent to webhooks: they are about a live password-reset or survey link and its address; an
+# import's batch of audit entries goes to hooks as the ``customers.audit`` events it stands for.
+PRIVATE_TYPES = ("accounts.password_reset_requested", "feedback.survey_sent", "customers.audit_entries")
 # The envelope keys a webhook delivery carries: never ``sealed`` or the broker ``signature``.
-WEBHOOK_ENVELOPE = ("event_id", "type", "occurred_at", "site_id", "actor", "data", "version", "request_id")
+WEBHOOK_ENVELOPE = ENVELOPE_FIELDS
 
 PATTERN = re.compile(r"^(\*|[a-z_]+\.[a-z_*]+)$")
 

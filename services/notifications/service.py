@@ -82,6 +82,7 @@ from services.common import config, revocation, sites
 from services.common.base import ServiceBase
 from services.common.clock import utcnow
 from services.common.context import CallerContext
+from services.common.envelope import unbatched
 from services.common.entrypoints import rpc
 from services.common.mongo import MongoDatabase
 from services.common.timers import timer
@@ -106,14 +107,17 @@ class NotificationsService(sites.SiteDirectoryMixin, ServiceBase):
     on_feedback_event = exchange_handler("feedback", idempotent=routing.unrouted)
 
     def handle_event(self, event):
-        directory.apply(self.db, event)
-        hooks = webhooks.hooks_wanting(self.db, event)
-        if hooks or not routing.unrouted(event):
-            erasure.handle(self.db, event, lambda ev: webhooks.fan_out(self.db, ev, hooks) + routing.route(self.db, ev))
-        rules = automations.rules_for(self.db, event)
-        if rules:
-            erasure.handle(self.db, event, lambda ev: automations.react(self.db, ev, rules))
-        erasure.apply(self.db, event)
+        each = unbatched(event)  # one event, or the audit events of an import's rows (one type and site)
+        hooks = webhooks.hooks_wanting(self.db, each[0]) if each else []
+        for one in each:
+            directory.apply(self.db, one)
+            if hooks or not routing.unrouted(one):
+                erasure.handle(self.db, one, lambda ev: webhooks.fan_out(self.db, ev, hooks) + routing.route(
+                    self.db, ev))
+            rules = automations.rules_for(self.db, one)
+            if rules:
+                erasure.handle(self.db, one, lambda ev: automations.react(self.db, ev, rules))
+            erasure.apply(self.db, one)
 
     @timer(interval=config.get_float("NOTIFICATIONS_INTERVAL"), guard="e-mail outbox")
     def send_emails(self):

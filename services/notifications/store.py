@@ -19,11 +19,11 @@ import time
 import uuid
 
 from pymongo import ASCENDING, DESCENDING
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import DuplicateKeyError
 
 from services.common import outbox, paging, windows
 from services.common.clock import utcnow
-from services.common.mongo import changed, claim, drop_index, replace_ttl_index, sweep, update_and_fetch
+from services.common.mongo import changed, claim, drop_index, insert_new, replace_ttl_index, sweep, update_and_fetch
 from services.common.outbox import pending_insert, pending_update
 from services.notifications import hook_secrets
 
@@ -386,11 +386,7 @@ def list_deliveries(db, webhook_id, status, limit, cursor):
 
 def remember_erased(db, ids):
     """Keep the ids of erased records (``_id``), for events about them that arrive later."""
-    if ids:
-        try:
-            db.erased_subjects.insert_many([{"_id": i} for i in ids], ordered=False)
-        except BulkWriteError:
-            pass  # some were remembered already
+    insert_new(db.erased_subjects, [{"_id": i} for i in ids])  # some may be remembered already
 
 
 def any_erased(db, ids):
@@ -591,13 +587,8 @@ def insert_recipients(db, recipients):
     known = {found["_id"] for found in db.recipients.find({"_id": {"$in": [r["_id"] for r in recipients]}},
                                                           {"_id": 1})}
     new = [r for r in recipients if r["_id"] not in known]
-    if new:
-        try:
-            db.recipients.insert_many(new, ordered=False)
-        except BulkWriteError as exc:
-            failed = {error["op"]["_id"] for error in exc.details.get("writeErrors", ())}
-            new = [r for r in new if r["_id"] not in failed]
-    return new
+    failed = insert_new(db.recipients, new)
+    return [r for r in new if r["_id"] not in failed]
 
 
 def queued_recipients(db, campaign_id, limit):

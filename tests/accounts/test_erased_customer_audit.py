@@ -5,6 +5,7 @@ import uuid
 import pytest
 
 from services.accounts import audit, store
+from services.customers import events as customers_events
 from services.customers.erasure import ERASED_FIELDS
 
 
@@ -65,3 +66,33 @@ def test_an_entry_that_arrives_after_the_erasure_is_anonymised_too(db):
     assert trail["k1"] == {"phone": {"before": "[erased]", "after": "[erased]"}}
     assert trail["i1"] == {"summary": created("[erased]")}
     assert trail["k2"] == {"phone": created("13700137000")}
+
+
+def audit_event(entity_type, entity_id, changes, action="created"):
+    return customers_events.audit(entity_type, entity_id, action, changes, "site-a", "u-1")
+
+
+def test_an_imports_batch_of_entries_is_kept_once_each_and_an_erased_ones_anonymised(db):
+    """``customers.audit_entries`` (an import's rows): an entry per row, its id the row's audit event
+    id; the batch delivered again (or a row queued again after a crash) adds nothing; a row of a
+    customer erased before the batch arrives is stored blanked."""
+    audit.anonymise_customer(db, {"data": {
+        "customer_id": "c3", "contact_ids": [], "fields": ERASED_FIELDS, "records": {"customer": ["c3"]}}})
+    rows = [audit_event("customer", "c%d" % n, {"legal_name": created("Row %d Trading" % n),
+                                                "phone": created("1380013800%d" % n)}) for n in range(5)]
+    batch = customers_events.audit_entries(rows, "site-a", "u-1")
+    assert batch["type"] == "customers.audit_entries" and len(batch["data"]["entries"]) == 5
+    audit.record_customer_audit(db, batch)
+    audit.record_customer_audit(db, batch)
+    audit.record_customer_audit(db, customers_events.audit_entries(rows[3:] + [
+        audit_event("customer", "c9", {"legal_name": created("Late Row Trading")})], "site-a", "u-1"))
+    trail = {entry["_id"]: entry for entry in db.audit.find()}
+    assert set(trail) == {row["event_id"] for row in rows} | {next(
+        e["_id"] for e in trail.values() if e["entity_id"] == "c9")}
+    assert len(trail) == 6
+    by_customer = {entry["entity_id"]: entry for entry in trail.values()}
+    assert by_customer["c1"]["changes"]["phone"]["after"] == "13800138001"
+    assert by_customer["c1"]["source"] == "customers" and by_customer["c1"]["actor"] == "u-1"
+    assert by_customer["c1"]["site_id"] == "site-a" and by_customer["c1"]["action"] == "created"
+    assert by_customer["c3"]["changes"] == {"legal_name": created("[erased]"), "phone": created("[erased]")}
+

@@ -6,10 +6,10 @@ import pathlib
 import re
 
 import pytest
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.common.clock import utcnow
-from services.common.mongo import claim, replace_ttl_index, sweep, update_and_fetch
+from services.common.mongo import claim, insert_new, replace_ttl_index, sweep, update_and_fetch
 from tests.common.concurrency import race
 
 SERVICES = pathlib.Path(__file__).resolve().parents[2] / "services"
@@ -81,3 +81,17 @@ def test_a_ttl_index_left_by_an_earlier_release_becomes_a_plain_one(db):
     indexes = db.mail.index_information()
     assert [index["key"] for index in indexes.values()] == [[("_id", 1)], [("sent_at", 1)]]
     assert not any("expireAfterSeconds" in index for index in indexes.values())
+
+
+def test_insert_new_stores_what_is_new_and_names_what_was_stored_already(db):
+    db.things.insert_one({"_id": "b", "n": 0})
+    assert insert_new(db.things, [{"_id": "a", "n": 1}, {"_id": "b", "n": 2}, {"_id": "c", "n": 3}]) == {"b"}
+    assert {thing["_id"]: thing["n"] for thing in db.things.find()} == {"a": 1, "b": 0, "c": 3}
+    assert insert_new(db.things, [{"_id": "a", "n": 9}, {"_id": "c", "n": 9}]) == {"a", "c"}
+    assert insert_new(db.things, []) == set() and db.things.count_documents({}) == 3
+
+
+def test_insert_new_raises_a_refusal_other_than_a_repeated_id(db):
+    things = db.create_collection("things", validator={"$jsonSchema": {"required": ["code"]}})
+    with pytest.raises(BulkWriteError):
+        insert_new(things, [{"_id": "b", "code": "y"}, {"_id": "c"}])

@@ -26,3 +26,18 @@ def test_pending_update_without_events_changes_nothing():
 
 def test_source_service_is_the_exchange_owner():
     assert envelope.source_service("feedback.sla_breached") == "feedback"
+
+
+def test_a_batch_of_audit_entries_reads_as_the_audit_events_it_stands_for():
+    audits = [envelope.make_event("customers.audit", {"entity_type": "customer", "entity_id": "c%d" % n,
+                                                      "action": "created", "changes": {"n": n}}, "s1", "u1")
+              for n in range(3)]
+    batch = envelope.make_event("customers.audit_entries", envelope.audit_entries_data(audits), "s1", "u1")
+    batch["signature"], batch["sealed"] = "sig", "sealed"
+    each = envelope.unbatched(batch)
+    assert [one["event_id"] for one in each] == [audit["event_id"] for audit in audits]
+    assert [one["data"] for one in each] == [audit["data"] for audit in audits]
+    assert all(set(one) == set(envelope.ENVELOPE_FIELDS) and one["type"] == "customers.audit"
+               and (one["site_id"], one["actor"], one["occurred_at"]) == ("s1", "u1", batch["occurred_at"])
+               for one in each)
+    assert envelope.unbatched(audits[0]) == [audits[0]]

@@ -7,6 +7,7 @@ import pytest
 from pymongo.errors import AutoReconnect
 
 from services.common.auth import Caller
+from services.common.envelope import unbatched
 from services.common.errors import Conflict, Forbidden, NotFound, Unavailable, ValidationFailed
 from services.customers import import_jobs, import_people, import_workbook, import_worker, store
 from tests.customers import samples
@@ -37,9 +38,16 @@ def run(db, job_id, ticks=1000, budget=0.5):
     return import_jobs.get_import(db, SALES, job_id)
 
 
+def every_queued(db):
+    """The events waiting in the outbox, in order, as their consumers read them (an import's
+    ``audit_entries`` as the audit events it stands for)."""
+    return [one for document in db.outbox.find({}).sort("_id", 1) for event in document["_outbox"]
+            for one in unbatched(event)]
+
+
 def queued_events(db, customer_id):
     """The events waiting in the outbox about one customer, in order."""
-    return [event for document in db.outbox.find({}).sort("_id", 1) for event in document["_outbox"]
+    return [event for event in every_queued(db)
             if customer_id in (event["data"].get("customer_id"), event["data"].get("entity_id"))]
 
 
@@ -56,6 +64,11 @@ def test_import_then_reimport_creates_nothing_new(db):
     assert customer["owner_id"] == "u-sales" and customer["site_id"] == "site-a"
     assert customer["tags"] == ["oem", "vip"] and customer["addresses"][0]["city"] == "苏州"
     assert [e["type"] for e in queued_events(db, customer["_id"])] == ["customers.customer_created", "customers.audit"]
+    for document in db.outbox.find({"_id": {"$regex": "^import:"}}):  # a batch's audit events are one event
+        *created, audited = document["_outbox"]
+        assert {e["type"] for e in created} == {"customers.customer_created"}
+        assert audited["type"] == "customers.audit_entries" and audited["site_id"] == "site-a"
+        assert [e["entity_id"] for e in audited["data"]["entries"]] == [e["data"]["customer_id"] for e in created]
     again = run(db, upload(db, data)["id"])
     assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 60)
     rows = [samples.customer_row(n) for n in range(60)]
@@ -168,7 +181,7 @@ def test_a_crash_mid_batch_resumes_without_duplicates(db, monkeypatch):
     job = run(db, job_id)
     assert job["status"] == "completed" and live_customers(db) == 100
     assert (job["done"], job["created"], job["unchanged"]) == (100, 100, 0)
-    every = [event["event_id"] for document in db.outbox.find({}) for event in document["_outbox"]]
+    every = [event["event_id"] for event in every_queued(db)]
     assert len(every) == len(set(every)) == 200
 
 
@@ -190,7 +203,7 @@ def test_a_crash_between_customers_and_their_events_loses_no_event(db, monkeypat
     assert live_customers(db) == 50 and import_jobs.get_import(db, SALES, job_id)["done"] == 25
     job = run(db, job_id)
     assert (job["status"], job["created"], job["unchanged"]) == ("completed", 60, 0)
-    every = [event for document in db.outbox.find({}) for event in document["_outbox"]]
+    every = every_queued(db)
     assert len(every) == len({event["event_id"] for event in every}) == 120
     for customer in store.find_customers(db, {"deleted_at": None}):
         assert [e["type"] for e in queued_events(db, customer["_id"])] == ["customers.customer_created",
