@@ -12,29 +12,18 @@ from tests.chaos.databases import service_databases, wait_until_handled
 from tests.chaos.load import WriteLoad, succeeded, tally, unexpected
 from tests.chaos.processes import process_ids
 from tests.chaos.tap import EventTap
-from tests.support.api import eventually
+from tests.support.api import eventually, every_item
 from tests.support.customers import cjk, uscc
 
 OUTAGE_SECONDS = 4
 IMPORTED = 200
 
 
-def every(api, path, **params):
-    """All items of a paged list."""
-    items, cursor = [], None
-    while True:
-        page = api.get(path, params=dict(params, limit=500, **({"cursor": cursor} if cursor else {}))).json()
-        items += page["items"]
-        cursor = page.get("next_cursor")
-        if not cursor:
-            return items
-
-
 def audited_creations(api, site_id, wanted, timeout):
     """Ids of customers of ``site_id`` with a ``created`` audit entry, once all ``wanted`` have one."""
     deadline = time.monotonic() + timeout
     while True:
-        found = {e["entity_id"] for e in every(api, "/audit", entity_type="customer", action="created",
+        found = {e["entity_id"] for e in every_item(api, "/audit", entity_type="customer", action="created",
                                                 site_id=site_id)}
         if found >= wanted or time.monotonic() > deadline:
             return found
@@ -115,7 +104,7 @@ def test_a_database_outage_mid_load_gives_503s_and_leaves_no_partial_records(
         assert (imported["status"], imported["done"], imported["created"], imported["failed"]) == (
             "completed", IMPORTED, IMPORTED, 0), imported
 
-        stored = {c["id"] for c in every(writer, "/customers", site_id=site["id"])}
+        stored = {c["id"] for c in every_item(writer, "/customers", site_id=site["id"])}
         assert len(stored) >= len(succeeded(outcomes, "customer")) + IMPORTED
         audited = audited_creations(admin, site["id"], stored, timeout=90)
         assert audited == stored, "%d customers, %d with a created audit entry" % (len(stored), len(audited))

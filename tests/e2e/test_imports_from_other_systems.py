@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 
 from tests.notifications.receiver import WebhookReceiver, signature_ok
-from tests.support.api import eventually
+from tests.support.api import eventually, every_item
 from tests.support.customers import (
     add_part, cjk, create_customer, create_site, create_user, order, signed_in, unique, uscc,
 )
@@ -331,16 +331,6 @@ def test_a_workbook_of_customers_contacts_and_orders_imports_in_one_job(plant):
     assert refused.status_code == 422 and "file" in refused.json()["error"]["fields"]
 
 
-def every_page(api, path, params):
-    items, cursor = [], None
-    while True:
-        page = api.get(path, params=dict(params, limit=200, **({"cursor": cursor} if cursor else {}))).json()
-        items += page["items"]
-        cursor = page.get("next_cursor")
-        if not cursor:
-            return items
-
-
 def test_an_imports_audit_trail_holds_each_customer_once_and_hooks_get_each_as_an_audit_event(plant, admin_api):
     """An import's audit events travel a hundred rows to a message (``customers.audit_entries``):
     the trail still holds one entry per customer, a hook still gets one ``customers.audit``
@@ -357,8 +347,8 @@ def test_an_imports_audit_trail_holds_each_customer_once_and_hooks_get_each_as_a
         assert (job["status"], job["created"], job["failed"]) == ("completed", 150, 0), job["errors_sample"]
 
         def ours():
-            entries = every_page(admin_api, "/audit", {"site_id": site["id"], "entity_type": "customer",
-                                                       "action": "created"})
+            entries = every_item(admin_api, "/audit", site_id=site["id"], entity_type="customer",
+                                 action="created")
             return [e for e in entries if str((e["changes"].get("legal_name") or {}).get("after")).startswith(tag)]
 
         trail = eventually(ours, lambda found: len(found) >= 150, timeout=60)

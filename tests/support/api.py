@@ -69,3 +69,14 @@ def eventually(fetch, predicate, timeout=10.0, interval=0.2):
         if time.monotonic() > deadline:
             raise AssertionError("condition not met within %.0f s; last: %r" % (timeout, result))
         time.sleep(interval)
+
+
+def every_item(api, path, **params):
+    """All items of a paged list of the API, page after page."""
+    items, cursor = [], None
+    while True:
+        page = api.get(path, params=dict(params, limit=500, **({"cursor": cursor} if cursor else {}))).json()
+        items += page["items"]
+        cursor = page.get("next_cursor")
+        if not cursor:
+            return items
