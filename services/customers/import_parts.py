@@ -11,7 +11,10 @@ applied are kept on the order, so a batch run again after a crash adds nothing t
 a job meets first has its lines replaced by the file's.
 
 History keeps its dates (an order's date, an interaction's time), and its events say
-``imported``, so nobody is notified of what happened years ago. The customers' derived fields
+``imported``, so nobody is notified of what happened years ago. A record created is written with
+its events; the batch's audit events of its creations are queued after its rows, a hundred to an
+``audit_entries`` event (``import_rows.outbox_documents``), and a batch run again after a crash
+queues again those of the records it finds its rows made. The customers' derived fields
 (tier, lifecycle, follow-up dates, contact search keys) are refreshed once per customer per batch.
 """
 import datetime
@@ -30,7 +33,7 @@ from services.customers import (
     access, credits, effects, events, identifiers, import_convert, import_people, import_report, import_values, parts,
     store,
 )
-from services.customers.import_rows import UNREADABLE
+from services.customers.import_rows import UNREADABLE, outbox_documents
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +120,7 @@ class PartBatch:
         self.customers = {}
         self.records = {}
         self.touched = {}
+        self.audited = []  # (row, audit event) of each record created, queued together by ``run``
 
     def run(self, rows):
         read = []
@@ -147,6 +151,9 @@ class PartBatch:
             linked = self._orders(linked)
         for numbers, customer, data in linked:
             self._apply(numbers, customer, data)
+        store.queue_import_events(self.db, outbox_documents(
+            self.job["_id"], "%s:" % self.part, [(number, [], audit) for number, audit in self.audited],
+            self.site_id, self.caller.user_id))
         for customer in self.touched.values():
             self.effects.after_change(self.part, customer, None)
         self.counts["warnings"] = self.report.warned_rows()
@@ -253,7 +260,9 @@ class PartBatch:
         else:
             record, outcome = self._update(numbers, customer, current, data)
             known[key] = record
-            return outcome
+            if current["_id"] != self._record_id(numbers[0]) or self.job["dry_run"]:
+                return outcome
+            self._audit_created(numbers, current)  # made by this row before a crash: its entry may be lost
         known[key] = record
         return "created"
 
@@ -273,14 +282,22 @@ class PartBatch:
                                           "by": self.caller.user_id}]
         if self.job["dry_run"]:
             return document
-        emitted = [events.audit(access.ENTITY[self.part], document["_id"], "created",
-                                changes_between({}, document, INTERNAL), self.site_id, self.caller.user_id)]
-        emitted += self.effects.created(self.part, customer, document, self.caller)
         try:
-            store.insert_part(self.db, self.part, document, *emitted)
+            store.insert_part(self.db, self.part, document, *self.effects.created(self.part, customer, document,
+                                                                                  self.caller))
         except DuplicateKeyError:
-            return store.find_part(self.db, self.part, document["_id"]) or document
+            document = store.find_part(self.db, self.part, document["_id"]) or document
+        self._audit_created(numbers, document)
         return document
+
+    def _audit_created(self, numbers, document):
+        """Queue the audit event of the record the row ``numbers[0]`` created, with an id of that row
+        (so queued again after a crash, it is the same entry)."""
+        audit = events.audit(access.ENTITY[self.part], document["_id"], "created",
+                             changes_between({}, document, INTERNAL), self.site_id, self.caller.user_id)
+        audit["event_id"] = str(uuid.uuid5(uuid.NAMESPACE_URL, "%s/%s/%d/audit" % (
+            self.job["_id"], self.part, numbers[0])))
+        self.audited.append((numbers[0], audit))
 
     def _changes(self, numbers, current, data):
         """The fields of ``data`` that differ from ``current`` (an order's lines: see the module's notes)."""

@@ -73,6 +73,21 @@ def _keys_of(customer):
     return keys
 
 
+def outbox_documents(job_id, prefix, queued, site_id, actor):
+    """The events an import's batch queued, ``(row, events, audit)`` in row order, as outbox documents
+    of up to OUTBOX_ROWS rows each: the rows' events, then one ``audit_entries`` event standing for
+    their audit events (a message and a write of the trail a hundred rows, not one a row). Ids from
+    the job, ``prefix`` (the part a sheet holds) and the rows: the same when the batch runs again."""
+    documents = []
+    for start in range(0, len(queued), OUTBOX_ROWS):
+        part = queued[start:start + OUTBOX_ROWS]
+        document_id = "import:%s:%s%08d-%08d" % (job_id, prefix, part[0][0], part[-1][0])
+        audited = events.audit_entries([audit for _, _, audit in part], site_id, actor)
+        audited["event_id"] = str(uuid.uuid5(uuid.NAMESPACE_URL, "%s/audit" % document_id))
+        documents.append((document_id, [event for _, emitted, _ in part for event in emitted] + [audited]))
+    return documents
+
+
 class Batch:
     """Applies validated rows of one job; ``counts`` and ``errors`` say what became of each."""
 
@@ -126,17 +141,7 @@ class Batch:
         self.unsaved, self.queued, self.dry_keys = {}, [], []
 
     def _outbox_documents(self):
-        """The queued ``(row, (created, audit))`` as outbox documents of up to OUTBOX_ROWS rows each:
-        each row's ``customer_created``, then one ``audit_entries`` event standing for the rows'
-        audit events (a message and a write of the trail for a hundred rows, not one a row)."""
-        documents = []
-        for start in range(0, len(self.queued), OUTBOX_ROWS):
-            part = self.queued[start:start + OUTBOX_ROWS]
-            document_id = "import:%s:%08d-%08d" % (self.job["_id"], part[0][0], part[-1][0])
-            audited = events.audit_entries([audit for _, (_, audit) in part], self.site_id, self.caller.user_id)
-            audited["event_id"] = str(uuid.uuid5(uuid.NAMESPACE_URL, "%s/audit" % document_id))
-            documents.append((document_id, [created for _, (created, _) in part] + [audited]))
-        return documents
+        return outbox_documents(self.job["_id"], "", self.queued, self.site_id, self.caller.user_id)
 
     def _fail(self, number, problems):
         self.report.fail([number], problems)
@@ -241,7 +246,7 @@ class Batch:
                          changes_between({}, customer, customer_record.INTERNAL_FIELDS), self.site_id, actor))
         for kind, event in zip(("created", "audit"), created):
             event["event_id"] = str(uuid.uuid5(uuid.NAMESPACE_URL, "%s/%d/%s" % (self.job["_id"], number, kind)))
-        self.queued.append((number, created))
+        self.queued.append((number, created[:1], created[1]))
 
     def _update(self, number, current, data, retry=True):
         changes = {key: value for key, value in data.items() if key not in ("addresses", "tier_override")}

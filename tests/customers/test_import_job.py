@@ -210,6 +210,44 @@ def test_a_crash_between_customers_and_their_events_loses_no_event(db, monkeypat
                                                                             "customers.audit"]
 
 
+def test_a_parts_import_queues_each_creations_audit_once_across_a_crash_and_apart_from_the_customers(
+        db, monkeypatch):
+    """A contacts import's audit events of its creations go a hundred to an ``audit_entries`` event,
+    queued after the batch's rows; a crash before they are queued loses none (the batch run again
+    queues them again, with the same ids), and their ids never meet those of the customers' rows."""
+    customers = run(db, upload(db, samples.csv_bytes([samples.customer_row(n) for n in range(30)]))["id"])
+    assert customers["created"] == 30
+    names = sorted(c["legal_name"] for c in store.find_customers(db, {"deleted_at": None}))
+    content = ("customer_name,name,email\n" + "".join(
+        "%s,Person %d,p%d@example.com\n" % (name, n, n) for n, name in enumerate(names))).encode()
+    queue, calls = store.queue_import_events, {"n": 0}
+
+    def flaky(db_, documents):
+        if any(":contacts:" in document_id for document_id, _ in documents):
+            calls["n"] += 1
+            if calls["n"] == 1:
+                raise AutoReconnect("connection lost")
+        return queue(db_, documents)
+
+    monkeypatch.setattr(store, "queue_import_events", flaky)
+    writer = Caller("u-sales", ["site-a"], sorted(SALES.perms) + ["contacts:read", "contacts:write"])
+    job = import_jobs.create_import(db, writer, "contacts.csv")
+    import_jobs.append_chunk(db, writer, job["id"], 0, samples.b64_chunks(content, 4096)[0])
+    import_jobs.start_import(db, writer, job["id"], {"entity": "contacts"})
+    for _ in range(3):
+        import_worker.run_tick(db, 0)
+    done = run(db, job["id"])
+    assert (done["status"], done["created"], done["failed"]) == ("completed", 30, 0), done
+    assert calls["n"] >= 2
+    contacts = {contact["_id"] for contact in db.contacts.find({}, {"_id": 1})}
+    audited = [e for e in every_queued(db) if e["type"] == "customers.audit" and e["data"]["entity_type"] == "contact"]
+    assert sorted(e["data"]["entity_id"] for e in audited) == sorted(contacts) and len(contacts) == 30
+    assert all(e["data"]["action"] == "created" and e["actor"] == "u-sales" for e in audited)
+    every = [e["event_id"] for e in every_queued(db) if e["type"] == "customers.audit"]
+    assert len(every) == len(set(every)) == 30 + 30  # each customer, each contact
+    assert not [e for contact in db.contacts.find({}, {"_outbox": 1}) for e in contact.get("_outbox") or ()]
+
+
 def test_a_unicode_text_file_is_transcoded_then_imported_and_a_crash_midway_loses_nothing(db, monkeypatch):
     rows = [["%s 客户 %d" % ("Unicode", n), samples.uscc(n)] for n in range(40)]
     text = "\ufeff" + "\r\n".join("\t".join(row) for row in [["Account Name", "Tax ID"]] + rows) + "\r\n"

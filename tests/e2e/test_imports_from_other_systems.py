@@ -331,13 +331,20 @@ def test_a_workbook_of_customers_contacts_and_orders_imports_in_one_job(plant):
     assert refused.status_code == 422 and "file" in refused.json()["error"]["fields"]
 
 
-def test_an_imports_audit_trail_holds_each_customer_once_and_hooks_get_each_as_an_audit_event(plant, admin_api):
+def test_an_imports_audit_trail_holds_each_record_once_and_hooks_get_each_as_an_audit_event(plant, admin_api):
     """An import's audit events travel a hundred rows to a message (``customers.audit_entries``):
-    the trail still holds one entry per customer, a hook still gets one ``customers.audit``
-    delivery per customer, signed, with the entry's id, and never the batch itself."""
+    the trail still holds one entry per customer and per contact imported, a hook still gets one
+    ``customers.audit`` delivery per record, signed, with the entry's id, and never the batch itself."""
     site, _, importer, _ = plant
     tag = unique("Trail")
     names = ["%s Foundry %03d" % (tag, n) for n in range(150)]  # two batches of the import's events
+    people = ["%s Person %03d" % (tag, n) for n in range(150)]
+    me = importer.get("/me").json()["id"]
+
+    def trail_of(entity_type, field, wanted):
+        entries = every_item(admin_api, "/audit", site_id=site["id"], entity_type=entity_type, action="created")
+        return [e for e in entries if (e["changes"].get(field) or {}).get("after") in wanted]
+
     with WebhookReceiver() as receiver:
         hook = admin_api.post("/webhooks", {"url": receiver.url, "event_types": ["customers.*"],
                                             "site_id": site["id"]})
@@ -345,26 +352,26 @@ def test_an_imports_audit_trail_holds_each_customer_once_and_hooks_get_each_as_a
         content = csv_text(["Account Name"], [[name] for name in names]).encode("utf-8")
         job = run(importer, content, "trail.csv", site["id"], entity="customers")
         assert (job["status"], job["created"], job["failed"]) == ("completed", 150, 0), job["errors_sample"]
+        contacts = csv_text(["customer_name", "name"], list(zip(names, people))).encode("utf-8")
+        job = run(importer, contacts, "people.csv", site["id"], entity="contacts")
+        assert (job["status"], job["created"], job["failed"]) == ("completed", 150, 0), job["errors_sample"]
 
-        def ours():
-            entries = every_item(admin_api, "/audit", site_id=site["id"], entity_type="customer",
-                                 action="created")
-            return [e for e in entries if str((e["changes"].get("legal_name") or {}).get("after")).startswith(tag)]
-
-        trail = eventually(ours, lambda found: len(found) >= 150, timeout=60)
-        assert len(trail) == 150 and len({entry["entity_id"] for entry in trail}) == 150
-        assert {entry["actor"] for entry in trail} == {importer.get("/me").json()["id"]}
-        assert {entry["changes"]["legal_name"]["after"] for entry in trail} == set(names)
-
-        audited = eventually(lambda: [event for event in receiver.events() if event["type"] == "customers.audit"
-                                      and event["data"]["entity_id"] in {e["entity_id"] for e in trail}],
-                             lambda found: len(found) >= 150, timeout=60)
-        assert sorted(event["event_id"] for event in audited) == sorted(entry["event_id"] for entry in trail)
-        assert all(event["data"]["action"] == "created" and event["site_id"] == site["id"] for event in audited)
+        for entity_type, field, wanted in (("customer", "legal_name", set(names)), ("contact", "name", set(people))):
+            trail = eventually(lambda: trail_of(entity_type, field, wanted), lambda found: len(found) >= 150,
+                               timeout=60)
+            assert len(trail) == 150 and len({entry["entity_id"] for entry in trail}) == 150, entity_type
+            assert {entry["actor"] for entry in trail} == {me}
+            assert {entry["changes"][field]["after"] for entry in trail} == wanted
+            ids = {entry["entity_id"] for entry in trail}
+            audited = eventually(lambda: [event for event in receiver.events() if event["type"] == "customers.audit"
+                                          and event["data"]["entity_id"] in ids],
+                                 lambda found: len(found) >= 150, timeout=60)
+            assert sorted(event["event_id"] for event in audited) == sorted(entry["event_id"] for entry in trail)
+            assert all(event["data"]["action"] == "created" and event["site_id"] == site["id"] for event in audited)
         assert not [r for r in receiver.requests if r["headers"].get("X-CRM-Event") == "customers.audit_entries"]
         assert signature_ok(hook.json()["secret"], receiver.received("customers.audit")[0])
 
         again = run(importer, content, "trail.csv", site["id"], entity="customers")
         assert (again["created"], again["unchanged"]) == (0, 150)
-        assert len(ours()) == 150
+        assert len(trail_of("customer", "legal_name", set(names))) == 150
         assert admin_api.delete("/webhooks/%s" % hook.json()["id"]).status_code == 204
