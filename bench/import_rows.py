@@ -12,7 +12,10 @@ customers, then imports a generated CSV through the gateway and reports:
   gateway, the broker node) over that whole time, and the load average;
 - the customers service's peak memory (VmHWM).
 
-    .venv/bin/python -m bench.import_rows --rows 100000 [--existing 100000] [--profile DIR]
+    .venv/bin/python -m bench.import_rows --rows 100000 [--existing 100000] [--contacts] [--profile DIR]
+
+``--contacts`` then imports a contact for each of the new customers (a part's import, linked by
+the customer's code) and reports the same figures for it.
 
 ``--profile DIR`` also records the customers, accounts and notifications services and their
 database servers with py-spy from the upload until every event is consumed (collapsed stacks in
@@ -75,10 +78,10 @@ def pending_events(db):
     return sum(db[name].count_documents({"_pending": True}) for name in ("customers", "imports", "outbox"))
 
 
-def run_import(api, headers, body, progress_every=10.0):
+def run_import(api, headers, site_id, entity, body, progress_every=10.0):
     started = time.perf_counter()
-    response = requests.post(api + "/customers/import", headers=headers,
-                             files={"file": ("bench.csv", body, "text/csv")}, data={"dry_run": "false"}, timeout=600)
+    response = requests.post(api + "/imports", headers=headers, files={"file": ("bench.csv", body, "text/csv")},
+                             data={"entity": entity, "site_id": site_id, "dry_run": "false"}, timeout=600)
     response.raise_for_status()
     job, shown, refused = response.json(), started, 0
     url = api + "/imports/%s" % job["id"]
@@ -93,6 +96,13 @@ def run_import(api, headers, body, progress_every=10.0):
             shown = time.perf_counter()
             print("  %6.0f s: %s of %s rows" % (shown - started, job.get("done"), job.get("total")), flush=True)
     return time.perf_counter() - started, job, refused
+
+
+def contacts_csv(rows):
+    """A contact for each of the first ``rows`` customers of ``import_csv``, named by their code."""
+    lines = ["customer_code,name,email,phone"] + [
+        "IMP-%07d,联系人%d,buyer%d@bench.test,139%08d" % (i, i, i, i) for i in range(rows)]
+    return ("\n".join(lines) + "\n").encode("utf-8")
 
 
 def wait_drained(db, timeout):
@@ -135,46 +145,54 @@ def stop_profile(profiler):
 
 
 def measure(stack, mongo, env, args, vhost):
-    mongo_pid = mongo["customers"].process.pid
     api = stack.url + "/api/v1"
     headers, site_id = sign_in(api)
     os.environ.update({key: env[key] for key in ("CUSTOMERS_MONGO_URI", "CRM_DB_PREFIX")})
     db = pymongo.MongoClient(env["CUSTOMERS_MONGO_URI"], socketTimeoutMS=600000)[env["CRM_DB_PREFIX"] + "_customers"]
+    accounts = pymongo.MongoClient(env["ACCOUNTS_MONGO_URI"], socketTimeoutMS=600000)[
+        env["CRM_DB_PREFIX"] + "_accounts"]
     if args.existing:
         seconds = seed(args.existing, site_id)
         print("seeded %d customers in %.0f s (%.0f/s)" % (args.existing, seconds, args.existing / seconds))
-    body = import_csv(args.rows)
-    pid = stack.procs["customers"].pid
+    phase(stack, mongo, vhost, args, db, (api, headers, site_id), "customers", import_csv(args.rows),
+          lambda: accounts.audit.count_documents({"entity_type": "customer", "action": "created"}))
+    if args.contacts:
+        print("then a contact for each of them, linked by the customer's code:")
+        phase(stack, mongo, vhost, args, db, (api, headers, site_id), "contacts", contacts_csv(args.rows),
+              lambda: accounts.audit.count_documents({"entity_type": "contact", "action": "created"}))
+
+
+def phase(stack, mongo, vhost, args, db, caller, entity, body, audited_count):
+    """One import end to end (upload to every event consumed), with each process's CPU."""
+    pid, mongo_pid = stack.procs["customers"].pid, mongo["customers"].process.pid
     profilers = []
     if args.profile:
-        profilers = [start_profile(stack.procs[name].pid, args.profile, name) for name in PROFILED] + [
-            start_profile(mongo[name].process.pid, args.profile, "%s-database" % name) for name in PROFILED]
+        directory = os.path.join(args.profile, entity)
+        profilers = [start_profile(stack.procs[name].pid, directory, name) for name in PROFILED] + [
+            start_profile(mongo[name].process.pid, directory, "%s-database" % name) for name in PROFILED]
     meter = Meter(dict({name: [int(child) for child in children(proc.pid)] for name, proc in stack.procs.items()},
                        **{"%s database" % name: [mongo[name].process.pid] for name in mongo.servers},
                        broker=broker_pids()))
     meter.start()
     cpu_before = cpu_seconds(pid), cpu_seconds(mongo_pid)
-    seconds, job, refused = run_import(api, headers, body)
+    seconds, job, refused = run_import(*caller, entity, body)
     cpu_import = cpu_seconds(pid) - cpu_before[0], cpu_seconds(mongo_pid) - cpu_before[1]
     drain, left = wait_drained(db, args.drain_timeout)
     consumed = wait_consumed(vhost, args.drain_timeout)
     for profiler, _ in profilers:
         stop_profile(profiler)
     spent = meter.stop()
-    accounts = pymongo.MongoClient(env["ACCOUNTS_MONGO_URI"], socketTimeoutMS=600000)[
-        env["CRM_DB_PREFIX"] + "_accounts"]
-    audited = accounts.audit.count_documents({"entity_type": "customer", "action": "created"})
     cpu_drain = cpu_seconds(pid) - cpu_before[0] - cpu_import[0], cpu_seconds(mongo_pid) - cpu_before[1] - cpu_import[1]
-    print("imported %d rows in %.1f s (%.0f rows/s): status %s, created %s, updated %s, unchanged %s, failed %s"
-          % (args.rows, seconds, args.rows / seconds, job.get("status"), job.get("created"), job.get("updated"),
-             job.get("unchanged"), job.get("failed")))
+    print("imported %d rows of %s in %.1f s (%.0f rows/s): status %s, created %s, updated %s, unchanged %s, "
+          "failed %s" % (args.rows, entity, seconds, args.rows / seconds, job.get("status"), job.get("created"),
+                         job.get("updated"), job.get("unchanged"), job.get("failed")))
     print("progress polls refused (the service did not answer within the RPC timeout): %d" % refused)
     print("outbox drained %.1f s after completion (%d documents still pending)" % (drain, left))
     print("CPU seconds during the import: customers service %.1f, database %.1f; during the drain: %.1f, %.1f"
           % (cpu_import + cpu_drain))
     print("every event taken by its consumers %.1f s after that: the import end to end in %.1f s (%.0f rows/s); "
-          "audit entries of created customers: %d" % (consumed, seconds + drain + consumed,
-                                                       args.rows / (seconds + drain + consumed), audited))
+          "audit entries of created %s: %d" % (consumed, seconds + drain + consumed,
+                                               args.rows / (seconds + drain + consumed), entity, audited_count()))
     print("CPU seconds from the upload to the end, per process: %s (total %.1f)"
           % (", ".join("%s %.1f" % item for item in sorted(spent.items(), key=lambda item: -item[1])),
              sum(spent.values())))
@@ -188,6 +206,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100000)
     parser.add_argument("--existing", type=int, default=0, help="customers seeded into the archive first")
+    parser.add_argument("--contacts", action="store_true", help="then import a contact for each imported customer")
     parser.add_argument("--drain-timeout", type=float, default=1800)
     parser.add_argument("--profile", metavar="DIR", help="record services and databases with py-spy into DIR")
     args = parser.parse_args()
