@@ -33,16 +33,30 @@ class Effects(parts.NoHooks):
         return []
 
     def after_change(self, part, customer, document):
+        self.after_changes(part, [customer])
+
+    def after_changes(self, part, customers):
+        """``after_change`` of many customers (an import's batch): their contacts' keys read together."""
         if part == "contacts":
-            refresh_contact_keys(self.db, customer)
+            refresh_contact_keys(self.db, *customers)
         else:
-            insights.refresh(self.db, customer["_id"], imported=self.imported)
+            for customer in customers:
+                insights.refresh(self.db, customer["_id"], imported=self.imported)
 
 
-def refresh_contact_keys(db, customer):
-    """Keep the customer's search keys for its contacts' names, phones and e-mails current."""
-    contact_keys = customer_record.contact_keys(store.all_parts(db, "contacts", {"customer_id": customer["_id"]}))
-    current = store.find_customer(db, customer["_id"]) or customer
-    keys = customer_record.derived_keys(dict(current, **contact_keys))
-    store.set_customer_fields(db, customer["_id"], dict(contact_keys, **{
-        field: keys[field] for field in ("phone_keys", "email_keys", "all_keys", "key_prefixes")}))
+def refresh_contact_keys(db, *customers):
+    """Keep the customers' search keys for their contacts' names, phones and e-mails current: their
+    contacts, and the customers as stored, read in one query each, then each customer written."""
+    if not customers:
+        return
+    ids = [customer["_id"] for customer in customers]
+    contacts = {}
+    for contact in store.customers_contacts(db, ids):
+        contacts.setdefault(contact["customer_id"], []).append(contact)
+    stored = {found["_id"]: found for found in store.find_customers(db, {"_id": {"$in": ids}})
+              if found.get("deleted_at") is None}
+    for customer in customers:
+        contact_keys = customer_record.contact_keys(contacts.get(customer["_id"], ()))
+        keys = customer_record.derived_keys(dict(stored.get(customer["_id"]) or customer, **contact_keys))
+        store.set_customer_fields(db, customer["_id"], dict(contact_keys, **{
+            field: keys[field] for field in ("phone_keys", "email_keys", "all_keys", "key_prefixes")}))

@@ -149,13 +149,13 @@ class PartBatch:
             linked.append(([number], customer, self._resolved(number, data, references)))
         if self.part == "orders":
             linked = self._orders(linked)
+        self._load_records([customer["_id"] for _, customer, _ in linked])
         for numbers, customer, data in linked:
             self._apply(numbers, customer, data)
         store.queue_import_events(self.db, outbox_documents(
             self.job["_id"], "%s:" % self.part, [(number, [], audit) for number, audit in self.audited],
             self.site_id, self.caller.user_id))
-        for customer in self.touched.values():
-            self.effects.after_change(self.part, customer, None)
+        self.effects.after_changes(self.part, list(self.touched.values()))
         self.counts["warnings"] = self.report.warned_rows()
         return self
 
@@ -244,11 +244,18 @@ class PartBatch:
 
     # Records
 
+    def _load_records(self, customer_ids):
+        """The live records of the part of the batch's customers, by business key, in one query."""
+        wanted = [customer_id for customer_id in dict.fromkeys(customer_ids) if customer_id not in self.records]
+        for customer_id in wanted:
+            self.records[customer_id] = {}
+        for record in store.customers_parts(self.db, self.part, wanted):
+            self.records[record["customer_id"]][business_key(self.part, record)] = record
+
     def _existing(self, customer_id):
         """The customer's live records of the part, by business key (read once per batch)."""
         if customer_id not in self.records:
-            self.records[customer_id] = {business_key(self.part, record): record for record in store.all_parts(
-                self.db, self.part, {"customer_id": customer_id})}
+            self._load_records([customer_id])
         return self.records[customer_id]
 
     def _upsert(self, numbers, customer, data):

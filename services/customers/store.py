@@ -469,6 +469,15 @@ def customers_contacts(db, customer_ids):
                      sort=[("primary", DESCENDING), ("created_at", ASCENDING)])
 
 
+def customers_parts(db, part, customer_ids):
+    """The live ``part`` records of ``customer_ids``, oldest first (index ``(customer_id, deleted_at,
+    <the part's sort>, _id)``: each customer's records), or none for none."""
+    if not customer_ids:
+        return []
+    return all_parts(db, part, {"customer_id": {"$in": list(customer_ids)}}, sort=[("created_at", ASCENDING),
+                                                                                   ("_id", ASCENDING)])
+
+
 def opportunities_at(db, customer_id, stages, limit):
     """Up to ``limit`` live opportunities of a customer at one of ``stages``, soonest expected
     close first (index ``(customer_id, deleted_at, created_at, _id)``: the customer's)."""

@@ -9,8 +9,10 @@ from pymongo.errors import AutoReconnect
 from services.common.auth import Caller
 from services.common.envelope import unbatched
 from services.common.errors import Conflict, Forbidden, NotFound, Unavailable, ValidationFailed
-from services.customers import import_jobs, import_people, import_workbook, import_worker, store
+from services.customers import archive, import_jobs, import_people, import_workbook, import_worker, store
 from tests.customers import samples
+from tests.support.sites import known_sites
+from tests.support.windows import watching
 
 SALES = Caller("u-sales", ["site-a"], ["customers:read", "customers:write"])
 OTHER_SITE = Caller("u-b", ["site-b"], ["customers:read", "customers:write"])
@@ -246,6 +248,39 @@ def test_a_parts_import_queues_each_creations_audit_once_across_a_crash_and_apar
     every = [e["event_id"] for e in every_queued(db) if e["type"] == "customers.audit"]
     assert len(every) == len(set(every)) == 30 + 30  # each customer, each contact
     assert not [e for contact in db.contacts.find({}, {"_outbox": 1}) for e in contact.get("_outbox") or ()]
+
+
+@pytest.fixture
+def watched(test_env, monkeypatch):
+    monkeypatch.setattr(import_worker, "BATCH_ROWS", 25)
+    for database, finds in watching(test_env, "t_import_reads"):
+        known_sites(database)
+        archive.prepare_database(database)
+        yield database, finds
+
+
+def test_a_contacts_batch_reads_its_customers_and_their_records_in_a_few_queries_not_a_few_a_row(watched):
+    """Each batch of a part's import reads the records its customers have, and (for contacts) their
+    contacts and stored documents to refresh their keys, a query each for the whole batch."""
+    db, finds = watched
+    assert run(db, upload(db, samples.csv_bytes([samples.customer_row(n) for n in range(60)]))["id"])["created"] == 60
+    names = sorted(c["legal_name"] for c in store.find_customers(db, {"deleted_at": None}))
+    content = ("customer_name,name,phone\n" + "".join(
+        "%s,Buyer %d,1391234%04d\n" % (name, n, n) for n, name in enumerate(names))).encode()
+    writer = Caller("u-sales", ["site-a"], sorted(SALES.perms) + ["contacts:read", "contacts:write"])
+    job = import_jobs.create_import(db, writer, "contacts.csv")
+    import_jobs.append_chunk(db, writer, job["id"], 0, samples.b64_chunks(content, 4096)[0])
+    import_jobs.start_import(db, writer, job["id"], {"entity": "contacts"})
+    finds.clear()
+    done = run(db, job["id"])
+    assert (done["status"], done["created"]) == ("completed", 60), done
+    batches = 3  # of 25 rows
+    assert len(finds.of("contacts")) <= 2 * batches, finds.of("contacts")
+    point = [query for query in finds.of("customers") if list(query) == ["_id"] and isinstance(query["_id"], str)]
+    assert len(point) <= 60  # the one read of each customer's keyed write, nothing else by customer
+    assert len(finds.of("customers")) - len(point) <= 4 * batches, finds.of("customers")
+    for customer in store.find_customers(db, {"deleted_at": None}):
+        assert len(customer["contact_phone_keys"]) == 1 and customer["contact_keys"], customer["legal_name"]
 
 
 def test_a_unicode_text_file_is_transcoded_then_imported_and_a_crash_midway_loses_nothing(db, monkeypatch):
