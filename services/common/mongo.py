@@ -133,15 +133,15 @@ DUPLICATE_KEY = 11000
 
 def insert_new(collection, documents):
     """Insert ``documents`` (``_id`` derived from what they stand for, so a re-run repeats them) in
-    one write; -> the ids of those already stored, which are kept as they are. Any other refusal
-    is raised."""
+    one write; -> the ids of those already stored, which are kept as they are. Any other refusal,
+    a repeated value of another unique index included, is raised."""
     if not documents:
         return set()
     try:
         collection.insert_many(documents, ordered=False)
     except BulkWriteError as error:
         failed = error.details.get("writeErrors", ())
-        if any(one.get("code") != DUPLICATE_KEY for one in failed):
+        if any(one.get("code") != DUPLICATE_KEY or one.get("keyPattern") != {"_id": 1} for one in failed):
             raise
         return {one["op"]["_id"] for one in failed}
     return set()

@@ -84,12 +84,10 @@ def test_an_imports_batch_of_entries_is_kept_once_each_and_an_erased_ones_anonym
     assert batch["type"] == "customers.audit_entries" and len(batch["data"]["entries"]) == 5
     audit.record_customer_audit(db, batch)
     audit.record_customer_audit(db, batch)
-    audit.record_customer_audit(db, customers_events.audit_entries(rows[3:] + [
-        audit_event("customer", "c9", {"legal_name": created("Late Row Trading")})], "site-a", "u-1"))
+    late = audit_event("customer", "c9", {"legal_name": created("Late Row Trading")})
+    audit.record_customer_audit(db, customers_events.audit_entries(rows[3:] + [late], "site-a", "u-1"))
     trail = {entry["_id"]: entry for entry in db.audit.find()}
-    assert set(trail) == {row["event_id"] for row in rows} | {next(
-        e["_id"] for e in trail.values() if e["entity_id"] == "c9")}
-    assert len(trail) == 6
+    assert sorted(trail) == sorted(row["event_id"] for row in rows + [late])
     by_customer = {entry["entity_id"]: entry for entry in trail.values()}
     assert by_customer["c1"]["changes"]["phone"]["after"] == "13800138001"
     assert by_customer["c1"]["source"] == "customers" and by_customer["c1"]["actor"] == "u-1"

@@ -95,3 +95,6 @@ def test_insert_new_raises_a_refusal_other_than_a_repeated_id(db):
     things = db.create_collection("things", validator={"$jsonSchema": {"required": ["code"]}})
     with pytest.raises(BulkWriteError):
         insert_new(things, [{"_id": "b", "code": "y"}, {"_id": "c"}])
+    things.create_index("code", unique=True)  # the same value of another unique index is no repeat
+    with pytest.raises(BulkWriteError):
+        insert_new(things, [{"_id": "b", "code": "y"}, {"_id": "d", "code": "y"}])

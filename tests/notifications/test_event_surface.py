@@ -52,6 +52,7 @@ def test_webhook_patterns_select_event_types():
     assert catalogue.pattern_problem("feedback.sla_breached") is None
     assert catalogue.pattern_problem("customers.no_such_event")
     assert catalogue.pattern_problem("notifications.*"), "notifications' own events are not fanned out"
+    assert catalogue.pattern_problem("customers.audit_entries"), "an import's batch goes out as its audit events"
     assert catalogue.pattern_problem("customers.customer_*") is None
     assert catalogue.pattern_problem("cust*")
 
