@@ -38,7 +38,7 @@ from tests.support.stack import Stack
 SITES = 4
 OWNERS = 200
 BULK_FROM = 100000
-KEPT_WHILE_SEEDING = ("_id_", "site_id_1_deleted_at_1_key_prefixes_1")
+KEPT_WHILE_SEEDING = ("_id_", "site_id_1_deleted_at_1_all_keys_1")
 NARROW = ("q latin brand + word", "q latin brand (6 chars)", "q latin brand (4 chars)", "q chinese name prefix",
           "q chinese infix (brand)", "q phone prefix", "q e-mail prefix", "filter owner", "filter tier=vip")
 

@@ -38,7 +38,7 @@ def prepare_database(db):
     every customer, which gives those stored before forecasts theirs (``FORECAST_VERSION``)."""
     store.ensure_indexes(db)
     if not store.has_marker(db, KEYS_VERSION):
-        for customer in store.customers_lacking(db, "key_prefixes"):
+        for customer in store.customers_lacking(db, "all_keys"):
             store.set_customer_fields(db, customer["_id"], customer_record.derived_keys(customer))
         for customer in store.customers_lacking(db, "last_verified_at"):
             store.set_customer_fields(db, customer["_id"], {"last_verified_at": customer["created_at"]})
@@ -68,8 +68,6 @@ def prepare_database(db):
     if not store.has_marker(db, customer_record.KEYS_VERSION):
         if store.any_customer(db):
             store.request_run(db, "recompute")  # which makes the keys of customers stored before them
-        else:
-            store.set_marker(db, customer_record.KEYS_CURRENT)
         store.set_marker(db, customer_record.KEYS_VERSION)
 
 
@@ -287,11 +285,6 @@ def search_query(caller, filters):
         asked["industry"] = listing.industry_key(filters["industry"])
     text, field = search_text(caller, filters["q"]) if filters.get("q") else (None, None)
     return store.search_filter(caller.site_scope(), asked, text, contacts=field == "all_keys")
-
-
-def keys_current(db):
-    """Whether every customer holds keys of the current version (``customer_record.KEYS_CURRENT``)."""
-    return store.has_marker(db, customer_record.KEYS_CURRENT)
 
 
 def search_text(caller, q):

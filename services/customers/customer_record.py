@@ -8,10 +8,11 @@ from services.common import regions
 from services.customers import company_sizes, identifiers, industries, places, tiering
 
 # The version of the keys ``derived_keys`` makes; a customer stored with older keys gets new ones from
-# the next periodic recompute (``insights.derive``), which then marks every live customer's keys current
-# (``KEYS_CURRENT``, a run marker): a search relies on this version's keys only after that.
-KEYS_VERSION = "short-keys-1"
-KEYS_CURRENT = "keys-current:" + KEYS_VERSION
+# the next periodic recompute (``insights.derive``). Since "all-keys-1" a search reads ``all_keys``
+# itself; the key prefixes it read before (``RETIRED_KEYS``) are dropped by a customer's next write,
+# that recompute's included.
+KEYS_VERSION = "all-keys-1"
+RETIRED_KEYS = ("key_prefixes",)
 KEY_FIELDS = ("legal_name", "short_name", "tax_id", "industry", "company_size", "annual_revenue",
               "main_products", "website", "phone", "source_channel", "owner_id", "addresses")
 INTERNAL_FIELDS = ("search_keys", "contact_keys", "phone_keys", "email_keys", "name_key", "tax_id_key",
@@ -66,8 +67,8 @@ def derived_keys(customer):
     """The normalised keys search and duplicate detection use.
 
     ``search_keys`` are the identity's (names, tax id, code); ``all_keys`` add the contacts' names,
-    phones and e-mails, for those who may see contacts; ``key_prefixes`` lets a search find its
-    candidates by one indexed equality; ``region_keys`` are the addresses' provinces and cities as
+    phones and e-mails, for those who may see contacts (a search finds its candidates by the range of
+    them starting with its text, ``identifiers.prefix_lookup``); ``region_keys`` are the addresses' provinces and cities as
     written and their region codes at every level (province, city, district).
     """
     search = set()
@@ -92,7 +93,6 @@ def derived_keys(customer):
         "tax_id_key": tax_key,
         "search_keys": sorted(search),
         "all_keys": sorted(everything),
-        "key_prefixes": sorted(identifiers.key_prefixes(everything)),
         "region_keys": region_keys(customer.get("addresses")),
         "phone_keys": sorted(phones),
         "email_keys": sorted(emails),

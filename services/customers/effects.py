@@ -59,4 +59,4 @@ def refresh_contact_keys(db, *customers):
         contact_keys = customer_record.contact_keys(contacts.get(customer["_id"], ()))
         keys = customer_record.derived_keys(dict(stored.get(customer["_id"]) or customer, **contact_keys))
         store.set_customer_fields(db, customer["_id"], dict(contact_keys, **{
-            field: keys[field] for field in ("phone_keys", "email_keys", "all_keys", "key_prefixes")}))
+            field: keys[field] for field in ("phone_keys", "email_keys", "all_keys")}))

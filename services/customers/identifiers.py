@@ -154,39 +154,11 @@ def compact(text):
     return NOT_WORD.sub("", fold(text))
 
 
-PREFIX_LENGTHS = (1, 2, 4, 8)
-EARLIER_PREFIX_LENGTHS = (2, 4, 8)  # of keys made before ``customer_record.KEYS_VERSION`` "short-keys-1"
-
-
-def key_prefixes(keys):
-    """The 1-, 2-, 4- and 8-character prefixes of ``keys``, and each key shorter than 8 characters
-    whole: a search finds its candidates by one indexed clause on these (``prefix_lookup``), then
-    checks the full prefix."""
-    longest = PREFIX_LENGTHS[-1]
-    return ({key[:length] for key in keys for length in PREFIX_LENGTHS if len(key) >= length}
-            | {key for key in keys if len(key) < longest})
-
-
-def prefix_bucket(text, lengths=PREFIX_LENGTHS):
-    """The longest of the ``lengths`` prefixes of ``text`` (None when shorter than all)."""
-    fitting = [length for length in lengths if len(text) >= length]
-    return text[:fitting[-1]] if fitting else None
-
-
-def prefix_lookup(text, current=True):
-    """The clause on ``key_prefixes`` whose matches hold every key starting with ``text`` (None when
-    ``text`` is shorter than a bucket): the bucket itself for a text of 1, 2, 4 or 8 characters or
-    more; for one of 3, 5, 6 or 7 the range of the entries starting with it (the longer buckets
-    and the short keys whole). Unless ``current`` (every customer keyed by ``key_prefixes`` as it
-    is now), the longest bucket of the keys made before (``EARLIER_PREFIX_LENGTHS``), many times
-    as wide."""
-    if not current:
-        return prefix_bucket(text, EARLIER_PREFIX_LENGTHS)
-    bucket = prefix_bucket(text)
+def prefix_lookup(text):
+    """The range of ``all_keys`` entries that start with ``text``: a search's candidates, each holding
+    a key that starts with it (None for an empty text, or one whose last character has none after it)."""
     following = _following(text)
-    if bucket is None or bucket == text or len(text) > PREFIX_LENGTHS[-1] or following is None:
-        return bucket
-    return {"$gte": text, "$lt": following}
+    return {"$gte": text, "$lt": following} if text and following is not None else None
 
 
 def _following(text):

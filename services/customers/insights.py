@@ -124,9 +124,9 @@ def expire_overrides(db, now=None):
 
 def recompute_all(db, now=None, stopping=lambda: False):
     """Refresh every live customer (the periodic run), so each one's keys are current
-    (``customer_record.KEYS_CURRENT``); the number refreshed. A run that could not refresh a live
-    customer (writes kept conflicting), or that ``stopping()`` ended before its next customer, marks
-    nothing and asks for another (``store.request_run``), which starts over."""
+    (``customer_record.KEYS_VERSION``); the number refreshed. A run that could not refresh a live
+    customer (writes kept conflicting), or that ``stopping()`` ended before its next customer, asks
+    for another (``store.request_run``), which starts over."""
     now = now or utcnow()
     cache, done, missed = {}, 0, 0
     for customer_id, site_id in store.iter_customer_ids(db):
@@ -141,8 +141,6 @@ def recompute_all(db, now=None, stopping=lambda: False):
             missed += 1
     if missed:
         store.request_run(db, "recompute")
-    else:
-        store.set_marker(db, customer_record.KEYS_CURRENT)
     return done
 
 

@@ -2,7 +2,7 @@
 
 A search text ``q`` is read like a filter: each site by its list's windows, each row's keys
 checked, where the sample says many of its customers hold the text, else by the site's customers
-holding it (index ``(site_id, deleted_at, key_prefixes)``), whichever reads fewer
+holding a key that starts with it (index ``(site_id, deleted_at, all_keys)``), whichever reads fewer
 (``listing.gathers``). The deleted customers are read as one query (``archive.search_query``):
 they are few. A search is not counted (a count would read every match again): its total is a
 lower bound until its last page.
@@ -130,7 +130,7 @@ def _rows(db, site_ids, order, keys, start, need, text=None):
     wanted = [key for key in keys if key != listing.ALL]
     counts = {key: store.list_counts(db, site_ids, key) for key in wanted} if len(wanted) > 1 or not keyed else {}
     sizes = store.list_counts(db, site_ids, listing.ALL) if (wanted and not keyed) or text else {}
-    lookup = identifiers.prefix_lookup(text[0], archive.keys_current(db)) if text else None
+    lookup = identifiers.prefix_lookup(text[0]) if text else None
     scopes, gathered, read_by, held = [], [], [], 0
     for site_id in site_ids:
         key = min(wanted, key=lambda k: counts[k].get(site_id, 0)) if counts else keys[0]
@@ -139,7 +139,7 @@ def _rows(db, site_ids, order, keys, start, need, text=None):
         if text:
             # A site few of whose customers hold the text, or whose holders sit far along the list
             # (its windows would read twice as many rows as make them give way, below): they are
-            # read by its key prefixes.
+            # read by its holders' keys.
             share = sample.text_share(text[0], text[1], [site_id]) or 0.0
             size = sizes.get(site_id, 0)
             if lookup is not None and (listing.gathers(share * size, size, need) or (

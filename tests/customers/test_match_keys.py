@@ -77,7 +77,7 @@ def test_customers_stored_before_the_lookup_keys_get_them_at_start_deleted_ones_
             db.customers.create_index(index)
         old = [{"_id": "%032x" % n, "site_id": "site-a", "legal_name": "Old %d" % n, "name_key": "old%d" % n,
                 "owner_id": "u-old", "tax_id_key": "9132%014d" % n, "phone_keys": [], "email_keys": [],
-                "key_prefixes": ["old"],
+                "all_keys": ["old"],
                 "created_at": NOW, "deleted_at": None if n % 2 else NOW} for n in range(1, 7)]
         for customer in old:
             if customer["deleted_at"]:

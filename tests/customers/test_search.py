@@ -21,34 +21,25 @@ def names(db, caller, **filters):
     return sorted(c["legal_name"] for c in lists.list_customers(db, caller, filters, 100, None)["items"])
 
 
-def test_keys_hold_prefix_buckets_short_keys_whole_and_phone_forms():
-    assert identifiers.key_prefixes({"acmeprecision", "ab", "a"}) == {"a", "ac", "acme", "acmeprec", "ab"}
-    assert identifiers.key_prefixes({"tools", "info37"}) == {"t", "to", "tool", "tools", "i", "in", "info", "info37"}
-    assert identifiers.prefix_bucket("") is None and identifiers.prefix_bucket("a") == "a"
-    assert identifiers.prefix_bucket("acm") == "ac" and identifiers.prefix_bucket("acmeprecision") == "acmeprec"
+def test_phone_keys_hold_the_forms_people_type():
     assert identifiers.phone_forms("8613800138000") == {"8613800138000", "13800138000"}
     assert identifiers.phone_forms("13800138000") == {"13800138000", "8613800138000"}
     assert identifiers.phone_forms("051266881230") == {"051266881230"}
 
 
-def test_a_text_between_buckets_is_looked_up_by_the_range_of_keys_starting_with_it():
+def test_a_text_is_looked_up_by_the_range_of_keys_starting_with_it():
     lookup = identifiers.prefix_lookup
-    assert lookup("") is None and lookup("a") == "a" and lookup("ac") == "ac" and lookup("acme") == "acme"
-    assert lookup("acmeprec") == "acmeprec" and lookup("acmeprecision") == "acmeprec"
-    assert lookup("acm") == {"$gte": "acm", "$lt": "acn"} and lookup("info37") == {"$gte": "info37", "$lt": "info38"}
+    assert lookup("") is None
+    assert lookup("a") == {"$gte": "a", "$lt": "b"} and lookup("acm") == {"$gte": "acm", "$lt": "acn"}
+    assert lookup("info37") == {"$gte": "info37", "$lt": "info38"}
     assert lookup("苏州精") == {"$gte": "苏州精", "$lt": "苏州粿"}
-    # Until every customer holds the current keys, the earlier buckets; no range past the last character.
-    assert lookup("info37", current=False) == "info" and lookup("acm", current=False) == "ac"
-    assert lookup("a", current=False) is None
-    assert lookup("ab\U0010ffff") == "ab" and lookup("ab\ud7ff") == "ab"
-    keys = {"tools", "toolset", "toolsetter", "tool", "info37", "info3712", "info38", "to"}
-    entries = identifiers.key_prefixes(keys)
-    for text in ("too", "tools", "toolse", "toolset", "info3", "info37"):
+    # No range past the last character (the list's windows read such a text instead).
+    assert lookup("ab\U0010ffff") is None and lookup("ab\ud7ff") is None
+    keys = {"tools", "toolset", "toolsetter", "tool", "info37", "info3712", "info38", "to", "toolt", "tooz"}
+    for text in ("t", "too", "tools", "toolse", "toolset", "toolsetterx", "info3", "info37", "z"):
         clause = lookup(text)
-        found = {entry for entry in entries if clause["$gte"] <= entry < clause["$lt"]}
-        assert all(entry.startswith(text) for entry in found), text
-        assert {key[:8] for key in keys if key.startswith(text)} <= found, text
-
+        assert {key for key in keys if clause["$gte"] <= key < clause["$lt"]} == {
+            key for key in keys if key.startswith(text)}, text
 
 
 def test_q_finds_names_codes_contacts_phones_and_emails_by_prefix(db):
@@ -91,38 +82,38 @@ def test_a_search_between_buckets_reads_only_the_customers_with_a_key_starting_w
     assert names(db, SALES, q="tool") == names(db, SALES, q="too") == ["Toolsetter Supply", "Zenith Tools"]
     assert names(db, SALES, q="toolset") == ["Toolsetter Supply"] and names(db, SALES, q="zeni") == ["Zenith Tools"]
     assert names(db, SALES, q="worksx") == [] and names(db, SALES, q="inf") == names(db, SALES, q="info")
-    # The candidates are the customers holding a key that starts with the text, not the 4-character bucket's.
-    for text, most in (("info37", 1), ("info11", 11), ("tools", 2), ("zen", 1)):
+    # The candidates are the customers holding a key that starts with the text, and only those.
+    for text, most in (("info37", 1), ("info11", 11), ("tools", 2), ("zen", 1), ("info", 120), ("i", 120)):
         lookup = identifiers.prefix_lookup(text)
-        assert isinstance(lookup, dict), text
         assert len(list(db.customers.find(store.holding("site-a", lookup), {"_id": 1}))) == most, text
-    assert store.count_customers(db, {"key_prefixes": "info"}) == 120
 
 
-def test_customers_keyed_before_the_short_keys_are_found_until_and_after_they_get_them(db):
+def test_customers_keyed_before_the_search_read_all_keys_are_found_and_lose_their_key_prefixes(db):
+    """Customers stored when a search read key prefixes are found by their ``all_keys`` at once; the
+    next recompute writes their keys anew and drops the prefixes and their index entries."""
     old = create(db, "Zenith Tools", email="info37@zenith.example")
     gone = create(db, "Tools Gone Works")
     archive.delete_customer(db, SALES, gone["id"])
     for created in (old, gone):
         stored = db.customers.find_one({"_id": created["id"]})
-        before = {key[:length] for key in stored["all_keys"] for length in identifiers.EARLIER_PREFIX_LENGTHS
-                  if len(key) >= length}  # the keys of the version before
-        db.customers.update_one({"_id": created["id"]}, {"$set": {"key_prefixes": sorted(before),
-                                                                  "keys_version": "pinyin-1"}})
-    db.runs.delete_many({"_id": {"$in": [customer_record.KEYS_VERSION, customer_record.KEYS_CURRENT]}})
+        db.customers.update_one({"_id": created["id"]}, {"$set": {
+            "key_prefixes": sorted({key[:length] for key in stored["all_keys"] for length in (1, 2, 4, 8)}),
+            "keys_version": "short-keys-1"}})
+    db.customers.create_index([("site_id", 1), ("deleted_at", 1), ("key_prefixes", 1)])
+    db.runs.delete_many({"_id": customer_record.KEYS_VERSION})
     archive.prepare_database(db)
-    assert not store.has_marker(db, customer_record.KEYS_CURRENT)
-    assert identifiers.prefix_lookup("tools", archive.keys_current(db)) == "tool"
+    assert not [index for index in db.customers.index_information().values()
+                if "key_prefixes" in dict(index["key"])]
     assert names(db, SALES, q="tools") == names(db, SALES, q="info37") == names(db, SALES, q="z") == ["Zenith Tools"]
     assert names(db, SALES, q="tools", deleted=True) == ["Tools Gone Works"]
     insights.periodic_recompute(db, 3600)
-    assert store.has_marker(db, customer_record.KEYS_CURRENT)
-    assert "tools" in db.customers.find_one({"_id": old["id"]})["key_prefixes"]
-    assert isinstance(identifiers.prefix_lookup("tools", archive.keys_current(db)), dict)
+    refreshed = db.customers.find_one({"_id": old["id"]})
+    assert "key_prefixes" not in refreshed and refreshed["keys_version"] == customer_record.KEYS_VERSION
     assert names(db, SALES, q="tools") == names(db, SALES, q="info37") == names(db, SALES, q="z") == ["Zenith Tools"]
     # A customer deleted while its keys were older gets the current ones back with it.
     assert names(db, SALES, q="tools", deleted=True) == ["Tools Gone Works"]
     archive.restore_customer(db, SALES, gone["id"])
+    assert "key_prefixes" not in db.customers.find_one({"_id": gone["id"]})
     assert names(db, SALES, q="tools") == ["Tools Gone Works", "Zenith Tools"]
 
 
@@ -143,8 +134,8 @@ def test_the_deleted_customers_query_is_flat_with_their_deletion_first():
 
 def test_a_site_s_holders_of_a_text_are_read_by_the_text_index_alone(db):
     """Each clause of ``store.holding`` is served by ``TEXT_INDEX``: the site's and deletion's
-    equalities, then the key prefixes' equality or range (as the embedded server picks an index)."""
-    assert served_by(store.holding("site-a", "王"), store.TEXT_INDEX)
+    equalities, then the range of the keys starting with the text (as the embedded server picks an index)."""
+    assert served_by(store.holding("site-a", identifiers.prefix_lookup("王")), store.TEXT_INDEX)
     assert served_by(store.holding("site-a", identifiers.prefix_lookup("info37")), store.TEXT_INDEX)
     assert any(index["key"] == store.TEXT_INDEX for index in db.customers.index_information().values())
 
@@ -170,14 +161,14 @@ def test_pages_walk_ties_and_missing_values_once(db):
 
 def test_customers_stored_before_the_current_keys_get_them_once(db):
     created = create(db, "Legacy Works")
-    db.customers.update_one({"_id": created["id"]}, {"$unset": {"key_prefixes": "", "all_keys": ""}})
+    db.customers.update_one({"_id": created["id"]}, {"$unset": {"search_keys": "", "all_keys": ""}})
     db.runs.delete_one({"_id": archive.KEYS_VERSION})
     assert names(db, SALES, q="legacy") == []
     archive.prepare_database(db)
     assert names(db, SALES, q="legacy") == ["Legacy Works"]
-    db.customers.update_one({"_id": created["id"]}, {"$unset": {"key_prefixes": ""}})
+    db.customers.update_one({"_id": created["id"]}, {"$unset": {"all_keys": ""}})
     archive.prepare_database(db)
-    assert "key_prefixes" not in db.customers.find_one({"_id": created["id"]})
+    assert "all_keys" not in db.customers.find_one({"_id": created["id"]})
 
 
 def test_review_due_reads_the_stale_and_never_verified(db):
@@ -227,16 +218,14 @@ def test_customers_stored_before_pinyin_keys_get_them_from_the_periodic_recomput
     assert db.customers.find_one({})["keys_version"] == customer_record.KEYS_VERSION
 
 
-def test_a_recompute_cut_short_or_missing_a_customer_marks_no_keys_current_and_asks_again(db, monkeypatch):
+def test_a_recompute_cut_short_or_missing_a_customer_asks_again(db, monkeypatch):
     for name in ("Alpha Works", "Beta Works", "Gamma Works"):
         create(db, name)
     db.customers.update_many({}, {"$unset": {"keys_version": ""}})
-    db.runs.delete_many({"_id": customer_record.KEYS_CURRENT})
     db.runs.update_one({"_id": "recompute"}, {"$set": {"last_at": "then"}}, upsert=True)
     # The service is stopped after the first customer: the run ends there.
     asked = iter([False, True, True])
     assert insights.recompute_all(db, stopping=lambda: next(asked)) == 1
-    assert not store.has_marker(db, customer_record.KEYS_CURRENT)
     assert db.runs.find_one({"_id": "recompute"})["last_at"] is None
     # Every write of one customer loses to another writer; one customer is deleted on the way.
     db.runs.update_one({"_id": "recompute"}, {"$set": {"last_at": "then"}})
@@ -248,98 +237,21 @@ def test_a_recompute_cut_short_or_missing_a_customer_marks_no_keys_current_and_a
 
     monkeypatch.setattr(store, "set_derived_fields", conflicted)
     assert insights.recompute_all(db) == 2
-    assert not store.has_marker(db, customer_record.KEYS_CURRENT)
     assert db.runs.find_one({"_id": "recompute"})["last_at"] is None
+    db.runs.update_one({"_id": "recompute"}, {"$set": {"last_at": "then"}})
     archive.delete_customer(db, SALES, stale[0])
     assert insights.recompute_all(db) == 2
-    assert store.has_marker(db, customer_record.KEYS_CURRENT)
-
-
-def test_a_new_key_version_asks_for_a_recompute_once(db):
-    # An empty archive's keys are all current at once.
-    assert store.has_marker(db, customer_record.KEYS_CURRENT) and not db.runs.find_one({"_id": "recompute"})
-    create(db, "Keyed Works")
-    db.runs.update_one({"_id": "recompute"}, {"$set": {"last_at": "then"}}, upsert=True)
-    db.runs.delete_many({"_id": {"$in": [customer_record.KEYS_VERSION, customer_record.KEYS_CURRENT]}})
-    archive.prepare_database(db)
-    assert db.runs.find_one({"_id": "recompute"})["last_at"] is None
-    assert not store.has_marker(db, customer_record.KEYS_CURRENT)
-    db.runs.update_one({"_id": "recompute"}, {"$set": {"last_at": "then"}})
-    archive.prepare_database(db)
     assert db.runs.find_one({"_id": "recompute"})["last_at"] == "then"
 
 
-def ordered(db, caller, **filters):
-    return [c["legal_name"] for c in lists.list_customers(db, caller, dict(filters), 100, None)["items"]]
-
-
-ALPHABETICAL = ["Acme Steel", "安徽江淮汽车", "ＢＥＡＲ Tools", "北京精密", "长春一汽配件", "重庆长安汽车配件厂",
-                "西安重工", "先锋机械", "银行设备厂", "Zenith Motors"]
-
-
-def test_names_sort_alphabetically_by_pinyin_with_latin_names_among_them():
-    assert sorted(reversed(ALPHABETICAL), key=identifiers.sort_key) == ALPHABETICAL
-    # 重庆 reads chongqing in its phrase; 长春 changchun; width and case ignored
-    assert identifiers.sort_key("重庆").startswith("chong qing") and identifiers.sort_key("长春").startswith("chang")
-    assert identifiers.sort_key("ＡＢＣ（中国）") == identifiers.sort_key("abc 中国")
-
-
-def test_the_list_sorted_by_name_is_in_pinyin_order_both_ways_and_jumps_to_a_letter(db):
-    for name in reversed(ALPHABETICAL):
-        create(db, name)
-    assert ordered(db, SALES, sort="legal_name") == ALPHABETICAL
-    assert ordered(db, SALES, sort="-legal_name") == ALPHABETICAL[::-1]
-    assert ordered(db, SALES, sort="legal_name", name_from="b") == ALPHABETICAL[2:]
-    assert ordered(db, SALES, sort="legal_name", name_from="X") == ALPHABETICAL[6:]
-    assert ordered(db, SALES, sort="legal_name", name_from="chong") == ALPHABETICAL[5:]
-    assert ordered(db, SALES, sort="legal_name", name_from="北") == ALPHABETICAL[3:]
-    assert ordered(db, SALES, sort="-legal_name", name_from="c") == ALPHABETICAL[5::-1]
-    assert ordered(db, SALES, sort="legal_name", name_from="zz") == []
-    # paging from a jump walks on to the end of the list
-    first = lists.list_customers(db, SALES, {"sort": "legal_name", "name_from": "c"}, 2, None)
-    rest = lists.list_customers(db, SALES, {"sort": "legal_name", "name_from": "c"}, 100, first["next_cursor"])
-    assert [c["legal_name"] for c in first["items"] + rest["items"]] == ALPHABETICAL[4:]
-    assert first["total"] == rest["total"] == len(ALPHABETICAL)  # the list's size, wherever it starts
-
-
-def test_an_export_sorted_by_name_is_in_pinyin_order_too(db):
-    for name in reversed(ALPHABETICAL):
-        create(db, name)
-    for sort, expected in (("legal_name", ALPHABETICAL), ("-legal_name", ALPHABETICAL[::-1])):
-        page = exports.export_rows(db, SALES, {"sort": sort})
-        assert [row[page["columns"].index("legal_name")] for row in page["rows"]] == expected
-
-
-@pytest.mark.parametrize("filters", [{"name_from": "b"}, {"name_from": "b", "sort": "-updated_at"},
-                                     {"name_from": "b", "sort": "legal_name", "q": "acme"}])
-def test_the_jump_needs_the_list_sorted_by_name(db, filters):
-    with pytest.raises(errors.ValidationFailed) as refused:
-        lists.list_customers(db, SALES, filters, 10, None)
-    assert "name_from" in refused.value.fields
-
-
-def test_names_stored_before_the_sort_key_get_it_at_start_deleted_ones_too(db):
-    live = create(db, "重庆长安汽车配件厂")
-    gone = create(db, "北京精密")
-    archive.delete_customer(db, SALES, gone["id"])
-    db.customers.update_many({}, {"$unset": {"name_sort": ""}})
-    db.runs.delete_one({"_id": archive.NAME_SORT_VERSION})
+def test_a_new_key_version_asks_for_a_recompute_once(db):
+    # An empty archive has nothing to recompute.
+    assert store.has_marker(db, customer_record.KEYS_VERSION) and not db.runs.find_one({"_id": "recompute"})
+    create(db, "Keyed Works")
+    db.runs.update_one({"_id": "recompute"}, {"$set": {"last_at": "then"}}, upsert=True)
+    db.runs.delete_many({"_id": customer_record.KEYS_VERSION})
     archive.prepare_database(db)
-    stored = {c["_id"]: c["name_sort"] for c in db.customers.find({}, {"name_sort": 1})}
-    assert stored == {live["id"]: identifiers.sort_key("重庆长安汽车配件厂"),
-                      gone["id"]: identifiers.sort_key("北京精密")}
-    assert ordered(db, SALES, sort="legal_name", deleted=True) == ["北京精密"]
-
-
-def test_a_cursor_of_one_deleted_customers_search_is_refused_by_another_text(db):
-    for n in range(3):
-        gone = create(db, "Acme Gone %d" % n)
-        archive.delete_customer(db, SALES, gone["id"])
-    page = lists.list_customers(db, SALES, {"q": "acme", "deleted": True}, 1, None)
-    assert len(page["items"]) == 1 and page["next_cursor"]
-    following = lists.list_customers(db, SALES, {"q": "acme", "deleted": True}, 5, page["next_cursor"])
-    assert len(following["items"]) == 2
-    for other in ("acmeg", "gone"):
-        with pytest.raises(errors.BadRequest) as refused:
-            lists.list_customers(db, SALES, {"q": other, "deleted": True}, 5, page["next_cursor"])
-        assert refused.value.fields == {"cursor": [paging.BAD_CURSOR]}, other
+    assert db.runs.find_one({"_id": "recompute"})["last_at"] is None
+    db.runs.update_one({"_id": "recompute"}, {"$set": {"last_at": "then"}})
+    archive.prepare_database(db)
+    assert db.runs.find_one({"_id": "recompute"})["last_at"] == "then"

@@ -66,12 +66,12 @@ def pages(db, caller, q):
 
 
 def read_by(finds, db):
-    """(window queries, key-prefix queries) of the customers the last request sent (the page's
+    """(window queries, key queries) of the customers the last request sent (the page's
     read by id left out), and the rows the windows read."""
     queries = [query for query in finds.filters if "_id" not in query or not isinstance(query["_id"], dict)
                or "$in" not in query["_id"]]
-    looked_up = [query for query in queries if "key_prefixes" in query]
-    windows = [query for query in queries if "key_prefixes" not in query]
+    looked_up = [query for query in queries if "all_keys" in query]
+    windows = [query for query in queries if "all_keys" not in query]
     return windows, looked_up, sum(store.count_customers(db, query) for query in windows)
 
 
@@ -108,7 +108,7 @@ def test_a_common_text_is_read_from_the_windows_and_a_site_few_hold_it_in_by_its
         assert all(bound for _, bound in totals[:-1]) and totals[-1] == (len(ids), False)
 
 
-def test_a_rare_text_is_looked_up_by_its_key_prefixes(watched):
+def test_a_rare_text_is_looked_up_by_its_holders_keys(watched):
     """Rare in every site read, as "acme" is in site-b alone (two of its 600 customers)."""
     db, finds, customers = watched
     for caller, q, sites in ((BOTH, "rarity", None), (BOTH, "r", None), (BOTH, "acmeb", None),
@@ -116,12 +116,12 @@ def test_a_rare_text_is_looked_up_by_its_key_prefixes(watched):
         finds.clear()
         ids, _ = pages(db, caller, q)
         assert ids == expected(customers, q, sites=sites or ("site-a", "site-b")), q
-        assert finds.filters and all("key_prefixes" in query or "$in" in query["_id"] for query in finds.filters), q
+        assert finds.filters and all("all_keys" in query or "$in" in query["_id"] for query in finds.filters), q
 
 
 def test_a_text_only_the_contacts_keys_hold_is_read_as_common_only_for_those_who_may_see_contacts(watched):
     """Every customer's e-mail starts with "info": common for a user who may see contacts (their
-    keys), held by nobody for one who may not, who is answered from the key prefixes at once."""
+    keys), held by nobody for one who may not, who is answered from the keys index at once."""
     db, finds, customers = watched
     finds.clear()
     page = lists.list_customers(db, WITH_CONTACTS, {"q": "info"}, LIMIT, None)
@@ -130,7 +130,7 @@ def test_a_text_only_the_contacts_keys_hold_is_read_as_common_only_for_those_who
     assert windows and read <= 4 * LIMIT
     finds.clear()
     assert lists.list_customers(db, BOTH, {"q": "info"}, LIMIT, None)["items"] == []
-    assert finds.filters and all("key_prefixes" in query for query in finds.filters)
+    assert finds.filters and all("all_keys" in query for query in finds.filters)
 
 
 def test_a_cursor_of_one_search_is_refused_by_another(watched):
@@ -154,7 +154,7 @@ def test_an_export_of_a_common_text_reads_it_from_the_windows_too(watched):
             break
     exported = [row[page["columns"].index("id")] for row in rows]
     assert len(exported) == len(set(exported)) and set(exported) == set(expected(customers, "acme"))
-    assert any("key_prefixes" not in query and query.get("site_id") == "site-a" for query in finds.filters)
+    assert any("all_keys" not in query and query.get("site_id") == "site-a" for query in finds.filters)
 
 
 def acme_behind_zenith(db, holders):

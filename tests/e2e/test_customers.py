@@ -217,7 +217,7 @@ def test_search_by_prefix_over_chinese_and_latin_names_and_contact_phone(people)
 def test_a_one_letter_search_pages_through_every_match_once_in_a_site_most_of_whose_names_share_it(
         stack, admin_api):
     """In a site of its own: 30 of its 32 customers are "Kestrel …", so "k" and "kes" are read from
-    the list's windows once the service's sample holds them, "q" is looked up by its key prefixes;
+    the list's windows once the service's sample holds them, "q" is looked up by its holders' keys;
     either way every match comes once, page after page."""
     from tests.support.customers import create_site, create_user, signed_in
 
