@@ -247,11 +247,12 @@ def templates(caller):
 
 # runs
 
-def rules_for(db, event):
-    """The enabled rules ``event`` triggers (none for what an import of another system's history set off)."""
+def rules_for(db, event, kept=None):
+    """The enabled rules ``event`` triggers (none for what an import of another system's history set
+    off; of ``kept``, ``store.reactors`` as the caller read them)."""
     if event["type"] not in contract.AUTOMATION_TRIGGERS or (event.get("data") or {}).get("imported"):
         return []
-    return store.rules_triggered_by(db, event["type"], event.get("site_id"))
+    return store.rules_triggered_by(db, event["type"], event.get("site_id"), kept)
 
 
 def react(db, event, rules):

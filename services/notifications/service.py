@@ -108,13 +108,14 @@ class NotificationsService(sites.SiteDirectoryMixin, ServiceBase):
 
     def handle_event(self, event):
         each = unbatched(event)  # one event, or the audit events of an import's rows (one type and site)
-        hooks = webhooks.hooks_wanting(self.db, each[0]) if each else []
+        kept = store.reactors(self.db) if each else None  # the hooks and rules, read once for them all
+        hooks = webhooks.hooks_wanting(self.db, each[0], kept) if each else []
         for one in each:
             directory.apply(self.db, one)
             if hooks or not routing.unrouted(one):
                 erasure.handle(self.db, one, lambda ev: webhooks.fan_out(self.db, ev, hooks) + routing.route(
                     self.db, ev))
-            rules = automations.rules_for(self.db, one)
+            rules = automations.rules_for(self.db, one, kept)
             if rules:
                 erasure.handle(self.db, one, lambda ev: automations.react(self.db, ev, rules))
             erasure.apply(self.db, one)

@@ -11,7 +11,7 @@ by a killed process is due again when its lease runs out.
 
 The active hooks and the enabled event rules, read for every event, are kept per process while the
 ``generations`` document ``reactors`` is unchanged (a point read per call); every write here that
-changes them ``$inc``s it, so each replica reads them again at its next event (``_reactors_of``).
+changes them ``$inc``s it, so each replica reads them again at its next event (``reactors``).
 """
 import copy
 import datetime
@@ -249,8 +249,9 @@ KEPT_RULE = dict(HIDDEN, turns=0, last_run_at=0, next_fire_at=0)
 _reactors = {}  # db.name -> (generation, kept until (time.monotonic()), hooks, {(event_type, site_id): rules})
 
 
-def _reactors_of(db):
-    """``(active hooks, {(event_type, site_id): enabled rules})``, read again when the generation changed.
+def reactors(db):
+    """``(active hooks, {(event_type, site_id): enabled rules})``, read again when the generation changed:
+    one point read a call, so an event's handling makes one and passes what it got on (``kept``).
 
     Writers bump the generation after their write: a call that reads the new generation then reads
     the collections after the write. A call that read the old one just before a write may act on
@@ -312,10 +313,10 @@ def count_site_webhooks(db, site_id):
     return db.webhooks.count_documents({"site_id": site_id, "deleted": {"$ne": True}})
 
 
-def active_webhooks(db):
-    """The active hooks (``_reactors_of``), without ``consecutive_exhausted``: new dicts whose lists
-    (``event_types``) are shared with the cache and must not be changed."""
-    return [dict(hook) for hook in _reactors_of(db)[0]]
+def active_webhooks(db, kept=None):
+    """The active hooks (``kept``, else ``reactors``), without ``consecutive_exhausted``: new dicts
+    whose lists (``event_types``) are shared with the cache and must not be changed."""
+    return [dict(hook) for hook in (kept or reactors(db))[0]]
 
 
 def delete_webhook(db, webhook_id, *events):
@@ -455,10 +456,10 @@ def delete_rule(db, rule_id, *events):
     bump_reactors(db)
 
 
-def rules_triggered_by(db, event_type, site_id):
+def rules_triggered_by(db, event_type, site_id, kept=None):
     """The enabled rules an event of ``event_type`` at ``site_id`` triggers: the site's, then those of
-    every site (``_reactors_of``; copies, without the fields ``KEPT_RULE`` leaves out)."""
-    rules = _reactors_of(db)[1]
+    every site (``kept``, else ``reactors``; copies, without the fields ``KEPT_RULE`` leaves out)."""
+    rules = (kept or reactors(db))[1]
     scopes = [None] if site_id is None else [site_id, None]
     return copy.deepcopy([rule for scope in scopes for rule in rules.get((event_type, scope), ())])
 

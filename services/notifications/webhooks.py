@@ -205,9 +205,9 @@ def wanted_by(webhook, event):
     return any(catalogue.matches(pattern, event["type"]) for pattern in webhook["event_types"])
 
 
-def hooks_wanting(db, event):
-    """The active hooks that want ``event``."""
-    return [webhook for webhook in store.active_webhooks(db) if wanted_by(webhook, event)]
+def hooks_wanting(db, event, kept=None):
+    """The active hooks that want ``event`` (of ``kept``, ``store.reactors`` as the caller read them)."""
+    return [webhook for webhook in store.active_webhooks(db, kept) if wanted_by(webhook, event)]
 
 
 def fan_out(db, event, hooks=None):

@@ -179,3 +179,28 @@ def test_a_change_made_by_hand_is_seen_once_the_kept_list_is_old(db, processes, 
     later = time.monotonic() + store.REACTORS_MAX_SECONDS
     monkeypatch.setattr(store, "time", types.SimpleNamespace(monotonic=lambda: later))
     assert hooks_for(db, CREATED) == ["by-hand"]
+
+
+def test_an_event_reads_the_generation_once_for_its_hooks_and_rules_a_batch_once_for_all(db, finds, processes):
+    """The service reads the hooks and rules once for what it was delivered (``store.reactors``) and
+    checks the event, or each event of a batch, against what it got: one point read, not one per
+    question asked of it."""
+    from services.common.envelope import AUDIT_ENTRIES
+    from services.notifications.service import NotificationsService
+
+    watched, recorded = finds
+    created_hook = hook(db, event_types=["customers.customer_created", "customers.audit"])
+    rule(db)
+    service = type("Service", (), {"db": watched})()
+    NotificationsService.handle_event(service, CREATED)  # the first reads the hooks and rules
+    recorded.clear()
+    NotificationsService.handle_event(service, customers_event("customer_created", customer_id="c2"))
+    assert recorded.of("generations") == [{"_id": store.REACTORS}]
+    assert recorded.of("webhooks") == [] and recorded.of("automation_rules") == []
+    entries = [{"entry_id": "entry-%d" % n, "entity_type": "customer", "entity_id": "c%d" % n, "action": "created",
+                "changes": {}} for n in range(3)]
+    recorded.clear()
+    NotificationsService.handle_event(service, customers_event(AUDIT_ENTRIES, entries=entries))
+    assert recorded.of("generations") == [{"_id": store.REACTORS}]
+    assert {d["webhook_id"] for d in db.deliveries.find()} == {created_hook["id"]}
+    assert db.deliveries.count_documents({}) == 2 + 3
