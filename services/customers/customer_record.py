@@ -68,8 +68,8 @@ def derived_keys(customer):
 
     ``search_keys`` are the identity's (names, tax id, code); ``all_keys`` add the contacts' names,
     phones and e-mails, for those who may see contacts (a search finds its candidates by the range of
-    them starting with its text, ``identifiers.prefix_lookup``); ``region_keys`` are the addresses' provinces and cities as
-    written and their region codes at every level (province, city, district).
+    them starting with its text, ``identifiers.prefix_lookup``); ``region_keys`` are the addresses'
+    provinces and cities as written and their region codes at every level (province, city, district).
     """
     search = set()
     for field in ("legal_name", "short_name"):

@@ -255,3 +255,79 @@ def test_a_new_key_version_asks_for_a_recompute_once(db):
     db.runs.update_one({"_id": "recompute"}, {"$set": {"last_at": "then"}})
     archive.prepare_database(db)
     assert db.runs.find_one({"_id": "recompute"})["last_at"] == "then"
+
+
+def ordered(db, caller, **filters):
+    return [c["legal_name"] for c in lists.list_customers(db, caller, dict(filters), 100, None)["items"]]
+
+
+ALPHABETICAL = ["Acme Steel", "安徽江淮汽车", "ＢＥＡＲ Tools", "北京精密", "长春一汽配件", "重庆长安汽车配件厂",
+                "西安重工", "先锋机械", "银行设备厂", "Zenith Motors"]
+
+
+def test_names_sort_alphabetically_by_pinyin_with_latin_names_among_them():
+    assert sorted(reversed(ALPHABETICAL), key=identifiers.sort_key) == ALPHABETICAL
+    # 重庆 reads chongqing in its phrase; 长春 changchun; width and case ignored
+    assert identifiers.sort_key("重庆").startswith("chong qing") and identifiers.sort_key("长春").startswith("chang")
+    assert identifiers.sort_key("ＡＢＣ（中国）") == identifiers.sort_key("abc 中国")
+
+
+def test_the_list_sorted_by_name_is_in_pinyin_order_both_ways_and_jumps_to_a_letter(db):
+    for name in reversed(ALPHABETICAL):
+        create(db, name)
+    assert ordered(db, SALES, sort="legal_name") == ALPHABETICAL
+    assert ordered(db, SALES, sort="-legal_name") == ALPHABETICAL[::-1]
+    assert ordered(db, SALES, sort="legal_name", name_from="b") == ALPHABETICAL[2:]
+    assert ordered(db, SALES, sort="legal_name", name_from="X") == ALPHABETICAL[6:]
+    assert ordered(db, SALES, sort="legal_name", name_from="chong") == ALPHABETICAL[5:]
+    assert ordered(db, SALES, sort="legal_name", name_from="北") == ALPHABETICAL[3:]
+    assert ordered(db, SALES, sort="-legal_name", name_from="c") == ALPHABETICAL[5::-1]
+    assert ordered(db, SALES, sort="legal_name", name_from="zz") == []
+    # paging from a jump walks on to the end of the list
+    first = lists.list_customers(db, SALES, {"sort": "legal_name", "name_from": "c"}, 2, None)
+    rest = lists.list_customers(db, SALES, {"sort": "legal_name", "name_from": "c"}, 100, first["next_cursor"])
+    assert [c["legal_name"] for c in first["items"] + rest["items"]] == ALPHABETICAL[4:]
+    assert first["total"] == rest["total"] == len(ALPHABETICAL)  # the list's size, wherever it starts
+
+
+def test_an_export_sorted_by_name_is_in_pinyin_order_too(db):
+    for name in reversed(ALPHABETICAL):
+        create(db, name)
+    for sort, expected in (("legal_name", ALPHABETICAL), ("-legal_name", ALPHABETICAL[::-1])):
+        page = exports.export_rows(db, SALES, {"sort": sort})
+        assert [row[page["columns"].index("legal_name")] for row in page["rows"]] == expected
+
+
+@pytest.mark.parametrize("filters", [{"name_from": "b"}, {"name_from": "b", "sort": "-updated_at"},
+                                     {"name_from": "b", "sort": "legal_name", "q": "acme"}])
+def test_the_jump_needs_the_list_sorted_by_name(db, filters):
+    with pytest.raises(errors.ValidationFailed) as refused:
+        lists.list_customers(db, SALES, filters, 10, None)
+    assert "name_from" in refused.value.fields
+
+
+def test_names_stored_before_the_sort_key_get_it_at_start_deleted_ones_too(db):
+    live = create(db, "重庆长安汽车配件厂")
+    gone = create(db, "北京精密")
+    archive.delete_customer(db, SALES, gone["id"])
+    db.customers.update_many({}, {"$unset": {"name_sort": ""}})
+    db.runs.delete_one({"_id": archive.NAME_SORT_VERSION})
+    archive.prepare_database(db)
+    stored = {c["_id"]: c["name_sort"] for c in db.customers.find({}, {"name_sort": 1})}
+    assert stored == {live["id"]: identifiers.sort_key("重庆长安汽车配件厂"),
+                      gone["id"]: identifiers.sort_key("北京精密")}
+    assert ordered(db, SALES, sort="legal_name", deleted=True) == ["北京精密"]
+
+
+def test_a_cursor_of_one_deleted_customers_search_is_refused_by_another_text(db):
+    for n in range(3):
+        gone = create(db, "Acme Gone %d" % n)
+        archive.delete_customer(db, SALES, gone["id"])
+    page = lists.list_customers(db, SALES, {"q": "acme", "deleted": True}, 1, None)
+    assert len(page["items"]) == 1 and page["next_cursor"]
+    following = lists.list_customers(db, SALES, {"q": "acme", "deleted": True}, 5, page["next_cursor"])
+    assert len(following["items"]) == 2
+    for other in ("acmeg", "gone"):
+        with pytest.raises(errors.BadRequest) as refused:
+            lists.list_customers(db, SALES, {"q": other, "deleted": True}, 5, page["next_cursor"])
+        assert refused.value.fields == {"cursor": [paging.BAD_CURSOR]}, other
