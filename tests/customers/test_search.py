@@ -71,7 +71,7 @@ def test_q_finds_names_codes_contacts_phones_and_emails_by_prefix(db):
     assert names(db, FINANCE, q="sales@acme") == []
 
 
-def test_a_search_between_buckets_reads_only_the_customers_with_a_key_starting_with_it(db):
+def test_a_search_reads_only_the_customers_with_a_key_starting_with_it(db):
     for n in range(120):
         create(db, "Info Works %03d" % n, email="info%d@works.example" % n)
     create(db, "Zenith Tools", short_name="ZT")
@@ -86,6 +86,17 @@ def test_a_search_between_buckets_reads_only_the_customers_with_a_key_starting_w
     for text, most in (("info37", 1), ("info11", 11), ("tools", 2), ("zen", 1), ("info", 120), ("i", 120)):
         lookup = identifiers.prefix_lookup(text)
         assert len(list(db.customers.find(store.holding("site-a", lookup), {"_id": 1}))) == most, text
+
+
+def test_a_text_with_no_range_after_it_is_answered_from_the_windows(db):
+    """A text whose last character has no successor to bound a range (U+10FFFF, or one before the
+    surrogates) is no look-up: the list's windows are read, each row's keys checked."""
+    create(db, "Zenith Tools")
+    for q in ("\U0010ffff", "-\ud7ff"):
+        assert identifiers.prefix_lookup(archive.search_text(SALES, q)[0]) is None, q
+        assert names(db, SALES, q=q) == [], q
+    # in a text of words, such a character is dropped with the punctuation
+    assert names(db, SALES, q="zen\U0010ffff") == ["Zenith Tools"]
 
 
 def test_customers_keyed_before_the_search_read_all_keys_are_found_and_lose_their_key_prefixes(db):
