@@ -53,7 +53,7 @@ def refresh_contact_keys(db, *customers):
     contacts = {}
     for contact in store.customers_contacts(db, ids):
         contacts.setdefault(contact["customer_id"], []).append(contact)
-    stored = {found["_id"]: found for found in store.find_customers(db, {"_id": {"$in": ids}})
+    stored = {found["_id"]: found for found in store.customers_in_order(db, customers)
               if found.get("deleted_at") is None}
     for customer in customers:
         contact_keys = customer_record.contact_keys(contacts.get(customer["_id"], ()))
