@@ -183,8 +183,10 @@ def read_scope(collection, equalities, order, start, need, cuts, stride, project
     """Up to ``need`` rows of one scope (``equalities``) after ``start``, in list order.
 
     The first window spans ``stride`` of the ``cuts`` after ``start`` (so a cut is taken for
-    ``need / stride`` rows); the next one as many as the rest of the page needs, or twice as many
-    when a window held less than half of what its cuts stand for (the cuts are older than the rows).
+    ``need / stride`` rows); the next one as many as the rest of the page needs at the rows a cut
+    held in the windows read so far, weighed with that estimate as one more window: a window that
+    held nothing doubles the span (the cuts are older than the rows), and a predicate that keeps
+    fewer rows than the sample said grows the windows by what it kept, not by doubling.
     ``keep`` (a predicate) drops rows the query cannot express; then windows are read whole.
     ``bound`` wraps each cursor (a time budget). With ``fixed`` every window spans one cut (cuts
     already spaced as the windows should grow: ``time_cuts``); with ``closed`` the scope ends at its
@@ -193,7 +195,7 @@ def read_scope(collection, equalities, order, start, need, cuts, stride, project
     start_key = order.pair_key(start) if start is not None else None
     ahead = [cut for cut in cuts if start_key is None or start_key < order.pair_key(cut)]
     rows, queries, taken, span = [], 0, 0, max(1, stride)
-    per_cut = need / span
+    per_cut, first, gained, spanned = need / span, span, 0, 0
     position = start
     while len(rows) < need:
         if closed and taken + span > len(ahead):
@@ -215,10 +217,11 @@ def read_scope(collection, equalities, order, start, need, cuts, stride, project
                 break
         if end is None:
             break
-        short = len(rows) - before < span * per_cut / 2
+        gained, spanned = gained + len(rows) - before, spanned + span
         position, taken = end, taken + span
         if not fixed:
-            span = span * 2 if short else max(1, math.ceil((need - len(rows)) / per_cut))
+            per_cut_seen = (gained + per_cut * first) / (spanned + first)
+            span = max(1, math.ceil((need - len(rows)) / per_cut_seen))
     return rows[:need], queries
 
 

@@ -121,6 +121,28 @@ def test_a_closed_scope_reads_up_to_its_last_cut_when_its_windows_grow_past_it(d
     assert [row["_id"] for row in rows] == ["%02d" % day for day in range(7)]
 
 
+def test_windows_checked_row_by_row_grow_by_the_share_of_rows_they_kept(db_factory):
+    """The cuts stand for 100 rows each and the first window is sized as if every row were kept;
+    one in ten is. Doubling each short window read 1 + 2 + 4 cuts (about 700 rows) for the 51 kept;
+    sizing each next window by the share kept so far reads about 600, and the page is the same."""
+    collection = db_factory("windows").items
+    collection.create_index(INDEX)
+    collection.insert_many([{"_id": "%04d" % number, "site_id": "a", "deleted_at": None, "keys": ["*"],
+                             "value": number, "kept": number % 10 == 0} for number in range(2000)])
+    order = windows.Order("value", False, FLOORS["number"])
+    equalities = {"site_id": "a", "deleted_at": None, "keys": "*"}
+    cuts = cuts_of(collection, equalities, order, 100)
+    read = []
+
+    def keep(row):
+        read.append(row["_id"])
+        return row["kept"]
+
+    rows, _ = windows.read_scope(collection, equalities, order, None, 51, cuts, 1, keep=keep)
+    assert [row["value"] for row in rows] == list(range(0, 510, 10))
+    assert len(read) <= 600, len(read)
+
+
 @pytest.mark.parametrize("descending", [True, False], ids=["down", "up"])
 def test_windows_of_a_field_of_integers_take_no_exclusive_lower_bound_and_skip_empty_ranges(descending):
     """The embedded server reads every row equal to an exclusive lower bound and then drops them: on
