@@ -40,11 +40,12 @@ run: install ui
 
 # Four pytest runs, each with a system of its own, two at a time on the two cores: most tests in
 # one; in the other the browser tests (they must not share a process with eventlet), then the fault,
-# gateway, integration and customers service tests and the consistency check (a system of its own),
-# which balances the two. The tests that stop the whole RabbitMQ node would break the others, so
-# they run alone, last; only their files are collected (BROKER_OUTAGE; tests/test_makefile.py
-# checks that it names them all).
-BESIDE_BROWSER := tests/chaos tests/gateway tests/integration tests/customers tests/e2e/test_consistency_check.py
+# gateway, integration and customers service tests, the consistency check and the replicas' test
+# (a system of its own), which balance the two (without the replicas' test, the first ran 50-90 s
+# longer in CI, one core idle meanwhile). The tests that stop the whole RabbitMQ node would break
+# the others, so they run alone, last; only their files are collected (BROKER_OUTAGE;
+# tests/test_makefile.py checks that it names them all).
+BESIDE_BROWSER := tests/chaos tests/gateway tests/integration tests/customers tests/e2e/test_consistency_check.py tests/e2e/test_replicas.py
 BROKER_OUTAGE := tests/chaos/test_broker_outage.py tests/e2e/test_backbone.py
 
 # Each lane starts as soon as what it needs is installed: most tests need only the venv, so they
