@@ -180,7 +180,8 @@ def _same(first, second):
 
 def read_scope(collection, equalities, order, start, need, cuts, stride, projection=None, keep=None, bound=None,
                fixed=False, closed=False):
-    """Up to ``need`` rows of one scope (``equalities``) after ``start``, in list order.
+    """Up to ``need`` rows of one scope (``equalities``) after ``start``, in list order; with
+    ``keep``, every row its windows kept, which may be more.
 
     The first window spans ``stride`` of the ``cuts`` after ``start`` (so a cut is taken for
     ``need / stride`` rows); the next one as many as the rest of the page needs at the rows a cut
@@ -222,7 +223,14 @@ def read_scope(collection, equalities, order, start, need, cuts, stride, project
         if not fixed:
             per_cut_seen = (gained + per_cut * first) / (spanned + first)
             span = max(1, math.ceil((need - len(rows)) / per_cut_seen))
-    return rows[:need], queries
+    return rows, queries
+
+
+# How much more than its share of a page each scope is first asked for. Measured on the bench's
+# 200 000-customer archive (customers read for the admin's first page of two filters): checked
+# rows 1.0: 1 046, 1.1: 925, 1.25: 986; unchecked (one filter) 1.1: 100, 1.25: 82.
+HEADROOM = 1.25
+CHECKED_HEADROOM = 1.1
 
 
 def read_page(collection, scopes, order, start, need, projection=None, keep=None, bound=None, fixed=False,
@@ -231,18 +239,21 @@ def read_page(collection, scopes, order, start, need, projection=None, keep=None
 
     ``scopes`` are ``(equalities, cuts, stride)``, one per scope, ``stride`` sized for ``need``
     rows. Each scope is first asked for its share of the page (its share of the rows, by
-    ``sizes`` where they are known, else of the cuts; and a quarter more); a scope is read further
-    only while its last row sorts before the page's last (or the page is short), so a list over
-    many sites reads about one page, not one per site. ``fixed`` and ``closed`` as ``read_scope``
-    takes them. Returns (rows, queries made).
+    ``sizes`` where they are known, else of the cuts) and ``HEADROOM`` more, or
+    ``CHECKED_HEADROOM`` when rows are checked by ``keep`` (such a scope's last window is read
+    whole, and every row it kept past its share comes along for the merge); a scope is read
+    further only while its last row sorts before the page's last (or the page is short), so a list
+    over many sites reads about one page, not one per site. ``fixed`` and ``closed`` as
+    ``read_scope`` takes them. Returns (rows, queries made).
     """
     if len(scopes) == 1:
         equalities, cuts, stride = scopes[0]
-        return read_scope(collection, equalities, order, start, need, cuts, stride, projection, keep, bound,
-                          fixed, closed)
+        rows, queries = read_scope(collection, equalities, order, start, need, cuts, stride, projection, keep,
+                                   bound, fixed, closed)
+        return rows[:need], queries
     weights = [size + 1 for size in sizes] if sizes else [len(cuts) + 1 for _, cuts, _ in scopes]
     shares = [weight / sum(weights) for weight in weights]
-    asked = [max(1, math.ceil(need * share * 1.25)) for share in shares]
+    asked = [max(1, math.ceil(need * share * (CHECKED_HEADROOM if keep else HEADROOM))) for share in shares]
     rows, positions, done, queries = [[] for _ in scopes], [start] * len(scopes), [False] * len(scopes), 0
     while True:
         for number, (equalities, cuts, stride) in enumerate(scopes):

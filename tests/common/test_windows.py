@@ -139,8 +139,25 @@ def test_windows_checked_row_by_row_grow_by_the_share_of_rows_they_kept(db_facto
         return row["kept"]
 
     rows, _ = windows.read_scope(collection, equalities, order, None, 51, cuts, 1, keep=keep)
-    assert [row["value"] for row in rows] == list(range(0, 510, 10))
+    assert [row["value"] for row in rows] == list(range(0, 10 * len(rows), 10)) and len(rows) >= 51
     assert len(read) <= 600, len(read)
+    assert [row["value"] for row in windows.read_page(collection, [(equalities, cuts, 1)], order, None, 51,
+                                                      keep=keep)[0]] == list(range(0, 510, 10))
+
+
+def test_a_page_of_checked_scopes_that_kept_rows_past_their_share_is_the_merged_list_exactly(db_factory):
+    """Two sites, every fifth row kept: a scope's last window is read whole, and the rows it kept
+    past the share it was asked for come along to the merge; the page is still the list's first
+    rows, in order, none twice."""
+    collection = db_factory("windows").items
+    collection.create_index(INDEX)
+    collection.insert_many([{"_id": "%04d" % number, "site_id": "ab"[number % 2], "deleted_at": None,
+                             "keys": ["*"], "value": number} for number in range(1000)])
+    order = windows.Order("value", False, FLOORS["number"])
+    scopes = [({"site_id": site, "deleted_at": None, "keys": "*"},
+               cuts_of(collection, {"site_id": site, "keys": "*"}, order, 40), 1) for site in "ab"]
+    rows, _ = windows.read_page(collection, scopes, order, None, 21, keep=lambda row: row["value"] % 5 == 0)
+    assert [row["value"] for row in rows] == list(range(0, 105, 5))
 
 
 @pytest.mark.parametrize("descending", [True, False], ids=["down", "up"])
