@@ -14,12 +14,12 @@ import logging
 import uuid
 
 
-from services.common import remote, sites
+from services.common import config, remote, sites
 from services.common.clock import isoformat, utcnow
 from services.common.errors import Conflict, NotFound, PayloadTooLarge, Unavailable, ValidationFailed
 from services.common.schemas import load
 from services.customers import (
-    access, contract, events, import_mapping, import_mappings, store, tabular,
+    access, contract, events, import_mapping, import_mappings, lists, store, tabular,
 )
 
 log = logging.getLogger(__name__)
@@ -330,4 +330,15 @@ def finish(db, job, lease, status, error=None, action=None):
     if saved:
         store.delete_import_dry_keys(db, job["_id"])
         store.delete_import_chunks(db, job["_id"])
+        if job.get("recount_after"):
+            _recount(db, job)
     return dict(job, **changes) if saved else None
+
+
+def _recount(db, job):
+    """The list totals counted again after a job taken from a worker that stopped mid-batch
+    (``store.claim_import``): the rows it stored before their counts were kept count as unchanged
+    when written again, so the totals would miss them until the daily recount."""
+    log.warning("import %s was taken up after its worker stopped: the list totals are counted again", job["_id"])
+    store.request_run(db, "recount")
+    lists.periodic_recount(db, config.get_float("CUSTOMERS_RECOUNT_INTERVAL"))

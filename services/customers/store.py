@@ -847,7 +847,10 @@ def update_import(db, import_id, changes, *events, match=None):
 def claim_import(db, owner, token, until):
     """Lease a running job to ``token`` until ``until``: one nobody works on, preferring the oldest;
     the owner that released it last may take it again at once (its reader is still open).
-    ``claims`` counts the leases not released since: a worker that died holding it.
+    ``claims`` counts the leases not released since: a worker that died holding it. A job taken
+    from a worker whose lease ran out while it was busy (it died, or stalled) is marked
+    ``recount_after``: rows of the batch it cut short may be stored without their list counts,
+    and writing them again counts them as unchanged (``import_jobs.finish`` has them recounted).
 
     The candidates are read one condition at a time (each ``status`` + one field, index
     status_1_created_at_1; a top-level ``$or`` would scan), then claimed by a compare-and-swap
@@ -861,8 +864,12 @@ def claim_import(db, owner, token, until):
     candidates = sorted(found.values(), key=lambda job: (job["created_at"], job["_id"]))
     update = {"$set": {"busy": True, "lease_owner": owner, "lease_token": token, "lease_until": until},
               "$inc": {"claims": 1}}
-    return claim(db.imports, candidates, update, ("status", "lease_until", "lease_owner", "lease_token", "busy"),
-                 HIDDEN)
+    won = claim(db.imports, candidates, update, ("status", "lease_until", "lease_owner", "lease_token", "busy"),
+                HIDDEN)
+    if won is not None and found[won["_id"]].get("busy") and not won.get("recount_after"):
+        db.imports.update_one({"_id": won["_id"], "lease_token": token}, {"$set": {"recount_after": True}})
+        won["recount_after"] = True
+    return won
 
 
 def release_import(db, import_id, token, until):

@@ -187,19 +187,47 @@ def test_a_crash_mid_batch_resumes_without_duplicates(db, monkeypatch):
     assert len(every) == len(set(every)) == 200
 
 
+def fails_on_second_call(function, error):
+    """``function``, raising ``error`` instead on its second call."""
+    calls = {"n": 0}
+
+    def failing(*args):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise error
+        return function(*args)
+    return failing
+
+
+class Killed(BaseException):
+    """The worker's process ending where it stands (no handler of the worker's catches it)."""
+
+
+def test_a_worker_killed_between_customers_and_their_counts_leaves_the_totals_right(db, monkeypatch):
+    """The second batch's customers are stored, then the worker dies before their list counts are
+    kept; the job taken up from its lapsed lease writes them again (counted as unchanged), and
+    once it completes the totals are counted again: 60, not 35."""
+    data = samples.csv_bytes([samples.customer_row(n) for n in range(60)])
+    job_id = upload(db, data)["id"]
+    count = store._count
+    monkeypatch.setattr(store, "_count", fails_on_second_call(count, Killed()))
+    with pytest.raises(Killed):
+        for _ in range(3):
+            import_worker.run_tick(db, 0)
+    monkeypatch.setattr(store, "_count", count)
+    assert live_customers(db) == 50 and store.live_customer_count(db) == 25
+    lapsed = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=1)
+    db.imports.update_one({"_id": job_id}, {"$set": {"busy": True, "lease_owner": "gone", "lease_until": lapsed}})
+    job = run(db, job_id)
+    assert (job["status"], job["created"] + job["unchanged"]) == ("completed", 60)
+    assert store.live_customer_count(db) == live_customers(db) == 60
+
+
 def test_a_crash_between_customers_and_their_events_loses_no_event(db, monkeypatch):
     data = samples.csv_bytes([samples.customer_row(n) for n in range(60)])
     job_id = upload(db, data)["id"]
-    queue = store.queue_import_events
-    calls = {"n": 0}
-
-    def flaky(db_, documents):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise AutoReconnect("connection lost")
-        return queue(db_, documents)
-
-    monkeypatch.setattr(store, "queue_import_events", flaky)
+    monkeypatch.setattr(store, "queue_import_events",
+                        fails_on_second_call(store.queue_import_events, AutoReconnect("connection lost")))
     for _ in range(3):
         import_worker.run_tick(db, 0)
     assert live_customers(db) == 50 and import_jobs.get_import(db, SALES, job_id)["done"] == 25
