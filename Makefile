@@ -41,10 +41,11 @@ run: install ui
 # Four pytest runs, each with a system of its own, two at a time on the two cores: most tests in
 # one; in the other the browser tests (they must not share a process with eventlet), then the fault,
 # gateway, integration and customers service tests, the consistency check and the replicas' test
-# (a system of its own), which balance the two (without the replicas' test, the first ran 50-90 s
-# longer in CI, one core idle meanwhile). The tests that stop the whole RabbitMQ node would break
-# the others, so they run alone, last; only their files are collected (BROKER_OUTAGE;
-# tests/test_makefile.py checks that it names them all).
+# (a system of its own), which balance the two (without the replicas' test the first ran 50-90 s
+# longer in CI, one core idle meanwhile; with it they end within about a minute of each other,
+# either first). The tests that stop the whole RabbitMQ node would break the others, so they run
+# alone, last; only their files are collected (BROKER_OUTAGE; tests/test_makefile.py checks that
+# it names them all).
 BESIDE_BROWSER := tests/chaos tests/gateway tests/integration tests/customers tests/e2e/test_consistency_check.py tests/e2e/test_replicas.py
 BROKER_OUTAGE := tests/chaos/test_broker_outage.py tests/e2e/test_backbone.py
 
