@@ -848,9 +848,10 @@ def claim_import(db, owner, token, until):
     """Lease a running job to ``token`` until ``until``: one nobody works on, preferring the oldest;
     the owner that released it last may take it again at once (its reader is still open).
     ``claims`` counts the leases not released since: a worker that died holding it. A job taken
-    from a worker whose lease ran out while it was busy (it died, or stalled) is marked
-    ``recount_after``: rows of the batch it cut short may be stored without their list counts,
-    and writing them again counts them as unchanged (``import_jobs.finish`` has them recounted).
+    from a worker whose lease ran out while it was busy importing rows (it died, or stalled) is
+    marked ``recount_after``: rows of the batch it cut short may be stored without their list
+    counts, and writing them again counts them as unchanged (``import_jobs.finish`` has them
+    recounted). The phases before write no records, so a worker dying in them asks for nothing.
 
     The candidates are read one condition at a time (each ``status`` + one field, index
     status_1_created_at_1; a top-level ``$or`` would scan), then claimed by a compare-and-swap
@@ -866,7 +867,8 @@ def claim_import(db, owner, token, until):
               "$inc": {"claims": 1}}
     won = claim(db.imports, candidates, update, ("status", "lease_until", "lease_owner", "lease_token", "busy"),
                 HIDDEN)
-    if won is not None and found[won["_id"]].get("busy") and not won.get("recount_after"):
+    taken = found[won["_id"]] if won is not None else {}
+    if taken.get("busy") and taken.get("phase") == "import" and not won.get("recount_after"):
         db.imports.update_one({"_id": won["_id"], "lease_token": token}, {"$set": {"recount_after": True}})
         won["recount_after"] = True
     return won

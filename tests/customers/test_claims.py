@@ -56,6 +56,22 @@ def test_a_leased_job_is_left_to_its_holder_and_a_released_one_to_its_last_owner
     assert store.claim_import(db, "c", "t6", now + MINUTE) is None
 
 
+def test_a_job_taken_from_a_worker_that_died_importing_rows_is_marked_for_a_recount(db):
+    """Only a lease that ran out while its worker was busy in the import phase (rows may be stored
+    without their list counts) marks the job; a worker that died reading the header, or one that
+    released its lease, leaves nothing to recount."""
+    now = utcnow()
+    db.imports.insert_many([
+        running_job("died-importing", now - 3 * MINUTE, phase="import", busy=True, lease_until=now - MINUTE),
+        running_job("died-reading", now - 2 * MINUTE, phase="header", busy=True, lease_until=now - MINUTE),
+        running_job("released", now - MINUTE, phase="import", busy=False, lease_until=now - MINUTE)])
+    taken = [store.claim_import(db, "next", "t%d" % n, now + MINUTE) for n in range(3)]
+    assert [(job["_id"], bool(job.get("recount_after"))) for job in taken] == [
+        ("died-importing", True), ("died-reading", False), ("released", False)]
+    assert db.imports.find_one({"_id": "died-importing"})["recount_after"] is True
+    assert "recount_after" not in db.imports.find_one({"_id": "released"})
+
+
 def test_a_stale_merge_is_resumed_by_one_replica_and_a_live_lease_by_none(db):
     now = utcnow()
     db.merges.insert_many([{"_id": "m-stale", "status": "pending", "lease_until": now - MINUTE},
