@@ -190,6 +190,7 @@ def main():
     parser.add_argument("--profile", action="store_true", help="also sample the processes with py-spy")
     parser.add_argument("--profile-seconds", type=int, default=10)
     parser.add_argument("--keep", action="store_true", help="keep the system's logs")
+    parser.add_argument("--kinds", default="read,write", help="which loads to run, comma-separated")
     args = parser.parse_args()
 
     print("machine: %d cores; gateway and baseline: %d workers x %d threads; %d clients" % (
@@ -215,7 +216,8 @@ def run(system, baseline, args):
     processes = {"system": {"gateway": system.pids("gateway")[1:], "customers": system.pids("customers")},
                  "baseline": {"baseline": baseline.pids()[1:]}}
     kinds = {"read": lambda name: read_requests(ids), "write": lambda name: write_requests("Bench-%s" % name)}
-    for kind, make_for in kinds.items():
+    for kind in args.kinds.split(","):
+        make_for = kinds[kind]
         print("%s load: %d x %.0f s slices per target, alternating" % (kind, args.rounds, args.seconds), flush=True)
         measured = measure(targets, groups, kind, make_for, args)
         report(kind, measured)

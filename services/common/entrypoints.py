@@ -8,16 +8,20 @@ socket. These entrypoints log such a loss instead; the broker redelivers what wa
 acknowledged once the consumer has reconnected.
 """
 import logging
+import sys
 
+import kombu.serialization
 from amqp.exceptions import AMQPError
+from kombu import Connection
 from kombu.exceptions import OperationalError
-from nameko.amqp.publish import Publisher
+from kombu.pools import producers
 from nameko.constants import (
-    AMQP_SSL_CONFIG_KEY, AMQP_URI_CONFIG_KEY, DEFAULT_SERIALIZER, DEFAULT_TRANSPORT_OPTIONS, LOGIN_METHOD_CONFIG_KEY,
-    NON_PERSISTENT, SERIALIZER_CONFIG_KEY,
+    AMQP_SSL_CONFIG_KEY, AMQP_URI_CONFIG_KEY, DEFAULT_RETRY_POLICY, DEFAULT_TRANSPORT_OPTIONS, LOGIN_METHOD_CONFIG_KEY,
+    NON_PERSISTENT,
 )
 from nameko.events import EventHandler
-from nameko.rpc import Responder, Rpc, RpcConsumer, get_rpc_exchange
+from nameko.exceptions import UnserializableValueError, serialize
+from nameko.rpc import Rpc, RpcConsumer, get_rpc_exchange
 
 from services.common.errors import CrmError, Unavailable
 
@@ -26,36 +30,61 @@ log = logging.getLogger(__name__)
 BROKER_ERRORS = (OperationalError, AMQPError, OSError)
 
 
-class ReplyPublisher(Publisher):
-    """Publishes RPC replies without a publisher confirm and without persisting them.
+class Replies:
+    """Publishes RPC replies: serialized once, neither confirmed nor persisted, from a producer pool
+    kept per broker.
 
     A reply matters only to a caller still waiting for it: a confirm would cost a broker round
     trip per call and change nothing (a reply the broker lost is the caller's timeout either
-    way), and a reply kept on disk would outlive its caller.
+    way), and a reply kept on disk would outlive its caller. nameko's own responder serializes
+    each result twice (a check, then the message) and builds a connection and looks up its pool
+    for every reply; that was a third of a small RPC's cost in the service.
     """
 
-    use_confirms = False
-    delivery_mode = NON_PERSISTENT
-    # A dict of its own: nameko writes ``confirm_publish`` into the one publishers share.
-    transport_options = dict(DEFAULT_TRANSPORT_OPTIONS, confirm_publish=False)
+    def __init__(self):
+        self._connections = {}
+
+    def _connection(self, amqp_uri, ssl, login_method):
+        key = (amqp_uri, repr(ssl), login_method)
+        connection = self._connections.get(key)
+        if connection is None:
+            connection = self._connections[key] = Connection(
+                amqp_uri, ssl=ssl, login_method=login_method,
+                transport_options=dict(DEFAULT_TRANSPORT_OPTIONS, confirm_publish=False))
+        return connection
+
+    def send(self, config, message, result, exc_info):
+        """Reply to ``message`` with ``result`` (or the error of ``exc_info``); -> (result, exc_info),
+        the error being UnserializableValueError when ``result`` cannot be sent."""
+        content_type = message.properties["content_type"]
+        serializer = kombu.serialization.registry.type_to_name[content_type]
+        error = serialize(exc_info[1]) if exc_info is not None else None
+        try:
+            content_type, encoding, body = kombu.serialization.dumps({"result": result, "error": error}, serializer)
+        except Exception:
+            exc_info = sys.exc_info()
+            error, result = serialize(UnserializableValueError(result)), None
+            content_type, encoding, body = kombu.serialization.dumps({"result": None, "error": error}, serializer)
+        connection = self._connection(config[AMQP_URI_CONFIG_KEY], config.get(AMQP_SSL_CONFIG_KEY),
+                                      config.get(LOGIN_METHOD_CONFIG_KEY))
+        with producers[connection].acquire(block=True) as producer:
+            producer.publish(
+                body, content_type=content_type, content_encoding=encoding, exchange=get_rpc_exchange(config),
+                routing_key=message.properties["reply_to"], correlation_id=message.properties.get("correlation_id"),
+                delivery_mode=NON_PERSISTENT, retry=True, retry_policy=DEFAULT_RETRY_POLICY)
+        return result, exc_info
 
 
-class ReplyResponder(Responder):
-    publisher_cls = ReplyPublisher
+replies = Replies()
 
 
 class ReplyingRpcConsumer(RpcConsumer):
-    """nameko's RPC consumer, replying through ``ReplyPublisher``; a reply or acknowledgement
-    lost with the broker is logged (the caller has timed out by then: a 503)."""
+    """nameko's RPC consumer, replying through ``replies``; a reply or acknowledgement lost with
+    the broker is logged (the caller has timed out by then: a 503)."""
 
     def handle_result(self, message, result, exc_info):
-        config = self.container.config
-        serializer = config.get(SERIALIZER_CONFIG_KEY, DEFAULT_SERIALIZER)
-        responder = ReplyResponder(
-            config[AMQP_URI_CONFIG_KEY], get_rpc_exchange(config), serializer, message,
-            ssl=config.get(AMQP_SSL_CONFIG_KEY), login_method=config.get(LOGIN_METHOD_CONFIG_KEY))
         try:
-            result, exc_info = responder.send_response(result, exc_info)
+            result, exc_info = replies.send(self.container.config, message, result, exc_info)
             self.queue_consumer.ack_message(message)
         except BROKER_ERRORS as exc:
             log.warning("reply to %s lost: broker unavailable (%s)",

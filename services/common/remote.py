@@ -8,9 +8,11 @@ checked out per call, and a proxy that timed out or lost its broker connection i
 use, so the first call after a broker restart gets a fresh proxy rather than a 503.
 
 A proxy speaks nameko's RPC protocol with nameko's reply listener, and publishes its requests
-through one producer on a connection of its own, kept for its life. Requests are published with
-a broker confirm (``mandatory``, so a service nobody serves is UnknownService at once) but not
-persisted: a request outliving its caller's timeout is of no use to anyone.
+on the listener's own connection, kept for its life. Requests are ``mandatory`` and neither
+confirmed nor persisted: a request no queue takes (a service nobody serves) comes back as a
+return on that connection, which the wait for the reply reads, so the call is UnknownService at
+once without a confirm's round trip per call; a request outliving its caller's timeout is of no
+use to anyone.
 
 The gateway binds a ``Client`` to its app; a service calls another with ``call``, forwarding the
 caller's token and request id.
@@ -24,12 +26,13 @@ import time
 import uuid
 
 from amqp.exceptions import AMQPError
-from kombu import Connection, Producer
-from kombu.exceptions import ChannelError, OperationalError
-from nameko.constants import DEFAULT_TRANSPORT_OPTIONS, HEADER_PREFIX, NON_PERSISTENT
+from kombu import Consumer, Producer
+from kombu.common import maybe_declare
+from kombu.exceptions import OperationalError
+from nameko.constants import HEADER_PREFIX, NON_PERSISTENT
 from nameko.exceptions import ContainerBeingKilled, MethodNotFound, RpcTimeout, UnknownService
 from nameko.rpc import RpcReply, get_rpc_exchange
-from nameko.standalone.rpc import SingleThreadedReplyListener, StandaloneProxyBase
+from nameko.standalone.rpc import PollingQueueConsumer, SingleThreadedReplyListener, StandaloneProxyBase
 
 from services.common import config, logs
 from services.common.errors import Unavailable
@@ -44,36 +47,62 @@ def message_headers(context):
     return {"%s.%s" % (HEADER_PREFIX, key): value for key, value in context.items() if value is not None}
 
 
+class _UnacknowledgedReplies(PollingQueueConsumer):
+    """nameko's polling reply consumer, taking replies without acknowledgements: the reply queue is
+    the proxy's own (exclusive, deleted with its connection), so acknowledging would only cost a
+    frame and the broker's work on it per call."""
+
+    def _setup_consumer(self):
+        if self.consumer is not None:
+            try:
+                self.consumer.cancel()
+            except OSError:
+                pass  # the connection is gone already, and the consumer with it
+        channel = self.connection.channel()
+        self.queue = self.queue.bind(channel)
+        maybe_declare(self.queue, channel)
+        self.consumer = Consumer(channel, queues=[self.queue], accept=self.accept, no_ack=True,
+                                 callbacks=[self.on_message])
+        self.consumer.consume()
+
+
+class _ReplyListener(SingleThreadedReplyListener):
+    def __init__(self, timeout=None):
+        super().__init__(timeout=timeout)
+        self.queue_consumer = _UnacknowledgedReplies(timeout=timeout)
+
+
 class _Entry:
-    """One started proxy: a reply queue with its listener, and a confirming producer."""
+    """One started proxy: a reply queue with its listener, and a producer on the listener's connection."""
 
     def __init__(self, amqp_uri, timeout):
         config = {"AMQP_URI": amqp_uri, "serializer": "json"}
         self.exchange = get_rpc_exchange(config)
         self.container = StandaloneProxyBase.ServiceContainer(config)  # the listener holds it weakly
-        self.replies = SingleThreadedReplyListener(timeout=timeout).bind(self.container)
-        self.connection = Connection(amqp_uri, transport_options=dict(DEFAULT_TRANSPORT_OPTIONS, confirm_publish=True))
+        self.replies = _ReplyListener(timeout=timeout).bind(self.container)
         try:
             self.replies.setup()
-            self.producer = Producer(self.connection.default_channel, exchange=self.exchange, serializer="json")
+            self.connection = self.replies.queue_consumer.connection
+            self.producer = Producer(self.connection.channel(), exchange=self.exchange, serializer="json",
+                                     on_return=self._returned)
         except BaseException:
             self.stop()
             raise
+
+    @staticmethod
+    def _returned(exception, exchange, routing_key, message):
+        """A request no queue took, read while waiting for its reply: nobody serves its service."""
+        raise UnknownService(routing_key.split(".", 1)[0])
 
     def call(self, service, method, args, kwargs, context, timeout):
         """``service.method(*args, **kwargs)``, waiting for the reply (RpcTimeout after ``timeout`` seconds)."""
         self.replies.queue_consumer.timeout = timeout
         correlation_id = str(uuid.uuid4())
         reply = RpcReply(self.replies.get_reply_event(correlation_id))
-        try:
-            self.producer.publish(
-                {"args": args, "kwargs": kwargs}, routing_key="%s.%s" % (service, method), mandatory=True,
-                reply_to=self.replies.routing_key, correlation_id=correlation_id,
-                headers=message_headers(context), delivery_mode=NON_PERSISTENT)
-        except ChannelError as exc:
-            if "NO_ROUTE" in str(exc):
-                raise UnknownService(service)
-            raise
+        self.producer.publish(
+            {"args": args, "kwargs": kwargs}, routing_key="%s.%s" % (service, method), mandatory=True,
+            reply_to=self.replies.routing_key, correlation_id=correlation_id,
+            headers=message_headers(context), delivery_mode=NON_PERSISTENT)
         return reply.result()
 
     def usable(self):
@@ -88,11 +117,10 @@ class _Entry:
         return True
 
     def stop(self):
-        for close in (self.replies.stop, self.connection.release):
-            try:
-                close()
-            except Exception:
-                log.debug("stopping a broken RPC proxy", exc_info=True)
+        try:
+            self.replies.stop()
+        except Exception:
+            log.debug("stopping a broken RPC proxy", exc_info=True)
 
 
 class Client:

@@ -75,3 +75,17 @@ def test_a_method_an_older_replica_lacks_is_unavailable_and_the_proxy_serves_on(
     assert refused.value.code == "service_unavailable" and refused.value.extra == {"service": "pool_echo"}
     assert pool.call("pool_echo", "ping", "still") == "still"
     assert len(pool._pool().queue) == 1
+
+
+def test_a_service_nobody_serves_is_unavailable_at_once_and_the_proxy_is_replaced(run_service, integration_amqp_uri):
+    """The request comes back from the broker unrouted: 503 naming the service, not a wait for the timeout."""
+    run_service(Echo)
+    pool = Client(integration_amqp_uri, timeout=120, size=4)
+    with pytest.raises(Unavailable) as refused:
+        pool.call("nobody_serves_this", "ping", "x")
+    assert refused.value.message == "The nobody_serves_this service is unavailable."
+    assert refused.value.extra == {"service": "nobody_serves_this"}
+    assert len(pool._pool().queue) == 0
+    assert pool.call("pool_echo", "ping", "served") == "served"
+    assert pool.call("pool_echo", "ping", "again") == "again"
+    assert len(pool._pool().queue) == 1
