@@ -3,6 +3,7 @@ closed (as a broker restart does) is replaced before use, so no request fails on
 import select
 import subprocess
 
+import eventlet
 import pytest
 from nameko.rpc import rpc
 
@@ -17,6 +18,11 @@ class Echo:
     @rpc
     def ping(self, word):
         return word
+
+    @rpc
+    def slow(self, seconds):
+        eventlet.sleep(seconds)
+        return "late"
 
 
 def broker_connections(vhost):
@@ -88,4 +94,16 @@ def test_a_service_nobody_serves_is_unavailable_at_once_and_the_proxy_is_replace
     assert len(pool._pool().queue) == 0
     assert pool.call("pool_echo", "ping", "served") == "served"
     assert pool.call("pool_echo", "ping", "again") == "again"
+    assert len(pool._pool().queue) == 1
+
+
+def test_a_call_past_its_timeout_is_unavailable_and_its_late_reply_reaches_no_other(run_service, integration_amqp_uri):
+    run_service(Echo)
+    pool = Client(integration_amqp_uri, timeout=1, size=4)
+    with pytest.raises(Unavailable) as refused:
+        pool.call("pool_echo", "slow", 3)
+    assert refused.value.message == "The pool_echo service did not answer in time."
+    assert len(pool._pool().queue) == 0
+    eventlet.sleep(3)  # the late reply is sent meanwhile, to a reply queue gone with its proxy
+    assert [pool.call("pool_echo", "ping", word) for word in ("one", "two")] == ["one", "two"]
     assert len(pool._pool().queue) == 1
