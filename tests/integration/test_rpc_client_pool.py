@@ -83,27 +83,28 @@ def test_a_method_an_older_replica_lacks_is_unavailable_and_the_proxy_serves_on(
     assert len(pool._pool().queue) == 1
 
 
+def refused_then_served(pool, service, method, *args, reply_after=0):
+    """The Unavailable ``service.method(*args)`` gets; the proxy it used is dropped, and the next calls
+    to pool_echo, after any late reply was sent (``reply_after`` seconds), are served by one fresh proxy."""
+    with pytest.raises(Unavailable) as refused:
+        pool.call(service, method, *args)
+    assert len(pool._pool().queue) == 0
+    eventlet.sleep(reply_after)  # a late reply goes to a reply queue gone with its proxy
+    assert [pool.call("pool_echo", "ping", word) for word in ("one", "two")] == ["one", "two"]
+    assert len(pool._pool().queue) == 1
+    return refused.value
+
+
 def test_a_service_nobody_serves_is_unavailable_at_once_and_the_proxy_is_replaced(run_service, integration_amqp_uri):
     """The request comes back from the broker unrouted: 503 naming the service, not a wait for the timeout."""
     run_service(Echo)
-    pool = Client(integration_amqp_uri, timeout=120, size=4)
-    with pytest.raises(Unavailable) as refused:
-        pool.call("nobody_serves_this", "ping", "x")
-    assert refused.value.message == "The nobody_serves_this service is unavailable."
-    assert refused.value.extra == {"service": "nobody_serves_this"}
-    assert len(pool._pool().queue) == 0
-    assert pool.call("pool_echo", "ping", "served") == "served"
-    assert pool.call("pool_echo", "ping", "again") == "again"
-    assert len(pool._pool().queue) == 1
+    refused = refused_then_served(Client(integration_amqp_uri, timeout=120, size=4), "nobody_serves_this", "ping", "x")
+    assert refused.message == "The nobody_serves_this service is unavailable."
+    assert refused.extra == {"service": "nobody_serves_this"}
 
 
 def test_a_call_past_its_timeout_is_unavailable_and_its_late_reply_reaches_no_other(run_service, integration_amqp_uri):
     run_service(Echo)
-    pool = Client(integration_amqp_uri, timeout=1, size=4)
-    with pytest.raises(Unavailable) as refused:
-        pool.call("pool_echo", "slow", 3)
-    assert refused.value.message == "The pool_echo service did not answer in time."
-    assert len(pool._pool().queue) == 0
-    eventlet.sleep(3)  # the late reply is sent meanwhile, to a reply queue gone with its proxy
-    assert [pool.call("pool_echo", "ping", word) for word in ("one", "two")] == ["one", "two"]
-    assert len(pool._pool().queue) == 1
+    refused = refused_then_served(Client(integration_amqp_uri, timeout=1, size=4), "pool_echo", "slow", 3,
+                                  reply_after=3)
+    assert refused.message == "The pool_echo service did not answer in time."
