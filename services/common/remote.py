@@ -161,7 +161,7 @@ class Client:
             outcome = "timeout"
             raise Unavailable("The %s service did not answer in time." % service, extra={"service": service})
         except UnknownService:
-            entry.stop()  # its channel may still owe the confirm of the returned request
+            entry.stop()  # the return was raised out of its frame handling: the proxy is not reused
             outcome = "unavailable"
             raise Unavailable("The %s service is unavailable." % service, extra={"service": service})
         except ContainerBeingKilled:
