@@ -18,6 +18,7 @@ from services.common import config, remote, sites
 from services.common.clock import isoformat, utcnow
 from services.common.errors import Conflict, NotFound, PayloadTooLarge, Unavailable, ValidationFailed
 from services.common.schemas import load
+from services.common.timers import Signal
 from services.customers import (
     access, contract, events, import_mapping, import_mappings, lists, store, tabular,
 )
@@ -35,6 +36,9 @@ TRANSCODED_BASE = MAX_SEQ  # where a transcoded file's chunks are kept (the uplo
 NAMING_PEOPLE = ("customers", "followups")
 NOT_A_WORKBOOK = "Only an XLSX workbook imports its sheets in one go."
 READERS = {}
+# Woken once a job is started: this process's import worker takes it at its next tick (the workers
+# of other processes look for jobs every ``import_worker.IDLE_SECONDS``).
+STARTED = Signal()
 
 
 def _time(value):
@@ -242,6 +246,7 @@ def start_import(db, caller, import_id, options=None):
     changes.update(status="running", chunks=count, size=size, started_at=utcnow(), busy=False, lease_until=None)
     if not store.update_import(db, import_id, changes, match={"status": "uploading"}):
         raise Conflict("This import has already started.", code="import_started")
+    STARTED.wake()
     return out(db, dict(job, **changes))
 
 

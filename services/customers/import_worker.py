@@ -36,6 +36,7 @@ BATCH_ROWS = 500
 BATCH_CHARS = 16 * 1024 * 1024  # what one batch's rows may hold in memory, in characters
 COUNT_ROWS = 5000
 TICK_SECONDS = 0.5
+IDLE_SECONDS = 5.0  # how often a worker with no job looks for one it was not woken for
 LEASE_SECONDS = 30
 AFFINITY_SECONDS = 2
 MAX_CRASHES = 3

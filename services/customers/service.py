@@ -88,7 +88,9 @@ Timers: ``recompute_customers`` (tiers, lifecycle, churn of every customer, once
 ``CUSTOMERS_RECOMPUTE_INTERVAL`` across replicas; a run cut short by the service stopping is asked for
 again, for the next check of any replica), ``scan_followups`` (``followup_due`` and
 ``contract_expiring`` events, every ``CUSTOMERS_SCAN_INTERVAL``), ``process_imports`` (running
-import jobs in bounded batches), ``resume_merges`` (finishes a merge or revert cut short),
+import jobs in bounded batches: at once after a start, every 0.2 s while it has a job, else every
+``import_worker.IDLE_SECONDS`` for jobs other replicas started or left), ``resume_merges``
+(finishes a merge or revert cut short),
 ``purge_customers`` (erases soft-deleted customers past their 30 days, every ``CUSTOMERS_SCAN_INTERVAL``),
 ``resume_moves`` (finishes carrying a moved customer's records to its new site),
 ``purge_finished_jobs`` (deletes imports and merges finished more than ``CUSTOMERS_JOB_RETENTION_DAYS``
@@ -404,9 +406,9 @@ class CustomersService(SiteDirectoryMixin, ServiceBase):
     def import_errors(self, import_id, warnings=False):
         return import_jobs.import_errors(self.db, self.caller, import_id, warnings)
 
-    @timer(interval=0.2)
+    @timer(interval=0.2, signal=import_jobs.STARTED, idle=import_worker.IDLE_SECONDS)
     def process_imports(self):
-        import_worker.run_tick(self.db)
+        return import_worker.run_tick(self.db)
 
     @rpc
     def export_rows(self, filters=None, cursor=None, limit=None):

@@ -82,3 +82,14 @@ def rpc_as(nameko_config):
         return ClusterRpcProxy(nameko_config, context_data={"authorization": token} if token else {}, timeout=15)
 
     return make
+
+
+@pytest.fixture
+def customers(run_service):
+    """The customers service running in-process, knowing the test sites."""
+    from services.customers.service import CustomersService
+    from tests.support.sites import known_to_running_service
+
+    container = run_service(CustomersService)
+    known_to_running_service()
+    return container

@@ -2,19 +2,10 @@
 import pytest
 
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from services.customers.service import CustomersService
-from tests.support.sites import known_to_running_service
 
 SALES = ["customers:read", "customers:write", "contacts:read", "contacts:write", "interactions:read",
          "interactions:write", "orders:read"]
 FINANCE = ["customers:read", "orders:read", "orders:write"]
-
-
-@pytest.fixture
-def customers(run_service):
-    container = run_service(CustomersService)
-    known_to_running_service()
-    return container
 
 
 def test_create_read_update_with_versions_and_site_scope(customers, issue_token, rpc_as):

@@ -6,18 +6,9 @@ import pytest
 from kombu import Connection, Exchange, Queue
 
 from services.common.errors import NotFound
-from services.customers.service import CustomersService
-from tests.support.sites import known_to_running_service
 from tests.customers import samples
 
 SALES = ["customers:read", "customers:write", "contacts:read", "contacts:write", "orders:read", "orders:write"]
-
-
-@pytest.fixture
-def customers(run_service):
-    container = run_service(CustomersService)
-    known_to_running_service()
-    return container
 
 
 @pytest.fixture

@@ -14,8 +14,6 @@ from nameko.testing.services import entrypoint_hook
 from services.common.envelope import make_event
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.common.signing import sign
-from services.customers.service import CustomersService
-from tests.support.sites import known_to_running_service
 
 SALES = ["customers:read", "customers:write", "contacts:read", "contacts:write", "interactions:read",
          "interactions:write", "orders:read", "orders:write", "feedback:read"]
@@ -34,13 +32,6 @@ def ago(days):
 
 def ahead(days):
     return (today() + datetime.timedelta(days=days)).isoformat()
-
-
-@pytest.fixture
-def customers(run_service):
-    container = run_service(CustomersService)
-    known_to_running_service()
-    return container
 
 
 class Published:
