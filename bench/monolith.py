@@ -192,6 +192,9 @@ def main():
     parser.add_argument("--keep", action="store_true", help="keep the system's logs")
     parser.add_argument("--kinds", default="read,write", help="which loads to run, comma-separated")
     args = parser.parse_args()
+    unknown = set(args.kinds.split(",")) - {"read", "write"}
+    if unknown:
+        parser.error("--kinds: read and write only, not %s" % ", ".join(sorted(unknown)))
 
     print("machine: %d cores; gateway and baseline: %d workers x %d threads; %d clients" % (
         os.cpu_count(), config.get_int("GATEWAY_WORKERS"), config.get_int("GATEWAY_THREADS"), args.concurrency))
