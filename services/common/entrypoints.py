@@ -7,6 +7,8 @@ between the broker going away and the consumer noticing: its acknowledgement goe
 socket. These entrypoints log such a loss instead; the broker redelivers what was not
 acknowledged once the consumer has reconnected.
 """
+import functools
+import inspect
 import logging
 import sys
 
@@ -20,7 +22,7 @@ from nameko.constants import (
     NON_PERSISTENT,
 )
 from nameko.events import EventHandler
-from nameko.exceptions import UnserializableValueError, serialize
+from nameko.exceptions import IncorrectSignature, MethodNotFound, UnserializableValueError, serialize
 from nameko.rpc import Rpc, RpcConsumer, get_rpc_exchange
 
 from services.common.errors import CrmError, Unavailable
@@ -80,7 +82,29 @@ replies = Replies()
 
 class ReplyingRpcConsumer(RpcConsumer):
     """nameko's RPC consumer, replying through ``replies``; a reply or acknowledgement lost with
-    the broker is logged (the caller has timed out by then: a 503)."""
+    the broker is logged (the caller has timed out by then: a 503). It finds a request's
+    entrypoint by its routing key in a dict (nameko compares it with every entrypoint's)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._by_routing_key = {}
+
+    def _routing_key(self, provider):
+        return "%s.%s" % (self.container.service_name, provider.method_name)
+
+    def register_provider(self, provider):
+        super().register_provider(provider)
+        self._by_routing_key[self._routing_key(provider)] = provider
+
+    def unregister_provider(self, provider):
+        super().unregister_provider(provider)  # returns once every provider has asked, as nameko's
+        self._by_routing_key.pop(self._routing_key(provider), None)
+
+    def get_provider_for_method(self, routing_key):
+        try:
+            return self._by_routing_key[routing_key]
+        except KeyError:
+            raise MethodNotFound(routing_key.split(".")[-1]) from None
 
     def handle_result(self, message, result, exc_info):
         try:
@@ -101,6 +125,17 @@ class BrokerSafeRpc(Rpc):
     """
 
     rpc_consumer = ReplyingRpcConsumer()
+
+    @functools.cached_property
+    def _signature(self):
+        return inspect.signature(getattr(self.container.service_cls, self.method_name))
+
+    def check_signature(self, args, kwargs):
+        """nameko's check (the arguments fit the method), with the method's signature read once."""
+        try:
+            self._signature.bind(None, *args, **kwargs)
+        except TypeError as exc:
+            raise IncorrectSignature(str(exc)) from None
 
     def handle_message(self, body, message):
         if not message.delivery_info.get("redelivered"):

@@ -13,6 +13,13 @@ from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
 
 from services.common import config
 
+# A record leaves out the thread and the process, which no format here prints (under eventlet,
+# looking the thread up walks every green thread): the logging documentation's "Optimization"
+# switches.
+logging.logThreads = False
+logging.logProcesses = False
+logging.logMultiprocessing = False
+
 _local = threading.local()  # greenlet-local in the services (eventlet patches threading)
 _process = {"name": "crm"}
 

@@ -1,12 +1,13 @@
-"""Replies of the services' RPC entrypoint against the real broker: a result, a domain error and a
-result that cannot be sent each reach the caller as such, and the service answers on."""
+"""Replies of the services' RPC entrypoint against the real broker: a result, a domain error, a
+result that cannot be sent, arguments that do not fit and a method the service lacks each reach the
+caller as such, and the service answers on."""
 import datetime
 
 import pytest
-from nameko.exceptions import RemoteError
+from nameko.exceptions import IncorrectSignature, RemoteError
 
 from services.common.entrypoints import rpc
-from services.common.errors import NotFound
+from services.common.errors import NotFound, Unavailable
 from services.common.remote import Client
 
 
@@ -60,3 +61,21 @@ def test_a_result_that_cannot_be_sent_is_an_error_and_the_service_answers_on(cli
 def test_a_datetime_travels_as_a_datetime(client):
     assert client.call("replies_probe", "when") == {
         "at": datetime.datetime(2026, 12, 7, 9, 30, tzinfo=datetime.timezone.utc)}
+
+
+def test_arguments_that_do_not_fit_the_method_are_refused_and_it_answers_on(client):
+    with pytest.raises(IncorrectSignature) as refused:
+        client.call("replies_probe", "echo", 1, 2)
+    assert "too many positional arguments" in str(refused.value)
+    with pytest.raises(IncorrectSignature):
+        client.call("replies_probe", "missing", other="c-1")
+    assert client.call("replies_probe", "echo", value=3)["value"] == 3
+
+
+def test_a_method_the_service_lacks_is_unavailable_and_its_methods_answer_on(client):
+    with pytest.raises(Unavailable) as refused:
+        client.call("replies_probe", "echo_twice", 1)
+    assert refused.value.message == "The replies_probe service cannot answer this yet."
+    assert [client.call("replies_probe", method, 4)["value"] for method in ("echo", "echo")] == [4, 4]
+    with pytest.raises(NotFound):
+        client.call("replies_probe", "missing", "c-2")
