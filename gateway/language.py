@@ -40,13 +40,14 @@ def mark_language(response):
 # explanation), and the catalogue of each: answered in the request's language, with
 # ``<key>_details`` ({code, params} each).
 REASONS = {"reason": "reasons", "reasons": "reasons", "explanation": "reasons"}
+_NESTING = (dict, list)  # the values a text may be inside
 
 
 def localize_texts(value, language, keys=REASONS):
     """``value`` (an answer, or a part of one) with the service texts under ``keys``, at any depth,
     in ``language``. A text no catalogue knows (a reason a user typed) stays as it is."""
     if isinstance(value, list):
-        return [localize_texts(item, language, keys) for item in value]
+        return [localize_texts(item, language, keys) if isinstance(item, _NESTING) else item for item in value]
     if not isinstance(value, dict):
         return value
     answer = {}
@@ -54,8 +55,10 @@ def localize_texts(value, language, keys=REASONS):
         if key in keys and isinstance(item, (str, list)) and f"{key}_details" not in value:
             texts, details = localized_fields(item, language, keys[key])
             answer[key], answer[f"{key}_details"] = texts, details
-        else:
+        elif isinstance(item, _NESTING):
             answer[key] = localize_texts(item, language, keys)
+        else:
+            answer[key] = item
     if isinstance(value.get("explanation"), str) and isinstance(answer.get("reasons"), list):
         # the explanation is the reasons in one line
         answer["explanation"] = messages.text("reasons", "separator", language).join(answer["reasons"])
