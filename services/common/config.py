@@ -73,8 +73,9 @@ VARIABLES = {
     "NOTIFICATIONS_MAIL_FROM": ("Factory CRM <crm@localhost>", "Sender of the mail notifications sends."),
     "NOTIFICATIONS_SMS_PROVIDER": ("logging", "SMS provider: `logging`, or `package.module:Class` of your own."),
     "NOTIFICATIONS_INTERVAL": ("1", "Seconds between runs of the e-mail and webhook delivery timers "
-                                    "(new webhook deliveries go out at once)."),
-    "NOTIFICATIONS_BATCH": ("20", "E-mails, and webhook deliveries, one timer run claims at most."),
+                                    "(new e-mails and webhook deliveries go out at once)."),
+    "NOTIFICATIONS_BATCH": ("20", "E-mails, and webhook deliveries, one timer run claims at most (a backlog of "
+                                  "e-mails goes a batch every 0.2 s)."),
 }
 
 

@@ -13,7 +13,7 @@ from nameko.events import SERVICE_POOL
 from pymongo import ASCENDING
 from pymongo.errors import ConnectionFailure, DuplicateKeyError, PyMongoError
 
-from services.common import logs, metrics, signing
+from services.common import logs, metrics, signing, windows
 from services.common.clock import utcnow
 from services.common.entrypoints import event_handler
 from services.common.envelope import source_service
@@ -163,7 +163,7 @@ def retry_failed(db, service, limit=50):
     is handled by now (by this retry, or meanwhile by another delivery) leaves the list; one that
     failed again stays, rescheduled by ``_record_failure``. A failure whose event the consumer
     refuses (stored unsigned, or altered since) leaves the list: it would never be handled."""
-    due = list(db.failed_events.find({"next_attempt_at": {"$lte": utcnow()}}).limit(limit))
+    due = windows.due(db.failed_events, {}, "next_attempt_at", utcnow(), limit)  # index next_attempt_at_1
     for failure in due:
         handled = getattr(service, failure["consumer"])(failure["event"])
         if handled is False and signing.rejection(failure["event"]):

@@ -3,8 +3,9 @@
 ``timer`` is nameko's timer (a run every ``interval`` seconds, or at once after a longer run)
 with these options:
 
-- ``interval`` may name a configuration variable instead of giving seconds: it is read when the
-  container starts, so a test or an operator can change it without re-importing the service;
+- ``interval`` (and ``idle``) may name a configuration variable instead of giving seconds: it is
+  read when the container starts, so a test or an operator can change it without re-importing the
+  service;
 - ``guard``: what the timer does, named in the warning logged when a run finds the database
   unavailable (a ``PyMongoError``); the run ends there and the next one tries again. Without a
   guard such an error is the worker's, as any other;
@@ -75,6 +76,8 @@ class Timer(NamekoTimer):
     def setup(self):
         if isinstance(self.interval, str):
             self.interval = config.get_float(self.interval)
+        if isinstance(self.idle, str):
+            self.idle = config.get_float(self.idle)
 
     def start(self):
         if self.wakeable:

@@ -465,3 +465,55 @@ def value_page(collection, scopes, field, values, descending, limit, cursor, *, 
     total, bound = paging.met_so_far(seen, len(rows), limit)
     rows, next_cursor = paging.cut_page(rows, limit, key, field, seen, total, bound)
     return rows, next_cursor, total, bound
+
+
+# Work due by a time (an outbox's next attempt, a failed event's retry): the longest due first.
+
+# How far behind this process's clock a row's time may be when it becomes visible (another
+# replica's clock, a write that took long to land).
+DUE_SKEW = datetime.timedelta(seconds=10)
+DUE_FULL_PASS = datetime.timedelta(seconds=60)
+
+
+class _DueFloor:
+    """Where a collection's due rows start, as this process last read them, and when it last read
+    them from the beginning."""
+
+    def __init__(self):
+        self.floor = None
+        self.full_at = None
+
+
+_due_floors = {}
+
+
+def due(collection, equalities, field, now, limit, projection=None):
+    """Up to ``limit`` rows of ``equalities`` whose time ``field`` has come (is at most ``now``), the
+    longest due first: a batch of work, every row of which the caller takes (moves past ``now``:
+    leased, done or rescheduled) before it asks for the next.
+
+    "Every row due, sorted, the first ``limit``" is one range the embedded server reads whole, so a
+    backlog of n rows costs n reads a batch, for each of its n / ``limit`` batches. Here the rows
+    are read as windows of ``field`` (the index ``(equalities..., field)`` serves each) going up
+    from the last row of this process's previous batch: 0.25 s from there, then doubling, and cut
+    at 0.25 s · 2^k before ``now`` too, so that neither an old row nor a burst just before now is
+    read with a long span of rows behind it. A batch reads about a window's rows, not the backlog.
+    A row's time is written as its writer's ``now`` or later (queued now, retried or leased later),
+    so after a batch that found nothing the next starts ``DUE_SKEW`` before this one's ``now``; a
+    row visible later than that, or written with an earlier time, is found by the pass from the
+    beginning of the list that runs every ``DUE_FULL_PASS`` (and at a process's first batch).
+    """
+    state = _due_floors.setdefault((collection.full_name, field, tuple(sorted(equalities.items()))), _DueFloor())
+    since = state.floor
+    if since is None or since > now or now - state.full_at >= DUE_FULL_PASS:
+        since, state.full_at = None, now
+    order = Order(field, False, TIME_FLOOR)
+    start, cuts, closed = time_cuts(order, None, now, since=since, until=now)
+    if since is not None:
+        before_now = (_shifted(now, -QUANTUM * 2 ** k) for k in range(DOUBLINGS + 1))
+        cuts = sorted(set(cuts) | {(_ms(instant), WHOLE) for instant in before_now if instant and instant > since},
+                      key=order.pair_key)
+    rows, _ = read_page(collection, [(equalities, cuts, 1)], order, start, limit, projection, fixed=True,
+                        closed=closed)
+    state.floor = _instant(rows[-1].get(field), False) if rows else now - DUE_SKEW
+    return rows

@@ -342,10 +342,7 @@ def acting_token(rule):
 
 def run_due(db):
     """Go on with up to RUNS_PER_TICK pending runs whose time has come."""
-    for _ in range(RUNS_PER_TICK):
-        run = store.claim_due_run(db, utcnow(), LEASE_SECONDS)
-        if run is None:
-            return
+    for run in store.claim_due_runs(db, utcnow(), LEASE_SECONDS, RUNS_PER_TICK):
         try:
             advance(db, run)
         except Unavailable as exc:

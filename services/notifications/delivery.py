@@ -86,12 +86,7 @@ def send_due(db, send=post, limit=None):
     """Claim up to ``limit`` due deliveries and attempt them concurrently; -> how many."""
     limit = limit or config.get_int("NOTIFICATIONS_BATCH")
     delays = retries.schedule("WEBHOOK_RETRY_SCHEDULE")
-    claimed = []
-    while len(claimed) < limit:
-        delivery = store.claim_due(db.deliveries, utcnow(), LEASE_SECONDS)
-        if delivery is None:
-            break
-        claimed.append(delivery)
+    claimed = store.claim_due(db.deliveries, utcnow(), LEASE_SECONDS, limit)
     pool = eventlet.GreenPool(max(len(claimed), 1))
     return len(list(pool.imap(lambda delivery: attempt(db, delivery, send, delays), claimed)))
 

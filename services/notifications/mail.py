@@ -17,12 +17,15 @@ from bson import Binary
 
 from services.common import config
 from services.common.clock import utcnow
+from services.common.timers import Signal
 from services.notifications import events, retries, store
 
 log = logging.getLogger(__name__)
 
 SMTP_TIMEOUT = 10
 LEASE_SECONDS = 60
+TICK_SECONDS = 0.2  # how soon the outbox timer sends what was queued, or the next batch of a backlog
+QUEUED = Signal()  # woken by ``queue``: the outbox timer of this process sends at its next tick
 
 
 def queue(db, email_id, to, subject, body, kind, site_id=None, event_id=None, user_id=None, subjects=(),
@@ -38,7 +41,10 @@ def queue(db, email_id, to, subject, body, kind, site_id=None, event_id=None, us
     }
     if attachments:
         email["attachments"] = [dict(item, data=Binary(item["data"])) for item in attachments]
-    return store.insert_ignoring_duplicate(db.emails, email)
+    stored = store.insert_ignoring_duplicate(db.emails, email)
+    if stored:
+        QUEUED.wake()
+    return stored
 
 
 def build_message(email):
@@ -99,20 +105,18 @@ def send_due(db, send=None, limit=None):
     -> how many were handled."""
     limit = limit or config.get_int("NOTIFICATIONS_BATCH")
     delays = retries.schedule("NOTIFICATIONS_EMAIL_RETRY_SCHEDULE")
+    claimed = store.claim_due(db.emails, utcnow(), LEASE_SECONDS, limit)
+    if not claimed:
+        return 0
     session = SmtpSession() if send is None else None
-    handled = 0
     try:
-        while handled < limit:
-            email = store.claim_due(db.emails, utcnow(), LEASE_SECONDS)
-            if email is None:
-                break
+        for email in claimed:
             attempt(db, email, send or session.send, delays)
-            handled += 1
             eventlet.sleep(0)
     finally:
         if session is not None:
             session.close()
-    return handled
+    return len(claimed)
 
 
 def attempt(db, email, send, delays):

@@ -8,7 +8,9 @@ the webhooks that subscribed to it, and a customer's erasure erases what is kept
 replica of the sites webhooks are checked against (``services.common.sites``). E-mails and
 webhook deliveries are documents sent by timers in bounded batches, so nothing pending is lost
 when a process dies; the webhook timer is also woken as soon as this process stored new
-deliveries, so they go out at once. The timer ``sweep_sent_emails`` (each minute) deletes the
+deliveries, so they go out at once, and the e-mail timer looks at its next tick (0.2 s) once this
+process queued a message or its last run sent a whole batch (a campaign's backlog goes a batch a
+tick), else every NOTIFICATIONS_INTERVAL. The timer ``sweep_sent_emails`` (each minute) deletes the
 e-mails sent more than 30 days ago (no TTL index), and finished automation runs after 90 days.
 Each trigger event makes runs of the automation rules it triggers (``automations.react``); the
 timer ``run_automations`` does them, woken at once when runs were stored; ``fire_automations`` makes
@@ -120,9 +122,9 @@ class NotificationsService(sites.SiteDirectoryMixin, ServiceBase):
                 erasure.handle(self.db, one, lambda ev: automations.react(self.db, ev, rules))
             erasure.apply(self.db, one)
 
-    @timer(interval=config.get_float("NOTIFICATIONS_INTERVAL"), guard="e-mail outbox")
+    @timer(interval=mail.TICK_SECONDS, guard="e-mail outbox", signal=mail.QUEUED, idle="NOTIFICATIONS_INTERVAL")
     def send_emails(self):
-        mail.send_due(self.db)
+        return mail.send_due(self.db) >= config.get_int("NOTIFICATIONS_BATCH")  # a whole batch: more may be due
 
     @timer(interval=60, guard="sent e-mail sweep")
     def sweep_sent_emails(self):

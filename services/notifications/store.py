@@ -32,7 +32,6 @@ OUTBOX_COLLECTIONS = ("webhooks", "emails", "deliveries", "preferences", "automa
 HIDDEN = dict(outbox.HIDDEN, claim=0)  # a delivery's or e-mail's lease token is never returned either
 SENT_EMAIL_DAYS = 30
 RUN_DAYS = 90
-CLAIM_CANDIDATES = 10
 ERASED = "(erased)"
 # Where a failed event names a customer record; each path has a sparse index.
 FAILED_EVENT_IDS = ("event.data.customer_id", "event.data.contact_id", "event.data.entity_id")
@@ -203,18 +202,29 @@ def save_preferences(db, user_id, values, version, *events):
 
 # work items: emails and deliveries
 
-def claim_due(collection, now, lease_seconds):
-    """Take one due pending item for ``lease_seconds``; the item (with its ``claim`` token) or None.
+def claim_due(collection, now, lease_seconds, limit):
+    """Take up to ``limit`` due pending items for ``lease_seconds`` each; the items taken (each with
+    its ``claim`` token), the longest due first.
 
-    The most overdue candidates are read from index status_1_next_attempt_at_1, then claimed by a
-    compare-and-swap on the fields read (``claim``): the lease moves ``next_attempt_at`` and
-    ``claim`` on, so of parallel claimers one only wins an item.
+    The due items are read in windows of index status_1_next_attempt_at_1 (``windows.due``: a
+    backlog is not read whole for each batch), then each claimed by a compare-and-swap on the
+    fields read (``claim``): the lease moves ``next_attempt_at`` and ``claim`` on, so of parallel
+    claimers one only wins an item.
     """
-    due = {"status": "pending", "next_attempt_at": {"$lte": now}}
     guard = ("status", "next_attempt_at", "claim")
-    candidates = collection.find(due, dict.fromkeys(guard, 1)).sort("next_attempt_at", ASCENDING)
-    lease = {"$set": {"next_attempt_at": now + datetime.timedelta(seconds=lease_seconds), "claim": uuid.uuid4().hex}}
-    return claim(collection, list(candidates.limit(CLAIM_CANDIDATES)), lease, guard, outbox.HIDDEN)
+    candidates = windows.due(collection, {"status": "pending"}, "next_attempt_at", now, limit, dict.fromkeys(guard, 1))
+    return _claim_each(collection, candidates, guard, "next_attempt_at", now, lease_seconds)
+
+
+def _claim_each(collection, candidates, guard, field, now, lease_seconds):
+    """Those of ``candidates`` this worker wins, each leased (``field`` moved on) with a claim token."""
+    taken = []
+    for candidate in candidates:
+        lease = {"$set": {field: now + datetime.timedelta(seconds=lease_seconds), "claim": uuid.uuid4().hex}}
+        won = claim(collection, [candidate], lease, guard, outbox.HIDDEN)
+        if won is not None:
+            taken.append(won)
+    return taken
 
 
 def finish_attempt(collection, item, update, *events):
@@ -493,14 +503,13 @@ def insert_run(db, run, *events):
     return insert_ignoring_duplicate(db.automation_runs, run, *events)
 
 
-def claim_due_run(db, now, lease_seconds):
-    """Take one pending run whose ``resume_at`` has come for ``lease_seconds`` (index
-    pending_1_resume_at_1): a compare-and-swap on ``resume_at`` and ``claim``, as ``claim_due`` does."""
-    due = {"pending": True, "resume_at": {"$lte": now}}
+def claim_due_runs(db, now, lease_seconds, limit):
+    """Take up to ``limit`` pending runs whose ``resume_at`` has come, each for ``lease_seconds``
+    (windows of index pending_1_resume_at_1, then a compare-and-swap on ``resume_at`` and
+    ``claim``, as ``claim_due`` does)."""
     guard = ("pending", "resume_at", "claim")
-    candidates = db.automation_runs.find(due, dict.fromkeys(guard, 1)).sort("resume_at", ASCENDING)
-    lease = {"$set": {"resume_at": now + datetime.timedelta(seconds=lease_seconds), "claim": uuid.uuid4().hex}}
-    return claim(db.automation_runs, list(candidates.limit(CLAIM_CANDIDATES)), lease, guard, outbox.HIDDEN)
+    candidates = windows.due(db.automation_runs, {"pending": True}, "resume_at", now, limit, dict.fromkeys(guard, 1))
+    return _claim_each(db.automation_runs, candidates, guard, "resume_at", now, lease_seconds)
 
 
 def save_run(db, run, update, *events):

@@ -13,10 +13,10 @@ def claim_all(collection):
     """Claim due items until none is left; the ids taken."""
     taken = []
     while True:
-        item = store.claim_due(collection, utcnow(), 60)
-        if item is None:
+        items = store.claim_due(collection, utcnow(), 60, 1)
+        if not items:
             return taken
-        taken.append(item["_id"])
+        taken.append(items[0]["_id"])
 
 
 def test_parallel_senders_take_each_due_email_once(db):
@@ -24,7 +24,7 @@ def test_parallel_senders_take_each_due_email_once(db):
         mail.queue(db, "e%d" % n, "ann@factory.test", "S", "B\n", "followup_due", "s1")
     taken = [email_id for ids in race(4, lambda _: claim_all(db.emails)) for email_id in ids]
     assert sorted(taken) == sorted("e%d" % n for n in range(12))
-    assert store.claim_due(db.emails, utcnow(), 60) is None
+    assert store.claim_due(db.emails, utcnow(), 60, 5) == []
 
 
 def test_the_most_overdue_item_is_claimed_first_and_a_lease_hides_it(db):
@@ -35,10 +35,10 @@ def test_the_most_overdue_item_is_claimed_first_and_a_lease_hides_it(db):
         {"_id": "d-future", "status": "pending", "next_attempt_at": now + DAY},
         {"_id": "d-done", "status": "succeeded", "next_attempt_at": now - 3 * DAY},
     ])
-    first = store.claim_due(db.deliveries, now, 60)
+    [first] = store.claim_due(db.deliveries, now, 60, 1)
     assert first["_id"] == "d-later" and first["claim"] and first["next_attempt_at"] > now
-    assert store.claim_due(db.deliveries, now, 60)["_id"] == "d-late"
-    assert store.claim_due(db.deliveries, now, 60) is None
+    assert [item["_id"] for item in store.claim_due(db.deliveries, now, 60, 5)] == ["d-late"]
+    assert store.claim_due(db.deliveries, now, 60, 5) == []
     assert store.finish_attempt(db.deliveries, first, {"$set": {"status": "succeeded"}})["status"] == "succeeded"
     assert store.finish_attempt(db.deliveries, dict(first, claim="stolen"), {"$set": {"status": "x"}}) is None
 

@@ -63,11 +63,11 @@ def test_after_the_last_retry_it_is_failed_listed_and_announced(db, monkeypatch)
 
 def test_an_email_is_claimed_by_one_worker_only(db):
     mail.queue(db, "e3", "c@factory.test", "S", "B\n", "followup_due")
-    first = store.claim_due(db.emails, utcnow(), 60)
+    [first] = store.claim_due(db.emails, utcnow(), 60, 5)
     assert first["_id"] == "e3"
-    assert store.claim_due(db.emails, utcnow(), 60) is None
+    assert store.claim_due(db.emails, utcnow(), 60, 5) == []
     later = utcnow() + datetime.timedelta(seconds=61)
-    assert store.claim_due(db.emails, later, 60)["_id"] == "e3", "a lapsed claim is due again"
+    assert [item["_id"] for item in store.claim_due(db.emails, later, 60, 5)] == ["e3"], "a lapsed claim is due again"
     assert store.finish_attempt(db.emails, first, {"$set": {"status": "sent"}}) is None, "the first lost its claim"
 
 
