@@ -1,6 +1,7 @@
 """The MongoDB dependency: one client per service container, indexes ensured at start."""
 import logging
 import time
+import uuid
 
 from nameko.extensions import DependencyProvider
 from pymongo import MongoClient
@@ -208,6 +209,24 @@ def claim(collection, candidates, update, guard, projection=None):
         if won is not None:
             return won
     return None
+
+
+def claim_many(collection, candidates, due, update, projection=None):
+    """Win those of ``candidates`` (documents as an indexed find read them) that still match
+    ``due``, in one write: ``update`` (a ``$set`` after which a document no longer matches
+    ``due``: a lease) is applied with a fresh ``claim`` token to each by ``_id``, then the ones won
+    are read back by the token. Each document's update is atomic and takes it out of ``due``, so of
+    parallel claimers one only wins it. The documents won, after the update, in the candidates'
+    order (each with its ``claim`` token unless ``projection`` hides it).
+    """
+    if not candidates:
+        return []
+    ids = [candidate["_id"] for candidate in candidates]
+    token = uuid.uuid4().hex
+    collection.update_many(dict({"_id": {"$in": ids}}, **due), {"$set": dict(update, claim=token)})
+    won = {document["_id"]: document for document in collection.find({"_id": {"$in": ids}, "claim": token},
+                                                                      projection)}
+    return [won[ident] for ident in ids if ident in won]
 
 
 def sweep(collection, field, cutoff, batch=500, max_batches=20, query=None):

@@ -15,6 +15,7 @@ contact and address and respected by every later campaign. Counts by status are 
 campaign by the writes that change them, and counted once more when it ends (a restart between a
 recipient's write and its count leaves them off by one until then).
 """
+import collections
 import datetime
 import logging
 import uuid
@@ -245,8 +246,8 @@ def _read_audience(db, campaign):
                                                                unsubscribe.address_key(recipient["address"])):
             recipient.update(status="skipped", reason="opted_out")
         wanted.append(recipient)
-    for recipient in store.insert_recipients(db, wanted):
-        store.count_recipient(db, campaign["_id"], recipient["status"], 1, recipient["reason"])
+    store.count_recipients(db, campaign["_id"], collections.Counter(
+        (recipient["status"], recipient["reason"]) for recipient in store.insert_recipients(db, wanted)))
     following = page.get("next_cursor")
     return store.move_campaign(db, campaign, {"audience_cursor": following, "audience_done": not following})
 
@@ -258,19 +259,21 @@ def _send_allowed(db, campaign, now):
     allowed = min(int((now - started).total_seconds() * campaign["per_minute"] / 60), SEND_BATCH)
     if allowed < 1:
         return
-    sent = 0
+    sent, moved = 0, collections.Counter()
     for recipient in store.queued_recipients(db, campaign["_id"], allowed):
-        sent += _send_one(db, campaign, recipient)
+        sent += _send_one(db, campaign, recipient, moved)
+    store.count_recipients(db, campaign["_id"], moved)
     if sent:
         store.move_campaign(db, store.find_campaign(db, campaign["_id"]), {
             "send_from": started + datetime.timedelta(seconds=sent * 60.0 / campaign["per_minute"])})
 
 
-def _send_one(db, campaign, recipient):
-    """Send to one queued recipient (unless they opted out meanwhile); 1 when a message went."""
+def _send_one(db, campaign, recipient, moved):
+    """Send to one queued recipient (unless they opted out meanwhile); 1 when a message went. The
+    recipient's move (from queued to its outcome) is added to ``moved``, counted once a batch."""
     if store.opted_out(db, recipient.get("contact_id"), unsubscribe.address_key(recipient["address"])):
         if store.finish_recipient(db, recipient["_id"], {"status": "skipped", "reason": "opted_out"}):
-            _moved(db, campaign, "skipped", "opted_out")
+            _moved(moved, "skipped", "opted_out")
         return 0
     subject, body = contact_messages.render(db, campaign["messages"], campaign["channel"], recipient, recipient["_id"])
     now = utcnow()
@@ -278,21 +281,21 @@ def _send_one(db, campaign, recipient):
         mail.queue(db, derived_id("campaign-mail", recipient["_id"]), recipient["address"], subject, body,
                    "campaign", campaign["site_id"], None, None, recipient["subjects"])
         if store.finish_recipient(db, recipient["_id"], {"status": "sent", "sent_at": now}):
-            _moved(db, campaign, "sent")
+            _moved(moved, "sent")
         return 1
     if not store.finish_recipient(db, recipient["_id"], {"status": "sent", "sent_at": now}):
         return 0
     if sms.send(recipient["address"], body):
-        _moved(db, campaign, "sent")
+        _moved(moved, "sent")
     else:
         store.fail_sent_recipient(db, recipient["_id"], "The text message provider refused it.")
-        _moved(db, campaign, "failed")
+        _moved(moved, "failed")
     return 1
 
 
-def _moved(db, campaign, status, reason=None):
-    store.count_recipient(db, campaign["_id"], "queued", -1)
-    store.count_recipient(db, campaign["_id"], status, 1, reason)
+def _moved(moved, status, reason=None):
+    moved[("queued", None)] -= 1
+    moved[(status, reason)] += 1
 
 
 def _finish_if_done(db, campaign):

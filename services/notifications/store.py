@@ -13,6 +13,7 @@ The active hooks and the enabled event rules, read for every event, are kept per
 ``generations`` document ``reactors`` is unchanged (a point read per call); every write here that
 changes them ``$inc``s it, so each replica reads them again at its next event (``reactors``).
 """
+import collections
 import copy
 import datetime
 import time
@@ -23,7 +24,7 @@ from pymongo.errors import DuplicateKeyError
 
 from services.common import outbox, paging, windows
 from services.common.clock import utcnow
-from services.common.mongo import changed, claim, drop_index, insert_new, replace_ttl_index, sweep, update_and_fetch
+from services.common.mongo import changed, claim_many, drop_index, insert_new, replace_ttl_index, sweep, update_and_fetch
 from services.common.outbox import pending_insert, pending_update
 from services.notifications import hook_secrets
 
@@ -202,29 +203,26 @@ def save_preferences(db, user_id, values, version, *events):
 
 # work items: emails and deliveries
 
+def due_items(collection, now, limit):
+    """Up to ``limit`` due pending items (their ids and times), the longest due first: windows of
+    index status_1_next_attempt_at_1 (``windows.due``: a backlog is not read whole for each batch).
+    Each is to be claimed (``claim_items``) before the next batch is read."""
+    return windows.due(collection, {"status": "pending"}, "next_attempt_at", now, limit, {"next_attempt_at": 1})
+
+
+def claim_items(collection, candidates, now, lease_seconds):
+    """Those of ``candidates`` still due that this worker wins, each taken for ``lease_seconds``
+    with its ``claim`` token, in one write (``claim_many``): the lease moves ``next_attempt_at``
+    past ``now``, so of parallel claimers one only wins an item."""
+    due = {"status": "pending", "next_attempt_at": {"$lte": now}}
+    lease = {"next_attempt_at": now + datetime.timedelta(seconds=lease_seconds)}
+    return claim_many(collection, candidates, due, lease, outbox.HIDDEN)
+
+
 def claim_due(collection, now, lease_seconds, limit):
-    """Take up to ``limit`` due pending items for ``lease_seconds`` each; the items taken (each with
-    its ``claim`` token), the longest due first.
-
-    The due items are read in windows of index status_1_next_attempt_at_1 (``windows.due``: a
-    backlog is not read whole for each batch), then each claimed by a compare-and-swap on the
-    fields read (``claim``): the lease moves ``next_attempt_at`` and ``claim`` on, so of parallel
-    claimers one only wins an item.
-    """
-    guard = ("status", "next_attempt_at", "claim")
-    candidates = windows.due(collection, {"status": "pending"}, "next_attempt_at", now, limit, dict.fromkeys(guard, 1))
-    return _claim_each(collection, candidates, guard, "next_attempt_at", now, lease_seconds)
-
-
-def _claim_each(collection, candidates, guard, field, now, lease_seconds):
-    """Those of ``candidates`` this worker wins, each leased (``field`` moved on) with a claim token."""
-    taken = []
-    for candidate in candidates:
-        lease = {"$set": {field: now + datetime.timedelta(seconds=lease_seconds), "claim": uuid.uuid4().hex}}
-        won = claim(collection, [candidate], lease, guard, outbox.HIDDEN)
-        if won is not None:
-            taken.append(won)
-    return taken
+    """Take up to ``limit`` due pending items for ``lease_seconds`` each (``due_items`` then
+    ``claim_items``); the items taken, the longest due first."""
+    return claim_items(collection, due_items(collection, now, limit), now, lease_seconds)
 
 
 def finish_attempt(collection, item, update, *events):
@@ -505,11 +503,11 @@ def insert_run(db, run, *events):
 
 def claim_due_runs(db, now, lease_seconds, limit):
     """Take up to ``limit`` pending runs whose ``resume_at`` has come, each for ``lease_seconds``
-    (windows of index pending_1_resume_at_1, then a compare-and-swap on ``resume_at`` and
-    ``claim``, as ``claim_due`` does)."""
-    guard = ("pending", "resume_at", "claim")
-    candidates = windows.due(db.automation_runs, {"pending": True}, "resume_at", now, limit, dict.fromkeys(guard, 1))
-    return _claim_each(db.automation_runs, candidates, guard, "resume_at", now, lease_seconds)
+    (windows of index pending_1_resume_at_1, then one write, as ``claim_due`` does)."""
+    due = {"pending": True, "resume_at": {"$lte": now}}
+    candidates = windows.due(db.automation_runs, {"pending": True}, "resume_at", now, limit, {"resume_at": 1})
+    lease = {"resume_at": now + datetime.timedelta(seconds=lease_seconds)}
+    return claim_many(db.automation_runs, candidates, due, lease, outbox.HIDDEN)
 
 
 def save_run(db, run, update, *events):
@@ -572,11 +570,16 @@ def move_campaign(db, campaign, fields, *events, unset=()):
                             pending_update(update, *events), HIDDEN)
 
 
-def count_recipient(db, campaign_id, status, delta, reason=None):
-    update = {"$inc": {"counts.%s" % status: delta}}
-    if reason:
-        update["$inc"]["skipped_by.%s" % reason] = delta
-    db.campaigns.update_one({"_id": campaign_id}, update)
+def count_recipients(db, campaign_id, changes):
+    """Add ``changes`` (``{(status, reason or None): delta}``) to a campaign's counts, in one write."""
+    increments = collections.Counter()
+    for (status, reason), delta in changes.items():
+        increments["counts.%s" % status] += delta
+        if reason:
+            increments["skipped_by.%s" % reason] += delta
+    increments = {field: delta for field, delta in increments.items() if delta}
+    if increments:
+        db.campaigns.update_one({"_id": campaign_id}, {"$inc": increments})
 
 
 def recount_recipients(db, campaign_id):
