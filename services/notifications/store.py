@@ -24,7 +24,9 @@ from pymongo.errors import DuplicateKeyError
 
 from services.common import outbox, paging, windows
 from services.common.clock import utcnow
-from services.common.mongo import changed, claim_many, drop_index, insert_new, replace_ttl_index, sweep, update_and_fetch
+from services.common.mongo import (
+    changed, claim_many, drop_index, insert_new, replace_ttl_index, sweep, update_and_fetch,
+)
 from services.common.outbox import pending_insert, pending_update
 from services.notifications import hook_secrets
 
