@@ -606,10 +606,32 @@ def insert_recipients(db, recipients):
     return [r for r in new if r["_id"] not in failed]
 
 
+_QUEUED = windows.Order("status", False, "queued")
+_send_positions = {}  # campaign id -> the last recipient this process read of it
+
+
 def queued_recipients(db, campaign_id, limit):
-    """Up to ``limit`` queued recipients of a campaign (index campaign_id_1_status_1__id_1)."""
-    return list(db.recipients.find({"campaign_id": campaign_id, "status": "queued"}).sort("_id", ASCENDING)
-                .limit(limit))
+    """Up to ``limit`` queued recipients of a campaign, in ``_id`` order from where this process's
+    last batch of it ended, then (once the end is reached) from its first (index
+    campaign_id_1_status_1__id_1). "Every queued recipient, sorted, the first ``limit``" is one
+    range the embedded server reads whole, for each batch of a campaign; read in windows of the id
+    space (``windows.id_cuts``: ids are random hex) from the last batch's end, a batch reads about
+    its own rows. A recipient still queued behind that end (its batch was cut short) is read when
+    the campaign's end is reached."""
+    after = _send_positions.get(campaign_id)
+    rows = _queued_after(db, campaign_id, after, limit)
+    if after is not None and len(rows) < limit:
+        rows += [row for row in _queued_after(db, campaign_id, None, limit - len(rows)) if row["_id"] <= after]
+    if rows:
+        _send_positions[campaign_id] = rows[-1]["_id"]
+    return rows
+
+
+def _queued_after(db, campaign_id, after, limit):
+    start, cuts = windows.id_cuts(_QUEUED, None if after is None else ("queued", after), ["queued"])
+    rows, _ = windows.read_page(db.recipients, [({"campaign_id": campaign_id}, cuts, 1)], _QUEUED, start, limit,
+                                fixed=True, closed=True)  # the list ends with the last queued: no other status
+    return rows
 
 
 def finish_recipient(db, recipient_id, fields):
