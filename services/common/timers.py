@@ -11,8 +11,9 @@ with these options:
   guard such an error is the worker's, as any other;
 - ``signal``: a ``Signal`` shared with whoever stores the work. ``wake()`` after the work is
   stored, and the timer starts its next run now instead of at its next interval (a run already
-  going is followed by another one). Without a wake it runs every ``interval`` seconds, which
-  still catches work other processes stored;
+  going is followed by another one), as it does after a run that returned a true value (more to
+  do: a whole batch). Without a wake it runs every ``interval`` seconds, which still catches work
+  other processes stored;
 - ``signal`` with ``idle``: the timer ticks every ``interval`` but runs only when the signal was
   woken since its last run, its last run returned a true value (more to do), or ``idle``
   seconds passed. For work whose signal is woken before the write that stores it (the outbox),
@@ -101,8 +102,9 @@ class Timer(NamekoTimer):
             super()._run()
             return
         while True:
-            with Timeout(self.interval, exception=False):
-                self.woken.wait()
+            if not self.more:
+                with Timeout(self.interval, exception=False):
+                    self.woken.wait()
             if self.woken.ready():
                 self.woken.reset()
             if self.should_stop.ready():

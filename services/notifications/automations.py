@@ -341,8 +341,9 @@ def acting_token(rule):
 
 
 def run_due(db):
-    """Go on with up to RUNS_PER_TICK pending runs whose time has come."""
-    for run in store.claim_due_runs(db, utcnow(), LEASE_SECONDS, RUNS_PER_TICK):
+    """Go on with up to RUNS_PER_TICK pending runs whose time has come; -> how many were taken."""
+    taken = store.claim_due_runs(db, utcnow(), LEASE_SECONDS, RUNS_PER_TICK)
+    for run in taken:
         try:
             advance(db, run)
         except Unavailable as exc:
@@ -350,6 +351,7 @@ def run_due(db):
         except Exception as exc:  # a fault of ours or of the database: counted, tried again later
             log.exception("automation run %s stopped", run["_id"])
             _later(db, run, "%s while running" % type(exc).__name__)
+    return len(taken)
 
 
 def _later(db, run, reason):

@@ -133,7 +133,7 @@ class NotificationsService(sites.SiteDirectoryMixin, ServiceBase):
 
     @timer(interval=config.get_float("NOTIFICATIONS_INTERVAL"), guard="automation runs", signal=automations.RUNS_DUE)
     def run_automations(self):
-        automations.run_due(self.db)
+        return automations.run_due(self.db) >= automations.RUNS_PER_TICK  # a whole batch: more may be due
 
     @timer(interval=config.get_float("NOTIFICATIONS_INTERVAL"), guard="scheduled reports")
     def send_reports(self):
@@ -150,7 +150,7 @@ class NotificationsService(sites.SiteDirectoryMixin, ServiceBase):
     @timer(interval=config.get_float("NOTIFICATIONS_INTERVAL"), guard="webhook deliveries",
            signal=webhooks.DELIVERIES_DUE)
     def deliver_webhooks(self):
-        delivery.send_due(self.db)
+        return delivery.send_due(self.db) >= config.get_int("NOTIFICATIONS_BATCH")  # a whole batch: more may be due
 
     @rpc
     def list_notifications(self, filters=None, limit=None, cursor=None):

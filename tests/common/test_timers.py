@@ -45,6 +45,35 @@ def test_a_woken_timer_runs_at_once_and_again_for_a_later_wake():
         container.stop()
 
 
+BACKLOG = []
+BATCHES = []
+
+
+class Batched:
+    name = "batched"
+
+    @timer(interval=60, signal=SIGNAL)
+    def drain(self):
+        """A batch of up to three; true when it was whole (more may be waiting)."""
+        batch, BACKLOG[:3] = BACKLOG[:3], []
+        BATCHES.append(batch)
+        return len(batch) == 3
+
+
+def test_a_woken_timer_whose_run_took_a_whole_batch_runs_again_at_once():
+    BACKLOG[:], BATCHES[:] = list(range(8)), []
+    container = ServiceContainer(Batched, {})
+    container.start()
+    try:
+        SIGNAL.wake()
+        assert wait_for(lambda: len(BATCHES) == 3)  # 3, 3, then 2: the interval is a minute
+        assert BATCHES == [[0, 1, 2], [3, 4, 5], [6, 7]]
+        eventlet.sleep(0.1)
+        assert len(BATCHES) == 3
+    finally:
+        container.stop()
+
+
 def test_a_timer_between_runs_stops_at_once():
     container = ServiceContainer(Sleepy, {})
     container.start()
