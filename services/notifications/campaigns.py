@@ -260,9 +260,11 @@ def _send_allowed(db, campaign, now):
     if allowed < 1:
         return
     sent, moved = 0, collections.Counter()
-    for recipient in store.queued_recipients(db, campaign["_id"], allowed):
-        sent += _send_one(db, campaign, recipient, moved)
-    store.count_recipients(db, campaign["_id"], moved)
+    try:
+        for recipient in store.queued_recipients(db, campaign["_id"], allowed):
+            sent += _send_one(db, campaign, recipient, moved)
+    finally:
+        store.count_recipients(db, campaign["_id"], moved)  # what moved, even when a send failed
     if sent:
         store.move_campaign(db, store.find_campaign(db, campaign["_id"]), {
             "send_from": started + datetime.timedelta(seconds=sent * 60.0 / campaign["per_minute"])})
